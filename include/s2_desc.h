@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VMSAv8-64 stage-2 descriptor encoding, 4K granule (Arm ARM D8.3).
+ * The only place that knows bit positions; everything else speaks
+ * &enum s2_prot and levels.
+ */
+#ifndef S2_DESC_H
+#define S2_DESC_H
+
+typedef u64 s2_pte_t;
+
+#define S2_PAGE_SHIFT		12
+#define S2_PAGE_SIZE		(1ULL << S2_PAGE_SHIFT)
+#define S2_PTRS_PER_TABLE	512
+#define S2_MAX_LEVEL		3
+#define S2_MIN_IA_BITS		32
+#define S2_MAX_IA_BITS		48
+#define S2_MAX_ROOTS		16
+
+/* Bits of IPA resolved below @level: 39, 30, 21, 12 for levels 0..3. */
+#define S2_LEVEL_SHIFT(level)	(S2_PAGE_SHIFT + 9 * (S2_MAX_LEVEL - (level)))
+#define S2_LEVEL_SIZE(level)	(1ULL << S2_LEVEL_SHIFT(level))
+
+#define S2_PTE_VALID		BIT_ULL(0)
+#define S2_PTE_TYPE		BIT_ULL(1)	/* table (L0-2) / page (L3) */
+#define S2_PTE_ADDR_MASK	GENMASK_ULL(47, 12)
+
+#define S2_PTE_MEMATTR_SHIFT	2
+#define S2_PTE_MEMATTR_MASK	GENMASK_ULL(5, 2)
+#define S2_MEMATTR_NORMAL_WB	0xfULL
+#define S2_MEMATTR_NORMAL_NC	0x5ULL
+#define S2_MEMATTR_DEVICE_nGnRE	0x1ULL
+#define S2_PTE_S2AP_R		BIT_ULL(6)
+#define S2_PTE_S2AP_W		BIT_ULL(7)
+#define S2_PTE_SH_MASK		GENMASK_ULL(9, 8)
+#define S2_PTE_SH_INNER		(3ULL << 8)
+#define S2_PTE_AF		BIT_ULL(10)
+#define S2_PTE_DBM		BIT_ULL(51)
+#define S2_PTE_CONT		BIT_ULL(52)
+#define S2_PTE_XN		BIT_ULL(54)
+#define S2_PTE_SW_MASK		GENMASK_ULL(58, 55)
+
+/*
+ * An invalid descriptor with this software bit set is owned by a walker
+ * in the middle of break-before-make: others must back off and retry.
+ * Hardware ignores every bit of an invalid descriptor.
+ */
+#define S2_PTE_LOCKED		BIT_ULL(55)
+
+/* Attributes that may change without break-before-make. */
+#define S2_PTE_PERM_MASK	(S2_PTE_S2AP_R | S2_PTE_S2AP_W | S2_PTE_XN | \
+				 S2_PTE_AF)
+
+/* VTCR_EL2 fields (4K granule, Arm ARM D19.2). */
+#define S2_VTCR_T0SZ(ia_bits)	((u64)(64 - (ia_bits)))
+#define S2_VTCR_SL0_SHIFT	6
+#define S2_VTCR_IRGN0_WBWA	(1ULL << 8)
+#define S2_VTCR_ORGN0_WBWA	(1ULL << 10)
+#define S2_VTCR_SH0_INNER	(3ULL << 12)
+#define S2_VTCR_TG0_4K		(0ULL << 14)
+#define S2_VTCR_PS_SHIFT	16
+#define S2_VTCR_VS		BIT_ULL(19)
+#define S2_VTCR_RES1		BIT_ULL(31)
+
+/* Stage-2 fault status codes (ESR_ELx.ISS.DFSC / PAR_EL1.FST), level in 1:0. */
+#define S2_FSC_TRANSLATION	0x04
+#define S2_FSC_ACCESS		0x08
+#define S2_FSC_PERM		0x0c
+#define S2_FSC_TYPE_MASK	0x3c
+#define S2_FSC_LEVEL_MASK	0x03
+
+#endif /* S2_DESC_H */
