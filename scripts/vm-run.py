@@ -27,7 +27,7 @@ MARK = re.compile(r"^S2MMU-VM: (.*)$")
 
 
 def qemu_cmd(args):
-    append = ["console=ttyAMA0", "panic=-1", "loglevel=4",
+    append = ["console=ttyAMA0", "panic=-1", "loglevel=5",
               "s2mmu_mode=" + args.mode,
               "s2mmu_timeout=%d" % args.test_timeout]
     if not args.kvm:
