@@ -225,9 +225,15 @@ struct s2mmu_userspace_memory_region {
  * @pages_pinned: guest pages pinned now (released on unmap/teardown)
  * @memslots: memory slots live
  * @vcpus: vCPUs created
+ * @notifier_invalidations: host address ranges the MMU notifier
+ *	invalidated that overlapped a memory slot (munmap, madvise,
+ *	mprotect, migration, COW, ...); each removed stage-2 mappings
+ * @young_found: stage-2 leaves the MMU notifier's aging callbacks found
+ *	accessed by the guest (reclaim asking whether a page is in use)
  * @reserved: zero
  *
- * Counters only grow, except the last four, which are current values.
+ * Counters only grow, except @table_pages, @pages_pinned, @memslots and
+ * @vcpus, which are current values.
  */
 struct s2mmu_stats {
 	__u32 version;
@@ -254,7 +260,9 @@ struct s2mmu_stats {
 	__u64 pages_pinned;
 	__u64 memslots;
 	__u64 vcpus;
-	__u64 reserved[8];
+	__u64 notifier_invalidations;
+	__u64 young_found;
+	__u64 reserved[6];
 };
 
 #define S2MMU_STATS_VERSION	1
