@@ -10,7 +10,7 @@
 typedef u64 s2_pte_t;
 
 #define S2_PAGE_SHIFT		12
-#define S2_PAGE_SIZE		(1ULL << S2_PAGE_SHIFT)
+#define S2_PAGE_SIZE		BIT_ULL(S2_PAGE_SHIFT)
 #define S2_PTRS_PER_TABLE	512
 #define S2_MAX_LEVEL		3
 #define S2_MIN_IA_BITS		32
@@ -30,6 +30,7 @@ typedef u64 s2_pte_t;
 #define S2_MEMATTR_NORMAL_WB	0xfULL
 #define S2_MEMATTR_NORMAL_NC	0x5ULL
 #define S2_MEMATTR_DEVICE_nGnRE	0x1ULL
+#define S2_MEMATTR_DEVICE	S2_MEMATTR_DEVICE_nGnRE
 #define S2_PTE_S2AP_R		BIT_ULL(6)
 #define S2_PTE_S2AP_W		BIT_ULL(7)
 #define S2_PTE_SH_MASK		GENMASK_ULL(9, 8)
@@ -54,8 +55,8 @@ typedef u64 s2_pte_t;
 /* VTCR_EL2 fields (4K granule, Arm ARM D19.2). */
 #define S2_VTCR_T0SZ(ia_bits)	((u64)(64 - (ia_bits)))
 #define S2_VTCR_SL0_SHIFT	6
-#define S2_VTCR_IRGN0_WBWA	(1ULL << 8)
-#define S2_VTCR_ORGN0_WBWA	(1ULL << 10)
+#define S2_VTCR_IRGN0_WBWA	BIT_ULL(8)
+#define S2_VTCR_ORGN0_WBWA	BIT_ULL(10)
 #define S2_VTCR_SH0_INNER	(3ULL << 12)
 #define S2_VTCR_TG0_4K		(0ULL << 14)
 #define S2_VTCR_PS_SHIFT	16
