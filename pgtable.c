@@ -722,14 +722,37 @@ static s2_pte_t s2_map_expected(const struct s2_visit_ctx *ctx,
 	return s2_make_leaf(pa_lo - off, d->prot, ctx->level);
 }
 
+/* Tables the walk needs from @ctx's level down to the leaf it maps next. */
+static int s2_map_tables_needed(const struct s2_visit_ctx *ctx,
+				const struct s2_map_data *d)
+{
+	u64 addr = max(ctx->addr, ctx->start);
+	s8 level;
+
+	for (level = ctx->level + 1; level < S2_MAX_LEVEL; level++) {
+		u64 size = S2_LEVEL_SIZE(level);
+
+		if (!(d->flags & S2_MAP_FORCE_PTE) &&
+		    IS_ALIGNED(addr | s2_map_pa(d, addr), size) &&
+		    ctx->end - addr >= size)
+			break;
+	}
+	return level - ctx->level;
+}
+
 static int s2_map_new_table(const struct s2_visit_ctx *ctx,
 			    struct s2_map_data *d)
 {
-	s2_pte_t *page = s2_mc_pop(&d->op);
+	s2_pte_t *page;
 	s2_pte_t new, cur;
 
-	if (!page)
+	/*
+	 * Allocate the whole path first: a table is installed only if the
+	 * leaf below it will be, so a failed map leaves no empty table.
+	 */
+	if (!d->op.mc || d->op.mc->nr < s2_map_tables_needed(ctx, d))
 		return -ENOMEM;
+	page = s2_mc_pop(&d->op);
 	new = s2_make_table(ctx->pgt, page);
 	if (ctx->flags & S2_WALK_SHARED) {
 		cur = cmpxchg(ctx->ptep, ctx->old, new);
