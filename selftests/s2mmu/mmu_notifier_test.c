@@ -30,15 +30,16 @@
 
 #define SLOT_GPA	0x40000000ULL
 #define NPAGES		64
-#define MEM_SIZE	(NPAGES * S2MMU_PAGE_SIZE)
+#define MEM_SIZE	(NPAGES * S2_PAGE)
 
 struct guest {
-	int vcpu;
+	struct s2_vcpu *vcpu;
 	__u8 *mem;
 };
 
 FIXTURE(notifier) {
-	int dev, vm, vcpu;
+	int dev, vm;
+	struct s2_vcpu vcpu;
 	__u8 *mem;
 	struct guest g;
 };
@@ -46,18 +47,17 @@ FIXTURE(notifier) {
 FIXTURE_SETUP(notifier)
 {
 	self->vm = -1;
-	self->dev = s2mmu_open_dev();
+	self->dev = s2_open_dev();
 	if (self->dev < 0)
-		SKIP(return, "/dev/s2mmu: %s", strerror(-self->dev));
-	self->vm = s2mmu_create_vm(self->dev, 0);
+		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
+	self->vm = s2_create_vm(self->dev, 0);
 	ASSERT_LE(0, self->vm);
-	self->vcpu = s2mmu_create_vcpu(self->vm, 0);
-	ASSERT_LE(0, self->vcpu);
-	self->mem = s2mmu_alloc_mem(MEM_SIZE, false);
+	ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
+	self->mem = s2_alloc(S2_ANON, MEM_SIZE);
 	ASSERT_NE(NULL, self->mem);
 	memset(self->mem, 0x11, MEM_SIZE);
-	ASSERT_EQ(0, s2mmu_set_region(self->vm, 0, 0, SLOT_GPA, MEM_SIZE, self->mem));
-	self->g.vcpu = self->vcpu;
+	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, SLOT_GPA, MEM_SIZE, self->mem));
+	self->g.vcpu = &self->vcpu;
 	self->g.mem = self->mem;
 }
 
@@ -71,20 +71,20 @@ FIXTURE_TEARDOWN(notifier)
 
 static __u64 *host(const struct guest *g, int page)
 {
-	return (__u64 *)(g->mem + page * S2MMU_PAGE_SIZE);
+	return (__u64 *)(g->mem + page * S2_PAGE);
 }
 
 static int gread(const struct guest *g, int page, __u64 *v,
 		 struct s2mmu_vcpu_access *res)
 {
-	return s2mmu_access(g->vcpu, SLOT_GPA + page * S2MMU_PAGE_SIZE, v,
+	return s2_access(g->vcpu, SLOT_GPA + page * S2_PAGE, v,
 			    sizeof(*v), S2MMU_ACCESS_READ, res);
 }
 
 static int gwrite(const struct guest *g, int page, __u64 v,
 		  struct s2mmu_vcpu_access *res)
 {
-	return s2mmu_access(g->vcpu, SLOT_GPA + page * S2MMU_PAGE_SIZE, &v,
+	return s2_access(g->vcpu, SLOT_GPA + page * S2_PAGE, &v,
 			    sizeof(v), S2MMU_ACCESS_WRITE, res);
 }
 
@@ -110,11 +110,11 @@ TEST_F(notifier, munmap)
 	void *p;
 
 	ASSERT_EQ(0, map_writable(&self->g, 3, 0xaaaa));
-	ASSERT_EQ(0, munmap(host(&self->g, 3), S2MMU_PAGE_SIZE));
+	ASSERT_EQ(0, munmap(host(&self->g, 3), S2_PAGE));
 	/* Nothing backs the page now: the guest access cannot complete. */
 	EXPECT_EQ(-EFAULT, gread(&self->g, 3, &v, NULL));
 
-	p = mmap(host(&self->g, 3), S2MMU_PAGE_SIZE, PROT_READ | PROT_WRITE,
+	p = mmap(host(&self->g, 3), S2_PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	ASSERT_EQ((void *)host(&self->g, 3), p);
 	*host(&self->g, 3) = 0xbbbb;
@@ -133,7 +133,7 @@ TEST_F(notifier, madv_dontneed)
 
 	ASSERT_EQ(0, map_writable(&self->g, 5, 0xcccc));
 	ASSERT_EQ(0, map_writable(&self->g, 6, 0xdddd));
-	ASSERT_EQ(0, madvise(host(&self->g, 5), S2MMU_PAGE_SIZE, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(host(&self->g, 5), S2_PAGE, MADV_DONTNEED));
 	ASSERT_EQ(0ULL, *host(&self->g, 5));
 	ASSERT_EQ(0, gread(&self->g, 5, &v, &res));
 	EXPECT_EQ(0ULL, v);
@@ -150,7 +150,7 @@ TEST_F(notifier, mprotect)
 	__u64 v = 0;
 
 	ASSERT_EQ(0, map_writable(&self->g, 7, 0x7777));
-	ASSERT_EQ(0, mprotect(host(&self->g, 7), S2MMU_PAGE_SIZE, PROT_READ));
+	ASSERT_EQ(0, mprotect(host(&self->g, 7), S2_PAGE, PROT_READ));
 	/* The host forbids writes: so must stage 2. */
 	EXPECT_EQ(-EFAULT, gwrite(&self->g, 7, 0x8888, NULL));
 	EXPECT_EQ(0x7777ULL, *host(&self->g, 7));
@@ -158,7 +158,7 @@ TEST_F(notifier, mprotect)
 	EXPECT_EQ(0x7777ULL, v);
 	EXPECT_EQ(1U, res.faults_translation);
 
-	ASSERT_EQ(0, mprotect(host(&self->g, 7), S2MMU_PAGE_SIZE, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, mprotect(host(&self->g, 7), S2_PAGE, PROT_READ | PROT_WRITE));
 	ASSERT_EQ(0, gwrite(&self->g, 7, 0x9999, NULL));
 	EXPECT_EQ(0x9999ULL, *host(&self->g, 7));
 }
@@ -171,10 +171,10 @@ TEST_F(notifier, mremap)
 
 	ASSERT_EQ(0, map_writable(&self->g, 8, 0x8080));
 	ASSERT_EQ(0, map_writable(&self->g, 9, 0x9090));
-	to = mmap(NULL, 2 * S2MMU_PAGE_SIZE, PROT_NONE,
+	to = mmap(NULL, 2 * S2_PAGE, PROT_NONE,
 		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, to);
-	p = mremap(host(&self->g, 8), 2 * S2MMU_PAGE_SIZE, 2 * S2MMU_PAGE_SIZE,
+	p = mremap(host(&self->g, 8), 2 * S2_PAGE, 2 * S2_PAGE,
 		   MREMAP_MAYMOVE | MREMAP_FIXED, to);
 	ASSERT_EQ(to, p);
 	/* The pages moved away, contents and all ... */
@@ -182,7 +182,7 @@ TEST_F(notifier, mremap)
 	EXPECT_EQ(-EFAULT, gread(&self->g, 8, &v, NULL));
 
 	/* ... and the guest sees whatever now lives at the slot's address. */
-	p = mmap(host(&self->g, 8), 2 * S2MMU_PAGE_SIZE, PROT_READ | PROT_WRITE,
+	p = mmap(host(&self->g, 8), 2 * S2_PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	ASSERT_EQ((void *)host(&self->g, 8), p);
 	*host(&self->g, 8) = 0xf00d;
@@ -277,9 +277,9 @@ TEST_F(notifier, aging)
 
 	for (int p = 20; p < 28; p++)
 		ASSERT_EQ(0, map_writable(&self->g, p, p));
-	ASSERT_EQ(0, s2mmu_get_stats(self->vm, &st0));
-	ASSERT_EQ(0, madvise(host(&self->g, 20), 8 * S2MMU_PAGE_SIZE, MADV_PAGEOUT));
-	ASSERT_EQ(0, s2mmu_get_stats(self->vm, &st1));
+	ASSERT_EQ(0, s2_stats(self->vm, &st0));
+	ASSERT_EQ(0, madvise(host(&self->g, 20), 8 * S2_PAGE, MADV_PAGEOUT));
+	ASSERT_EQ(0, s2_stats(self->vm, &st1));
 	EXPECT_EQ(8U, st1.young_found - st0.young_found);
 
 	/* The guest uses three of them; each access faults on the cleared AF. */
@@ -289,18 +289,12 @@ TEST_F(notifier, aging)
 		EXPECT_EQ(1U, res.faults_access);
 		EXPECT_EQ(0U, res.faults_translation);
 	}
-	ASSERT_EQ(0, madvise(host(&self->g, 20), 8 * S2MMU_PAGE_SIZE, MADV_PAGEOUT));
-	ASSERT_EQ(0, s2mmu_get_stats(self->vm, &st2));
+	ASSERT_EQ(0, madvise(host(&self->g, 20), 8 * S2_PAGE, MADV_PAGEOUT));
+	ASSERT_EQ(0, s2_stats(self->vm, &st2));
 	EXPECT_EQ(3U, st2.young_found - st1.young_found);
 	/* Aging moved no data. */
 	for (int p = 20; p < 28; p++)
 		EXPECT_EQ((__u64)p, *host(&self->g, p));
-}
-
-static int module_stats(int dev, struct s2mmu_module_stats *ms)
-{
-	memset(ms, 0, sizeof(*ms));
-	return s2mmu_ret(ioctl(dev, S2MMU_GET_MODULE_STATS, ms));
 }
 
 static int send_fd(int sock, int fd)
@@ -344,17 +338,17 @@ static int recv_fd(int sock)
 /* The VMM maps 256 pages, hands its VM fd over, and exits. */
 static int release_child(int sock)
 {
-	int dev = s2mmu_open_dev(), vm, vcpu;
-	__u8 *mem = s2mmu_alloc_mem(256 * S2MMU_PAGE_SIZE, false);
+	int dev = s2_open_dev(), vm;
+	struct s2_vcpu vcpu;
+	__u8 *mem = s2_alloc(S2_ANON, 256 * S2_PAGE);
 
-	vm = s2mmu_create_vm(dev, 0);
-	vcpu = s2mmu_create_vcpu(vm, 0);
-	if (dev < 0 || vm < 0 || vcpu < 0 || !mem ||
-	    s2mmu_set_region(vm, 0, 0, SLOT_GPA, 256 * S2MMU_PAGE_SIZE, mem))
+	vm = s2_create_vm(dev, 0);
+	if (dev < 0 || vm < 0 || s2_create_vcpu(dev, vm, 0, &vcpu) || !mem ||
+	    s2_set_region(vm, 0, 0, SLOT_GPA, 256 * S2_PAGE, mem))
 		return 1;
 	for (__u64 p = 0; p < 256; p++)
-		if (s2mmu_access(vcpu, SLOT_GPA + p * S2MMU_PAGE_SIZE, &p, sizeof(p),
-				 S2MMU_ACCESS_WRITE, NULL))
+		if (s2_access(&vcpu, SLOT_GPA + p * S2_PAGE, &p, sizeof(p),
+			      S2MMU_ACCESS_WRITE, NULL))
 			return 1;
 	return send_fd(sock, vm) ? 1 : 0;
 }
@@ -362,13 +356,13 @@ static int release_child(int sock)
 TEST(release_tears_down)
 {
 	struct s2mmu_module_stats ms0, ms1, ms2;
-	int dev = s2mmu_open_dev(), sv[2], vm, status;
+	int dev = s2_open_dev(), sv[2], vm, status;
 	struct s2mmu_stats st;
 	pid_t pid;
 
 	if (dev < 0)
-		SKIP(return, "/dev/s2mmu: %s", strerror(-dev));
-	ASSERT_EQ(0, module_stats(dev, &ms0));
+		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
+	ASSERT_EQ(0, s2_module_stats(dev, &ms0));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -380,16 +374,16 @@ TEST(release_tears_down)
 	ASSERT_EQ(0, status);
 
 	/* The creator's mm is gone, the VM is not: it holds no page now. */
-	ASSERT_EQ(0, module_stats(dev, &ms1));
+	ASSERT_EQ(0, s2_module_stats(dev, &ms1));
 	EXPECT_EQ(ms0.vms + 1, ms1.vms);
 	EXPECT_EQ(ms0.pages_pinned, ms1.pages_pinned);
 	/* Only the root table(s) of a 40-bit IPA space may be left. */
 	EXPECT_GE(ms0.table_pages + 2, ms1.table_pages);
 	/* And it is not ours to use. */
-	EXPECT_EQ(-EIO, s2mmu_get_stats(vm, &st));
+	EXPECT_EQ(-EIO, s2_stats(vm, &st));
 
 	close(vm);
-	ASSERT_EQ(0, module_stats(dev, &ms2));
+	ASSERT_EQ(0, s2_module_stats(dev, &ms2));
 	EXPECT_EQ(ms0.vms, ms2.vms);
 	EXPECT_EQ(ms0.table_pages, ms2.table_pages);
 	close(dev);

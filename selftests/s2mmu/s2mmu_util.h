@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small helpers shared by the s2mmu selftests and the VM benchmarks: one
- * thin wrapper per ioctl (returning 0 or -errno, so callers can assert on
- * the exact error), guest memory allocation and a clock.
+ * Helpers shared by the s2mmu selftests: thin wrappers around the ioctls
+ * that return 0 or -errno, and the host memory backings the tests map.
  */
 #ifndef S2MMU_UTIL_H
 #define S2MMU_UTIL_H
 
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -20,54 +21,77 @@
 
 #include <linux/s2mmu.h>
 
-#define S2MMU_PAGE_SIZE		4096UL
-#define S2MMU_PAGE_SHIFT	12
-#define S2MMU_BLOCK_SIZE	(2UL << 20)
+#define S2_PAGE		4096UL
+#define S2_2M		(2UL << 20)
 
-static inline int s2mmu_ret(long r)
+static inline int s2_open_dev(void)
 {
-	return r < 0 ? -errno : (int)r;
+	return open("/dev/s2mmu", O_RDWR | O_CLOEXEC);
 }
 
-/* /dev/s2mmu, or -errno (the module is not loaded). */
-static inline int s2mmu_open_dev(void)
+/* An ioctl's result: its value, or -errno. */
+static inline long s2_ioctl(int fd, unsigned long cmd, unsigned long arg)
 {
-	return s2mmu_ret(open("/dev/s2mmu", O_RDWR | O_CLOEXEC));
+	long ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
 }
 
-/* A new VM fd; @ipa_bits 0 picks the default size. */
-static inline int s2mmu_create_vm(int dev, unsigned int ipa_bits)
+static inline int s2_create_vm(int dev, unsigned long ipa_bits)
 {
-	return s2mmu_ret(ioctl(dev, S2MMU_CREATE_VM, (unsigned long)ipa_bits));
+	return s2_ioctl(dev, S2MMU_CREATE_VM, ipa_bits);
 }
 
-static inline int s2mmu_set_region(int vm, __u32 slot, __u32 flags,
-				   __u64 gpa, __u64 size, void *hva)
+static inline int s2_set_region(int vm, uint32_t slot, uint32_t flags,
+				uint64_t gpa, uint64_t size, void *uaddr)
 {
 	struct s2mmu_userspace_memory_region r = {
 		.slot = slot,
 		.flags = flags,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
-		.userspace_addr = (uintptr_t)hva,
+		.userspace_addr = (uintptr_t)uaddr,
 	};
 
-	return s2mmu_ret(ioctl(vm, S2MMU_SET_USER_MEMORY_REGION, &r));
+	return s2_ioctl(vm, S2MMU_SET_USER_MEMORY_REGION, (unsigned long)&r);
 }
 
-static inline int s2mmu_create_vcpu(int vm, unsigned int id)
-{
-	return s2mmu_ret(ioctl(vm, S2MMU_CREATE_VCPU, (unsigned long)id));
-}
-
-/*
- * One guest access of @len bytes at @ipa through the vCPU's stage-2 MMU.
- * @out (may be NULL) receives the result: bytes done, exit reason and
- * the faults the access took.
+/**
+ * struct s2_vcpu - a vCPU fd and its shared page
+ * @fd: the vCPU file descriptor
+ * @run: its mmap()ed &struct s2mmu_run
  */
-static inline int s2mmu_access(int vcpu, __u64 ipa, void *buf,
-			       __u32 len, __u32 kind,
-			       struct s2mmu_vcpu_access *out)
+struct s2_vcpu {
+	int fd;
+	struct s2mmu_run *run;
+};
+
+static inline int s2_create_vcpu(int dev, int vm, unsigned int id,
+				 struct s2_vcpu *v)
+{
+	long size = s2_ioctl(dev, S2MMU_GET_VCPU_MMAP_SIZE, 0);
+
+	v->fd = s2_ioctl(vm, S2MMU_CREATE_VCPU, id);
+	if (v->fd < 0 || size < 0)
+		return v->fd < 0 ? v->fd : (int)size;
+	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	return v->run == MAP_FAILED ? -errno : 0;
+}
+
+static inline void s2_destroy_vcpu(struct s2_vcpu *v)
+{
+	if (v->run && v->run != MAP_FAILED)
+		munmap(v->run, S2_PAGE);
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
+	v->run = NULL;
+}
+
+/* One guest access; @out (may be NULL) gets the completed descriptor. */
+static inline int s2_access(struct s2_vcpu *v, uint64_t ipa, void *buf,
+			    uint32_t len, uint32_t kind,
+			    struct s2mmu_vcpu_access *out)
 {
 	struct s2mmu_vcpu_access a = {
 		.ipa = ipa,
@@ -75,32 +99,174 @@ static inline int s2mmu_access(int vcpu, __u64 ipa, void *buf,
 		.len = len,
 		.kind = kind,
 	};
-	int r = s2mmu_ret(ioctl(vcpu, S2MMU_VCPU_ACCESS, &a));
+	int ret = s2_ioctl(v->fd, S2MMU_VCPU_ACCESS, (unsigned long)&a);
 
 	if (out)
 		*out = a;
-	return r;
+	return ret;
 }
 
-static inline int s2mmu_get_stats(int vm, struct s2mmu_stats *st)
+static inline uint64_t s2_faults(const struct s2mmu_vcpu_access *a)
 {
-	memset(st, 0, sizeof(*st));
-	return s2mmu_ret(ioctl(vm, S2MMU_GET_STATS, st));
+	return (uint64_t)a->faults_translation + a->faults_access +
+	       a->faults_permission;
 }
 
-static inline int s2mmu_get_dirty_log(int vm, __u32 slot, __u64 *bitmap)
+static inline int s2_stats(int vm, struct s2mmu_stats *st)
+{
+	return s2_ioctl(vm, S2MMU_GET_STATS, (unsigned long)st);
+}
+
+static inline int s2_module_stats(int dev, struct s2mmu_module_stats *st)
+{
+	return s2_ioctl(dev, S2MMU_GET_MODULE_STATS, (unsigned long)st);
+}
+
+/* Host memory backings for memory slots. */
+enum s2_backing {
+	S2_ANON,	/* private anonymous, 4K pages */
+	S2_ANON_THP,	/* private anonymous, 2M aligned, MADV_HUGEPAGE */
+	S2_HUGETLB,	/* hugetlbfs 2M pages */
+	S2_MEMFD,	/* shared memfd (shmem) */
+};
+
+static inline const char *s2_backing_name(enum s2_backing b)
+{
+	static const char * const names[] = {
+		"anon", "anon_thp", "hugetlb", "memfd",
+	};
+
+	return names[b];
+}
+
+/* Map @size bytes backed as @b, 2M aligned; NULL if unavailable. */
+static inline void *s2_alloc(enum s2_backing b, size_t size)
+{
+	int prot = PROT_READ | PROT_WRITE | PROT_EXEC;
+	uint8_t *p, *aligned;
+	int fd;
+
+	switch (b) {
+	case S2_HUGETLB:
+		p = mmap(NULL, size, prot,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	case S2_MEMFD:
+		fd = memfd_create("s2mmu-test", MFD_CLOEXEC);
+		if (fd < 0)
+			return NULL;
+		if (ftruncate(fd, size)) {
+			close(fd);
+			return NULL;
+		}
+		p = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
+		close(fd);
+		return p == MAP_FAILED ? NULL : p;
+	default:
+		p = mmap(NULL, size + S2_2M, prot,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		aligned = (uint8_t *)(((uintptr_t)p + S2_2M - 1) & ~(S2_2M - 1));
+		if (aligned > p)
+			munmap(p, aligned - p);
+		munmap(aligned + size, p + S2_2M - aligned);
+		madvise(aligned, size, b == S2_ANON_THP ? MADV_HUGEPAGE :
+							  MADV_NOHUGEPAGE);
+		return aligned;
+	}
+}
+
+/*
+ * Bytes of the host mapping around @p backed by 2M pages right now: the
+ * VMA's AnonHugePages / ShmemPmdMapped, or its whole size for hugetlbfs.
+ */
+static inline unsigned long s2_host_huge_bytes(void *p)
+{
+	unsigned long start = (uintptr_t)p, lo, hi, kb, huge = 0;
+	char line[256];
+	int in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = lo <= start && start < hi;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1 ||
+		    sscanf(line, "ShmemPmdMapped: %lu kB", &kb) == 1)
+			huge += kb * 1024;
+		if (sscanf(line, "KernelPageSize: %lu kB", &kb) == 1 &&
+		    kb == 2048)
+			huge = hi - lo;
+	}
+	fclose(f);
+	return huge;
+}
+
+/* Stats delta helper: b - a, field by field (all u64 after the header). */
+static inline void s2_stats_delta(const struct s2mmu_stats *a,
+				  const struct s2mmu_stats *b,
+				  struct s2mmu_stats *d)
+{
+	const __u64 *pa = &a->faults_translation;
+	const __u64 *pb = &b->faults_translation;
+	__u64 *pd = &d->faults_translation;
+	size_t i, n = (sizeof(*a) - offsetof(struct s2mmu_stats,
+					     faults_translation)) / 8;
+
+	*d = *b;
+	for (i = 0; i < n; i++)
+		pd[i] = pb[i] - pa[i];
+}
+
+static inline void s2_print_stats(FILE *f, const struct s2mmu_stats *s)
+{
+	fprintf(f, "# stats: faults T/A/P %llu/%llu/%llu spurious %llu retries %llu mmio %llu\n"
+		"# stats: bbm %llu tlbi ipa/range/vmid/local %llu/%llu/%llu/%llu relax %llu af %llu\n"
+		"# stats: mapped L1/L2/L3 %llu/%llu/%llu zero %llu dirty %llu tables %llu pinned %llu slots %llu vcpus %llu\n",
+		(unsigned long long)s->faults_translation,
+		(unsigned long long)s->faults_access,
+		(unsigned long long)s->faults_permission,
+		(unsigned long long)s->faults_spurious,
+		(unsigned long long)s->fault_retries,
+		(unsigned long long)s->mmio_exits,
+		(unsigned long long)s->bbm,
+		(unsigned long long)s->tlbi_ipa,
+		(unsigned long long)s->tlbi_range,
+		(unsigned long long)s->tlbi_vmid,
+		(unsigned long long)s->tlbi_local,
+		(unsigned long long)s->relax_perms,
+		(unsigned long long)s->access_flag_set,
+		(unsigned long long)s->mapped_l1,
+		(unsigned long long)s->mapped_l2,
+		(unsigned long long)s->mapped_l3,
+		(unsigned long long)s->zero_page_maps,
+		(unsigned long long)s->dirty_marked,
+		(unsigned long long)s->table_pages,
+		(unsigned long long)s->pages_pinned,
+		(unsigned long long)s->memslots,
+		(unsigned long long)s->vcpus);
+}
+
+/* ---- dirty logging ---- */
+
+static inline int s2_get_dirty_log(int vm, __u32 slot, __u64 *bitmap)
 {
 	struct s2mmu_dirty_log log = {
 		.slot = slot,
 		.dirty_bitmap = (uintptr_t)bitmap,
 	};
 
-	return s2mmu_ret(ioctl(vm, S2MMU_GET_DIRTY_LOG, &log));
+	return s2_ioctl(vm, S2MMU_GET_DIRTY_LOG, (unsigned long)&log);
 }
 
-static inline int s2mmu_clear_dirty_log(int vm, __u32 slot,
-					__u64 first_page, __u32 num_pages,
-					__u64 *bitmap)
+static inline int s2_clear_dirty_log(int vm, __u32 slot, __u64 first_page,
+				     __u32 num_pages, __u64 *bitmap)
 {
 	struct s2mmu_clear_dirty_log log = {
 		.slot = slot,
@@ -109,76 +275,42 @@ static inline int s2mmu_clear_dirty_log(int vm, __u32 slot,
 		.dirty_bitmap = (uintptr_t)bitmap,
 	};
 
-	return s2mmu_ret(ioctl(vm, S2MMU_CLEAR_DIRTY_LOG, &log));
+	return s2_ioctl(vm, S2MMU_CLEAR_DIRTY_LOG, (unsigned long)&log);
 }
 
-/* GET_DIRTY_LOG only reads; CLEAR_DIRTY_LOG re-protects (KVM's PROTECT2). */
-static inline int s2mmu_enable_manual_protect(int vm)
+/* GET_DIRTY_LOG then only reads; CLEAR_DIRTY_LOG re-protects. */
+static inline int s2_enable_manual_protect(int vm)
 {
 	struct s2mmu_enable_cap cap = {
 		.cap = S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT,
 		.args = { 1 },
 	};
 
-	return s2mmu_ret(ioctl(vm, S2MMU_ENABLE_CAP, &cap));
+	return s2_ioctl(vm, S2MMU_ENABLE_CAP, (unsigned long)&cap);
 }
 
-/*
- * Anonymous guest memory aligned to 2 MiB, so that with @thp the whole
- * range can be backed by transparent huge pages (and so by stage-2
- * blocks).  Returns NULL on failure.
- */
-static inline void *s2mmu_alloc_mem(size_t size, bool thp)
-{
-	size_t len = size + S2MMU_BLOCK_SIZE;
-	uintptr_t p, aligned;
-
-	p = (uintptr_t)mmap(NULL, len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if ((void *)p == MAP_FAILED)
-		return NULL;
-	aligned = (p + S2MMU_BLOCK_SIZE - 1) & ~(S2MMU_BLOCK_SIZE - 1);
-	if (aligned > p)
-		munmap((void *)p, aligned - p);
-	munmap((void *)(aligned + size), p + len - aligned - size);
-	if (madvise((void *)aligned, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
-		return NULL;
-	return (void *)aligned;
-}
-
-static inline void s2mmu_free_mem(void *p, size_t size)
-{
-	munmap(p, size);
-}
-
-static inline __u64 s2mmu_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static inline bool s2mmu_test_bit(const __u64 *map, __u64 nr)
+static inline int s2_test_bit(const __u64 *map, __u64 nr)
 {
 	return map[nr / 64] >> (nr % 64) & 1;
 }
 
-static inline void s2mmu_set_bit(__u64 *map, __u64 nr)
+static inline void s2_set_bit(__u64 *map, __u64 nr)
 {
 	map[nr / 64] |= 1ULL << (nr % 64);
 }
 
 /* Bytes of a dirty bitmap for @pages pages: whole 64-bit words. */
-static inline size_t s2mmu_bitmap_bytes(__u64 pages)
+static inline size_t s2_bitmap_bytes(__u64 pages)
 {
 	return (pages + 63) / 64 * 8;
 }
 
-/* Per-kind sum of the faults a VM took. */
-static inline __u64 s2mmu_stats_faults(const struct s2mmu_stats *s)
+static inline __u64 s2_now_ns(void)
 {
-	return s->faults_translation + s->faults_access + s->faults_permission;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 #endif /* S2MMU_UTIL_H */
