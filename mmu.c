@@ -791,6 +791,7 @@ static bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page)
 	s2_pte_t pte;
 	s8 level;
 
+	lockdep_assert_held(&vm->mmu_lock);
 	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !(pte & S2_PTE_VALID))
 		return false;
 	return ((pte & S2_PTE_ADDR_MASK & ~(S2_LEVEL_SIZE(level) - 1)) |
