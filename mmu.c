@@ -259,6 +259,11 @@ static void s2mmu_put_table_page(void *addr)
 	page_ref_dec(virt_to_page(addr));
 }
 
+static void s2mmu_table_page_ref_add(void *addr, int nr)
+{
+	page_ref_add(virt_to_page(addr), nr);
+}
+
 static int s2mmu_table_page_count(void *addr)
 {
 	return page_ref_count(virt_to_page(addr));
@@ -282,6 +287,7 @@ static const struct s2_mm_ops s2mmu_mm_ops = {
 	.free_page_deferred	= s2mmu_free_page_deferred,
 	.get_page		= s2mmu_get_table_page,
 	.put_page		= s2mmu_put_table_page,
+	.page_ref_add		= s2mmu_table_page_ref_add,
 	.page_count		= s2mmu_table_page_count,
 	.phys_to_virt		= s2mmu_phys_to_virt,
 	.virt_to_phys		= s2mmu_virt_to_phys,
@@ -785,6 +791,7 @@ static bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page)
 	s2_pte_t pte;
 	s8 level;
 
+	lockdep_assert_held(&vm->mmu_lock);
 	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !(pte & S2_PTE_VALID))
 		return false;
 	return ((pte & S2_PTE_ADDR_MASK & ~(S2_LEVEL_SIZE(level) - 1)) |

@@ -285,6 +285,7 @@ TEST_F(pf, read_write_exec)
 	EXPECT_EQ(0ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid);
 	/* Neither is a pin ever taken twice for one page. */
 	EXPECT_EQ(self->block ? 512ULL : 1ULL, d.pages_pinned);
+	s2_print_stats(stderr, &d);
 }
 
 /* Write then read: the write mapped it writable, the read is free. */
