@@ -24,6 +24,7 @@
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/pgtable.h>
@@ -131,6 +132,9 @@ struct s2mmu_vcpu;
  * @stat: counters of the fault path, atomically updated
  * @pages_pinned: guest pages pinned now
  * @debugfs: this VM's debugfs directory
+ * @mmu_notifier: on @mm: host changes to the slots' memory unmap stage 2
+ * @manual_dirty_protect: %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT is on: GET
+ *	only reads the log, CLEAR re-protects; changed under @slots_lock
  */
 struct s2mmu_vm {
 	refcount_t		refs;
@@ -157,9 +161,13 @@ struct s2mmu_vm {
 		atomic64_t	access_flag_set;
 		atomic64_t	zero_page_maps;
 		atomic64_t	dirty_marked;
+		atomic64_t	notifier_invalidations;
+		atomic64_t	young_found;
 	} stat;
 	atomic64_t		pages_pinned;
 	struct dentry		*debugfs;
+	struct mmu_notifier	mmu_notifier;
+	bool			manual_dirty_protect;
 };
 
 /**
@@ -648,11 +656,16 @@ static int s2mmu_slot_delete_or_move(struct s2mmu_vm *vm, int idx,
 	return 0;
 }
 
+static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
+				    struct s2mmu_memslot *slot);
+
 /* Only dirty logging may change on an existing slot. */
 static int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 				struct s2mmu_memslot *slot, u32 flags)
 {
 	unsigned long *bitmap = NULL;
+	u32 old_flags = slot->flags;
+	int ret;
 
 	lockdep_assert_held(&vm->slots_lock);
 	if (flags & S2MMU_MEM_LOG_DIRTY_PAGES) {
@@ -665,20 +678,22 @@ static int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 	write_lock(&vm->mmu_lock);
 	swap(slot->dirty_bitmap, bitmap);
 	WRITE_ONCE(slot->flags, flags);
-	/*
-	 * Pages mapped writable before logging started must fault on their
-	 * next write to be logged.  Block splitting belongs to dirty logging
-	 * proper; until then a write fault inside a block maps a page.
-	 */
-	if (flags & S2MMU_MEM_LOG_DIRTY_PAGES)
-		WARN_ON_ONCE(s2_wrprotect(&vm->pgt, s2mmu_slot_base(slot),
-					  slot->npages << PAGE_SHIFT));
 	s2mmu_invalidate_seq_bump(vm);
 	write_unlock(&vm->mmu_lock);
 
 	/* No fault can still be using the old bitmap: the sequence moved. */
 	kvfree(bitmap);
-	return 0;
+	if (!(flags & S2MMU_MEM_LOG_DIRTY_PAGES))
+		return 0;
+	/*
+	 * Faults now map pages and log them; pages mapped writable (and
+	 * blocks) before must fault on their next write.  A failure leaves
+	 * the slot as it was: splits and write protection are harmless.
+	 */
+	ret = s2mmu_slot_start_logging(vm, slot);
+	if (ret)
+		WARN_ON_ONCE(s2mmu_slot_set_flags(vm, slot, old_flags));
+	return ret;
 }
 
 static int s2mmu_set_memory_region(struct s2mmu_vm *vm, void __user *argp)
@@ -716,6 +731,484 @@ static int s2mmu_set_memory_region(struct s2mmu_vm *vm, void __user *argp)
 	}
 	mutex_unlock(&vm->slots_lock);
 	return ret;
+}
+
+/* ---- range operations, one chunk per mmu_lock hold ---- */
+
+/*
+ * Long range operations (unmapping for the MMU notifier, splitting and
+ * write-protecting when dirty logging starts) take mmu_lock for write one
+ * chunk at a time, so a vCPU faulting elsewhere waits for one chunk, not
+ * for a whole slot.  Each chunk ends with its own batched invalidation.
+ */
+#define S2MMU_RANGE_CHUNK	SZ_256M
+/* Table pages to split a chunk of 2 MiB blocks, the only blocks faults map. */
+#define S2MMU_SPLIT_CHUNK_PAGES	(S2MMU_RANGE_CHUNK / SZ_2M)
+
+static u64 s2mmu_chunk_end(u64 start, u64 end)
+{
+	return min(round_up(start + 1, (u64)S2MMU_RANGE_CHUNK), end);
+}
+
+/*
+ * As s2mmu_release_pin(), without sleeping, for an MMU notifier
+ * invalidation: it may not be allowed to sleep (the OOM reaper), and its
+ * caller may hold the lock of the very page (reclaim, migration), which
+ * s2mmu_release_pin() would take.  The VMM still maps the page -- the
+ * host page tables have not changed yet -- which keeps a file page's
+ * mapping alive while it is marked dirty without the page lock.
+ */
+static void s2mmu_release_pin_atomic(struct s2mmu_vm *vm, unsigned long pin)
+{
+	struct page *page = s2mmu_pin_page(pin);
+
+	if (pin & S2MMU_PIN_DIRTY)
+		set_page_dirty(page);
+	unpin_user_page(page);
+	s2mmu_pins_add(vm, -1);
+}
+
+/*
+ * Release the pins of @slot's pages in [@start, @end), whose stage-2
+ * mappings were just removed.  No fault records a pin there meanwhile: an
+ * MMU notifier invalidation is in progress, or the mm is gone.
+ */
+static void s2mmu_slot_release_range(struct s2mmu_vm *vm,
+				     struct s2mmu_memslot *slot, u64 start,
+				     u64 end, bool may_sleep)
+{
+	u64 i = (start >> PAGE_SHIFT) - slot->base_gfn;
+	u64 last = (end >> PAGE_SHIFT) - slot->base_gfn;
+
+	for (; i < last; i++) {
+		unsigned long pin = xchg(&slot->pins[i], 0);
+
+		if (!pin)
+			continue;
+		if (may_sleep)
+			s2mmu_release_pin(vm, pin);
+		else
+			s2mmu_release_pin_atomic(vm, pin);
+	}
+}
+
+/*
+ * Unmap [@ipa, @ipa + @size) of @slot and release its pins.  The range is
+ * widened to whole 2 MiB blocks (within the slot, which holds every block
+ * faults map whole): a host range may cover part of a block, and
+ * unmapping more than asked only costs a re-fault, where shattering the
+ * block would need memory a notifier cannot allocate.  @may_sleep: pins
+ * may be released with the page lock (see s2mmu_release_pin_atomic());
+ * @resched: the caller may be rescheduled between chunks.
+ */
+static void s2mmu_slot_unmap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+			     u64 ipa, u64 size, bool may_sleep, bool resched)
+{
+	u64 start = max(round_down(ipa, (u64)SZ_2M), s2mmu_slot_base(slot));
+	u64 end = min(round_up(ipa + size, (u64)SZ_2M), s2mmu_slot_end(slot));
+	u64 next;
+
+	for (; start < end; start = next) {
+		next = s2mmu_chunk_end(start, end);
+		write_lock(&vm->mmu_lock);
+		s2mmu_unmap_range_locked(vm, start, next - start);
+		write_unlock(&vm->mmu_lock);
+		s2mmu_slot_release_range(vm, slot, start, next, may_sleep);
+		if (resched)
+			cond_resched();
+	}
+}
+
+/*
+ * Dirty logging starts on @slot, whose flag and bitmap are published:
+ * split its blocks -- each replaced by a subtree built off-line, with one
+ * break-before-make -- and write-protect it, so that the next write to
+ * any of its pages faults and is logged, one 4K page at a time.
+ */
+static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
+				    struct s2mmu_memslot *slot)
+{
+	u64 start = s2mmu_slot_base(slot), end = s2mmu_slot_end(slot), next;
+	int min = S2MMU_SPLIT_CHUNK_PAGES;
+	struct s2_memcache *mc;
+	int ret = 0;
+
+	lockdep_assert_held(&vm->slots_lock);
+	mc = kzalloc(sizeof(*mc), GFP_KERNEL_ACCOUNT);
+	if (!mc)
+		return -ENOMEM;
+	for (; start < end; start = next) {
+		next = s2mmu_chunk_end(start, end);
+		/* Table pages are allocated where sleeping is allowed. */
+		ret = s2_memcache_topup(mc, min, &s2mmu_mm_ops, vm);
+		if (ret)
+			break;
+		write_lock(&vm->mmu_lock);
+		ret = s2_split(&vm->pgt, start, next - start, mc);
+		if (!ret)
+			ret = s2_wrprotect(&vm->pgt, start, next - start);
+		write_unlock(&vm->mmu_lock);
+		if (ret == -ENOMEM && min < S2_MEMCACHE_SPLIT_1G) {
+			/* A 1 GiB block (not mapped by faults): enough for it. */
+			min = S2_MEMCACHE_SPLIT_1G;
+			next = start;
+			continue;
+		}
+		if (WARN_ON_ONCE(ret))
+			break;
+		cond_resched();
+	}
+	s2_memcache_drain(mc, &s2mmu_mm_ops);
+	kfree(mc);
+	return ret;
+}
+
+/* ---- the MMU notifier ---- */
+
+static struct s2mmu_vm *s2mmu_mn_vm(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct s2mmu_vm, mmu_notifier);
+}
+
+/* The IPA range of @slot that host [@start, @end) backs, if any. */
+static bool s2mmu_slot_hva_range(const struct s2mmu_memslot *slot,
+				 unsigned long start, unsigned long end,
+				 u64 *ipa, u64 *size)
+{
+	unsigned long s_start = slot->userspace_addr;
+	unsigned long s_end = s_start + (slot->npages << PAGE_SHIFT);
+
+	start = max(round_down(start, PAGE_SIZE), s_start);
+	end = min(round_up(end, PAGE_SIZE), s_end);
+	if (start >= end)
+		return false;
+	*ipa = s2mmu_slot_base(slot) + (start - s_start);
+	*size = end - start;
+	return true;
+}
+
+/*
+ * The host is about to change the page tables of [start, end): the pages
+ * stage 2 maps there may be freed, moved or write-protected.  Unmap them
+ * (and drop their pins) before it does.  Faults retry until the matching
+ * _end(): one that pinned the old page must not map it afterwards.
+ */
+static int s2mmu_mn_invalidate_range_start(struct mmu_notifier *mn,
+					   const struct mmu_notifier_range *range)
+{
+	struct s2mmu_vm *vm = s2mmu_mn_vm(mn);
+	bool blockable = mmu_notifier_range_blockable(range);
+	struct s2mmu_memslots *slots;
+	bool hit = false;
+	u64 ipa, size;
+	int i, idx;
+
+	write_lock(&vm->mmu_lock);
+	vm->mmu_invalidate_in_progress++;
+	write_unlock(&vm->mmu_lock);
+
+	idx = srcu_read_lock(&vm->srcu);
+	slots = srcu_dereference(vm->slots, &vm->srcu);
+	for (i = 0; i < slots->nr; i++) {
+		if (!s2mmu_slot_hva_range(slots->slot[i], range->start,
+					  range->end, &ipa, &size))
+			continue;
+		s2mmu_slot_unmap(vm, slots->slot[i], ipa, size, false,
+				 blockable);
+		hit = true;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	if (hit)
+		atomic64_inc(&vm->stat.notifier_invalidations);
+	return 0;
+}
+
+static void s2mmu_mn_invalidate_range_end(struct mmu_notifier *mn,
+					  const struct mmu_notifier_range *range)
+{
+	struct s2mmu_vm *vm = s2mmu_mn_vm(mn);
+
+	write_lock(&vm->mmu_lock);
+	WARN_ON_ONCE(!vm->mmu_invalidate_in_progress);
+	vm->mmu_invalidate_in_progress--;
+	/* A fault that pinned the old page before _start() starts over. */
+	s2mmu_invalidate_seq_bump(vm);
+	write_unlock(&vm->mmu_lock);
+}
+
+/*
+ * Reclaim asks whether the guest used the pages of [start, end): report
+ * the stage-2 access flags found set, clearing them when @clear so that
+ * the next guest access faults and sets them again.  The engine updates
+ * them with compare-and-exchange: the read side of mmu_lock suffices.
+ */
+static u64 s2mmu_mn_age(struct s2mmu_vm *vm, unsigned long start,
+			unsigned long end, bool clear)
+{
+	struct s2mmu_memslots *slots;
+	u64 ipa, size, young = 0;
+	int i, idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	slots = srcu_dereference(vm->slots, &vm->srcu);
+	for (i = 0; i < slots->nr; i++) {
+		if (!s2mmu_slot_hva_range(slots->slot[i], start, end, &ipa,
+					  &size))
+			continue;
+		read_lock(&vm->mmu_lock);
+		young += s2_test_clear_young(&vm->pgt, ipa, size, clear);
+		read_unlock(&vm->mmu_lock);
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	atomic64_add(young, &vm->stat.young_found);
+	return young;
+}
+
+static int s2mmu_mn_clear_flush_young(struct mmu_notifier *mn,
+				      struct mm_struct *mm,
+				      unsigned long start, unsigned long end)
+{
+	/* The engine's clear invalidates the TLB entries it aged. */
+	return !!s2mmu_mn_age(s2mmu_mn_vm(mn), start, end, true);
+}
+
+static int s2mmu_mn_clear_young(struct mmu_notifier *mn, struct mm_struct *mm,
+				unsigned long start, unsigned long end)
+{
+	return !!s2mmu_mn_age(s2mmu_mn_vm(mn), start, end, true);
+}
+
+static int s2mmu_mn_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
+			       unsigned long address)
+{
+	return !!s2mmu_mn_age(s2mmu_mn_vm(mn), address, address + PAGE_SIZE,
+			      false);
+}
+
+/*
+ * The VMM's address space is going away (exit, or the VM is being
+ * destroyed): nothing may stay mapped, and no guest page pinned, after
+ * it.  No fault can run any more: only the creator's mm may fault.
+ */
+static void s2mmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct s2mmu_vm *vm = s2mmu_mn_vm(mn);
+	struct s2mmu_memslots *slots;
+	struct s2mmu_memslot *slot;
+	int i, idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	slots = srcu_dereference(vm->slots, &vm->srcu);
+	for (i = 0; i < slots->nr; i++) {
+		slot = slots->slot[i];
+		s2mmu_slot_unmap(vm, slot, s2mmu_slot_base(slot),
+				 slot->npages << PAGE_SHIFT, true, true);
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+}
+
+static const struct mmu_notifier_ops s2mmu_mn_ops = {
+	.invalidate_range_start	= s2mmu_mn_invalidate_range_start,
+	.invalidate_range_end	= s2mmu_mn_invalidate_range_end,
+	.clear_flush_young	= s2mmu_mn_clear_flush_young,
+	.clear_young		= s2mmu_mn_clear_young,
+	.test_young		= s2mmu_mn_test_young,
+	.release		= s2mmu_mn_release,
+};
+
+/* ---- dirty logging ---- */
+
+/* A GET or CLEAR handles one page of bitmap per mmu_lock hold. */
+#define S2MMU_LOG_CHUNK_LONGS	(PAGE_SIZE / sizeof(long))
+
+static struct s2mmu_memslot *s2mmu_slot_by_id(struct s2mmu_vm *vm, u32 id)
+{
+	struct s2mmu_memslots *slots = s2mmu_slots(vm);
+	int idx;
+
+	lockdep_assert_held(&vm->slots_lock);
+	idx = s2mmu_slot_index_by_id(slots, id);
+	return idx < 0 ? NULL : slots->slot[idx];
+}
+
+/*
+ * Write-protect the pages of @slot whose bits are set in @mask, @n words
+ * from word @w0 of the slot's bitmap, with one walk and one batched
+ * invalidation over the span from the first to the last.  The pages in
+ * between need no care: with logging on, a page is only mapped writable
+ * by a fault that marks it dirty in the same mmu_lock section, so those
+ * still writable are dirty too -- protecting one costs it an extra fault,
+ * never a lost page.
+ */
+static void s2mmu_wrprotect_mask(struct s2mmu_vm *vm,
+				 struct s2mmu_memslot *slot, u64 w0,
+				 const unsigned long *mask, unsigned long n)
+{
+	unsigned long bits = n * BITS_PER_LONG;
+	unsigned long first = find_first_bit(mask, bits), last;
+	u64 ipa;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+	if (first >= bits)
+		return;
+	last = find_last_bit(mask, bits);
+	ipa = s2mmu_slot_base(slot) + ((w0 * BITS_PER_LONG + first) << PAGE_SHIFT);
+	WARN_ON_ONCE(s2_wrprotect(&vm->pgt, ipa,
+				  (u64)(last - first + 1) << PAGE_SHIFT));
+}
+
+/*
+ * Copy @slot's dirty log out.  Without manual protect, each chunk of the
+ * bitmap is read and cleared, and its pages write-protected, under one
+ * write hold of mmu_lock: a fault maps writable and marks dirty under the
+ * read side, so it lands wholly before (reported now) or after (its page
+ * protected again, reported next time).
+ */
+static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+			 u8 __user *ubuf, unsigned long *buf)
+{
+	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n, i;
+	unsigned long *bitmap = slot->dirty_bitmap;
+
+	for (w = 0; w < nlongs; w += n) {
+		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
+		if (vm->manual_dirty_protect) {
+			for (i = 0; i < n; i++)
+				buf[i] = READ_ONCE(bitmap[w + i]);
+		} else {
+			write_lock(&vm->mmu_lock);
+			for (i = 0; i < n; i++)
+				buf[i] = xchg(&bitmap[w + i], 0);
+			s2mmu_wrprotect_mask(vm, slot, w, buf, n);
+			write_unlock(&vm->mmu_lock);
+		}
+		if (copy_to_user(ubuf + w * sizeof(long), buf, n * sizeof(long)))
+			return -EFAULT;
+		cond_resched();
+	}
+	return 0;
+}
+
+static int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
+{
+	struct s2mmu_dirty_log log;
+	struct s2mmu_memslot *slot;
+	unsigned long *buf;
+	u8 __user *ubuf;
+	int ret;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	if (log.padding || log.slot >= S2MMU_MEMSLOT_ID_LIMIT)
+		return -EINVAL;
+	ubuf = u64_to_user_ptr(log.dirty_bitmap);
+	buf = (unsigned long *)__get_free_page(GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	mutex_lock(&vm->slots_lock);
+	slot = s2mmu_slot_by_id(vm, log.slot);
+	ret = !slot ? -EINVAL : !slot->dirty_bitmap ? -ENOENT : 0;
+	/* Fail before anything is cleared: a harvest must not lose pages. */
+	if (!ret && clear_user(ubuf, BITS_TO_LONGS(slot->npages) * sizeof(long)))
+		ret = -EFAULT;
+	if (!ret)
+		ret = s2mmu_harvest(vm, slot, ubuf, buf);
+	mutex_unlock(&vm->slots_lock);
+	free_page((unsigned long)buf);
+	return ret;
+}
+
+static int s2mmu_check_clear_log(const struct s2mmu_memslot *slot,
+				 const struct s2mmu_clear_dirty_log *log)
+{
+	u64 left;
+
+	if (log->first_page % BITS_PER_LONG || log->first_page >= slot->npages)
+		return -EINVAL;
+	left = slot->npages - log->first_page;
+	/* Whole words, unless the range ends with the slot. */
+	if (log->num_pages > left ||
+	    (log->num_pages < left && log->num_pages % BITS_PER_LONG))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Clear the bits of @log's range set in the caller's bitmap and still set
+ * in the log, and write-protect those pages; chunk by chunk as a harvest.
+ */
+static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+			   const struct s2mmu_clear_dirty_log *log,
+			   unsigned long *buf)
+{
+	u8 __user *ubuf = u64_to_user_ptr(log->dirty_bitmap);
+	unsigned long nlongs = BITS_TO_LONGS(log->num_pages), w, n, i;
+	u64 w0 = log->first_page / BITS_PER_LONG;
+	unsigned long *bitmap = slot->dirty_bitmap + w0;
+
+	for (w = 0; w < nlongs; w += n) {
+		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
+		if (copy_from_user(buf, ubuf + w * sizeof(long), n * sizeof(long)))
+			return -EFAULT;
+		if (w + n == nlongs && log->num_pages % BITS_PER_LONG)
+			buf[n - 1] &= BIT(log->num_pages % BITS_PER_LONG) - 1;
+		write_lock(&vm->mmu_lock);
+		for (i = 0; i < n; i++) {
+			buf[i] &= bitmap[w + i];
+			bitmap[w + i] &= ~buf[i];
+		}
+		s2mmu_wrprotect_mask(vm, slot, w0 + w, buf, n);
+		write_unlock(&vm->mmu_lock);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int s2mmu_clear_dirty_log(struct s2mmu_vm *vm, void __user *argp)
+{
+	struct s2mmu_clear_dirty_log log;
+	struct s2mmu_memslot *slot;
+	unsigned long *buf;
+	int ret;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	if (log.slot >= S2MMU_MEMSLOT_ID_LIMIT)
+		return -EINVAL;
+	buf = (unsigned long *)__get_free_page(GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	mutex_lock(&vm->slots_lock);
+	slot = s2mmu_slot_by_id(vm, log.slot);
+	if (!slot || !vm->manual_dirty_protect)
+		ret = -EINVAL;
+	else if (!slot->dirty_bitmap)
+		ret = -ENOENT;
+	else
+		ret = s2mmu_check_clear_log(slot, &log);
+	if (!ret)
+		ret = s2mmu_clear_log(vm, slot, &log, buf);
+	mutex_unlock(&vm->slots_lock);
+	free_page((unsigned long)buf);
+	return ret;
+}
+
+static int s2mmu_enable_cap(struct s2mmu_vm *vm, void __user *argp)
+{
+	struct s2mmu_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags || cap.cap != S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT ||
+	    cap.args[0] > 1 || cap.args[1] || cap.args[2] || cap.args[3] ||
+	    memchr_inv(cap.pad, 0, sizeof(cap.pad)))
+		return -EINVAL;
+	mutex_lock(&vm->slots_lock);
+	vm->manual_dirty_protect = cap.args[0];
+	mutex_unlock(&vm->slots_lock);
+	return 0;
 }
 
 /* ---- the fault handler ---- */
@@ -1039,6 +1532,14 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 
 	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
 		return -ENOENT;	/* a block stays read-only while logging */
+	/*
+	 * A page of a huge host page, split for dirty logging that is off
+	 * now: the full path maps the whole block again.  (The pin is only
+	 * looked at; struct pages outlive a racing unpin.)
+	 */
+	if (f->fsc == S2_FSC_PERM && f->write && !logging && f->level == 3 &&
+	    PageCompound(s2mmu_pin_page(READ_ONCE(f->slot->pins[i]))))
+		return -ENOENT;
 
 	read_lock(&vm->mmu_lock);
 	if (s2mmu_fault_stale(vm, f)) {
@@ -1341,6 +1842,9 @@ static void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)
 	st->memslots = srcu_dereference(vm->slots, &vm->srcu)->nr;
 	srcu_read_unlock(&vm->srcu, idx);
 	st->vcpus = READ_ONCE(vm->nr_vcpus);
+	st->notifier_invalidations =
+		atomic64_read(&vm->stat.notifier_invalidations);
+	st->young_found = atomic64_read(&vm->stat.young_found);
 }
 
 static int s2mmu_stats_show(struct seq_file *m, void *v)
@@ -1371,6 +1875,8 @@ static int s2mmu_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "pages_pinned %llu\n", st.pages_pinned);
 	seq_printf(m, "memslots %llu\n", st.memslots);
 	seq_printf(m, "vcpus %llu\n", st.vcpus);
+	seq_printf(m, "notifier_invalidations %llu\n", st.notifier_invalidations);
+	seq_printf(m, "young_found %llu\n", st.young_found);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(s2mmu_stats);
@@ -1511,6 +2017,11 @@ static void s2mmu_vm_destroy(struct s2mmu_vm *vm)
 	int i;
 
 	debugfs_remove_recursive(vm->debugfs);
+	/*
+	 * Runs the release callback if the mm still lives, and waits for
+	 * callbacks in flight: none runs after this.
+	 */
+	mmu_notifier_unregister(&vm->mmu_notifier, vm->mm);
 	for (i = 0; i < S2MMU_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			s2mmu_vcpu_free(vm->vcpus[i]);
@@ -1669,6 +2180,12 @@ static long s2mmu_vm_ioctl(struct file *file, unsigned int cmd,
 	case S2MMU_GET_STATS:
 		s2mmu_vm_stats(vm, &st);
 		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+	case S2MMU_ENABLE_CAP:
+		return s2mmu_enable_cap(vm, argp);
+	case S2MMU_GET_DIRTY_LOG:
+		return s2mmu_get_dirty_log(vm, argp);
+	case S2MMU_CLEAR_DIRTY_LOG:
+		return s2mmu_clear_dirty_log(vm, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -1709,12 +2226,18 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->lock);
 	RCU_INIT_POINTER(vm->slots, slots);
+	/* Everything a notifier callback touches is initialised by now. */
+	vm->mmu_notifier.ops = &s2mmu_mn_ops;
+	if (mmu_notifier_register(&vm->mmu_notifier, current->mm))
+		goto err_pgt;
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	atomic64_inc(&s2mmu_nr_vms);
 	s2mmu_vm_debugfs_init(vm);
 	return vm;
 
+err_pgt:
+	s2_pgtable_destroy(&vm->pgt);
 err_srcu:
 	cleanup_srcu_struct(&vm->srcu);
 err_slots:
