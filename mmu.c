@@ -123,6 +123,8 @@ struct s2mmu_vcpu;
  *	resolving its page starts over
  * @mmu_invalidate_in_progress: non-zero while a host-side invalidation
  *	(MMU notifier) is between its start and end; faults retry
+ * @mmu_invalidate_wq: faults wait here for @mmu_invalidate_in_progress to
+ *	drop to zero, rather than fault again and again meanwhile
  * @slots_lock: serialises memory slot changes
  * @slots: current slots; read under @srcu, replaced under @slots_lock
  * @srcu: protects the lifetime of @slots and the slots it points at
@@ -145,6 +147,7 @@ struct s2mmu_vm {
 	rwlock_t		mmu_lock;
 	unsigned long		mmu_invalidate_seq;
 	unsigned long		mmu_invalidate_in_progress;
+	wait_queue_head_t	mmu_invalidate_wq;
 	struct mutex		slots_lock;	/* serialises slot changes */
 	struct s2mmu_memslots __rcu *slots;
 	struct srcu_struct	srcu;
@@ -658,6 +661,8 @@ static int s2mmu_slot_delete_or_move(struct s2mmu_vm *vm, int idx,
 
 static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
 				    struct s2mmu_memslot *slot);
+static void s2mmu_slot_collapse(struct s2mmu_vm *vm,
+				struct s2mmu_memslot *slot);
 
 /* Only dirty logging may change on an existing slot. */
 static int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
@@ -683,8 +688,10 @@ static int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 
 	/* No fault can still be using the old bitmap: the sequence moved. */
 	kvfree(bitmap);
-	if (!(flags & S2MMU_MEM_LOG_DIRTY_PAGES))
+	if (!(flags & S2MMU_MEM_LOG_DIRTY_PAGES)) {
+		s2mmu_slot_collapse(vm, slot);
 		return 0;
+	}
 	/*
 	 * Faults now map pages and log them; pages mapped writable (and
 	 * blocks) before must fault on their next write.  A failure leaves
@@ -792,28 +799,44 @@ static void s2mmu_slot_release_range(struct s2mmu_vm *vm,
 	}
 }
 
+/* Move @*ipa to the start (@up: the end) of the block mapping it, if any. */
+static void s2mmu_widen_to_block(struct s2mmu_vm *vm, u64 *ipa, bool up)
+{
+	s2_pte_t pte;
+	s8 level;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+	if (s2_get_leaf(&vm->pgt, up ? *ipa - 1 : *ipa, &pte, &level) ||
+	    !(pte & S2_PTE_VALID) || level == S2_MAX_LEVEL)
+		return;
+	if (up)
+		*ipa = round_up(*ipa, S2_LEVEL_SIZE(level));
+	else
+		*ipa = round_down(*ipa, S2_LEVEL_SIZE(level));
+}
+
 /*
- * Unmap [@ipa, @ipa + @size) of @slot and release its pins.  The range is
- * widened to whole 2 MiB blocks (within the slot, which holds every block
- * faults map whole): a host range may cover part of a block, and
- * unmapping more than asked only costs a re-fault, where shattering the
- * block would need memory a notifier cannot allocate.  @may_sleep: pins
- * may be released with the page lock (see s2mmu_release_pin_atomic());
- * @resched: the caller may be rescheduled between chunks.
+ * Unmap [@ipa, @ipa + @size) of @slot and release its pins.  A block
+ * partly inside is unmapped whole: shattering it would need table pages
+ * a notifier cannot allocate, and unmapping more only costs a re-fault
+ * (blocks lie inside their slot).  @may_sleep: pins may be released with
+ * the page lock (see s2mmu_release_pin_atomic()); @resched: the caller
+ * may be rescheduled between chunks.
  */
 static void s2mmu_slot_unmap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			     u64 ipa, u64 size, bool may_sleep, bool resched)
 {
-	u64 start = max(round_down(ipa, (u64)SZ_2M), s2mmu_slot_base(slot));
-	u64 end = min(round_up(ipa + size, (u64)SZ_2M), s2mmu_slot_end(slot));
-	u64 next;
+	u64 start, end = ipa + size, lo, hi;
 
-	for (; start < end; start = next) {
-		next = s2mmu_chunk_end(start, end);
+	for (start = ipa; start < end; start = hi) {
+		lo = start;
+		hi = s2mmu_chunk_end(start, end);
 		write_lock(&vm->mmu_lock);
-		s2mmu_unmap_range_locked(vm, start, next - start);
+		s2mmu_widen_to_block(vm, &lo, false);
+		s2mmu_widen_to_block(vm, &hi, true);
+		s2mmu_unmap_range_locked(vm, lo, hi - lo);
 		write_unlock(&vm->mmu_lock);
-		s2mmu_slot_release_range(vm, slot, start, next, may_sleep);
+		s2mmu_slot_release_range(vm, slot, lo, hi, may_sleep);
 		if (resched)
 			cond_resched();
 	}
@@ -861,6 +884,62 @@ static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
 	s2_memcache_drain(mc, &s2mmu_mm_ops);
 	kfree(mc);
 	return ret;
+}
+
+/* Is the 2 MiB region at @ipa backed by a huge page a fault could map whole? */
+static bool s2mmu_region_collapsible(struct s2mmu_memslot *slot, u64 ipa)
+{
+	u64 i = (ipa >> PAGE_SHIFT) - slot->base_gfn;
+	unsigned long hva = slot->userspace_addr + (i << PAGE_SHIFT);
+	struct page *page = s2mmu_pin_page(slot->pins[i]);
+
+	return IS_ALIGNED(hva, SZ_2M) && page && PageCompound(page) &&
+	       compound_nr(compound_head(page)) >= S2MMU_BLOCK_PAGES;
+}
+
+/* Unmap [@start, @end) of @slot and drop its pins, all under mmu_lock. */
+static void s2mmu_zap_locked(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+			     u64 start, u64 end)
+{
+	lockdep_assert_held_write(&vm->mmu_lock);
+	s2mmu_unmap_range_locked(vm, start, end - start);
+	s2mmu_slot_release_range(vm, slot, start, end, false);
+}
+
+/*
+ * Dirty logging stopped on @slot: unmap the 2 MiB regions it split although
+ * the host backs them with a huge page, so that the next access maps the
+ * block again (KVM zaps such "collapsible" mappings the same way).  Faults
+ * may map these ranges again at once, so their pins go under mmu_lock too.
+ */
+static void s2mmu_slot_collapse(struct s2mmu_vm *vm, struct s2mmu_memslot *slot)
+{
+	u64 end = round_down(s2mmu_slot_end(slot), (u64)SZ_2M);
+	u64 start = round_up(s2mmu_slot_base(slot), (u64)SZ_2M);
+	u64 next, ipa, run;
+	bool in_run;
+
+	lockdep_assert_held(&vm->slots_lock);
+	for (; start < end; start = next) {
+		next = s2mmu_chunk_end(start, end);
+		in_run = false;
+		write_lock(&vm->mmu_lock);
+		/* One unmap, and so one invalidation, per run of regions. */
+		for (ipa = run = start; ipa < next; ipa += SZ_2M) {
+			if (s2mmu_region_collapsible(slot, ipa)) {
+				if (!in_run)
+					run = ipa;
+				in_run = true;
+			} else if (in_run) {
+				s2mmu_zap_locked(vm, slot, run, ipa);
+				in_run = false;
+			}
+		}
+		if (in_run)
+			s2mmu_zap_locked(vm, slot, run, next);
+		write_unlock(&vm->mmu_lock);
+		cond_resched();
+	}
 }
 
 /* ---- the MMU notifier ---- */
@@ -934,6 +1013,8 @@ static void s2mmu_mn_invalidate_range_end(struct mmu_notifier *mn,
 	/* A fault that pinned the old page before _start() starts over. */
 	s2mmu_invalidate_seq_bump(vm);
 	write_unlock(&vm->mmu_lock);
+	if (!READ_ONCE(vm->mmu_invalidate_in_progress))
+		wake_up_all(&vm->mmu_invalidate_wq);
 }
 
 /*
@@ -1532,14 +1613,6 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 
 	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
 		return -ENOENT;	/* a block stays read-only while logging */
-	/*
-	 * A page of a huge host page, split for dirty logging that is off
-	 * now: the full path maps the whole block again.  (The pin is only
-	 * looked at; struct pages outlive a racing unpin.)
-	 */
-	if (f->fsc == S2_FSC_PERM && f->write && !logging && f->level == 3 &&
-	    PageCompound(s2mmu_pin_page(READ_ONCE(f->slot->pins[i]))))
-		return -ENOENT;
 
 	read_lock(&vm->mmu_lock);
 	if (s2mmu_fault_stale(vm, f)) {
@@ -1603,6 +1676,15 @@ static int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 				vm);
 	if (ret)
 		return ret;
+
+	/*
+	 * A host invalidation (MMU notifier) in progress would make this
+	 * fault start over, possibly for as long as the invalidating thread
+	 * is preempted: wait for it instead.
+	 */
+	if (wait_event_killable(vm->mmu_invalidate_wq,
+				!READ_ONCE(vm->mmu_invalidate_in_progress)))
+		return -EINTR;
 
 	/* Step 4: sample before the slot and the page are looked up. */
 	f.seq = READ_ONCE(vm->mmu_invalidate_seq);
@@ -2223,6 +2305,7 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	vm->ipa_bits = ipa_bits;
 	vm->id = atomic_inc_return(&s2mmu_next_vm_id);
 	rwlock_init(&vm->mmu_lock);
+	init_waitqueue_head(&vm->mmu_invalidate_wq);
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->lock);
 	RCU_INIT_POINTER(vm->slots, slots);
