@@ -29,7 +29,8 @@ add_tests "$testdir"
 [ -z "$extra" ] || add_tests "$extra"
 if [ -n "$vmm" ]; then
 	for f in $vmm; do cp "$f" "$stage/tools/"; done
-	for f in "$stage"/tools/*_bench; do
+	# Benchmarks (*_bench, *_perf) run in `make vm-bench` mode.
+	for f in "$stage"/tools/*_bench "$stage"/tools/*_perf; do
 		[ -e "$f" ] || continue
 		mv "$f" "$stage/bench/" && basename "$f" >> "$stage/bench/list"
 	done
