@@ -274,13 +274,22 @@ struct s2mmu_stats {
  */
 #define S2MMU_GET_STATS		_IOR(S2MMUIO, 0x50, struct s2mmu_stats)
 
-/* ---- VM fd: dirty logging (implemented with the dirty-logging work) ---- */
+/* ---- VM fd: dirty logging ---- */
+
+/*
+ * Dirty logging follows KVM's semantics; see Documentation/dirty-logging.rst.
+ * Setting %S2MMU_MEM_LOG_DIRTY_PAGES on a slot (S2MMU_SET_USER_MEMORY_REGION)
+ * splits its blocks and write-protects it: from then on every write that
+ * makes a page writable in stage 2 sets the page's bit in the slot's log.
+ * Clearing the flag drops the log and lets 2 MiB blocks come back.
+ */
 
 /**
  * struct s2mmu_dirty_log - argument of S2MMU_GET_DIRTY_LOG
  * @slot: slot id
  * @padding: zero
- * @dirty_bitmap: user pointer to one bit per page of the slot
+ * @dirty_bitmap: user pointer to one bit per page of the slot, in 64-bit
+ *	words (bit n of word w is page 64 * w + n)
  */
 struct s2mmu_dirty_log {
 	__u32 slot;
@@ -291,10 +300,11 @@ struct s2mmu_dirty_log {
 /**
  * struct s2mmu_clear_dirty_log - argument of S2MMU_CLEAR_DIRTY_LOG
  * @slot: slot id
- * @num_pages: pages covered by @dirty_bitmap
+ * @num_pages: pages covered by @dirty_bitmap; a multiple of 64 unless the
+ *	range ends with the slot
  * @first_page: first page of the slot covered, a multiple of 64
- * @dirty_bitmap: user pointer; pages whose bit is set are cleared and
- *	write-protected
+ * @dirty_bitmap: user pointer, one bit per page from @first_page; pages
+ *	whose bit is set are cleared in the log and write-protected
  */
 struct s2mmu_clear_dirty_log {
 	__u32 slot;
@@ -305,9 +315,9 @@ struct s2mmu_clear_dirty_log {
 
 /**
  * struct s2mmu_enable_cap - argument of S2MMU_ENABLE_CAP
- * @cap: capability
+ * @cap: capability, %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT
  * @flags: zero
- * @args: capability arguments
+ * @args: capability arguments; @args[0] 1 enables, 0 disables; others zero
  * @pad: zero
  */
 struct s2mmu_enable_cap {
@@ -317,10 +327,56 @@ struct s2mmu_enable_cap {
 	__u8  pad[64];
 };
 
+/* GET_DIRTY_LOG only reads the log; CLEAR_DIRTY_LOG clears and protects. */
 #define S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT	1
 
+/**
+ * DOC: S2MMU_ENABLE_CAP
+ *
+ * Enables (or, @args[0] 0, disables) a capability of the VM; the only one
+ * is %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT, like KVM's
+ * MANUAL_DIRTY_LOG_PROTECT2 without INITIALLY_SET: the log of a slot starts
+ * empty.  It may change at any time; it applies to the next GET or CLEAR.
+ *
+ * Errors: -EINVAL unknown capability, non-zero @flags, @pad or unused
+ * @args, @args[0] above 1; -EFAULT; -EIO called from another process.
+ */
 #define S2MMU_ENABLE_CAP	_IOW(S2MMUIO, 0x60, struct s2mmu_enable_cap)
+
+/**
+ * DOC: S2MMU_GET_DIRTY_LOG
+ *
+ * Copies the dirty log of slot @slot to @dirty_bitmap: a bit is set for
+ * every page written (made writable in stage 2) since the log was last
+ * cleared, and for no other page.  Without manual protect the call also
+ * clears the log and write-protects the pages it reported, so that their
+ * next write is logged again; log and protection change together,
+ * 32768 pages at a time, each chunk with one batched TLB invalidation.
+ * With %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT it only reads the log.
+ *
+ * The bitmap is whole 64-bit words: (npages + 63) / 64 * 8 bytes.  It is
+ * checked writable before anything is cleared.
+ *
+ * Errors: -EINVAL no such slot, non-zero @padding; -ENOENT the slot does
+ * not log (no %S2MMU_MEM_LOG_DIRTY_PAGES); -EFAULT; -EIO called from
+ * another process; -ENOMEM.
+ */
 #define S2MMU_GET_DIRTY_LOG	_IOW(S2MMUIO, 0x62, struct s2mmu_dirty_log)
+
+/**
+ * DOC: S2MMU_CLEAR_DIRTY_LOG
+ *
+ * Manual-protect mode only: for each page of [@first_page, @first_page +
+ * @num_pages) whose bit is set in @dirty_bitmap and in the log, clears the
+ * log bit and write-protects the page (one batched TLB invalidation per
+ * 32768 pages).  A VMM calls it with what GET returned, just before it
+ * copies those pages: a write after the clear is logged again.
+ *
+ * Errors: -EINVAL no such slot, manual protect not enabled, @first_page
+ * not a multiple of 64 or beyond the slot, @num_pages beyond the slot or
+ * not a multiple of 64 short of the slot's end; -ENOENT the slot does not
+ * log; -EFAULT; -EIO called from another process; -ENOMEM.
+ */
 #define S2MMU_CLEAR_DIRTY_LOG	_IOWR(S2MMUIO, 0x63, struct s2mmu_clear_dirty_log)
 
 /* ---- vCPU fd ---- */
