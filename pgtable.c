@@ -208,8 +208,9 @@ static bool s2_range_ok(struct s2_pgtable *pgt, u64 addr, u64 size)
 	return addr < limit && size <= limit - addr;
 }
 
-int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
-	    const struct s2_walker *walker)
+/* s2_walk() for callers already inside an RCU read-side section. */
+static int __s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
+		     const struct s2_walker *walker)
 {
 	struct s2_walk_data d = {
 		.pgt	= pgt,
@@ -218,17 +219,24 @@ int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
 		.end	= addr + size,
 		.addr	= addr,
 	};
-	int ret;
 
 	if (!s2_range_ok(pgt, addr, size))
 		return -ERANGE;
+	return s2_walk_table(&d, pgt->pgd, pgt->start_level,
+			     s2_root_entries(pgt), true);
+}
+
+int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
+	    const struct s2_walker *walker)
+{
+	int ret;
+
 	/*
 	 * Table pages unlinked while we walk are freed through an RCU
 	 * callback (&s2_mm_ops.free_page_deferred): never under our feet.
 	 */
 	rcu_read_lock();
-	ret = s2_walk_table(&d, pgt->pgd, pgt->start_level,
-			    s2_root_entries(pgt), true);
+	ret = __s2_walk(pgt, addr, size, walker);
 	rcu_read_unlock();
 	return ret;
 }
@@ -290,12 +298,20 @@ static void s2_tlb_reset(struct s2_tlb_batch *b)
 static void s2_op_init(struct s2_op *op, struct s2_pgtable *pgt,
 		       struct s2_memcache *mc)
 {
-	*op = (struct s2_op) {
-		.pgt		= pgt,
-		.mc		= mc,
-		.commit_start	= U64_MAX,
-	};
+	int level;
+
+	/* Field by field: the batch's entries need no clearing. */
+	op->pgt = pgt;
+	op->mc = mc;
 	s2_tlb_reset(&op->tlb);
+	op->commit_start = U64_MAX;
+	op->commit_end = 0;
+	op->broken = NULL;
+	op->written = false;
+	op->bbm = 0;
+	op->table_pages = 0;
+	for (level = 0; level <= S2_MAX_LEVEL; level++)
+		op->mapped[level] = 0;
 }
 
 static void *s2_mc_pop(struct s2_op *op)
@@ -547,7 +563,7 @@ static void s2_op_finish(struct s2_op *op)
 
 	s2_tlb_flush(pgt, &op->tlb);
 	if (op->commit_end > op->commit_start)
-		s2_walk(pgt, op->commit_start,
+		__s2_walk(pgt, op->commit_start,
 			op->commit_end - op->commit_start, &commit);
 	/*
 	 * dsb: the new descriptors are visible to the hardware walker
@@ -935,7 +951,7 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 		return -EINVAL;
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk(pgt, ipa, size, &w);
+	ret = __s2_walk(pgt, ipa, size, &w);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	if (ret == -EAGAIN)
@@ -1045,7 +1061,7 @@ int s2_unmap_mc(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	 * before this read-side section, so after the invalidation below.
 	 */
 	rcu_read_lock();
-	ret = s2_walk(pgt, ipa, size, &w);
+	ret = __s2_walk(pgt, ipa, size, &w);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	return ret;
@@ -1085,8 +1101,10 @@ int s2_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size)
 	if (ret)
 		return ret;
 	s2_op_init(&op, pgt, NULL);
-	ret = s2_walk(pgt, ipa, size, &w);
+	rcu_read_lock();
+	ret = __s2_walk(pgt, ipa, size, &w);
 	s2_op_finish(&op);
+	rcu_read_unlock();
 	return ret;
 }
 
@@ -1216,8 +1234,10 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	if (s2_check_range(pgt, ipa, size))
 		return 0;
 	s2_op_init(&d.op, pgt, NULL);
-	s2_walk(pgt, ipa, size, &w);
+	rcu_read_lock();
+	__s2_walk(pgt, ipa, size, &w);
 	s2_op_finish(&d.op);
+	rcu_read_unlock();
 	return d.young;
 }
 
@@ -1255,8 +1275,10 @@ int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	if (ret)
 		return ret;
 	s2_op_init(&op, pgt, mc);
-	ret = s2_walk(pgt, ipa, size, &w);
+	rcu_read_lock();
+	ret = __s2_walk(pgt, ipa, size, &w);
 	s2_op_finish(&op);
+	rcu_read_unlock();
 	return ret;
 }
 
