@@ -564,7 +564,7 @@ static void s2_op_finish(struct s2_op *op)
 	s2_tlb_flush(pgt, &op->tlb);
 	if (op->commit_end > op->commit_start)
 		__s2_walk(pgt, op->commit_start,
-			op->commit_end - op->commit_start, &commit);
+			  op->commit_end - op->commit_start, &commit);
 	/*
 	 * dsb: the new descriptors are visible to the hardware walker
 	 * before the faulting vCPU is resumed (D8.2.6).

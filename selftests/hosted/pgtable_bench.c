@@ -297,8 +297,8 @@ static void run_bench(const struct bench *b, int runs)
 		s2h_vm_destroy(&vm);
 	}
 	qsort(ns, runs, sizeof(ns[0]), cmp_double);
-	printf("bench %s ns_per_page=%.2f tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu bbm=%llu table_pages=%lld\n",
-	       b->name, ns[runs / 2] / b->pages,
+	printf("bench %s ns_per_page=%.2f ", b->name, ns[runs / 2] / b->pages);
+	printf("tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu bbm=%llu table_pages=%lld\n",
 	       after.tlbi_ipa - before.tlbi_ipa,
 	       after.tlbi_range - before.tlbi_range,
 	       after.tlbi_vmid - before.tlbi_vmid,

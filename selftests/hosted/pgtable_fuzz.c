@@ -12,6 +12,7 @@
  * (S2_FUZZ_OPS operations from a fixed seed, 0 = forever), and with
  * -DS2_LIBFUZZER the libFuzzer entry point of "make fuzz".
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +79,8 @@ static int page_of(u64 ipa)
 static int seen_walker(const struct s2_visit_ctx *ctx, u32 visit)
 {
 	struct fuzz *f = ctx->arg;
-	u64 a = max(ctx->addr, (u64)WBASE);
-	u64 e = min(ctx->addr + S2_LEVEL_SIZE(ctx->level), (u64)WEND);
+	u64 a = max(ctx->addr, WBASE);
+	u64 e = min(ctx->addr + S2_LEVEL_SIZE(ctx->level), WEND);
 
 	for (; a < e; a += SZ_4K) {
 		struct page_seen *s = &f->seen[page_of(a)];
@@ -100,10 +101,15 @@ static void snapshot(struct fuzz *f)
 	s2_walk(&f->vm.pgt, WBASE, WEND - WBASE, &w);
 }
 
-#define FAIL(f, ...) do {						\
-	snprintf((f)->err, sizeof((f)->err), __VA_ARGS__);		\
-	return false;							\
-} while (0)
+static bool __printf(2, 3) fail(struct fuzz *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->err, sizeof(f->err), fmt, ap);
+	va_end(ap);
+	return false;
+}
 
 static bool compare(struct fuzz *f)
 {
@@ -117,15 +123,15 @@ static bool compare(struct fuzz *f)
 
 		if (!(s->leaf & S2_PTE_VALID)) {
 			if (m->valid)
-				FAIL(f, "ipa %llx: unmapped, model %llx",
+				return fail(f, "ipa %llx: unmapped, model %llx",
 				     ipa, m->pa);
 			continue;
 		}
 		pa = (s->leaf & S2_PTE_ADDR_MASK) + (ipa - s->base);
 		if (!m->valid)
-			FAIL(f, "ipa %llx: maps %llx, model unmapped", ipa, pa);
+			return fail(f, "ipa %llx: maps %llx, model unmapped", ipa, pa);
 		if (pa != m->pa || s2_leaf_prot(s->leaf) != m->prot)
-			FAIL(f, "ipa %llx: %llx prot %x, model %llx prot %x",
+			return fail(f, "ipa %llx: %llx prot %x, model %llx prot %x",
 			     ipa, pa, s2_leaf_prot(s->leaf), m->pa, m->prot);
 	}
 	return true;
@@ -137,8 +143,8 @@ static void leaf_pages(struct fuzz *f, int i, int *first, int *last)
 	u64 base = f->seen[i].base;
 	u64 end = base + S2_LEVEL_SIZE(f->seen[i].level);
 
-	*first = page_of(max(base, (u64)WBASE));
-	*last = page_of(min(end, (u64)WEND)) - 1;
+	*first = page_of(max(base, WBASE));
+	*last = page_of(min(end, WEND)) - 1;
 }
 
 static u64 broadcast(const struct s2_pgtable *pgt)
@@ -152,10 +158,10 @@ static bool check_tlbi(struct fuzz *f, const char *op, u64 tlbi, bool owed)
 {
 	if (f->vm.pgt.tlb_ops->range_capable) {
 		if (tlbi != owed)
-			FAIL(f, "%s: %llu invalidations, owed %d", op, tlbi,
+			return fail(f, "%s: %llu invalidations, owed %d", op, tlbi,
 			     owed);
 	} else if (!!tlbi != owed || tlbi > S2_TLBI_IPA_MAX) {
-		FAIL(f, "%s: %llu invalidations, owed %d", op, tlbi, owed);
+		return fail(f, "%s: %llu invalidations, owed %d", op, tlbi, owed);
 	}
 	return true;
 }
@@ -225,7 +231,7 @@ static bool op_map(struct fuzz *f)
 
 	ret = s2_map(&f->vm.pgt, ipa, size, pa, prot, &f->vm.mc, flags);
 	if (ret < 0)
-		FAIL(f, "map %llx+%llx: %d", ipa, size, ret);
+		return fail(f, "map %llx+%llx: %d", ipa, size, ret);
 
 	for (i = 0; i < WPAGES; i++) {
 		u64 a = WBASE + i * SZ_4K;
@@ -264,23 +270,23 @@ static bool op_map(struct fuzz *f)
 	}
 	want = wrote || replaced ? 0 : -1;
 	if (!big && want == 0 && ret > 0)
-		FAIL(f, "map: returned %d but wrote", ret);
+		return fail(f, "map: returned %d but wrote", ret);
 	if (!big && want < 0 && ret == 0)
-		FAIL(f, "map: returned 0 but nothing to write");
+		return fail(f, "map: returned 0 but nothing to write");
 	if (!big && !changed && !replaced &&
 	    f->vm.pgt.stats.bbm != before_bbm)
-		FAIL(f, "map: BBM without a change");
+		return fail(f, "map: BBM without a change");
 	if (ret > 0 && (f->vm.pgt.stats.bbm != before_bbm ||
 			broadcast(&f->vm.pgt) != before_tlbi))
-		FAIL(f, "map: returned %d but broke or invalidated", ret);
+		return fail(f, "map: returned %d but broke or invalidated", ret);
 	if (flags & S2_WALK_SHARED) {
 		if (broadcast(&f->vm.pgt) - before_tlbi !=
 		    f->vm.pgt.stats.bbm - before_bbm)
-			FAIL(f, "shared map: not one invalidation per BBM");
+			return fail(f, "shared map: not one invalidation per BBM");
 	} else if (f->vm.pgt.tlb_ops->range_capable) {
 		if (broadcast(&f->vm.pgt) - before_tlbi !=
-		    (f->vm.pgt.stats.bbm != before_bbm))
-			FAIL(f, "map: not one invalidation for its BBMs");
+		    (u64)(f->vm.pgt.stats.bbm != before_bbm))
+			return fail(f, "map: not one invalidation for its BBMs");
 	}
 	return true;
 }
@@ -294,7 +300,7 @@ static bool op_unmap(struct fuzz *f)
 	pick_range(f, &ipa, &size);
 	ret = s2_unmap_mc(&f->vm.pgt, ipa, size, &f->vm.mc);
 	if (ret)
-		FAIL(f, "unmap %llx+%llx: %d", ipa, size, ret);
+		return fail(f, "unmap %llx+%llx: %d", ipa, size, ret);
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
 		owed |= f->model[i].valid;
 		f->model[i].valid = false;
@@ -310,7 +316,7 @@ static bool op_wrprotect(struct fuzz *f)
 
 	pick_range(f, &ipa, &size);
 	if (s2_wrprotect(&f->vm.pgt, ipa, size))
-		FAIL(f, "wrprotect failed");
+		return fail(f, "wrprotect failed");
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
 		if (!f->model[i].valid || !(f->model[i].prot & S2_PROT_W))
 			continue;
@@ -321,7 +327,7 @@ static bool op_wrprotect(struct fuzz *f)
 			f->model[j].prot &= ~S2_PROT_W;
 	}
 	if (f->vm.pgt.stats.bbm != bbm)
-		FAIL(f, "wrprotect: BBM");
+		return fail(f, "wrprotect: BBM");
 	return check_tlbi(f, "wrprotect", broadcast(&f->vm.pgt) - tlbi, owed);
 }
 
@@ -341,15 +347,15 @@ static bool op_relax(struct fuzz *f, bool young)
 				     flags);
 	if (!m->valid) {
 		if (ret != -ENOENT)
-			FAIL(f, "relax of unmapped page: %d", ret);
+			return fail(f, "relax of unmapped page: %d", ret);
 		return true;
 	}
 	if (ret != (want == m->prot ? S2_UNCHANGED : 0))
-		FAIL(f, "relax %x on %x: %d", prot, m->prot, ret);
+		return fail(f, "relax %x on %x: %d", prot, m->prot, ret);
 	if (broadcast(&f->vm.pgt) != tlbi)
-		FAIL(f, "relax: broadcast invalidation");
+		return fail(f, "relax: broadcast invalidation");
 	if (f->vm.pgt.stats.tlbi_local - local != (!young && !ret))
-		FAIL(f, "relax: local invalidations");
+		return fail(f, "relax: local invalidations");
 	leaf_pages(f, i, &first, &last);
 	for (j = first; j <= last; j++)
 		f->model[j].prot |= prot | S2_PROT_AF;
@@ -378,7 +384,7 @@ static bool op_young(struct fuzz *f)
 			f->model[j].prot &= ~S2_PROT_AF;
 	}
 	if (young != want)
-		FAIL(f, "young: %llu, model %llu", young, want);
+		return fail(f, "young: %llu, model %llu", young, want);
 	return check_tlbi(f, "clear young", broadcast(&f->vm.pgt) - tlbi,
 			  clear && want);
 }
@@ -399,9 +405,9 @@ static bool op_split(struct fuzz *f)
 		blocks++;
 	}
 	if (s2_split(&f->vm.pgt, ipa, size, &f->vm.mc))
-		FAIL(f, "split failed");
+		return fail(f, "split failed");
 	if (f->vm.pgt.stats.bbm - bbm != blocks)
-		FAIL(f, "split: %llu BBM for %llu blocks",
+		return fail(f, "split: %llu BBM for %llu blocks",
 		     f->vm.pgt.stats.bbm - bbm, blocks);
 	return check_tlbi(f, "split", broadcast(&f->vm.pgt) - tlbi, blocks);
 }
@@ -410,7 +416,7 @@ static bool op_split(struct fuzz *f)
 static bool op_reset(struct fuzz *f)
 {
 	if (s2_unmap(&f->vm.pgt, 0, 2 * SZ_1G))
-		FAIL(f, "reset failed");
+		return fail(f, "reset failed");
 	memset(f->model, 0, sizeof(f->model));
 	return true;
 }
@@ -421,7 +427,7 @@ static bool fuzz_step(struct fuzz *f)
 	bool ok;
 
 	if (s2h_topup(&f->vm, S2_MEMCACHE_SPLIT_1G + 2))
-		FAIL(f, "out of pages");
+		return fail(f, "out of pages");
 	switch (take(f, 16)) {
 	case 0: case 1: case 2: case 3: case 4:
 		ok = op_map(f);
@@ -458,14 +464,14 @@ static bool fuzz_step(struct fuzz *f)
 	if (f->vm.pgt.stats.table_pages > 64) {
 		if (s2_unmap_mc(&f->vm.pgt, 0, WBASE, &f->vm.mc) ||
 		    s2_unmap_mc(&f->vm.pgt, WEND, 2 * SZ_1G - WEND, &f->vm.mc))
-			FAIL(f, "trim failed");
+			return fail(f, "trim failed");
 	}
 	s2h_grace_period();
 	err = s2h_check(&f->vm.pgt, NULL);
 	if (err)
-		FAIL(f, "invariant: %s", err);
+		return fail(f, "invariant: %s", err);
 	if (s2h_pages_in_use() != f->vm.pgt.stats.table_pages + f->vm.mc.nr)
-		FAIL(f, "pages: %ld in use, %lld tables, %d in memcache",
+		return fail(f, "pages: %ld in use, %lld tables, %d in memcache",
 		     s2h_pages_in_use(), f->vm.pgt.stats.table_pages,
 		     f->vm.mc.nr);
 	f->ops++;
@@ -476,16 +482,17 @@ static bool fuzz_start(struct fuzz *f, bool range)
 {
 	memset(f->model, 0, sizeof(f->model));
 	if (s2h_vm_init(&f->vm, 40, range))
-		FAIL(f, "init");
+		return fail(f, "init");
 	snapshot(f);
 	return true;
 }
 
 #ifdef S2_LIBFUZZER
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t len);
+/* libFuzzer's entry point, by a linker alias (see scripts/hosted.mk). */
+int s2_fuzz_one_input(const u8 *data, size_t len);
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
+int s2_fuzz_one_input(const u8 *data, size_t len)
 {
 	static struct fuzz f;
 

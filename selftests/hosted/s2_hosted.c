@@ -429,9 +429,11 @@ static int s2h_check_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	s2_pte_t pte = ctx->old;
 
 	if (visit == S2_WALK_TABLE_PRE) {
+		s2_pte_t *table = ctx->pgt->mm_ops->phys_to_virt(pte &
+							S2_PTE_ADDR_MASK);
+
 		c->shape->tables++;
-		c->err = s2h_check_table(ctx->pgt->mm_ops->phys_to_virt(
-				pte & S2_PTE_ADDR_MASK), ctx->level + 1);
+		c->err = s2h_check_table(table, ctx->level + 1);
 		return c->err ? -EINVAL : 0;
 	}
 	if (pte & S2_PTE_LOCKED)
