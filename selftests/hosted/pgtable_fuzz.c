@@ -101,7 +101,7 @@ static void snapshot(struct fuzz *f)
 	s2_walk(&f->vm.pgt, WBASE, WEND - WBASE, &w);
 }
 
-static bool __printf(2, 3) fail(struct fuzz *f, const char *fmt, ...)
+static bool fail(struct fuzz *f, const char *fmt, ...)
 {
 	va_list ap;
 
