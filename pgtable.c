@@ -133,15 +133,15 @@ struct s2_walk_data {
 static int s2_walk_table(struct s2_walk_data *d, s2_pte_t *table, s8 level,
 			 u32 nr, bool root);
 
-static int s2_walk_entry(struct s2_walk_data *d, s2_pte_t *ptep, s8 level,
-			 int *refs)
+static int s2_visit_entry(struct s2_walk_data *d, s2_pte_t *ptep,
+			  s2_pte_t old, s8 level, int *refs)
 {
 	const struct s2_walker *w = d->walker;
 	u64 size = S2_LEVEL_SIZE(level);
 	struct s2_visit_ctx ctx = {
 		.pgt	= d->pgt,
 		.ptep	= ptep,
-		.old	= READ_ONCE(*ptep),
+		.old	= old,
 		.addr	= ALIGN_DOWN(d->addr, size),
 		.start	= d->start,
 		.end	= d->end,
@@ -177,6 +177,19 @@ static int s2_walk_entry(struct s2_walk_data *d, s2_pte_t *ptep, s8 level,
 	if (w->flags & S2_WALK_TABLE_POST)
 		ret = w->cb(&ctx, S2_WALK_TABLE_POST);
 	return ret < 0 ? ret : 0;
+}
+
+static int s2_walk_entry(struct s2_walk_data *d, s2_pte_t *ptep, s8 level,
+			 int *refs)
+{
+	s2_pte_t old = READ_ONCE(*ptep);
+
+	/* A table nobody wants to see: straight down. */
+	if (s2_pte_is_table(old, level) &&
+	    !(d->walker->flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST)))
+		return s2_walk_table(d, s2_pte_table(d->pgt, old), level + 1,
+				     S2_PTRS_PER_TABLE, false);
+	return s2_visit_entry(d, ptep, old, level, refs);
 }
 
 static int s2_walk_table(struct s2_walk_data *d, s2_pte_t *table, s8 level,
@@ -930,12 +943,7 @@ static int s2_map_walker(const struct s2_visit_ctx *ctx, u32 visit)
 int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	   u32 prot, struct s2_memcache *mc, u32 flags)
 {
-	struct s2_map_data d = {
-		.ipa	= ipa,
-		.pa	= pa,
-		.prot	= prot | S2_PROT_AF,
-		.flags	= flags,
-	};
+	struct s2_map_data d;
 	struct s2_walker w = {
 		.cb	= s2_map_walker,
 		.arg	= &d,
@@ -949,6 +957,12 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	if (!IS_ALIGNED(pa, S2_PAGE_SIZE) ||
 	    pa + size > BIT_ULL(48) || pa + size < pa)
 		return -EINVAL;
+	/* Field by field: a designated initialiser would clear the batch. */
+	d.ipa = ipa;
+	d.pa = pa;
+	d.prot = prot | S2_PROT_AF;
+	d.flags = flags;
+	d.perms_differ = false;
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
 	ret = __s2_walk(pgt, ipa, size, &w);
@@ -1224,7 +1238,7 @@ static int s2_young_walker(const struct s2_visit_ctx *ctx, u32 visit)
 u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 			bool clear)
 {
-	struct s2_young_data d = { .clear = clear };
+	struct s2_young_data d;
 	struct s2_walker w = {
 		.cb	= s2_young_walker,
 		.arg	= &d,
@@ -1233,6 +1247,8 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 
 	if (s2_check_range(pgt, ipa, size))
 		return 0;
+	d.clear = clear;
+	d.young = 0;
 	s2_op_init(&d.op, pgt, NULL);
 	rcu_read_lock();
 	__s2_walk(pgt, ipa, size, &w);
