@@ -21,7 +21,7 @@ say() { printf 'deps: %s\n' "$*"; }
 
 # 1. Debian packages installed on the machine itself.
 host_pkgs=(gcc-aarch64-linux-gnu qemu-system-arm cpio sparse linux-source-6.1
-	   liburcu-dev clang libclang-rt-14-dev)
+	   liburcu-dev clang libclang-rt-14-dev rsync python3)
 missing=()
 for p in "${host_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -82,19 +82,24 @@ fi
 
 # 3. The few files of the kernel source the project uses.
 ksrc=$cache/ksrc
-if [ ! -e "$ksrc/.done" ]; then
+ksrc_files=(
+	'linux-source-6.1/tools/testing/selftests/*.h'
+	'linux-source-6.1/tools/testing/selftests/lib.mk'
+	'linux-source-6.1/tools/testing/selftests/Makefile'
+	'linux-source-6.1/tools/testing/selftests/run_kselftest.sh'
+	'linux-source-6.1/tools/testing/selftests/kselftest/*'
+	'linux-source-6.1/scripts/subarch.include'
+	'linux-source-6.1/scripts/checkpatch.pl'
+	'linux-source-6.1/scripts/spelling.txt'
+	'linux-source-6.1/scripts/const_structs.checkpatch'
+)
+ksrc_stamp=$ksrc/.done-$(echo "${ksrc_files[*]}" | md5sum | cut -c1-8)
+if [ ! -e "$ksrc_stamp" ]; then
 	say "extracting kselftest framework and checkpatch from linux-source-6.1"
 	rm -rf "$ksrc" && mkdir -p "$ksrc"
 	tar -xf /usr/src/linux-source-6.1.tar.xz -C "$ksrc" --strip-components=1 \
-		--wildcards 'linux-source-6.1/tools/testing/selftests/*.h' \
-		'linux-source-6.1/tools/testing/selftests/lib.mk' \
-		'linux-source-6.1/tools/testing/selftests/Makefile' \
-		'linux-source-6.1/tools/testing/selftests/run_kselftest.sh' \
-		'linux-source-6.1/tools/testing/selftests/kselftest/*' \
-		'linux-source-6.1/scripts/checkpatch.pl' \
-		'linux-source-6.1/scripts/spelling.txt' \
-		'linux-source-6.1/scripts/const_structs.checkpatch'
-	touch "$ksrc/.done"
+		--wildcards --no-wildcards-match-slash "${ksrc_files[@]}"
+	touch "$ksrc_stamp"
 fi
 
 cat > "$cache/env.mk.tmp" <<EOF

@@ -1,0 +1,58 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the s2mmu test VM.  The kernel command line's s2mmu_mode= says
+# what to do: "test" runs every program in /tests/list, "demo" runs the
+# example VMM, "shell" gives an interactive shell.  Lines starting with
+# "S2MMU-VM:" are read by scripts/vm-run.py on the host.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmp /tmp
+mkdir -p /dev/hugepages && mount -t hugetlbfs hugetlbfs /dev/hugepages
+echo 128 > /proc/sys/vm/nr_hugepages
+echo madvise > /sys/kernel/mm/transparent_hugepage/enabled
+
+say() { echo "S2MMU-VM: $*"; }
+
+say "boot ok: $(uname -r), $(nproc) cpus"
+if insmod /s2mmu.ko; then
+	say "insmod ok"
+else
+	say "insmod failed"
+	poweroff -f
+fi
+
+case "$s2mmu_mode" in
+test)
+	for t in $(cat /tests/list); do
+		say "begin $t"
+		(cd /tests && timeout "${s2mmu_timeout:-600}" "./$t")
+		say "end $t rc=$?"
+	done
+	;;
+demo)
+	say "begin demo"
+	/tools/s2mmu-vmm
+	say "end demo rc=$?"
+	dmesg | grep s2mmu
+	;;
+bench)
+	for t in $(cat /bench/list); do
+		say "begin $t"
+		"/bench/$t"
+		say "end $t rc=$?"
+	done
+	;;
+*)
+	say "shell: the module is loaded; exit the shell to power off"
+	setsid cttyhack sh
+	;;
+esac
+
+if rmmod s2mmu; then say "rmmod ok"; else say "rmmod failed"; fi
+say "done"
+poweroff -f

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+# The arm64 VM: selftests cross-built through the kernel's kselftest
+# framework, an initramfs, and QEMU driven by scripts/vm-run.py.
+
+# A private copy of the extracted kselftest framework, so that trees
+# sharing one S2MMU_CACHE never build into each other's selftests.
+KSFT_TREE = $(O_DIR)/ksft-tree
+KSFT_DIR = $(KSFT_TREE)/tools/testing/selftests
+KSFT_OUT = $(O_DIR)/kselftest
+VMM_OUT = $(O_DIR)/tools
+VM_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -I$(top)/include/uapi
+
+# Build the selftests exactly as a kernel tree would: the directory is
+# copied into the extracted selftests tree and built with TARGETS=s2mmu.
+selftests: $(DEPS)
+	@$(MAKE) --no-print-directory -f $(top)/Makefile _selftests
+
+.PHONY: _selftests _tools _initramfs
+_selftests:
+	@rm -rf $(KSFT_TREE) && mkdir -p $(O_DIR) && cp -r $(S2MMU_KSRC) $(KSFT_TREE)
+	@rm -rf $(KSFT_DIR)/s2mmu && cp -r $(top)/selftests/s2mmu $(KSFT_DIR)/s2mmu
+	@$(MAKE) --no-print-directory -s -C $(KSFT_DIR) TARGETS=s2mmu ARCH=arm64 \
+		CROSS_COMPILE=aarch64-linux-gnu- S2MMU_SRC=$(top) \
+		INSTALL_PATH=$(KSFT_OUT) install >/dev/null
+	@sed -n 's/^s2mmu://p' $(KSFT_OUT)/kselftest-list.txt > $(KSFT_OUT)/expected
+	@echo "selftests: $$(wc -w < $(KSFT_OUT)/expected) programs built via the kselftest framework"
+
+_tools:
+	@mkdir -p $(VMM_OUT)
+	@for f in $(top)/tools/*.c; do \
+		$(CROSS_CC) $(VM_CFLAGS) -o $(VMM_OUT)/$$(basename $$f .c) $$f || exit 1; \
+	done
+
+_initramfs: _module _selftests _tools
+	@bash $(top)/scripts/mkinitramfs.sh $(O_DIR)/initramfs.cpio.gz \
+		$(S2MMU_BUSYBOX) $(top)/s2mmu.ko $(KSFT_OUT)/s2mmu "$(EXTRA_TESTS)" \
+		"$$(ls $(VMM_OUT)/* 2>/dev/null)"
+
+initramfs: $(DEPS)
+	@$(MAKE) --no-print-directory -f $(top)/Makefile _initramfs
+
+VM_RUN = python3 $(top)/scripts/vm-run.py --kernel $(S2MMU_VMLINUZ) \
+	--initrd $(O_DIR)/initramfs.cpio.gz --timeout $(VM_TIMEOUT)
+
+.PHONY: _vm-test _vm-kvm-test _vm-shell _demo _vm-bench
+vm-test vm-kvm-test vm-shell demo vm-bench: $(DEPS)
+	@$(MAKE) --no-print-directory -f $(top)/Makefile _initramfs
+	@$(MAKE) --no-print-directory -f $(top)/Makefile _$@
+
+_vm-test:
+	@$(VM_RUN) --name vm --mode test --expect $(KSFT_OUT)/expected \
+		--log $(O_DIR)/vm-test.log
+
+_vm-kvm-test:
+	@$(VM_RUN) --name vm-kvm --mode test --kvm --expect $(KSFT_OUT)/expected \
+		--log $(O_DIR)/vm-kvm-test.log
+
+_vm-shell:
+	@$(VM_RUN) --mode shell --log /dev/null
+
+_demo:
+	@$(VM_RUN) --name demo --mode demo --log $(O_DIR)/demo.log
+
+_vm-bench:
+	@$(VM_RUN) --name vm-bench --mode bench --log $(O_DIR)/vm-bench.log
