@@ -133,15 +133,15 @@ struct s2_walk_data {
 static int s2_walk_table(struct s2_walk_data *d, s2_pte_t *table, s8 level,
 			 u32 nr, bool root);
 
-static int s2_walk_entry(struct s2_walk_data *d, s2_pte_t *ptep, s8 level,
-			 int *refs)
+static int s2_visit_entry(struct s2_walk_data *d, s2_pte_t *ptep,
+			  s2_pte_t old, s8 level, int *refs)
 {
 	const struct s2_walker *w = d->walker;
 	u64 size = S2_LEVEL_SIZE(level);
 	struct s2_visit_ctx ctx = {
 		.pgt	= d->pgt,
 		.ptep	= ptep,
-		.old	= READ_ONCE(*ptep),
+		.old	= old,
 		.addr	= ALIGN_DOWN(d->addr, size),
 		.start	= d->start,
 		.end	= d->end,
@@ -179,6 +179,19 @@ static int s2_walk_entry(struct s2_walk_data *d, s2_pte_t *ptep, s8 level,
 	return ret < 0 ? ret : 0;
 }
 
+static int s2_walk_entry(struct s2_walk_data *d, s2_pte_t *ptep, s8 level,
+			 int *refs)
+{
+	s2_pte_t old = READ_ONCE(*ptep);
+
+	/* A table nobody wants to see: straight down. */
+	if (s2_pte_is_table(old, level) &&
+	    !(d->walker->flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST)))
+		return s2_walk_table(d, s2_pte_table(d->pgt, old), level + 1,
+				     S2_PTRS_PER_TABLE, false);
+	return s2_visit_entry(d, ptep, old, level, refs);
+}
+
 static int s2_walk_table(struct s2_walk_data *d, s2_pte_t *table, s8 level,
 			 u32 nr, bool root)
 {
@@ -208,8 +221,9 @@ static bool s2_range_ok(struct s2_pgtable *pgt, u64 addr, u64 size)
 	return addr < limit && size <= limit - addr;
 }
 
-int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
-	    const struct s2_walker *walker)
+/* s2_walk() for callers already inside an RCU read-side section. */
+static int __s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
+		     const struct s2_walker *walker)
 {
 	struct s2_walk_data d = {
 		.pgt	= pgt,
@@ -218,17 +232,24 @@ int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
 		.end	= addr + size,
 		.addr	= addr,
 	};
-	int ret;
 
 	if (!s2_range_ok(pgt, addr, size))
 		return -ERANGE;
+	return s2_walk_table(&d, pgt->pgd, pgt->start_level,
+			     s2_root_entries(pgt), true);
+}
+
+int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
+	    const struct s2_walker *walker)
+{
+	int ret;
+
 	/*
 	 * Table pages unlinked while we walk are freed through an RCU
 	 * callback (&s2_mm_ops.free_page_deferred): never under our feet.
 	 */
 	rcu_read_lock();
-	ret = s2_walk_table(&d, pgt->pgd, pgt->start_level,
-			    s2_root_entries(pgt), true);
+	ret = __s2_walk(pgt, addr, size, walker);
 	rcu_read_unlock();
 	return ret;
 }
@@ -290,12 +311,20 @@ static void s2_tlb_reset(struct s2_tlb_batch *b)
 static void s2_op_init(struct s2_op *op, struct s2_pgtable *pgt,
 		       struct s2_memcache *mc)
 {
-	*op = (struct s2_op) {
-		.pgt		= pgt,
-		.mc		= mc,
-		.commit_start	= U64_MAX,
-	};
+	int level;
+
+	/* Field by field: the batch's entries need no clearing. */
+	op->pgt = pgt;
+	op->mc = mc;
 	s2_tlb_reset(&op->tlb);
+	op->commit_start = U64_MAX;
+	op->commit_end = 0;
+	op->broken = NULL;
+	op->written = false;
+	op->bbm = 0;
+	op->table_pages = 0;
+	for (level = 0; level <= S2_MAX_LEVEL; level++)
+		op->mapped[level] = 0;
 }
 
 static void *s2_mc_pop(struct s2_op *op)
@@ -547,8 +576,8 @@ static void s2_op_finish(struct s2_op *op)
 
 	s2_tlb_flush(pgt, &op->tlb);
 	if (op->commit_end > op->commit_start)
-		s2_walk(pgt, op->commit_start,
-			op->commit_end - op->commit_start, &commit);
+		__s2_walk(pgt, op->commit_start,
+			  op->commit_end - op->commit_start, &commit);
 	/*
 	 * dsb: the new descriptors are visible to the hardware walker
 	 * before the faulting vCPU is resumed (D8.2.6).
@@ -914,12 +943,7 @@ static int s2_map_walker(const struct s2_visit_ctx *ctx, u32 visit)
 int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	   u32 prot, struct s2_memcache *mc, u32 flags)
 {
-	struct s2_map_data d = {
-		.ipa	= ipa,
-		.pa	= pa,
-		.prot	= prot | S2_PROT_AF,
-		.flags	= flags,
-	};
+	struct s2_map_data d;
 	struct s2_walker w = {
 		.cb	= s2_map_walker,
 		.arg	= &d,
@@ -933,9 +957,15 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	if (!IS_ALIGNED(pa, S2_PAGE_SIZE) ||
 	    pa + size > BIT_ULL(48) || pa + size < pa)
 		return -EINVAL;
+	/* Field by field: a designated initialiser would clear the batch. */
+	d.ipa = ipa;
+	d.pa = pa;
+	d.prot = prot | S2_PROT_AF;
+	d.flags = flags;
+	d.perms_differ = false;
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk(pgt, ipa, size, &w);
+	ret = __s2_walk(pgt, ipa, size, &w);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	if (ret == -EAGAIN)
@@ -1045,7 +1075,7 @@ int s2_unmap_mc(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	 * before this read-side section, so after the invalidation below.
 	 */
 	rcu_read_lock();
-	ret = s2_walk(pgt, ipa, size, &w);
+	ret = __s2_walk(pgt, ipa, size, &w);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	return ret;
@@ -1085,8 +1115,10 @@ int s2_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size)
 	if (ret)
 		return ret;
 	s2_op_init(&op, pgt, NULL);
-	ret = s2_walk(pgt, ipa, size, &w);
+	rcu_read_lock();
+	ret = __s2_walk(pgt, ipa, size, &w);
 	s2_op_finish(&op);
+	rcu_read_unlock();
 	return ret;
 }
 
@@ -1206,7 +1238,7 @@ static int s2_young_walker(const struct s2_visit_ctx *ctx, u32 visit)
 u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 			bool clear)
 {
-	struct s2_young_data d = { .clear = clear };
+	struct s2_young_data d;
 	struct s2_walker w = {
 		.cb	= s2_young_walker,
 		.arg	= &d,
@@ -1215,9 +1247,13 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 
 	if (s2_check_range(pgt, ipa, size))
 		return 0;
+	d.clear = clear;
+	d.young = 0;
 	s2_op_init(&d.op, pgt, NULL);
-	s2_walk(pgt, ipa, size, &w);
+	rcu_read_lock();
+	__s2_walk(pgt, ipa, size, &w);
 	s2_op_finish(&d.op);
+	rcu_read_unlock();
 	return d.young;
 }
 
@@ -1255,8 +1291,10 @@ int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	if (ret)
 		return ret;
 	s2_op_init(&op, pgt, mc);
-	ret = s2_walk(pgt, ipa, size, &w);
+	rcu_read_lock();
+	ret = __s2_walk(pgt, ipa, size, &w);
 	s2_op_finish(&op);
+	rcu_read_unlock();
 	return ret;
 }
 

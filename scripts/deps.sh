@@ -21,7 +21,7 @@ say() { printf 'deps: %s\n' "$*"; }
 
 # 1. Debian packages installed on the machine itself.
 host_pkgs=(gcc-aarch64-linux-gnu qemu-system-arm cpio sparse linux-source-6.1
-	   liburcu-dev clang libclang-rt-14-dev)
+	   liburcu-dev clang libclang-rt-14-dev rsync python3)
 missing=()
 for p in "${host_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -51,7 +51,8 @@ $(H_OUT)/pgtable_bench: $(H_SRC)/pgtable_bench.c $(H_DEPS) | $(H_OUT)
 
 $(H_OUT)/pgtable_libfuzzer: $(H_SRC)/pgtable_fuzz.c $(H_DEPS) | $(H_OUT)
 	clang $(H_CFLAGS) -O1 -DS2_LIBFUZZER \
-		-fsanitize=fuzzer,address,undefined -o $@ $< \
+		-fsanitize=fuzzer,address,undefined \
+		-Wl,--defsym=LLVMFuzzerTestOneInput=s2_fuzz_one_input -o $@ $< \
 		$(top)/pgtable.c $(H_SRC)/s2_hosted.c $(H_LIBS)
 
 hosted-build: $(H_OUT)/pgtable_test $(H_OUT)/pgtable_fuzz \

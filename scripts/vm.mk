@@ -2,7 +2,10 @@
 # The arm64 VM: selftests cross-built through the kernel's kselftest
 # framework, an initramfs, and QEMU driven by scripts/vm-run.py.
 
-KSFT_DIR = $(S2MMU_KSRC)/tools/testing/selftests
+# A private copy of the extracted kselftest framework, so that trees
+# sharing one S2MMU_CACHE never build into each other's selftests.
+KSFT_TREE = $(O_DIR)/ksft-tree
+KSFT_DIR = $(KSFT_TREE)/tools/testing/selftests
 KSFT_OUT = $(O_DIR)/kselftest
 VMM_OUT = $(O_DIR)/tools
 VM_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -I$(top)/include/uapi
@@ -14,6 +17,7 @@ selftests: $(DEPS)
 
 .PHONY: _selftests _tools _initramfs
 _selftests:
+	@rm -rf $(KSFT_TREE) && mkdir -p $(O_DIR) && cp -r $(S2MMU_KSRC) $(KSFT_TREE)
 	@rm -rf $(KSFT_DIR)/s2mmu && cp -r $(top)/selftests/s2mmu $(KSFT_DIR)/s2mmu
 	@$(MAKE) --no-print-directory -s -C $(KSFT_DIR) TARGETS=s2mmu ARCH=arm64 \
 		CROSS_COMPILE=aarch64-linux-gnu- S2MMU_SRC=$(top) \

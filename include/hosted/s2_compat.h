@@ -6,8 +6,8 @@
  *  - READ_ONCE() is an acquire load: the kernel relies on address
  *    dependencies after READ_ONCE() of a table descriptor, which C11 only
  *    offers as acquire (and ThreadSanitizer only understands acquire).
- *  - dsb() is a full fence; the hardware walker it orders against does
- *    not exist here.
+ *  - dsb() is a compiler barrier; the hardware walker it orders against
+ *    does not exist here.
  *  - rcu_read_lock() marks a read-side section that the hosted backend's
  *    grace period waits for (see selftests/hosted/s2_hosted.c).
  */
@@ -58,8 +58,12 @@ typedef long long s64;
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);\
 	__old;								\
 })
-/* dsb: a full fence stands for the barrier to the hardware walker. */
-#define dsb(opt)		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+/*
+ * dsb orders descriptor writes against the hardware walker, which does not
+ * exist here; software walkers only use the atomics above.  A compiler
+ * barrier keeps the code's shape (and ThreadSanitizer rejects fences).
+ */
+#define dsb(opt)		__atomic_signal_fence(__ATOMIC_SEQ_CST)
 
 struct s2h_atomic64 {
 	s64 counter;

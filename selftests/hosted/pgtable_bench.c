@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Engine benchmarks, hosted (make bench).  40-bit IPA, 1 GiB of 4K pages
+ * unless the name says otherwise, FEAT_TLBIRANGE backend.  Each workload
+ * runs on a fresh table; only the operation is timed (set-up such as the
+ * mapping an unmap removes, and memcache top-ups between calls, are not).
+ * The median of N runs is printed, one line per workload:
+ *
+ *   bench <name> ns_per_page=<x> tlbi_ipa=<n> tlbi_range=<n> tlbi_vmid=<n>
+ *	bbm=<n> table_pages=<n>
+ *
+ * Counters are those of the timed part; table_pages counts the non-root
+ * table pages live after it.  For shatter_2m a "page" is one 4K change
+ * (one shatter), elsewhere one 4K page of the range.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "s2_hosted.h"
+
+#define SZ_4K		0x1000ULL
+#define SZ_2M		0x200000ULL
+#define SZ_1G		0x40000000ULL
+#define PAGES_1G	(SZ_1G / SZ_4K)
+#define PA_BASE		0x10000000000ULL
+
+struct bench {
+	const char	*name;
+	void		(*setup)(struct s2h_vm *vm);
+	void		(*run)(struct s2h_vm *vm);
+	u64		pages;
+};
+
+static u64 *order;
+
+static void die(const char *what, int ret)
+{
+	fprintf(stderr, "bench: %s: %d\n", what, ret);
+	exit(1);
+}
+
+static void topup(struct s2h_vm *vm, int pages)
+{
+	if (s2h_topup(vm, pages))
+		die("out of memory", -ENOMEM);
+}
+
+static void map_1g(struct s2h_vm *vm, u64 ipa, u64 pa, u32 prot, u32 flags)
+{
+	int ret;
+
+	topup(vm, S2_MEMCACHE_SPLIT_1G);
+	ret = s2_map(&vm->pgt, ipa, SZ_1G, pa, prot, &vm->mc, flags);
+	if (ret < 0)
+		die("map", ret);
+}
+
+static void setup_none(struct s2h_vm *vm)
+{
+	topup(vm, S2_MEMCACHE_SPLIT_1G);
+}
+
+static void setup_4k(struct s2h_vm *vm)
+{
+	map_1g(vm, 0, PA_BASE, S2_PROT_RW, S2_MAP_FORCE_PTE);
+	topup(vm, S2_MEMCACHE_SPLIT_1G);
+}
+
+static void setup_4k_ro(struct s2h_vm *vm)
+{
+	map_1g(vm, 0, PA_BASE, S2_PROT_R, S2_MAP_FORCE_PTE);
+}
+
+static void setup_2m(struct s2h_vm *vm)
+{
+	/* PA 2 MiB but not 1 GiB aligned: 512 level-2 blocks. */
+	map_1g(vm, 0, PA_BASE + SZ_2M, S2_PROT_RW, 0);
+	topup(vm, S2_MEMCACHE_SPLIT_1G);
+}
+
+static void run_map_4k_bulk(struct s2h_vm *vm)
+{
+	int ret = s2_map(&vm->pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm->mc,
+			 S2_MAP_FORCE_PTE);
+
+	if (ret)
+		die("map_4k_bulk", ret);
+}
+
+static void run_map_4k_each(struct s2h_vm *vm)
+{
+	u64 i;
+	int ret;
+
+	for (i = 0; i < PAGES_1G; i++) {
+		if (vm->mc.nr < S2_MEMCACHE_MIN_MAP)
+			topup(vm, S2_MEMCACHE_SPLIT_1G);
+		ret = s2_map(&vm->pgt, i * SZ_4K, SZ_4K, PA_BASE + i * SZ_4K,
+			     S2_PROT_RW, &vm->mc, 0);
+		if (ret)
+			die("map_4k_each", ret);
+	}
+}
+
+static void run_map_2m_bulk(struct s2h_vm *vm)
+{
+	int ret = s2_map(&vm->pgt, 0, SZ_1G, PA_BASE + SZ_2M, S2_PROT_RW,
+			 &vm->mc, 0);
+
+	if (ret)
+		die("map_2m_bulk", ret);
+}
+
+static void run_unmap_4k_bulk(struct s2h_vm *vm)
+{
+	int ret = s2_unmap(&vm->pgt, 0, SZ_1G);
+
+	if (ret)
+		die("unmap_4k_bulk", ret);
+}
+
+static void run_wrprotect_4k_bulk(struct s2h_vm *vm)
+{
+	int ret = s2_wrprotect(&vm->pgt, 0, SZ_1G);
+
+	if (ret)
+		die("wrprotect_4k_bulk", ret);
+}
+
+/* A vCPU fault: shared mode, one page, retried on -EAGAIN/-ENOMEM. */
+static void run_fault_4k_random(struct s2h_vm *vm)
+{
+	u64 i, ipa;
+	int ret;
+
+	for (i = 0; i < PAGES_1G; i++) {
+		ipa = order[i] * SZ_4K;
+		do {
+			if (vm->mc.nr < S2_MEMCACHE_MIN_MAP)
+				topup(vm, S2_MEMCACHE_SPLIT_1G);
+			ret = s2_map(&vm->pgt, ipa, SZ_4K, PA_BASE + ipa,
+				     S2_PROT_RW, &vm->mc, S2_WALK_SHARED);
+		} while (ret == -EAGAIN || ret == -ENOMEM);
+		if (ret)
+			die("fault_4k_random", ret);
+	}
+}
+
+static void run_relax_4k_each(struct s2h_vm *vm)
+{
+	u64 i;
+	int ret;
+
+	for (i = 0; i < PAGES_1G; i++) {
+		ret = s2_relax_perms(&vm->pgt, i * SZ_4K, S2_PROT_W,
+				     S2_WALK_SHARED);
+		if (ret)
+			die("relax_4k_each", ret);
+	}
+}
+
+static void run_remap_identical_each(struct s2h_vm *vm)
+{
+	u64 i;
+	int ret;
+
+	for (i = 0; i < PAGES_1G; i++) {
+		ret = s2_map(&vm->pgt, i * SZ_4K, SZ_4K, PA_BASE + i * SZ_4K,
+			     S2_PROT_RW, &vm->mc, S2_WALK_SHARED);
+		if (ret != S2_UNCHANGED)
+			die("remap_identical_each", ret);
+	}
+}
+
+static void run_remap_identical_bulk(struct s2h_vm *vm)
+{
+	int ret = s2_map(&vm->pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm->mc,
+			 S2_MAP_FORCE_PTE);
+
+	if (ret != S2_UNCHANGED)
+		die("remap_identical_bulk", ret);
+}
+
+/* One 4K page of each 2 MiB block moves: 512 shatters. */
+static void run_shatter_2m(struct s2h_vm *vm)
+{
+	u64 i, ipa;
+	int ret;
+
+	for (i = 0; i < 512; i++) {
+		ipa = i * SZ_2M + 5 * SZ_4K;
+		if (vm->mc.nr < S2_MEMCACHE_MIN_MAP)
+			topup(vm, S2_MEMCACHE_SPLIT_1G);
+		ret = s2_map(&vm->pgt, ipa, SZ_4K, PA_BASE, S2_PROT_RW,
+			     &vm->mc, S2_WALK_SHARED);
+		if (ret)
+			die("shatter_2m", ret);
+	}
+}
+
+static void run_split_1g(struct s2h_vm *vm)
+{
+	int ret = s2_split(&vm->pgt, 0, SZ_1G, &vm->mc);
+
+	if (ret)
+		die("split_1g", ret);
+}
+
+static void run_map_4k_bulk_64g(struct s2h_vm *vm)
+{
+	u64 gib;
+
+	/* The memcache holds one GiB's worth of tables: one call per GiB. */
+	for (gib = 0; gib < 64; gib++) {
+		int ret;
+
+		if (vm->mc.nr < S2_MEMCACHE_SPLIT_1G)
+			topup(vm, S2_MEMCACHE_SPLIT_1G);
+		ret = s2_map(&vm->pgt, gib * SZ_1G, SZ_1G,
+			     PA_BASE + gib * SZ_1G, S2_PROT_RW, &vm->mc,
+			     S2_MAP_FORCE_PTE);
+		if (ret)
+			die("map_4k_bulk_64g", ret);
+	}
+}
+
+static void setup_4k_64g(struct s2h_vm *vm)
+{
+	run_map_4k_bulk_64g(vm);
+}
+
+static void run_unmap_4k_bulk_64g(struct s2h_vm *vm)
+{
+	int ret = s2_unmap(&vm->pgt, 0, 64 * SZ_1G);
+
+	if (ret)
+		die("unmap_4k_bulk_64g", ret);
+}
+
+static const struct bench benches[] = {
+	{ "map_4k_bulk", setup_none, run_map_4k_bulk, PAGES_1G },
+	{ "map_4k_each", setup_none, run_map_4k_each, PAGES_1G },
+	{ "map_2m_bulk", setup_none, run_map_2m_bulk, PAGES_1G },
+	{ "unmap_4k_bulk", setup_4k, run_unmap_4k_bulk, PAGES_1G },
+	{ "wrprotect_4k_bulk", setup_4k, run_wrprotect_4k_bulk, PAGES_1G },
+	{ "fault_4k_random", setup_none, run_fault_4k_random, PAGES_1G },
+	{ "relax_4k_each", setup_4k_ro, run_relax_4k_each, PAGES_1G },
+	{ "remap_identical_each", setup_4k, run_remap_identical_each,
+	  PAGES_1G },
+	{ "remap_identical_bulk", setup_4k, run_remap_identical_bulk,
+	  PAGES_1G },
+	{ "shatter_2m", setup_2m, run_shatter_2m, 512 },
+	{ "split_1g", setup_2m, run_split_1g, PAGES_1G },
+	{ "map_4k_bulk_64g", setup_none, run_map_4k_bulk_64g, 64 * PAGES_1G },
+	{ "unmap_4k_bulk_64g", setup_4k_64g, run_unmap_4k_bulk_64g,
+	  64 * PAGES_1G },
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void run_bench(const struct bench *b, int runs)
+{
+	static struct s2h_vm vm;
+	struct s2_stats before, after = { 0 };
+	double ns[64];
+	s64 tables = 0;
+	int r;
+
+	for (r = 0; r < runs; r++) {
+		if (s2h_vm_init(&vm, 40, true))
+			die("init", -ENOMEM);
+		/* No call log: the TLB callbacks do nothing but count. */
+		vm.pgt.priv = NULL;
+		b->setup(&vm);
+		s2h_grace_period();
+		before = vm.pgt.stats;
+		ns[r] = now_ns();
+		b->run(&vm);
+		ns[r] = now_ns() - ns[r];
+		after = vm.pgt.stats;
+		tables = after.table_pages - vm.pgt.nr_roots;
+		s2h_vm_destroy(&vm);
+	}
+	qsort(ns, runs, sizeof(ns[0]), cmp_double);
+	printf("bench %s ns_per_page=%.2f ", b->name, ns[runs / 2] / b->pages);
+	printf("tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu bbm=%llu table_pages=%lld\n",
+	       after.tlbi_ipa - before.tlbi_ipa,
+	       after.tlbi_range - before.tlbi_range,
+	       after.tlbi_vmid - before.tlbi_vmid,
+	       after.bbm - before.bbm, tables);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	int runs = argc > 1 ? atoi(argv[1]) : 5;
+	u64 i, j, t, seed = 0x2545f4914f6cdd1dULL;
+	unsigned int k;
+
+	if (runs < 5 || runs > 63)
+		runs = 5;
+	s2h_init(1UL << 20);
+	order = malloc(PAGES_1G * sizeof(*order));
+	if (!order)
+		die("malloc", -ENOMEM);
+	for (i = 0; i < PAGES_1G; i++)
+		order[i] = i;
+	for (i = PAGES_1G - 1; i > 0; i--) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		j = seed % (i + 1);
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (k = 0; k < ARRAY_SIZE(benches); k++)
+		if (argc < 3 || !strcmp(argv[2], benches[k].name))
+			run_bench(&benches[k], runs);
+	free(order);
+	return 0;
+}

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Differential fuzzer of the engine.  Random map / unmap / wrprotect /
+ * relax / mkyoung / test_clear_young / split over a 4 MiB window that
+ * straddles a 1 GiB boundary; after every operation each IPA of the window
+ * is translated and compared with a flat reference model, the structural
+ * invariants are checked (s2h_check()), pages are accounted for, and the
+ * invalidations issued are compared with what the operation had to
+ * invalidate.
+ *
+ * Built three ways: the kselftest program run by "make hosted-test"
+ * (S2_FUZZ_OPS operations from a fixed seed, 0 = forever), and with
+ * -DS2_LIBFUZZER the libFuzzer entry point of "make fuzz".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s2_hosted.h"
+
+#define SZ_4K		0x1000ULL
+#define SZ_2M		0x200000ULL
+#define SZ_1G		0x40000000ULL
+#define WBASE		(SZ_1G - SZ_2M)
+#define WPAGES		1024
+#define WEND		(WBASE + WPAGES * SZ_4K)
+#define PA_BASE		0x10000000000ULL
+
+struct page_model {
+	bool	valid;
+	u64	pa;
+	u32	prot;	/* S2_PROT_* including AF and memory type */
+};
+
+/* What the engine holds for each page of the window (after an op). */
+struct page_seen {
+	s2_pte_t	leaf;
+	s8		level;
+	u64		base;	/* first IPA of the leaf or empty entry */
+};
+
+struct fuzz {
+	struct s2h_vm		vm;
+	struct page_model	model[WPAGES];
+	struct page_seen	seen[WPAGES];
+	const u8		*data;
+	size_t			len;
+	size_t			pos;
+	u64			rng;
+	u64			ops;
+	char			err[256];
+};
+
+static u32 take(struct fuzz *f, u32 bound)
+{
+	u32 v;
+
+	if (f->data) {
+		v = 0;
+		if (f->pos < f->len)
+			v = f->data[f->pos++];
+		if (bound > 256 && f->pos < f->len)
+			v = v << 8 | f->data[f->pos++];
+	} else {
+		f->rng ^= f->rng << 13;
+		f->rng ^= f->rng >> 7;
+		f->rng ^= f->rng << 17;
+		v = f->rng >> 16;
+	}
+	return bound ? v % bound : 0;
+}
+
+static int page_of(u64 ipa)
+{
+	return (ipa - WBASE) / SZ_4K;
+}
+
+static int seen_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct fuzz *f = ctx->arg;
+	u64 a = max(ctx->addr, WBASE);
+	u64 e = min(ctx->addr + S2_LEVEL_SIZE(ctx->level), WEND);
+
+	for (; a < e; a += SZ_4K) {
+		struct page_seen *s = &f->seen[page_of(a)];
+
+		s->leaf = ctx->old;
+		s->level = ctx->level;
+		s->base = ctx->addr;
+	}
+	return 0;
+}
+
+static void snapshot(struct fuzz *f)
+{
+	struct s2_walker w = {
+		.cb = seen_walker, .arg = f, .flags = S2_WALK_LEAF,
+	};
+
+	s2_walk(&f->vm.pgt, WBASE, WEND - WBASE, &w);
+}
+
+static bool fail(struct fuzz *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->err, sizeof(f->err), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static bool compare(struct fuzz *f)
+{
+	int i;
+
+	snapshot(f);
+	for (i = 0; i < WPAGES; i++) {
+		const struct page_model *m = &f->model[i];
+		const struct page_seen *s = &f->seen[i];
+		u64 ipa = WBASE + i * SZ_4K, pa;
+
+		if (!(s->leaf & S2_PTE_VALID)) {
+			if (m->valid)
+				return fail(f, "ipa %llx: unmapped, model %llx",
+				     ipa, m->pa);
+			continue;
+		}
+		pa = (s->leaf & S2_PTE_ADDR_MASK) + (ipa - s->base);
+		if (!m->valid)
+			return fail(f, "ipa %llx: maps %llx, model unmapped", ipa, pa);
+		if (pa != m->pa || s2_leaf_prot(s->leaf) != m->prot)
+			return fail(f, "ipa %llx: %llx prot %x, model %llx prot %x",
+			     ipa, pa, s2_leaf_prot(s->leaf), m->pa, m->prot);
+	}
+	return true;
+}
+
+/* Pages of the window in the leaf that translates page @i. */
+static void leaf_pages(struct fuzz *f, int i, int *first, int *last)
+{
+	u64 base = f->seen[i].base;
+	u64 end = base + S2_LEVEL_SIZE(f->seen[i].level);
+
+	*first = page_of(max(base, WBASE));
+	*last = page_of(min(end, WEND)) - 1;
+}
+
+static u64 broadcast(const struct s2_pgtable *pgt)
+{
+	return pgt->stats.tlbi_ipa + pgt->stats.tlbi_range +
+	       pgt->stats.tlbi_vmid;
+}
+
+/* The invalidations one operation issued, against what it owed. */
+static bool check_tlbi(struct fuzz *f, const char *op, u64 tlbi, bool owed)
+{
+	if (f->vm.pgt.tlb_ops->range_capable) {
+		if (tlbi != owed)
+			return fail(f, "%s: %llu invalidations, owed %d", op, tlbi,
+			     owed);
+	} else if (!!tlbi != owed || tlbi > S2_TLBI_IPA_MAX) {
+		return fail(f, "%s: %llu invalidations, owed %d", op, tlbi, owed);
+	}
+	return true;
+}
+
+static void pick_range(struct fuzz *f, u64 *ipa, u64 *size)
+{
+	int first, n;
+
+	switch (take(f, 4)) {
+	case 0:		/* whole 2 MiB half */
+		first = take(f, 2) * 512;
+		n = 512;
+		break;
+	case 1:		/* a few pages */
+		first = take(f, WPAGES);
+		n = 1 + take(f, 8);
+		break;
+	default:
+		first = take(f, WPAGES);
+		n = 1 + take(f, WPAGES);
+		break;
+	}
+	if (first + n > WPAGES)
+		n = WPAGES - first;
+	*ipa = WBASE + first * SZ_4K;
+	*size = n * SZ_4K;
+}
+
+static u32 pick_prot(struct fuzz *f)
+{
+	static const u32 types[] = { 0, 0, 0, S2_PROT_DEVICE, S2_PROT_NC };
+
+	return (take(f, 8) & S2_PROT_PERMS) | types[take(f, 5)];
+}
+
+static bool op_map(struct fuzz *f)
+{
+	u64 ipa, size, pa, before_bbm = f->vm.pgt.stats.bbm;
+	u64 before_tlbi = broadcast(&f->vm.pgt);
+	u32 prot = pick_prot(f), flags = 0;
+	bool changed = false, wrote = false, big = false, replaced = false;
+	int i, ret, want;
+
+	pick_range(f, &ipa, &size);
+	/* Same offset as the IPA modulo 2 MiB (blocks), or not. */
+	pa = PA_BASE + take(f, 4) * SZ_2M + (take(f, 2) ? ipa % SZ_2M :
+					     take(f, 512) * SZ_4K);
+	if (!take(f, 64)) {
+		/* A 1 GiB block on either side of the boundary. */
+		ipa = take(f, 2) ? SZ_1G : 0;
+		size = SZ_1G;
+		pa = PA_BASE + SZ_1G * (1 + take(f, 2));
+		big = true;
+	}
+	if (!take(f, 4))
+		flags |= S2_MAP_FORCE_PTE;
+	if (!big && take(f, 2)) {
+		/* Shared: what a fault maps, one page or one 2 MiB block. */
+		flags |= S2_WALK_SHARED;
+		if (take(f, 4)) {
+			size = SZ_4K;
+		} else {
+			ipa = ALIGN_DOWN(ipa, SZ_2M);
+			size = SZ_2M;
+		}
+	}
+
+	ret = s2_map(&f->vm.pgt, ipa, size, pa, prot, &f->vm.mc, flags);
+	if (ret < 0)
+		return fail(f, "map %llx+%llx: %d", ipa, size, ret);
+
+	for (i = 0; i < WPAGES; i++) {
+		u64 a = WBASE + i * SZ_4K;
+		struct page_model *m = &f->model[i];
+		struct page_model n = {
+			.valid = true, .pa = pa + (a - ipa),
+			.prot = prot | S2_PROT_AF,
+		};
+		s8 lvl = f->seen[i].level;
+		u64 ebase;
+
+		if (a < ipa || a >= ipa + size)
+			continue;
+		/*
+		 * Exclusive, block-sized and aligned where a table is:
+		 * the block replaces the whole table (BBM).
+		 */
+		for (s8 l = 1; l < lvl; l++) {
+			ebase = ALIGN_DOWN(a, S2_LEVEL_SIZE(l));
+			if (!(flags & (S2_WALK_SHARED | S2_MAP_FORCE_PTE)) &&
+			    ebase >= ipa &&
+			    ebase + S2_LEVEL_SIZE(l) <= ipa + size &&
+			    IS_ALIGNED(pa + (ebase - ipa), S2_LEVEL_SIZE(l))) {
+				replaced = true;
+				*m = n;
+				break;
+			}
+		}
+		if (m->valid && m->pa == n.pa &&
+		    (m->prot & S2_PROT_MEMTYPE) == (n.prot & S2_PROT_MEMTYPE)) {
+			continue;
+		}
+		wrote = true;
+		changed |= m->valid;
+		*m = n;
+	}
+	want = wrote || replaced ? 0 : -1;
+	if (!big && want == 0 && ret > 0)
+		return fail(f, "map: returned %d but wrote", ret);
+	if (!big && want < 0 && ret == 0)
+		return fail(f, "map: returned 0 but nothing to write");
+	if (!big && !changed && !replaced &&
+	    f->vm.pgt.stats.bbm != before_bbm)
+		return fail(f, "map: BBM without a change");
+	if (ret > 0 && (f->vm.pgt.stats.bbm != before_bbm ||
+			broadcast(&f->vm.pgt) != before_tlbi))
+		return fail(f, "map: returned %d but broke or invalidated", ret);
+	if (flags & S2_WALK_SHARED) {
+		if (broadcast(&f->vm.pgt) - before_tlbi !=
+		    f->vm.pgt.stats.bbm - before_bbm)
+			return fail(f, "shared map: not one invalidation per BBM");
+	} else if (f->vm.pgt.tlb_ops->range_capable) {
+		if (broadcast(&f->vm.pgt) - before_tlbi !=
+		    (u64)(f->vm.pgt.stats.bbm != before_bbm))
+			return fail(f, "map: not one invalidation for its BBMs");
+	}
+	return true;
+}
+
+static bool op_unmap(struct fuzz *f)
+{
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt);
+	bool owed = false;
+	int i, ret;
+
+	pick_range(f, &ipa, &size);
+	ret = s2_unmap_mc(&f->vm.pgt, ipa, size, &f->vm.mc);
+	if (ret)
+		return fail(f, "unmap %llx+%llx: %d", ipa, size, ret);
+	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
+		owed |= f->model[i].valid;
+		f->model[i].valid = false;
+	}
+	return check_tlbi(f, "unmap", broadcast(&f->vm.pgt) - tlbi, owed);
+}
+
+static bool op_wrprotect(struct fuzz *f)
+{
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
+	bool owed = false;
+	int i, j, first, last;
+
+	pick_range(f, &ipa, &size);
+	if (s2_wrprotect(&f->vm.pgt, ipa, size))
+		return fail(f, "wrprotect failed");
+	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
+		if (!f->model[i].valid || !(f->model[i].prot & S2_PROT_W))
+			continue;
+		/* The whole leaf loses W, even where it leaves the range. */
+		owed = true;
+		leaf_pages(f, i, &first, &last);
+		for (j = first; j <= last; j++)
+			f->model[j].prot &= ~S2_PROT_W;
+	}
+	if (f->vm.pgt.stats.bbm != bbm)
+		return fail(f, "wrprotect: BBM");
+	return check_tlbi(f, "wrprotect", broadcast(&f->vm.pgt) - tlbi, owed);
+}
+
+static bool op_relax(struct fuzz *f, bool young)
+{
+	int i = take(f, WPAGES), j, first, last, ret;
+	u32 prot = young ? 0 : take(f, 8) & S2_PROT_PERMS;
+	u32 flags = take(f, 2) ? S2_WALK_SHARED : 0;
+	u64 tlbi = broadcast(&f->vm.pgt), local = f->vm.pgt.stats.tlbi_local;
+	struct page_model *m = &f->model[i];
+	u32 want = m->prot | prot | S2_PROT_AF;
+
+	if (young)
+		ret = s2_mkyoung(&f->vm.pgt, WBASE + i * SZ_4K, flags);
+	else
+		ret = s2_relax_perms(&f->vm.pgt, WBASE + i * SZ_4K, prot,
+				     flags);
+	if (!m->valid) {
+		if (ret != -ENOENT)
+			return fail(f, "relax of unmapped page: %d", ret);
+		return true;
+	}
+	if (ret != (want == m->prot ? S2_UNCHANGED : 0))
+		return fail(f, "relax %x on %x: %d", prot, m->prot, ret);
+	if (broadcast(&f->vm.pgt) != tlbi)
+		return fail(f, "relax: broadcast invalidation");
+	if (f->vm.pgt.stats.tlbi_local - local != (!young && !ret))
+		return fail(f, "relax: local invalidations");
+	leaf_pages(f, i, &first, &last);
+	for (j = first; j <= last; j++)
+		f->model[j].prot |= prot | S2_PROT_AF;
+	return true;
+}
+
+static bool op_young(struct fuzz *f)
+{
+	bool clear = take(f, 2);
+	u64 ipa, size, young, want = 0, tlbi = broadcast(&f->vm.pgt);
+	u64 last_base = ~0ULL;
+	int i, j, first, last;
+
+	pick_range(f, &ipa, &size);
+	young = s2_test_clear_young(&f->vm.pgt, ipa, size, clear);
+	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
+		if (!f->model[i].valid || !(f->model[i].prot & S2_PROT_AF) ||
+		    f->seen[i].base == last_base)
+			continue;
+		last_base = f->seen[i].base;
+		want++;
+		if (!clear)
+			continue;
+		leaf_pages(f, i, &first, &last);
+		for (j = first; j <= last; j++)
+			f->model[j].prot &= ~S2_PROT_AF;
+	}
+	if (young != want)
+		return fail(f, "young: %llu, model %llu", young, want);
+	return check_tlbi(f, "clear young", broadcast(&f->vm.pgt) - tlbi,
+			  clear && want);
+}
+
+static bool op_split(struct fuzz *f)
+{
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
+	u64 blocks = 0, last_base = ~0ULL;
+	int i;
+
+	pick_range(f, &ipa, &size);
+	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
+		if (!(f->seen[i].leaf & S2_PTE_VALID) ||
+		    f->seen[i].level == S2_MAX_LEVEL ||
+		    f->seen[i].base == last_base)
+			continue;
+		last_base = f->seen[i].base;
+		blocks++;
+	}
+	if (s2_split(&f->vm.pgt, ipa, size, &f->vm.mc))
+		return fail(f, "split failed");
+	if (f->vm.pgt.stats.bbm - bbm != blocks)
+		return fail(f, "split: %llu BBM for %llu blocks",
+		     f->vm.pgt.stats.bbm - bbm, blocks);
+	return check_tlbi(f, "split", broadcast(&f->vm.pgt) - tlbi, blocks);
+}
+
+/* Everything outside the window too, now and then. */
+static bool op_reset(struct fuzz *f)
+{
+	if (s2_unmap(&f->vm.pgt, 0, 2 * SZ_1G))
+		return fail(f, "reset failed");
+	memset(f->model, 0, sizeof(f->model));
+	return true;
+}
+
+static bool fuzz_step(struct fuzz *f)
+{
+	const char *err;
+	bool ok;
+
+	if (s2h_topup(&f->vm, S2_MEMCACHE_SPLIT_1G + 2))
+		return fail(f, "out of pages");
+	switch (take(f, 16)) {
+	case 0: case 1: case 2: case 3: case 4:
+		ok = op_map(f);
+		break;
+	case 5: case 6: case 7:
+		ok = op_unmap(f);
+		break;
+	case 8: case 9:
+		ok = op_wrprotect(f);
+		break;
+	case 10: case 11:
+		ok = op_relax(f, false);
+		break;
+	case 12:
+		ok = op_relax(f, true);
+		break;
+	case 13:
+		ok = op_young(f);
+		break;
+	case 14:
+		ok = op_split(f);
+		break;
+	default:
+		ok = take(f, 16) ? op_map(f) : op_reset(f);
+		break;
+	}
+	if (!ok)
+		return false;
+	/*
+	 * A split or shattered 1 GiB block leaves hundreds of tables outside
+	 * the window: unmap them (the window is not touched) to keep each
+	 * step's full structural check cheap.
+	 */
+	if (f->vm.pgt.stats.table_pages > 64) {
+		if (s2_unmap_mc(&f->vm.pgt, 0, WBASE, &f->vm.mc) ||
+		    s2_unmap_mc(&f->vm.pgt, WEND, 2 * SZ_1G - WEND, &f->vm.mc))
+			return fail(f, "trim failed");
+	}
+	s2h_grace_period();
+	err = s2h_check(&f->vm.pgt, NULL);
+	if (err)
+		return fail(f, "invariant: %s", err);
+	if (s2h_pages_in_use() != f->vm.pgt.stats.table_pages + f->vm.mc.nr)
+		return fail(f, "pages: %ld in use, %lld tables, %d in memcache",
+		     s2h_pages_in_use(), f->vm.pgt.stats.table_pages,
+		     f->vm.mc.nr);
+	f->ops++;
+	return compare(f);
+}
+
+static bool fuzz_start(struct fuzz *f, bool range)
+{
+	memset(f->model, 0, sizeof(f->model));
+	if (s2h_vm_init(&f->vm, 40, range))
+		return fail(f, "init");
+	snapshot(f);
+	return true;
+}
+
+#ifdef S2_LIBFUZZER
+
+/* libFuzzer's entry point, by a linker alias (see scripts/hosted.mk). */
+int s2_fuzz_one_input(const u8 *data, size_t len);
+
+int s2_fuzz_one_input(const u8 *data, size_t len)
+{
+	static struct fuzz f;
+
+	memset(&f, 0, sizeof(f));
+	f.data = data;
+	f.len = len;
+	if (!fuzz_start(&f, take(&f, 2)))
+		abort();
+	while (f.pos < f.len) {
+		if (!fuzz_step(&f)) {
+			fprintf(stderr, "op %llu: %s\n", f.ops, f.err);
+			abort();
+		}
+	}
+	s2h_vm_destroy(&f.vm);
+	return 0;
+}
+
+#else
+
+#include "kselftest_harness.h"
+
+static void fuzz_random(struct __test_metadata *_metadata, bool range,
+			u64 seed)
+{
+	static struct fuzz f;
+	const char *env = getenv("S2_FUZZ_OPS");
+	u64 ops = env ? strtoull(env, NULL, 0) : 1000000;
+	u64 n;
+
+	memset(&f, 0, sizeof(f));
+	f.rng = seed;
+	ASSERT_TRUE(fuzz_start(&f, range));
+	/* Half the operations each with and without range invalidation. */
+	ops = (ops + 1) / 2;
+	for (n = 0; !ops || n < ops; n++) {
+		if (!fuzz_step(&f))
+			break;
+		if (!ops && n % 1000000 == 999999)
+			TH_LOG("%llu operations", n + 1);
+	}
+	ASSERT_EQ(ops, f.ops) TH_LOG("op %llu: %s", f.ops, f.err);
+	TH_LOG("%llu operations, %llu BBM, %llu+%llu+%llu invalidations",
+	       f.ops, f.vm.pgt.stats.bbm, f.vm.pgt.stats.tlbi_ipa,
+	       f.vm.pgt.stats.tlbi_range, f.vm.pgt.stats.tlbi_vmid);
+	s2h_vm_destroy(&f.vm);
+	ASSERT_EQ(0, s2h_pages_in_use());
+}
+
+/* A fixture only for its timeout: 500k steps take a while under ASan. */
+FIXTURE(differential) {
+	int unused;
+};
+
+FIXTURE_SETUP(differential)
+{
+}
+
+FIXTURE_TEARDOWN(differential)
+{
+}
+
+TEST_F_TIMEOUT(differential, range_tlbi, 900)
+{
+	fuzz_random(_metadata, true, 0x5eed5eed12345ULL);
+}
+
+TEST_F_TIMEOUT(differential, ipa_tlbi, 900)
+{
+	fuzz_random(_metadata, false, 0xfeedbeef777ULL);
+}
+
+TEST_HARNESS_MAIN
+
+#endif

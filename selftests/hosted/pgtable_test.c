@@ -54,18 +54,20 @@ static s2_pte_t entry_at(struct s2_pgtable *pgt, u64 ipa, int level)
 } while (0)
 
 #define VM_SETUP(vm, bits, range) do {					\
-	ASSERT_EQ(0, s2h_vm_init((vm), (bits), (range)));		\
-	ASSERT_EQ(0, s2h_topup((vm), S2_MEMCACHE_SPLIT_1G));		\
+	struct s2h_vm *__vm = (vm);					\
+	ASSERT_EQ(0, s2h_vm_init(__vm, (bits), (range)));		\
+	ASSERT_EQ(0, s2h_topup(__vm, S2_MEMCACHE_SPLIT_1G));		\
 } while (0)
 
 #define VM_TEARDOWN(vm) do {						\
+	struct s2h_vm *__vm = (vm);					\
 	long __base = s2h_pages_in_use();				\
-	unsigned long __tables = (vm)->pgt.stats.table_pages;		\
-	int __mc = (vm)->mc.nr;						\
-	CHECK_SHAPE(vm);						\
+	unsigned long __tables = __vm->pgt.stats.table_pages;		\
+	int __mc = __vm->mc.nr;						\
+	CHECK_SHAPE(__vm);						\
 	s2h_grace_period();						\
-	ASSERT_EQ(__tables, s2_pgtable_destroy(&(vm)->pgt));		\
-	s2_memcache_drain(&(vm)->mc, &s2h_mm_ops);			\
+	ASSERT_EQ(__tables, s2_pgtable_destroy(&__vm->pgt));		\
+	s2_memcache_drain(&__vm->mc, &s2h_mm_ops);			\
 	ASSERT_EQ(__base - (long)__tables - __mc, s2h_pages_in_use());	\
 } while (0)
 

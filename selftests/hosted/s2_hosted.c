@@ -43,6 +43,8 @@
 
 enum { PG_FREE, PG_USED, PG_DEFERRED };
 
+#define S2H_MAX_THREADS	1024
+
 static struct {
 	pthread_mutex_t	lock;
 	char		*base;
@@ -57,13 +59,19 @@ static struct {
 	unsigned int	*deferred;
 	unsigned long	nr_deferred;
 	long		in_use;
-	int		readers;
-	u64		tlbi_seq;
+	/*
+	 * Read-side nesting depth of every thread that ever walked: one
+	 * slot each, so that the grace period sees them all without a
+	 * shared counter on the walkers' fast path.
+	 */
+	int		depth[S2H_MAX_THREADS];
+	int		nr_threads;
 } arena = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static __thread int rcu_depth;
+static __thread int *depth;
 static __thread bool defer_pending;
 static __thread u64 defer_seq;
+static __thread u64 tlbi_seq;	/* invalidations issued by this thread */
 
 void s2h_warn(const char *file, int line, const char *cond)
 {
@@ -187,7 +195,7 @@ static void s2h_free_page_deferred(void *addr)
 {
 	unsigned long idx = s2h_index(addr);
 
-	S2H_BUG_ON(!rcu_depth);
+	S2H_BUG_ON(!depth || !*depth);
 	pthread_mutex_lock(&arena.lock);
 	S2H_BUG_ON(arena.state[idx] != PG_USED);
 	S2H_BUG_ON(__atomic_load_n(&arena.ref[idx], __ATOMIC_RELAXED) != 1);
@@ -196,15 +204,18 @@ static void s2h_free_page_deferred(void *addr)
 	arena.deferred[arena.nr_deferred++] = idx;
 	if (!defer_pending) {
 		defer_pending = true;
-		defer_seq = __atomic_load_n(&arena.tlbi_seq, __ATOMIC_RELAXED);
+		defer_seq = tlbi_seq;
 	}
 	pthread_mutex_unlock(&arena.lock);
 }
 
 void s2h_grace_period(void)
 {
+	int i;
+
 	pthread_mutex_lock(&arena.lock);
-	S2H_BUG_ON(__atomic_load_n(&arena.readers, __ATOMIC_SEQ_CST));
+	for (i = 0; i < arena.nr_threads; i++)
+		S2H_BUG_ON(__atomic_load_n(&arena.depth[i], __ATOMIC_RELAXED));
 	while (arena.nr_deferred)
 		s2h_release(arena.deferred[--arena.nr_deferred]);
 	pthread_mutex_unlock(&arena.lock);
@@ -212,21 +223,25 @@ void s2h_grace_period(void)
 
 void s2h_rcu_read_lock(void)
 {
-	if (!rcu_depth++)
-		__atomic_fetch_add(&arena.readers, 1, __ATOMIC_SEQ_CST);
+	if (unlikely(!depth)) {
+		pthread_mutex_lock(&arena.lock);
+		S2H_BUG_ON(arena.nr_threads == S2H_MAX_THREADS);
+		depth = &arena.depth[arena.nr_threads++];
+		pthread_mutex_unlock(&arena.lock);
+	}
+	__atomic_store_n(depth, *depth + 1, __ATOMIC_RELAXED);
 }
 
 void s2h_rcu_read_unlock(void)
 {
-	S2H_BUG_ON(rcu_depth <= 0);
-	if (--rcu_depth)
+	S2H_BUG_ON(!depth || *depth <= 0);
+	__atomic_store_n(depth, *depth - 1, __ATOMIC_RELAXED);
+	if (*depth)
 		return;
 	/* A page unlinked in this section must have been invalidated. */
 	if (defer_pending)
-		S2H_BUG_ON(__atomic_load_n(&arena.tlbi_seq,
-					   __ATOMIC_RELAXED) == defer_seq);
+		S2H_BUG_ON(tlbi_seq == defer_seq);
 	defer_pending = false;
-	__atomic_fetch_sub(&arena.readers, 1, __ATOMIC_SEQ_CST);
 }
 
 static void s2h_page_ref_add(void *addr, int nr)
@@ -281,7 +296,7 @@ static void s2h_log(struct s2_pgtable *pgt, enum s2h_tlbi_kind kind,
 	struct s2h_vm *vm = pgt->priv;
 	struct s2h_tlbi *e;
 
-	__atomic_fetch_add(&arena.tlbi_seq, 1, __ATOMIC_RELAXED);
+	tlbi_seq++;
 	if (!vm)
 		return;
 	e = &vm->log[__atomic_fetch_add(&vm->nr_log, 1, __ATOMIC_RELAXED) %
@@ -414,9 +429,11 @@ static int s2h_check_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	s2_pte_t pte = ctx->old;
 
 	if (visit == S2_WALK_TABLE_PRE) {
+		s2_pte_t *table = ctx->pgt->mm_ops->phys_to_virt(pte &
+							S2_PTE_ADDR_MASK);
+
 		c->shape->tables++;
-		c->err = s2h_check_table(ctx->pgt->mm_ops->phys_to_virt(
-				pte & S2_PTE_ADDR_MASK), ctx->level + 1);
+		c->err = s2h_check_table(table, ctx->level + 1);
 		return c->err ? -EINVAL : 0;
 	}
 	if (pte & S2_PTE_LOCKED)
@@ -448,10 +465,13 @@ const char *s2h_check(struct s2_pgtable *pgt, struct s2h_shape *shape)
 	};
 
 	memset(c.shape, 0, sizeof(*c.shape));
+	/* Outside the arena lock: the first read-side section registers. */
+	s2h_rcu_read_lock();
 	pthread_mutex_lock(&arena.lock);
 	arena.seen_gen++;
 	s2_walk(pgt, 0, 1ULL << pgt->ia_bits, &w);
 	pthread_mutex_unlock(&arena.lock);
+	s2h_rcu_read_unlock();
 	if (!c.err && c.shape->tables + pgt->nr_roots != pgt->stats.table_pages)
 		c.err = "stats.table_pages differs from the tables reached";
 	return c.err;
