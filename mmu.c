@@ -1143,7 +1143,9 @@ static void s2mmu_wrprotect_mask(struct s2mmu_vm *vm,
  * bitmap is read and cleared, and its pages write-protected, under one
  * write hold of mmu_lock: a fault maps writable and marks dirty under the
  * read side, so it lands wholly before (reported now) or after (its page
- * protected again, reported next time).
+ * protected again, reported next time).  A write that completed before
+ * the call is always reported: it went through a mapping whose fault has
+ * marked the page by the time the write side is ours.
  */
 static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			 u8 __user *ubuf, unsigned long *buf)
@@ -1154,8 +1156,17 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
 		if (vm->manual_dirty_protect) {
+			/*
+			 * Read-only, but under the write side too: a fault
+			 * makes a page writable and marks it in one read-side
+			 * section, and another vCPU may write through the new
+			 * mapping in between; waiting for that section to end
+			 * is what lets this GET report every completed write.
+			 */
+			write_lock(&vm->mmu_lock);
 			for (i = 0; i < n; i++)
-				buf[i] = READ_ONCE(bitmap[w + i]);
+				buf[i] = bitmap[w + i];
+			write_unlock(&vm->mmu_lock);
 		} else {
 			write_lock(&vm->mmu_lock);
 			for (i = 0; i < n; i++)
