@@ -758,12 +758,13 @@ static u64 s2mmu_chunk_end(u64 start, u64 end)
 }
 
 /*
- * As s2mmu_release_pin(), without sleeping, for an MMU notifier
- * invalidation: it may not be allowed to sleep (the OOM reaper), and its
- * caller may hold the lock of the very page (reclaim, migration), which
- * s2mmu_release_pin() would take.  The VMM still maps the page -- the
- * host page tables have not changed yet -- which keeps a file page's
- * mapping alive while it is marked dirty without the page lock.
+ * As s2mmu_release_pin(), without sleeping: this runs under mmu_lock (so
+ * that no fault records a pin between the unmap and the release), often
+ * inside an MMU notifier invalidation, which may not be allowed to sleep
+ * and whose caller may hold the lock of the very page (reclaim,
+ * migration) that s2mmu_release_pin() would take.  The VMM still maps
+ * the page -- the host page tables have not changed yet -- which keeps a
+ * file page's mapping alive while it is marked dirty without the lock.
  */
 static void s2mmu_release_pin_atomic(struct s2mmu_vm *vm, unsigned long pin)
 {
@@ -777,12 +778,12 @@ static void s2mmu_release_pin_atomic(struct s2mmu_vm *vm, unsigned long pin)
 
 /*
  * Release the pins of @slot's pages in [@start, @end), whose stage-2
- * mappings were just removed.  No fault records a pin there meanwhile: an
- * MMU notifier invalidation is in progress, or the mm is gone.
+ * mappings were just removed in the same write-side section of mmu_lock,
+ * so that no fault can have recorded a new pin there meanwhile.
  */
 static void s2mmu_slot_release_range(struct s2mmu_vm *vm,
 				     struct s2mmu_memslot *slot, u64 start,
-				     u64 end, bool may_sleep)
+				     u64 end)
 {
 	u64 i = (start >> PAGE_SHIFT) - slot->base_gfn;
 	u64 last = (end >> PAGE_SHIFT) - slot->base_gfn;
@@ -790,11 +791,7 @@ static void s2mmu_slot_release_range(struct s2mmu_vm *vm,
 	for (; i < last; i++) {
 		unsigned long pin = xchg(&slot->pins[i], 0);
 
-		if (!pin)
-			continue;
-		if (may_sleep)
-			s2mmu_release_pin(vm, pin);
-		else
+		if (pin)
 			s2mmu_release_pin_atomic(vm, pin);
 	}
 }
@@ -815,30 +812,41 @@ static void s2mmu_widen_to_block(struct s2mmu_vm *vm, u64 *ipa, bool up)
 		*ipa = round_down(*ipa, S2_LEVEL_SIZE(level));
 }
 
+/* Unmap [@start, @end) of @slot and drop its pins, all under mmu_lock. */
+static void s2mmu_zap_locked(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+			     u64 start, u64 end)
+{
+	lockdep_assert_held_write(&vm->mmu_lock);
+	s2mmu_unmap_range_locked(vm, start, end - start);
+	s2mmu_slot_release_range(vm, slot, start, end);
+}
+
 /*
- * Unmap [@ipa, @ipa + @size) of @slot and release its pins.  A block
- * partly inside is unmapped whole: shattering it would need table pages
- * a notifier cannot allocate, and unmapping more only costs a re-fault
- * (blocks lie inside their slot).  @may_sleep: pins may be released with
- * the page lock (see s2mmu_release_pin_atomic()); @resched: the caller
- * may be rescheduled between chunks.
+ * Unmap [@ipa, @ipa + @size) of @slot and drop its pins.  Called and
+ * returns with mmu_lock held for write, which it drops between chunks
+ * (rescheduling there if @resched).  A block partly inside is unmapped
+ * whole: shattering it would need table pages a notifier cannot
+ * allocate, and unmapping more only costs a re-fault (blocks lie inside
+ * their slot).
  */
-static void s2mmu_slot_unmap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
-			     u64 ipa, u64 size, bool may_sleep, bool resched)
+static void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+			   u64 ipa, u64 size, bool resched)
 {
 	u64 start, end = ipa + size, lo, hi;
 
+	lockdep_assert_held_write(&vm->mmu_lock);
 	for (start = ipa; start < end; start = hi) {
+		if (start != ipa) {
+			write_unlock(&vm->mmu_lock);
+			if (resched)
+				cond_resched();
+			write_lock(&vm->mmu_lock);
+		}
 		lo = start;
 		hi = s2mmu_chunk_end(start, end);
-		write_lock(&vm->mmu_lock);
 		s2mmu_widen_to_block(vm, &lo, false);
 		s2mmu_widen_to_block(vm, &hi, true);
-		s2mmu_unmap_range_locked(vm, lo, hi - lo);
-		write_unlock(&vm->mmu_lock);
-		s2mmu_slot_release_range(vm, slot, lo, hi, may_sleep);
-		if (resched)
-			cond_resched();
+		s2mmu_zap_locked(vm, slot, lo, hi);
 	}
 }
 
@@ -895,15 +903,6 @@ static bool s2mmu_region_collapsible(struct s2mmu_memslot *slot, u64 ipa)
 
 	return IS_ALIGNED(hva, SZ_2M) && page && PageCompound(page) &&
 	       compound_nr(compound_head(page)) >= S2MMU_BLOCK_PAGES;
-}
-
-/* Unmap [@start, @end) of @slot and drop its pins, all under mmu_lock. */
-static void s2mmu_zap_locked(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
-			     u64 start, u64 end)
-{
-	lockdep_assert_held_write(&vm->mmu_lock);
-	s2mmu_unmap_range_locked(vm, start, end - start);
-	s2mmu_slot_release_range(vm, slot, start, end, false);
 }
 
 /*
@@ -982,20 +981,18 @@ static int s2mmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 	u64 ipa, size;
 	int i, idx;
 
-	write_lock(&vm->mmu_lock);
-	vm->mmu_invalidate_in_progress++;
-	write_unlock(&vm->mmu_lock);
-
 	idx = srcu_read_lock(&vm->srcu);
 	slots = srcu_dereference(vm->slots, &vm->srcu);
+	write_lock(&vm->mmu_lock);
+	vm->mmu_invalidate_in_progress++;
 	for (i = 0; i < slots->nr; i++) {
 		if (!s2mmu_slot_hva_range(slots->slot[i], range->start,
 					  range->end, &ipa, &size))
 			continue;
-		s2mmu_slot_unmap(vm, slots->slot[i], ipa, size, false,
-				 blockable);
+		s2mmu_slot_zap(vm, slots->slot[i], ipa, size, blockable);
 		hit = true;
 	}
+	write_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 	if (hit)
 		atomic64_inc(&vm->stat.notifier_invalidations);
@@ -1080,11 +1077,13 @@ static void s2mmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 
 	idx = srcu_read_lock(&vm->srcu);
 	slots = srcu_dereference(vm->slots, &vm->srcu);
+	write_lock(&vm->mmu_lock);
 	for (i = 0; i < slots->nr; i++) {
 		slot = slots->slot[i];
-		s2mmu_slot_unmap(vm, slot, s2mmu_slot_base(slot),
-				 slot->npages << PAGE_SHIFT, true, true);
+		s2mmu_slot_zap(vm, slot, s2mmu_slot_base(slot),
+			       slot->npages << PAGE_SHIFT, true);
 	}
+	write_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 }
 
