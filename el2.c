@@ -530,12 +530,17 @@ static void dbg_free_page_deferred(void *addr)
 
 static void dbg_get_page(void *addr)
 {
-	get_page(virt_to_page(addr));
+	page_ref_inc(virt_to_page(addr));
 }
 
 static void dbg_put_page(void *addr)
 {
-	put_page(virt_to_page(addr));
+	page_ref_dec(virt_to_page(addr));
+}
+
+static void dbg_page_ref_add(void *addr, int nr)
+{
+	page_ref_add(virt_to_page(addr), nr);
 }
 
 static int dbg_page_count(void *addr)
@@ -561,6 +566,7 @@ static const struct s2_mm_ops dbg_mm_ops = {
 	.free_page_deferred	= dbg_free_page_deferred,
 	.get_page		= dbg_get_page,
 	.put_page		= dbg_put_page,
+	.page_ref_add		= dbg_page_ref_add,
 	.page_count		= dbg_page_count,
 	.phys_to_virt		= dbg_phys_to_virt,
 	.virt_to_phys		= dbg_virt_to_phys,

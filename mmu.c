@@ -1,23 +1,1791 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * s2mmu: VMs, memslots and the stage-2 fault handler.
+ * s2mmu: VMs, memory slots, the stage-2 fault handler and the software
+ * vCPU access path.
  *
- * Placeholder until the VM ABI lands: /dev/s2mmu knows no VM ioctl yet.
+ * A VM is an anonymous-inode file owning one stage-2 table (pgtable.c),
+ * a set of memory slots and its vCPUs.  Guest pages are pinned when a
+ * fault maps them and stay pinned until their stage-2 mapping is gone;
+ * each slot remembers which page backs each of its guest pages, so that
+ * deleting the slot or closing the VM releases every pin.
+ *
+ * Locking is described in Documentation/locking.rst; in short:
+ * vcpu->mutex -> vm->slots_lock -> vm->srcu (read) -> mmap_lock (inside
+ * GUP) -> vm->mmu_lock.  Faults hold mmu_lock for read and use the
+ * engine's shared walks; everything that removes or restricts mappings
+ * holds it for write and moves vm->mmu_invalidate_seq.
  */
-#include <linux/errno.h>
+#include <linux/anon_inodes.h>
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
+#include <uapi/linux/s2mmu.h>
+#include "s2_pgtable.h"
 #include "s2mmu.h"
+
+/* Pages of one 2 MiB block: the only block size faults install. */
+#define S2MMU_BLOCK_PAGES	(SZ_2M >> PAGE_SHIFT)
+
+/*
+ * Tag bits in a slot's pin record (a struct page pointer, at least 8-byte
+ * aligned): the pin was taken with write intent, and the page was mapped
+ * writable, so the host must see it dirty when the pin is released.
+ */
+#define S2MMU_PIN_WRITE		BIT(0)
+#define S2MMU_PIN_DIRTY		BIT(1)
+#define S2MMU_PIN_TAGS		(S2MMU_PIN_WRITE | S2MMU_PIN_DIRTY)
+
+/* ESR_EL2 as the hardware would build it for a stage-2 abort. */
+#define S2MMU_ESR_EC_SHIFT	26
+#define S2MMU_ESR_EC_IABT_LOW	0x20ULL
+#define S2MMU_ESR_EC_DABT_LOW	0x24ULL
+#define S2MMU_ESR_IL		BIT_ULL(25)
+#define S2MMU_ESR_WNR		BIT_ULL(6)
+#define S2MMU_ESR_FSC_MASK	0x3fULL
+
+/* A fault that keeps coming back this often is a bug, not a race. */
+#define S2MMU_MAX_FAULTS_PER_PAGE	1000
+
+/* What the fault handler tells the access path. */
+enum s2mmu_fault_result {
+	S2MMU_FAULT_RETRY,	/* re-execute the access */
+	S2MMU_FAULT_MMIO,	/* exit to the VMM */
+};
+
+/**
+ * struct s2mmu_memslot - one memory slot
+ * @id: the slot id userspace chose
+ * @flags: S2MMU_MEM_*; only %S2MMU_MEM_LOG_DIRTY_PAGES changes, under
+ *	slots_lock and mmu_lock held for write
+ * @base_gfn: first guest frame
+ * @npages: guest pages
+ * @userspace_addr: host virtual address of the first page
+ * @pins: per guest page, the pinned host page backing its stage-2
+ *	mapping, or 0; tagged with S2MMU_PIN_*.  Set with cmpxchg by faults
+ *	under mmu_lock (read), cleared when the slot's mappings are gone.
+ * @dirty_bitmap: one bit per page while dirty logging is on, else NULL;
+ *	set by faults under mmu_lock (read)
+ */
+struct s2mmu_memslot {
+	u32		id;
+	u32		flags;
+	u64		base_gfn;
+	u64		npages;
+	unsigned long	userspace_addr;
+	unsigned long	*pins;
+	unsigned long	*dirty_bitmap;
+};
+
+/**
+ * struct s2mmu_memslots - the set of slots, replaced as a whole on change
+ * @nr: live slots
+ * @slot: the slots, sorted by @base_gfn
+ */
+struct s2mmu_memslots {
+	int			nr;
+	struct s2mmu_memslot	*slot[S2MMU_MAX_MEMSLOTS];
+};
+
+struct s2mmu_vcpu;
+
+/**
+ * struct s2mmu_vm - one VM
+ * @refs: the VM file and each vCPU file hold one
+ * @mm: the creator's address space; only it may use the VM
+ * @id: module-unique number, names the debugfs directory
+ * @ipa_bits: IPA size
+ * @pgt: the stage-2 table
+ * @mmu_lock: read: faults (shared engine walks, pin records, dirty bits);
+ *	write: unmap, write-protect, zero-page maps, invalidate sequence
+ * @mmu_invalidate_seq: moved under @mmu_lock (write) whenever mappings
+ *	are removed or restricted; a fault that sampled another value before
+ *	resolving its page starts over
+ * @mmu_invalidate_in_progress: non-zero while a host-side invalidation
+ *	(MMU notifier) is between its start and end; faults retry
+ * @slots_lock: serialises memory slot changes
+ * @slots: current slots; read under @srcu, replaced under @slots_lock
+ * @srcu: protects the lifetime of @slots and the slots it points at
+ * @lock: protects @vcpus
+ * @vcpus: vCPUs by id
+ * @nr_vcpus: vCPUs created
+ * @stat: counters of the fault path, atomically updated
+ * @pages_pinned: guest pages pinned now
+ * @debugfs: this VM's debugfs directory
+ * @el2: the EL2 backend's state: VMID, TLB ops, debug table
+ */
+struct s2mmu_vm {
+	refcount_t		refs;
+	struct mm_struct	*mm;
+	u32			id;
+	u32			ipa_bits;
+	struct s2_pgtable	pgt;
+	rwlock_t		mmu_lock;
+	unsigned long		mmu_invalidate_seq;
+	unsigned long		mmu_invalidate_in_progress;
+	struct mutex		slots_lock;	/* serialises slot changes */
+	struct s2mmu_memslots __rcu *slots;
+	struct srcu_struct	srcu;
+	struct mutex		lock;		/* protects vcpus[] */
+	struct s2mmu_vcpu	*vcpus[S2MMU_MAX_VCPUS];
+	u32			nr_vcpus;
+	struct {
+		atomic64_t	faults_translation;
+		atomic64_t	faults_access;
+		atomic64_t	faults_permission;
+		atomic64_t	faults_spurious;
+		atomic64_t	fault_retries;
+		atomic64_t	mmio_exits;
+		atomic64_t	access_flag_set;
+		atomic64_t	zero_page_maps;
+		atomic64_t	dirty_marked;
+	} stat;
+	atomic64_t		pages_pinned;
+	struct dentry		*debugfs;
+	struct s2mmu_el2_vm	el2;
+};
+
+/**
+ * struct s2mmu_vcpu - one vCPU
+ * @vm: its VM (holds a reference)
+ * @id: vCPU id
+ * @mutex: serialises this vCPU's ioctls, and so the use of the buffers
+ *	below
+ * @run: the page shared with userspace
+ * @mc: table pages for faults, topped up outside mmu_lock
+ * @bounce: one page of data on its way between the guest and @buf
+ * @pages: pins taken by the fault in progress
+ * @release: pins that fault replaced, released once mmu_lock is dropped
+ * @nr_release: entries in @release
+ */
+struct s2mmu_vcpu {
+	struct s2mmu_vm		*vm;
+	u32			id;
+	struct mutex		mutex;		/* one ioctl at a time */
+	struct s2mmu_run	*run;
+	struct s2_memcache	mc;
+	void			*bounce;
+	struct page		**pages;
+	unsigned long		*release;
+	int			nr_release;
+};
+
+/* Module-wide leak accounting, reported by S2MMU_GET_MODULE_STATS. */
+static atomic64_t s2mmu_nr_vms;
+static atomic64_t s2mmu_table_pages;
+static atomic64_t s2mmu_pages_pinned;
+static atomic_t s2mmu_next_vm_id;
+static struct dentry *s2mmu_debugfs_root;
+
+/* ---- memory for the engine ---- */
+
+static void s2mmu_count_pages(long nr)
+{
+	atomic64_add(nr, &s2mmu_table_pages);
+}
+
+static void *s2mmu_zalloc_page(void *arg)
+{
+	void *addr = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+	if (addr)
+		s2mmu_count_pages(1);
+	return addr;
+}
+
+static void *s2mmu_zalloc_pages_exact(size_t size)
+{
+	/* Power-of-two sizes come back aligned to their size. */
+	void *addr = alloc_pages_exact(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (addr)
+		s2mmu_count_pages(size >> PAGE_SHIFT);
+	return addr;
+}
+
+static void s2mmu_free_pages_exact(void *addr, size_t size)
+{
+	free_pages_exact(addr, size);
+	s2mmu_count_pages(-(long)(size >> PAGE_SHIFT));
+}
+
+static void s2mmu_free_page(void *addr)
+{
+	free_page((unsigned long)addr);
+	s2mmu_count_pages(-1);
+}
+
+static void s2mmu_free_page_rcu(struct rcu_head *head)
+{
+	__free_page(container_of(head, struct page, rcu_head));
+	s2mmu_count_pages(-1);
+}
+
+/*
+ * Shared walkers run with mmu_lock held for read, which keeps preemption
+ * off: a grace period therefore outlasts every walker that could still
+ * see the table page.
+ */
+static void s2mmu_free_page_deferred(void *addr)
+{
+	call_rcu(&virt_to_page(addr)->rcu_head, s2mmu_free_page_rcu);
+}
+
+static void s2mmu_get_table_page(void *addr)
+{
+	page_ref_inc(virt_to_page(addr));
+}
+
+/* The engine frees the page itself once only its own reference is left. */
+static void s2mmu_put_table_page(void *addr)
+{
+	page_ref_dec(virt_to_page(addr));
+}
+
+static void s2mmu_table_page_ref_add(void *addr, int nr)
+{
+	page_ref_add(virt_to_page(addr), nr);
+}
+
+static int s2mmu_table_page_count(void *addr)
+{
+	return page_ref_count(virt_to_page(addr));
+}
+
+static void *s2mmu_phys_to_virt(phys_addr_t phys)
+{
+	return __va(phys);
+}
+
+static phys_addr_t s2mmu_virt_to_phys(void *addr)
+{
+	return __pa(addr);
+}
+
+static const struct s2_mm_ops s2mmu_mm_ops = {
+	.zalloc_page		= s2mmu_zalloc_page,
+	.zalloc_pages_exact	= s2mmu_zalloc_pages_exact,
+	.free_pages_exact	= s2mmu_free_pages_exact,
+	.free_page		= s2mmu_free_page,
+	.free_page_deferred	= s2mmu_free_page_deferred,
+	.get_page		= s2mmu_get_table_page,
+	.put_page		= s2mmu_put_table_page,
+	.page_ref_add		= s2mmu_table_page_ref_add,
+	.page_count		= s2mmu_table_page_count,
+	.phys_to_virt		= s2mmu_phys_to_virt,
+	.virt_to_phys		= s2mmu_virt_to_phys,
+};
+
+/* ---- the software TLB backend ---- */
+
+/*
+ * Nothing walks these tables in hardware until the EL2 backend installs
+ * them, so there is no TLB to maintain: the engine counts each call, and
+ * that is all these do.  The EL2 backend provides real ones.
+ */
+static void s2mmu_sw_flush_ipa(struct s2_pgtable *pgt, u64 ipa, int level)
+{
+}
+
+static void s2mmu_sw_flush_range(struct s2_pgtable *pgt, u64 ipa, u64 size)
+{
+}
+
+static void s2mmu_sw_flush_vmid(struct s2_pgtable *pgt)
+{
+}
+
+static const struct s2_tlb_ops s2mmu_sw_tlb_ops = {
+	.flush_ipa	= s2mmu_sw_flush_ipa,
+	.flush_range	= s2mmu_sw_flush_range,
+	.flush_vmid	= s2mmu_sw_flush_vmid,
+	.flush_ipa_local = s2mmu_sw_flush_ipa,
+	.range_capable	= false,
+};
+
+/* Same, for a machine with FEAT_TLBIRANGE, so the counts match it. */
+static const struct s2_tlb_ops s2mmu_sw_range_tlb_ops = {
+	.flush_ipa	= s2mmu_sw_flush_ipa,
+	.flush_range	= s2mmu_sw_flush_range,
+	.flush_vmid	= s2mmu_sw_flush_vmid,
+	.flush_ipa_local = s2mmu_sw_flush_ipa,
+	.range_capable	= true,
+};
+
+/* The one place that picks a VM's TLB backend: EL2's when it has one. */
+static const struct s2_tlb_ops *s2mmu_vm_tlb_ops(const struct s2_tlb_ops *el2)
+{
+	if (el2)
+		return el2;
+	if (s2mmu_cpu.flags & S2MMU_FEAT_TLBIRANGE)
+		return &s2mmu_sw_range_tlb_ops;
+	return &s2mmu_sw_tlb_ops;
+}
+
+/* ---- pins ---- */
+
+static struct page *s2mmu_pin_page(unsigned long pin)
+{
+	return (struct page *)(pin & ~S2MMU_PIN_TAGS);
+}
+
+static void s2mmu_pins_add(struct s2mmu_vm *vm, long nr)
+{
+	atomic64_add(nr, &vm->pages_pinned);
+	atomic64_add(nr, &s2mmu_pages_pinned);
+}
+
+/* Drop a pin nobody records; the page is still pinned elsewhere or clean. */
+static void s2mmu_unpin_clean(struct s2mmu_vm *vm, struct page *page)
+{
+	unpin_user_page(page);
+	s2mmu_pins_add(vm, -1);
+}
+
+/* Release a recorded pin; may sleep (marks file pages dirty under lock). */
+static void s2mmu_release_pin(struct s2mmu_vm *vm, unsigned long pin)
+{
+	struct page *page = s2mmu_pin_page(pin);
+
+	unpin_user_pages_dirty_lock(&page, 1, pin & S2MMU_PIN_DIRTY);
+	s2mmu_pins_add(vm, -1);
+}
+
+/*
+ * Release every pin of @slot.  Only once none of its pages can be mapped
+ * any more or be recorded again: the slot's range was unmapped under
+ * mmu_lock with the invalidate sequence moved, and no fault uses it.
+ */
+static void s2mmu_slot_release_pins(struct s2mmu_vm *vm,
+				    struct s2mmu_memslot *slot)
+{
+	u64 i;
+
+	for (i = 0; i < slot->npages; i++) {
+		unsigned long pin = xchg(&slot->pins[i], 0);
+
+		if (pin)
+			s2mmu_release_pin(vm, pin);
+		if (!(i & 1023))
+			cond_resched();
+	}
+}
+
+/* ---- memory slots ---- */
+
+static struct s2mmu_memslots *s2mmu_slots(struct s2mmu_vm *vm)
+{
+	return srcu_dereference_check(vm->slots, &vm->srcu,
+				      lockdep_is_held(&vm->slots_lock));
+}
+
+static u64 s2mmu_slot_base(const struct s2mmu_memslot *slot)
+{
+	return slot->base_gfn << PAGE_SHIFT;
+}
+
+static u64 s2mmu_slot_end(const struct s2mmu_memslot *slot)
+{
+	return (slot->base_gfn + slot->npages) << PAGE_SHIFT;
+}
+
+static struct s2mmu_memslot *s2mmu_find_slot(struct s2mmu_memslots *slots,
+					     u64 ipa)
+{
+	int lo = 0, hi = slots->nr;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		struct s2mmu_memslot *slot = slots->slot[mid];
+
+		if (ipa < s2mmu_slot_base(slot))
+			hi = mid;
+		else if (ipa >= s2mmu_slot_end(slot))
+			lo = mid + 1;
+		else
+			return slot;
+	}
+	return NULL;
+}
+
+static int s2mmu_slot_index_by_id(struct s2mmu_memslots *slots, u32 id)
+{
+	int i;
+
+	for (i = 0; i < slots->nr; i++)
+		if (slots->slot[i]->id == id)
+			return i;
+	return -1;
+}
+
+/* A copy of @old with @drop (an index, or -1) removed and @add inserted. */
+static void s2mmu_slots_build(struct s2mmu_memslots *new,
+			      const struct s2mmu_memslots *old, int drop,
+			      struct s2mmu_memslot *add)
+{
+	int i;
+
+	new->nr = 0;
+	for (i = 0; i < old->nr; i++) {
+		if (i == drop)
+			continue;
+		if (add && add->base_gfn < old->slot[i]->base_gfn) {
+			new->slot[new->nr++] = add;
+			add = NULL;
+		}
+		new->slot[new->nr++] = old->slot[i];
+	}
+	if (add)
+		new->slot[new->nr++] = add;
+}
+
+static void s2mmu_slots_publish(struct s2mmu_vm *vm,
+				struct s2mmu_memslots *new)
+{
+	struct s2mmu_memslots *old;
+
+	lockdep_assert_held(&vm->slots_lock);
+	old = rcu_replace_pointer(vm->slots, new,
+				  lockdep_is_held(&vm->slots_lock));
+	synchronize_srcu(&vm->srcu);
+	kfree(old);
+}
+
+/*
+ * Make every fault that sampled the sequence before this point start
+ * over.  The barrier orders what changed before (slots published,
+ * entries removed) before the new value: a fault that sees the new value
+ * also sees the new slots.
+ */
+static void s2mmu_invalidate_seq_bump(struct s2mmu_vm *vm)
+{
+	lockdep_assert_held_write(&vm->mmu_lock);
+	smp_wmb();	/* pairs with smp_rmb() in s2mmu_handle_fault() */
+	WRITE_ONCE(vm->mmu_invalidate_seq, vm->mmu_invalidate_seq + 1);
+}
+
+/*
+ * Remove every stage-2 mapping of [@ipa, @ipa + @size) and make faults
+ * that resolved a page before this point start over.
+ */
+static void s2mmu_unmap_range_locked(struct s2mmu_vm *vm, u64 ipa, u64 size)
+{
+	int ret;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+	ret = s2_unmap(&vm->pgt, ipa, size);
+	/* Slots hold whole blocks only, so no block is ever split here. */
+	WARN_ON_ONCE(ret);
+	s2mmu_invalidate_seq_bump(vm);
+}
+
+static struct s2mmu_memslot *
+s2mmu_slot_alloc(const struct s2mmu_userspace_memory_region *mem)
+{
+	struct s2mmu_memslot *slot;
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+
+	slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
+	if (!slot)
+		return NULL;
+	slot->pins = kvcalloc(npages, sizeof(*slot->pins), GFP_KERNEL_ACCOUNT);
+	if (!slot->pins)
+		goto err;
+	if (mem->flags & S2MMU_MEM_LOG_DIRTY_PAGES) {
+		slot->dirty_bitmap = kvcalloc(BITS_TO_LONGS(npages),
+					      sizeof(long), GFP_KERNEL_ACCOUNT);
+		if (!slot->dirty_bitmap)
+			goto err;
+	}
+	slot->id = mem->slot;
+	slot->flags = mem->flags;
+	slot->base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	slot->npages = npages;
+	slot->userspace_addr = mem->userspace_addr;
+	return slot;
+err:
+	kvfree(slot->pins);
+	kfree(slot);
+	return NULL;
+}
+
+static void s2mmu_slot_free(struct s2mmu_memslot *slot)
+{
+	kvfree(slot->dirty_bitmap);
+	kvfree(slot->pins);
+	kfree(slot);
+}
+
+static int s2mmu_check_region(struct s2mmu_vm *vm,
+			      const struct s2mmu_userspace_memory_region *mem)
+{
+	u64 end;
+
+	if (mem->flags & ~(S2MMU_MEM_LOG_DIRTY_PAGES | S2MMU_MEM_READONLY))
+		return -EINVAL;
+	if (mem->slot >= S2MMU_MEMSLOT_ID_LIMIT)
+		return -EINVAL;
+	if (!mem->memory_size)
+		return 0;
+	if (!PAGE_ALIGNED(mem->memory_size) ||
+	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
+	    !PAGE_ALIGNED(mem->userspace_addr))
+		return -EINVAL;
+	if (check_add_overflow(mem->guest_phys_addr, mem->memory_size, &end) ||
+	    end > BIT_ULL(vm->ipa_bits))
+		return -EINVAL;
+	if (check_add_overflow(mem->userspace_addr, mem->memory_size, &end))
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(mem->userspace_addr), mem->memory_size))
+		return -EFAULT;
+	return 0;
+}
+
+/* Does [@gfn, @gfn + @npages) overlap a slot other than @skip? */
+static bool s2mmu_slots_overlap(struct s2mmu_memslots *slots, u64 gfn,
+				u64 npages, const struct s2mmu_memslot *skip)
+{
+	int i;
+
+	for (i = 0; i < slots->nr; i++) {
+		struct s2mmu_memslot *s = slots->slot[i];
+
+		if (s != skip && gfn < s->base_gfn + s->npages &&
+		    s->base_gfn < gfn + npages)
+			return true;
+	}
+	return false;
+}
+
+static int s2mmu_slot_create(struct s2mmu_vm *vm,
+			     const struct s2mmu_userspace_memory_region *mem)
+{
+	struct s2mmu_memslots *old = s2mmu_slots(vm), *new;
+	struct s2mmu_memslot *slot;
+
+	lockdep_assert_held(&vm->slots_lock);
+	if (s2mmu_slots_overlap(old, mem->guest_phys_addr >> PAGE_SHIFT,
+				mem->memory_size >> PAGE_SHIFT, NULL))
+		return -EEXIST;
+	if (old->nr >= S2MMU_MAX_MEMSLOTS)
+		return -ENOSPC;
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	slot = s2mmu_slot_alloc(mem);
+	if (!new || !slot) {
+		kfree(new);
+		if (slot)
+			s2mmu_slot_free(slot);
+		return -ENOMEM;
+	}
+	s2mmu_slots_build(new, old, -1, slot);
+	/* Nothing was mapped in a range without a slot: nothing to unmap. */
+	s2mmu_slots_publish(vm, new);
+	return 0;
+}
+
+/*
+ * Delete slot @idx, or move it to @mem->guest_phys_addr when @mem is
+ * given: unpublish it, unmap its range, wait for faults still using it,
+ * release its pins, then publish the moved copy.
+ */
+static int s2mmu_slot_delete_or_move(struct s2mmu_vm *vm, int idx,
+				     const struct s2mmu_userspace_memory_region *mem)
+{
+	struct s2mmu_memslots *old = s2mmu_slots(vm), *mid, *fin = NULL;
+	struct s2mmu_memslot *slot = old->slot[idx], *moved = NULL;
+
+	lockdep_assert_held(&vm->slots_lock);
+	if (mem && s2mmu_slots_overlap(old, mem->guest_phys_addr >> PAGE_SHIFT,
+				       slot->npages, slot))
+		return -EEXIST;
+
+	mid = kzalloc(sizeof(*mid), GFP_KERNEL_ACCOUNT);
+	if (mem) {
+		fin = kzalloc(sizeof(*fin), GFP_KERNEL_ACCOUNT);
+		moved = s2mmu_slot_alloc(mem);
+	}
+	if (!mid || (mem && (!fin || !moved))) {
+		kfree(mid);
+		kfree(fin);
+		if (moved)
+			s2mmu_slot_free(moved);
+		return -ENOMEM;
+	}
+
+	s2mmu_slots_build(mid, old, idx, NULL);
+	rcu_assign_pointer(vm->slots, mid);
+
+	write_lock(&vm->mmu_lock);
+	s2mmu_unmap_range_locked(vm, s2mmu_slot_base(slot),
+				 slot->npages << PAGE_SHIFT);
+	write_unlock(&vm->mmu_lock);
+
+	/* After this no fault holds @slot: its pins can go. */
+	synchronize_srcu(&vm->srcu);
+	kfree(old);
+	s2mmu_slot_release_pins(vm, slot);
+	s2mmu_slot_free(slot);
+
+	if (moved) {
+		s2mmu_slots_build(fin, mid, -1, moved);
+		s2mmu_slots_publish(vm, fin);
+	}
+	return 0;
+}
+
+/* Only dirty logging may change on an existing slot. */
+static int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
+				struct s2mmu_memslot *slot, u32 flags)
+{
+	unsigned long *bitmap = NULL;
+
+	lockdep_assert_held(&vm->slots_lock);
+	if (flags & S2MMU_MEM_LOG_DIRTY_PAGES) {
+		bitmap = kvcalloc(BITS_TO_LONGS(slot->npages), sizeof(long),
+				  GFP_KERNEL_ACCOUNT);
+		if (!bitmap)
+			return -ENOMEM;
+	}
+
+	write_lock(&vm->mmu_lock);
+	swap(slot->dirty_bitmap, bitmap);
+	WRITE_ONCE(slot->flags, flags);
+	/*
+	 * Pages mapped writable before logging started must fault on their
+	 * next write to be logged.  Block splitting belongs to dirty logging
+	 * proper; until then a write fault inside a block maps a page.
+	 */
+	if (flags & S2MMU_MEM_LOG_DIRTY_PAGES)
+		WARN_ON_ONCE(s2_wrprotect(&vm->pgt, s2mmu_slot_base(slot),
+					  slot->npages << PAGE_SHIFT));
+	s2mmu_invalidate_seq_bump(vm);
+	write_unlock(&vm->mmu_lock);
+
+	/* No fault can still be using the old bitmap: the sequence moved. */
+	kvfree(bitmap);
+	return 0;
+}
+
+static int s2mmu_set_memory_region(struct s2mmu_vm *vm, void __user *argp)
+{
+	struct s2mmu_userspace_memory_region mem;
+	struct s2mmu_memslots *slots;
+	struct s2mmu_memslot *slot;
+	int idx, ret;
+
+	if (copy_from_user(&mem, argp, sizeof(mem)))
+		return -EFAULT;
+	ret = s2mmu_check_region(vm, &mem);
+	if (ret)
+		return ret;
+
+	mutex_lock(&vm->slots_lock);
+	slots = s2mmu_slots(vm);
+	idx = s2mmu_slot_index_by_id(slots, mem.slot);
+	slot = idx >= 0 ? slots->slot[idx] : NULL;
+
+	if (!mem.memory_size) {
+		ret = slot ? s2mmu_slot_delete_or_move(vm, idx, NULL) : -EINVAL;
+	} else if (!slot) {
+		ret = s2mmu_slot_create(vm, &mem);
+	} else if (mem.memory_size >> PAGE_SHIFT != slot->npages ||
+		   mem.userspace_addr != slot->userspace_addr ||
+		   (mem.flags ^ slot->flags) & S2MMU_MEM_READONLY) {
+		ret = -EINVAL;
+	} else if (mem.guest_phys_addr >> PAGE_SHIFT != slot->base_gfn) {
+		ret = s2mmu_slot_delete_or_move(vm, idx, &mem);
+	} else if (mem.flags != slot->flags) {
+		ret = s2mmu_slot_set_flags(vm, slot, mem.flags);
+	} else {
+		ret = 0;
+	}
+	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+/* ---- the fault handler ---- */
+
+/**
+ * struct s2mmu_fault - one stage-2 fault being handled
+ * @ipa: faulting IPA
+ * @fsc: fault status code type (translation / access flag / permission)
+ * @level: level from the syndrome
+ * @write: the access was a write
+ * @exec: the access was an instruction fetch
+ * @seq: invalidate sequence sampled before the page was resolved
+ * @slot: the slot holding @ipa
+ * @hva: host address backing @ipa
+ * @prot: what the new or relaxed mapping allows
+ * @nr_pages: pins held in &s2mmu_vcpu.pages (1 or a whole block)
+ * @zero: the page is a shared zero page
+ */
+struct s2mmu_fault {
+	u64			ipa;
+	u32			fsc;
+	s8			level;
+	bool			write;
+	bool			exec;
+	unsigned long		seq;
+	struct s2mmu_memslot	*slot;
+	unsigned long		hva;
+	u32			prot;
+	int			nr_pages;
+	bool			zero;
+};
+
+static u64 s2mmu_fault_gfn_index(const struct s2mmu_fault *f)
+{
+	return (f->ipa >> PAGE_SHIFT) - f->slot->base_gfn;
+}
+
+/* Has a range operation run since the fault sampled the sequence? */
+static bool s2mmu_fault_stale(struct s2mmu_vm *vm, const struct s2mmu_fault *f)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	return READ_ONCE(vm->mmu_invalidate_in_progress) ||
+	       READ_ONCE(vm->mmu_invalidate_seq) != f->seq;
+}
+
+/*
+ * Step 6: the mapping is writable and in place; only now may the page
+ * count as dirty, both for the dirty log and for the host.
+ */
+static void s2mmu_mark_dirty(struct s2mmu_vm *vm, struct s2mmu_fault *f,
+			     u64 first, u64 nr)
+{
+	unsigned long *bitmap = READ_ONCE(f->slot->dirty_bitmap);
+	u64 i;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	for (i = first; i < first + nr; i++) {
+		unsigned long *pin = &f->slot->pins[i];
+		unsigned long old = READ_ONCE(*pin);
+
+		while (old && !(old & S2MMU_PIN_DIRTY) &&
+		       !try_cmpxchg(pin, &old, old | S2MMU_PIN_DIRTY))
+			;
+		if (bitmap)
+			set_bit(i, bitmap);
+	}
+	atomic64_add(nr, &vm->stat.dirty_marked);
+}
+
+/* Is @page what the stage-2 table maps at @ipa right now? */
+static bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page)
+{
+	s2_pte_t pte;
+	s8 level;
+
+	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !(pte & S2_PTE_VALID))
+		return false;
+	return ((pte & S2_PTE_ADDR_MASK & ~(S2_LEVEL_SIZE(level) - 1)) |
+		(ipa & (S2_LEVEL_SIZE(level) - 1) & PAGE_MASK)) ==
+	       page_to_phys(page);
+}
+
+/*
+ * Record the pin of @page, now mapped at the slot's page @i.  A pin of
+ * the same page already recorded keeps its place (tags merged) and ours
+ * is dropped.  A different recorded page was replaced by our mapping,
+ * unless a concurrent fault has mapped it again since: ask the table.
+ */
+static void s2mmu_record_pin(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
+			     u64 i, struct page *page, unsigned long tags)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	unsigned long *pin = &f->slot->pins[i];
+	unsigned long old = READ_ONCE(*pin);
+	u64 ipa = (f->slot->base_gfn + i) << PAGE_SHIFT;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	for (;;) {
+		if (old && s2mmu_pin_page(old) == page) {
+			if (try_cmpxchg(pin, &old, old | tags)) {
+				s2mmu_unpin_clean(vm, page);
+				return;
+			}
+			continue;
+		}
+		if (old && !s2mmu_maps_page(vm, ipa, page)) {
+			s2mmu_unpin_clean(vm, page);
+			return;
+		}
+		if (try_cmpxchg(pin, &old, (unsigned long)page | tags))
+			break;
+	}
+	if (old)
+		vcpu->release[vcpu->nr_release++] = old;
+}
+
+/* Slot index of the first page the fault maps (the block's first). */
+static u64 s2mmu_fault_first_index(const struct s2mmu_fault *f)
+{
+	u64 ipa = ALIGN_DOWN(f->ipa, (u64)f->nr_pages << PAGE_SHIFT);
+
+	return (ipa >> PAGE_SHIFT) - f->slot->base_gfn;
+}
+
+static void s2mmu_record_pins(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	u64 first = s2mmu_fault_first_index(f);
+	unsigned long tags = f->write ? S2MMU_PIN_WRITE : 0;
+	int i;
+
+	for (i = 0; i < f->nr_pages; i++)
+		s2mmu_record_pin(vcpu, f, first + i, vcpu->pages[i], tags);
+	f->nr_pages = 0;
+}
+
+static void s2mmu_drop_fault_pins(struct s2mmu_vcpu *vcpu,
+				  struct s2mmu_fault *f)
+{
+	int i;
+
+	for (i = 0; i < f->nr_pages; i++)
+		s2mmu_unpin_clean(vcpu->vm, vcpu->pages[i]);
+	f->nr_pages = 0;
+}
+
+static void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu)
+{
+	int i;
+
+	for (i = 0; i < vcpu->nr_release; i++)
+		s2mmu_release_pin(vcpu->vm, vcpu->release[i]);
+	vcpu->nr_release = 0;
+}
+
+/*
+ * The shared zero pages (4K, and the huge one THP maps for reads) are the
+ * only pages a pin returns with no mapping at all; a truncated file page
+ * looks the same, and is treated as carefully.
+ */
+static bool s2mmu_is_zero_like(struct page *page)
+{
+	return is_zero_pfn(page_to_pfn(page)) ||
+	       (PageCompound(page) && !READ_ONCE(page_folio(page)->mapping));
+}
+
+/*
+ * Try to pin the whole 2 MiB block around the fault: the host backs it
+ * with one physically contiguous, aligned huge page (THP or hugetlbfs),
+ * the block lies inside the slot with the same offset in the host
+ * mapping, and dirty logging does not want 4K granularity.
+ */
+static void s2mmu_try_block(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
+			    unsigned int gup)
+{
+	struct s2mmu_memslot *slot = f->slot;
+	u64 ipa_base = ALIGN_DOWN(f->ipa, SZ_2M);
+	unsigned long hva_base = ALIGN_DOWN(f->hva, SZ_2M);
+	unsigned long pfn;
+	int i, got;
+
+	if (READ_ONCE(slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES || f->zero ||
+	    !PageCompound(vcpu->pages[0]) ||
+	    (f->ipa & (SZ_2M - 1)) != (f->hva & (SZ_2M - 1)) ||
+	    ipa_base < s2mmu_slot_base(slot) ||
+	    ipa_base + SZ_2M > s2mmu_slot_end(slot))
+		return;
+
+	got = pin_user_pages_fast(hva_base, S2MMU_BLOCK_PAGES, gup,
+				  vcpu->pages + 1);
+	if (got > 0)
+		s2mmu_pins_add(vcpu->vm, got);
+	pfn = got > 0 ? page_to_pfn(vcpu->pages[1]) : 0;
+	for (i = 1; got == S2MMU_BLOCK_PAGES && i <= got; i++)
+		if (page_to_pfn(vcpu->pages[i]) != pfn + i - 1)
+			break;
+	if (got == S2MMU_BLOCK_PAGES && i > got &&
+	    IS_ALIGNED(pfn, S2MMU_BLOCK_PAGES) &&
+	    vcpu->pages[1 + ((f->hva - hva_base) >> PAGE_SHIFT)] ==
+	    vcpu->pages[0]) {
+		/* The single pin is one of the block's: drop it. */
+		s2mmu_unpin_clean(vcpu->vm, vcpu->pages[0]);
+		memmove(vcpu->pages, vcpu->pages + 1,
+			sizeof(*vcpu->pages) * S2MMU_BLOCK_PAGES);
+		f->nr_pages = S2MMU_BLOCK_PAGES;
+		return;
+	}
+	for (i = 1; i <= got; i++)
+		s2mmu_unpin_clean(vcpu->vm, vcpu->pages[i]);
+}
+
+/*
+ * Step 3: pin the host page(s) backing the fault.  Write intent only for
+ * write faults, so that reads never break COW or dirty a file.
+ */
+static int s2mmu_resolve_page(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	unsigned int gup = FOLL_LONGTERM | (f->write ? FOLL_WRITE : 0);
+	int ret;
+
+	ret = pin_user_pages_fast(f->hva, 1, gup, vcpu->pages);
+	if (ret != 1)
+		return ret < 0 ? ret : -EFAULT;
+	s2mmu_pins_add(vcpu->vm, 1);
+	f->nr_pages = 1;
+	f->zero = !f->write && s2mmu_is_zero_like(vcpu->pages[0]);
+	s2mmu_try_block(vcpu, f, gup);
+
+	f->prot = S2_PROT_R;
+	if (f->write)
+		f->prot |= S2_PROT_W;
+	if (f->exec)
+		f->prot |= S2_PROT_X;
+	return 0;
+}
+
+/*
+ * A zero page is mapped read-only where nothing is mapped yet, and never
+ * over a mapping: a concurrent write fault may just have installed the
+ * real page, and replacing it by the zero page would lose the write.  The
+ * check and the map must be one step, so this takes mmu_lock for write.
+ */
+static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	struct page *page = vcpu->pages[0];
+	u64 ipa = f->ipa & PAGE_MASK;
+	s2_pte_t pte;
+	s8 level;
+	int ret = -EAGAIN;
+
+	write_lock(&vm->mmu_lock);
+	if (!s2mmu_fault_stale(vm, f) &&
+	    !s2_get_leaf(&vm->pgt, ipa, &pte, &level) &&
+	    !(pte & S2_PTE_VALID)) {
+		ret = s2_map(&vm->pgt, ipa, PAGE_SIZE, page_to_phys(page),
+			     f->prot, &vcpu->mc, 0);
+		if (!ret) {
+			atomic64_inc(&vm->stat.zero_page_maps);
+			/* The 4K zero page is never freed: no pin to keep. */
+			if (!is_zero_pfn(page_to_pfn(page)))
+				s2mmu_record_pins(vcpu, f);
+		}
+	}
+	write_unlock(&vm->mmu_lock);
+	s2mmu_drop_fault_pins(vcpu, f);
+	return ret;
+}
+
+/* Step 5: map through the engine, in shared mode. */
+static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	u64 size = (u64)f->nr_pages << PAGE_SHIFT;
+	u64 ipa = ALIGN_DOWN(f->ipa, size);
+	u64 first = s2mmu_fault_first_index(f);
+	bool changed = false;
+	int ret;
+
+	read_lock(&vm->mmu_lock);
+	if (s2mmu_fault_stale(vm, f)) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	ret = s2_map(&vm->pgt, ipa, size, page_to_phys(vcpu->pages[0]),
+		     f->prot, &vcpu->mc, S2_WALK_SHARED);
+	if (ret == S2_PERMS_DIFFER) {
+		/* Same page, fewer permissions: raise them, never lower. */
+		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+		if (ret == -ENOENT)
+			ret = -EAGAIN;
+	}
+	if (ret < 0)
+		goto out;
+	changed = ret == 0;
+	s2mmu_record_pins(vcpu, f);
+	if (f->prot & S2_PROT_W)
+		s2mmu_mark_dirty(vm, f, first, size >> PAGE_SHIFT);
+	if (!changed)
+		atomic64_inc(&vm->stat.faults_spurious);
+	ret = 0;
+out:
+	read_unlock(&vm->mmu_lock);
+	s2mmu_drop_fault_pins(vcpu, f);
+	s2mmu_release_replaced(vcpu);
+	return ret;
+}
+
+/*
+ * Step 2: an access-flag fault, or a permission fault on a mapping of the
+ * right size whose page was pinned with the intent the access needs, is
+ * fixed in place: no page to resolve, no break-before-make.
+ * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
+ */
+static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
+	u64 i = s2mmu_fault_gfn_index(f);
+	int ret;
+
+	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
+		return -ENOENT;	/* a block stays read-only while logging */
+
+	read_lock(&vm->mmu_lock);
+	if (s2mmu_fault_stale(vm, f)) {
+		ret = -EAGAIN;
+	} else if (f->fsc == S2_FSC_ACCESS) {
+		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
+		if (!ret)
+			atomic64_inc(&vm->stat.access_flag_set);
+	} else if (f->write &&
+		   !(READ_ONCE(f->slot->pins[i]) & S2MMU_PIN_WRITE)) {
+		ret = -ENOENT;
+	} else {
+		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+		if (ret >= 0 && f->write)
+			s2mmu_mark_dirty(vm, f, i, 1);
+	}
+	if (ret == S2_UNCHANGED)
+		atomic64_inc(&vm->stat.faults_spurious);
+	read_unlock(&vm->mmu_lock);
+	return ret > 0 ? 0 : ret;
+}
+
+static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
+{
+	if (fsc == S2_FSC_TRANSLATION)
+		atomic64_inc(&vm->stat.faults_translation);
+	else if (fsc == S2_FSC_ACCESS)
+		atomic64_inc(&vm->stat.faults_access);
+	else
+		atomic64_inc(&vm->stat.faults_permission);
+}
+
+/**
+ * s2mmu_handle_fault() - handle one stage-2 fault of @vcpu
+ * @vcpu: the faulting vCPU; its mutex held
+ * @ipa: the faulting IPA (HPFAR_EL2 and FAR_EL2 combined)
+ * @esr: the syndrome (ESR_EL2 of a stage-2 data or instruction abort)
+ *
+ * Return: %S2MMU_FAULT_RETRY (re-execute the access), %S2MMU_FAULT_MMIO
+ * (no memory there for this access: exit to the VMM), or a negative
+ * errno (-EFAULT: the slot's backing memory is not accessible).
+ */
+static int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	struct s2mmu_fault f = {
+		.ipa	= ipa,
+		.fsc	= esr & S2_FSC_TYPE_MASK,
+		.level	= esr & S2_FSC_LEVEL_MASK,
+		.write	= !!(esr & S2MMU_ESR_WNR),
+		.exec	= (esr >> S2MMU_ESR_EC_SHIFT) == S2MMU_ESR_EC_IABT_LOW,
+	};
+	int idx, ret;
+
+	lockdep_assert_held(&vcpu->mutex);
+	s2mmu_count_fault(vm, f.fsc);
+	f.prot = f.write ? S2_PROT_W : f.exec ? S2_PROT_X : S2_PROT_R;
+
+	/* Table pages are allocated here, where sleeping is allowed. */
+	ret = s2_memcache_topup(&vcpu->mc, S2_MEMCACHE_MIN_MAP, &s2mmu_mm_ops,
+				vm);
+	if (ret)
+		return ret;
+
+	/* Step 4: sample before the slot and the page are looked up. */
+	f.seq = READ_ONCE(vm->mmu_invalidate_seq);
+	smp_rmb();	/* pairs with s2mmu_invalidate_seq_bump() */
+
+	idx = srcu_read_lock(&vm->srcu);
+	/* Step 1. */
+	f.slot = s2mmu_find_slot(srcu_dereference(vm->slots, &vm->srcu), ipa);
+	if (!f.slot || (f.write && f.slot->flags & S2MMU_MEM_READONLY)) {
+		ret = S2MMU_FAULT_MMIO;
+		goto out;
+	}
+	f.hva = f.slot->userspace_addr + (ipa - s2mmu_slot_base(f.slot));
+
+	/* Step 2. */
+	if (f.fsc != S2_FSC_TRANSLATION) {
+		ret = s2mmu_fix_in_place(vcpu, &f);
+		if (ret != -ENOENT)
+			goto out;
+	}
+
+	/* Step 3. */
+	ret = s2mmu_resolve_page(vcpu, &f);
+	if (ret)
+		goto out;
+	/* Step 5 (and 6 inside). */
+	if (f.zero)
+		ret = s2mmu_map_zero(vcpu, &f);
+	else
+		ret = s2mmu_map_fault(vcpu, &f);
+out:
+	srcu_read_unlock(&vm->srcu, idx);
+	if (ret == -EAGAIN) {
+		atomic64_inc(&vm->stat.fault_retries);
+		ret = S2MMU_FAULT_RETRY;
+	} else if (ret == S2MMU_FAULT_MMIO) {
+		atomic64_inc(&vm->stat.mmio_exits);
+	} else if (!ret) {
+		ret = S2MMU_FAULT_RETRY;
+	}
+	return ret;
+}
+
+/* ---- the software vCPU access path ---- */
+
+/*
+ * Translate @ipa as the MMU would for an access of @kind.  On success
+ * return 0 with the page's kernel address in @va (valid while mmu_lock is
+ * held: unmapping, and so unpinning, needs it for write).  On a stage-2
+ * fault return 1 with the syndrome in @esr.
+ */
+static int s2mmu_translate(struct s2mmu_vm *vm, u64 ipa, u32 kind,
+			   void **va, u64 *esr)
+{
+	u64 ec = kind == S2MMU_ACCESS_EXEC ? S2MMU_ESR_EC_IABT_LOW :
+					     S2MMU_ESR_EC_DABT_LOW;
+	u32 need, fsc, prot;
+	s2_pte_t pte;
+	s8 level;
+
+	lockdep_assert_held_read(&vm->mmu_lock);
+	need = kind == S2MMU_ACCESS_WRITE ? S2_PROT_W :
+	       kind == S2MMU_ACCESS_EXEC ? S2_PROT_X : S2_PROT_R;
+	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) ||
+	    !(pte & S2_PTE_VALID)) {
+		fsc = S2_FSC_TRANSLATION;
+	} else {
+		prot = s2_leaf_prot(pte);
+		if (!(prot & S2_PROT_AF)) {
+			fsc = S2_FSC_ACCESS;
+		} else if (!(prot & need)) {
+			fsc = S2_FSC_PERM;
+		} else {
+			phys_addr_t pa = (pte & S2_PTE_ADDR_MASK &
+					  ~(S2_LEVEL_SIZE(level) - 1)) |
+					 (ipa & (S2_LEVEL_SIZE(level) - 1));
+			*va = phys_to_virt(pa);
+			return 0;
+		}
+	}
+	*esr = ec << S2MMU_ESR_EC_SHIFT | S2MMU_ESR_IL | fsc | level;
+	if (kind == S2MMU_ACCESS_WRITE)
+		*esr |= S2MMU_ESR_WNR;
+	return 1;
+}
+
+static void s2mmu_mmio_exit(struct s2mmu_vcpu *vcpu, u64 ipa, u32 kind,
+			    const void *data, u32 len)
+{
+	struct s2mmu_run *run = vcpu->run;
+
+	run->exit_reason = S2MMU_EXIT_MMIO;
+	run->mmio.phys_addr = ipa;
+	run->mmio.len = min_t(u32, len, sizeof(run->mmio.data));
+	run->mmio.is_write = kind == S2MMU_ACCESS_WRITE;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (run->mmio.is_write)
+		memcpy(run->mmio.data, data, run->mmio.len);
+}
+
+/*
+ * One access within one page: translate, and on a fault run the handler
+ * and try again, as the guest would re-execute the instruction.
+ * Return: 0 done, 1 MMIO exit, negative errno.
+ */
+static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
+			     struct s2mmu_vcpu_access *acc, u64 ipa, u32 len)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	int faults, ret;
+	void *va;
+	u64 esr;
+
+	for (faults = 0; faults < S2MMU_MAX_FAULTS_PER_PAGE; faults++) {
+		read_lock(&vm->mmu_lock);
+		ret = s2mmu_translate(vm, ipa, acc->kind, &va, &esr);
+		if (!ret) {
+			if (acc->kind == S2MMU_ACCESS_WRITE)
+				memcpy(va, vcpu->bounce, len);
+			else
+				memcpy(vcpu->bounce, va, len);
+		}
+		read_unlock(&vm->mmu_lock);
+		if (!ret)
+			return 0;
+
+		switch (esr & S2_FSC_TYPE_MASK) {
+		case S2_FSC_TRANSLATION:
+			acc->faults_translation++;
+			break;
+		case S2_FSC_ACCESS:
+			acc->faults_access++;
+			break;
+		default:
+			acc->faults_permission++;
+			break;
+		}
+		ret = s2mmu_handle_fault(vcpu, ipa, esr);
+		if (ret < 0)
+			return ret;
+		if (ret == S2MMU_FAULT_MMIO) {
+			s2mmu_mmio_exit(vcpu, ipa, acc->kind, vcpu->bounce, len);
+			return 1;
+		}
+		if (signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	WARN_ONCE(1, "s2mmu: access at 0x%llx keeps faulting\n", ipa);
+	return -EIO;
+}
+
+static int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
+{
+	struct s2mmu_vcpu_access acc;
+	u8 __user *buf;
+	u64 end;
+	int ret = 0;
+
+	lockdep_assert_held(&vcpu->mutex);
+	if (copy_from_user(&acc, argp, sizeof(acc)))
+		return -EFAULT;
+	if (acc.kind > S2MMU_ACCESS_EXEC || acc.flags ||
+	    acc.reserved[0] || acc.reserved[1] || !acc.len || acc.len > S2MMU_ACCESS_MAX_LEN ||
+	    check_add_overflow(acc.ipa, (u64)acc.len, &end) ||
+	    end > BIT_ULL(vcpu->vm->ipa_bits))
+		return -EINVAL;
+	buf = u64_to_user_ptr(acc.buf);
+	if (!access_ok(buf, acc.len))
+		return -EFAULT;
+	acc.done = 0;
+	acc.exit_reason = S2MMU_EXIT_NONE;
+	acc.faults_translation = 0;
+	acc.faults_access = 0;
+	acc.faults_permission = 0;
+
+	vcpu->run->exit_reason = S2MMU_EXIT_NONE;
+	while (acc.done < acc.len) {
+		u64 ipa = acc.ipa + acc.done;
+		u32 len = min_t(u64, acc.len - acc.done,
+				PAGE_SIZE - offset_in_page(ipa));
+
+		if (acc.kind == S2MMU_ACCESS_WRITE &&
+		    copy_from_user(vcpu->bounce, buf + acc.done, len)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = s2mmu_access_page(vcpu, &acc, ipa, len);
+		if (ret)
+			break;
+		if (acc.kind != S2MMU_ACCESS_WRITE &&
+		    copy_to_user(buf + acc.done, vcpu->bounce, len)) {
+			ret = -EFAULT;
+			break;
+		}
+		acc.done += len;
+	}
+	if (ret < 0)
+		return ret;
+	acc.exit_reason = vcpu->run->exit_reason;
+	if (copy_to_user(argp, &acc, sizeof(acc)))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---- statistics and debugfs ---- */
+
+static void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)
+{
+	const struct s2_stats *es = &vm->pgt.stats;
+	int idx;
+
+	memset(st, 0, sizeof(*st));
+	st->version = S2MMU_STATS_VERSION;
+	st->size = sizeof(*st);
+	st->faults_translation = atomic64_read(&vm->stat.faults_translation);
+	st->faults_access = atomic64_read(&vm->stat.faults_access);
+	st->faults_permission = atomic64_read(&vm->stat.faults_permission);
+	st->faults_spurious = atomic64_read(&vm->stat.faults_spurious);
+	st->fault_retries = atomic64_read(&vm->stat.fault_retries);
+	st->mmio_exits = atomic64_read(&vm->stat.mmio_exits);
+	st->bbm = READ_ONCE(es->bbm);
+	st->tlbi_ipa = READ_ONCE(es->tlbi_ipa);
+	st->tlbi_range = READ_ONCE(es->tlbi_range);
+	st->tlbi_vmid = READ_ONCE(es->tlbi_vmid);
+	st->tlbi_local = READ_ONCE(es->tlbi_local);
+	st->relax_perms = READ_ONCE(es->relax_perms);
+	st->access_flag_set = atomic64_read(&vm->stat.access_flag_set);
+	st->mapped_l1 = READ_ONCE(es->mapped[1]);
+	st->mapped_l2 = READ_ONCE(es->mapped[2]);
+	st->mapped_l3 = READ_ONCE(es->mapped[3]);
+	st->zero_page_maps = atomic64_read(&vm->stat.zero_page_maps);
+	st->dirty_marked = atomic64_read(&vm->stat.dirty_marked);
+	st->table_pages = max_t(s64, READ_ONCE(es->table_pages), 0);
+	st->pages_pinned = atomic64_read(&vm->pages_pinned);
+	idx = srcu_read_lock(&vm->srcu);
+	st->memslots = srcu_dereference(vm->slots, &vm->srcu)->nr;
+	srcu_read_unlock(&vm->srcu, idx);
+	st->vcpus = READ_ONCE(vm->nr_vcpus);
+}
+
+static int s2mmu_stats_show(struct seq_file *m, void *v)
+{
+	struct s2mmu_vm *vm = m->private;
+	struct s2mmu_stats st;
+
+	s2mmu_vm_stats(vm, &st);
+	seq_printf(m, "faults_translation %llu\n", st.faults_translation);
+	seq_printf(m, "faults_access %llu\n", st.faults_access);
+	seq_printf(m, "faults_permission %llu\n", st.faults_permission);
+	seq_printf(m, "faults_spurious %llu\n", st.faults_spurious);
+	seq_printf(m, "fault_retries %llu\n", st.fault_retries);
+	seq_printf(m, "mmio_exits %llu\n", st.mmio_exits);
+	seq_printf(m, "bbm %llu\n", st.bbm);
+	seq_printf(m, "tlbi_ipa %llu\n", st.tlbi_ipa);
+	seq_printf(m, "tlbi_range %llu\n", st.tlbi_range);
+	seq_printf(m, "tlbi_vmid %llu\n", st.tlbi_vmid);
+	seq_printf(m, "tlbi_local %llu\n", st.tlbi_local);
+	seq_printf(m, "relax_perms %llu\n", st.relax_perms);
+	seq_printf(m, "access_flag_set %llu\n", st.access_flag_set);
+	seq_printf(m, "mapped_l1 %llu\n", st.mapped_l1);
+	seq_printf(m, "mapped_l2 %llu\n", st.mapped_l2);
+	seq_printf(m, "mapped_l3 %llu\n", st.mapped_l3);
+	seq_printf(m, "zero_page_maps %llu\n", st.zero_page_maps);
+	seq_printf(m, "dirty_marked %llu\n", st.dirty_marked);
+	seq_printf(m, "table_pages %llu\n", st.table_pages);
+	seq_printf(m, "pages_pinned %llu\n", st.pages_pinned);
+	seq_printf(m, "memslots %llu\n", st.memslots);
+	seq_printf(m, "vcpus %llu\n", st.vcpus);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(s2mmu_stats);
+
+/**
+ * struct s2mmu_ptdump - state of a ptdump walk: one line per run of
+ *	leaves contiguous in IPA and PA with the same level and attributes
+ * @m: output
+ * @start: first IPA of the pending run
+ * @end: end of the pending run, 0 when none is pending
+ * @pa: PA of @start
+ * @level: level of the run's leaves
+ * @prot: &enum s2_prot of the run's leaves
+ */
+struct s2mmu_ptdump {
+	struct seq_file	*m;
+	u64		start;
+	u64		end;
+	phys_addr_t	pa;
+	s8		level;
+	u32		prot;
+};
+
+static void s2mmu_ptdump_flush(struct s2mmu_ptdump *d)
+{
+	u32 p = d->prot;
+
+	if (!d->end)
+		return;
+	seq_printf(d->m, "0x%012llx-0x%012llx L%d pa=0x%012llx %c%c%c %s %s\n",
+		   d->start, d->end, d->level, (u64)d->pa,
+		   p & S2_PROT_R ? 'R' : '-', p & S2_PROT_W ? 'W' : '-',
+		   p & S2_PROT_X ? 'X' : '-',
+		   p & S2_PROT_DEVICE ? "DEV" : p & S2_PROT_NC ? "NC" : "WB",
+		   p & S2_PROT_AF ? "AF" : "--");
+	d->end = 0;
+}
+
+static int s2mmu_ptdump_visit(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2mmu_ptdump *d = ctx->arg;
+	u64 size = S2_LEVEL_SIZE(ctx->level);
+	phys_addr_t pa;
+	u32 prot;
+
+	if (!(ctx->old & S2_PTE_VALID))
+		return 0;
+	pa = ctx->old & S2_PTE_ADDR_MASK & ~(size - 1);
+	prot = s2_leaf_prot(ctx->old);
+	if (d->end && (d->end != ctx->addr || d->level != ctx->level ||
+		       d->prot != prot ||
+		       d->pa + (d->end - d->start) != pa))
+		s2mmu_ptdump_flush(d);
+	if (!d->end) {
+		d->start = ctx->addr;
+		d->pa = pa;
+		d->level = ctx->level;
+		d->prot = prot;
+	}
+	d->end = ctx->addr + size;
+	return 0;
+}
+
+static int s2mmu_ptdump_show(struct seq_file *m, void *v)
+{
+	struct s2mmu_vm *vm = m->private;
+	struct s2mmu_ptdump d = { .m = m };
+	struct s2_walker walker = {
+		.cb	= s2mmu_ptdump_visit,
+		.arg	= &d,
+		.flags	= S2_WALK_LEAF | S2_WALK_SHARED,
+	};
+
+	seq_printf(m, "# ipa_bits %u start_level %d roots %u\n",
+		   vm->pgt.ia_bits, vm->pgt.start_level, vm->pgt.nr_roots);
+	seq_puts(m, "# ipa-range level pa perms memtype af\n");
+	read_lock(&vm->mmu_lock);
+	s2_walk(&vm->pgt, 0, BIT_ULL(vm->ipa_bits), &walker);
+	read_unlock(&vm->mmu_lock);
+	s2mmu_ptdump_flush(&d);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(s2mmu_ptdump);
+
+static void s2mmu_vm_debugfs_init(struct s2mmu_vm *vm)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "vm%u", vm->id);
+	vm->debugfs = debugfs_create_dir(name, s2mmu_debugfs_root);
+	debugfs_create_file("stats", 0444, vm->debugfs, vm, &s2mmu_stats_fops);
+	debugfs_create_file("ptdump", 0444, vm->debugfs, vm,
+			    &s2mmu_ptdump_fops);
+}
+
+static void s2mmu_module_stats(struct s2mmu_module_stats *st)
+{
+	/* Table pages freed after a grace period count once freed. */
+	rcu_barrier();
+	memset(st, 0, sizeof(*st));
+	st->version = S2MMU_MODULE_STATS_VERSION;
+	st->size = sizeof(*st);
+	st->vms = atomic64_read(&s2mmu_nr_vms);
+	st->table_pages = atomic64_read(&s2mmu_table_pages);
+	st->pages_pinned = atomic64_read(&s2mmu_pages_pinned);
+}
+
+static int s2mmu_module_stats_show(struct seq_file *m, void *v)
+{
+	struct s2mmu_module_stats st;
+
+	s2mmu_module_stats(&st);
+	seq_printf(m, "vms %llu\ntable_pages %llu\npages_pinned %llu\n",
+		   st.vms, st.table_pages, st.pages_pinned);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(s2mmu_module_stats);
+
+/* ---- VM and vCPU lifetime ---- */
+
+static void s2mmu_vcpu_free(struct s2mmu_vcpu *vcpu)
+{
+	s2_memcache_drain(&vcpu->mc, &s2mmu_mm_ops);
+	free_page((unsigned long)vcpu->run);
+	free_page((unsigned long)vcpu->bounce);
+	kfree(vcpu->pages);
+	kfree(vcpu->release);
+	kfree(vcpu);
+}
+
+/*
+ * The last reference is gone: no ioctl, fault or debugfs reader can run.
+ * Unmap everything, free every table page, release every pin.
+ */
+static void s2mmu_vm_destroy(struct s2mmu_vm *vm)
+{
+	struct s2mmu_memslots *slots;
+	int i;
+
+	debugfs_remove_recursive(vm->debugfs);
+	for (i = 0; i < S2MMU_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			s2mmu_vcpu_free(vm->vcpus[i]);
+
+	/* The table goes first: no mapping may outlive the pins. */
+	s2_pgtable_destroy(&vm->pgt);
+	vm->pgt.tlb_ops->flush_vmid(&vm->pgt);
+	s2mmu_el2_vm_destroy(&vm->el2);
+
+	slots = rcu_dereference_protected(vm->slots, true);
+	for (i = 0; i < slots->nr; i++) {
+		s2mmu_slot_release_pins(vm, slots->slot[i]);
+		s2mmu_slot_free(slots->slot[i]);
+	}
+	kfree(slots);
+	WARN_ON_ONCE(atomic64_read(&vm->pages_pinned));
+	cleanup_srcu_struct(&vm->srcu);
+	mmdrop(vm->mm);
+	kfree(vm);
+	atomic64_dec(&s2mmu_nr_vms);
+}
+
+static void s2mmu_vm_put(struct s2mmu_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->refs))
+		s2mmu_vm_destroy(vm);
+}
+
+static int s2mmu_vcpu_release(struct inode *inode, struct file *file)
+{
+	struct s2mmu_vcpu *vcpu = file->private_data;
+
+	s2mmu_vm_put(vcpu->vm);
+	return 0;
+}
+
+static long s2mmu_vcpu_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct s2mmu_vcpu *vcpu = file->private_data;
+	long ret;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	switch (cmd) {
+	case S2MMU_VCPU_ACCESS:
+		if (mutex_lock_killable(&vcpu->mutex))
+			return -EINTR;
+		ret = s2mmu_vcpu_access(vcpu, (void __user *)arg);
+		mutex_unlock(&vcpu->mutex);
+		return ret;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static vm_fault_t s2mmu_vcpu_fault(struct vm_fault *vmf)
+{
+	struct s2mmu_vcpu *vcpu = vmf->vma->vm_file->private_data;
+
+	if (vmf->pgoff)
+		return VM_FAULT_SIGBUS;
+	vmf->page = virt_to_page(vcpu->run);
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct s2mmu_vcpu_vm_ops = {
+	.fault = s2mmu_vcpu_fault,
+};
+
+static int s2mmu_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &s2mmu_vcpu_vm_ops;
+	return 0;
+}
+
+static const struct file_operations s2mmu_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= s2mmu_vcpu_release,
+	.unlocked_ioctl	= s2mmu_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= s2mmu_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+static struct s2mmu_vcpu *s2mmu_vcpu_alloc(struct s2mmu_vm *vm, u32 id)
+{
+	struct s2mmu_vcpu *vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+
+	if (!vcpu)
+		return NULL;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	mutex_init(&vcpu->mutex);
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->bounce = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	/* One spare entry: a block is pinned next to the single page. */
+	vcpu->pages = kcalloc(S2MMU_BLOCK_PAGES + 1, sizeof(*vcpu->pages),
+			      GFP_KERNEL_ACCOUNT);
+	vcpu->release = kcalloc(S2MMU_BLOCK_PAGES, sizeof(*vcpu->release),
+				GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run || !vcpu->bounce || !vcpu->pages || !vcpu->release) {
+		s2mmu_vcpu_free(vcpu);
+		return NULL;
+	}
+	return vcpu;
+}
+
+static int s2mmu_create_vcpu(struct s2mmu_vm *vm, unsigned long id)
+{
+	struct s2mmu_vcpu *vcpu;
+	int fd;
+
+	if (id >= S2MMU_MAX_VCPUS)
+		return -EINVAL;
+	vcpu = s2mmu_vcpu_alloc(vm, id);
+	if (!vcpu)
+		return -ENOMEM;
+
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		fd = -EEXIST;
+		goto err;
+	}
+	refcount_inc(&vm->refs);
+	fd = anon_inode_getfd("s2mmu-vcpu", &s2mmu_vcpu_fops, vcpu,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		refcount_dec(&vm->refs);
+		goto err;
+	}
+	vm->vcpus[id] = vcpu;
+	WRITE_ONCE(vm->nr_vcpus, vm->nr_vcpus + 1);
+	mutex_unlock(&vm->lock);
+	return fd;
+err:
+	mutex_unlock(&vm->lock);
+	s2mmu_vcpu_free(vcpu);
+	return fd;
+}
+
+static long s2mmu_vm_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct s2mmu_vm *vm = file->private_data;
+	void __user *argp = (void __user *)arg;
+	struct s2mmu_stats st;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+	switch (cmd) {
+	case S2MMU_SET_USER_MEMORY_REGION:
+		return s2mmu_set_memory_region(vm, argp);
+	case S2MMU_CREATE_VCPU:
+		return s2mmu_create_vcpu(vm, arg);
+	case S2MMU_GET_STATS:
+		s2mmu_vm_stats(vm, &st);
+		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+	case S2MMU_HW_TRANSLATE:
+	case S2MMU_DEBUG_TABLE_OP:
+		return s2mmu_el2_vm_ioctl(&vm->el2, &vm->pgt, cmd, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int s2mmu_vm_release(struct inode *inode, struct file *file)
+{
+	s2mmu_vm_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations s2mmu_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= s2mmu_vm_release,
+	.unlocked_ioctl	= s2mmu_vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
+{
+	struct s2mmu_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	const struct s2_tlb_ops *el2_ops;
+	struct s2mmu_memslots *slots;
+
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+	slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!slots || init_srcu_struct(&vm->srcu))
+		goto err_slots;
+	el2_ops = s2mmu_el2_vm_init(&vm->el2);
+	if (IS_ERR(el2_ops))
+		goto err_srcu;
+	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_mm_ops,
+			    s2mmu_vm_tlb_ops(el2_ops), vm))
+		goto err_el2;
+
+	refcount_set(&vm->refs, 1);
+	vm->ipa_bits = ipa_bits;
+	vm->id = atomic_inc_return(&s2mmu_next_vm_id);
+	rwlock_init(&vm->mmu_lock);
+	mutex_init(&vm->slots_lock);
+	mutex_init(&vm->lock);
+	RCU_INIT_POINTER(vm->slots, slots);
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+	atomic64_inc(&s2mmu_nr_vms);
+	s2mmu_vm_debugfs_init(vm);
+	return vm;
+
+err_el2:
+	s2mmu_el2_vm_destroy(&vm->el2);
+err_srcu:
+	cleanup_srcu_struct(&vm->srcu);
+err_slots:
+	kfree(slots);
+	kfree(vm);
+	return ERR_PTR(-ENOMEM);
+}
+
+static int s2mmu_create_vm(unsigned long arg)
+{
+	u32 ipa_bits = arg ? arg : S2MMU_IPA_BITS_DEFAULT;
+	struct s2mmu_vm *vm;
+	int fd;
+
+	if (arg > S2MMU_IPA_BITS_MAX || ipa_bits < S2MMU_IPA_BITS_MIN ||
+	    ipa_bits > s2mmu_cpu.max_ipa_bits)
+		return -EINVAL;
+	vm = s2mmu_vm_alloc(ipa_bits);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	fd = anon_inode_getfd("s2mmu-vm", &s2mmu_vm_fops, vm,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		s2mmu_vm_put(vm);
+	return fd;
+}
+
+long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg)
+{
+	struct s2mmu_module_stats st;
+
+	switch (cmd) {
+	case S2MMU_CREATE_VM:
+		return s2mmu_create_vm(arg);
+	case S2MMU_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : PAGE_SIZE;
+	case S2MMU_GET_MODULE_STATS:
+		s2mmu_module_stats(&st);
+		return copy_to_user((void __user *)arg, &st, sizeof(st)) ?
+		       -EFAULT : 0;
+	default:
+		return -ENOTTY;
+	}
+}
 
 int s2mmu_mmu_init(void)
 {
+	s2mmu_debugfs_root = debugfs_create_dir("s2mmu", NULL);
+	debugfs_create_file("module_stats", 0444, s2mmu_debugfs_root, NULL,
+			    &s2mmu_module_stats_fops);
 	return 0;
 }
 
 void s2mmu_mmu_exit(void)
 {
-}
-
-long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg)
-{
-	return -ENOTTY;
+	debugfs_remove_recursive(s2mmu_debugfs_root);
+	/* Table pages still waiting for a grace period are freed by now. */
+	rcu_barrier();
+	WARN_ON(atomic64_read(&s2mmu_table_pages));
+	WARN_ON(atomic64_read(&s2mmu_pages_pinned));
 }

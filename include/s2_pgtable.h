@@ -13,8 +13,14 @@
 #define S2_PGTABLE_H
 
 #ifdef __KERNEL__
+#include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <asm/barrier.h>
 #else
 #include "hosted/s2_compat.h"
 #endif
@@ -78,8 +84,31 @@ enum s2_walk_flags {
 
 /* Minimum table pages a memcache must hold for one single-page map. */
 #define S2_MEMCACHE_MIN_MAP	S2_MAX_LEVEL
+/*
+ * Table pages an unmap may need: a block partly covered at either end of
+ * the range is shattered, one new table per level below it.
+ */
+#define S2_MEMCACHE_MIN_UNMAP	(2 * (S2_MAX_LEVEL - 1))
 /* Table pages needed to split one 1 GiB block down to 4K pages. */
 #define S2_MEMCACHE_SPLIT_1G	(1 + S2_PTRS_PER_TABLE)
+
+/*
+ * Invalidation policy of a range operation (Documentation/engine.rst).
+ * Without FEAT_TLBIRANGE, up to S2_TLBI_IPA_MAX single-IPA invalidations
+ * are issued, beyond that one whole-VMID invalidation.  With it, one range
+ * invalidation per S2_TLBI_RANGE_MAX_PAGES pages (the most one TLBI RIPAS2E1IS
+ * can encode: NUM 31, SCALE 3), and whole-VMID beyond S2_TLBI_RANGE_MAX_OPS
+ * of them.
+ */
+#define S2_TLBI_IPA_MAX		32
+#define S2_TLBI_RANGE_MAX_PAGES	(32ULL << 16)
+#define S2_TLBI_RANGE_MAX_OPS	8
+
+/*
+ * A visitor's return value asking the walk not to descend into the entry
+ * just visited (a table it has built completely, or one it must not enter).
+ */
+#define S2_WALK_SKIP		1
 
 /**
  * struct s2_mm_ops - memory management callbacks
@@ -95,7 +124,12 @@ enum s2_walk_flags {
  * @get_page: take a reference on a table page
  * @put_page: drop a reference on a table page; the caller frees it when
  *	the count returned by @page_count reaches 1 (the page's own reference)
- * @page_count: the page's reference count
+ * @page_ref_add: add @nr (possibly negative) to the count; may be NULL, the
+ *	engine then calls @get_page / @put_page @nr times.  The engine
+ *	batches its reference changes per table page and per walk, so this
+ *	is one atomic operation where @get_page would be many.
+ * @page_count: the page's reference count; a table page holds one
+ *	reference of its own plus one per valid entry
  * @phys_to_virt: table PA to a pointer the engine can dereference
  * @virt_to_phys: the reverse
  */
@@ -107,6 +141,7 @@ struct s2_mm_ops {
 	void		(*free_page_deferred)(void *addr);
 	void		(*get_page)(void *addr);
 	void		(*put_page)(void *addr);
+	void		(*page_ref_add)(void *addr, int nr);
 	int		(*page_count)(void *addr);
 	void		*(*phys_to_virt)(phys_addr_t phys);
 	phys_addr_t	(*virt_to_phys)(void *addr);
@@ -212,6 +247,9 @@ struct s2_memcache {
  * @level: level of the entry
  * @flags: the walk's &enum s2_walk_flags
  * @arg: the walker's private data
+ * @refs: the engine's running count of entries added to (or, negative,
+ *	removed from) the table holding @ptep during this walk; applied to
+ *	the table page's reference count once, when the walk leaves it
  */
 struct s2_visit_ctx {
 	struct s2_pgtable	*pgt;
@@ -223,6 +261,7 @@ struct s2_visit_ctx {
 	s8			level;
 	u32			flags;
 	void			*arg;
+	int			*refs;
 };
 
 /**
@@ -230,9 +269,11 @@ struct s2_visit_ctx {
  * @ctx: the entry visited
  * @visit: one of %S2_WALK_LEAF, %S2_WALK_TABLE_PRE, %S2_WALK_TABLE_POST
  *
- * Return: 0 to go on; a negative errno stops the walk and is returned by
- * s2_walk().  A TABLE_PRE visitor that replaces the table by a leaf makes
- * the walk treat the entry as a leaf.
+ * Return: 0 to go on; %S2_WALK_SKIP not to descend into the entry (a
+ * LEAF visitor that installed a table normally has the walk descend into
+ * it); a negative errno stops the walk and is returned by s2_walk().  A
+ * TABLE_PRE visitor that replaces the table by a leaf makes the walk treat
+ * the entry as a leaf.
  */
 typedef int (*s2_visitor_fn)(const struct s2_visit_ctx *ctx, u32 visit);
 
@@ -355,6 +396,21 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
  * -ERANGE.
  */
 int s2_unmap(struct s2_pgtable *pgt, u64 ipa, u64 size);
+
+/**
+ * s2_unmap_mc() - s2_unmap() with table pages for partly covered blocks
+ * @pgt: the table; exclusive
+ * @ipa: first IPA, page aligned
+ * @size: bytes, page aligned
+ * @mc: table pages, %S2_MEMCACHE_MIN_UNMAP suffice; NULL is what
+ *	s2_unmap() passes
+ *
+ * Return: as s2_unmap().  After -ENOMEM the part of the range before the
+ * block that could not be shattered is unmapped; topping up @mc and
+ * calling again completes the unmap.
+ */
+int s2_unmap_mc(struct s2_pgtable *pgt, u64 ipa, u64 size,
+		struct s2_memcache *mc);
 
 /**
  * s2_wrprotect() - remove write permission from [@ipa, @ipa + @size)

@@ -66,6 +66,343 @@ struct s2mmu_features {
  *   0x80-0x8f  vCPU fd
  */
 
+/* ---- /dev/s2mmu: VMs ---- */
+
+/* IPA size S2MMU_CREATE_VM picks when it is given 0. */
+#define S2MMU_IPA_BITS_DEFAULT	40
+#define S2MMU_IPA_BITS_MIN	32
+#define S2MMU_IPA_BITS_MAX	48
+
+/**
+ * DOC: S2MMU_CREATE_VM
+ *
+ * Argument: the IPA size in bits (an integer, not a pointer): 0 for
+ * %S2MMU_IPA_BITS_DEFAULT, or 32..48 and at most
+ * &s2mmu_features.max_ipa_bits.
+ *
+ * Returns a new VM file descriptor (close-on-exec).  The VM belongs to the
+ * calling process's address space: its ioctls fail with -EIO from any
+ * other process.
+ *
+ * Errors: -EINVAL bad IPA size; -ENOMEM; -EMFILE/-ENFILE.
+ */
+#define S2MMU_CREATE_VM		_IO(S2MMUIO, 0x02)
+
+/**
+ * DOC: S2MMU_GET_VCPU_MMAP_SIZE
+ *
+ * Returns the number of bytes to mmap() at offset 0 of a vCPU file
+ * descriptor to see its &struct s2mmu_run.  No argument.
+ */
+#define S2MMU_GET_VCPU_MMAP_SIZE _IO(S2MMUIO, 0x03)
+
+/**
+ * struct s2mmu_module_stats - module-wide resources, for leak checks
+ * @version: %S2MMU_MODULE_STATS_VERSION
+ * @size: bytes of this structure
+ * @vms: VMs alive (a VM lives until its fd and every vCPU fd are closed)
+ * @table_pages: stage-2 table pages (and pages cached for them) allocated
+ *	by every VM and not yet freed, including pages waiting for an RCU
+ *	grace period
+ * @pages_pinned: guest pages pinned by every VM and not yet released
+ * @reserved: zero
+ */
+struct s2mmu_module_stats {
+	__u32 version;
+	__u32 size;
+	__u64 vms;
+	__u64 table_pages;
+	__u64 pages_pinned;
+	__u64 reserved[4];
+};
+
+#define S2MMU_MODULE_STATS_VERSION	1
+
+/**
+ * DOC: S2MMU_GET_MODULE_STATS
+ *
+ * Fills a &struct s2mmu_module_stats.  After every VM was closed, all
+ * three counts are back to zero (table pages once pending RCU callbacks
+ * ran: the module waits for them on this call).
+ *
+ * Errors: -EFAULT.
+ */
+#define S2MMU_GET_MODULE_STATS	_IOR(S2MMUIO, 0x04, struct s2mmu_module_stats)
+
+/* ---- VM fd: memory slots ---- */
+
+/* Maximum number of live memory slots of one VM. */
+#define S2MMU_MAX_MEMSLOTS	32
+/* Slot ids are 0 .. S2MMU_MEMSLOT_ID_LIMIT - 1. */
+#define S2MMU_MEMSLOT_ID_LIMIT	32764
+
+#define S2MMU_MEM_LOG_DIRTY_PAGES	(1U << 0)
+#define S2MMU_MEM_READONLY		(1U << 1)
+
+/**
+ * struct s2mmu_userspace_memory_region - one guest-physical memory slot
+ * @slot: slot id, below %S2MMU_MEMSLOT_ID_LIMIT
+ * @flags: %S2MMU_MEM_LOG_DIRTY_PAGES, %S2MMU_MEM_READONLY
+ * @guest_phys_addr: first IPA, page aligned
+ * @memory_size: bytes, page aligned; 0 deletes the slot
+ * @userspace_addr: start of the backing memory in the calling process,
+ *	page aligned
+ *
+ * Same layout and meaning as KVM's &struct kvm_userspace_memory_region.
+ */
+struct s2mmu_userspace_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+};
+
+/**
+ * DOC: S2MMU_SET_USER_MEMORY_REGION
+ *
+ * Creates, deletes (@memory_size 0), moves (new @guest_phys_addr) or
+ * changes the flags of (%S2MMU_MEM_LOG_DIRTY_PAGES only) a memory slot.
+ * Deleting or moving a slot removes its stage-2 mappings first and
+ * releases the guest pages they held.  Enabling dirty logging
+ * write-protects the slot.  A slot's size, @userspace_addr and
+ * %S2MMU_MEM_READONLY cannot change: delete and recreate it.
+ *
+ * Errors (a failed call changes nothing):
+ * -EINVAL unknown flag, slot id out of range, misaligned address or size,
+ * range overflowing or beyond the VM's IPA size, deleting a slot that
+ * does not exist, changing the size, @userspace_addr or READONLY;
+ * -EFAULT the argument or the @userspace_addr range is not accessible
+ * user memory; -EEXIST the IPA range overlaps another slot;
+ * -ENOSPC %S2MMU_MAX_MEMSLOTS slots exist already; -ENOMEM.
+ */
+#define S2MMU_SET_USER_MEMORY_REGION \
+	_IOW(S2MMUIO, 0x46, struct s2mmu_userspace_memory_region)
+
+/* ---- VM fd: vCPUs ---- */
+
+#define S2MMU_MAX_VCPUS		64
+
+/**
+ * DOC: S2MMU_CREATE_VCPU
+ *
+ * Argument: the vCPU id, 0 .. %S2MMU_MAX_VCPUS - 1 (an integer).  Returns
+ * a vCPU file descriptor; mmap() %S2MMU_GET_VCPU_MMAP_SIZE bytes of it at
+ * offset 0 to see its &struct s2mmu_run.  The vCPU keeps the VM alive.
+ *
+ * Errors: -EINVAL id out of range; -EEXIST id in use; -ENOMEM.
+ */
+#define S2MMU_CREATE_VCPU	_IO(S2MMUIO, 0x41)
+
+/* ---- VM fd: statistics ---- */
+
+/**
+ * struct s2mmu_stats - what a VM's stage-2 MMU did
+ * @version: %S2MMU_STATS_VERSION
+ * @size: bytes of this structure
+ * @faults_translation: stage-2 translation faults taken
+ * @faults_access: access-flag faults taken
+ * @faults_permission: permission faults taken
+ * @faults_spurious: faults that found nothing to change (the mapping was
+ *	already there, identical or with at least the needed permissions)
+ * @fault_retries: times a fault handler started over (raced with another
+ *	walker or with an invalidation)
+ * @mmio_exits: accesses that ended in an MMIO exit
+ * @bbm: break-before-make sequences
+ * @tlbi_ipa: TLB invalidations of one IPA
+ * @tlbi_range: TLB invalidations of an IPA range
+ * @tlbi_vmid: TLB invalidations of the whole VMID
+ * @tlbi_local: local (this CPU only) invalidations after a relax
+ * @relax_perms: leaves whose permissions were raised in place
+ * @access_flag_set: leaves whose access flag was set in place
+ * @mapped_l1: 1 GiB blocks mapped
+ * @mapped_l2: 2 MiB blocks mapped
+ * @mapped_l3: 4 KiB pages mapped
+ * @zero_page_maps: read faults answered with the shared zero page
+ * @dirty_marked: pages marked dirty after a successful writable map or
+ *	relax
+ * @table_pages: table pages live, roots included
+ * @pages_pinned: guest pages pinned now (released on unmap/teardown)
+ * @memslots: memory slots live
+ * @vcpus: vCPUs created
+ * @reserved: zero
+ *
+ * Counters only grow, except the last four, which are current values.
+ */
+struct s2mmu_stats {
+	__u32 version;
+	__u32 size;
+	__u64 faults_translation;
+	__u64 faults_access;
+	__u64 faults_permission;
+	__u64 faults_spurious;
+	__u64 fault_retries;
+	__u64 mmio_exits;
+	__u64 bbm;
+	__u64 tlbi_ipa;
+	__u64 tlbi_range;
+	__u64 tlbi_vmid;
+	__u64 tlbi_local;
+	__u64 relax_perms;
+	__u64 access_flag_set;
+	__u64 mapped_l1;
+	__u64 mapped_l2;
+	__u64 mapped_l3;
+	__u64 zero_page_maps;
+	__u64 dirty_marked;
+	__u64 table_pages;
+	__u64 pages_pinned;
+	__u64 memslots;
+	__u64 vcpus;
+	__u64 reserved[8];
+};
+
+#define S2MMU_STATS_VERSION	1
+
+/**
+ * DOC: S2MMU_GET_STATS
+ *
+ * Fills a &struct s2mmu_stats for the VM.  Errors: -EFAULT, -EIO.
+ */
+#define S2MMU_GET_STATS		_IOR(S2MMUIO, 0x50, struct s2mmu_stats)
+
+/* ---- VM fd: dirty logging (implemented with the dirty-logging work) ---- */
+
+/**
+ * struct s2mmu_dirty_log - argument of S2MMU_GET_DIRTY_LOG
+ * @slot: slot id
+ * @padding: zero
+ * @dirty_bitmap: user pointer to one bit per page of the slot
+ */
+struct s2mmu_dirty_log {
+	__u32 slot;
+	__u32 padding;
+	__u64 dirty_bitmap;
+};
+
+/**
+ * struct s2mmu_clear_dirty_log - argument of S2MMU_CLEAR_DIRTY_LOG
+ * @slot: slot id
+ * @num_pages: pages covered by @dirty_bitmap
+ * @first_page: first page of the slot covered, a multiple of 64
+ * @dirty_bitmap: user pointer; pages whose bit is set are cleared and
+ *	write-protected
+ */
+struct s2mmu_clear_dirty_log {
+	__u32 slot;
+	__u32 num_pages;
+	__u64 first_page;
+	__u64 dirty_bitmap;
+};
+
+/**
+ * struct s2mmu_enable_cap - argument of S2MMU_ENABLE_CAP
+ * @cap: capability
+ * @flags: zero
+ * @args: capability arguments
+ * @pad: zero
+ */
+struct s2mmu_enable_cap {
+	__u32 cap;
+	__u32 flags;
+	__u64 args[4];
+	__u8  pad[64];
+};
+
+#define S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT	1
+
+#define S2MMU_ENABLE_CAP	_IOW(S2MMUIO, 0x60, struct s2mmu_enable_cap)
+#define S2MMU_GET_DIRTY_LOG	_IOW(S2MMUIO, 0x62, struct s2mmu_dirty_log)
+#define S2MMU_CLEAR_DIRTY_LOG	_IOWR(S2MMUIO, 0x63, struct s2mmu_clear_dirty_log)
+
+/* ---- vCPU fd ---- */
+
+/* Exit reasons in &s2mmu_run.exit_reason (numbered like KVM's). */
+#define S2MMU_EXIT_NONE		0
+#define S2MMU_EXIT_MMIO		6
+
+/**
+ * struct s2mmu_run - a vCPU's shared page, mmap()ed from its fd
+ * @exit_reason: why the last S2MMU_VCPU_ACCESS (and, later, S2MMU_RUN)
+ *	returned to the VMM: %S2MMU_EXIT_NONE or %S2MMU_EXIT_MMIO
+ * @padding1: zero
+ * @mmio: valid for %S2MMU_EXIT_MMIO: the access hit an IPA with no memory
+ *	slot, or wrote to a read-only slot; the VMM emulates it
+ * @mmio.phys_addr: the IPA accessed
+ * @mmio.data: bytes written (for a write); for a read the VMM supplies
+ *	them
+ * @mmio.len: bytes of the access, 1..8
+ * @mmio.is_write: 1 for a write
+ * @mmio.pad: zero
+ * @padding: room for later exits
+ */
+struct s2mmu_run {
+	__u32 exit_reason;
+	__u32 padding1;
+	union {
+		struct {
+			__u64 phys_addr;
+			__u8  data[8];
+			__u32 len;
+			__u8  is_write;
+			__u8  pad[3];
+		} mmio;
+		char padding[256];
+	};
+};
+
+#define S2MMU_ACCESS_READ	0
+#define S2MMU_ACCESS_WRITE	1
+#define S2MMU_ACCESS_EXEC	2
+
+/* Largest @len of one S2MMU_VCPU_ACCESS. */
+#define S2MMU_ACCESS_MAX_LEN	(1U << 20)
+
+/**
+ * struct s2mmu_vcpu_access - one guest memory access, performed in software
+ * @ipa: first IPA accessed
+ * @buf: user pointer: data to write, or room for the data read
+ * @len: bytes, 1..%S2MMU_ACCESS_MAX_LEN; may cross pages
+ * @kind: %S2MMU_ACCESS_READ, %S2MMU_ACCESS_WRITE, %S2MMU_ACCESS_EXEC
+ *	(an instruction fetch: reads, and needs execute permission)
+ * @flags: zero
+ * @done: out: bytes accessed; less than @len after an MMIO exit
+ * @exit_reason: out: copy of &s2mmu_run.exit_reason
+ * @faults_translation: out: translation faults this access took
+ * @faults_access: out: access-flag faults this access took
+ * @faults_permission: out: permission faults this access took
+ * @reserved: zero on input; out: zero
+ *
+ * The module translates @ipa through the VM's stage-2 table as the MMU
+ * would; each stage-2 fault goes to the fault handler, then the access is
+ * retried.  The data moves through the physical page the table points at.
+ */
+struct s2mmu_vcpu_access {
+	__u64 ipa;
+	__u64 buf;
+	__u32 len;
+	__u32 kind;
+	__u32 flags;
+	__u32 done;
+	__u32 exit_reason;
+	__u32 faults_translation;
+	__u32 faults_access;
+	__u32 faults_permission;
+	__u64 reserved[2];
+};
+
+/**
+ * DOC: S2MMU_VCPU_ACCESS
+ *
+ * Performs a &struct s2mmu_vcpu_access.  Returns 0 when the access
+ * completed or stopped at an MMIO exit (see &s2mmu_run).
+ *
+ * Errors: -EINVAL bad kind, flags, reserved or length, or a range beyond
+ * the VM's IPA size; -EFAULT @buf or the slot's backing memory is not
+ * accessible; -EIO called from another process; -EINTR a signal is
+ * pending; -ENOMEM.
+ */
+#define S2MMU_VCPU_ACCESS	_IOWR(S2MMUIO, 0x80, struct s2mmu_vcpu_access)
 /*
  * EL2 backend (VM fd, 0x70-0x7f): the hardware's own stage-2 walker as an
  * oracle.  See Documentation/el2.rst.

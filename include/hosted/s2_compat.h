@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel primitives pgtable.c uses, for the hosted (userspace) build.
+ * This is the only test-only code the engine is built with; everything it
+ * maps has the kernel's semantics or a stronger one:
+ *  - READ_ONCE() is an acquire load: the kernel relies on address
+ *    dependencies after READ_ONCE() of a table descriptor, which C11 only
+ *    offers as acquire (and ThreadSanitizer only understands acquire).
+ *  - dsb() is a full fence; the hardware walker it orders against does
+ *    not exist here.
+ *  - rcu_read_lock() marks a read-side section that the hosted backend's
+ *    grace period waits for (see selftests/hosted/s2_hosted.c).
+ */
+#ifndef S2_COMPAT_H
+#define S2_COMPAT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef unsigned char u8;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef signed char s8;
+typedef long long s64;
+
+/* A macro rather than a new typedef: the kernel has the typedef. */
+#define phys_addr_t		unsigned long long
+#define U64_MAX			UINT64_MAX
+#define BIT(n)			(1UL << (n))
+#define BIT_ULL(n)		(1ULL << (n))
+#define GENMASK_ULL(h, l)	((~0ULL << (l)) & (~0ULL >> (63 - (h))))
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define ALIGN_DOWN(x, a)	((x) & ~((__typeof__(x))(a) - 1))
+#define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define likely(x)		__builtin_expect(!!(x), 1)
+#define unlikely(x)		__builtin_expect(!!(x), 0)
+#define min(a, b) ({							\
+	__typeof__(a) __a = (a);					\
+	__typeof__(b) __b = (b);					\
+	__a < __b ? __a : __b;						\
+})
+#define max(a, b) ({							\
+	__typeof__(a) __a = (a);					\
+	__typeof__(b) __b = (b);					\
+	__a > __b ? __a : __b;						\
+})
+
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+/* smp_store_release: C11 release has the kernel's semantics. */
+#define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define cmpxchg(p, o, n) ({						\
+	__typeof__(p) __p = (p);					\
+	__typeof__(*__p) __old = (o);					\
+	__atomic_compare_exchange_n(__p, &__old, (n), false,		\
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);\
+	__old;								\
+})
+/* dsb: a full fence stands for the barrier to the hardware walker. */
+#define dsb(opt)		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+struct s2h_atomic64 {
+	s64 counter;
+};
+
+#define atomic64_t struct s2h_atomic64
+
+static inline void atomic64_add(s64 i, atomic64_t *v)
+{
+	__atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+/* Provided by the hosted backend, which also implements the grace period. */
+void s2h_rcu_read_lock(void);
+void s2h_rcu_read_unlock(void);
+void s2h_warn(const char *file, int line, const char *cond);
+
+#define rcu_read_lock()		s2h_rcu_read_lock()
+#define rcu_read_unlock()	s2h_rcu_read_unlock()
+
+#define WARN_ON(cond) ({						\
+	bool __c = !!(cond);						\
+	if (unlikely(__c))						\
+		s2h_warn(__FILE__, __LINE__, #cond);			\
+	__c;								\
+})
+#define WARN_ON_ONCE(cond)	WARN_ON(cond)
+
+#endif /* S2_COMPAT_H */

@@ -1,0 +1,1286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * s2mmu stage-2 page-table engine: one walker, and every operation a small
+ * visitor on top of it.  Design notes: Documentation/engine.rst.
+ *
+ * Architecture references are to the Arm ARM (DDI 0487), "D8" being the
+ * VMSAv8-64 translation chapter: break-before-make is D8.14.1 ("Using
+ * break-before-make when updating translation table entries"), TLB
+ * maintenance D8.13 and D7.7 (TLBI instructions).
+ */
+#include "s2_pgtable.h"
+
+/*
+ * Internal walk flag: the walk runs over a subtree that no other CPU and
+ * no hardware walker can see yet, so entries are written directly, with
+ * neither break-before-make nor invalidation.
+ */
+#define S2_WALK_OFFLINE		BIT(30)
+
+#define S2_LEAF_ATTRS		(~(S2_PTE_ADDR_MASK | S2_PTE_TYPE))
+
+static bool s2_pte_valid(s2_pte_t pte)
+{
+	return pte & S2_PTE_VALID;
+}
+
+static bool s2_pte_is_table(s2_pte_t pte, s8 level)
+{
+	return level < S2_MAX_LEVEL &&
+	       (pte & (S2_PTE_VALID | S2_PTE_TYPE)) ==
+	       (S2_PTE_VALID | S2_PTE_TYPE);
+}
+
+static bool s2_pte_is_locked(s2_pte_t pte)
+{
+	return !s2_pte_valid(pte) && (pte & S2_PTE_LOCKED);
+}
+
+static u64 s2_pte_pa(s2_pte_t pte)
+{
+	return pte & S2_PTE_ADDR_MASK;
+}
+
+static s2_pte_t *s2_pte_table(struct s2_pgtable *pgt, s2_pte_t pte)
+{
+	return pgt->mm_ops->phys_to_virt(s2_pte_pa(pte));
+}
+
+static s2_pte_t s2_make_table(struct s2_pgtable *pgt, void *page)
+{
+	return (pgt->mm_ops->virt_to_phys(page) & S2_PTE_ADDR_MASK) |
+	       S2_PTE_TYPE | S2_PTE_VALID;
+}
+
+/* Same attributes and output, re-encoded for @level (a page needs TYPE). */
+static s2_pte_t s2_leaf_at(s2_pte_t attrs, u64 pa, s8 level)
+{
+	s2_pte_t pte = (attrs & S2_LEAF_ATTRS) | (pa & S2_PTE_ADDR_MASK);
+
+	return level == S2_MAX_LEVEL ? pte | S2_PTE_TYPE : pte;
+}
+
+s2_pte_t s2_make_leaf(phys_addr_t pa, u32 prot, s8 level)
+{
+	s2_pte_t pte = S2_PTE_VALID | S2_PTE_SH_INNER;
+	u64 attr = S2_MEMATTR_NORMAL_WB;
+
+	if (prot & S2_PROT_DEVICE)
+		attr = S2_MEMATTR_DEVICE;
+	else if (prot & S2_PROT_NC)
+		attr = S2_MEMATTR_NORMAL_NC;
+	pte |= attr << S2_PTE_MEMATTR_SHIFT;
+	if (prot & S2_PROT_R)
+		pte |= S2_PTE_S2AP_R;
+	if (prot & S2_PROT_W)
+		pte |= S2_PTE_S2AP_W;
+	if (!(prot & S2_PROT_X))
+		pte |= S2_PTE_XN;
+	if (prot & S2_PROT_AF)
+		pte |= S2_PTE_AF;
+	return s2_leaf_at(pte, pa, level);
+}
+
+u32 s2_leaf_prot(s2_pte_t pte)
+{
+	u64 attr = (pte & S2_PTE_MEMATTR_MASK) >> S2_PTE_MEMATTR_SHIFT;
+	u32 prot = 0;
+
+	if (attr == S2_MEMATTR_DEVICE)
+		prot |= S2_PROT_DEVICE;
+	else if (attr == S2_MEMATTR_NORMAL_NC)
+		prot |= S2_PROT_NC;
+	if (pte & S2_PTE_S2AP_R)
+		prot |= S2_PROT_R;
+	if (pte & S2_PTE_S2AP_W)
+		prot |= S2_PROT_W;
+	if (!(pte & S2_PTE_XN))
+		prot |= S2_PROT_X;
+	if (pte & S2_PTE_AF)
+		prot |= S2_PROT_AF;
+	return prot;
+}
+
+/* Counters are shared by concurrent shared-mode walkers. */
+#define s2_stat_add(pgt, field, n) \
+	atomic64_add((n), (atomic64_t *)&(pgt)->stats.field)
+
+static void s2_ref_add(struct s2_pgtable *pgt, void *page, int nr)
+{
+	const struct s2_mm_ops *mm = pgt->mm_ops;
+
+	if (mm->page_ref_add) {
+		mm->page_ref_add(page, nr);
+		return;
+	}
+	for (; nr > 0; nr--)
+		mm->get_page(page);
+	for (; nr < 0; nr++)
+		mm->put_page(page);
+}
+
+/* ------------------------------------------------------------------ */
+/* The walker                                                          */
+
+struct s2_walk_data {
+	struct s2_pgtable	*pgt;
+	const struct s2_walker	*walker;
+	u64			start;
+	u64			end;
+	u64			addr;
+};
+
+static int s2_walk_table(struct s2_walk_data *d, s2_pte_t *table, s8 level,
+			 u32 nr, bool root);
+
+static int s2_walk_entry(struct s2_walk_data *d, s2_pte_t *ptep, s8 level,
+			 int *refs)
+{
+	const struct s2_walker *w = d->walker;
+	u64 size = S2_LEVEL_SIZE(level);
+	struct s2_visit_ctx ctx = {
+		.pgt	= d->pgt,
+		.ptep	= ptep,
+		.old	= READ_ONCE(*ptep),
+		.addr	= ALIGN_DOWN(d->addr, size),
+		.start	= d->start,
+		.end	= d->end,
+		.level	= level,
+		.flags	= w->flags,
+		.arg	= w->arg,
+		.refs	= refs,
+	};
+	bool table = s2_pte_is_table(ctx.old, level);
+	int ret = 0;
+
+	if (table && (w->flags & S2_WALK_TABLE_PRE)) {
+		ret = w->cb(&ctx, S2_WALK_TABLE_PRE);
+		ctx.old = READ_ONCE(*ptep);
+		table = s2_pte_is_table(ctx.old, level);
+	}
+	if (!ret && !table && (w->flags & S2_WALK_LEAF)) {
+		ret = w->cb(&ctx, S2_WALK_LEAF);
+		ctx.old = READ_ONCE(*ptep);
+		table = s2_pte_is_table(ctx.old, level);
+	}
+	if (ret < 0)
+		return ret;
+	if (!table || ret == S2_WALK_SKIP) {
+		d->addr = ctx.addr + size;
+		return 0;
+	}
+
+	ret = s2_walk_table(d, s2_pte_table(d->pgt, ctx.old), level + 1,
+			    S2_PTRS_PER_TABLE, false);
+	if (ret)
+		return ret;
+	if (w->flags & S2_WALK_TABLE_POST)
+		ret = w->cb(&ctx, S2_WALK_TABLE_POST);
+	return ret < 0 ? ret : 0;
+}
+
+static int s2_walk_table(struct s2_walk_data *d, s2_pte_t *table, s8 level,
+			 u32 nr, bool root)
+{
+	u32 idx = (d->addr >> S2_LEVEL_SHIFT(level)) & (nr - 1);
+	int refs = 0, ret = 0;
+
+	for (; idx < nr && d->addr < d->end; idx++) {
+		ret = s2_walk_entry(d, &table[idx], level, &refs);
+		if (ret)
+			break;
+	}
+	/* Root pages are freed by destroy only: they need no count. */
+	if (refs && !root)
+		s2_ref_add(d->pgt, table, refs);
+	return ret;
+}
+
+static u32 s2_root_entries(struct s2_pgtable *pgt)
+{
+	return 1U << (pgt->ia_bits - S2_LEVEL_SHIFT(pgt->start_level));
+}
+
+static bool s2_range_ok(struct s2_pgtable *pgt, u64 addr, u64 size)
+{
+	u64 limit = BIT_ULL(pgt->ia_bits);
+
+	return addr < limit && size <= limit - addr;
+}
+
+int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
+	    const struct s2_walker *walker)
+{
+	struct s2_walk_data d = {
+		.pgt	= pgt,
+		.walker	= walker,
+		.start	= addr,
+		.end	= addr + size,
+		.addr	= addr,
+	};
+	int ret;
+
+	if (!s2_range_ok(pgt, addr, size))
+		return -ERANGE;
+	/*
+	 * Table pages unlinked while we walk are freed through an RCU
+	 * callback (&s2_mm_ops.free_page_deferred): never under our feet.
+	 */
+	rcu_read_lock();
+	ret = s2_walk_table(&d, pgt->pgd, pgt->start_level,
+			    s2_root_entries(pgt), true);
+	rcu_read_unlock();
+	return ret;
+}
+
+/* Walk [@start, @end) inside the subtree @table, which maps from @base. */
+static int s2_walk_subtree(struct s2_pgtable *pgt, s2_pte_t *table, s8 level,
+			   u64 start, u64 end, const struct s2_walker *walker)
+{
+	struct s2_walk_data d = {
+		.pgt	= pgt,
+		.walker	= walker,
+		.start	= start,
+		.end	= end,
+		.addr	= start,
+	};
+
+	return s2_walk_table(&d, table, level, S2_PTRS_PER_TABLE, false);
+}
+
+/* ------------------------------------------------------------------ */
+/* What every operation shares: memcache, TLB batch, BBM, counters      */
+
+/*
+ * Invalidations owed by an operation.  Each entry is an IPA with the level
+ * of the leaf that was there in its low bits, or level 0 for a table entry
+ * (no hint: walk-cache entries must go too).
+ */
+struct s2_tlb_batch {
+	u64	start;
+	u64	end;
+	u32	nr;
+	bool	overflow;
+	u64	ent[S2_TLBI_IPA_MAX];
+};
+
+struct s2_op {
+	struct s2_pgtable	*pgt;
+	struct s2_memcache	*mc;
+	struct s2_tlb_batch	tlb;
+	/* Entries broken and waiting for the batched invalidation. */
+	u64			commit_start;
+	u64			commit_end;
+	/* Entry a TABLE_PRE visit broke, for the LEAF visit that follows. */
+	s2_pte_t		*broken;
+	bool			written;
+	u64			bbm;
+	u64			mapped[S2_MAX_LEVEL + 1];
+	s64			table_pages;
+};
+
+static void s2_tlb_reset(struct s2_tlb_batch *b)
+{
+	b->start = U64_MAX;
+	b->end = 0;
+	b->nr = 0;
+	b->overflow = false;
+}
+
+static void s2_op_init(struct s2_op *op, struct s2_pgtable *pgt,
+		       struct s2_memcache *mc)
+{
+	*op = (struct s2_op) {
+		.pgt		= pgt,
+		.mc		= mc,
+		.commit_start	= U64_MAX,
+	};
+	s2_tlb_reset(&op->tlb);
+}
+
+static void *s2_mc_pop(struct s2_op *op)
+{
+	struct s2_memcache *mc = op->mc;
+
+	if (!mc || !mc->nr)
+		return NULL;
+	op->table_pages++;
+	return mc->pages[--mc->nr];
+}
+
+static void s2_mc_push(struct s2_op *op, void *page)
+{
+	op->mc->pages[op->mc->nr++] = page;
+	op->table_pages--;
+}
+
+/* The TLB entry of the leaf that mapped @addr at @level is stale. */
+static void s2_tlb_add(struct s2_tlb_batch *b, u64 addr, s8 level)
+{
+	b->start = min(b->start, addr);
+	b->end = max(b->end, addr + S2_LEVEL_SIZE(level));
+	if (b->nr < S2_TLBI_IPA_MAX)
+		b->ent[b->nr++] = addr | level;
+	else
+		b->overflow = true;
+}
+
+/*
+ * The table entry mapping @ctx->addr went: cached walks through it must
+ * go.  A non-last-level invalidation of any IPA the entry translated
+ * reaches them (D8.13.5), so one inside the walked range is enough, and
+ * it can share the invalidation of a leaf just removed at that IPA.
+ */
+static void s2_tlb_add_table(struct s2_tlb_batch *b,
+			     const struct s2_visit_ctx *ctx)
+{
+	u64 addr = max(ctx->addr, ctx->start);
+
+	if (b->nr && !b->overflow && (b->ent[b->nr - 1] & ~3ULL) == addr) {
+		b->ent[b->nr - 1] = addr;
+		return;
+	}
+	b->start = min(b->start, addr);
+	b->end = max(b->end, addr + S2_PAGE_SIZE);
+	if (b->nr < S2_TLBI_IPA_MAX)
+		b->ent[b->nr++] = addr;
+	else
+		b->overflow = true;
+}
+
+static void s2_flush_range(struct s2_pgtable *pgt, u64 start, u64 end)
+{
+	u64 chunk = S2_TLBI_RANGE_MAX_PAGES << S2_PAGE_SHIFT;
+	u64 addr;
+
+	for (addr = start; addr < end; addr += chunk) {
+		pgt->tlb_ops->flush_range(pgt, addr, min(chunk, end - addr));
+		s2_stat_add(pgt, tlbi_range, 1);
+	}
+}
+
+/*
+ * Issue the fewest invalidations covering @b: one entry by IPA with its
+ * level hint; several by range (FEAT_TLBIRANGE) or, without it, by IPA up
+ * to S2_TLBI_IPA_MAX; whole VMID beyond.
+ */
+static void s2_tlb_flush(struct s2_pgtable *pgt, struct s2_tlb_batch *b)
+{
+	const struct s2_tlb_ops *tlb = pgt->tlb_ops;
+	u64 pages = (b->end - b->start) >> S2_PAGE_SHIFT;
+	u32 i;
+
+	if (!b->nr)
+		return;
+	if (b->nr == 1) {
+		tlb->flush_ipa(pgt, b->ent[0] & ~3ULL, b->ent[0] & 3);
+		s2_stat_add(pgt, tlbi_ipa, 1);
+	} else if (tlb->range_capable &&
+		   pages <= S2_TLBI_RANGE_MAX_OPS * S2_TLBI_RANGE_MAX_PAGES) {
+		s2_flush_range(pgt, b->start, b->end);
+	} else if (!tlb->range_capable && !b->overflow) {
+		for (i = 0; i < b->nr; i++)
+			tlb->flush_ipa(pgt, b->ent[i] & ~3ULL, b->ent[i] & 3);
+		s2_stat_add(pgt, tlbi_ipa, b->nr);
+	} else {
+		tlb->flush_vmid(pgt);
+		s2_stat_add(pgt, tlbi_vmid, 1);
+	}
+	s2_tlb_reset(b);
+}
+
+/*
+ * Break-before-make, step 1: replace the valid entry by an invalid one
+ * holding the software lock bit.  Hardware ignores an invalid descriptor;
+ * shared walkers see the lock and back off with -EAGAIN.
+ */
+static bool s2_break(const struct s2_visit_ctx *ctx)
+{
+	/* The old descriptor stays readable in the invalid one, for debug. */
+	s2_pte_t locked = (ctx->old & ~S2_PTE_VALID) | S2_PTE_LOCKED;
+
+	if (ctx->flags & S2_WALK_SHARED)
+		return cmpxchg(ctx->ptep, ctx->old, locked) == ctx->old;
+	WRITE_ONCE(*ctx->ptep, S2_PTE_LOCKED);
+	return true;
+}
+
+/* Undo a break before anything was made: invalid -> same valid is free. */
+static void s2_unbreak(const struct s2_visit_ctx *ctx)
+{
+	/* Release: orders nothing new, but pairs with the lock's cmpxchg. */
+	smp_store_release(ctx->ptep, ctx->old);
+}
+
+/*
+ * Break-before-make, steps 2 and 3, for an entry s2_break() invalidated and
+ * whose old translations are in @op->tlb.  A shared walker invalidates now
+ * and publishes @new.  An exclusive operation parks @new in the invalid
+ * descriptor (hardware ignores its bits) and makes it valid only after its
+ * single batched invalidation (s2_op_finish()): N breaks, one TLBI.
+ */
+static void s2_make(const struct s2_visit_ctx *ctx, struct s2_op *op,
+		    s2_pte_t new)
+{
+	u64 end = ctx->addr + S2_LEVEL_SIZE(ctx->level);
+
+	op->bbm++;
+	op->written = true;
+	if (ctx->flags & S2_WALK_SHARED) {
+		s2_tlb_flush(op->pgt, &op->tlb);
+		/* Release: a new table's entries before the entry naming it. */
+		smp_store_release(ctx->ptep, new);
+		return;
+	}
+	WRITE_ONCE(*ctx->ptep, (new & ~S2_PTE_VALID) | S2_PTE_LOCKED);
+	op->commit_start = min(op->commit_start, ctx->addr);
+	op->commit_end = max(op->commit_end, end);
+}
+
+static int s2_commit_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	s2_pte_t pte = ctx->old;
+
+	if (s2_pte_is_locked(pte) && (pte & ~S2_PTE_LOCKED))
+		WRITE_ONCE(*ctx->ptep, (pte & ~S2_PTE_LOCKED) | S2_PTE_VALID);
+	/* A table made here was complete before it was parked. */
+	return S2_WALK_SKIP;
+}
+
+/* Drop the page's entry references and free it. */
+static void s2_put_table(struct s2_pgtable *pgt, void *page, bool deferred)
+{
+	int extra = pgt->mm_ops->page_count(page) - 1;
+
+	if (extra)
+		s2_ref_add(pgt, page, -extra);
+	if (deferred)
+		pgt->mm_ops->free_page_deferred(page);
+	else
+		pgt->mm_ops->free_page(page);
+}
+
+struct s2_free_data {
+	struct s2_op	*op;
+	bool		deferred;
+	unsigned long	freed;
+};
+
+static int s2_free_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2_free_data *d = ctx->arg;
+
+	if (visit == S2_WALK_LEAF) {
+		if (s2_pte_valid(ctx->old) && d->op)
+			s2_tlb_add(&d->op->tlb, ctx->addr, ctx->level);
+		return 0;
+	}
+	s2_put_table(ctx->pgt, s2_pte_table(ctx->pgt, ctx->old), d->deferred);
+	d->freed++;
+	return 0;
+}
+
+/*
+ * Free the unlinked subtree @table (at @level, mapping from @base).  A
+ * subtree the hardware may have walked is freed deferred, after the
+ * operation's invalidation, and its leaves join @op's batch; a subtree
+ * nobody saw (@op NULL) is freed at once.
+ */
+static unsigned long s2_free_subtree(struct s2_pgtable *pgt, struct s2_op *op,
+				     s2_pte_t *table, s8 level, u64 base)
+{
+	struct s2_free_data d = { .op = op, .deferred = !!op };
+	struct s2_walker w = {
+		.cb	= s2_free_walker,
+		.arg	= &d,
+		.flags	= S2_WALK_TABLE_POST | (op ? S2_WALK_LEAF : 0),
+	};
+
+	s2_walk_subtree(pgt, table, level, base,
+			base + S2_LEVEL_SIZE(level - 1), &w);
+	s2_put_table(pgt, table, d.deferred);
+	return d.freed + 1;
+}
+
+/*
+ * A table at @level + 1 translating exactly like the block @block at
+ * @level; with @to_pages, all the way down to 4K pages.  Built off-line,
+ * from the memcache only, so it can be swapped in with a single BBM.
+ */
+static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
+				    s8 level, bool to_pages)
+{
+	struct s2_pgtable *pgt = op->pgt;
+	s8 child = level + 1;
+	u64 step = S2_LEVEL_SIZE(child);
+	s2_pte_t *table, *sub;
+	int i;
+
+	if (to_pages && child < S2_MAX_LEVEL &&
+	    (!op->mc || op->mc->nr < 1 + S2_PTRS_PER_TABLE))
+		return NULL;
+	table = s2_mc_pop(op);
+	if (!table)
+		return NULL;
+	for (i = 0; i < S2_PTRS_PER_TABLE; i++) {
+		u64 pa = s2_pte_pa(block) + i * step;
+		s2_pte_t pte = s2_leaf_at(block, pa, child);
+
+		if (to_pages && child < S2_MAX_LEVEL) {
+			sub = s2_replicate_block(op, pte, child, true);
+			pte = s2_make_table(pgt, sub);
+		}
+		WRITE_ONCE(table[i], pte);
+	}
+	s2_ref_add(pgt, table, S2_PTRS_PER_TABLE);
+	return table;
+}
+
+static void s2_op_finish(struct s2_op *op)
+{
+	struct s2_pgtable *pgt = op->pgt;
+	struct s2_walker commit = {
+		.cb	= s2_commit_walker,
+		.flags	= S2_WALK_LEAF,
+	};
+	int level;
+
+	s2_tlb_flush(pgt, &op->tlb);
+	if (op->commit_end > op->commit_start)
+		s2_walk(pgt, op->commit_start,
+			op->commit_end - op->commit_start, &commit);
+	/*
+	 * dsb: the new descriptors are visible to the hardware walker
+	 * before the faulting vCPU is resumed (D8.2.6).
+	 */
+	if (op->written)
+		dsb(ishst);
+	if (op->bbm)
+		s2_stat_add(pgt, bbm, op->bbm);
+	if (op->table_pages)
+		s2_stat_add(pgt, table_pages, op->table_pages);
+	for (level = 1; level <= S2_MAX_LEVEL; level++)
+		if (op->mapped[level])
+			s2_stat_add(pgt, mapped[level], op->mapped[level]);
+}
+
+static int s2_check_range(struct s2_pgtable *pgt, u64 ipa, u64 size)
+{
+	if (!size || !IS_ALIGNED(ipa | size, S2_PAGE_SIZE))
+		return -EINVAL;
+	return s2_range_ok(pgt, ipa, size) ? 0 : -ERANGE;
+}
+
+/* ------------------------------------------------------------------ */
+/* init, destroy, get_leaf                                             */
+
+int s2_pgtable_init(struct s2_pgtable *pgt, u32 ia_bits,
+		    const struct s2_mm_ops *mm_ops,
+		    const struct s2_tlb_ops *tlb_ops, void *priv)
+{
+	s8 level;
+	u32 entries;
+
+	if (ia_bits < S2_MIN_IA_BITS || ia_bits > S2_MAX_IA_BITS)
+		return -EINVAL;
+	/*
+	 * Fewest levels: the highest start level whose table, with up to 16
+	 * pages concatenated (D8.2.7), resolves every bit above it.
+	 */
+	for (level = 2; level > 0; level--)
+		if (ia_bits - S2_LEVEL_SHIFT(level) <= 13)
+			break;
+	entries = 1U << (ia_bits - S2_LEVEL_SHIFT(level));
+
+	*pgt = (struct s2_pgtable) {
+		.ia_bits	= ia_bits,
+		.start_level	= level,
+		.nr_roots	= max(entries / S2_PTRS_PER_TABLE, 1U),
+		.mm_ops		= mm_ops,
+		.tlb_ops	= tlb_ops,
+		.priv		= priv,
+	};
+	pgt->pgd = mm_ops->zalloc_pages_exact(pgt->nr_roots * S2_PAGE_SIZE);
+	if (!pgt->pgd)
+		return -ENOMEM;
+	pgt->pgd_phys = mm_ops->virt_to_phys(pgt->pgd);
+	pgt->vtcr = S2_VTCR_T0SZ(ia_bits) |
+		    (u64)(2 - level) << S2_VTCR_SL0_SHIFT |
+		    S2_VTCR_IRGN0_WBWA | S2_VTCR_ORGN0_WBWA |
+		    S2_VTCR_SH0_INNER | S2_VTCR_TG0_4K | S2_VTCR_RES1;
+	pgt->stats.table_pages = pgt->nr_roots;
+	return 0;
+}
+
+static int s2_destroy_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	unsigned long *freed = ctx->arg;
+
+	WRITE_ONCE(*ctx->ptep, 0);
+	s2_put_table(ctx->pgt, s2_pte_table(ctx->pgt, ctx->old), false);
+	(*freed)++;
+	return 0;
+}
+
+unsigned long s2_pgtable_destroy(struct s2_pgtable *pgt)
+{
+	unsigned long freed = 0;
+	struct s2_walker w = {
+		.cb	= s2_destroy_walker,
+		.arg	= &freed,
+		.flags	= S2_WALK_TABLE_POST,
+	};
+
+	if (!pgt->pgd)
+		return 0;
+	s2_walk(pgt, 0, BIT_ULL(pgt->ia_bits), &w);
+	pgt->mm_ops->free_pages_exact(pgt->pgd, pgt->nr_roots * S2_PAGE_SIZE);
+	pgt->pgd = NULL;
+	freed += pgt->nr_roots;
+	s2_stat_add(pgt, table_pages, -(s64)freed);
+	return freed;
+}
+
+struct s2_leaf_data {
+	s2_pte_t	pte;
+	s8		level;
+};
+
+static int s2_get_leaf_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2_leaf_data *d = ctx->arg;
+
+	d->pte = ctx->old;
+	d->level = ctx->level;
+	return 0;
+}
+
+int s2_get_leaf(struct s2_pgtable *pgt, u64 ipa, s2_pte_t *ptep, s8 *level)
+{
+	struct s2_leaf_data d = { 0 };
+	struct s2_walker w = {
+		.cb	= s2_get_leaf_walker,
+		.arg	= &d,
+		.flags	= S2_WALK_LEAF | S2_WALK_SHARED,
+	};
+	int ret;
+
+	ret = s2_walk(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE, &w);
+	*ptep = ret ? 0 : d.pte;
+	*level = ret ? 0 : d.level;
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* map                                                                 */
+
+struct s2_map_data {
+	struct s2_op	op;
+	u64		ipa;
+	phys_addr_t	pa;
+	u32		prot;
+	u32		flags;
+	bool		perms_differ;
+};
+
+static int s2_map_walker(const struct s2_visit_ctx *ctx, u32 visit);
+
+/* PA that @addr maps to; only meaningful for @addr inside the range. */
+static u64 s2_map_pa(const struct s2_map_data *d, u64 addr)
+{
+	return d->pa + (addr - d->ipa);
+}
+
+static bool s2_map_leaf_fits(const struct s2_visit_ctx *ctx,
+			     const struct s2_map_data *d)
+{
+	u64 size = S2_LEVEL_SIZE(ctx->level);
+
+	if (ctx->level < 1)
+		return false;
+	if (ctx->level < S2_MAX_LEVEL && (d->flags & S2_MAP_FORCE_PTE))
+		return false;
+	if (ctx->addr < ctx->start || ctx->end - ctx->addr < size)
+		return false;
+	return IS_ALIGNED(s2_map_pa(d, ctx->addr), size);
+}
+
+/*
+ * Does the valid leaf @old already translate the part of the range it
+ * covers as the map asks?  Returns the leaf the map would have written,
+ * or 0 when @old maps that part elsewhere.
+ */
+static s2_pte_t s2_map_expected(const struct s2_visit_ctx *ctx,
+				const struct s2_map_data *d)
+{
+	u64 lo = max(ctx->addr, ctx->start);
+	u64 pa_lo = s2_map_pa(d, lo);
+	u64 off = lo - ctx->addr;
+
+	if (pa_lo < off || !IS_ALIGNED(pa_lo - off, S2_LEVEL_SIZE(ctx->level)))
+		return 0;
+	return s2_make_leaf(pa_lo - off, d->prot, ctx->level);
+}
+
+/* Tables the walk needs from @ctx's level down to the leaf it maps next. */
+static int s2_map_tables_needed(const struct s2_visit_ctx *ctx,
+				const struct s2_map_data *d)
+{
+	u64 addr = max(ctx->addr, ctx->start);
+	s8 level;
+
+	for (level = ctx->level + 1; level < S2_MAX_LEVEL; level++) {
+		u64 size = S2_LEVEL_SIZE(level);
+
+		if (!(d->flags & S2_MAP_FORCE_PTE) &&
+		    IS_ALIGNED(addr | s2_map_pa(d, addr), size) &&
+		    ctx->end - addr >= size)
+			break;
+	}
+	return level - ctx->level;
+}
+
+static int s2_map_new_table(const struct s2_visit_ctx *ctx,
+			    struct s2_map_data *d)
+{
+	s2_pte_t *page;
+	s2_pte_t new, cur;
+
+	/*
+	 * Allocate the whole path first: a table is installed only if the
+	 * leaf below it will be, so a failed map leaves no empty table.
+	 */
+	if (!d->op.mc || d->op.mc->nr < s2_map_tables_needed(ctx, d))
+		return -ENOMEM;
+	page = s2_mc_pop(&d->op);
+	new = s2_make_table(ctx->pgt, page);
+	if (ctx->flags & S2_WALK_SHARED) {
+		cur = cmpxchg(ctx->ptep, ctx->old, new);
+		if (cur != ctx->old) {
+			/* Lost the race: the page is still zero, keep it. */
+			s2_mc_push(&d->op, page);
+			return s2_pte_is_table(cur, ctx->level) ? 0 : -EAGAIN;
+		}
+	} else {
+		/* Release: the zeroed page before the entry naming it. */
+		smp_store_release(ctx->ptep, new);
+	}
+	(*ctx->refs)++;
+	return 0;
+}
+
+/* The valid block @ctx->old is bigger than the map: shatter it. */
+static int s2_map_shatter(const struct s2_visit_ctx *ctx,
+			  struct s2_map_data *d)
+{
+	s2_pte_t want = s2_map_expected(ctx, d);
+	bool offline = ctx->flags & S2_WALK_OFFLINE;
+	struct s2_walker w = {
+		.cb	= s2_map_walker,
+		.arg	= d,
+		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_PRE | S2_WALK_OFFLINE,
+	};
+	s2_pte_t *table;
+	int ret;
+
+	if (want == ctx->old)
+		return 0;
+	if (want && !((want ^ ctx->old) & ~S2_PTE_PERM_MASK)) {
+		d->perms_differ = true;
+		return 0;
+	}
+	if (!offline && !s2_break(ctx))
+		return -EAGAIN;
+	table = s2_replicate_block(&d->op, ctx->old, ctx->level, false);
+	ret = table ? 0 : -ENOMEM;
+	if (table)
+		ret = s2_walk_subtree(ctx->pgt, table, ctx->level + 1,
+				      max(ctx->addr, ctx->start),
+				      min(ctx->addr + S2_LEVEL_SIZE(ctx->level),
+					  ctx->end), &w);
+	if (ret) {
+		if (table)
+			d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL,
+							     table,
+							     ctx->level + 1,
+							     ctx->addr);
+		if (!offline)
+			s2_unbreak(ctx);
+		return ret;
+	}
+	if (offline) {
+		WRITE_ONCE(*ctx->ptep, s2_make_table(ctx->pgt, table));
+	} else {
+		s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
+		s2_make(ctx, &d->op, s2_make_table(ctx->pgt, table));
+	}
+	return S2_WALK_SKIP;
+}
+
+/* invalid -> valid needs no BBM (D8.14.1). */
+static int s2_map_install(const struct s2_visit_ctx *ctx,
+			  struct s2_map_data *d, s2_pte_t new)
+{
+	if (ctx->flags & S2_WALK_SHARED) {
+		if (cmpxchg(ctx->ptep, ctx->old, new) != ctx->old)
+			return -EAGAIN;
+	} else {
+		WRITE_ONCE(*ctx->ptep, new);
+	}
+	(*ctx->refs)++;
+	d->op.mapped[ctx->level]++;
+	d->op.written = true;
+	return 0;
+}
+
+static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
+			   struct s2_map_data *d)
+{
+	s2_pte_t new = s2_make_leaf(s2_map_pa(d, ctx->addr), d->prot,
+				    ctx->level);
+	s2_pte_t old = ctx->old;
+
+	if (ctx->ptep == d->op.broken) {
+		/* TABLE_PRE broke the table this block replaces. */
+		d->op.broken = NULL;
+		d->op.mapped[ctx->level]++;
+		s2_make(ctx, &d->op, new);
+		return 0;
+	}
+	if (!s2_pte_valid(old))
+		return s2_map_install(ctx, d, new);
+	if (old == new)
+		return 0;
+	if (!((old ^ new) & ~S2_PTE_PERM_MASK)) {
+		/* Never lower permissions: another vCPU may have raised them. */
+		d->perms_differ = true;
+		return 0;
+	}
+	d->op.mapped[ctx->level]++;
+	if (ctx->flags & S2_WALK_OFFLINE) {
+		WRITE_ONCE(*ctx->ptep, new);
+		return 0;
+	}
+	/* Different output or memory type: BBM (D8.14.1). */
+	if (!s2_break(ctx))
+		return -EAGAIN;
+	s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
+	s2_make(ctx, &d->op, new);
+	return 0;
+}
+
+/* A block fits where a table is: break the table, free its subtree. */
+static int s2_map_table_pre(const struct s2_visit_ctx *ctx,
+			    struct s2_map_data *d)
+{
+	s2_pte_t *child = s2_pte_table(ctx->pgt, ctx->old);
+
+	/*
+	 * A shared walker never unlinks a table: another one may be about
+	 * to install into it.  It maps the range inside the table instead.
+	 */
+	if ((ctx->flags & S2_WALK_SHARED) || !s2_map_leaf_fits(ctx, d))
+		return 0;
+	if (ctx->flags & S2_WALK_OFFLINE) {
+		WRITE_ONCE(*ctx->ptep, 0);
+		(*ctx->refs)--;
+		d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL, child,
+						     ctx->level + 1, ctx->addr);
+		return 0;
+	}
+	s2_break(ctx);
+	d->op.table_pages -= s2_free_subtree(ctx->pgt, &d->op, child,
+					     ctx->level + 1, ctx->addr);
+	s2_tlb_add_table(&d->op.tlb, ctx);
+	d->op.broken = ctx->ptep;
+	return 0;
+}
+
+static int s2_map_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2_map_data *d = ctx->arg;
+
+	if (visit == S2_WALK_TABLE_PRE)
+		return s2_map_table_pre(ctx, d);
+	if (s2_pte_is_locked(ctx->old) && ctx->ptep != d->op.broken)
+		return (ctx->flags & S2_WALK_SHARED) ? -EAGAIN : -EBUSY;
+	if (s2_map_leaf_fits(ctx, d))
+		return s2_map_set_leaf(ctx, d);
+	if (!s2_pte_valid(ctx->old))
+		return s2_map_new_table(ctx, d);
+	return s2_map_shatter(ctx, d);
+}
+
+int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
+	   u32 prot, struct s2_memcache *mc, u32 flags)
+{
+	struct s2_map_data d = {
+		.ipa	= ipa,
+		.pa	= pa,
+		.prot	= prot | S2_PROT_AF,
+		.flags	= flags,
+	};
+	struct s2_walker w = {
+		.cb	= s2_map_walker,
+		.arg	= &d,
+		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_PRE |
+			  (flags & S2_WALK_SHARED),
+	};
+	int ret = s2_check_range(pgt, ipa, size);
+
+	if (ret)
+		return ret;
+	if (!IS_ALIGNED(pa, S2_PAGE_SIZE) ||
+	    pa + size > BIT_ULL(48) || pa + size < pa)
+		return -EINVAL;
+	s2_op_init(&d.op, pgt, mc);
+	rcu_read_lock();
+	ret = s2_walk(pgt, ipa, size, &w);
+	s2_op_finish(&d.op);
+	rcu_read_unlock();
+	if (ret == -EAGAIN)
+		s2_stat_add(pgt, retries, 1);
+	if (ret < 0 || d.op.written)
+		return ret;
+	if (d.perms_differ)
+		return S2_PERMS_DIFFER;
+	s2_stat_add(pgt, unchanged, 1);
+	return S2_UNCHANGED;
+}
+
+/* ------------------------------------------------------------------ */
+/* unmap                                                               */
+
+struct s2_unmap_data {
+	struct s2_op	op;
+};
+
+static int s2_unmap_walker(const struct s2_visit_ctx *ctx, u32 visit);
+
+/* Unmap part of a block: a copy without that part, one BBM. */
+static int s2_unmap_shatter(const struct s2_visit_ctx *ctx,
+			    struct s2_unmap_data *d)
+{
+	bool offline = ctx->flags & S2_WALK_OFFLINE;
+	struct s2_walker w = {
+		.cb	= s2_unmap_walker,
+		.arg	= d,
+		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_POST | S2_WALK_OFFLINE,
+	};
+	s2_pte_t *table;
+
+	table = s2_replicate_block(&d->op, ctx->old, ctx->level, false);
+	if (!table)
+		return -ENOMEM;
+	if (s2_walk_subtree(ctx->pgt, table, ctx->level + 1,
+			    max(ctx->addr, ctx->start),
+			    min(ctx->addr + S2_LEVEL_SIZE(ctx->level),
+				ctx->end), &w)) {
+		d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL, table,
+						     ctx->level + 1,
+						     ctx->addr);
+		return -ENOMEM;
+	}
+	if (offline) {
+		WRITE_ONCE(*ctx->ptep, s2_make_table(ctx->pgt, table));
+	} else {
+		s2_break(ctx);
+		s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
+		s2_make(ctx, &d->op, s2_make_table(ctx->pgt, table));
+	}
+	return S2_WALK_SKIP;
+}
+
+static int s2_unmap_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2_unmap_data *d = ctx->arg;
+	bool offline = ctx->flags & S2_WALK_OFFLINE;
+	s2_pte_t *child;
+
+	if (visit == S2_WALK_TABLE_POST) {
+		child = s2_pte_table(ctx->pgt, ctx->old);
+		if (ctx->pgt->mm_ops->page_count(child) != 1)
+			return 0;
+		/* Empty: unlink it; the walk cache may hold it (no hint). */
+		WRITE_ONCE(*ctx->ptep, 0);
+		(*ctx->refs)--;
+		if (!offline)
+			s2_tlb_add_table(&d->op.tlb, ctx);
+		s2_put_table(ctx->pgt, child, !offline);
+		d->op.table_pages--;
+		return 0;
+	}
+	if (WARN_ON(s2_pte_is_locked(ctx->old)))
+		return -EBUSY;
+	if (!s2_pte_valid(ctx->old))
+		return 0;
+	if (ctx->addr < ctx->start ||
+	    ctx->end - ctx->addr < S2_LEVEL_SIZE(ctx->level))
+		return s2_unmap_shatter(ctx, d);
+	/* valid -> invalid needs no BBM, only the invalidation (D8.14.1). */
+	WRITE_ONCE(*ctx->ptep, 0);
+	(*ctx->refs)--;
+	d->op.written = true;
+	if (!offline)
+		s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
+	return 0;
+}
+
+int s2_unmap_mc(struct s2_pgtable *pgt, u64 ipa, u64 size,
+		struct s2_memcache *mc)
+{
+	struct s2_unmap_data d;
+	struct s2_walker w = {
+		.cb	= s2_unmap_walker,
+		.arg	= &d,
+		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_POST,
+	};
+	int ret = s2_check_range(pgt, ipa, size);
+
+	if (ret)
+		return ret;
+	s2_op_init(&d.op, pgt, mc);
+	/*
+	 * Unlinked tables are freed after a grace period that cannot end
+	 * before this read-side section, so after the invalidation below.
+	 */
+	rcu_read_lock();
+	ret = s2_walk(pgt, ipa, size, &w);
+	s2_op_finish(&d.op);
+	rcu_read_unlock();
+	return ret;
+}
+
+int s2_unmap(struct s2_pgtable *pgt, u64 ipa, u64 size)
+{
+	return s2_unmap_mc(pgt, ipa, size, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* wrprotect, relax_perms, mkyoung, test_clear_young                   */
+
+static int s2_wrprotect_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2_op *op = ctx->arg;
+
+	if (!s2_pte_valid(ctx->old) || !(ctx->old & S2_PTE_S2AP_W))
+		return 0;
+	/* Lowering permissions needs no BBM, only the invalidation. */
+	WRITE_ONCE(*ctx->ptep, ctx->old & ~S2_PTE_S2AP_W);
+	op->written = true;
+	s2_tlb_add(&op->tlb, ctx->addr, ctx->level);
+	return 0;
+}
+
+int s2_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size)
+{
+	struct s2_op op;
+	struct s2_walker w = {
+		.cb	= s2_wrprotect_walker,
+		.arg	= &op,
+		.flags	= S2_WALK_LEAF,
+	};
+	int ret = s2_check_range(pgt, ipa, size);
+
+	if (ret)
+		return ret;
+	s2_op_init(&op, pgt, NULL);
+	ret = s2_walk(pgt, ipa, size, &w);
+	s2_op_finish(&op);
+	return ret;
+}
+
+struct s2_relax_data {
+	s2_pte_t	set;
+	s2_pte_t	clear;
+	s8		level;
+	bool		changed;
+};
+
+static int s2_relax_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2_relax_data *d = ctx->arg;
+	s2_pte_t new = (ctx->old | d->set) & ~d->clear;
+
+	if (s2_pte_is_locked(ctx->old))
+		return -EAGAIN;
+	if (!s2_pte_valid(ctx->old))
+		return -ENOENT;
+	d->level = ctx->level;
+	if (new == ctx->old)
+		return 0;
+	/* Raising permissions or setting AF needs no BBM (D8.14.1). */
+	if (ctx->flags & S2_WALK_SHARED) {
+		if (cmpxchg(ctx->ptep, ctx->old, new) != ctx->old)
+			return -EAGAIN;
+	} else {
+		WRITE_ONCE(*ctx->ptep, new);
+	}
+	d->changed = true;
+	return 0;
+}
+
+static int s2_relax(struct s2_pgtable *pgt, u64 ipa, struct s2_relax_data *d,
+		    u32 flags)
+{
+	struct s2_walker w = {
+		.cb	= s2_relax_walker,
+		.arg	= d,
+		.flags	= S2_WALK_LEAF | (flags & S2_WALK_SHARED),
+	};
+	int ret;
+
+	ret = s2_walk(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE, &w);
+	if (ret == -EAGAIN)
+		s2_stat_add(pgt, retries, 1);
+	if (ret)
+		return ret;
+	if (d->changed)
+		return 0;
+	s2_stat_add(pgt, unchanged, 1);
+	return S2_UNCHANGED;
+}
+
+int s2_relax_perms(struct s2_pgtable *pgt, u64 ipa, u32 prot, u32 flags)
+{
+	struct s2_relax_data d = { .set = S2_PTE_AF };
+	int ret;
+
+	if (prot & S2_PROT_R)
+		d.set |= S2_PTE_S2AP_R;
+	if (prot & S2_PROT_W)
+		d.set |= S2_PTE_S2AP_W;
+	if (prot & S2_PROT_X)
+		d.clear |= S2_PTE_XN;
+	ret = s2_relax(pgt, ipa, &d, flags);
+	if (ret || !d.changed)
+		return ret;
+	s2_stat_add(pgt, relax_perms, 1);
+	/*
+	 * Other CPUs may keep the old, weaker entry and fault once more;
+	 * this one must not loop on its stale TLB entry.
+	 */
+	if (pgt->tlb_ops->flush_ipa_local) {
+		pgt->tlb_ops->flush_ipa_local(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE),
+					      d.level);
+		s2_stat_add(pgt, tlbi_local, 1);
+	}
+	return 0;
+}
+
+int s2_mkyoung(struct s2_pgtable *pgt, u64 ipa, u32 flags)
+{
+	struct s2_relax_data d = { .set = S2_PTE_AF };
+
+	/* An entry with AF clear is never cached in a TLB: no TLBI. */
+	return s2_relax(pgt, ipa, &d, flags);
+}
+
+struct s2_young_data {
+	struct s2_op	op;
+	bool		clear;
+	u64		young;
+};
+
+static int s2_young_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2_young_data *d = ctx->arg;
+	s2_pte_t old = ctx->old;
+
+	/* Shared: a fault may set AF or replace the entry meanwhile. */
+	while (s2_pte_valid(old) && (old & S2_PTE_AF)) {
+		if (!d->clear) {
+			d->young++;
+			return 0;
+		}
+		if (cmpxchg(ctx->ptep, old, old & ~S2_PTE_AF) == old) {
+			d->young++;
+			s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
+			return 0;
+		}
+		old = READ_ONCE(*ctx->ptep);
+	}
+	return 0;
+}
+
+u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
+			bool clear)
+{
+	struct s2_young_data d = { .clear = clear };
+	struct s2_walker w = {
+		.cb	= s2_young_walker,
+		.arg	= &d,
+		.flags	= S2_WALK_LEAF | S2_WALK_SHARED,
+	};
+
+	if (s2_check_range(pgt, ipa, size))
+		return 0;
+	s2_op_init(&d.op, pgt, NULL);
+	s2_walk(pgt, ipa, size, &w);
+	s2_op_finish(&d.op);
+	return d.young;
+}
+
+/* ------------------------------------------------------------------ */
+/* split                                                               */
+
+static int s2_split_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2_op *op = ctx->arg;
+	s2_pte_t *table;
+
+	if (!s2_pte_valid(ctx->old) || ctx->level == S2_MAX_LEVEL)
+		return 0;
+	table = s2_replicate_block(op, ctx->old, ctx->level, true);
+	if (!table)
+		return -ENOMEM;
+	/* Block -> table is a change of block size: BBM (D8.14.1). */
+	s2_break(ctx);
+	s2_tlb_add(&op->tlb, ctx->addr, ctx->level);
+	s2_make(ctx, op, s2_make_table(ctx->pgt, table));
+	return S2_WALK_SKIP;
+}
+
+int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
+	     struct s2_memcache *mc)
+{
+	struct s2_op op;
+	struct s2_walker w = {
+		.cb	= s2_split_walker,
+		.arg	= &op,
+		.flags	= S2_WALK_LEAF,
+	};
+	int ret = s2_check_range(pgt, ipa, size);
+
+	if (ret)
+		return ret;
+	s2_op_init(&op, pgt, mc);
+	ret = s2_walk(pgt, ipa, size, &w);
+	s2_op_finish(&op);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* memcache                                                            */
+
+int s2_memcache_topup(struct s2_memcache *mc, int min,
+		      const struct s2_mm_ops *mm_ops, void *arg)
+{
+	void *page;
+
+	if (min > (int)ARRAY_SIZE(mc->pages))
+		return -EINVAL;
+	while (mc->nr < min) {
+		page = mm_ops->zalloc_page(arg);
+		if (!page)
+			return -ENOMEM;
+		mc->pages[mc->nr++] = page;
+	}
+	return 0;
+}
+
+void s2_memcache_drain(struct s2_memcache *mc, const struct s2_mm_ops *mm_ops)
+{
+	while (mc->nr)
+		mm_ops->free_page(mc->pages[--mc->nr]);
+}

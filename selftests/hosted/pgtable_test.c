@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the engine, hosted.  Every test reads the result back from
+ * the tables (descriptors level by level, or translations) and from the
+ * counters (BBM, invalidations by kind), and checks the structural
+ * invariants before tearing down.
+ */
+#include <stdlib.h>
+
+#include "s2_hosted.h"
+#include "kselftest_harness.h"
+
+#define SZ_4K	0x1000ULL
+#define SZ_2M	0x200000ULL
+#define SZ_1G	0x40000000ULL
+#define PA_BASE	0x80000000000ULL	/* 8 TiB: distinct from any IPA */
+
+/* Broadcast invalidations, every kind. */
+static u64 tlbi_of(const struct s2_stats *st)
+{
+	return st->tlbi_ipa + st->tlbi_range + st->tlbi_vmid;
+}
+
+#define tlbi(pgt)	tlbi_of(&(pgt)->stats)
+
+static s2_pte_t *table_of(s2_pte_t pte)
+{
+	return (s2_pte_t *)(uintptr_t)(pte & S2_PTE_ADDR_MASK);
+}
+
+/* Entry @level of the walk to @ipa, reading the tables directly. */
+static s2_pte_t entry_at(struct s2_pgtable *pgt, u64 ipa, int level)
+{
+	s2_pte_t *table = pgt->pgd;
+	int l = pgt->start_level;
+	u64 idx;
+
+	for (;;) {
+		idx = ipa >> S2_LEVEL_SHIFT(l);
+		if (l != pgt->start_level)
+			idx &= S2_PTRS_PER_TABLE - 1;
+		if (l == level)
+			return table[idx];
+		if ((table[idx] & 3) != 3 || l == S2_MAX_LEVEL)
+			return 0;
+		table = table_of(table[idx]);
+		l++;
+	}
+}
+
+#define CHECK_SHAPE(vm) do {						\
+	const char *__err = s2h_check(&(vm)->pgt, NULL);		\
+	ASSERT_EQ(NULL, __err) TH_LOG("invariant: %s", __err);		\
+} while (0)
+
+#define VM_SETUP(vm, bits, range) do {					\
+	ASSERT_EQ(0, s2h_vm_init((vm), (bits), (range)));		\
+	ASSERT_EQ(0, s2h_topup((vm), S2_MEMCACHE_SPLIT_1G));		\
+} while (0)
+
+#define VM_TEARDOWN(vm) do {						\
+	long __base = s2h_pages_in_use();				\
+	unsigned long __tables = (vm)->pgt.stats.table_pages;		\
+	int __mc = (vm)->mc.nr;						\
+	CHECK_SHAPE(vm);						\
+	s2h_grace_period();						\
+	ASSERT_EQ(__tables, s2_pgtable_destroy(&(vm)->pgt));		\
+	s2_memcache_drain(&(vm)->mc, &s2h_mm_ops);			\
+	ASSERT_EQ(__base - (long)__tables - __mc, s2h_pages_in_use());	\
+} while (0)
+
+TEST(ia_sizes_start_level_and_roots)
+{
+	static const struct { u32 bits; int level, roots; } t[] = {
+		{ 32, 2, 4 }, { 36, 1, 1 }, { 39, 1, 1 }, { 40, 1, 2 },
+		{ 42, 1, 8 }, { 43, 1, 16 }, { 44, 0, 1 }, { 48, 0, 1 },
+	};
+	struct s2h_vm vm;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		ASSERT_EQ(0, s2h_vm_init(&vm, t[i].bits, true));
+		EXPECT_EQ(t[i].level, vm.pgt.start_level);
+		EXPECT_EQ(t[i].roots, vm.pgt.nr_roots);
+		EXPECT_EQ(64 - t[i].bits, vm.pgt.vtcr & 0x3f);
+		EXPECT_EQ(2 - t[i].level, (vm.pgt.vtcr >> 6) & 3);
+		EXPECT_EQ(0, vm.pgt.pgd_phys % (t[i].roots * SZ_4K));
+		EXPECT_EQ(t[i].roots, vm.pgt.stats.table_pages);
+		EXPECT_EQ(t[i].roots, s2_pgtable_destroy(&vm.pgt));
+	}
+	/* 40 bits: the VTCR_EL2 value of the facts sheet, PS left at 0. */
+	ASSERT_EQ(0, s2h_vm_init(&vm, 40, true));
+	EXPECT_EQ(0x80003558, vm.pgt.vtcr);
+	s2_pgtable_destroy(&vm.pgt);
+	EXPECT_EQ(-EINVAL, s2h_vm_init(&vm, 31, true));
+	EXPECT_EQ(-EINVAL, s2h_vm_init(&vm, 49, true));
+}
+
+TEST(leaf_encoding)
+{
+	s2_pte_t pte;
+
+	/* Normal WB, RW, XN, AF, inner shareable, 1 GiB block. */
+	pte = s2_make_leaf(0x40000000, S2_PROT_RW | S2_PROT_AF, 1);
+	EXPECT_EQ(0x40000000ULL | 1 | (0xf << 2) | (3 << 6) | (3 << 8) |
+		  (1 << 10) | (1ULL << 54), pte);
+	/* Page: type bit; executable: XN clear; not accessed. */
+	pte = s2_make_leaf(0x1234000, S2_PROT_R | S2_PROT_X, 3);
+	EXPECT_EQ(0x1234000ULL | 3 | (0xf << 2) | (1 << 6) | (3 << 8), pte);
+	/* Device-nGnRE and Normal-NC memory types. */
+	pte = s2_make_leaf(0x200000, S2_PROT_RW | S2_PROT_DEVICE, 2);
+	EXPECT_EQ(1, (pte >> 2) & 0xf);
+	EXPECT_EQ(0, pte & S2_PTE_TYPE);
+	pte = s2_make_leaf(0x200000, S2_PROT_RW | S2_PROT_NC, 2);
+	EXPECT_EQ(5, (pte >> 2) & 0xf);
+	/* Decoding gives back what was encoded, for every combination. */
+	for (u32 prot = 0; prot < 64; prot++) {
+		u32 want = prot;
+
+		if ((want & S2_PROT_MEMTYPE) == S2_PROT_MEMTYPE)
+			want &= ~S2_PROT_NC;	/* Device wins */
+		EXPECT_EQ(want, s2_leaf_prot(s2_make_leaf(0, prot, 3)));
+	}
+}
+
+TEST(first_last_and_beyond_every_ia_size)
+{
+	static const u32 bits[] = { 32, 36, 40, 42, 44, 48 };
+	struct s2h_vm vm;
+	s2_pte_t pte;
+	s8 level;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bits); i++) {
+		u64 top = 1ULL << bits[i];
+
+		VM_SETUP(&vm, bits[i], true);
+		ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_RW,
+				    &vm.mc, 0));
+		ASSERT_EQ(0, s2_map(&vm.pgt, top - SZ_4K, SZ_4K, PA_BASE + SZ_4K,
+				    S2_PROT_RW, &vm.mc, 0));
+		ASSERT_EQ(PA_BASE + 0x123,
+			  s2h_translate(&vm.pgt, 0x123, &pte, &level));
+		EXPECT_EQ(3, level);
+		ASSERT_EQ(PA_BASE + SZ_4K + 0xfff,
+			  s2h_translate(&vm.pgt, top - 1, &pte, &level));
+		EXPECT_EQ(3, level);
+		/* Beyond the IPA space: rejected, a walk reports level 0. */
+		EXPECT_EQ(-ERANGE, s2_get_leaf(&vm.pgt, top, &pte, &level));
+		EXPECT_EQ(0, level);
+		EXPECT_EQ(0, pte);
+		EXPECT_EQ(-ERANGE, s2_map(&vm.pgt, top, SZ_4K, PA_BASE,
+					  S2_PROT_RW, &vm.mc, 0));
+		EXPECT_EQ(-ERANGE, s2_map(&vm.pgt, top - SZ_4K, 2 * SZ_4K,
+					  PA_BASE, S2_PROT_RW, &vm.mc, 0));
+		EXPECT_EQ(-ERANGE, s2_unmap(&vm.pgt, top - SZ_4K, 2 * SZ_4K));
+		EXPECT_EQ(-ERANGE, s2_wrprotect(&vm.pgt, top, SZ_4K));
+		EXPECT_EQ(-EINVAL, s2_map(&vm.pgt, 0x800, SZ_4K, PA_BASE,
+					  S2_PROT_RW, &vm.mc, 0));
+		EXPECT_EQ(-EINVAL, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE + 1,
+					  S2_PROT_RW, &vm.mc, 0));
+		EXPECT_EQ(-EINVAL, s2_map(&vm.pgt, 0, 0, PA_BASE,
+					  S2_PROT_RW, &vm.mc, 0));
+		/* One table per level below the root, per end. */
+		EXPECT_EQ(vm.pgt.nr_roots + 2 * (S2_MAX_LEVEL -
+					      vm.pgt.start_level),
+			  vm.pgt.stats.table_pages);
+		VM_TEARDOWN(&vm);
+	}
+}
+
+TEST(map_uses_blocks_where_aligned)
+{
+	struct s2h_vm vm;
+	struct s2h_shape shape;
+	s2_pte_t pte;
+
+	VM_SETUP(&vm, 40, true);
+	/* 1 GiB aligned: one level-1 block, no table. */
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_1G, SZ_1G, PA_BASE, S2_PROT_RW,
+			    &vm.mc, 0));
+	pte = entry_at(&vm.pgt, SZ_1G, 1);
+	EXPECT_EQ(s2_make_leaf(PA_BASE, S2_PROT_RW | S2_PROT_AF, 1), pte);
+	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	/* 4 MiB at 2 MiB alignment: two level-2 blocks in one table. */
+	ASSERT_EQ(0, s2_map(&vm.pgt, 4 * SZ_1G, 2 * SZ_2M, PA_BASE + SZ_2M,
+			    S2_PROT_R, &vm.mc, 0));
+	EXPECT_EQ(3, entry_at(&vm.pgt, 4 * SZ_1G, 1) & 3);
+	EXPECT_EQ(s2_make_leaf(PA_BASE + SZ_2M, S2_PROT_R | S2_PROT_AF, 2),
+		  entry_at(&vm.pgt, 4 * SZ_1G, 2));
+	EXPECT_EQ(s2_make_leaf(PA_BASE + 2 * SZ_2M, S2_PROT_R | S2_PROT_AF, 2),
+		  entry_at(&vm.pgt, 4 * SZ_1G + SZ_2M, 2));
+	/* PA not 2 MiB aligned: pages, whatever the IPA. */
+	ASSERT_EQ(0, s2_map(&vm.pgt, 8 * SZ_1G, SZ_2M, PA_BASE + SZ_4K,
+			    S2_PROT_R, &vm.mc, 0));
+	EXPECT_EQ(3, entry_at(&vm.pgt, 8 * SZ_1G, 2) & 3);
+	EXPECT_EQ(s2_make_leaf(PA_BASE + 2 * SZ_4K, S2_PROT_R | S2_PROT_AF, 3),
+		  entry_at(&vm.pgt, 8 * SZ_1G + SZ_4K, 3));
+	/* Forced pages. */
+	ASSERT_EQ(0, s2_map(&vm.pgt, 12 * SZ_1G, SZ_2M, PA_BASE, S2_PROT_R,
+			    &vm.mc, S2_MAP_FORCE_PTE));
+	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
+	EXPECT_EQ(1, shape.leaves[1]);
+	EXPECT_EQ(2, shape.leaves[2]);
+	EXPECT_EQ(1024, shape.leaves[3]);
+	EXPECT_EQ(1, vm.pgt.stats.mapped[1]);
+	EXPECT_EQ(2, vm.pgt.stats.mapped[2]);
+	EXPECT_EQ(1024, vm.pgt.stats.mapped[3]);
+	/* Nothing was replaced: no BBM, no invalidation. */
+	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, tlbi(&vm.pgt));
+	VM_TEARDOWN(&vm);
+}
+
+TEST(identical_remap_changes_nothing_and_checks_whole_range)
+{
+	struct s2h_vm vm;
+	struct s2_stats before;
+	u64 last = SZ_1G - SZ_4K;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
+			    S2_MAP_FORCE_PTE));
+	before = vm.pgt.stats;
+	ASSERT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW,
+				       &vm.mc, S2_MAP_FORCE_PTE));
+	EXPECT_EQ(before.bbm, vm.pgt.stats.bbm);
+	EXPECT_EQ(tlbi_of(&before), tlbi(&vm.pgt));
+	EXPECT_EQ(before.mapped[3], vm.pgt.stats.mapped[3]);
+	EXPECT_EQ(before.unchanged + 1, vm.pgt.stats.unchanged);
+	/* A single call on one page: same answer. */
+	ASSERT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, last, SZ_4K, PA_BASE + last,
+				       S2_PROT_RW, &vm.mc, S2_WALK_SHARED));
+	/* The last page differs: the one-call remap does not stop early. */
+	ASSERT_EQ(0, s2_unmap(&vm.pgt, last, SZ_4K));
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
+			    S2_MAP_FORCE_PTE));
+	EXPECT_EQ(PA_BASE + last, s2h_translate(&vm.pgt, last, NULL, NULL));
+	/* A different PA on the last page: BBM on it alone. */
+	before = vm.pgt.stats;
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE + SZ_4K, S2_PROT_RW,
+			    &vm.mc, S2_MAP_FORCE_PTE));
+	EXPECT_EQ(before.bbm + 262144, vm.pgt.stats.bbm);
+	VM_TEARDOWN(&vm);
+}
+
+TEST(perms_only_difference_no_bbm_never_lowered)
+{
+	struct s2h_vm vm;
+	struct s2_stats before;
+	s2_pte_t pte;
+	s8 level;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_RW, &vm.mc, 0));
+	before = vm.pgt.stats;
+	/* Map asks for less: left as it is (another vCPU raised it). */
+	ASSERT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE,
+					  S2_PROT_R, &vm.mc, S2_WALK_SHARED));
+	s2_get_leaf(&vm.pgt, 0, &pte, &level);
+	EXPECT_EQ(S2_PROT_RW | S2_PROT_AF, s2_leaf_prot(pte));
+	/* Map asks for more: still not raised by map. */
+	ASSERT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE,
+					  S2_PROT_RWX, &vm.mc, 0));
+	EXPECT_EQ(before.bbm, vm.pgt.stats.bbm);
+	EXPECT_EQ(tlbi_of(&before), tlbi(&vm.pgt));
+	/* relax_perms raises in place: no BBM, one local invalidation. */
+	ASSERT_EQ(0, s2_relax_perms(&vm.pgt, 0x10, S2_PROT_X, S2_WALK_SHARED));
+	s2_get_leaf(&vm.pgt, 0, &pte, &level);
+	EXPECT_EQ(S2_PROT_RWX | S2_PROT_AF, s2_leaf_prot(pte));
+	EXPECT_EQ(before.bbm, vm.pgt.stats.bbm);
+	EXPECT_EQ(tlbi_of(&before), tlbi(&vm.pgt));
+	EXPECT_EQ(1, vm.pgt.stats.tlbi_local);
+	EXPECT_EQ(S2H_TLBI_LOCAL, s2h_tlbi_last(&vm, 0)->kind);
+	EXPECT_EQ(3, s2h_tlbi_last(&vm, 0)->level);
+	/* Nothing to add: unchanged, no invalidation. */
+	ASSERT_EQ(S2_UNCHANGED, s2_relax_perms(&vm.pgt, 0, S2_PROT_R, 0));
+	EXPECT_EQ(1, vm.pgt.stats.tlbi_local);
+	EXPECT_EQ(-ENOENT, s2_relax_perms(&vm.pgt, SZ_2M, S2_PROT_R, 0));
+	VM_TEARDOWN(&vm);
+}
+
+TEST(bbm_for_new_output_address_or_memory_type)
+{
+	struct s2h_vm vm;
+	const struct s2h_tlbi *t;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_2M, SZ_4K, PA_BASE, S2_PROT_RW,
+			    &vm.mc, 0));
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_2M, SZ_4K, PA_BASE + SZ_2M,
+			    S2_PROT_RW, &vm.mc, 0));
+	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, vm.pgt.stats.tlbi_ipa);
+	EXPECT_EQ(0, vm.pgt.stats.tlbi_range + vm.pgt.stats.tlbi_vmid);
+	t = s2h_tlbi_last(&vm, 0);
+	EXPECT_EQ(S2H_TLBI_IPA, t->kind);
+	EXPECT_EQ(SZ_2M, t->ipa);
+	EXPECT_EQ(3, t->level);
+	EXPECT_EQ(PA_BASE + SZ_2M, s2h_translate(&vm.pgt, SZ_2M, NULL, NULL));
+	/* Same output, Device memory: BBM too. */
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_2M, SZ_4K, PA_BASE + SZ_2M,
+			    S2_PROT_RW | S2_PROT_DEVICE, &vm.mc,
+			    S2_WALK_SHARED));
+	EXPECT_EQ(2, vm.pgt.stats.bbm);
+	EXPECT_EQ(2, vm.pgt.stats.tlbi_ipa);
+	/* Same again in shared mode: the invalidation was immediate. */
+	EXPECT_EQ(s2_make_leaf(PA_BASE + SZ_2M, S2_PROT_RW | S2_PROT_DEVICE |
+			       S2_PROT_AF, 3), entry_at(&vm.pgt, SZ_2M, 3));
+	VM_TEARDOWN(&vm);
+}
+
+TEST(shatter_1g_block_one_bbm_one_invalidation)
+{
+	struct s2h_vm vm;
+	struct s2h_shape shape;
+	u64 ipa, hole = SZ_1G + 77 * SZ_2M + 5 * SZ_4K;
+	const struct s2h_tlbi *t;
+	s2_pte_t pte;
+	s8 level;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_1G, SZ_1G, PA_BASE, S2_PROT_RW,
+			    &vm.mc, 0));
+	ASSERT_EQ(0, s2_map(&vm.pgt, hole, SZ_4K, 0x1000000, S2_PROT_R,
+			    &vm.mc, 0));
+	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	t = s2h_tlbi_last(&vm, 0);
+	EXPECT_EQ(S2H_TLBI_IPA, t->kind);
+	EXPECT_EQ(SZ_1G, t->ipa);
+	EXPECT_EQ(1, t->level);
+	/* One level-2 table of 511 blocks, one level-3 table of pages. */
+	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
+	EXPECT_EQ(2, shape.tables);
+	EXPECT_EQ(511, shape.leaves[2]);
+	EXPECT_EQ(512, shape.leaves[3]);
+	/* Every other page still translates as before. */
+	for (ipa = SZ_1G; ipa < 2 * SZ_1G; ipa += SZ_4K) {
+		s64 pa = s2h_translate(&vm.pgt, ipa, &pte, &level);
+
+		if (ipa == hole) {
+			ASSERT_EQ(0x1000000, pa);
+			ASSERT_EQ(S2_PROT_R | S2_PROT_AF, s2_leaf_prot(pte));
+			continue;
+		}
+		ASSERT_EQ(PA_BASE + ipa - SZ_1G, pa);
+		ASSERT_EQ(S2_PROT_RW | S2_PROT_AF, s2_leaf_prot(pte));
+	}
+	VM_TEARDOWN(&vm);
+}
+
+TEST(shatter_keeps_identical_block)
+{
+	struct s2h_vm vm;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_2M, PA_BASE, S2_PROT_RW, &vm.mc, 0));
+	/* Forced pages over an identical block: nothing to do. */
+	EXPECT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, SZ_4K, SZ_4K, PA_BASE + SZ_4K,
+				       S2_PROT_RW, &vm.mc, S2_MAP_FORCE_PTE));
+	EXPECT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, SZ_4K, SZ_4K,
+					  PA_BASE + SZ_4K, S2_PROT_R,
+					  &vm.mc, S2_WALK_SHARED));
+	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, entry_at(&vm.pgt, 0, 2) & 3);
+	VM_TEARDOWN(&vm);
+}
+
+TEST(unmap_contiguous_one_invalidation_tables_freed)
+{
+	struct s2h_vm vm;
+	const struct s2h_tlbi *t;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
+			    S2_MAP_FORCE_PTE));
+	EXPECT_EQ(2 + 513, vm.pgt.stats.table_pages);
+	ASSERT_EQ(0, s2_unmap(&vm.pgt, 0, SZ_1G));
+	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	t = s2h_tlbi_last(&vm, 0);
+	EXPECT_EQ(S2H_TLBI_RANGE, t->kind);
+	EXPECT_EQ(0, t->ipa);
+	EXPECT_EQ(SZ_1G, t->size);
+	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(513, s2h_pages_deferred());
+	s2h_grace_period();
+	EXPECT_EQ(-1, s2h_translate(&vm.pgt, SZ_2M, NULL, NULL));
+	/* Nothing mapped: nothing to invalidate. */
+	ASSERT_EQ(0, s2_unmap(&vm.pgt, 0, SZ_1G));
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	VM_TEARDOWN(&vm);
+}
+
+TEST(unmap_without_range_tlbi)
+{
+	struct s2h_vm vm;
+	const struct s2h_tlbi *t;
+	int i;
+
+	VM_SETUP(&vm, 40, false);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
+			    S2_MAP_FORCE_PTE));
+	/* Four pages, the table stays: four invalidations, level hint 3. */
+	ASSERT_EQ(0, s2_unmap(&vm.pgt, SZ_2M, 4 * SZ_4K));
+	EXPECT_EQ(4, vm.pgt.stats.tlbi_ipa);
+	for (i = 0; i < 4; i++) {
+		t = s2h_tlbi_last(&vm, i);
+		EXPECT_EQ(SZ_2M + (3 - i) * SZ_4K, t->ipa);
+		EXPECT_EQ(3, t->level);
+	}
+	/* Beyond S2_TLBI_IPA_MAX entries: one whole-VMID invalidation. */
+	ASSERT_EQ(0, s2_unmap(&vm.pgt, 0, SZ_1G));
+	EXPECT_EQ(4, vm.pgt.stats.tlbi_ipa);
+	EXPECT_EQ(1, vm.pgt.stats.tlbi_vmid);
+	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	s2h_grace_period();
+	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_MIN_MAP));
+	/* A single page whose tables go too: one IPA, no level hint. */
+	ASSERT_EQ(0, s2_map(&vm.pgt, 5 * SZ_4K, SZ_4K, PA_BASE, S2_PROT_RW,
+			    &vm.mc, 0));
+	ASSERT_EQ(0, s2_unmap(&vm.pgt, 5 * SZ_4K, SZ_4K));
+	EXPECT_EQ(5, vm.pgt.stats.tlbi_ipa);
+	t = s2h_tlbi_last(&vm, 0);
+	EXPECT_EQ(5 * SZ_4K, t->ipa);
+	EXPECT_EQ(0, t->level);
+	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	VM_TEARDOWN(&vm);
+}
+
+TEST(unmap_part_of_block_keeps_the_rest)
+{
+	struct s2h_vm vm;
+	struct s2_memcache none = { 0 };
+	u64 ipa;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_2M, PA_BASE, S2_PROT_RW, &vm.mc, 0));
+	/* No memcache: refused, nothing changed. */
+	ASSERT_EQ(-ENOMEM, s2_unmap(&vm.pgt, SZ_4K, SZ_4K));
+	ASSERT_EQ(-ENOMEM, s2_unmap_mc(&vm.pgt, SZ_4K, SZ_4K, &none));
+	EXPECT_EQ(PA_BASE + SZ_4K, s2h_translate(&vm.pgt, SZ_4K, NULL, NULL));
+	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, tlbi(&vm.pgt));
+	ASSERT_EQ(0, s2_unmap_mc(&vm.pgt, SZ_4K, SZ_4K, &vm.mc));
+	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	EXPECT_EQ(2, s2h_tlbi_last(&vm, 0)->level);
+	for (ipa = 0; ipa < SZ_2M; ipa += SZ_4K)
+		ASSERT_EQ(ipa == SZ_4K ? -1 : (s64)(PA_BASE + ipa),
+			  s2h_translate(&vm.pgt, ipa, NULL, NULL));
+	VM_TEARDOWN(&vm);
+}
+
+TEST(wrprotect_one_invalidation)
+{
+	struct s2h_vm vm;
+	u64 ipa;
+	s2_pte_t pte;
+	s8 level;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
+			    S2_MAP_FORCE_PTE));
+	ASSERT_EQ(0, s2_wrprotect(&vm.pgt, 0, SZ_1G));
+	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	for (ipa = 0; ipa < SZ_1G; ipa += SZ_4K) {
+		ASSERT_EQ(PA_BASE + ipa,
+			  s2h_translate(&vm.pgt, ipa, &pte, &level));
+		ASSERT_EQ(S2_PROT_R | S2_PROT_AF, s2_leaf_prot(pte));
+	}
+	/* Already read-only: nothing written, nothing invalidated. */
+	ASSERT_EQ(0, s2_wrprotect(&vm.pgt, 0, SZ_1G));
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	VM_TEARDOWN(&vm);
+}
+
+TEST(split_1g_of_2m_blocks_one_invalidation)
+{
+	struct s2h_vm vm;
+	struct s2h_shape shape;
+	u64 ipa;
+	s2_pte_t pte;
+	s8 level;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_1G, SZ_1G, PA_BASE + SZ_2M,
+			    S2_PROT_RWX, &vm.mc, 0));
+	EXPECT_EQ(512, vm.pgt.stats.mapped[2]);
+	ASSERT_EQ(0, s2_split(&vm.pgt, SZ_1G, SZ_1G, &vm.mc));
+	EXPECT_EQ(512, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
+	EXPECT_EQ(SZ_1G, s2h_tlbi_last(&vm, 0)->ipa);
+	EXPECT_EQ(SZ_1G, s2h_tlbi_last(&vm, 0)->size);
+	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
+	EXPECT_EQ(1 + 512, shape.tables);
+	EXPECT_EQ(262144, shape.leaves[3]);
+	EXPECT_EQ(0, shape.leaves[2]);
+	for (ipa = SZ_1G; ipa < 2 * SZ_1G; ipa += SZ_4K) {
+		ASSERT_EQ(PA_BASE + SZ_2M + ipa - SZ_1G,
+			  s2h_translate(&vm.pgt, ipa, &pte, &level));
+		ASSERT_EQ(3, level);
+		ASSERT_EQ(S2_PROT_RWX | S2_PROT_AF, s2_leaf_prot(pte));
+	}
+	/* Nothing left to split. */
+	ASSERT_EQ(0, s2_split(&vm.pgt, SZ_1G, SZ_1G, &vm.mc));
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	VM_TEARDOWN(&vm);
+}
+
+TEST(split_1g_block_and_memcache_exhaustion)
+{
+	struct s2h_vm vm;
+	struct s2_memcache small = { 0 };
+	const struct s2h_tlbi *t;
+	struct s2h_shape shape;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc, 0));
+	ASSERT_EQ(0, s2_split(&vm.pgt, 0, SZ_4K, &vm.mc));
+	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	t = s2h_tlbi_last(&vm, 0);
+	EXPECT_EQ(S2H_TLBI_IPA, t->kind);
+	EXPECT_EQ(1, t->level);
+	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
+	EXPECT_EQ(513, shape.tables);
+	/* Four 2 MiB blocks, memcache for two: what was split stays split. */
+	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_MIN_MAP));
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_1G, 4 * SZ_2M, PA_BASE, S2_PROT_RW,
+			    &vm.mc, 0));
+	ASSERT_EQ(0, s2_memcache_topup(&small, 2, &s2h_mm_ops, NULL));
+	ASSERT_EQ(-ENOMEM, s2_split(&vm.pgt, SZ_1G, 4 * SZ_2M, &small));
+	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
+	EXPECT_EQ(515 + 1, shape.tables);
+	EXPECT_EQ(2, shape.leaves[2]);
+	EXPECT_EQ(PA_BASE + 3 * SZ_2M + 8,
+		  s2h_translate(&vm.pgt, SZ_1G + 3 * SZ_2M + 8, NULL, NULL));
+	EXPECT_EQ(PA_BASE + SZ_2M + 8,
+		  s2h_translate(&vm.pgt, SZ_1G + SZ_2M + 8, NULL, NULL));
+	VM_TEARDOWN(&vm);
+}
+
+TEST(block_replaces_table_subtree_freed_after_invalidation)
+{
+	struct s2h_vm vm;
+	long deferred;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_2M, PA_BASE, S2_PROT_RW, &vm.mc,
+			    S2_MAP_FORCE_PTE));
+	EXPECT_EQ(4, vm.pgt.stats.table_pages);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_2M, PA_BASE + SZ_2M, S2_PROT_RW,
+			    &vm.mc, 0));
+	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
+	EXPECT_EQ(3, vm.pgt.stats.table_pages);
+	deferred = s2h_pages_deferred();
+	EXPECT_EQ(1, deferred);
+	EXPECT_EQ(1, entry_at(&vm.pgt, 0, 2) & 3);
+	EXPECT_EQ(PA_BASE + SZ_2M + 0x5000,
+		  s2h_translate(&vm.pgt, 0x5000, NULL, NULL));
+	/* A 1 GiB block over a 2 MiB block's table: 1 BBM too. */
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, 0, S2_PROT_RW, &vm.mc, 0));
+	EXPECT_EQ(2, vm.pgt.stats.bbm);
+	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	VM_TEARDOWN(&vm);
+}
+
+TEST(young_and_mkyoung)
+{
+	struct s2h_vm vm;
+	s2_pte_t pte;
+	s8 level;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, 16 * SZ_4K, PA_BASE, S2_PROT_RW,
+			    &vm.mc, 0));
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_2M, SZ_2M, PA_BASE + SZ_2M,
+			    S2_PROT_RW, &vm.mc, 0));
+	EXPECT_EQ(17, s2_test_clear_young(&vm.pgt, 0, 2 * SZ_2M, false));
+	EXPECT_EQ(0, tlbi(&vm.pgt));
+	EXPECT_EQ(17, s2_test_clear_young(&vm.pgt, 0, 2 * SZ_2M, true));
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	EXPECT_EQ(0, s2_test_clear_young(&vm.pgt, 0, 2 * SZ_2M, true));
+	s2_get_leaf(&vm.pgt, SZ_2M, &pte, &level);
+	EXPECT_EQ(0, pte & S2_PTE_AF);
+	EXPECT_EQ(2, level);
+	/* Not accessed is a permission-like difference: map leaves it. */
+	EXPECT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE,
+					  S2_PROT_RW, &vm.mc, 0));
+	EXPECT_EQ(0, s2_mkyoung(&vm.pgt, SZ_2M + SZ_4K, S2_WALK_SHARED));
+	EXPECT_EQ(S2_UNCHANGED, s2_mkyoung(&vm.pgt, SZ_2M, 0));
+	s2_get_leaf(&vm.pgt, SZ_2M, &pte, &level);
+	EXPECT_EQ(S2_PTE_AF, pte & S2_PTE_AF);
+	EXPECT_EQ(1, s2_test_clear_young(&vm.pgt, 0, 2 * SZ_2M, false));
+	EXPECT_EQ(-ENOENT, s2_mkyoung(&vm.pgt, SZ_1G, 0));
+	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	VM_TEARDOWN(&vm);
+}
+
+TEST(shared_walkers_back_off_from_locked_entry)
+{
+	struct s2h_vm vm;
+	s2_pte_t *ptep, saved;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R, &vm.mc, 0));
+	/* Pretend another walker is in the middle of BBM on page 0. */
+	ptep = &table_of(entry_at(&vm.pgt, 0, 2))[0];
+	saved = *ptep;
+	*ptep = S2_PTE_LOCKED;
+	EXPECT_EQ(-EAGAIN, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
+				  &vm.mc, S2_WALK_SHARED));
+	EXPECT_EQ(-EAGAIN, s2_relax_perms(&vm.pgt, 0, S2_PROT_W,
+					  S2_WALK_SHARED));
+	EXPECT_EQ(-EAGAIN, s2_mkyoung(&vm.pgt, 0, S2_WALK_SHARED));
+	EXPECT_EQ(3, vm.pgt.stats.retries);
+	/* The neighbour is not locked. */
+	EXPECT_EQ(0, s2_map(&vm.pgt, SZ_4K, SZ_4K, PA_BASE, S2_PROT_R,
+			    &vm.mc, S2_WALK_SHARED));
+	*ptep = saved;
+	EXPECT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
+				       &vm.mc, S2_WALK_SHARED));
+	VM_TEARDOWN(&vm);
+}
+
+TEST(empty_memcache_fails_cleanly)
+{
+	struct s2h_vm vm;
+	struct s2_memcache two = { 0 };
+
+	ASSERT_EQ(0, s2h_vm_init(&vm, 48, true));
+	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
+				  NULL, S2_WALK_SHARED));
+	/* Two of the three tables: none installed, no empty table left. */
+	ASSERT_EQ(0, s2_memcache_topup(&two, 2, &s2h_mm_ops, NULL));
+	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
+				  &two, 0));
+	EXPECT_EQ(2, two.nr);
+	EXPECT_EQ(1, vm.pgt.stats.table_pages);
+	CHECK_SHAPE(&vm);
+	/* A bulk map running out part way: what is mapped is complete. */
+	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, 4 * SZ_2M, PA_BASE, S2_PROT_R,
+				  &two, S2_MAP_FORCE_PTE));
+	EXPECT_EQ(2, two.nr);
+	EXPECT_EQ(1, vm.pgt.stats.table_pages);
+	ASSERT_EQ(0, s2_memcache_topup(&two, 4, &s2h_mm_ops, NULL));
+	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, 4 * SZ_2M, PA_BASE, S2_PROT_R,
+				  &two, S2_MAP_FORCE_PTE));
+	EXPECT_EQ(1 + 4, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2 * 512, vm.pgt.stats.mapped[3]);
+	CHECK_SHAPE(&vm);
+	s2_memcache_drain(&two, &s2h_mm_ops);
+	EXPECT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
+				       NULL, 0));
+	VM_TEARDOWN(&vm);
+}
+
+TEST_HARNESS_MAIN

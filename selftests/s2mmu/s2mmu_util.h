@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the s2mmu selftests: thin wrappers around the ioctls
+ * that return 0 or -errno, and the host memory backings the tests map.
+ */
+#ifndef S2MMU_UTIL_H
+#define S2MMU_UTIL_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/s2mmu.h>
+
+#define S2_PAGE		4096UL
+#define S2_2M		(2UL << 20)
+
+static inline int s2_open_dev(void)
+{
+	return open("/dev/s2mmu", O_RDWR | O_CLOEXEC);
+}
+
+/* An ioctl's result: its value, or -errno. */
+static inline long s2_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	long ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static inline int s2_create_vm(int dev, unsigned long ipa_bits)
+{
+	return s2_ioctl(dev, S2MMU_CREATE_VM, ipa_bits);
+}
+
+static inline int s2_set_region(int vm, uint32_t slot, uint32_t flags,
+				uint64_t gpa, uint64_t size, void *uaddr)
+{
+	struct s2mmu_userspace_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)uaddr,
+	};
+
+	return s2_ioctl(vm, S2MMU_SET_USER_MEMORY_REGION, (unsigned long)&r);
+}
+
+/**
+ * struct s2_vcpu - a vCPU fd and its shared page
+ * @fd: the vCPU file descriptor
+ * @run: its mmap()ed &struct s2mmu_run
+ */
+struct s2_vcpu {
+	int fd;
+	struct s2mmu_run *run;
+};
+
+static inline int s2_create_vcpu(int dev, int vm, unsigned int id,
+				 struct s2_vcpu *v)
+{
+	long size = s2_ioctl(dev, S2MMU_GET_VCPU_MMAP_SIZE, 0);
+
+	v->fd = s2_ioctl(vm, S2MMU_CREATE_VCPU, id);
+	if (v->fd < 0 || size < 0)
+		return v->fd < 0 ? v->fd : (int)size;
+	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	return v->run == MAP_FAILED ? -errno : 0;
+}
+
+static inline void s2_destroy_vcpu(struct s2_vcpu *v)
+{
+	if (v->run && v->run != MAP_FAILED)
+		munmap(v->run, S2_PAGE);
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
+	v->run = NULL;
+}
+
+/* One guest access; @out (may be NULL) gets the completed descriptor. */
+static inline int s2_access(struct s2_vcpu *v, uint64_t ipa, void *buf,
+			    uint32_t len, uint32_t kind,
+			    struct s2mmu_vcpu_access *out)
+{
+	struct s2mmu_vcpu_access a = {
+		.ipa = ipa,
+		.buf = (uintptr_t)buf,
+		.len = len,
+		.kind = kind,
+	};
+	int ret = s2_ioctl(v->fd, S2MMU_VCPU_ACCESS, (unsigned long)&a);
+
+	if (out)
+		*out = a;
+	return ret;
+}
+
+static inline uint64_t s2_faults(const struct s2mmu_vcpu_access *a)
+{
+	return (uint64_t)a->faults_translation + a->faults_access +
+	       a->faults_permission;
+}
+
+static inline int s2_stats(int vm, struct s2mmu_stats *st)
+{
+	return s2_ioctl(vm, S2MMU_GET_STATS, (unsigned long)st);
+}
+
+static inline int s2_module_stats(int dev, struct s2mmu_module_stats *st)
+{
+	return s2_ioctl(dev, S2MMU_GET_MODULE_STATS, (unsigned long)st);
+}
+
+/* Host memory backings for memory slots. */
+enum s2_backing {
+	S2_ANON,	/* private anonymous, 4K pages */
+	S2_ANON_THP,	/* private anonymous, 2M aligned, MADV_HUGEPAGE */
+	S2_HUGETLB,	/* hugetlbfs 2M pages */
+	S2_MEMFD,	/* shared memfd (shmem) */
+};
+
+static inline const char *s2_backing_name(enum s2_backing b)
+{
+	static const char * const names[] = {
+		"anon", "anon_thp", "hugetlb", "memfd",
+	};
+
+	return names[b];
+}
+
+/* Map @size bytes backed as @b, 2M aligned; NULL if unavailable. */
+static inline void *s2_alloc(enum s2_backing b, size_t size)
+{
+	int prot = PROT_READ | PROT_WRITE | PROT_EXEC;
+	uint8_t *p, *aligned;
+	int fd;
+
+	switch (b) {
+	case S2_HUGETLB:
+		p = mmap(NULL, size, prot,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	case S2_MEMFD:
+		fd = memfd_create("s2mmu-test", MFD_CLOEXEC);
+		if (fd < 0)
+			return NULL;
+		if (ftruncate(fd, size)) {
+			close(fd);
+			return NULL;
+		}
+		p = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
+		close(fd);
+		return p == MAP_FAILED ? NULL : p;
+	default:
+		p = mmap(NULL, size + S2_2M, prot,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		aligned = (uint8_t *)(((uintptr_t)p + S2_2M - 1) & ~(S2_2M - 1));
+		if (aligned > p)
+			munmap(p, aligned - p);
+		munmap(aligned + size, p + S2_2M - aligned);
+		madvise(aligned, size, b == S2_ANON_THP ? MADV_HUGEPAGE :
+							  MADV_NOHUGEPAGE);
+		return aligned;
+	}
+}
+
+/*
+ * Bytes of the host mapping around @p backed by 2M pages right now: the
+ * VMA's AnonHugePages / ShmemPmdMapped, or its whole size for hugetlbfs.
+ */
+static inline unsigned long s2_host_huge_bytes(void *p)
+{
+	unsigned long start = (uintptr_t)p, lo, hi, kb, huge = 0;
+	char line[256];
+	int in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = lo <= start && start < hi;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1 ||
+		    sscanf(line, "ShmemPmdMapped: %lu kB", &kb) == 1)
+			huge += kb * 1024;
+		if (sscanf(line, "KernelPageSize: %lu kB", &kb) == 1 &&
+		    kb == 2048)
+			huge = hi - lo;
+	}
+	fclose(f);
+	return huge;
+}
+
+/* Stats delta helper: b - a, field by field (all u64 after the header). */
+static inline void s2_stats_delta(const struct s2mmu_stats *a,
+				  const struct s2mmu_stats *b,
+				  struct s2mmu_stats *d)
+{
+	const __u64 *pa = &a->faults_translation;
+	const __u64 *pb = &b->faults_translation;
+	__u64 *pd = &d->faults_translation;
+	size_t i, n = (sizeof(*a) - offsetof(struct s2mmu_stats,
+					     faults_translation)) / 8;
+
+	*d = *b;
+	for (i = 0; i < n; i++)
+		pd[i] = pb[i] - pa[i];
+}
+
+static inline void s2_print_stats(FILE *f, const struct s2mmu_stats *s)
+{
+	fprintf(f, "# stats: faults T/A/P %llu/%llu/%llu spurious %llu retries %llu mmio %llu\n"
+		"# stats: bbm %llu tlbi ipa/range/vmid/local %llu/%llu/%llu/%llu relax %llu af %llu\n"
+		"# stats: mapped L1/L2/L3 %llu/%llu/%llu zero %llu dirty %llu tables %llu pinned %llu slots %llu vcpus %llu\n",
+		(unsigned long long)s->faults_translation,
+		(unsigned long long)s->faults_access,
+		(unsigned long long)s->faults_permission,
+		(unsigned long long)s->faults_spurious,
+		(unsigned long long)s->fault_retries,
+		(unsigned long long)s->mmio_exits,
+		(unsigned long long)s->bbm,
+		(unsigned long long)s->tlbi_ipa,
+		(unsigned long long)s->tlbi_range,
+		(unsigned long long)s->tlbi_vmid,
+		(unsigned long long)s->tlbi_local,
+		(unsigned long long)s->relax_perms,
+		(unsigned long long)s->access_flag_set,
+		(unsigned long long)s->mapped_l1,
+		(unsigned long long)s->mapped_l2,
+		(unsigned long long)s->mapped_l3,
+		(unsigned long long)s->zero_page_maps,
+		(unsigned long long)s->dirty_marked,
+		(unsigned long long)s->table_pages,
+		(unsigned long long)s->pages_pinned,
+		(unsigned long long)s->memslots,
+		(unsigned long long)s->vcpus);
+}
+
+#endif /* S2MMU_UTIL_H */

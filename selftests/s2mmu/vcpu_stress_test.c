@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 4 vCPU threads read and write random words of 256 MiB of guest memory
+ * and verify every read, while another thread keeps moving, deleting and
+ * recreating two more slots that the vCPUs also use.
+ *
+ * Each vCPU owns the pages whose number modulo 4 is its id, and remembers
+ * what it last wrote to each: a read must return exactly that.  In the
+ * churning slots a write that completed must be read back unless an MMIO
+ * exit (slot absent) intervenes; a write that exited wrote nothing.
+ */
+#include "s2mmu_util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "../kselftest_harness.h"
+
+#define NR_VCPUS	4
+#define MAIN_SIZE	(256UL << 20)
+#define MAIN_SLOTS	4
+#define MAIN_GPA	0x100000000ULL
+#define CHURN_SIZE	(4UL << 20)
+#define CHURN_GPA_A	0x200000000ULL
+#define CHURN_GPA_B	0x300000000ULL
+#define OPS_PER_VCPU	30000
+
+#define MAIN_PAGES	(MAIN_SIZE / S2_PAGE)
+#define CHURN_PAGES	(CHURN_SIZE / S2_PAGE)
+
+struct stress {
+	int vm;
+	uint8_t *main_mem, *churn_mem;
+	atomic_int stop;
+	/* Where the churning slot 1 lives now (0: deleted). */
+	atomic_ullong churn_gpa;
+};
+
+struct worker {
+	struct stress *s;
+	struct s2_vcpu vcpu;
+	int id;
+	uint32_t *shadow;	/* last stamp written per owned main page */
+	char err[160];
+	uint64_t mmio, ops;
+};
+
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* The word a page's stamp lives at, different for every page. */
+static uint64_t word_off(uint64_t page)
+{
+	return (page * 72) % (S2_PAGE - 8);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct s2mmu_vcpu_access a;
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL * (w->id + 1), v;
+	uint32_t stamp = 0;
+	int i;
+
+	for (i = 0; i < OPS_PER_VCPU; i++) {
+		uint64_t r = xorshift(&rnd), page, ipa, want;
+		int write = r & 1, churn = (r >> 1) % 16 == 0;
+
+		w->ops++;
+		if (churn) {
+			/* Churning slot: the page content is its number. */
+			uint64_t gpa = atomic_load(&w->s->churn_gpa);
+
+			page = (r >> 8) % CHURN_PAGES;
+			ipa = (gpa ? gpa : CHURN_GPA_A) + page * S2_PAGE;
+			if (s2_access(&w->vcpu, ipa, &v, 8, S2MMU_ACCESS_READ,
+				      &a)) {
+				snprintf(w->err, sizeof(w->err),
+					 "churn read failed: %s",
+					 strerror(errno));
+				return NULL;
+			}
+			if (a.exit_reason == S2MMU_EXIT_MMIO) {
+				w->mmio++;
+				continue;
+			}
+			if (v != page) {
+				snprintf(w->err, sizeof(w->err),
+					 "churn page %llu read %llx",
+					 (unsigned long long)page,
+					 (unsigned long long)v);
+				return NULL;
+			}
+			continue;
+		}
+
+		/* Main memory: a page of ours. */
+		page = ((r >> 8) % (MAIN_PAGES / NR_VCPUS)) * NR_VCPUS + w->id;
+		ipa = MAIN_GPA + page * S2_PAGE + word_off(page);
+		if (write) {
+			v = ((uint64_t)++stamp << 32) | page;
+			if (s2_access(&w->vcpu, ipa, &v, 8,
+				      S2MMU_ACCESS_WRITE, &a) || a.done != 8) {
+				snprintf(w->err, sizeof(w->err),
+					 "write page %llu failed",
+					 (unsigned long long)page);
+				return NULL;
+			}
+			w->shadow[page / NR_VCPUS] = stamp;
+			continue;
+		}
+		if (s2_access(&w->vcpu, ipa, &v, 8, S2MMU_ACCESS_READ, &a) ||
+		    a.done != 8) {
+			snprintf(w->err, sizeof(w->err), "read page %llu failed",
+				 (unsigned long long)page);
+			return NULL;
+		}
+		want = w->shadow[page / NR_VCPUS] ?
+		       ((uint64_t)w->shadow[page / NR_VCPUS] << 32) | page : 0;
+		if (v != want) {
+			snprintf(w->err, sizeof(w->err),
+				 "page %llu read %llx want %llx",
+				 (unsigned long long)page,
+				 (unsigned long long)v,
+				 (unsigned long long)want);
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* Move slot 1 between A and B, delete and recreate slot 2. */
+static void *churn_thread(void *arg)
+{
+	struct stress *s = arg;
+	uint8_t *half = s->churn_mem + CHURN_SIZE;
+	uint64_t gpa = CHURN_GPA_A;
+	long n = 0;
+
+	while (!atomic_load(&s->stop)) {
+		uint64_t to = gpa == CHURN_GPA_A ? CHURN_GPA_B : CHURN_GPA_A;
+
+		switch (n++ % 4) {
+		case 0:	/* move */
+			atomic_store(&s->churn_gpa, 0);
+			if (s2_set_region(s->vm, 100, 0, to, CHURN_SIZE,
+					  s->churn_mem))
+				return (void *)1;
+			gpa = to;
+			atomic_store(&s->churn_gpa, gpa);
+			break;
+		case 1:	/* delete */
+			atomic_store(&s->churn_gpa, 0);
+			if (s2_set_region(s->vm, 100, 0, gpa, 0, s->churn_mem))
+				return (void *)2;
+			break;
+		case 2:	/* recreate */
+			if (s2_set_region(s->vm, 100, 0, gpa, CHURN_SIZE,
+					  s->churn_mem))
+				return (void *)3;
+			atomic_store(&s->churn_gpa, gpa);
+			break;
+		default:	/* a second slot comes and goes */
+			if (s2_set_region(s->vm, 101, 0, 0x400000000ULL,
+					  CHURN_SIZE, half) ||
+			    s2_set_region(s->vm, 101, 0, 0x400000000ULL, 0,
+					  half))
+				return (void *)4;
+			break;
+		}
+		usleep(2000);
+	}
+	return NULL;
+}
+
+TEST(stress)
+{
+	struct stress s = { .stop = 0 };
+	struct worker w[NR_VCPUS];
+	pthread_t t[NR_VCPUS], churn;
+	struct s2mmu_stats st;
+	void *churn_ret;
+	uint64_t p, mmio = 0;
+	int dev, i;
+
+	dev = s2_open_dev();
+	ASSERT_LE(0, dev);
+	s.vm = s2_create_vm(dev, 36);
+	ASSERT_LE(0, s.vm);
+	s.main_mem = s2_alloc(S2_ANON, MAIN_SIZE);
+	s.churn_mem = s2_alloc(S2_ANON, 2 * CHURN_SIZE);
+	ASSERT_NE(NULL, s.main_mem);
+	ASSERT_NE(NULL, s.churn_mem);
+	for (p = 0; p < CHURN_PAGES; p++)
+		*(uint64_t *)(s.churn_mem + p * S2_PAGE) = p;
+	for (i = 0; i < MAIN_SLOTS; i++)
+		ASSERT_EQ(0, s2_set_region(s.vm, i, 0,
+					   MAIN_GPA + i * (MAIN_SIZE / MAIN_SLOTS),
+					   MAIN_SIZE / MAIN_SLOTS,
+					   s.main_mem + i * (MAIN_SIZE / MAIN_SLOTS)));
+	ASSERT_EQ(0, s2_set_region(s.vm, 100, 0, CHURN_GPA_A, CHURN_SIZE,
+				   s.churn_mem));
+	s.churn_gpa = CHURN_GPA_A;
+
+	for (i = 0; i < NR_VCPUS; i++) {
+		w[i] = (struct worker){ .s = &s, .id = i };
+		w[i].shadow = calloc(MAIN_PAGES / NR_VCPUS, sizeof(uint32_t));
+		ASSERT_NE(NULL, w[i].shadow);
+		ASSERT_EQ(0, s2_create_vcpu(dev, s.vm, i, &w[i].vcpu));
+	}
+	ASSERT_EQ(0, pthread_create(&churn, NULL, churn_thread, &s));
+	for (i = 0; i < NR_VCPUS; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, vcpu_thread, &w[i]));
+	for (i = 0; i < NR_VCPUS; i++)
+		pthread_join(t[i], NULL);
+	atomic_store(&s.stop, 1);
+	pthread_join(churn, &churn_ret);
+	EXPECT_EQ(NULL, churn_ret);
+
+	for (i = 0; i < NR_VCPUS; i++) {
+		EXPECT_STREQ("", w[i].err);
+		EXPECT_EQ((uint64_t)OPS_PER_VCPU, w[i].ops);
+		mmio += w[i].mmio;
+	}
+	/* What the vCPUs wrote is in host memory too. */
+	for (i = 0; i < NR_VCPUS; i++)
+		for (p = i; p < MAIN_PAGES; p += NR_VCPUS) {
+			uint32_t stamp = w[i].shadow[p / NR_VCPUS];
+			uint64_t v = *(uint64_t *)(s.main_mem + p * S2_PAGE +
+						   word_off(p));
+
+			if (stamp && v != (((uint64_t)stamp << 32) | p)) {
+				EXPECT_EQ(((uint64_t)stamp << 32) | p, v);
+				break;
+			}
+		}
+
+	ASSERT_EQ(0, s2_stats(s.vm, &st));
+	s2_print_stats(stderr, &st);
+	TH_LOG("churn reads that exited to MMIO: %llu",
+	       (unsigned long long)mmio);
+	/* Only zero page -> real page changes need BBM: one per page at most. */
+	EXPECT_GE(st.zero_page_maps, st.bbm);
+	EXPECT_EQ((unsigned long long)MAIN_SLOTS + !!s.churn_gpa, st.memslots);
+	/* Only pages still mapped hold pins. */
+	EXPECT_GE(st.mapped_l3, st.pages_pinned);
+
+	for (i = 0; i < NR_VCPUS; i++) {
+		s2_destroy_vcpu(&w[i].vcpu);
+		free(w[i].shadow);
+	}
+	close(s.vm);
+	close(dev);
+}
+
+TEST_HARNESS_MAIN
