@@ -19,6 +19,7 @@
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -675,7 +676,7 @@ static int dbg_check(const struct s2mmu_debug_table_op *op)
 }
 
 /*
- * MAP and SPLIT take their table pages from a memcache filled before the
+ * MAP, UNMAP and SPLIT take their table pages from a memcache filled before the
  * lock; -ENOMEM from the engine means "more pages", so the memcache is
  * filled to the brim and the operation called again (what it did stays
  * done).  The page budget bounds the loop: it ends in -ENOSPC.
@@ -694,13 +695,16 @@ static int dbg_run(struct s2mmu_el2_dbg *d, const struct s2mmu_debug_table_op *o
 
 	if (op->flags & S2MMU_DBG_FORCE_PTE)
 		wflags |= S2_MAP_FORCE_PTE;
-	if (op->op == S2MMU_DBG_MAP || op->op == S2MMU_DBG_SPLIT) {
+	if (op->op == S2MMU_DBG_MAP || op->op == S2MMU_DBG_SPLIT ||
+	    op->op == S2MMU_DBG_UNMAP) {
 		mc = kzalloc(sizeof(*mc), GFP_KERNEL_ACCOUNT);
 		if (!mc)
 			return -ENOMEM;
 	}
 	if (op->op == S2MMU_DBG_SPLIT)
 		min = S2_MEMCACHE_SPLIT_1G;
+	if (op->op == S2MMU_DBG_UNMAP)
+		min = S2_MEMCACHE_MIN_UNMAP;
 again:
 	op_kind = op->op;
 	if (mc && s2_memcache_topup(mc, min, &dbg_mm_ops, d)) {
@@ -721,7 +725,7 @@ again:
 			   mc, wflags);
 		break;
 	case S2MMU_DBG_UNMAP:
-		r = s2_unmap(pgt, op->ipa, op->size);
+		r = s2_unmap_mc(pgt, op->ipa, op->size, mc);
 		break;
 	case S2MMU_DBG_WRPROTECT:
 		r = s2_wrprotect(pgt, op->ipa, op->size);
@@ -748,11 +752,18 @@ again:
 	} else {
 		up_write(&d->lock);
 	}
-	/* Shared mode backs off from an entry under BBM: retry, bounded. */
-	if ((r == -ENOMEM || r == -EAGAIN) && ++tries < 1000) {
-		if (r == -ENOMEM)
-			min = ARRAY_SIZE(mc->pages);
+	/*
+	 * Shared mode backs off from an entry another CPU holds for BBM:
+	 * retry, like a vCPU re-executing the access, until a signal.
+	 */
+	if (r == -EAGAIN) {
 		cond_resched();
+		if (!signal_pending(current))
+			goto again;
+		r = -EINTR;
+	}
+	if (r == -ENOMEM && ++tries < 1000) {
+		min = ARRAY_SIZE(mc->pages);
 		goto again;
 	}
 	if (r == -ENOMEM)
@@ -987,6 +998,18 @@ static u64 xl_activity(const struct s2_pgtable *pgt)
 	return sum;
 }
 
+/*
+ * Re-reads of an entry under BBM before the judge gives up waiting, and
+ * rounds of that (with a reschedule in between) before the chunk does.
+ */
+#define XL_BBM_SPINS		10000
+#define XL_BBM_ROUNDS		1000
+
+static bool xl_locked(s2_pte_t pte)
+{
+	return !(pte & S2_PTE_VALID) && (pte & S2_PTE_LOCKED);
+}
+
 struct xl_before {
 	s2_pte_t	pte;
 	s8		level;
@@ -996,26 +1019,37 @@ struct xl_before {
 /*
  * Judge one entry.  The software walk ran before (@b) and after the
  * window; the table's counters say whether anything changed meanwhile.
- * The hardware is right when it agrees with either walk.  A hardware
- * fault that neither walk shows, on a table that was changing (an entry
- * under break-before-make, or any counted update), is the transient of
- * BBM on another CPU: the software walk is the answer (fallback).
- * Anything else is a real disagreement.
+ * A hardware fault where the software walk (after waiting out an entry
+ * under BBM) finds a mapping, on a table that was changing, is the
+ * transient of BBM on another CPU: the software walk is the answer
+ * (fallback).  Any other difference on a table that did not change is a
+ * real disagreement; on a changing table the hardware saw a state that
+ * existed between the two walks.
+ *
+ * Return: true when the entry is still under BBM: judge it again later.
  */
-static void xl_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
+static bool xl_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
 		     const struct xl_before *b, bool changed)
 {
 	bool write = e->access == S2MMU_HWT_WRITE;
-	struct xl_view hw, sw, sw0;
+	struct xl_view hw, sw;
+	unsigned int spins = 0;
 	s2_pte_t pte = 0;
 	s8 level = 0;
-	u32 m, m0;
+	u32 m;
 	int ret;
 
 	ret = s2_get_leaf(pgt, e->ipa, &pte, &level);
+	/*
+	 * An entry under BBM is, for a software walker, "retry": the walk's
+	 * answer is what the entry holds once the other CPU made it.
+	 */
+	while (!ret && xl_locked(pte) && spins++ < XL_BBM_SPINS) {
+		cpu_relax();
+		ret = s2_get_leaf(pgt, e->ipa, &pte, &level);
+	}
 	xl_hw_view(e->par, &hw);
 	xl_sw_view(e->ipa, write, ret, pte, level, &sw);
-	xl_sw_view(e->ipa, write, b->ret, b->pte, b->level, &sw0);
 
 	e->flags = 0;
 	e->mismatch = 0;
@@ -1037,38 +1071,34 @@ static void xl_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
 		e->flags |= S2MMU_HWT_F_SW_FAULT;
 
 	changed |= b->pte != pte || b->level != level || b->ret != ret ||
-		   (pte & S2_PTE_LOCKED) || (b->pte & S2_PTE_LOCKED);
+		   spins || xl_locked(pte) || xl_locked(b->pte);
 	if (changed)
 		e->flags |= S2MMU_HWT_F_CHANGED;
 
 	m = xl_diff(&hw, &sw);
-	m0 = xl_diff(&hw, &sw0);
-	if (!m || (changed && !m0)) {
-		if (hw.fault)
-			e->flags |= S2MMU_HWT_F_FAULT;
-		return;
-	}
-	if (changed && hw.fault && !sw.fault) {
+	if (hw.fault && !sw.fault && changed) {
 		e->flags |= S2MMU_HWT_F_FALLBACK;
-		return;
+		return false;
 	}
-	if (changed) {
-		/* A state between the two walks: true when it was seen. */
-		if (hw.fault)
-			e->flags |= S2MMU_HWT_F_FAULT;
-		return;
-	}
-	e->flags |= S2MMU_HWT_F_MISMATCH;
-	e->mismatch = m;
 	if (hw.fault)
 		e->flags |= S2MMU_HWT_F_FAULT;
+	if (xl_locked(pte))
+		return true;
+	if (m && !changed) {
+		e->flags |= S2MMU_HWT_F_MISMATCH;
+		e->mismatch = m;
+	}
+	return false;
 }
 
+/* Called under rcu_read_lock(), which it drops to wait out a slow BBM. */
 static void xl_chunk(struct s2_pgtable *pgt, u16 vmid,
 		     struct s2mmu_hw_xlate *e, unsigned int n, bool flush)
 {
 	struct xl_before b[XLATE_CHUNK];
+	unsigned int round;
 	u64 vtcr = el2_vtcr(pgt);
+	u32 locked = 0;
 	u64 vttbr = el2_vttbr(pgt->pgd_phys, vmid);
 	unsigned long flags;
 	unsigned int i;
@@ -1084,14 +1114,30 @@ static void xl_chunk(struct s2_pgtable *pgt, u16 vmid,
 	el2_unlock(flags);
 
 	for (i = 0; i < n; i++)
-		xl_judge(pgt, &e[i], &b[i], false);
+		locked |= (u32)xl_judge(pgt, &e[i], &b[i], false) << i;
 	smp_rmb();
-	if (xl_activity(pgt) == act)
-		return;
-	/* The table changed during the chunk: judge again knowing that. */
-	for (i = 0; i < n; i++)
-		if (e[i].flags & S2MMU_HWT_F_MISMATCH)
-			xl_judge(pgt, &e[i], &b[i], true);
+	if (xl_activity(pgt) != act) {
+		/* The table changed during the chunk: judge again knowing it. */
+		for (i = 0; i < n; i++)
+			if (e[i].flags & S2MMU_HWT_F_MISMATCH)
+				locked |= (u32)xl_judge(pgt, &e[i], &b[i], true) << i;
+	}
+	/*
+	 * An entry still under BBM after the judge's spin belongs to a CPU
+	 * that is slow to finish (preempted, or an exclusive operation
+	 * committing a batch): wait for it with the CPU given up in between.
+	 */
+	for (round = 0; locked && round < XL_BBM_ROUNDS; round++) {
+		rcu_read_unlock();
+		cond_resched();
+		rcu_read_lock();
+		for (i = 0; i < n; i++) {
+			if (!(locked & BIT(i)))
+				continue;
+			if (!xl_judge(pgt, &e[i], &b[i], true))
+				locked &= ~BIT(i);
+		}
+	}
 }
 
 static int xl_check(const struct s2mmu_hw_translate *t)
