@@ -75,6 +75,10 @@
 /* Entries translated per exception-masked window. */
 #define XLATE_CHUNK		32
 
+static bool hw_tlbi = true;
+module_param(hw_tlbi, bool, 0444);
+MODULE_PARM_DESC(hw_tlbi, "At EL2, invalidate VM TLBs with real TLBIs (default: yes)");
+
 static bool el2_hw;		/* CurrentEL == 2 and the self-check passed */
 static bool el2_kvm;		/* KVM initialised: every table uses VMID 0 */
 static u64 el2_ps;		/* VTCR_EL2.PS */
@@ -316,6 +320,15 @@ static notrace void el2_tlbi_window(u64 vtcr, u64 vttbr,
 }
 NOKPROBE_SYMBOL(el2_tlbi_window);
 
+/*
+ * TLB entries of a VMID can only be made while it is loaded with TGE
+ * clear: inside a window, as no guest runs.  A window that invalidates the
+ * VMID on its way out leaves nothing behind, so an invalidation of a VMID
+ * that is not @live has nothing to remove and is not issued (the engine
+ * has counted it).  The full barrier pairs with the one after setting
+ * @live: either the invalidation is issued, or that window's walks see
+ * the descriptors the caller wrote before it.
+ */
 static void el2_tlbi(struct s2_pgtable *pgt, struct el2_tlbi_req *r)
 {
 	const struct s2mmu_el2_tlb *tlb =
@@ -324,6 +337,9 @@ static void el2_tlbi(struct s2_pgtable *pgt, struct el2_tlbi_req *r)
 	u64 vttbr = el2_vttbr(pgt->pgd_phys, tlb->vmid);
 	unsigned long flags;
 
+	smp_mb();
+	if (!READ_ONCE(tlb->live))
+		return;
 	flags = el2_lock();
 	el2_tlbi_window(vtcr, vttbr, r);
 	el2_unlock(flags);
@@ -446,6 +462,7 @@ static void el2_vmid_put(struct s2mmu_el2_tlb *tlb, bool has_vmid)
 
 static void el2_tlb_init(struct s2mmu_el2_tlb *tlb)
 {
+	tlb->live = false;
 	tlb->ops = el2_hw ? el2_tlb_template : el2_nop_tlb_template;
 	tlb->ops.range_capable = !el2_hw ||
 				 (s2mmu_cpu.flags & S2MMU_FEAT_TLBIRANGE);
@@ -468,7 +485,11 @@ const struct s2_tlb_ops *s2mmu_el2_vm_init(struct s2mmu_el2_vm *ev)
 	ret = el2_vmid_get(&ev->tlb, &ev->has_vmid);
 	if (ret)
 		return ERR_PTR(ret);
-	return &ev->tlb.ops;
+	/*
+	 * Without hw_tlbi the VM keeps the software backend; its table still
+	 * has a VMID, invalidated whole before every translation window.
+	 */
+	return hw_tlbi ? &ev->tlb.ops : NULL;
 }
 
 /* ---- The debug table ----------------------------------------------- */
@@ -795,8 +816,10 @@ static int dbg_reset(struct s2mmu_el2_vm *ev)
 	if (!d->dead)
 		s2_pgtable_destroy(&d->pgt);
 	/* The engine drops leaves without invalidating: do it for the VMID. */
-	if (el2_hw)
+	if (el2_hw) {
 		el2_flush_bare_vmid(d->tlb.vmid);
+		d->tlb.live = false;
+	}
 	ret = s2_pgtable_init(&d->pgt, d->ia_bits, &dbg_mm_ops, &d->tlb.ops,
 			      d);
 	d->dead = ret != 0;
@@ -849,8 +872,9 @@ out:
  * AT S12E1R/W for each entry, PAR_EL1 read after an ISB (the AT result is
  * only guaranteed visible in PAR_EL1 after a context synchronisation, Arm
  * ARM C5.5).  Before the ATs, the VMID is invalidated: on real hardware AT
- * may answer from the TLB.  With KVM active it is invalidated after as
- * well, so that VMID 0 holds nothing of this table once the window closes.
+ * may answer from the TLB.  It is invalidated after as well, so that the
+ * VMID holds nothing once the window closes (VMID 0, shared when KVM is
+ * active, must not carry one table's entries into another's window).
  */
 static notrace void el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
 				  unsigned int n, bool flush_before,
@@ -1110,7 +1134,7 @@ static void xl_chunk(struct s2_pgtable *pgt, u16 vmid,
 		b[i].ret = s2_get_leaf(pgt, e[i].ipa, &b[i].pte, &b[i].level);
 
 	flags = el2_lock();
-	el2_at_window(vtcr, vttbr, e, n, flush || el2_kvm, el2_kvm);
+	el2_at_window(vtcr, vttbr, e, n, flush, flush);
 	el2_unlock(flags);
 
 	for (i = 0; i < n; i++)
@@ -1167,8 +1191,9 @@ static long xl_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 	struct s2_pgtable *pgt = vm_pgt;
 	atomic64_t *c_tr = &ev->nr_translated, *c_fb = &ev->nr_fallback;
 	atomic64_t *c_mm = &ev->nr_mismatch;
-	u16 vmid = ev->tlb.vmid;
+	struct s2mmu_el2_tlb *tlb = &ev->tlb;
 	unsigned int i, n;
+	bool flush;
 	long ret = 0;
 
 	if (!el2_hw)
@@ -1209,12 +1234,18 @@ static long xl_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 			goto out_free;
 		}
 		pgt = &d->pgt;
-		vmid = d->tlb.vmid;
+		tlb = &d->tlb;
 		c_tr = &d->nr_translated;
 		c_fb = &d->nr_fallback;
 		c_mm = &d->nr_mismatch;
 	}
 
+	/* VMID 0 is shared with every table when KVM is active: always flush. */
+	flush = el2_kvm || !(t.flags & S2MMU_HWT_NO_FLUSH);
+	if (!flush) {
+		WRITE_ONCE(tlb->live, true);
+		smp_mb();	/* pairs with el2_tlbi() */
+	}
 	t.nr_mismatch = 0;
 	t.nr_fallback = 0;
 	t.nr_changed = 0;
@@ -1222,7 +1253,7 @@ static long xl_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 		n = min_t(unsigned int, t.nr - i, XLATE_CHUNK);
 		/* Table pages are freed after a grace period: see the header. */
 		rcu_read_lock();
-		xl_chunk(pgt, vmid, &e[i], n, !(t.flags & S2MMU_HWT_NO_FLUSH));
+		xl_chunk(pgt, tlb->vmid, &e[i], n, flush);
 		rcu_read_unlock();
 		cond_resched();
 	}
@@ -1363,12 +1394,15 @@ void s2mmu_el2_init(void)
 		goto report;
 	}
 	el2_hw = true;
-	f->flags |= S2MMU_FEAT_HW_AT | S2MMU_FEAT_HW_TLBI;
+	f->flags |= S2MMU_FEAT_HW_AT;
+	if (hw_tlbi)
+		f->flags |= S2MMU_FEAT_HW_TLBI;
 	if (el2_kvm)
 		f->flags |= S2MMU_FEAT_KVM_ACTIVE;
 report:
 	pr_info("EL2 backend: %s%s\n",
-		el2_hw ? "AT S12E1 oracle and TLBI at EL2" : "software only",
+		!el2_hw ? "software only" : hw_tlbi ?
+		"AT S12E1 oracle and TLBI at EL2" : "AT S12E1 oracle, software TLB",
 		el2_hw ? (el2_kvm ? ", KVM active: VMID 0, serialised" :
 			  ", KVM inactive: own VMIDs") : "");
 }

@@ -52,10 +52,15 @@ long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg);
  * @ops: what the engine calls; a per-table copy, so that the backend finds
  *	its VMID from the ops pointer the engine passes back
  * @vmid: the VMID the table runs with (0 when KVM is active)
+ * @live: the TLB may hold entries of @vmid outside a window (set for good
+ *	by a translation without the invalidation around it); until then
+ *	every use of @vmid ended with a whole-VMID invalidation, and the
+ *	engine's invalidations have nothing to remove
  */
 struct s2mmu_el2_tlb {
 	struct s2_tlb_ops	ops;
 	u16			vmid;
+	bool			live;
 };
 
 struct s2mmu_el2_dbg;

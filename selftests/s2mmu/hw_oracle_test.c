@@ -222,7 +222,9 @@ TEST_F(oracle, availability)
 
 	/* Hardware translation exactly when the kernel runs at EL2 (VHE). */
 	EXPECT_EQ(feat.current_el == 2, hw_at());
-	EXPECT_EQ(hw_at(), !!(feat.flags & S2MMU_FEAT_HW_TLBI));
+	/* Real TLBIs need EL2 (the hw_tlbi parameter may turn them off). */
+	if (feat.flags & S2MMU_FEAT_HW_TLBI)
+		EXPECT_TRUE(hw_at());
 	if (feat.flags & S2MMU_FEAT_KVM_ACTIVE)
 		EXPECT_TRUE(hw_at());
 	if (!hw_at()) {
@@ -516,6 +518,48 @@ TEST_F(oracle, ipa_sizes)
 		EXPECT_EQ(-ERANGE, dbg(vm, S2MMU_DBG_MAP, top, S2_PAGE, pa, RW, 0, NULL));
 		close(vm);
 	}
+}
+
+/*
+ * Without the invalidation around the ATs (S2MMU_HWT_NO_FLUSH) the VMID
+ * keeps TLB entries, so every later change must issue real TLBIs (by IPA
+ * with a level hint, by range, whole VMID) for AT to see it on real
+ * hardware.  QEMU's AT walks memory and ignores its TLB, so here this
+ * proves the instruction encodings and sequences run, not the TLB.
+ */
+TEST_F(oracle, no_flush_changes)
+{
+	const uint64_t ipa = 0x40000000, pa = 0x500000000ULL;
+	const uint32_t nf = DBG | S2MMU_HWT_NO_FLUSH;
+	struct s2mmu_debug_table_op a, b;
+
+	if (!hw_at())
+		SKIP(return, "no hardware translation");
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 3 * S2_2M, pa, RW, 0, &a));
+	EXPECT_EQ(0, check_rw(self->vm, nf, ipa, 3 * 512, S2_PAGE,
+			      mapped(pa, ATTR_WB, SH_INNER)));
+	/* BBM to another PA (single-IPA TLBI), then shatter by unmap. */
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, S2_2M, pa + S2_1G, RW, 0, NULL));
+	EXPECT_EQ(0, check_rw(self->vm, nf, ipa, 512, S2_PAGE,
+			      mapped(pa + S2_1G, ATTR_WB, SH_INNER)));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, ipa + S2_2M + 0x3000, S2_PAGE,
+			 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, nf, ipa + S2_2M + 0x3000, 1, S2_PAGE,
+			   S2MMU_HWT_READ, fault(FSC_TRANS, 3)));
+	/* Write-protect and split a range (range TLBI where available). */
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_WRPROTECT, ipa, 3 * S2_2M, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, nf, ipa + 2 * S2_2M, 512, S2_PAGE,
+			   S2MMU_HWT_WRITE, fault(FSC_PERM, 2)));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_SPLIT, ipa + 2 * S2_2M, S2_2M, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, nf, ipa + 2 * S2_2M, 512, S2_PAGE,
+			   S2MMU_HWT_WRITE, fault(FSC_PERM, 3)));
+	EXPECT_EQ(0, check(self->vm, nf, ipa + 2 * S2_2M, 512, S2_PAGE,
+			   S2MMU_HWT_READ, mapped(pa + 2 * S2_2M, ATTR_WB, SH_INNER)));
+	/* Everything unmapped: a whole-range invalidation. */
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, ipa, 3 * S2_2M, 0, 0, 0, &b));
+	EXPECT_EQ(0, check(self->vm, nf, ipa, 3 * 512, S2_PAGE, S2MMU_HWT_READ,
+			   fault(FSC_TRANS, 1)));
+	EXPECT_LT(a.tlbi, b.tlbi);
 }
 
 /* Physical address of a page of ours, from /proc/self/pagemap (root). */
