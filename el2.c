@@ -59,11 +59,11 @@
 /* TLBI operand fields for the 4K granule (Arm ARM D8.13). */
 #define TLBI_IPA_MASK		GENMASK_ULL(35, 0)
 #define TLBI_TTL_SHIFT		44
-#define TLBI_TTL_4K		(1ULL << 2)
+#define TLBI_TTL_4K		BIT_ULL(2)
 #define TLBI_R_BASE_MASK	GENMASK_ULL(36, 0)
 #define TLBI_R_NUM_SHIFT	39
 #define TLBI_R_SCALE_SHIFT	44
-#define TLBI_R_TG_4K		(1ULL << 46)
+#define TLBI_R_TG_4K		BIT_ULL(46)
 /* One range TLBI covers (NUM + 1) << (5 * SCALE + 1) pages. */
 #define TLBI_R_PAGES(num, scale) (((u64)(num) + 1) << (5 * (scale) + 1))
 /* Above this many range instructions a whole-VMID invalidation is used. */
@@ -88,11 +88,11 @@ static DEFINE_IDA(el2_vmids);
 static atomic_t dbg_pages = ATOMIC_INIT(0);
 
 /*
- * With KVM active every s2mmu table runs as VMID 0, which KVM never hands
- * out.  Windows are serialised so that two tables never share VMID 0 at
- * the same time, and each window invalidates VMID 0 before and after.
+ * Serialises windows.  With KVM active every s2mmu table runs as VMID 0,
+ * which KVM never hands out: two tables must never use it at once, and
+ * each window invalidates it before and after.
  */
-static DEFINE_RAW_SPINLOCK(el2_vmid0_lock);
+static DEFINE_RAW_SPINLOCK(el2_window_lock);
 
 /**
  * struct s2mmu_el2_dbg - the debug table of a VM (S2MMU_DEBUG_TABLE_OP)
@@ -178,21 +178,23 @@ static __always_inline void el2_tlbi_vmid_is(void)
 /*
  * The window's exceptions are masked with DAIF (not only IRQs): a
  * pseudo-NMI or a debug exception must not run host code while TGE is
- * clear.  The VMID-0 lock is taken inside the masked region.
+ * clear.  Windows are serialised: with KVM active every table uses VMID 0
+ * and two windows must not overlap; without KVM it costs little, a window
+ * being a few dozen instructions plus the ATs of one chunk.
  */
 static unsigned long el2_lock(void)
+	__acquires(&el2_window_lock)
 {
 	unsigned long flags = local_daif_save();
 
-	if (el2_kvm)
-		raw_spin_lock(&el2_vmid0_lock);
+	raw_spin_lock(&el2_window_lock);
 	return flags;
 }
 
 static void el2_unlock(unsigned long flags)
+	__releases(&el2_window_lock)
 {
-	if (el2_kvm)
-		raw_spin_unlock(&el2_vmid0_lock);
+	raw_spin_unlock(&el2_window_lock);
 	local_daif_restore(flags);
 }
 
@@ -318,6 +320,7 @@ static notrace void el2_tlbi_window(u64 vtcr, u64 vttbr,
 	}
 	el2_leave(&s);
 }
+
 NOKPROBE_SYMBOL(el2_tlbi_window);
 
 /*
@@ -337,7 +340,7 @@ static void el2_tlbi(struct s2_pgtable *pgt, struct el2_tlbi_req *r)
 	u64 vttbr = el2_vttbr(pgt->pgd_phys, tlb->vmid);
 	unsigned long flags;
 
-	smp_mb();
+	smp_mb();	/* descriptor writes before the read of @live */
 	if (!READ_ONCE(tlb->live))
 		return;
 	flags = el2_lock();
@@ -732,12 +735,12 @@ again:
 		r = -ENOSPC;
 		goto out;
 	}
-	if (shared) {
+	if (shared)
 		down_read(&d->lock);
-		rcu_read_lock();
-	} else {
+	else
 		down_write(&d->lock);
-	}
+	/* Shared walkers may free table pages: through RCU (dbg_mm_ops). */
+	rcu_read_lock();
 	if (d->dead)
 		op_kind = -1;
 	switch (op_kind) {
@@ -767,12 +770,11 @@ again:
 		r = -ENOSPC;
 		break;
 	}
-	if (shared) {
-		rcu_read_unlock();
+	rcu_read_unlock();
+	if (shared)
 		up_read(&d->lock);
-	} else {
+	else
 		up_write(&d->lock);
-	}
 	/*
 	 * Shared mode backs off from an entry another CPU holds for BBM:
 	 * retry, like a vCPU re-executing the access, until a signal.
@@ -898,6 +900,7 @@ static notrace void el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
 		el2_tlbi_vmid_is();
 	el2_leave(&s);
 }
+
 NOKPROBE_SYMBOL(el2_at_window);
 
 /* What one side (hardware or software) says about an IPA. */
@@ -1129,7 +1132,7 @@ static void xl_chunk(struct s2_pgtable *pgt, u16 vmid,
 	u64 act;
 
 	act = xl_activity(pgt);
-	smp_rmb();
+	smp_rmb();	/* counters before the first walk */
 	for (i = 0; i < n; i++)
 		b[i].ret = s2_get_leaf(pgt, e[i].ipa, &b[i].pte, &b[i].level);
 
@@ -1139,7 +1142,7 @@ static void xl_chunk(struct s2_pgtable *pgt, u16 vmid,
 
 	for (i = 0; i < n; i++)
 		locked |= (u32)xl_judge(pgt, &e[i], &b[i], false) << i;
-	smp_rmb();
+	smp_rmb();	/* the second walks before the counters */
 	if (xl_activity(pgt) != act) {
 		/* The table changed during the chunk: judge again knowing it. */
 		for (i = 0; i < n; i++)
@@ -1307,7 +1310,7 @@ long s2mmu_el2_vm_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
 static bool el2_kvm_initialised(void)
 {
 #if IS_ENABLED(CONFIG_KVM)
-	return READ_ONCE(kvm_debugfs_dir) != NULL;
+	return !!READ_ONCE(kvm_debugfs_dir);
 #else
 	return false;
 #endif
@@ -1380,7 +1383,7 @@ void s2mmu_el2_init(void)
 
 	el2_hw = false;
 	/* nVHE and protected KVM keep EL2 out of the kernel's reach. */
-	if (f->current_el != 2 || !(read_sysreg(CurrentEL) >> 2 == 2))
+	if (f->current_el != 2 || !is_kernel_in_hyp_mode())
 		goto report;
 	el2_kvm = el2_kvm_initialised();
 	el2_ps = min_t(u64, f->pa_range, EL2_PS_48);

@@ -81,7 +81,7 @@ struct s2mmu_el2_vm {
 	atomic64_t		nr_translated;
 	atomic64_t		nr_fallback;
 	atomic64_t		nr_mismatch;
-	struct mutex		dbg_lock;
+	struct mutex		dbg_lock;	/* creation/reset of @dbg */
 	struct s2mmu_el2_dbg	*dbg;
 };
 
