@@ -131,6 +131,7 @@ struct s2mmu_vcpu;
  * @stat: counters of the fault path, atomically updated
  * @pages_pinned: guest pages pinned now
  * @debugfs: this VM's debugfs directory
+ * @el2: the EL2 backend's state: VMID, TLB ops, debug table
  */
 struct s2mmu_vm {
 	refcount_t		refs;
@@ -160,6 +161,7 @@ struct s2mmu_vm {
 	} stat;
 	atomic64_t		pages_pinned;
 	struct dentry		*debugfs;
+	struct s2mmu_el2_vm	el2;
 };
 
 /**
@@ -329,9 +331,11 @@ static const struct s2_tlb_ops s2mmu_sw_range_tlb_ops = {
 	.range_capable	= true,
 };
 
-/* The one place that picks a VM's TLB backend. */
-static const struct s2_tlb_ops *s2mmu_vm_tlb_ops(void)
+/* The one place that picks a VM's TLB backend: EL2's when it has one. */
+static const struct s2_tlb_ops *s2mmu_vm_tlb_ops(const struct s2_tlb_ops *el2)
 {
+	if (el2)
+		return el2;
 	if (s2mmu_cpu.flags & S2MMU_FEAT_TLBIRANGE)
 		return &s2mmu_sw_range_tlb_ops;
 	return &s2mmu_sw_tlb_ops;
@@ -1518,6 +1522,7 @@ static void s2mmu_vm_destroy(struct s2mmu_vm *vm)
 	/* The table goes first: no mapping may outlive the pins. */
 	s2_pgtable_destroy(&vm->pgt);
 	vm->pgt.tlb_ops->flush_vmid(&vm->pgt);
+	s2mmu_el2_vm_destroy(&vm->el2);
 
 	slots = rcu_dereference_protected(vm->slots, true);
 	for (i = 0; i < slots->nr; i++) {
@@ -1669,6 +1674,9 @@ static long s2mmu_vm_ioctl(struct file *file, unsigned int cmd,
 	case S2MMU_GET_STATS:
 		s2mmu_vm_stats(vm, &st);
 		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+	case S2MMU_HW_TRANSLATE:
+	case S2MMU_DEBUG_TABLE_OP:
+		return s2mmu_el2_vm_ioctl(&vm->el2, &vm->pgt, cmd, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -1691,6 +1699,7 @@ static const struct file_operations s2mmu_vm_fops = {
 static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 {
 	struct s2mmu_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	const struct s2_tlb_ops *el2_ops;
 	struct s2mmu_memslots *slots;
 
 	if (!vm)
@@ -1698,9 +1707,12 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
 	if (!slots || init_srcu_struct(&vm->srcu))
 		goto err_slots;
-	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_mm_ops,
-			    s2mmu_vm_tlb_ops(), vm))
+	el2_ops = s2mmu_el2_vm_init(&vm->el2);
+	if (IS_ERR(el2_ops))
 		goto err_srcu;
+	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_mm_ops,
+			    s2mmu_vm_tlb_ops(el2_ops), vm))
+		goto err_el2;
 
 	refcount_set(&vm->refs, 1);
 	vm->ipa_bits = ipa_bits;
@@ -1715,6 +1727,8 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	s2mmu_vm_debugfs_init(vm);
 	return vm;
 
+err_el2:
+	s2mmu_el2_vm_destroy(&vm->el2);
 err_srcu:
 	cleanup_srcu_struct(&vm->srcu);
 err_slots:
