@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include "../kselftest_harness.h"
 
-#define S2_1G		(1UL << 30)
+#define S2_1G		0x40000000UL
 #define FSC_TRANS	0x04
 #define FSC_ACCESS	0x08
 #define FSC_PERM	0x0c
@@ -35,7 +35,7 @@
  * child process: the totals live in shared memory.
  */
 struct totals {
-	uint64_t compared, fallback, mismatch;
+	__u64 compared, fallback, mismatch;
 };
 
 static struct totals *totals;
@@ -67,8 +67,8 @@ static bool hw_at(void)
 }
 
 /* One S2MMU_HW_TRANSLATE call; the totals count what it compared. */
-static long translate(int vm, uint32_t flags, struct s2mmu_hw_xlate *e,
-		      uint32_t n, struct s2mmu_hw_translate *t)
+static long translate(int vm, __u32 flags, struct s2mmu_hw_xlate *e,
+		      __u32 n, struct s2mmu_hw_translate *t)
 {
 	struct s2mmu_hw_translate tt = {
 		.nr = n,
@@ -89,26 +89,28 @@ static long translate(int vm, uint32_t flags, struct s2mmu_hw_xlate *e,
 
 /* What a range of IPAs must translate to. */
 struct want {
-	uint8_t fst;		/* 0: mapped; else fault type | level */
-	uint64_t pa;		/* PA of the first IPA, + stride per IPA */
-	uint8_t attr;
-	uint8_t sh;
+	__u8 fst;		/* 0: mapped; else fault type | level */
+	__u64 pa;		/* PA of the first IPA, + stride per IPA */
+	__u8 attr;
+	__u8 sh;
 };
 
 static void print_entry(const char *why, const struct s2mmu_hw_xlate *e)
 {
-	printf("# %s: ipa %#llx %s flags %#x mismatch %#x par %#llx hw pa %#llx fst %#x S%u attr %#x sh %u | sw pte %#llx L%d pa %#llx fst %#x attr %#x sh %u\n",
-	       why, (unsigned long long)e->ipa, e->access ? "W" : "R",
-	       e->flags, e->mismatch, (unsigned long long)e->par,
+	printf("# %s: ipa %#llx %s flags %#x mismatch %#x par %#llx ", why,
+	       (unsigned long long)e->ipa, e->access ? "W" : "R", e->flags,
+	       e->mismatch, (unsigned long long)e->par);
+	printf("hw pa %#llx fst %#x S%u attr %#x sh %u | ",
 	       (unsigned long long)e->hw_pa, e->hw_fst, e->hw_stage,
-	       e->hw_attr, e->hw_sh, (unsigned long long)e->sw_pte,
-	       (int8_t)e->sw_level, (unsigned long long)e->sw_pa, e->sw_fst,
+	       e->hw_attr, e->hw_sh);
+	printf("sw pte %#llx L%d pa %#llx fst %#x attr %#x sh %u\n",
+	       (unsigned long long)e->sw_pte, (int8_t)e->sw_level, (unsigned long long)e->sw_pa, e->sw_fst,
 	       e->sw_attr, e->sw_sh);
 }
 
 /* Does one answered entry say what @w wants (for the @i-th IPA)? */
 static bool entry_ok(const struct s2mmu_hw_xlate *e, const struct want *w,
-		     uint64_t off)
+		     __u64 off)
 {
 	if (e->flags & (S2MMU_HWT_F_MISMATCH | S2MMU_HWT_F_FALLBACK))
 		return false;
@@ -124,12 +126,12 @@ static bool entry_ok(const struct s2mmu_hw_xlate *e, const struct want *w,
  * Translate @n IPAs from @ipa, @stride apart, with @access, and check each
  * against @w.  Return: entries that are wrong (printed), or -errno.
  */
-static long check(int vm, uint32_t flags, uint64_t ipa, uint64_t n,
-		  uint64_t stride, uint32_t access, struct want w)
+static long check(int vm, __u32 flags, __u64 ipa, __u64 n,
+		  __u64 stride, __u32 access, struct want w)
 {
 	struct s2mmu_hw_xlate *e = calloc(S2MMU_HWT_MAX, sizeof(*e));
-	uint64_t i, done, bad = 0;
-	uint32_t k, chunk;
+	__u64 i, done, bad = 0;
+	__u32 k, chunk;
 	long ret = 0;
 
 	if (!e)
@@ -157,8 +159,8 @@ static long check(int vm, uint32_t flags, uint64_t ipa, uint64_t n,
 }
 
 /* Both accesses of a range that must be mapped read-write. */
-static long check_rw(int vm, uint32_t flags, uint64_t ipa, uint64_t n,
-		     uint64_t stride, struct want w)
+static long check_rw(int vm, __u32 flags, __u64 ipa, __u64 n,
+		     __u64 stride, struct want w)
 {
 	long r = check(vm, flags, ipa, n, stride, S2MMU_HWT_READ, w);
 
@@ -167,18 +169,18 @@ static long check_rw(int vm, uint32_t flags, uint64_t ipa, uint64_t n,
 	return check(vm, flags, ipa, n, stride, S2MMU_HWT_WRITE, w);
 }
 
-static struct want mapped(uint64_t pa, uint8_t attr, uint8_t sh)
+static struct want mapped(__u64 pa, __u8 attr, __u8 sh)
 {
 	return (struct want){ .pa = pa, .attr = attr, .sh = sh };
 }
 
-static struct want fault(uint8_t type, uint8_t level)
+static struct want fault(__u8 type, __u8 level)
 {
 	return (struct want){ .fst = type | level };
 }
 
-static long dbg(int vm, uint32_t op, uint64_t ipa, uint64_t size,
-		uint64_t pa, uint32_t prot, uint32_t flags,
+static long dbg(int vm, __u32 op, __u64 ipa, __u64 size,
+		__u64 pa, __u32 prot, __u32 flags,
 		struct s2mmu_debug_table_op *out)
 {
 	struct s2mmu_debug_table_op o = {
@@ -286,7 +288,7 @@ TEST_F(oracle, bad_calls)
 /* 4K pages: every page, both accesses; neighbours at each level. */
 TEST_F(oracle, map_4k)
 {
-	const uint64_t ipa = 0x40000000, pa = 0x80000000, n = 64;
+	const __u64 ipa = 0x40000000, pa = 0x80000000, n = 64;
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
@@ -309,7 +311,7 @@ TEST_F(oracle, map_4k)
 /* 2M blocks, every 4K of them. */
 TEST_F(oracle, map_2m)
 {
-	const uint64_t ipa = 0x80000000, pa = 0x100000000ULL;
+	const __u64 ipa = 0x80000000, pa = 0x100000000ULL;
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
@@ -323,7 +325,7 @@ TEST_F(oracle, map_2m)
 /* A 1 GiB block: every 4K page read, a sample written. */
 TEST_F(oracle, map_1g)
 {
-	const uint64_t ipa = 3 * S2_1G, pa = 5 * S2_1G;
+	const __u64 ipa = 3 * S2_1G, pa = 5 * S2_1G;
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
@@ -339,8 +341,8 @@ TEST_F(oracle, map_1g)
 /* Unmap a page inside a 2M block: the block is shattered, the rest stays. */
 TEST_F(oracle, unmap)
 {
-	const uint64_t ipa = 0x40000000, pa = 0x200000000ULL;
-	const uint64_t hole = ipa + 0x5000;
+	const __u64 ipa = 0x40000000, pa = 0x200000000ULL;
+	const __u64 hole = ipa + 0x5000;
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
@@ -364,8 +366,8 @@ TEST_F(oracle, unmap)
 /* Read-only, then relaxed to read-write in place; then write-protected. */
 TEST_F(oracle, relax_and_wrprotect)
 {
-	const uint64_t ipa = 0x10000000, pa = 0x300000000ULL, n = 32;
-	uint64_t i;
+	const __u64 ipa = 0x10000000, pa = 0x300000000ULL, n = 32;
+	__u64 i;
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
@@ -398,7 +400,7 @@ TEST_F(oracle, relax_and_wrprotect)
 /* Split a 1G block and a 2M block into pages: same translation, level 3. */
 TEST_F(oracle, split)
 {
-	const uint64_t ipa = S2_1G, pa = 7 * S2_1G;
+	const __u64 ipa = S2_1G, pa = 7 * S2_1G;
 	struct s2mmu_hw_xlate e = { .ipa = ipa + 0x345000 };
 
 	if (!hw_at())
@@ -419,7 +421,7 @@ TEST_F(oracle, split)
 /* Access flag cleared: both accesses take an access-flag fault. */
 TEST_F(oracle, access_flag)
 {
-	const uint64_t ipa = 0x20000000, pa = 0x400000000ULL, n = 16;
+	const __u64 ipa = 0x20000000, pa = 0x400000000ULL, n = 16;
 	struct s2mmu_debug_table_op o;
 
 	if (!hw_at())
@@ -429,7 +431,7 @@ TEST_F(oracle, access_flag)
 	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + S2_2M, S2_2M, pa + S2_2M,
 			 RW, 0, NULL));
 	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_CLEAR_YOUNG, ipa, 2 * S2_2M, 0, 0, 0, &o));
-	EXPECT_EQ((int64_t)n + 1, o.result);
+	EXPECT_EQ((__s64)n + 1, o.result);
 	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, S2_PAGE, S2MMU_HWT_READ,
 			   fault(FSC_ACCESS, 3)));
 	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, S2_PAGE, S2MMU_HWT_WRITE,
@@ -451,7 +453,7 @@ TEST_F(oracle, access_flag)
 /* Memory types: Device-nGnRE and Normal non-cacheable, pages and blocks. */
 TEST_F(oracle, memory_types)
 {
-	const uint64_t ipa = 0x60000000, pa = 0x9000000;
+	const __u64 ipa = 0x60000000, pa = 0x9000000;
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
@@ -480,13 +482,13 @@ TEST_F(oracle, memory_types)
  */
 TEST_F(oracle, ipa_sizes)
 {
-	static const uint32_t sizes[] = { 32, 36, 39, 40, 42, 44, 48 };
+	static const __u32 sizes[] = { 32, 36, 39, 40, 42, 44, 48 };
 	unsigned int i;
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		uint64_t top = 1ULL << sizes[i], pa = 0x10000000;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		__u64 top = 1ULL << sizes[i], pa = 0x10000000;
 		int vm;
 
 		if (sizes[i] > feat.max_ipa_bits)
@@ -534,8 +536,8 @@ TEST_F(oracle, ipa_sizes)
  */
 TEST_F(oracle, no_flush_changes)
 {
-	const uint64_t ipa = 0x40000000, pa = 0x500000000ULL;
-	const uint32_t nf = DBG | S2MMU_HWT_NO_FLUSH;
+	const __u64 ipa = 0x40000000, pa = 0x500000000ULL;
+	const __u32 nf = DBG | S2MMU_HWT_NO_FLUSH;
 	struct s2mmu_debug_table_op a, b;
 
 	if (!hw_at())
@@ -568,9 +570,9 @@ TEST_F(oracle, no_flush_changes)
 }
 
 /* Physical address of a page of ours, from /proc/self/pagemap (root). */
-static uint64_t host_pa(void *p)
+static __u64 host_pa(void *p)
 {
-	uint64_t ent = 0, vpn = (uintptr_t)p / S2_PAGE;
+	__u64 ent = 0, vpn = (uintptr_t)p / S2_PAGE;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -590,11 +592,11 @@ static uint64_t host_pa(void *p)
  */
 TEST_F(oracle, vm_faults)
 {
-	const uint64_t gpa = 0x40000000, size = 4 * S2_2M, npages = size / S2_PAGE;
+	const __u64 gpa = 0x40000000, size = 4 * S2_2M, npages = size / S2_PAGE;
 	struct s2mmu_hw_xlate *e = calloc(npages, sizeof(*e));
-	uint8_t *mem = s2_alloc(S2_ANON, size), *ro = s2_alloc(S2_ANON, S2_2M);
+	__u8 *mem = s2_alloc(S2_ANON, size), *ro = s2_alloc(S2_ANON, S2_2M);
 	struct s2_vcpu v = { .fd = -1 };
-	uint64_t i, bad = 0, blocks = 0, val = 0x5a;
+	__u64 i, bad = 0, blocks = 0, val = 0x5a;
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
@@ -673,9 +675,9 @@ TEST_F(oracle, vm_faults)
 
 struct stress {
 	int vm;
-	volatile int stop;
-	uint64_t remaps, bbm_errors, translated, fallbacks, hw_faults;
-	uint64_t unexplained, wrong_pa, mismatches, errors;
+	int stop;	/* read and written with __atomic builtins */
+	__u64 remaps, bbm_errors, translated, fallbacks, hw_faults;
+	__u64 unexplained, wrong_pa, mismatches, errors;
 	long last_err;
 };
 
@@ -683,7 +685,7 @@ static void *stress_remapper(void *arg)
 {
 	struct stress *s = arg;
 	unsigned int seed = (uintptr_t)&seed, i;
-	uint64_t page, pa;
+	__u64 page, pa;
 	long ret;
 
 	for (i = 0; i < STRESS_REMAPS; i++) {
@@ -706,9 +708,9 @@ static void *stress_translator(void *arg)
 {
 	struct s2mmu_hw_xlate e[STRESS_PAGES];
 	struct stress *s = arg;
-	uint64_t i, off, want_a, want_b, pa;
+	__u64 i, off, want_a, want_b, pa;
 
-	while (!s->stop) {
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
 		memset(e, 0, sizeof(e));
 		for (i = 0; i < STRESS_PAGES; i++) {
 			e[i].ipa = STRESS_IPA + i * S2_PAGE;
@@ -748,7 +750,7 @@ static void *stress_translator(void *arg)
 static int stress_quiet_check(int vm)
 {
 	struct s2mmu_hw_xlate e[STRESS_PAGES] = { 0 };
-	uint64_t off;
+	__u64 off;
 	int i, bad = 0;
 
 	for (i = 0; i < STRESS_PAGES; i++)
@@ -781,7 +783,7 @@ TEST_F(oracle, bbm_stress)
 		ASSERT_EQ(0, pthread_create(&rm[i], NULL, stress_remapper, &s));
 	for (i = 0; i < 2; i++)
 		pthread_join(rm[i], NULL);
-	s.stop = 1;
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < 2; i++)
 		pthread_join(tr[i], NULL);
 	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MKYOUNG, STRESS_IPA, 0, 0, 0, 0, &after));
