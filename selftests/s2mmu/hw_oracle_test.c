@@ -104,8 +104,8 @@ static void print_entry(const char *why, const struct s2mmu_hw_xlate *e)
 	       (unsigned long long)e->hw_pa, e->hw_fst, e->hw_stage,
 	       e->hw_attr, e->hw_sh);
 	printf("sw pte %#llx L%d pa %#llx fst %#x attr %#x sh %u\n",
-	       (unsigned long long)e->sw_pte, (int8_t)e->sw_level, (unsigned long long)e->sw_pa, e->sw_fst,
-	       e->sw_attr, e->sw_sh);
+	       (unsigned long long)e->sw_pte, (int8_t)e->sw_level,
+	       (unsigned long long)e->sw_pa, e->sw_fst, e->sw_attr, e->sw_sh);
 }
 
 /* Does one answered entry say what @w wants (for the @i-th IPA)? */
