@@ -117,23 +117,29 @@ static int __init s2mmu_init(void)
 		f->flags & S2MMU_FEAT_TLBIRANGE ? "yes" : "no",
 		f->flags & S2MMU_FEAT_TTL ? "yes" : "no",
 		f->flags & S2MMU_FEAT_FWB ? "yes" : "no");
+	s2mmu_el2_init();
 
 	ret = s2mmu_mmu_init();
 	if (ret)
-		return ret;
+		goto err_el2;
 
 	ret = misc_register(&s2mmu_dev);
 	if (ret) {
 		s2mmu_mmu_exit();
-		return ret;
+		goto err_el2;
 	}
 	return 0;
+
+err_el2:
+	s2mmu_el2_exit();
+	return ret;
 }
 
 static void __exit s2mmu_exit(void)
 {
 	misc_deregister(&s2mmu_dev);
 	s2mmu_mmu_exit();
+	s2mmu_el2_exit();
 	pr_info("unloaded\n");
 }
 

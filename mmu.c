@@ -137,6 +137,7 @@ struct s2mmu_vcpu;
  * @mmu_notifier: on @mm: host changes to the slots' memory unmap stage 2
  * @manual_dirty_protect: %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT is on: GET
  *	only reads the log, CLEAR re-protects; changed under @slots_lock
+ * @el2: the EL2 backend's state: VMID, TLB ops, debug table
  */
 struct s2mmu_vm {
 	refcount_t		refs;
@@ -171,6 +172,7 @@ struct s2mmu_vm {
 	struct dentry		*debugfs;
 	struct mmu_notifier	mmu_notifier;
 	bool			manual_dirty_protect;
+	struct s2mmu_el2_vm	el2;
 };
 
 /**
@@ -340,9 +342,11 @@ static const struct s2_tlb_ops s2mmu_sw_range_tlb_ops = {
 	.range_capable	= true,
 };
 
-/* The one place that picks a VM's TLB backend. */
-static const struct s2_tlb_ops *s2mmu_vm_tlb_ops(void)
+/* The one place that picks a VM's TLB backend: EL2's when it has one. */
+static const struct s2_tlb_ops *s2mmu_vm_tlb_ops(const struct s2_tlb_ops *el2)
 {
+	if (el2)
+		return el2;
 	if (s2mmu_cpu.flags & S2MMU_FEAT_TLBIRANGE)
 		return &s2mmu_sw_range_tlb_ops;
 	return &s2mmu_sw_tlb_ops;
@@ -2121,6 +2125,7 @@ static void s2mmu_vm_destroy(struct s2mmu_vm *vm)
 	/* The table goes first: no mapping may outlive the pins. */
 	s2_pgtable_destroy(&vm->pgt);
 	vm->pgt.tlb_ops->flush_vmid(&vm->pgt);
+	s2mmu_el2_vm_destroy(&vm->el2);
 
 	slots = rcu_dereference_protected(vm->slots, true);
 	for (i = 0; i < slots->nr; i++) {
@@ -2278,6 +2283,9 @@ static long s2mmu_vm_ioctl(struct file *file, unsigned int cmd,
 		return s2mmu_get_dirty_log(vm, argp);
 	case S2MMU_CLEAR_DIRTY_LOG:
 		return s2mmu_clear_dirty_log(vm, argp);
+	case S2MMU_HW_TRANSLATE:
+	case S2MMU_DEBUG_TABLE_OP:
+		return s2mmu_el2_vm_ioctl(&vm->el2, &vm->pgt, cmd, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -2300,6 +2308,7 @@ static const struct file_operations s2mmu_vm_fops = {
 static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 {
 	struct s2mmu_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	const struct s2_tlb_ops *el2_ops;
 	struct s2mmu_memslots *slots;
 
 	if (!vm)
@@ -2307,9 +2316,12 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
 	if (!slots || init_srcu_struct(&vm->srcu))
 		goto err_slots;
-	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_mm_ops,
-			    s2mmu_vm_tlb_ops(), vm))
+	el2_ops = s2mmu_el2_vm_init(&vm->el2);
+	if (IS_ERR(el2_ops))
 		goto err_srcu;
+	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_mm_ops,
+			    s2mmu_vm_tlb_ops(el2_ops), vm))
+		goto err_el2;
 
 	refcount_set(&vm->refs, 1);
 	vm->ipa_bits = ipa_bits;
@@ -2331,6 +2343,8 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 
 err_pgt:
 	s2_pgtable_destroy(&vm->pgt);
+err_el2:
+	s2mmu_el2_vm_destroy(&vm->el2);
 err_srcu:
 	cleanup_srcu_struct(&vm->srcu);
 err_slots:

@@ -6,7 +6,11 @@
 #ifndef S2MMU_H
 #define S2MMU_H
 
+#include <linux/atomic.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
+
+#include "s2_pgtable.h"
 
 /**
  * struct s2mmu_cpu_features - what the boot CPU reports, probed at load
@@ -40,5 +44,84 @@ extern struct s2mmu_cpu_features s2mmu_cpu;
 int s2mmu_mmu_init(void);
 void s2mmu_mmu_exit(void);
 long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg);
+
+/* el2.c */
+
+/**
+ * struct s2mmu_el2_tlb - the EL2 TLB backend of one stage-2 table
+ * @ops: what the engine calls; a per-table copy, so that the backend finds
+ *	its VMID from the ops pointer the engine passes back
+ * @vmid: the VMID the table runs with (0 when KVM is active)
+ * @live: the TLB may hold entries of @vmid outside a window (set for good
+ *	by a translation without the invalidation around it); until then
+ *	every use of @vmid ended with a whole-VMID invalidation, and the
+ *	engine's invalidations have nothing to remove
+ */
+struct s2mmu_el2_tlb {
+	struct s2_tlb_ops	ops;
+	u16			vmid;
+	bool			live;
+};
+
+struct s2mmu_el2_dbg;
+
+/**
+ * struct s2mmu_el2_vm - the EL2 backend's state of one VM
+ * @tlb: TLB backend of the VM's stage-2 table
+ * @has_vmid: @tlb.vmid came from the allocator and must be freed
+ * @nr_translated: IPAs translated on the VM's table
+ * @nr_fallback: hardware faults replaced by the software walk (BBM)
+ * @nr_mismatch: unexplained disagreements
+ * @dbg_lock: serialises the creation and reset of @dbg
+ * @dbg: the debug table of %S2MMU_DEBUG_TABLE_OP, NULL until used
+ */
+struct s2mmu_el2_vm {
+	struct s2mmu_el2_tlb	tlb;
+	bool			has_vmid;
+	atomic64_t		nr_translated;
+	atomic64_t		nr_fallback;
+	atomic64_t		nr_mismatch;
+	struct mutex		dbg_lock;	/* creation/reset of @dbg */
+	struct s2mmu_el2_dbg	*dbg;
+};
+
+void s2mmu_el2_init(void);
+void s2mmu_el2_exit(void);
+
+/**
+ * s2mmu_el2_vm_init() - give a new VM its VMID
+ * @ev: the VM's EL2 state
+ *
+ * Return: the TLB ops for the VM's s2_pgtable_init(): the EL2 backend when
+ * the kernel runs at EL2, NULL when the caller must use the software
+ * (counting) backend; ERR_PTR(-ENOSPC) when every VMID is taken.
+ */
+const struct s2_tlb_ops *s2mmu_el2_vm_init(struct s2mmu_el2_vm *ev);
+
+/**
+ * s2mmu_el2_vm_destroy() - release what s2mmu_el2_vm_init() gave
+ * @ev: the VM's EL2 state
+ *
+ * Called after the VM's table was destroyed: invalidates the VMID, frees
+ * it and the debug table.
+ */
+void s2mmu_el2_vm_destroy(struct s2mmu_el2_vm *ev);
+
+/**
+ * s2mmu_el2_vm_ioctl() - the EL2 backend's VM ioctls (0x70-0x7f)
+ * @ev: the VM's EL2 state
+ * @pgt: the VM's stage-2 table
+ * @cmd: %S2MMU_HW_TRANSLATE or %S2MMU_DEBUG_TABLE_OP
+ * @arg: user pointer
+ *
+ * The VM's table is walked without its MMU lock, like the hardware walks
+ * it: table pages that a walker may have seen must be freed after an RCU
+ * grace period (&s2_mm_ops.free_page_deferred).
+ *
+ * Return: 0, a negative errno of the uapi header, -ENOTTY for another
+ * command.
+ */
+long s2mmu_el2_vm_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
+			unsigned int cmd, unsigned long arg);
 
 #endif /* S2MMU_H */

@@ -129,7 +129,7 @@ TEST_F(dev, module_stats)
 }
 
 #define VM_GPA		0x10000000ULL
-#define VM_SIZE		(1UL << 20)
+#define VM_SIZE		0x100000UL
 #define VM_IPA_BITS	36
 
 /*
@@ -141,14 +141,14 @@ TEST_F(dev, module_stats)
 FIXTURE(vm) {
 	int dev, vm;
 	struct s2_vcpu vcpu;
-	uint8_t *mem;
+	__u8 *mem;
 	struct s2mmu_stats base;
 };
 
 FIXTURE_SETUP(vm)
 {
 	struct s2mmu_vcpu_access a;
-	uint64_t v;
+	__u64 v;
 
 	self->vcpu.fd = -1;
 	self->vm = -1;
@@ -179,11 +179,11 @@ FIXTURE_TEARDOWN(vm)
 }
 
 static void check_unchanged(struct __test_metadata *_metadata,
-			    FIXTURE_DATA(vm) *self)
+			    struct _test_data_vm *self)
 {
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats st;
-	uint64_t v = 0;
+	__u64 v = 0;
 
 	ASSERT_EQ(0, s2_stats(self->vm, &st));
 	EXPECT_EQ(0, memcmp(&self->base, &st, sizeof(st)));
@@ -208,8 +208,8 @@ static void check_unchanged(struct __test_metadata *_metadata,
 
 TEST_F(vm, region_bad_fields)
 {
-	uint8_t *m = self->mem + 2 * VM_SIZE;
-	uint64_t top = 1ULL << VM_IPA_BITS;
+	__u8 *m = self->mem + 2 * VM_SIZE;
+	__u64 top = 1ULL << VM_IPA_BITS;
 
 	EXPECT_REGION(-EINVAL, 1, 1U << 2, VM_GPA + VM_SIZE, VM_SIZE, m);
 	EXPECT_REGION(-EINVAL, 1, ~0U, VM_GPA + VM_SIZE, VM_SIZE, m);
@@ -238,7 +238,7 @@ TEST_F(vm, region_bad_fields)
 
 TEST_F(vm, region_overlap)
 {
-	uint8_t *m = self->mem + 2 * VM_SIZE;
+	__u8 *m = self->mem + 2 * VM_SIZE;
 
 	/* Overlapping slot 0 from below, from above, inside, around. */
 	EXPECT_REGION(-EEXIST, 1, 0, VM_GPA - VM_SIZE / 2, VM_SIZE, m);
@@ -254,7 +254,7 @@ TEST_F(vm, region_overlap)
 
 TEST_F(vm, region_change_rules)
 {
-	uint8_t *m = self->mem + 2 * VM_SIZE;
+	__u8 *m = self->mem + 2 * VM_SIZE;
 
 	/* Size, backing address and READONLY are fixed for a slot's life. */
 	EXPECT_REGION(-EINVAL, 0, 0, VM_GPA, 2 * VM_SIZE, self->mem);
@@ -278,7 +278,7 @@ TEST_F(vm, region_change_rules)
 
 TEST_F(vm, region_too_many)
 {
-	uint64_t gpa = 0x20000000ULL;
+	__u64 gpa = 0x20000000ULL;
 	int i;
 
 	for (i = 1; i < S2MMU_MAX_MEMSLOTS; i++)
@@ -298,7 +298,7 @@ TEST_F(vm, region_move_delete)
 {
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats st;
-	uint64_t v;
+	__u64 v;
 
 	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, VM_GPA + 8 * VM_SIZE,
 				   VM_SIZE, self->mem));
@@ -357,14 +357,14 @@ TEST_F(vm, vcpu_bad_fields)
 	check_unchanged(_metadata, self);
 }
 
-static int access_raw(FIXTURE_DATA(vm) *self, struct s2mmu_vcpu_access *a)
+static int access_raw(struct _test_data_vm *self, struct s2mmu_vcpu_access *a)
 {
 	return s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS, (unsigned long)a);
 }
 
 TEST_F(vm, access_bad_fields)
 {
-	uint64_t buf[4], top = 1ULL << VM_IPA_BITS;
+	__u64 buf[4], top = 1ULL << VM_IPA_BITS;
 	struct s2mmu_vcpu_access good = {
 		.ipa = VM_GPA, .buf = (uintptr_t)buf, .len = 8,
 		.kind = S2MMU_ACCESS_READ,
@@ -414,8 +414,8 @@ TEST_F(vm, access_bad_fields)
 TEST_F(vm, access_unbacked)
 {
 	struct s2mmu_vcpu_access a;
-	uint8_t *m = s2_alloc(S2_ANON, VM_SIZE);
-	uint64_t v;
+	__u8 *m = s2_alloc(S2_ANON, VM_SIZE);
+	__u64 v;
 
 	ASSERT_NE(NULL, m);
 	ASSERT_EQ(0, s2_set_region(self->vm, 1, 0, VM_GPA + VM_SIZE, VM_SIZE,
@@ -472,7 +472,7 @@ TEST_F(vm, other_process)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		struct s2mmu_stats st;
-		uint64_t v;
+		__u64 v;
 		int bad = 0;
 
 		bad |= s2_stats(self->vm, &st) != -EIO;

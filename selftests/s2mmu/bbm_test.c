@@ -18,7 +18,7 @@
 FIXTURE(bbm) {
 	int dev, vm;
 	struct s2_vcpu vcpu[NR_THREADS];
-	uint8_t *mem;
+	__u8 *mem;
 	size_t size;
 	struct s2mmu_stats before;
 };
@@ -53,7 +53,7 @@ FIXTURE_TEARDOWN(bbm)
 }
 
 static void add_slot(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(bbm) *self, enum s2_backing b, size_t size,
+		     struct _test_data_bbm *self, enum s2_backing b, size_t size,
 		     int populate)
 {
 	self->size = size;
@@ -78,7 +78,7 @@ static struct s2mmu_stats since(int vm, const struct s2mmu_stats *before)
 /* Only permissions grow: relaxed in place, no BBM, no broadcast. */
 TEST_F(bbm, perms_only)
 {
-	uint64_t v = 7;
+	__u64 v = 7;
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 
@@ -107,7 +107,7 @@ TEST_F(bbm, perms_only)
  */
 TEST_F(bbm, zero_page_to_real_page)
 {
-	uint64_t v = ~0ULL, w = 0xabcdef0123456789ULL;
+	__u64 v = ~0ULL, w = 0xabcdef0123456789ULL;
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 
@@ -133,10 +133,10 @@ TEST_F(bbm, zero_page_to_real_page)
 	EXPECT_EQ(1ULL, d.pages_pinned);
 	EXPECT_EQ(1ULL, d.dirty_marked);
 	/* The guest wrote the page the host sees. */
-	EXPECT_EQ(w, *(uint64_t *)(self->mem + 64));
+	EXPECT_EQ(w, *(__u64 *)(self->mem + 64));
 
 	/* Host and guest agree from now on. */
-	*(uint64_t *)(self->mem + 72) = 99;
+	*(__u64 *)(self->mem + 72) = 99;
 	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + 72, &v, 8,
 			       S2MMU_ACCESS_READ, &a));
 	EXPECT_EQ(0ULL, s2_faults(&a));
@@ -147,7 +147,7 @@ TEST_F(bbm, zero_page_to_real_page)
 /* Same with THP: the huge zero page, then a real page; still no BBM. */
 TEST_F(bbm, thp_zero_page_to_real_page)
 {
-	uint64_t v = ~0ULL, w = 0x5555aaaa5555aaaaULL;
+	__u64 v = ~0ULL, w = 0x5555aaaa5555aaaaULL;
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 
@@ -161,7 +161,7 @@ TEST_F(bbm, thp_zero_page_to_real_page)
 	EXPECT_EQ(1ULL, d.zero_page_maps);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_LE(1ULL, d.notifier_invalidations);
-	EXPECT_EQ(w, *(uint64_t *)(self->mem + S2_PAGE));
+	EXPECT_EQ(w, *(__u64 *)(self->mem + S2_PAGE));
 	s2_print_stats(stderr, &d);
 }
 
@@ -170,8 +170,8 @@ struct racer {
 	int id;
 	int write;
 	int failed;
-	uint32_t max_faults;
-	uint64_t faults;
+	__u32 max_faults;
+	__u64 faults;
 };
 
 /*
@@ -183,16 +183,16 @@ static void *race(void *arg)
 {
 	struct racer *r = arg;
 	struct s2mmu_vcpu_access a;
-	uint64_t v, want;
+	__u64 v, want;
 	int round, p;
 
 	for (round = 0; round < ROUNDS; round++) {
 		for (p = 0; p < NR_PAGES; p++) {
-			uint64_t ipa = GPA + p * S2_PAGE + r->id * 8;
+			__u64 ipa = GPA + p * S2_PAGE + r->id * 8;
 			int kind = r->write ? S2MMU_ACCESS_WRITE :
 					      S2MMU_ACCESS_READ;
 
-			v = ((uint64_t)round << 32) | (r->id << 16) | p;
+			v = ((__u64)round << 32) | (r->id << 16) | p;
 			if (s2_access(r->vcpu, ipa, &v, 8, kind, &a) ||
 			    a.done != 8) {
 				r->failed = 1;
@@ -216,7 +216,7 @@ static void *race(void *arg)
 }
 
 static void run_race(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(bbm) *self, int writers, int populated)
+		     struct _test_data_bbm *self, int writers, int populated)
 {
 	struct racer r[NR_THREADS];
 	pthread_t t[NR_THREADS];
@@ -243,8 +243,8 @@ static void run_race(struct __test_metadata *_metadata,
 	}
 	for (i = 0; i < writers; i++)
 		for (p = 0; p < NR_PAGES; p++)
-			EXPECT_EQ(((uint64_t)(ROUNDS - 1) << 32) | (i << 16) | p,
-				  *(uint64_t *)(self->mem + p * S2_PAGE + i * 8));
+			EXPECT_EQ(((__u64)(ROUNDS - 1) << 32) | (i << 16) | p,
+				  *(__u64 *)(self->mem + p * S2_PAGE + i * 8));
 	EXPECT_EQ((unsigned long long)NR_PAGES, d.pages_pinned);
 	if (!populated) {
 		/*

@@ -14,7 +14,7 @@
 /* Page 1 of the second 2M block, offset 8. */
 #define TEST_OFF	(S2_2M + S2_PAGE + 8)
 
-static uint64_t pattern(uint64_t off)
+static __u64 pattern(__u64 off)
 {
 	return 0x5a5a000000000000ULL | off;
 }
@@ -22,7 +22,7 @@ static uint64_t pattern(uint64_t off)
 FIXTURE(pf) {
 	int dev, vm;
 	struct s2_vcpu vcpu;
-	uint8_t *mem;
+	__u8 *mem;
 	int huge;	/* the host backs the slot with 2M pages */
 	int block;	/* and so stage 2 maps blocks */
 	struct s2mmu_stats before;
@@ -34,35 +34,107 @@ FIXTURE_VARIANT(pf) {
 	int logging;
 };
 
-#define PF_VARIANT(b, ro, log)						\
-	FIXTURE_VARIANT_ADD(pf, b##_##ro##_##log) {			\
-		.backing = S2_##b,					\
-		.readonly = !strcmp(#ro, "ro"),				\
-		.logging = !strcmp(#log, "log"),			\
-	}
+FIXTURE_VARIANT_ADD(pf, ANON_rw_nolog) {
+	.backing = S2_ANON,
+	.readonly = 0,
+	.logging = 0,
+};
 
-PF_VARIANT(ANON, rw, nolog);
-PF_VARIANT(ANON, rw, log);
-PF_VARIANT(ANON, ro, nolog);
-PF_VARIANT(ANON, ro, log);
-PF_VARIANT(ANON_THP, rw, nolog);
-PF_VARIANT(ANON_THP, rw, log);
-PF_VARIANT(ANON_THP, ro, nolog);
-PF_VARIANT(ANON_THP, ro, log);
-PF_VARIANT(HUGETLB, rw, nolog);
-PF_VARIANT(HUGETLB, rw, log);
-PF_VARIANT(HUGETLB, ro, nolog);
-PF_VARIANT(HUGETLB, ro, log);
-PF_VARIANT(MEMFD, rw, nolog);
-PF_VARIANT(MEMFD, rw, log);
-PF_VARIANT(MEMFD, ro, nolog);
-PF_VARIANT(MEMFD, ro, log);
+FIXTURE_VARIANT_ADD(pf, ANON_rw_log) {
+	.backing = S2_ANON,
+	.readonly = 0,
+	.logging = 1,
+};
+
+FIXTURE_VARIANT_ADD(pf, ANON_ro_nolog) {
+	.backing = S2_ANON,
+	.readonly = 1,
+	.logging = 0,
+};
+
+FIXTURE_VARIANT_ADD(pf, ANON_ro_log) {
+	.backing = S2_ANON,
+	.readonly = 1,
+	.logging = 1,
+};
+
+FIXTURE_VARIANT_ADD(pf, ANON_THP_rw_nolog) {
+	.backing = S2_ANON_THP,
+	.readonly = 0,
+	.logging = 0,
+};
+
+FIXTURE_VARIANT_ADD(pf, ANON_THP_rw_log) {
+	.backing = S2_ANON_THP,
+	.readonly = 0,
+	.logging = 1,
+};
+
+FIXTURE_VARIANT_ADD(pf, ANON_THP_ro_nolog) {
+	.backing = S2_ANON_THP,
+	.readonly = 1,
+	.logging = 0,
+};
+
+FIXTURE_VARIANT_ADD(pf, ANON_THP_ro_log) {
+	.backing = S2_ANON_THP,
+	.readonly = 1,
+	.logging = 1,
+};
+
+FIXTURE_VARIANT_ADD(pf, HUGETLB_rw_nolog) {
+	.backing = S2_HUGETLB,
+	.readonly = 0,
+	.logging = 0,
+};
+
+FIXTURE_VARIANT_ADD(pf, HUGETLB_rw_log) {
+	.backing = S2_HUGETLB,
+	.readonly = 0,
+	.logging = 1,
+};
+
+FIXTURE_VARIANT_ADD(pf, HUGETLB_ro_nolog) {
+	.backing = S2_HUGETLB,
+	.readonly = 1,
+	.logging = 0,
+};
+
+FIXTURE_VARIANT_ADD(pf, HUGETLB_ro_log) {
+	.backing = S2_HUGETLB,
+	.readonly = 1,
+	.logging = 1,
+};
+
+FIXTURE_VARIANT_ADD(pf, MEMFD_rw_nolog) {
+	.backing = S2_MEMFD,
+	.readonly = 0,
+	.logging = 0,
+};
+
+FIXTURE_VARIANT_ADD(pf, MEMFD_rw_log) {
+	.backing = S2_MEMFD,
+	.readonly = 0,
+	.logging = 1,
+};
+
+FIXTURE_VARIANT_ADD(pf, MEMFD_ro_nolog) {
+	.backing = S2_MEMFD,
+	.readonly = 1,
+	.logging = 0,
+};
+
+FIXTURE_VARIANT_ADD(pf, MEMFD_ro_log) {
+	.backing = S2_MEMFD,
+	.readonly = 1,
+	.logging = 1,
+};
 
 FIXTURE_SETUP(pf)
 {
-	uint32_t flags = 0;
+	__u32 flags = 0;
 	unsigned long huge;
-	uint64_t off;
+	__u64 off;
 
 	self->vm = -1;
 	self->vcpu.fd = -1;
@@ -73,7 +145,7 @@ FIXTURE_SETUP(pf)
 		SKIP(return, "no %s memory", s2_backing_name(variant->backing));
 	/* Populated by the host: no zero pages here (see bbm_test). */
 	for (off = 0; off < SLOT_SIZE; off += 8)
-		*(uint64_t *)(self->mem + off) = pattern(off);
+		*(__u64 *)(self->mem + off) = pattern(off);
 	huge = s2_host_huge_bytes(self->mem);
 	if (huge && huge < SLOT_SIZE)
 		SKIP(return, "host backs the slot partly with huge pages");
@@ -119,8 +191,8 @@ static struct s2mmu_stats delta(int vm, const struct s2mmu_stats *before)
 }
 
 /* One access of 8 bytes at TEST_OFF; returns the descriptor. */
-static struct s2mmu_vcpu_access access8(struct s2_vcpu *v, uint32_t kind,
-					uint64_t *val, int *ret)
+static struct s2mmu_vcpu_access access8(struct s2_vcpu *v, __u32 kind,
+					__u64 *val, int *ret)
 {
 	struct s2mmu_vcpu_access a;
 
@@ -130,7 +202,7 @@ static struct s2mmu_vcpu_access access8(struct s2_vcpu *v, uint32_t kind,
 
 /* The first access of a page: one translation fault, one mapping. */
 static void check_first_map(struct __test_metadata *_metadata,
-			    FIXTURE_DATA(pf) *self,
+			    struct _test_data_pf *self,
 			    const struct s2mmu_vcpu_access *a,
 			    const struct s2mmu_stats *d)
 {
@@ -152,7 +224,7 @@ TEST_F(pf, read)
 {
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
-	uint64_t val = 0;
+	__u64 val = 0;
 	int ret;
 
 	a = access8(&self->vcpu, S2MMU_ACCESS_READ, &val, &ret);
@@ -174,7 +246,7 @@ TEST_F(pf, read)
 
 TEST_F(pf, write)
 {
-	uint64_t val = 0x1122334455667788ULL, back = 0;
+	__u64 val = 0x1122334455667788ULL, back = 0;
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 	int ret;
@@ -192,7 +264,7 @@ TEST_F(pf, write)
 		EXPECT_EQ(1, self->vcpu.run->mmio.is_write);
 		EXPECT_EQ(0, memcmp(&val, self->vcpu.run->mmio.data, 8));
 		EXPECT_EQ(pattern(TEST_OFF),
-			  *(uint64_t *)(self->mem + TEST_OFF));
+			  *(__u64 *)(self->mem + TEST_OFF));
 		EXPECT_EQ(1U, a.faults_translation);
 		EXPECT_EQ(1ULL, d.mmio_exits);
 		EXPECT_EQ(0ULL, d.pages_pinned);
@@ -203,7 +275,7 @@ TEST_F(pf, write)
 	EXPECT_EQ(8U, a.done);
 	EXPECT_EQ((__u32)S2MMU_EXIT_NONE, a.exit_reason);
 	/* The data went to the host's page. */
-	EXPECT_EQ(val, *(uint64_t *)(self->mem + TEST_OFF));
+	EXPECT_EQ(val, *(__u64 *)(self->mem + TEST_OFF));
 	check_first_map(_metadata, self, &a, &d);
 	EXPECT_EQ(self->block ? 512ULL : 1ULL, d.dirty_marked);
 	EXPECT_EQ(0ULL, d.mmio_exits);
@@ -218,7 +290,7 @@ TEST_F(pf, exec)
 {
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
-	uint64_t val = 0;
+	__u64 val = 0;
 	int ret;
 
 	a = access8(&self->vcpu, S2MMU_ACCESS_EXEC, &val, &ret);
@@ -242,7 +314,7 @@ TEST_F(pf, exec)
  */
 TEST_F(pf, read_write_exec)
 {
-	uint64_t val = 0, w = 0xfeedfacecafebeefULL;
+	__u64 val = 0, w = 0xfeedfacecafebeefULL;
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 	int ret;
@@ -262,7 +334,7 @@ TEST_F(pf, read_write_exec)
 		EXPECT_EQ(0ULL, d.dirty_marked);
 	} else {
 		EXPECT_EQ((__u32)S2MMU_EXIT_NONE, a.exit_reason);
-		EXPECT_EQ(w, *(uint64_t *)(self->mem + TEST_OFF));
+		EXPECT_EQ(w, *(__u64 *)(self->mem + TEST_OFF));
 		EXPECT_EQ(1ULL, d.relax_perms);
 		EXPECT_EQ(self->block ? 512ULL : 1ULL, d.dirty_marked);
 	}
@@ -291,7 +363,7 @@ TEST_F(pf, read_write_exec)
 /* Write then read: the write mapped it writable, the read is free. */
 TEST_F(pf, write_read)
 {
-	uint64_t w = 0x0102030405060708ULL, val = 0;
+	__u64 w = 0x0102030405060708ULL, val = 0;
 	struct s2mmu_vcpu_access a;
 	int ret;
 
@@ -312,8 +384,8 @@ TEST_F(pf, write_read)
 /* An access across a page boundary faults each page once. */
 TEST_F(pf, cross_page)
 {
-	uint64_t off = 2 * S2_PAGE - 16;
-	uint8_t buf[32], want[32];
+	__u64 off = 2 * S2_PAGE - 16;
+	__u8 buf[32], want[32];
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 	int ret;
@@ -333,7 +405,7 @@ TEST_F(pf, cross_page)
 /* Outside every slot: an MMIO exit, whatever the kind. */
 TEST_F(pf, no_slot_mmio)
 {
-	uint64_t val = 0x42;
+	__u64 val = 0x42;
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 	int ret;

@@ -42,8 +42,8 @@ static inline int s2_create_vm(int dev, unsigned long ipa_bits)
 	return s2_ioctl(dev, S2MMU_CREATE_VM, ipa_bits);
 }
 
-static inline int s2_set_region(int vm, uint32_t slot, uint32_t flags,
-				uint64_t gpa, uint64_t size, void *uaddr)
+static inline int s2_set_region(int vm, __u32 slot, __u32 flags,
+				__u64 gpa, __u64 size, void *uaddr)
 {
 	struct s2mmu_userspace_memory_region r = {
 		.slot = slot,
@@ -89,8 +89,8 @@ static inline void s2_destroy_vcpu(struct s2_vcpu *v)
 }
 
 /* One guest access; @out (may be NULL) gets the completed descriptor. */
-static inline int s2_access(struct s2_vcpu *v, uint64_t ipa, void *buf,
-			    uint32_t len, uint32_t kind,
+static inline int s2_access(struct s2_vcpu *v, __u64 ipa, void *buf,
+			    __u32 len, __u32 kind,
 			    struct s2mmu_vcpu_access *out)
 {
 	struct s2mmu_vcpu_access a = {
@@ -106,9 +106,9 @@ static inline int s2_access(struct s2_vcpu *v, uint64_t ipa, void *buf,
 	return ret;
 }
 
-static inline uint64_t s2_faults(const struct s2mmu_vcpu_access *a)
+static inline __u64 s2_faults(const struct s2mmu_vcpu_access *a)
 {
-	return (uint64_t)a->faults_translation + a->faults_access +
+	return (__u64)a->faults_translation + a->faults_access +
 	       a->faults_permission;
 }
 
@@ -143,7 +143,7 @@ static inline const char *s2_backing_name(enum s2_backing b)
 static inline void *s2_alloc(enum s2_backing b, size_t size)
 {
 	int prot = PROT_READ | PROT_WRITE | PROT_EXEC;
-	uint8_t *p, *aligned;
+	__u8 *p, *aligned;
 	int fd;
 
 	switch (b) {
@@ -167,7 +167,7 @@ static inline void *s2_alloc(enum s2_backing b, size_t size)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p == MAP_FAILED)
 			return NULL;
-		aligned = (uint8_t *)(((uintptr_t)p + S2_2M - 1) & ~(S2_2M - 1));
+		aligned = (__u8 *)(((uintptr_t)p + S2_2M - 1) & ~(S2_2M - 1));
 		if (aligned > p)
 			munmap(p, aligned - p);
 		munmap(aligned + size, p + S2_2M - aligned);

@@ -31,10 +31,10 @@ static void expect_clean(struct __test_metadata *_metadata, int dev)
 
 /* Build a VM with 32 MiB of 4K pages and 16 MiB of THP, all faulted. */
 static int build_vm(struct __test_metadata *_metadata, int dev,
-		    struct s2_vcpu *vcpu, uint8_t **m4k, uint8_t **mthp)
+		    struct s2_vcpu *vcpu, __u8 **m4k, __u8 **mthp)
 {
 	struct s2mmu_vcpu_access a;
-	uint64_t off, v = 1;
+	__u64 off, v = 1;
 	int vm;
 
 	vm = s2_create_vm(dev, 0);
@@ -91,7 +91,7 @@ TEST(close_frees_everything)
 	struct s2mmu_module_stats ms;
 	struct s2mmu_stats st;
 	struct s2_vcpu vcpu = { .fd = -1 };
-	uint8_t *m4k, *mthp;
+	__u8 *m4k, *mthp;
 	int dev, vm;
 
 	dev = s2_open_dev();
@@ -139,7 +139,7 @@ TEST(kill_frees_everything)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		struct s2_vcpu vcpu = { .fd = -1 };
-		uint8_t *m4k, *mthp;
+		__u8 *m4k, *mthp;
 
 		close(pipefd[0]);
 		if (build_vm(_metadata, dev, &vcpu, &m4k, &mthp) < 0)
@@ -163,7 +163,7 @@ TEST(debugfs_shows_vm)
 {
 	struct s2_vcpu vcpu = { .fd = -1 };
 	char path[512], line[256];
-	uint8_t *m4k, *mthp;
+	__u8 *m4k, *mthp;
 	int dev, vm, dirs, found = 0;
 	FILE *f;
 	DIR *d;

@@ -29,7 +29,7 @@
 
 struct stress {
 	int vm;
-	uint8_t *main_mem, *churn_mem;
+	__u8 *main_mem, *churn_mem;
 	atomic_int stop;
 	/* Where the churning slot 1 lives now (0: deleted). */
 	atomic_ullong churn_gpa;
@@ -39,12 +39,12 @@ struct worker {
 	struct stress *s;
 	struct s2_vcpu vcpu;
 	int id;
-	uint32_t *shadow;	/* last stamp written per owned main page */
+	__u32 *shadow;	/* last stamp written per owned main page */
 	char err[160];
-	uint64_t mmio, ops;
+	__u64 mmio, ops;
 };
 
-static uint64_t xorshift(uint64_t *x)
+static __u64 xorshift(__u64 *x)
 {
 	*x ^= *x << 13;
 	*x ^= *x >> 7;
@@ -53,7 +53,7 @@ static uint64_t xorshift(uint64_t *x)
 }
 
 /* The word a page's stamp lives at, different for every page. */
-static uint64_t word_off(uint64_t page)
+static __u64 word_off(__u64 page)
 {
 	return (page * 72) % (S2_PAGE - 8);
 }
@@ -62,18 +62,18 @@ static void *vcpu_thread(void *arg)
 {
 	struct worker *w = arg;
 	struct s2mmu_vcpu_access a;
-	uint64_t rnd = 0x9e3779b97f4a7c15ULL * (w->id + 1), v;
-	uint32_t stamp = 0;
+	__u64 rnd = 0x9e3779b97f4a7c15ULL * (w->id + 1), v;
+	__u32 stamp = 0;
 	int i;
 
 	for (i = 0; i < OPS_PER_VCPU; i++) {
-		uint64_t r = xorshift(&rnd), page, ipa, want;
+		__u64 r = xorshift(&rnd), page, ipa, want;
 		int write = r & 1, churn = (r >> 1) % 16 == 0;
 
 		w->ops++;
 		if (churn) {
 			/* Churning slot: the page content is its number. */
-			uint64_t gpa = atomic_load(&w->s->churn_gpa);
+			__u64 gpa = atomic_load(&w->s->churn_gpa);
 
 			page = (r >> 8) % CHURN_PAGES;
 			ipa = (gpa ? gpa : CHURN_GPA_A) + page * S2_PAGE;
@@ -102,7 +102,8 @@ static void *vcpu_thread(void *arg)
 		page = ((r >> 8) % (MAIN_PAGES / NR_VCPUS)) * NR_VCPUS + w->id;
 		ipa = MAIN_GPA + page * S2_PAGE + word_off(page);
 		if (write) {
-			v = ((uint64_t)++stamp << 32) | page;
+			stamp++;
+			v = ((__u64)stamp << 32) | page;
 			if (s2_access(&w->vcpu, ipa, &v, 8,
 				      S2MMU_ACCESS_WRITE, &a) || a.done != 8) {
 				snprintf(w->err, sizeof(w->err),
@@ -120,7 +121,7 @@ static void *vcpu_thread(void *arg)
 			return NULL;
 		}
 		want = w->shadow[page / NR_VCPUS] ?
-		       ((uint64_t)w->shadow[page / NR_VCPUS] << 32) | page : 0;
+		       ((__u64)w->shadow[page / NR_VCPUS] << 32) | page : 0;
 		if (v != want) {
 			snprintf(w->err, sizeof(w->err),
 				 "page %llu read %llx want %llx",
@@ -137,12 +138,12 @@ static void *vcpu_thread(void *arg)
 static void *churn_thread(void *arg)
 {
 	struct stress *s = arg;
-	uint8_t *half = s->churn_mem + CHURN_SIZE;
-	uint64_t gpa = CHURN_GPA_A;
+	__u8 *half = s->churn_mem + CHURN_SIZE;
+	__u64 gpa = CHURN_GPA_A;
 	long n = 0;
 
 	while (!atomic_load(&s->stop)) {
-		uint64_t to = gpa == CHURN_GPA_A ? CHURN_GPA_B : CHURN_GPA_A;
+		__u64 to = gpa == CHURN_GPA_A ? CHURN_GPA_B : CHURN_GPA_A;
 
 		switch (n++ % 4) {
 		case 0:	/* move */
@@ -184,7 +185,7 @@ TEST(stress)
 	pthread_t t[NR_VCPUS], churn;
 	struct s2mmu_stats st;
 	void *churn_ret;
-	uint64_t p, mmio = 0;
+	__u64 p, mmio = 0;
 	int dev, i;
 
 	dev = s2_open_dev();
@@ -196,7 +197,7 @@ TEST(stress)
 	ASSERT_NE(NULL, s.main_mem);
 	ASSERT_NE(NULL, s.churn_mem);
 	for (p = 0; p < CHURN_PAGES; p++)
-		*(uint64_t *)(s.churn_mem + p * S2_PAGE) = p;
+		*(__u64 *)(s.churn_mem + p * S2_PAGE) = p;
 	for (i = 0; i < MAIN_SLOTS; i++)
 		ASSERT_EQ(0, s2_set_region(s.vm, i, 0,
 					   MAIN_GPA + i * (MAIN_SIZE / MAIN_SLOTS),
@@ -208,7 +209,7 @@ TEST(stress)
 
 	for (i = 0; i < NR_VCPUS; i++) {
 		w[i] = (struct worker){ .s = &s, .id = i };
-		w[i].shadow = calloc(MAIN_PAGES / NR_VCPUS, sizeof(uint32_t));
+		w[i].shadow = calloc(MAIN_PAGES / NR_VCPUS, sizeof(__u32));
 		ASSERT_NE(NULL, w[i].shadow);
 		ASSERT_EQ(0, s2_create_vcpu(dev, s.vm, i, &w[i].vcpu));
 	}
@@ -223,18 +224,18 @@ TEST(stress)
 
 	for (i = 0; i < NR_VCPUS; i++) {
 		EXPECT_STREQ("", w[i].err);
-		EXPECT_EQ((uint64_t)OPS_PER_VCPU, w[i].ops);
+		EXPECT_EQ((__u64)OPS_PER_VCPU, w[i].ops);
 		mmio += w[i].mmio;
 	}
 	/* What the vCPUs wrote is in host memory too. */
 	for (i = 0; i < NR_VCPUS; i++)
 		for (p = i; p < MAIN_PAGES; p += NR_VCPUS) {
-			uint32_t stamp = w[i].shadow[p / NR_VCPUS];
-			uint64_t v = *(uint64_t *)(s.main_mem + p * S2_PAGE +
+			__u32 stamp = w[i].shadow[p / NR_VCPUS];
+			__u64 v = *(__u64 *)(s.main_mem + p * S2_PAGE +
 						   word_off(p));
 
-			if (stamp && v != (((uint64_t)stamp << 32) | p)) {
-				EXPECT_EQ(((uint64_t)stamp << 32) | p, v);
+			if (stamp && v != (((__u64)stamp << 32) | p)) {
+				EXPECT_EQ(((__u64)stamp << 32) | p, v);
 				break;
 			}
 		}
