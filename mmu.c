@@ -835,6 +835,7 @@ static void s2mmu_zap_locked(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
  */
 static void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			   u64 ipa, u64 size, bool resched)
+	__must_hold(&vm->mmu_lock)
 {
 	u64 start, end = ipa + size, lo, hi;
 
