@@ -122,7 +122,9 @@ struct s2mmu_vcpu;
  *	are removed or restricted; a fault that sampled another value before
  *	resolving its page starts over
  * @mmu_invalidate_in_progress: non-zero while a host-side invalidation
- *	(MMU notifier) is between its start and end; faults retry
+ *	(MMU notifier) is between its start and end; faults retry.  Atomic,
+ *	changed without @mmu_lock so that invalidations of host memory no
+ *	slot uses, and the end of any, stall no fault (see the notifier)
  * @mmu_invalidate_wq: faults wait here for @mmu_invalidate_in_progress to
  *	drop to zero, rather than fault again and again meanwhile
  * @slots_lock: serialises memory slot changes
@@ -147,7 +149,7 @@ struct s2mmu_vm {
 	struct s2_pgtable	pgt;
 	rwlock_t		mmu_lock;
 	unsigned long		mmu_invalidate_seq;
-	unsigned long		mmu_invalidate_in_progress;
+	atomic_long_t		mmu_invalidate_in_progress;
 	wait_queue_head_t	mmu_invalidate_wq;
 	struct mutex		slots_lock;	/* serialises slot changes */
 	struct s2mmu_memslots __rcu *slots;
@@ -986,18 +988,31 @@ static int s2mmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 	u64 ipa, size;
 	int i, idx;
 
+	atomic_long_inc(&vm->mmu_invalidate_in_progress);
+	/*
+	 * Counted before the slots are looked at: a fault on a slot this
+	 * scan does not see yet (published after it) reads the count after
+	 * its own slot lookup, so it sees the count and retries.
+	 */
+	smp_mb__after_atomic();
+
 	idx = srcu_read_lock(&vm->srcu);
 	slots = srcu_dereference(vm->slots, &vm->srcu);
-	write_lock(&vm->mmu_lock);
-	vm->mmu_invalidate_in_progress++;
-	for (i = 0; i < slots->nr; i++) {
-		if (!s2mmu_slot_hva_range(slots->slot[i], range->start,
-					  range->end, &ipa, &size))
-			continue;
-		s2mmu_slot_zap(vm, slots->slot[i], ipa, size, blockable);
-		hit = true;
+	for (i = 0; i < slots->nr && !hit; i++)
+		hit = s2mmu_slot_hva_range(slots->slot[i], range->start,
+					   range->end, &ipa, &size);
+	/* Host memory no slot uses (the VMM's own): nothing to lock. */
+	if (hit) {
+		write_lock(&vm->mmu_lock);
+		for (i = 0; i < slots->nr; i++) {
+			if (!s2mmu_slot_hva_range(slots->slot[i], range->start,
+						  range->end, &ipa, &size))
+				continue;
+			s2mmu_slot_zap(vm, slots->slot[i], ipa, size,
+				       blockable);
+		}
+		write_unlock(&vm->mmu_lock);
 	}
-	write_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 	if (hit)
 		atomic64_inc(&vm->stat.notifier_invalidations);
@@ -1008,14 +1023,18 @@ static void s2mmu_mn_invalidate_range_end(struct mmu_notifier *mn,
 					  const struct mmu_notifier_range *range)
 {
 	struct s2mmu_vm *vm = s2mmu_mn_vm(mn);
+	long left;
 
-	write_lock(&vm->mmu_lock);
-	WARN_ON_ONCE(!vm->mmu_invalidate_in_progress);
-	vm->mmu_invalidate_in_progress--;
-	/* A fault that pinned the old page before _start() starts over. */
-	s2mmu_invalidate_seq_bump(vm);
-	write_unlock(&vm->mmu_lock);
-	if (!READ_ONCE(vm->mmu_invalidate_in_progress))
+	/*
+	 * No lock and no sequence move: a fault that pinned a page during
+	 * the invalidation saw the count under mmu_lock (and retries), and
+	 * one that samples once the count is down pins the host's new page
+	 * -- the host's page-table changes are ordered before the decrement.
+	 */
+	smp_mb__before_atomic();
+	left = atomic_long_dec_return(&vm->mmu_invalidate_in_progress);
+	WARN_ON_ONCE(left < 0);
+	if (!left)
 		wake_up_all(&vm->mmu_invalidate_wq);
 }
 
@@ -1342,11 +1361,37 @@ static u64 s2mmu_fault_gfn_index(const struct s2mmu_fault *f)
 	return (f->ipa >> PAGE_SHIFT) - f->slot->base_gfn;
 }
 
+/*
+ * Sample the invalidate sequence while no host invalidation (MMU
+ * notifier) is in progress: one would make the fault start over, possibly
+ * for as long as the invalidating thread is preempted, so wait for it
+ * instead.  Reading both under mmu_lock orders them against the unmap
+ * (and sequence move) of an invalidation that starts meanwhile: either
+ * its count or its new sequence is seen.
+ */
+static int s2mmu_sample_invalidate_seq(struct s2mmu_vm *vm, unsigned long *seq)
+{
+	long busy;
+
+	do {
+		if (wait_event_killable(vm->mmu_invalidate_wq,
+					!atomic_long_read(&vm->mmu_invalidate_in_progress)))
+			return -EINTR;
+		read_lock(&vm->mmu_lock);
+		*seq = vm->mmu_invalidate_seq;
+		busy = atomic_long_read(&vm->mmu_invalidate_in_progress);
+		read_unlock(&vm->mmu_lock);
+	} while (busy);
+	/* The page is looked up after the sample. */
+	smp_rmb();
+	return 0;
+}
+
 /* Has a range operation run since the fault sampled the sequence? */
 static bool s2mmu_fault_stale(struct s2mmu_vm *vm, const struct s2mmu_fault *f)
 {
 	lockdep_assert_held(&vm->mmu_lock);
-	return READ_ONCE(vm->mmu_invalidate_in_progress) ||
+	return atomic_long_read(&vm->mmu_invalidate_in_progress) ||
 	       READ_ONCE(vm->mmu_invalidate_seq) != f->seq;
 }
 
@@ -1692,18 +1737,10 @@ static int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	if (ret)
 		return ret;
 
-	/*
-	 * A host invalidation (MMU notifier) in progress would make this
-	 * fault start over, possibly for as long as the invalidating thread
-	 * is preempted: wait for it instead.
-	 */
-	if (wait_event_killable(vm->mmu_invalidate_wq,
-				!READ_ONCE(vm->mmu_invalidate_in_progress)))
-		return -EINTR;
-
 	/* Step 4: sample before the slot and the page are looked up. */
-	f.seq = READ_ONCE(vm->mmu_invalidate_seq);
-	smp_rmb();	/* pairs with s2mmu_invalidate_seq_bump() */
+	ret = s2mmu_sample_invalidate_seq(vm, &f.seq);
+	if (ret)
+		return ret;
 
 	idx = srcu_read_lock(&vm->srcu);
 	/* Step 1. */

@@ -15,6 +15,15 @@
 #include <stdatomic.h>
 #include "../kselftest_harness.h"
 
+/*
+ * Under emulation this takes 15-35 s, depending on the host's load (each
+ * first write to a page the guest only read is a copy-on-write of the
+ * zero page, which the MMU notifier turns into an unmap and a re-fault):
+ * more than the harness's default 30 s leaves.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 120
+
 #define NR_VCPUS	4
 #define MAIN_SIZE	(256UL << 20)
 #define MAIN_SLOTS	4
