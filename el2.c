@@ -1243,8 +1243,13 @@ static long xl_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 		c_mm = &d->nr_mismatch;
 	}
 
-	/* VMID 0 is shared with every table when KVM is active: always flush. */
-	flush = el2_kvm || !(t.flags & S2MMU_HWT_NO_FLUSH);
+	/*
+	 * VMID 0 is shared with every table when KVM is active, and with
+	 * hw_tlbi=0 the engine's invalidations of the VM's table never reach
+	 * the TLB: in both cases only the window's own invalidation keeps AT
+	 * from answering with a translation the table no longer holds.
+	 */
+	flush = el2_kvm || !(t.flags & S2MMU_HWT_NO_FLUSH) || (!d && !hw_tlbi);
 	if (!flush) {
 		WRITE_ONCE(tlb->live, true);
 		smp_mb();	/* pairs with el2_tlbi() */

@@ -504,6 +504,14 @@ static int s2_free_walker(const struct s2_visit_ctx *ctx, u32 visit)
 			s2_tlb_add(&d->op->tlb, ctx->addr, ctx->level);
 		return 0;
 	}
+	/*
+	 * The walk cache may hold this table for any IPA it translates, and
+	 * the hinted invalidations of its leaves need not drop that: the
+	 * unlinked top entry's own invalidation only reaches the tables on
+	 * its IPA's path.
+	 */
+	if (d->op)
+		s2_tlb_add_table(&d->op->tlb, ctx);
 	s2_put_table(ctx->pgt, s2_pte_table(ctx->pgt, ctx->old), d->deferred);
 	d->freed++;
 	return 0;

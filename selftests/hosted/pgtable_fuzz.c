@@ -4,9 +4,11 @@
  * relax / mkyoung / test_clear_young / split over a 4 MiB window that
  * straddles a 1 GiB boundary; after every operation each IPA of the window
  * is translated and compared with a flat reference model, the structural
- * invariants are checked (s2h_check()), pages are accounted for, and the
+ * invariants are checked (s2h_check()), pages are accounted for, the
  * invalidations issued are compared with what the operation had to
- * invalidate.
+ * invalidate, and each of them is checked to reach what a TLB could hold:
+ * every translation that changed or lost permissions, and, without a level
+ * hint, every table page unlinked (its walk-cache entries).
  *
  * Built three ways: the kselftest program run by "make hosted-test"
  * (S2_FUZZ_OPS operations from a fixed seed, 0 = forever), and with
@@ -38,12 +40,15 @@ struct page_seen {
 	s2_pte_t	leaf;
 	s8		level;
 	u64		base;	/* first IPA of the leaf or empty entry */
+	/* Table page at each level of the page's walk, 0 above the root. */
+	u64		table[S2_MAX_LEVEL + 1];
 };
 
 struct fuzz {
 	struct s2h_vm		vm;
 	struct page_model	model[WPAGES];
 	struct page_seen	seen[WPAGES];
+	struct page_seen	now[WPAGES];
 	const u8		*data;
 	size_t			len;
 	size_t			pos;
@@ -78,13 +83,17 @@ static int page_of(u64 ipa)
 
 static int seen_walker(const struct s2_visit_ctx *ctx, u32 visit)
 {
-	struct fuzz *f = ctx->arg;
+	struct page_seen *seen = ctx->arg;
 	u64 a = max(ctx->addr, WBASE);
 	u64 e = min(ctx->addr + S2_LEVEL_SIZE(ctx->level), WEND);
 
 	for (; a < e; a += SZ_4K) {
-		struct page_seen *s = &f->seen[page_of(a)];
+		struct page_seen *s = &seen[page_of(a)];
 
+		if (visit == S2_WALK_TABLE_PRE) {
+			s->table[ctx->level + 1] = ctx->old & S2_PTE_ADDR_MASK;
+			continue;
+		}
 		s->leaf = ctx->old;
 		s->level = ctx->level;
 		s->base = ctx->addr;
@@ -92,13 +101,20 @@ static int seen_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	return 0;
 }
 
-static void snapshot(struct fuzz *f)
+static void snapshot_into(struct fuzz *f, struct page_seen *seen)
 {
 	struct s2_walker w = {
-		.cb = seen_walker, .arg = f, .flags = S2_WALK_LEAF,
+		.cb = seen_walker, .arg = seen,
+		.flags = S2_WALK_LEAF | S2_WALK_TABLE_PRE,
 	};
 
+	memset(seen, 0, sizeof(f->seen));
 	s2_walk(&f->vm.pgt, WBASE, WEND - WBASE, &w);
+}
+
+static void snapshot(struct fuzz *f)
+{
+	snapshot_into(f, f->seen);
 }
 
 static bool fail(struct fuzz *f, const char *fmt, ...)
@@ -162,6 +178,96 @@ static bool check_tlbi(struct fuzz *f, const char *op, u64 tlbi, bool owed)
 			     owed);
 	} else if (!!tlbi != owed || tlbi > S2_TLBI_IPA_MAX) {
 		return fail(f, "%s: %llu invalidations, owed %d", op, tlbi, owed);
+	}
+	return true;
+}
+
+/*
+ * Does a logged broadcast invalidation drop what a TLB may cache for
+ * [@lo, @hi)?  @level is the level of the cached leaf, or 0 for a table
+ * (walk-cache) entry, which only an invalidation without level hint
+ * reaches: a hint says where the leaf is, not which tables to forget.
+ */
+static bool tlbi_covers(const struct s2h_tlbi *t, u64 lo, u64 hi, s8 level)
+{
+	switch (t->kind) {
+	case S2H_TLBI_VMID:
+		return true;
+	case S2H_TLBI_RANGE:
+		return t->ipa < hi && lo < t->ipa + t->size;
+	case S2H_TLBI_IPA:
+		return t->ipa >= lo && t->ipa < hi &&
+		       (!t->level || t->level == level);
+	default:
+		return false;
+	}
+}
+
+static bool covered(struct fuzz *f, u64 nr, u64 lo, u64 hi, s8 level)
+{
+	u64 i;
+
+	for (i = 0; i < nr; i++)
+		if (tlbi_covers(s2h_tlbi_last(&f->vm, i), lo, hi, level))
+			return true;
+	return false;
+}
+
+/* The PA the valid leaf @leaf at @level gives @ipa. */
+static u64 leaf_pa(s2_pte_t leaf, s8 level, u64 ipa)
+{
+	u64 mask = S2_LEVEL_SIZE(level) - 1;
+
+	return (leaf & S2_PTE_ADDR_MASK & ~mask) + (ipa & mask);
+}
+
+/* Could a TLB entry of @old still be used after the change to @now? */
+static bool leaf_stale(const struct page_seen *old, const struct page_seen *now,
+		       u64 ipa)
+{
+	u32 lost;
+
+	if (!(old->leaf & S2_PTE_VALID))
+		return false;
+	if (!(now->leaf & S2_PTE_VALID) || now->level != old->level ||
+	    leaf_pa(old->leaf, old->level, ipa) !=
+	    leaf_pa(now->leaf, now->level, ipa))
+		return true;
+	lost = s2_leaf_prot(old->leaf) & ~s2_leaf_prot(now->leaf);
+	return lost || ((s2_leaf_prot(old->leaf) ^ s2_leaf_prot(now->leaf)) &
+			S2_PROT_MEMTYPE);
+}
+
+/*
+ * Every invalidation an operation owed, against the calls it made (@nr,
+ * the most recent in the TLB log): stale leaves by IPA (matching level
+ * hint), unlinked table pages by an IPA of the range they translated.
+ */
+static bool check_coverage(struct fuzz *f, u64 nr)
+{
+	int i;
+	s8 l;
+
+	if (nr > S2H_LOG_SIZE)
+		return fail(f, "%llu invalidations in one operation", nr);
+	snapshot_into(f, f->now);
+	for (i = 0; i < WPAGES; i++) {
+		const struct page_seen *o = &f->seen[i], *n = &f->now[i];
+		u64 ipa = WBASE + i * SZ_4K, lo;
+
+		if (leaf_stale(o, n, ipa) &&
+		    !covered(f, nr, o->base, o->base + S2_LEVEL_SIZE(o->level),
+			     o->level))
+			return fail(f, "ipa %llx: level-%d leaf %llx changed, not invalidated",
+				    ipa, o->level, o->leaf);
+		for (l = 1; l <= S2_MAX_LEVEL; l++) {
+			if (!o->table[l] || o->table[l] == n->table[l])
+				continue;
+			lo = ALIGN_DOWN(ipa, S2_LEVEL_SIZE(l - 1));
+			if (!covered(f, nr, lo, lo + S2_LEVEL_SIZE(l - 1), 0))
+				return fail(f, "ipa %llx: level-%d table gone, walk cache kept",
+					    ipa, l);
+		}
 	}
 	return true;
 }
@@ -424,10 +530,12 @@ static bool op_reset(struct fuzz *f)
 static bool fuzz_step(struct fuzz *f)
 {
 	const char *err;
+	u64 nr_log;
 	bool ok;
 
 	if (s2h_topup(&f->vm, S2_MEMCACHE_SPLIT_1G + 2))
 		return fail(f, "out of pages");
+	nr_log = f->vm.nr_log;
 	switch (take(f, 16)) {
 	case 0: case 1: case 2: case 3: case 4:
 		ok = op_map(f);
@@ -454,7 +562,7 @@ static bool fuzz_step(struct fuzz *f)
 		ok = take(f, 16) ? op_map(f) : op_reset(f);
 		break;
 	}
-	if (!ok)
+	if (!ok || !check_coverage(f, f->vm.nr_log - nr_log))
 		return false;
 	/*
 	 * A split or shattered 1 GiB block leaves hundreds of tables outside

@@ -573,6 +573,40 @@ TEST(block_replaces_table_subtree_freed_after_invalidation)
 	VM_TEARDOWN(&vm);
 }
 
+/*
+ * A 1 GiB block replacing a level-2 table whose level-3 table translates
+ * [2 MiB, 4 MiB): the walk cache may hold that level-3 table for any IPA
+ * of its 2 MiB, and a TLBI with a level hint only promises to drop leaves
+ * of that level.  Without FEAT_TLBIRANGE, one invalidation without hint
+ * must land inside that 2 MiB before the table page can be reused.
+ */
+TEST(block_over_nested_tables_invalidates_their_walks)
+{
+	const u64 page = SZ_2M + 0x5000;
+	struct s2h_vm vm;
+	bool walk_dropped = false;
+	const struct s2h_tlbi *t;
+	u64 nr_log, i;
+
+	VM_SETUP(&vm, 40, false);
+	ASSERT_EQ(0, s2_map(&vm.pgt, page, SZ_4K, PA_BASE, S2_PROT_RW, &vm.mc,
+			    0));
+	ASSERT_EQ(3, entry_at(&vm.pgt, page, 2) & 3);
+	nr_log = vm.nr_log;
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, 0, S2_PROT_RW, &vm.mc, 0));
+	ASSERT_LT(nr_log, vm.nr_log);
+	for (i = 0; i < vm.nr_log - nr_log; i++) {
+		t = s2h_tlbi_last(&vm, i);
+		if (t->kind == S2H_TLBI_VMID ||
+		    (t->kind == S2H_TLBI_IPA && !t->level &&
+		     t->ipa >= SZ_2M && t->ipa < 2 * SZ_2M))
+			walk_dropped = true;
+	}
+	EXPECT_TRUE(walk_dropped);
+	EXPECT_EQ(0x5000 + SZ_2M, s2h_translate(&vm.pgt, page, NULL, NULL));
+	VM_TEARDOWN(&vm);
+}
+
 TEST(young_and_mkyoung)
 {
 	struct s2h_vm vm;

@@ -28,7 +28,7 @@ struct s2h_tlbi {
 	int			level;
 };
 
-#define S2H_LOG_SIZE	64
+#define S2H_LOG_SIZE	1024
 
 /* One VM of the tests: the table, a memcache and the TLB call log. */
 struct s2h_vm {
