@@ -882,9 +882,7 @@ static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
 		if (ret)
 			break;
 		write_lock(&vm->mmu_lock);
-		ret = s2_split(&vm->pgt, start, next - start, mc);
-		if (!ret)
-			ret = s2_wrprotect(&vm->pgt, start, next - start);
+		ret = s2_split_wrprotect(&vm->pgt, start, next - start, mc);
 		write_unlock(&vm->mmu_lock);
 		if (ret == -ENOMEM && min < S2_MEMCACHE_SPLIT_1G) {
 			/* A 1 GiB block (not mapped by faults): enough for it. */
@@ -1616,7 +1614,37 @@ static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	}
 	write_unlock(&vm->mmu_lock);
 	s2mmu_drop_fault_pins(vcpu, f);
+	s2mmu_release_replaced(vcpu);
 	return ret;
+}
+
+/*
+ * A shared-mode map of a whole block that backs off half way (-EAGAIN: an
+ * entry under BBM, a lost compare-and-exchange) where the block's range
+ * is already a table has installed some of its pages.  Those are mapped
+ * now, and writable ones may be written without another fault: keep their
+ * pins and mark them dirty as a completed fault would.  Drop the others.
+ */
+static void s2mmu_keep_partial_map(struct s2mmu_vcpu *vcpu,
+				   struct s2mmu_fault *f, u64 ipa, u64 first)
+{
+	unsigned long tags = f->write ? S2MMU_PIN_WRITE : 0;
+	struct s2mmu_vm *vm = vcpu->vm;
+	int i;
+
+	lockdep_assert_held_read(&vm->mmu_lock);
+	for (i = 0; i < f->nr_pages; i++) {
+		struct page *page = vcpu->pages[i];
+
+		if (!s2mmu_maps_page(vm, ipa + ((u64)i << PAGE_SHIFT), page)) {
+			s2mmu_unpin_clean(vm, page);
+			continue;
+		}
+		s2mmu_record_pin(vcpu, f, first + i, page, tags);
+		if (f->prot & S2_PROT_W)
+			s2mmu_mark_dirty(vm, f, first + i, 1);
+	}
+	f->nr_pages = 0;
 }
 
 /* Step 5: map through the engine, in shared mode. */
@@ -1642,8 +1670,11 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		if (ret == -ENOENT)
 			ret = -EAGAIN;
 	}
-	if (ret < 0)
+	if (ret < 0) {
+		if (f->nr_pages > 1)
+			s2mmu_keep_partial_map(vcpu, f, ipa, first);
 		goto out;
+	}
 	changed = ret == 0;
 	s2mmu_record_pins(vcpu, f);
 	if (f->prot & S2_PROT_W)
@@ -2133,6 +2164,7 @@ DEFINE_SHOW_ATTRIBUTE(s2mmu_module_stats);
 
 static void s2mmu_vcpu_free(struct s2mmu_vcpu *vcpu)
 {
+	s2mmu_release_replaced(vcpu);
 	s2_memcache_drain(&vcpu->mc, &s2mmu_mm_ops);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->bounce);
@@ -2160,9 +2192,12 @@ static void s2mmu_vm_destroy(struct s2mmu_vm *vm)
 		if (vm->vcpus[i])
 			s2mmu_vcpu_free(vm->vcpus[i]);
 
-	/* The table goes first: no mapping may outlive the pins. */
-	s2_pgtable_destroy(&vm->pgt);
+	/*
+	 * The table goes first: no mapping may outlive the pins.  The VMID is
+	 * invalidated before its table pages are freed, like any table page.
+	 */
 	vm->pgt.tlb_ops->flush_vmid(&vm->pgt);
+	s2_pgtable_destroy(&vm->pgt);
 	s2mmu_el2_vm_destroy(&vm->el2);
 
 	slots = rcu_dereference_protected(vm->slots, true);
@@ -2348,6 +2383,7 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	struct s2mmu_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	const struct s2_tlb_ops *el2_ops;
 	struct s2mmu_memslots *slots;
+	int err = -ENOMEM;
 
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
@@ -2355,8 +2391,10 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	if (!slots || init_srcu_struct(&vm->srcu))
 		goto err_slots;
 	el2_ops = s2mmu_el2_vm_init(&vm->el2);
-	if (IS_ERR(el2_ops))
+	if (IS_ERR(el2_ops)) {
+		err = PTR_ERR(el2_ops);	/* -ENOSPC: no VMID left */
 		goto err_srcu;
+	}
 	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_mm_ops,
 			    s2mmu_vm_tlb_ops(el2_ops), vm))
 		goto err_el2;
@@ -2388,7 +2426,7 @@ err_srcu:
 err_slots:
 	kfree(slots);
 	kfree(vm);
-	return ERR_PTR(-ENOMEM);
+	return ERR_PTR(err);
 }
 
 static int s2mmu_create_vm(unsigned long arg)

@@ -1097,10 +1097,33 @@ int s2_unmap(struct s2_pgtable *pgt, u64 ipa, u64 size)
 /* ------------------------------------------------------------------ */
 /* wrprotect, relax_perms, mkyoung, test_clear_young                   */
 
-static int s2_wrprotect_walker(const struct s2_visit_ctx *ctx, u32 visit)
+/*
+ * Run one exclusive leaf walk as a single operation: every invalidation it
+ * owes, and every BBM it parked, ends in one batched flush.
+ */
+static int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa, u64 size,
+			   struct s2_memcache *mc, s2_visitor_fn cb)
 {
-	struct s2_op *op = ctx->arg;
+	struct s2_op op;
+	struct s2_walker w = {
+		.cb	= cb,
+		.arg	= &op,
+		.flags	= S2_WALK_LEAF,
+	};
+	int ret = s2_check_range(pgt, ipa, size);
 
+	if (ret)
+		return ret;
+	s2_op_init(&op, pgt, mc);
+	rcu_read_lock();
+	ret = __s2_walk(pgt, ipa, size, &w);
+	s2_op_finish(&op);
+	rcu_read_unlock();
+	return ret;
+}
+
+static int s2_wrprotect_leaf(const struct s2_visit_ctx *ctx, struct s2_op *op)
+{
 	if (!s2_pte_valid(ctx->old) || !(ctx->old & S2_PTE_S2AP_W))
 		return 0;
 	/* Lowering permissions needs no BBM, only the invalidation. */
@@ -1110,24 +1133,14 @@ static int s2_wrprotect_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	return 0;
 }
 
+static int s2_wrprotect_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	return s2_wrprotect_leaf(ctx, ctx->arg);
+}
+
 int s2_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size)
 {
-	struct s2_op op;
-	struct s2_walker w = {
-		.cb	= s2_wrprotect_walker,
-		.arg	= &op,
-		.flags	= S2_WALK_LEAF,
-	};
-	int ret = s2_check_range(pgt, ipa, size);
-
-	if (ret)
-		return ret;
-	s2_op_init(&op, pgt, NULL);
-	rcu_read_lock();
-	ret = __s2_walk(pgt, ipa, size, &w);
-	s2_op_finish(&op);
-	rcu_read_unlock();
-	return ret;
+	return s2_exclusive_op(pgt, ipa, size, NULL, s2_wrprotect_walker);
 }
 
 struct s2_relax_data {
@@ -1268,14 +1281,17 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 /* ------------------------------------------------------------------ */
 /* split                                                               */
 
-static int s2_split_walker(const struct s2_visit_ctx *ctx, u32 visit)
+/*
+ * Replace the block by a subtree of pages built off-line, whose leaves
+ * lack @clear.  The new subtree is made valid only after the operation's
+ * single invalidation, which covers the block's old translations.
+ */
+static int s2_split_block(const struct s2_visit_ctx *ctx, struct s2_op *op,
+			  s2_pte_t clear)
 {
-	struct s2_op *op = ctx->arg;
 	s2_pte_t *table;
 
-	if (!s2_pte_valid(ctx->old) || ctx->level == S2_MAX_LEVEL)
-		return 0;
-	table = s2_replicate_block(op, ctx->old, ctx->level, true);
+	table = s2_replicate_block(op, ctx->old & ~clear, ctx->level, true);
 	if (!table)
 		return -ENOMEM;
 	/* Block -> table is a change of block size: BBM (D8.14.1). */
@@ -1285,25 +1301,38 @@ static int s2_split_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	return S2_WALK_SKIP;
 }
 
+static int s2_split_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	if (!s2_pte_valid(ctx->old) || ctx->level == S2_MAX_LEVEL)
+		return 0;
+	return s2_split_block(ctx, ctx->arg, 0);
+}
+
 int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	     struct s2_memcache *mc)
 {
-	struct s2_op op;
-	struct s2_walker w = {
-		.cb	= s2_split_walker,
-		.arg	= &op,
-		.flags	= S2_WALK_LEAF,
-	};
-	int ret = s2_check_range(pgt, ipa, size);
+	return s2_exclusive_op(pgt, ipa, size, mc, s2_split_walker);
+}
 
-	if (ret)
-		return ret;
-	s2_op_init(&op, pgt, mc);
-	rcu_read_lock();
-	ret = __s2_walk(pgt, ipa, size, &w);
-	s2_op_finish(&op);
-	rcu_read_unlock();
-	return ret;
+/*
+ * Dirty logging wants both: pages already mapped lose W in place, blocks
+ * become read-only pages.  Done in one walk, the lowered pages and the
+ * broken blocks share one invalidation instead of one each.
+ */
+static int s2_split_wrprotect_walker(const struct s2_visit_ctx *ctx,
+				     u32 visit)
+{
+	if (!s2_pte_valid(ctx->old))
+		return 0;
+	if (ctx->level == S2_MAX_LEVEL)
+		return s2_wrprotect_leaf(ctx, ctx->arg);
+	return s2_split_block(ctx, ctx->arg, S2_PTE_S2AP_W);
+}
+
+int s2_split_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size,
+		       struct s2_memcache *mc)
+{
+	return s2_exclusive_op(pgt, ipa, size, mc, s2_split_wrprotect_walker);
 }
 
 /* ------------------------------------------------------------------ */

@@ -482,6 +482,24 @@ int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	     struct s2_memcache *mc);
 
 /**
+ * s2_split_wrprotect() - split the blocks of a range and write-protect it
+ * @pgt: the table; exclusive
+ * @ipa: first IPA
+ * @size: bytes
+ * @mc: table pages, as for s2_split()
+ *
+ * What starting dirty logging needs, as one operation: every block becomes
+ * a subtree of read-only 4K pages (one BBM each), every page already
+ * mapped loses write permission in place, and one batched invalidation
+ * covers both.
+ *
+ * Return: 0, -ENOMEM when @mc ran out (what was done stays done: call
+ * again with a fuller memcache), -EINVAL, -ERANGE.
+ */
+int s2_split_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size,
+		       struct s2_memcache *mc);
+
+/**
  * s2_memcache_topup() - fill @mc up to @min pages
  * @mc: the memcache
  * @min: pages wanted, at most ARRAY_SIZE(@mc->pages)

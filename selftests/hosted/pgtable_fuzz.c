@@ -518,6 +518,40 @@ static bool op_split(struct fuzz *f)
 	return check_tlbi(f, "split", broadcast(&f->vm.pgt) - tlbi, blocks);
 }
 
+/* Split and write-protect in one operation: one invalidation for both. */
+static bool op_split_wrprotect(struct fuzz *f)
+{
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
+	u64 blocks = 0, last_base = ~0ULL;
+	bool owed = false;
+	int i, j, first, last;
+
+	pick_range(f, &ipa, &size);
+	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
+		if (!(f->seen[i].leaf & S2_PTE_VALID))
+			continue;
+		if (f->seen[i].level != S2_MAX_LEVEL &&
+		    f->seen[i].base != last_base) {
+			last_base = f->seen[i].base;
+			blocks++;
+		}
+		if (!f->model[i].valid || !(f->model[i].prot & S2_PROT_W))
+			continue;
+		/* A block loses W whole: it is replicated whole. */
+		owed = true;
+		leaf_pages(f, i, &first, &last);
+		for (j = first; j <= last; j++)
+			f->model[j].prot &= ~S2_PROT_W;
+	}
+	if (s2_split_wrprotect(&f->vm.pgt, ipa, size, &f->vm.mc))
+		return fail(f, "split_wrprotect failed");
+	if (f->vm.pgt.stats.bbm - bbm != blocks)
+		return fail(f, "split_wrprotect: %llu BBM for %llu blocks",
+		     f->vm.pgt.stats.bbm - bbm, blocks);
+	return check_tlbi(f, "split_wrprotect", broadcast(&f->vm.pgt) - tlbi,
+			  blocks || owed);
+}
+
 /* Everything outside the window too, now and then. */
 static bool op_reset(struct fuzz *f)
 {
@@ -556,7 +590,7 @@ static bool fuzz_step(struct fuzz *f)
 		ok = op_young(f);
 		break;
 	case 14:
-		ok = op_split(f);
+		ok = take(f, 2) ? op_split(f) : op_split_wrprotect(f);
 		break;
 	default:
 		ok = take(f, 16) ? op_map(f) : op_reset(f);

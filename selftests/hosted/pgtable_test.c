@@ -514,6 +514,50 @@ TEST(split_1g_of_2m_blocks_one_invalidation)
 	VM_TEARDOWN(&vm);
 }
 
+/*
+ * Starting dirty logging: 2M blocks and 4K pages side by side, all made
+ * read-only 4K pages by one operation with one invalidation.
+ *
+ *   [0, 4M)   two 2M blocks, RW   -> 1024 read-only pages, 2 BBMs
+ *   [4M, 4M+64K) 16 pages, RW     -> same pages, read-only, in place
+ */
+TEST(split_wrprotect_one_invalidation)
+{
+	struct s2h_vm vm;
+	struct s2h_shape shape;
+	u64 ipa, end = 2 * SZ_2M + 16 * SZ_4K;
+	s2_pte_t pte;
+	s8 level;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, 2 * SZ_2M, PA_BASE, S2_PROT_RW,
+			    &vm.mc, 0));
+	ASSERT_EQ(0, s2_map(&vm.pgt, 2 * SZ_2M, 16 * SZ_4K, PA_BASE + 2 * SZ_2M,
+			    S2_PROT_RW, &vm.mc, S2_MAP_FORCE_PTE));
+	EXPECT_EQ(2, vm.pgt.stats.mapped[2]);
+	vm.pgt.stats = (struct s2_stats){ .table_pages = vm.pgt.stats.table_pages };
+	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_SPLIT_1G));
+
+	ASSERT_EQ(0, s2_split_wrprotect(&vm.pgt, 0, end, &vm.mc));
+	EXPECT_EQ(2, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	EXPECT_EQ(0, s2h_tlbi_last(&vm, 0)->ipa);
+	EXPECT_LE(end, s2h_tlbi_last(&vm, 0)->size);
+	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
+	EXPECT_EQ(0, shape.leaves[2]);
+	EXPECT_EQ(2 * 512 + 16, shape.leaves[3]);
+	for (ipa = 0; ipa < end; ipa += SZ_4K) {
+		ASSERT_EQ(PA_BASE + ipa, s2h_translate(&vm.pgt, ipa, &pte, &level));
+		ASSERT_EQ(3, level);
+		ASSERT_EQ(S2_PROT_R | S2_PROT_AF, s2_leaf_prot(pte));
+	}
+	/* Again: nothing to split, nothing writable, nothing to invalidate. */
+	ASSERT_EQ(0, s2_split_wrprotect(&vm.pgt, 0, end, &vm.mc));
+	EXPECT_EQ(1, tlbi(&vm.pgt));
+	EXPECT_EQ(2, vm.pgt.stats.bbm);
+	VM_TEARDOWN(&vm);
+}
+
 TEST(split_1g_block_and_memcache_exhaustion)
 {
 	struct s2h_vm vm;

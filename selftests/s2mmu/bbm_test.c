@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Break-before-make exactly where it is needed: re-creating a mapping or
- * only raising its permissions costs no BBM and no broadcast TLBI; moving
- * a page from the zero page to a real one costs exactly one BBM; vCPUs
- * racing on the same pages all complete, with a bounded number of faults.
+ * only raising its permissions costs no BBM and no broadcast TLBI; turning
+ * a mapped 2M block into a table of pages (dirty logging) costs exactly
+ * one BBM per block and one batched invalidation; the zero page replaced
+ * by a real page goes through the MMU notifier; vCPUs racing on the same
+ * pages all complete, with a bounded number of faults.
  */
 #include "s2mmu_util.h"
 
@@ -163,6 +165,58 @@ TEST_F(bbm, thp_zero_page_to_real_page)
 	EXPECT_LE(1ULL, d.notifier_invalidations);
 	EXPECT_EQ(w, *(__u64 *)(self->mem + S2_PAGE));
 	s2_print_stats(stderr, &d);
+}
+
+/*
+ * The one valid-to-valid change the ABI can ask for: enabling dirty
+ * logging on a slot mapped with 2M blocks replaces each block by a table
+ * of 4K pages.  Exactly one BBM per block, all of them covered by one
+ * batched invalidation, and every page still translates afterwards: reads
+ * take no fault at all, writes only the permission fault that logs them.
+ */
+TEST_F(bbm, logging_splits_blocks)
+{
+	const int blocks = 4;
+	struct s2mmu_vcpu_access a;
+	struct s2mmu_stats d;
+	__u64 v, off;
+	int i;
+
+	add_slot(_metadata, self, S2_ANON_THP, blocks * S2_2M, 1);
+	for (i = 0; i < blocks; i++) {
+		v = i;
+		ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + i * S2_2M, &v, 8,
+				       S2MMU_ACCESS_WRITE, &a));
+	}
+	d = since(self->vm, &self->before);
+	if (d.mapped_l2 != (__u64)blocks)
+		SKIP(return, "no THP backing (%llu blocks mapped)",
+		     (unsigned long long)d.mapped_l2);
+	ASSERT_EQ(0ULL, d.bbm);
+
+	ASSERT_EQ(0, s2_stats(self->vm, &self->before));
+	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES, GPA,
+				   self->size, self->mem));
+	d = since(self->vm, &self->before);
+	EXPECT_EQ((__u64)blocks, d.bbm);
+	EXPECT_EQ(1ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid);
+	s2_print_stats(stderr, &d);
+
+	ASSERT_EQ(0, s2_stats(self->vm, &self->before));
+	for (off = 0; off < self->size; off += 64 * S2_PAGE) {
+		ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + off, &v, 8,
+				       S2MMU_ACCESS_READ, &a));
+		EXPECT_EQ(0ULL, s2_faults(&a));
+		EXPECT_EQ(off % S2_2M ? 0x1111111111111111ULL : off / S2_2M, v);
+	}
+	v = 42;
+	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + S2_PAGE, &v, 8,
+			       S2MMU_ACCESS_WRITE, &a));
+	EXPECT_EQ(1U, a.faults_permission);
+	EXPECT_EQ(1ULL, s2_faults(&a));
+	d = since(self->vm, &self->before);
+	EXPECT_EQ(0ULL, d.bbm);
+	EXPECT_EQ(0ULL, d.faults_translation);
 }
 
 struct racer {
