@@ -208,6 +208,17 @@ struct s2_stats {
  * @mm_ops: memory callbacks
  * @tlb_ops: TLB callbacks
  * @priv: owner's cookie (the VM), for the callbacks
+ * @assert_locked: may be NULL; set by the owner after s2_pgtable_init()
+ *	to check the lock rules (Documentation/locking.rst).  Every public
+ *	operation calls it first: with @exclusive true when it needs the
+ *	VM's MMU lock held for write (s2_map() and s2_walk() without
+ *	%S2_WALK_SHARED, s2_unmap(), s2_wrprotect(), s2_split(),
+ *	s2_split_wrprotect(), s2_pgtable_destroy(), s2_relax_perms() and
+ *	s2_mkyoung() without %S2_WALK_SHARED), false when the read side is
+ *	enough (the same in shared mode, s2_test_clear_young()).  It returns
+ *	when the caller holds what is asked; what it does otherwise is the
+ *	owner's choice (a lockdep splat, an abort in the hosted tests).
+ *	s2_get_leaf() needs no lock and does not call it.
  * @stats: counters, updated atomically
  */
 struct s2_pgtable {
@@ -220,6 +231,8 @@ struct s2_pgtable {
 	const struct s2_mm_ops	*mm_ops;
 	const struct s2_tlb_ops	*tlb_ops;
 	void			*priv;
+	void			(*assert_locked)(struct s2_pgtable *pgt,
+						 bool exclusive);
 	struct s2_stats		stats;
 };
 
@@ -306,10 +319,12 @@ int s2_pgtable_init(struct s2_pgtable *pgt, u32 ia_bits,
 
 /**
  * s2_pgtable_destroy() - free every table page
- * @pgt: the table; no other walker may run
+ * @pgt: the table; exclusive: no other walker may run
  *
  * Leaves are dropped without TLB maintenance: the caller invalidates the
- * whole VMID before the VMID is reused.
+ * whole VMID before the VMID is reused.  An owner that destroys a table
+ * no one else can reach any more (its last reference) need not take the
+ * lock for it; it clears &s2_pgtable.assert_locked first, saying so.
  *
  * Return: the number of table pages freed, root pages included.
  */
@@ -320,7 +335,8 @@ unsigned long s2_pgtable_destroy(struct s2_pgtable *pgt);
  * @pgt: the table
  * @addr: first IPA
  * @size: bytes
- * @walker: visitor and flags
+ * @walker: visitor and flags; without %S2_WALK_SHARED the caller holds the
+ *	VM's MMU lock for write, with it at least for read
  *
  * Return: 0, the first negative value a visitor returned, or -ERANGE when
  * the range does not fit in the IPA space.
@@ -335,6 +351,10 @@ int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
  * @ptep: the entry's value (0 if none)
  * @level: the level the walk stopped at; 0 for an IPA beyond the range,
  *	like the hardware's level-0 translation fault
+ *
+ * A read-only walk under RCU: it needs no lock (the answer may be stale
+ * by the time it is used, as any lockless lookup's), and it may find an
+ * entry locked for break-before-make (%S2_PTE_LOCKED, not valid).
  *
  * Return: 0, or -ERANGE when @ipa is beyond the IPA space.
  */

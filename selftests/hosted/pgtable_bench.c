@@ -286,6 +286,8 @@ static void run_bench(const struct bench *b, int runs)
 			die("init", -ENOMEM);
 		/* No call log: the TLB callbacks do nothing but count. */
 		vm.pgt.priv = NULL;
+		/* No lock checks either: a kernel without lockdep. */
+		vm.pgt.assert_locked = NULL;
 		b->setup(&vm);
 		s2h_grace_period();
 		before = vm.pgt.stats;

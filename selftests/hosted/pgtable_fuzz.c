@@ -117,6 +117,27 @@ static void snapshot(struct fuzz *f)
 	snapshot_into(f, f->seen);
 }
 
+/*
+ * Each operation runs under the side of the VM lock its kernel callers
+ * take: the read side in shared mode, the write side otherwise.  The
+ * engine's hook checks it, so a mode that asks too much fails here.
+ */
+static void lock_vm(struct fuzz *f, u32 flags)
+{
+	if (flags & S2_WALK_SHARED)
+		s2h_read_lock(&f->vm.lock);
+	else
+		s2h_write_lock(&f->vm.lock);
+}
+
+static void unlock_vm(struct fuzz *f, u32 flags)
+{
+	if (flags & S2_WALK_SHARED)
+		s2h_read_unlock(&f->vm.lock);
+	else
+		s2h_write_unlock(&f->vm.lock);
+}
+
 static bool fail(struct fuzz *f, const char *fmt, ...)
 {
 	va_list ap;
@@ -335,7 +356,9 @@ static bool op_map(struct fuzz *f)
 		}
 	}
 
+	lock_vm(f, flags);
 	ret = s2_map(&f->vm.pgt, ipa, size, pa, prot, &f->vm.mc, flags);
+	unlock_vm(f, flags);
 	if (ret < 0)
 		return fail(f, "map %llx+%llx: %d", ipa, size, ret);
 
@@ -404,7 +427,9 @@ static bool op_unmap(struct fuzz *f)
 	int i, ret;
 
 	pick_range(f, &ipa, &size);
+	lock_vm(f, 0);
 	ret = s2_unmap_mc(&f->vm.pgt, ipa, size, &f->vm.mc);
+	unlock_vm(f, 0);
 	if (ret)
 		return fail(f, "unmap %llx+%llx: %d", ipa, size, ret);
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
@@ -418,10 +443,13 @@ static bool op_wrprotect(struct fuzz *f)
 {
 	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
 	bool owed = false;
-	int i, j, first, last;
+	int i, j, first, last, ret;
 
 	pick_range(f, &ipa, &size);
-	if (s2_wrprotect(&f->vm.pgt, ipa, size))
+	lock_vm(f, 0);
+	ret = s2_wrprotect(&f->vm.pgt, ipa, size);
+	unlock_vm(f, 0);
+	if (ret)
 		return fail(f, "wrprotect failed");
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
 		if (!f->model[i].valid || !(f->model[i].prot & S2_PROT_W))
@@ -446,11 +474,13 @@ static bool op_relax(struct fuzz *f, bool young)
 	struct page_model *m = &f->model[i];
 	u32 want = m->prot | prot | S2_PROT_AF;
 
+	lock_vm(f, flags);
 	if (young)
 		ret = s2_mkyoung(&f->vm.pgt, WBASE + i * SZ_4K, flags);
 	else
 		ret = s2_relax_perms(&f->vm.pgt, WBASE + i * SZ_4K, prot,
 				     flags);
+	unlock_vm(f, flags);
 	if (!m->valid) {
 		if (ret != -ENOENT)
 			return fail(f, "relax of unmapped page: %d", ret);
@@ -476,7 +506,9 @@ static bool op_young(struct fuzz *f)
 	int i, j, first, last;
 
 	pick_range(f, &ipa, &size);
+	lock_vm(f, S2_WALK_SHARED);
 	young = s2_test_clear_young(&f->vm.pgt, ipa, size, clear);
+	unlock_vm(f, S2_WALK_SHARED);
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
 		if (!f->model[i].valid || !(f->model[i].prot & S2_PROT_AF) ||
 		    f->seen[i].base == last_base)
@@ -499,7 +531,7 @@ static bool op_split(struct fuzz *f)
 {
 	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
 	u64 blocks = 0, last_base = ~0ULL;
-	int i;
+	int i, ret;
 
 	pick_range(f, &ipa, &size);
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
@@ -510,7 +542,10 @@ static bool op_split(struct fuzz *f)
 		last_base = f->seen[i].base;
 		blocks++;
 	}
-	if (s2_split(&f->vm.pgt, ipa, size, &f->vm.mc))
+	lock_vm(f, 0);
+	ret = s2_split(&f->vm.pgt, ipa, size, &f->vm.mc);
+	unlock_vm(f, 0);
+	if (ret)
 		return fail(f, "split failed");
 	if (f->vm.pgt.stats.bbm - bbm != blocks)
 		return fail(f, "split: %llu BBM for %llu blocks",
@@ -524,7 +559,7 @@ static bool op_split_wrprotect(struct fuzz *f)
 	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
 	u64 blocks = 0, last_base = ~0ULL;
 	bool owed = false;
-	int i, j, first, last;
+	int i, j, first, last, ret;
 
 	pick_range(f, &ipa, &size);
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
@@ -543,7 +578,10 @@ static bool op_split_wrprotect(struct fuzz *f)
 		for (j = first; j <= last; j++)
 			f->model[j].prot &= ~S2_PROT_W;
 	}
-	if (s2_split_wrprotect(&f->vm.pgt, ipa, size, &f->vm.mc))
+	lock_vm(f, 0);
+	ret = s2_split_wrprotect(&f->vm.pgt, ipa, size, &f->vm.mc);
+	unlock_vm(f, 0);
+	if (ret)
 		return fail(f, "split_wrprotect failed");
 	if (f->vm.pgt.stats.bbm - bbm != blocks)
 		return fail(f, "split_wrprotect: %llu BBM for %llu blocks",
@@ -555,15 +593,48 @@ static bool op_split_wrprotect(struct fuzz *f)
 /* Everything outside the window too, now and then. */
 static bool op_reset(struct fuzz *f)
 {
-	if (s2_unmap(&f->vm.pgt, 0, 2 * SZ_1G))
+	int ret;
+
+	lock_vm(f, 0);
+	ret = s2_unmap(&f->vm.pgt, 0, 2 * SZ_1G);
+	unlock_vm(f, 0);
+	if (ret)
 		return fail(f, "reset failed");
 	memset(f->model, 0, sizeof(f->model));
 	return true;
 }
 
-static bool fuzz_step(struct fuzz *f)
+/* What one operation must leave behind; under the write side. */
+static bool fuzz_check(struct fuzz *f, u64 nr_log)
 {
 	const char *err;
+
+	if (!check_coverage(f, f->vm.nr_log - nr_log))
+		return false;
+	/*
+	 * A split or shattered 1 GiB block leaves hundreds of tables outside
+	 * the window: unmap them (the window is not touched) to keep each
+	 * step's full structural check cheap.
+	 */
+	if (f->vm.pgt.stats.table_pages > 64) {
+		if (s2_unmap_mc(&f->vm.pgt, 0, WBASE, &f->vm.mc) ||
+		    s2_unmap_mc(&f->vm.pgt, WEND, 2 * SZ_1G - WEND, &f->vm.mc))
+			return fail(f, "trim failed");
+	}
+	s2h_grace_period();
+	err = s2h_check(&f->vm.pgt, NULL);
+	if (err)
+		return fail(f, "invariant: %s", err);
+	if (s2h_pages_in_use() != f->vm.pgt.stats.table_pages + f->vm.mc.nr)
+		return fail(f, "pages: %ld in use, %lld tables, %d in memcache",
+		     s2h_pages_in_use(), f->vm.pgt.stats.table_pages,
+		     f->vm.mc.nr);
+	f->ops++;
+	return compare(f);
+}
+
+static bool fuzz_step(struct fuzz *f)
+{
 	u64 nr_log;
 	bool ok;
 
@@ -596,28 +667,12 @@ static bool fuzz_step(struct fuzz *f)
 		ok = take(f, 16) ? op_map(f) : op_reset(f);
 		break;
 	}
-	if (!ok || !check_coverage(f, f->vm.nr_log - nr_log))
+	if (!ok)
 		return false;
-	/*
-	 * A split or shattered 1 GiB block leaves hundreds of tables outside
-	 * the window: unmap them (the window is not touched) to keep each
-	 * step's full structural check cheap.
-	 */
-	if (f->vm.pgt.stats.table_pages > 64) {
-		if (s2_unmap_mc(&f->vm.pgt, 0, WBASE, &f->vm.mc) ||
-		    s2_unmap_mc(&f->vm.pgt, WEND, 2 * SZ_1G - WEND, &f->vm.mc))
-			return fail(f, "trim failed");
-	}
-	s2h_grace_period();
-	err = s2h_check(&f->vm.pgt, NULL);
-	if (err)
-		return fail(f, "invariant: %s", err);
-	if (s2h_pages_in_use() != f->vm.pgt.stats.table_pages + f->vm.mc.nr)
-		return fail(f, "pages: %ld in use, %lld tables, %d in memcache",
-		     s2h_pages_in_use(), f->vm.pgt.stats.table_pages,
-		     f->vm.mc.nr);
-	f->ops++;
-	return compare(f);
+	lock_vm(f, 0);
+	ok = fuzz_check(f, nr_log);
+	unlock_vm(f, 0);
+	return ok;
 }
 
 static bool fuzz_start(struct fuzz *f, bool range)
@@ -625,7 +680,9 @@ static bool fuzz_start(struct fuzz *f, bool range)
 	memset(f->model, 0, sizeof(f->model));
 	if (s2h_vm_init(&f->vm, 40, range))
 		return fail(f, "init");
+	lock_vm(f, 0);
 	snapshot(f);
+	unlock_vm(f, 0);
 	return true;
 }
 

@@ -3,7 +3,8 @@
  * Concurrency test of the engine, built with ThreadSanitizer.
  *
  * Four vCPU threads take single-page "faults" in shared mode under the read
- * side of the VM lock (a pthread rwlock), all over the same 4 MiB; one
+ * side of the VM lock (the hosted checking rwlock, which the engine's lock
+ * hook checks on every operation), all over the same 4 MiB; one
  * thread holding the write side unmaps, write-protects, splits and maps
  * blocks, and changes the "generation" of the guest memory so that faults
  * must replace existing pages (shared-mode break-before-make, with other
@@ -33,7 +34,7 @@
 
 static struct {
 	struct s2_pgtable	pgt;
-	pthread_rwlock_t	lock;
+	struct s2h_rwlock	lock;
 	u64			gen;		/* written under the write lock */
 	bool			stop;
 	u64			faults_done;
@@ -75,7 +76,7 @@ static bool take_fault(struct s2_memcache *mc, u64 ipa, bool write)
 		    s2_memcache_topup(mc, S2_MEMCACHE_MIN_MAP, &s2h_mm_ops,
 				      NULL))
 			return false;
-		pthread_rwlock_rdlock(&vm.lock);
+		s2h_read_lock(&vm.lock);
 		gen = vm.gen;
 		pa = pa_of(gen, ipa);
 		ret = s2_map(&vm.pgt, ipa, SZ_4K, pa,
@@ -91,7 +92,7 @@ static bool take_fault(struct s2_memcache *mc, u64 ipa, bool write)
 			if (write && !(pte & S2_PTE_S2AP_W))
 				fail("write fault done but read-only");
 		}
-		pthread_rwlock_unlock(&vm.lock);
+		s2h_read_unlock(&vm.lock);
 		if (ret >= 0) {
 			__atomic_fetch_add(&vm.retries, tries,
 					   __ATOMIC_RELAXED);
@@ -140,7 +141,7 @@ static void exclusive_op(struct s2_memcache *mc, u64 *seed)
 
 	if (ipa + size > REGION)
 		size = REGION - ipa;
-	pthread_rwlock_wrlock(&vm.lock);
+	s2h_write_lock(&vm.lock);
 	/* No shared walker is inside: the hosted grace period. */
 	s2h_grace_period();
 	switch (rnd(seed) % 5) {
@@ -166,7 +167,7 @@ static void exclusive_op(struct s2_memcache *mc, u64 *seed)
 	err = s2h_check(&vm.pgt, NULL);
 	if (err)
 		fail(err);
-	pthread_rwlock_unlock(&vm.lock);
+	s2h_write_unlock(&vm.lock);
 	vm.exclusive_ops++;
 }
 
@@ -187,19 +188,22 @@ static void *mmu_notifier(void *arg)
 	return NULL;
 }
 
+static void assert_vm_locked(struct s2_pgtable *pgt, bool exclusive)
+{
+	s2h_rwlock_assert_held(&vm.lock, exclusive);
+}
+
 TEST(shared_faults_against_exclusive_ops)
 {
 	pthread_t vcpus[NR_VCPUS], writer;
-	pthread_rwlockattr_t attr;
 	long i;
 
 	s2h_init(1UL << 16);
-	/* Let the writer in between faults, as a kernel rwlock would. */
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	ASSERT_EQ(0, pthread_rwlock_init(&vm.lock, &attr));
+	/* Lets the writer in between faults, as a kernel rwlock would. */
+	s2h_rwlock_init(&vm.lock);
 	ASSERT_EQ(0, s2_pgtable_init(&vm.pgt, 40, &s2h_mm_ops, &s2h_tlb_range,
 				     NULL));
+	vm.pgt.assert_locked = assert_vm_locked;
 	ASSERT_EQ(0, pthread_create(&writer, NULL, mmu_notifier, NULL));
 	for (i = 0; i < NR_VCPUS; i++)
 		ASSERT_EQ(0, pthread_create(&vcpus[i], NULL, vcpu, (void *)i));
@@ -210,6 +214,7 @@ TEST(shared_faults_against_exclusive_ops)
 
 	ASSERT_EQ(NULL, vm.err) TH_LOG("%s", vm.err);
 	EXPECT_EQ(NR_VCPUS * FAULTS, vm.faults_done);
+	s2h_write_lock(&vm.lock);
 	EXPECT_EQ(NULL, s2h_check(&vm.pgt, NULL));
 	TH_LOG("%llu faults, %llu retries (worst %llu), %llu exclusive ops",
 	       vm.faults_done, vm.retries, vm.worst_retries, vm.exclusive_ops);
@@ -220,6 +225,7 @@ TEST(shared_faults_against_exclusive_ops)
 	EXPECT_LT(0, vm.exclusive_ops);
 	s2h_grace_period();
 	s2_pgtable_destroy(&vm.pgt);
+	s2h_write_unlock(&vm.lock);
 	EXPECT_EQ(0, s2h_pages_in_use());
 }
 

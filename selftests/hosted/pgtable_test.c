@@ -5,7 +5,11 @@
  * counters (BBM, invalidations by kind), and checks the structural
  * invariants before tearing down.
  */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "s2_hosted.h"
 #include "kselftest_harness.h"
@@ -53,9 +57,15 @@ static s2_pte_t entry_at(struct s2_pgtable *pgt, u64 ipa, int level)
 	ASSERT_EQ(NULL, __err) TH_LOG("invariant: %s", __err);		\
 } while (0)
 
+/*
+ * A test owns its VM as an ioctl holding the write side of the MMU lock
+ * would: every operation is allowed, and the engine's hook checks that
+ * the lock is held at all.
+ */
 #define VM_SETUP(vm, bits, range) do {					\
 	struct s2h_vm *__vm = (vm);					\
 	ASSERT_EQ(0, s2h_vm_init(__vm, (bits), (range)));		\
+	s2h_write_lock(&__vm->lock);					\
 	ASSERT_EQ(0, s2h_topup(__vm, S2_MEMCACHE_SPLIT_1G));		\
 } while (0)
 
@@ -67,6 +77,7 @@ static s2_pte_t entry_at(struct s2_pgtable *pgt, u64 ipa, int level)
 	CHECK_SHAPE(__vm);						\
 	s2h_grace_period();						\
 	ASSERT_EQ(__tables, s2_pgtable_destroy(&__vm->pgt));		\
+	s2h_write_unlock(&__vm->lock);					\
 	s2_memcache_drain(&__vm->mc, &s2h_mm_ops);			\
 	ASSERT_EQ(__base - (long)__tables - __mc, s2h_pages_in_use());	\
 } while (0)
@@ -82,6 +93,7 @@ TEST(ia_sizes_start_level_and_roots)
 
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
 		ASSERT_EQ(0, s2h_vm_init(&vm, t[i].bits, true));
+		s2h_write_lock(&vm.lock);
 		EXPECT_EQ(t[i].level, vm.pgt.start_level);
 		EXPECT_EQ(t[i].roots, vm.pgt.nr_roots);
 		EXPECT_EQ(64 - t[i].bits, vm.pgt.vtcr & 0x3f);
@@ -89,11 +101,12 @@ TEST(ia_sizes_start_level_and_roots)
 		EXPECT_EQ(0, vm.pgt.pgd_phys % (t[i].roots * SZ_4K));
 		EXPECT_EQ(t[i].roots, vm.pgt.stats.table_pages);
 		EXPECT_EQ(t[i].roots, s2_pgtable_destroy(&vm.pgt));
+		s2h_write_unlock(&vm.lock);
 	}
 	/* 40 bits: the VTCR_EL2 value of the facts sheet, PS left at 0. */
 	ASSERT_EQ(0, s2h_vm_init(&vm, 40, true));
 	EXPECT_EQ(0x80003558, vm.pgt.vtcr);
-	s2_pgtable_destroy(&vm.pgt);
+	s2h_vm_destroy(&vm);
 	EXPECT_EQ(-EINVAL, s2h_vm_init(&vm, 31, true));
 	EXPECT_EQ(-EINVAL, s2h_vm_init(&vm, 49, true));
 }
@@ -715,6 +728,7 @@ TEST(empty_memcache_fails_cleanly)
 	struct s2_memcache two = { 0 };
 
 	ASSERT_EQ(0, s2h_vm_init(&vm, 48, true));
+	s2h_write_lock(&vm.lock);
 	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
 				  NULL, S2_WALK_SHARED));
 	/* Two of the three tables: none installed, no empty table left. */
@@ -739,6 +753,193 @@ TEST(empty_memcache_fails_cleanly)
 	EXPECT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
 				       NULL, 0));
 	VM_TEARDOWN(&vm);
+}
+
+/*
+ * The lock rules are checked, not only written down: every public
+ * operation, called holding no lock, the read side or the write side, is
+ * stopped by the engine's hook (the hosted checking rwlock aborts) exactly
+ * when it needs more than the caller holds.  Each call runs in a child
+ * process, the abort being the expected outcome.  (The harness reports
+ * any SIGABRT as a failed assertion, so TEST_SIGNAL cannot expect it.)
+ */
+enum lock_need { NEED_NONE, NEED_READ, NEED_WRITE };
+
+struct lock_rule {
+	const char	*name;
+	enum lock_need	need;
+	void		(*call)(struct s2h_vm *vm);
+};
+
+static int nop_visit(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	return 0;
+}
+
+static void walk_with(struct s2h_vm *vm, u32 flags)
+{
+	struct s2_walker w = { .cb = nop_visit, .flags = flags };
+
+	s2_walk(&vm->pgt, 0, SZ_2M, &w);
+}
+
+static void call_map(struct s2h_vm *vm)
+{
+	s2_map(&vm->pgt, 0, SZ_4K, PA_BASE, S2_PROT_RW, &vm->mc, 0);
+}
+
+static void call_map_shared(struct s2h_vm *vm)
+{
+	s2_map(&vm->pgt, 0, SZ_4K, PA_BASE, S2_PROT_RW, &vm->mc,
+	       S2_WALK_SHARED);
+}
+
+static void call_unmap(struct s2h_vm *vm)
+{
+	s2_unmap(&vm->pgt, 0, SZ_4K);
+}
+
+static void call_unmap_mc(struct s2h_vm *vm)
+{
+	s2_unmap_mc(&vm->pgt, 0, SZ_4K, &vm->mc);
+}
+
+static void call_wrprotect(struct s2h_vm *vm)
+{
+	s2_wrprotect(&vm->pgt, 0, SZ_4K);
+}
+
+static void call_split(struct s2h_vm *vm)
+{
+	s2_split(&vm->pgt, 0, SZ_2M, &vm->mc);
+}
+
+static void call_split_wrprotect(struct s2h_vm *vm)
+{
+	s2_split_wrprotect(&vm->pgt, 0, SZ_2M, &vm->mc);
+}
+
+static void call_relax(struct s2h_vm *vm)
+{
+	s2_relax_perms(&vm->pgt, 0, S2_PROT_W, 0);
+}
+
+static void call_relax_shared(struct s2h_vm *vm)
+{
+	s2_relax_perms(&vm->pgt, 0, S2_PROT_W, S2_WALK_SHARED);
+}
+
+static void call_mkyoung(struct s2h_vm *vm)
+{
+	s2_mkyoung(&vm->pgt, 0, 0);
+}
+
+static void call_mkyoung_shared(struct s2h_vm *vm)
+{
+	s2_mkyoung(&vm->pgt, 0, S2_WALK_SHARED);
+}
+
+static void call_test_clear_young(struct s2h_vm *vm)
+{
+	s2_test_clear_young(&vm->pgt, 0, SZ_2M, true);
+}
+
+static void call_walk(struct s2h_vm *vm)
+{
+	walk_with(vm, S2_WALK_LEAF);
+}
+
+static void call_walk_shared(struct s2h_vm *vm)
+{
+	walk_with(vm, S2_WALK_LEAF | S2_WALK_SHARED);
+}
+
+static void call_get_leaf(struct s2h_vm *vm)
+{
+	s2_pte_t pte;
+	s8 level;
+
+	s2_get_leaf(&vm->pgt, 0, &pte, &level);
+}
+
+static void call_destroy(struct s2h_vm *vm)
+{
+	s2_pgtable_destroy(&vm->pgt);
+}
+
+/* Documentation/locking.rst, "What the engine asserts", as a table. */
+static const struct lock_rule lock_rules[] = {
+	{ "map",		NEED_WRITE,	call_map },
+	{ "map shared",		NEED_READ,	call_map_shared },
+	{ "unmap",		NEED_WRITE,	call_unmap },
+	{ "unmap_mc",		NEED_WRITE,	call_unmap_mc },
+	{ "wrprotect",		NEED_WRITE,	call_wrprotect },
+	{ "split",		NEED_WRITE,	call_split },
+	{ "split_wrprotect",	NEED_WRITE,	call_split_wrprotect },
+	{ "relax_perms",	NEED_WRITE,	call_relax },
+	{ "relax_perms shared",	NEED_READ,	call_relax_shared },
+	{ "mkyoung",		NEED_WRITE,	call_mkyoung },
+	{ "mkyoung shared",	NEED_READ,	call_mkyoung_shared },
+	{ "test_clear_young",	NEED_READ,	call_test_clear_young },
+	{ "walk",		NEED_WRITE,	call_walk },
+	{ "walk shared",	NEED_READ,	call_walk_shared },
+	{ "get_leaf",		NEED_NONE,	call_get_leaf },
+	{ "destroy",		NEED_WRITE,	call_destroy },
+};
+
+/* In a child: a VM with one 2M block, then @rule called holding @held. */
+static void lock_rule_child(const struct lock_rule *rule, enum lock_need held)
+{
+	struct s2h_vm vm;
+	int null = open("/dev/null", O_WRONLY);
+
+	/* The expected aborts say why on stderr: keep the log readable. */
+	if (null >= 0)
+		dup2(null, STDERR_FILENO);
+	if (s2h_vm_init(&vm, 40, true) ||
+	    s2h_topup(&vm, S2_MEMCACHE_SPLIT_1G))
+		_exit(2);
+	s2h_write_lock(&vm.lock);
+	if (s2_map(&vm.pgt, 0, SZ_2M, PA_BASE, S2_PROT_R, &vm.mc, 0))
+		_exit(2);
+	s2h_write_unlock(&vm.lock);
+	if (held == NEED_READ)
+		s2h_read_lock(&vm.lock);
+	else if (held == NEED_WRITE)
+		s2h_write_lock(&vm.lock);
+	rule->call(&vm);
+	_exit(0);
+}
+
+TEST(every_operation_checks_its_lock)
+{
+	enum lock_need held;
+	unsigned int i;
+	int status;
+	pid_t pid;
+
+	for (i = 0; i < ARRAY_SIZE(lock_rules); i++) {
+		for (held = NEED_NONE; held <= NEED_WRITE; held++) {
+			bool caught = held < lock_rules[i].need;
+
+			pid = fork();
+			ASSERT_LE(0, pid);
+			if (!pid)
+				lock_rule_child(&lock_rules[i], held);
+			ASSERT_EQ(pid, waitpid(pid, &status, 0));
+			if (caught) {
+				EXPECT_TRUE(WIFSIGNALED(status) &&
+					    WTERMSIG(status) == SIGABRT)
+					TH_LOG("%s, lock held %d: not caught",
+					       lock_rules[i].name, held);
+			} else {
+				EXPECT_TRUE(WIFEXITED(status) &&
+					    !WEXITSTATUS(status))
+					TH_LOG("%s, lock held %d: status %#x",
+					       lock_rules[i].name, held, status);
+			}
+		}
+	}
 }
 
 TEST_HARNESS_MAIN

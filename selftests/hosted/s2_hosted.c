@@ -346,20 +346,120 @@ const struct s2_tlb_ops s2h_tlb_ipa = {
 	.flush_ipa_local	= s2h_flush_ipa_local,
 };
 
+/* ---- The checking rwlock ---- */
+
+/* What identifies this thread as a writer: the address of its own slot. */
+static __thread char rw_self;
+
+/* The read sides this thread holds, as lockdep's held-lock stack. */
+#define S2H_MAX_READ_HELD	8
+static __thread struct s2h_rwlock *rd_held[S2H_MAX_READ_HELD];
+static __thread int nr_rd_held;
+
+void s2h_rwlock_init(struct s2h_rwlock *l)
+{
+	pthread_rwlockattr_t attr;
+
+	memset(l, 0, sizeof(*l));
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	S2H_BUG_ON(pthread_rwlock_init(&l->rw, &attr));
+	pthread_rwlockattr_destroy(&attr);
+}
+
+static const void *s2h_writer(struct s2h_rwlock *l)
+{
+	return __atomic_load_n(&l->writer, __ATOMIC_RELAXED);
+}
+
+static int s2h_read_held(struct s2h_rwlock *l)
+{
+	int i;
+
+	for (i = 0; i < nr_rd_held; i++)
+		if (rd_held[i] == l)
+			return i;
+	return -1;
+}
+
+void s2h_read_lock(struct s2h_rwlock *l)
+{
+	/* Recursion on an rwlock that prefers writers deadlocks: refuse it. */
+	S2H_BUG_ON(s2h_writer(l) == &rw_self || s2h_read_held(l) >= 0);
+	S2H_BUG_ON(nr_rd_held == S2H_MAX_READ_HELD);
+	S2H_BUG_ON(pthread_rwlock_rdlock(&l->rw));
+	__atomic_fetch_add(&l->readers, 1, __ATOMIC_RELAXED);
+	rd_held[nr_rd_held++] = l;
+}
+
+void s2h_read_unlock(struct s2h_rwlock *l)
+{
+	int i = s2h_read_held(l);
+
+	S2H_BUG_ON(i < 0);
+	rd_held[i] = rd_held[--nr_rd_held];
+	__atomic_fetch_sub(&l->readers, 1, __ATOMIC_RELAXED);
+	S2H_BUG_ON(pthread_rwlock_unlock(&l->rw));
+}
+
+void s2h_write_lock(struct s2h_rwlock *l)
+{
+	S2H_BUG_ON(s2h_writer(l) == &rw_self || s2h_read_held(l) >= 0);
+	S2H_BUG_ON(pthread_rwlock_wrlock(&l->rw));
+	S2H_BUG_ON(__atomic_load_n(&l->readers, __ATOMIC_RELAXED));
+	__atomic_store_n(&l->writer, &rw_self, __ATOMIC_RELAXED);
+}
+
+void s2h_write_unlock(struct s2h_rwlock *l)
+{
+	S2H_BUG_ON(s2h_writer(l) != &rw_self);
+	__atomic_store_n(&l->writer, NULL, __ATOMIC_RELAXED);
+	S2H_BUG_ON(pthread_rwlock_unlock(&l->rw));
+}
+
+void s2h_rwlock_assert_held(struct s2h_rwlock *l, bool exclusive)
+{
+	if (s2h_writer(l) == &rw_self)
+		return;
+	if (exclusive)
+		s2h_warn(__FILE__, __LINE__,
+			 "write side of the MMU lock not held");
+	if (s2h_read_held(l) < 0)
+		s2h_warn(__FILE__, __LINE__, "MMU lock not held");
+}
+
+static void s2h_vm_assert_locked(struct s2_pgtable *pgt, bool exclusive)
+{
+	struct s2h_vm *vm = pgt->priv;
+
+	s2h_rwlock_assert_held(&vm->lock, exclusive);
+}
+
 int s2h_vm_init(struct s2h_vm *vm, u32 ia_bits, bool range_capable)
 {
+	int ret;
+
 	s2h_init(1UL << 20);
 	memset(vm, 0, sizeof(*vm));
-	return s2_pgtable_init(&vm->pgt, ia_bits, &s2h_mm_ops,
-			       range_capable ? &s2h_tlb_range : &s2h_tlb_ipa,
-			       vm);
+	s2h_rwlock_init(&vm->lock);
+	ret = s2_pgtable_init(&vm->pgt, ia_bits, &s2h_mm_ops,
+			      range_capable ? &s2h_tlb_range : &s2h_tlb_ipa,
+			      vm);
+	if (!ret)
+		vm->pgt.assert_locked = s2h_vm_assert_locked;
+	return ret;
 }
 
 void s2h_vm_destroy(struct s2h_vm *vm)
 {
 	s2_memcache_drain(&vm->mc, &s2h_mm_ops);
+	s2h_write_lock(&vm->lock);
 	s2_pgtable_destroy(&vm->pgt);
+	/* No shared walker can be inside: the hosted grace period. */
 	s2h_grace_period();
+	s2h_write_unlock(&vm->lock);
+	pthread_rwlock_destroy(&vm->lock.rw);
 }
 
 int s2h_topup(struct s2h_vm *vm, int pages)
