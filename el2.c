@@ -16,6 +16,7 @@
 #include <linux/idr.h>
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
@@ -597,6 +598,17 @@ static const struct s2_mm_ops dbg_mm_ops = {
 	.virt_to_phys		= dbg_virt_to_phys,
 };
 
+/* The engine's lock rules on the debug table: @lock plays the MMU lock. */
+static void dbg_assert_locked(struct s2_pgtable *pgt, bool exclusive)
+{
+	struct s2mmu_el2_dbg *d = pgt->priv;
+
+	if (exclusive)
+		lockdep_assert_held_write(&d->lock);
+	else
+		lockdep_assert_held(&d->lock);
+}
+
 static struct s2mmu_el2_dbg *dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
 {
 	struct s2mmu_el2_dbg *d;
@@ -622,6 +634,7 @@ static struct s2mmu_el2_dbg *dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
 	ret = s2_pgtable_init(&d->pgt, ia_bits, &dbg_mm_ops, &d->tlb.ops, d);
 	if (ret)
 		goto err_vmid;
+	d->pgt.assert_locked = dbg_assert_locked;
 	ev->dbg = d;
 	goto out;
 
@@ -637,6 +650,7 @@ out:
 
 static void dbg_destroy(struct s2mmu_el2_dbg *d)
 {
+	d->pgt.assert_locked = NULL;	/* the VM is going: no other user */
 	if (!d->dead)
 		s2_pgtable_destroy(&d->pgt);
 	el2_vmid_put(&d->tlb, d->has_vmid);
@@ -824,6 +838,7 @@ static int dbg_reset(struct s2mmu_el2_vm *ev)
 	}
 	ret = s2_pgtable_init(&d->pgt, d->ia_bits, &dbg_mm_ops, &d->tlb.ops,
 			      d);
+	d->pgt.assert_locked = dbg_assert_locked;
 	d->dead = ret != 0;
 	up_write(&d->lock);
 	return ret == -ENOMEM ? -ENOSPC : ret;
