@@ -849,7 +849,7 @@ static long dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 {
 	struct s2mmu_debug_table_op op;
 	struct s2mmu_el2_dbg *d;
-	struct s2_stats *st;
+	struct s2_stats st;
 	s64 result = 0;
 	int ret;
 
@@ -871,11 +871,13 @@ static long dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 	ret = dbg_run(d, &op, &result);
 	if (ret)
 		return ret;
-	st = &d->pgt.stats;
-	op.bbm = READ_ONCE(st->bbm);
-	op.table_pages = READ_ONCE(st->table_pages);
-	op.tlbi = READ_ONCE(st->tlbi_ipa) + READ_ONCE(st->tlbi_range) +
-		  READ_ONCE(st->tlbi_vmid) + READ_ONCE(st->tlbi_local);
+	/* A reset frees the counters with the table: not while we sum. */
+	down_read(&d->lock);
+	s2_stats_read(&d->pgt, &st);
+	up_read(&d->lock);
+	op.bbm = st.bbm;
+	op.table_pages = st.table_pages;
+	op.tlbi = st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid + st.tlbi_local;
 out:
 	op.result = result;
 	if (copy_to_user(argp, &op, sizeof(op)))
@@ -1029,14 +1031,15 @@ static u32 xl_diff(const struct xl_view *hw, const struct xl_view *sw)
 /* Everything the engine counts when it changes a table, BBM included. */
 static u64 xl_activity(const struct s2_pgtable *pgt)
 {
-	const struct s2_stats *st = &pgt->stats;
-	u64 sum = READ_ONCE(st->bbm) + READ_ONCE(st->tlbi_ipa) +
-		  READ_ONCE(st->tlbi_range) + READ_ONCE(st->tlbi_vmid) +
-		  READ_ONCE(st->tlbi_local) + READ_ONCE(st->relax_perms);
+	struct s2_stats st;
+	u64 sum;
 	int l;
 
+	s2_stats_read(pgt, &st);
+	sum = st.bbm + st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid +
+	      st.tlbi_local + st.relax_perms;
 	for (l = 0; l <= S2_MAX_LEVEL; l++)
-		sum += READ_ONCE(st->mapped[l]);
+		sum += st.mapped[l];
 	return sum;
 }
 

@@ -1977,8 +1977,11 @@ static int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
 
 static void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)
 {
-	const struct s2_stats *es = &vm->pgt.stats;
+	struct s2_stats sum;
+	const struct s2_stats *es = &sum;
 	int idx;
+
+	s2_stats_read(&vm->pgt, &sum);
 
 	memset(st, 0, sizeof(*st));
 	st->version = S2MMU_STATS_VERSION;

@@ -101,9 +101,37 @@ u32 s2_leaf_prot(s2_pte_t pte)
 	return prot;
 }
 
-/* Counters are shared by concurrent shared-mode walkers. */
+/*
+ * Counters are per CPU: concurrent shared-mode walkers each add to their
+ * own CPU's copy, with no locked instruction and no cache line bouncing
+ * between vCPUs; s2_stats_read() adds the copies up.
+ */
 #define s2_stat_add(pgt, field, n) \
-	atomic64_add((n), (atomic64_t *)&(pgt)->stats.field)
+	this_cpu_add((*(pgt)->stats).field, (n))
+
+void s2_stats_read(const struct s2_pgtable *pgt, struct s2_stats *out)
+{
+	const struct s2_stats *c;
+	int cpu, level;
+
+	*out = (struct s2_stats){ 0 };
+	if (!pgt->stats)
+		return;
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(pgt->stats, cpu);
+		out->bbm += READ_ONCE(c->bbm);
+		out->tlbi_ipa += READ_ONCE(c->tlbi_ipa);
+		out->tlbi_range += READ_ONCE(c->tlbi_range);
+		out->tlbi_vmid += READ_ONCE(c->tlbi_vmid);
+		out->tlbi_local += READ_ONCE(c->tlbi_local);
+		out->relax_perms += READ_ONCE(c->relax_perms);
+		out->unchanged += READ_ONCE(c->unchanged);
+		for (level = 0; level <= S2_MAX_LEVEL; level++)
+			out->mapped[level] += READ_ONCE(c->mapped[level]);
+		out->table_pages += READ_ONCE(c->table_pages);
+		out->retries += READ_ONCE(c->retries);
+	}
+}
 
 static void s2_ref_add(struct s2_pgtable *pgt, void *page, int nr)
 {
@@ -663,15 +691,21 @@ int s2_pgtable_init(struct s2_pgtable *pgt, u32 ia_bits,
 		.tlb_ops	= tlb_ops,
 		.priv		= priv,
 	};
-	pgt->pgd = mm_ops->zalloc_pages_exact(pgt->nr_roots * S2_PAGE_SIZE);
-	if (!pgt->pgd)
+	pgt->stats = alloc_percpu_gfp(struct s2_stats, GFP_KERNEL_ACCOUNT);
+	if (!pgt->stats)
 		return -ENOMEM;
+	pgt->pgd = mm_ops->zalloc_pages_exact(pgt->nr_roots * S2_PAGE_SIZE);
+	if (!pgt->pgd) {
+		free_percpu(pgt->stats);
+		pgt->stats = NULL;
+		return -ENOMEM;
+	}
 	pgt->pgd_phys = mm_ops->virt_to_phys(pgt->pgd);
 	pgt->vtcr = S2_VTCR_T0SZ(ia_bits) |
 		    (u64)(2 - level) << S2_VTCR_SL0_SHIFT |
 		    S2_VTCR_IRGN0_WBWA | S2_VTCR_ORGN0_WBWA |
 		    S2_VTCR_SH0_INNER | S2_VTCR_TG0_4K | S2_VTCR_RES1;
-	pgt->stats.table_pages = pgt->nr_roots;
+	s2_stat_add(pgt, table_pages, pgt->nr_roots);
 	return 0;
 }
 
@@ -700,9 +734,10 @@ unsigned long s2_pgtable_destroy(struct s2_pgtable *pgt)
 	s2_walk_rcu(pgt, 0, BIT_ULL(pgt->ia_bits), &w);
 	pgt->mm_ops->free_pages_exact(pgt->pgd, pgt->nr_roots * S2_PAGE_SIZE);
 	pgt->pgd = NULL;
-	freed += pgt->nr_roots;
-	s2_stat_add(pgt, table_pages, -(s64)freed);
-	return freed;
+	/* The counters go with the table: a destroyed one reads as zero. */
+	free_percpu(pgt->stats);
+	pgt->stats = NULL;
+	return freed + pgt->nr_roots;
 }
 
 struct s2_leaf_data {

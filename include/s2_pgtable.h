@@ -5,9 +5,10 @@
  * benchmarks.
  *
  * The engine knows VMSAv8-64 stage-2 descriptors for the 4K granule.  It
- * never allocates memory on its own and never touches the TLB directly:
- * both go through ops tables given at init, so the same pgtable.c runs in
- * the kernel and as a plain userspace program.
+ * never allocates table memory on its own and never touches the TLB
+ * directly: both go through ops tables given at init, so the same
+ * pgtable.c runs in the kernel and as a plain userspace program.  (Its
+ * only allocation is its per-CPU counters, at init.)
  */
 #ifndef S2_PGTABLE_H
 #define S2_PGTABLE_H
@@ -17,7 +18,9 @@
 #include <linux/bits.h>
 #include <linux/bug.h>
 #include <linux/errno.h>
+#include <linux/gfp_types.h>
 #include <linux/kernel.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
@@ -183,6 +186,10 @@ struct s2_tlb_ops {
  * @mapped: leaves installed, indexed by level (1 GiB, 2 MiB, 4K)
  * @table_pages: table pages currently live, root pages included
  * @retries: shared-mode operations that backed off with -EAGAIN
+ *
+ * The engine keeps one per CPU (a table page allocated on one CPU and
+ * freed on another leaves one copy's @table_pages negative); this is also
+ * the type of their sum, from s2_stats_read().
  */
 struct s2_stats {
 	u64	bbm;
@@ -219,7 +226,7 @@ struct s2_stats {
  *	when the caller holds what is asked; what it does otherwise is the
  *	owner's choice (a lockdep splat, an abort in the hosted tests).
  *	s2_get_leaf() needs no lock and does not call it.
- * @stats: counters, updated atomically
+ * @stats: counters, one copy per CPU: read them with s2_stats_read()
  */
 struct s2_pgtable {
 	u32			ia_bits;
@@ -233,7 +240,7 @@ struct s2_pgtable {
 	void			*priv;
 	void			(*assert_locked)(struct s2_pgtable *pgt,
 						 bool exclusive);
-	struct s2_stats		stats;
+	struct s2_stats __percpu *stats;
 };
 
 /**
@@ -329,6 +336,20 @@ int s2_pgtable_init(struct s2_pgtable *pgt, u32 ia_bits,
  * Return: the number of table pages freed, root pages included.
  */
 unsigned long s2_pgtable_destroy(struct s2_pgtable *pgt);
+
+/**
+ * s2_stats_read() - the table's counters, summed over every CPU
+ * @pgt: the table; no lock needed
+ * @out: where to put them
+ *
+ * Each CPU counts in its own copy (no locked instruction, no shared cache
+ * line on the fault path); this adds the copies up.  Every event is
+ * counted exactly once, so the sum is exact once the operations it
+ * should include have returned; read while operations run, it may miss
+ * the ones still in progress, as any counter would.  A destroyed (or
+ * never initialised) table reads as all zero.
+ */
+void s2_stats_read(const struct s2_pgtable *pgt, struct s2_stats *out);
 
 /**
  * s2_walk() - visit the entries covering [@addr, @addr + @size)

@@ -186,8 +186,10 @@ static void leaf_pages(struct fuzz *f, int i, int *first, int *last)
 
 static u64 broadcast(const struct s2_pgtable *pgt)
 {
-	return pgt->stats.tlbi_ipa + pgt->stats.tlbi_range +
-	       pgt->stats.tlbi_vmid;
+	struct s2_stats st;
+
+	s2_stats_read(pgt, &st);
+	return st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid;
 }
 
 /* The invalidations one operation issued, against what it owed. */
@@ -326,7 +328,7 @@ static u32 pick_prot(struct fuzz *f)
 
 static bool op_map(struct fuzz *f)
 {
-	u64 ipa, size, pa, before_bbm = f->vm.pgt.stats.bbm;
+	u64 ipa, size, pa, before_bbm = s2h_stats(&f->vm.pgt).bbm;
 	u64 before_tlbi = broadcast(&f->vm.pgt);
 	u32 prot = pick_prot(f), flags = 0;
 	bool changed = false, wrote = false, big = false, replaced = false;
@@ -403,18 +405,18 @@ static bool op_map(struct fuzz *f)
 	if (!big && want < 0 && ret == 0)
 		return fail(f, "map: returned 0 but nothing to write");
 	if (!big && !changed && !replaced &&
-	    f->vm.pgt.stats.bbm != before_bbm)
+	    s2h_stats(&f->vm.pgt).bbm != before_bbm)
 		return fail(f, "map: BBM without a change");
-	if (ret > 0 && (f->vm.pgt.stats.bbm != before_bbm ||
+	if (ret > 0 && (s2h_stats(&f->vm.pgt).bbm != before_bbm ||
 			broadcast(&f->vm.pgt) != before_tlbi))
 		return fail(f, "map: returned %d but broke or invalidated", ret);
 	if (flags & S2_WALK_SHARED) {
 		if (broadcast(&f->vm.pgt) - before_tlbi !=
-		    f->vm.pgt.stats.bbm - before_bbm)
+		    s2h_stats(&f->vm.pgt).bbm - before_bbm)
 			return fail(f, "shared map: not one invalidation per BBM");
 	} else if (f->vm.pgt.tlb_ops->range_capable) {
 		if (broadcast(&f->vm.pgt) - before_tlbi !=
-		    (u64)(f->vm.pgt.stats.bbm != before_bbm))
+		    (u64)(s2h_stats(&f->vm.pgt).bbm != before_bbm))
 			return fail(f, "map: not one invalidation for its BBMs");
 	}
 	return true;
@@ -441,7 +443,7 @@ static bool op_unmap(struct fuzz *f)
 
 static bool op_wrprotect(struct fuzz *f)
 {
-	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = s2h_stats(&f->vm.pgt).bbm;
 	bool owed = false;
 	int i, j, first, last, ret;
 
@@ -460,7 +462,7 @@ static bool op_wrprotect(struct fuzz *f)
 		for (j = first; j <= last; j++)
 			f->model[j].prot &= ~S2_PROT_W;
 	}
-	if (f->vm.pgt.stats.bbm != bbm)
+	if (s2h_stats(&f->vm.pgt).bbm != bbm)
 		return fail(f, "wrprotect: BBM");
 	return check_tlbi(f, "wrprotect", broadcast(&f->vm.pgt) - tlbi, owed);
 }
@@ -470,7 +472,7 @@ static bool op_relax(struct fuzz *f, bool young)
 	int i = take(f, WPAGES), j, first, last, ret;
 	u32 prot = young ? 0 : take(f, 8) & S2_PROT_PERMS;
 	u32 flags = take(f, 2) ? S2_WALK_SHARED : 0;
-	u64 tlbi = broadcast(&f->vm.pgt), local = f->vm.pgt.stats.tlbi_local;
+	u64 tlbi = broadcast(&f->vm.pgt), local = s2h_stats(&f->vm.pgt).tlbi_local;
 	struct page_model *m = &f->model[i];
 	u32 want = m->prot | prot | S2_PROT_AF;
 
@@ -490,7 +492,7 @@ static bool op_relax(struct fuzz *f, bool young)
 		return fail(f, "relax %x on %x: %d", prot, m->prot, ret);
 	if (broadcast(&f->vm.pgt) != tlbi)
 		return fail(f, "relax: broadcast invalidation");
-	if (f->vm.pgt.stats.tlbi_local - local != (!young && !ret))
+	if (s2h_stats(&f->vm.pgt).tlbi_local - local != (!young && !ret))
 		return fail(f, "relax: local invalidations");
 	leaf_pages(f, i, &first, &last);
 	for (j = first; j <= last; j++)
@@ -529,7 +531,7 @@ static bool op_young(struct fuzz *f)
 
 static bool op_split(struct fuzz *f)
 {
-	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = s2h_stats(&f->vm.pgt).bbm;
 	u64 blocks = 0, last_base = ~0ULL;
 	int i, ret;
 
@@ -547,16 +549,16 @@ static bool op_split(struct fuzz *f)
 	unlock_vm(f, 0);
 	if (ret)
 		return fail(f, "split failed");
-	if (f->vm.pgt.stats.bbm - bbm != blocks)
+	if (s2h_stats(&f->vm.pgt).bbm - bbm != blocks)
 		return fail(f, "split: %llu BBM for %llu blocks",
-		     f->vm.pgt.stats.bbm - bbm, blocks);
+		     s2h_stats(&f->vm.pgt).bbm - bbm, blocks);
 	return check_tlbi(f, "split", broadcast(&f->vm.pgt) - tlbi, blocks);
 }
 
 /* Split and write-protect in one operation: one invalidation for both. */
 static bool op_split_wrprotect(struct fuzz *f)
 {
-	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = s2h_stats(&f->vm.pgt).bbm;
 	u64 blocks = 0, last_base = ~0ULL;
 	bool owed = false;
 	int i, j, first, last, ret;
@@ -583,9 +585,9 @@ static bool op_split_wrprotect(struct fuzz *f)
 	unlock_vm(f, 0);
 	if (ret)
 		return fail(f, "split_wrprotect failed");
-	if (f->vm.pgt.stats.bbm - bbm != blocks)
+	if (s2h_stats(&f->vm.pgt).bbm - bbm != blocks)
 		return fail(f, "split_wrprotect: %llu BBM for %llu blocks",
-		     f->vm.pgt.stats.bbm - bbm, blocks);
+		     s2h_stats(&f->vm.pgt).bbm - bbm, blocks);
 	return check_tlbi(f, "split_wrprotect", broadcast(&f->vm.pgt) - tlbi,
 			  blocks || owed);
 }
@@ -616,7 +618,7 @@ static bool fuzz_check(struct fuzz *f, u64 nr_log)
 	 * the window: unmap them (the window is not touched) to keep each
 	 * step's full structural check cheap.
 	 */
-	if (f->vm.pgt.stats.table_pages > 64) {
+	if (s2h_stats(&f->vm.pgt).table_pages > 64) {
 		if (s2_unmap_mc(&f->vm.pgt, 0, WBASE, &f->vm.mc) ||
 		    s2_unmap_mc(&f->vm.pgt, WEND, 2 * SZ_1G - WEND, &f->vm.mc))
 			return fail(f, "trim failed");
@@ -625,9 +627,9 @@ static bool fuzz_check(struct fuzz *f, u64 nr_log)
 	err = s2h_check(&f->vm.pgt, NULL);
 	if (err)
 		return fail(f, "invariant: %s", err);
-	if (s2h_pages_in_use() != f->vm.pgt.stats.table_pages + f->vm.mc.nr)
+	if (s2h_pages_in_use() != s2h_stats(&f->vm.pgt).table_pages + f->vm.mc.nr)
 		return fail(f, "pages: %ld in use, %lld tables, %d in memcache",
-		     s2h_pages_in_use(), f->vm.pgt.stats.table_pages,
+		     s2h_pages_in_use(), s2h_stats(&f->vm.pgt).table_pages,
 		     f->vm.mc.nr);
 	f->ops++;
 	return compare(f);
@@ -735,8 +737,8 @@ static void fuzz_random(struct __test_metadata *_metadata, bool range,
 	}
 	ASSERT_EQ(ops, f.ops) TH_LOG("op %llu: %s", f.ops, f.err);
 	TH_LOG("%llu operations, %llu BBM, %llu+%llu+%llu invalidations",
-	       f.ops, f.vm.pgt.stats.bbm, f.vm.pgt.stats.tlbi_ipa,
-	       f.vm.pgt.stats.tlbi_range, f.vm.pgt.stats.tlbi_vmid);
+	       f.ops, s2h_stats(&f.vm.pgt).bbm, s2h_stats(&f.vm.pgt).tlbi_ipa,
+	       s2h_stats(&f.vm.pgt).tlbi_range, s2h_stats(&f.vm.pgt).tlbi_vmid);
 	s2h_vm_destroy(&f.vm);
 	ASSERT_EQ(0, s2h_pages_in_use());
 }

@@ -25,7 +25,13 @@ static u64 tlbi_of(const struct s2_stats *st)
 	return st->tlbi_ipa + st->tlbi_range + st->tlbi_vmid;
 }
 
-#define tlbi(pgt)	tlbi_of(&(pgt)->stats)
+static u64 tlbi(const struct s2_pgtable *pgt)
+{
+	struct s2_stats st;
+
+	s2_stats_read(pgt, &st);
+	return tlbi_of(&st);
+}
 
 static s2_pte_t *table_of(s2_pte_t pte)
 {
@@ -72,7 +78,7 @@ static s2_pte_t entry_at(struct s2_pgtable *pgt, u64 ipa, int level)
 #define VM_TEARDOWN(vm) do {						\
 	struct s2h_vm *__vm = (vm);					\
 	long __base = s2h_pages_in_use();				\
-	unsigned long __tables = __vm->pgt.stats.table_pages;		\
+	unsigned long __tables = s2h_stats(&__vm->pgt).table_pages;		\
 	int __mc = __vm->mc.nr;						\
 	CHECK_SHAPE(__vm);						\
 	s2h_grace_period();						\
@@ -99,7 +105,7 @@ TEST(ia_sizes_start_level_and_roots)
 		EXPECT_EQ(64 - t[i].bits, vm.pgt.vtcr & 0x3f);
 		EXPECT_EQ(2 - t[i].level, (vm.pgt.vtcr >> 6) & 3);
 		EXPECT_EQ(0, vm.pgt.pgd_phys % (t[i].roots * SZ_4K));
-		EXPECT_EQ(t[i].roots, vm.pgt.stats.table_pages);
+		EXPECT_EQ(t[i].roots, s2h_stats(&vm.pgt).table_pages);
 		EXPECT_EQ(t[i].roots, s2_pgtable_destroy(&vm.pgt));
 		s2h_write_unlock(&vm.lock);
 	}
@@ -179,7 +185,7 @@ TEST(first_last_and_beyond_every_ia_size)
 		/* One table per level below the root, per end. */
 		EXPECT_EQ(vm.pgt.nr_roots + 2 * (S2_MAX_LEVEL -
 					      vm.pgt.start_level),
-			  vm.pgt.stats.table_pages);
+			  s2h_stats(&vm.pgt).table_pages);
 		VM_TEARDOWN(&vm);
 	}
 }
@@ -196,7 +202,7 @@ TEST(map_uses_blocks_where_aligned)
 			    &vm.mc, 0));
 	pte = entry_at(&vm.pgt, SZ_1G, 1);
 	EXPECT_EQ(s2_make_leaf(PA_BASE, S2_PROT_RW | S2_PROT_AF, 1), pte);
-	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).table_pages);
 	/* 4 MiB at 2 MiB alignment: two level-2 blocks in one table. */
 	ASSERT_EQ(0, s2_map(&vm.pgt, 4 * SZ_1G, 2 * SZ_2M, PA_BASE + SZ_2M,
 			    S2_PROT_R, &vm.mc, 0));
@@ -218,11 +224,11 @@ TEST(map_uses_blocks_where_aligned)
 	EXPECT_EQ(1, shape.leaves[1]);
 	EXPECT_EQ(2, shape.leaves[2]);
 	EXPECT_EQ(1024, shape.leaves[3]);
-	EXPECT_EQ(1, vm.pgt.stats.mapped[1]);
-	EXPECT_EQ(2, vm.pgt.stats.mapped[2]);
-	EXPECT_EQ(1024, vm.pgt.stats.mapped[3]);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).mapped[1]);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).mapped[2]);
+	EXPECT_EQ(1024, s2h_stats(&vm.pgt).mapped[3]);
 	/* Nothing was replaced: no BBM, no invalidation. */
-	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(0, tlbi(&vm.pgt));
 	VM_TEARDOWN(&vm);
 }
@@ -236,13 +242,13 @@ TEST(identical_remap_changes_nothing_and_checks_whole_range)
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
 			    S2_MAP_FORCE_PTE));
-	before = vm.pgt.stats;
+	before = s2h_stats(&vm.pgt);
 	ASSERT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW,
 				       &vm.mc, S2_MAP_FORCE_PTE));
-	EXPECT_EQ(before.bbm, vm.pgt.stats.bbm);
+	EXPECT_EQ(before.bbm, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(tlbi_of(&before), tlbi(&vm.pgt));
-	EXPECT_EQ(before.mapped[3], vm.pgt.stats.mapped[3]);
-	EXPECT_EQ(before.unchanged + 1, vm.pgt.stats.unchanged);
+	EXPECT_EQ(before.mapped[3], s2h_stats(&vm.pgt).mapped[3]);
+	EXPECT_EQ(before.unchanged + 1, s2h_stats(&vm.pgt).unchanged);
 	/* A single call on one page: same answer. */
 	ASSERT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, last, SZ_4K, PA_BASE + last,
 				       S2_PROT_RW, &vm.mc, S2_WALK_SHARED));
@@ -252,10 +258,10 @@ TEST(identical_remap_changes_nothing_and_checks_whole_range)
 			    S2_MAP_FORCE_PTE));
 	EXPECT_EQ(PA_BASE + last, s2h_translate(&vm.pgt, last, NULL, NULL));
 	/* A different PA on the last page: BBM on it alone. */
-	before = vm.pgt.stats;
+	before = s2h_stats(&vm.pgt);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE + SZ_4K, S2_PROT_RW,
 			    &vm.mc, S2_MAP_FORCE_PTE));
-	EXPECT_EQ(before.bbm + 262144, vm.pgt.stats.bbm);
+	EXPECT_EQ(before.bbm + 262144, s2h_stats(&vm.pgt).bbm);
 	VM_TEARDOWN(&vm);
 }
 
@@ -268,7 +274,7 @@ TEST(perms_only_difference_no_bbm_never_lowered)
 
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_RW, &vm.mc, 0));
-	before = vm.pgt.stats;
+	before = s2h_stats(&vm.pgt);
 	/* Map asks for less: left as it is (another vCPU raised it). */
 	ASSERT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE,
 					  S2_PROT_R, &vm.mc, S2_WALK_SHARED));
@@ -277,20 +283,20 @@ TEST(perms_only_difference_no_bbm_never_lowered)
 	/* Map asks for more: still not raised by map. */
 	ASSERT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE,
 					  S2_PROT_RWX, &vm.mc, 0));
-	EXPECT_EQ(before.bbm, vm.pgt.stats.bbm);
+	EXPECT_EQ(before.bbm, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(tlbi_of(&before), tlbi(&vm.pgt));
 	/* relax_perms raises in place: no BBM, one local invalidation. */
 	ASSERT_EQ(0, s2_relax_perms(&vm.pgt, 0x10, S2_PROT_X, S2_WALK_SHARED));
 	s2_get_leaf(&vm.pgt, 0, &pte, &level);
 	EXPECT_EQ(S2_PROT_RWX | S2_PROT_AF, s2_leaf_prot(pte));
-	EXPECT_EQ(before.bbm, vm.pgt.stats.bbm);
+	EXPECT_EQ(before.bbm, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(tlbi_of(&before), tlbi(&vm.pgt));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_local);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_local);
 	EXPECT_EQ(S2H_TLBI_LOCAL, s2h_tlbi_last(&vm, 0)->kind);
 	EXPECT_EQ(3, s2h_tlbi_last(&vm, 0)->level);
 	/* Nothing to add: unchanged, no invalidation. */
 	ASSERT_EQ(S2_UNCHANGED, s2_relax_perms(&vm.pgt, 0, S2_PROT_R, 0));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_local);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_local);
 	EXPECT_EQ(-ENOENT, s2_relax_perms(&vm.pgt, SZ_2M, S2_PROT_R, 0));
 	VM_TEARDOWN(&vm);
 }
@@ -305,9 +311,9 @@ TEST(bbm_for_new_output_address_or_memory_type)
 			    &vm.mc, 0));
 	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_2M, SZ_4K, PA_BASE + SZ_2M,
 			    S2_PROT_RW, &vm.mc, 0));
-	EXPECT_EQ(1, vm.pgt.stats.bbm);
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_ipa);
-	EXPECT_EQ(0, vm.pgt.stats.tlbi_range + vm.pgt.stats.tlbi_vmid);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_ipa);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).tlbi_range + s2h_stats(&vm.pgt).tlbi_vmid);
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(S2H_TLBI_IPA, t->kind);
 	EXPECT_EQ(SZ_2M, t->ipa);
@@ -317,8 +323,8 @@ TEST(bbm_for_new_output_address_or_memory_type)
 	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_2M, SZ_4K, PA_BASE + SZ_2M,
 			    S2_PROT_RW | S2_PROT_DEVICE, &vm.mc,
 			    S2_WALK_SHARED));
-	EXPECT_EQ(2, vm.pgt.stats.bbm);
-	EXPECT_EQ(2, vm.pgt.stats.tlbi_ipa);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).tlbi_ipa);
 	/* Same again in shared mode: the invalidation was immediate. */
 	EXPECT_EQ(s2_make_leaf(PA_BASE + SZ_2M, S2_PROT_RW | S2_PROT_DEVICE |
 			       S2_PROT_AF, 3), entry_at(&vm.pgt, SZ_2M, 3));
@@ -339,7 +345,7 @@ TEST(shatter_1g_block_one_bbm_one_invalidation)
 			    &vm.mc, 0));
 	ASSERT_EQ(0, s2_map(&vm.pgt, hole, SZ_4K, 0x1000000, S2_PROT_R,
 			    &vm.mc, 0));
-	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(S2H_TLBI_IPA, t->kind);
@@ -377,7 +383,7 @@ TEST(shatter_keeps_identical_block)
 	EXPECT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, SZ_4K, SZ_4K,
 					  PA_BASE + SZ_4K, S2_PROT_R,
 					  &vm.mc, S2_WALK_SHARED));
-	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, entry_at(&vm.pgt, 0, 2) & 3);
 	VM_TEARDOWN(&vm);
 }
@@ -390,15 +396,15 @@ TEST(unmap_contiguous_one_invalidation_tables_freed)
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
 			    S2_MAP_FORCE_PTE));
-	EXPECT_EQ(2 + 513, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2 + 513, s2h_stats(&vm.pgt).table_pages);
 	ASSERT_EQ(0, s2_unmap(&vm.pgt, 0, SZ_1G));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_range);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(S2H_TLBI_RANGE, t->kind);
 	EXPECT_EQ(0, t->ipa);
 	EXPECT_EQ(SZ_1G, t->size);
-	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).table_pages);
 	EXPECT_EQ(513, s2h_pages_deferred());
 	s2h_grace_period();
 	EXPECT_EQ(-1, s2h_translate(&vm.pgt, SZ_2M, NULL, NULL));
@@ -419,7 +425,7 @@ TEST(unmap_without_range_tlbi)
 			    S2_MAP_FORCE_PTE));
 	/* Four pages, the table stays: four invalidations, level hint 3. */
 	ASSERT_EQ(0, s2_unmap(&vm.pgt, SZ_2M, 4 * SZ_4K));
-	EXPECT_EQ(4, vm.pgt.stats.tlbi_ipa);
+	EXPECT_EQ(4, s2h_stats(&vm.pgt).tlbi_ipa);
 	for (i = 0; i < 4; i++) {
 		t = s2h_tlbi_last(&vm, i);
 		EXPECT_EQ(SZ_2M + (3 - i) * SZ_4K, t->ipa);
@@ -427,20 +433,20 @@ TEST(unmap_without_range_tlbi)
 	}
 	/* Beyond S2_TLBI_IPA_MAX entries: one whole-VMID invalidation. */
 	ASSERT_EQ(0, s2_unmap(&vm.pgt, 0, SZ_1G));
-	EXPECT_EQ(4, vm.pgt.stats.tlbi_ipa);
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_vmid);
-	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(4, s2h_stats(&vm.pgt).tlbi_ipa);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_vmid);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).table_pages);
 	s2h_grace_period();
 	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_MIN_MAP));
 	/* A single page whose tables go too: one IPA, no level hint. */
 	ASSERT_EQ(0, s2_map(&vm.pgt, 5 * SZ_4K, SZ_4K, PA_BASE, S2_PROT_RW,
 			    &vm.mc, 0));
 	ASSERT_EQ(0, s2_unmap(&vm.pgt, 5 * SZ_4K, SZ_4K));
-	EXPECT_EQ(5, vm.pgt.stats.tlbi_ipa);
+	EXPECT_EQ(5, s2h_stats(&vm.pgt).tlbi_ipa);
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(5 * SZ_4K, t->ipa);
 	EXPECT_EQ(0, t->level);
-	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).table_pages);
 	VM_TEARDOWN(&vm);
 }
 
@@ -456,10 +462,10 @@ TEST(unmap_part_of_block_keeps_the_rest)
 	ASSERT_EQ(-ENOMEM, s2_unmap(&vm.pgt, SZ_4K, SZ_4K));
 	ASSERT_EQ(-ENOMEM, s2_unmap_mc(&vm.pgt, SZ_4K, SZ_4K, &none));
 	EXPECT_EQ(PA_BASE + SZ_4K, s2h_translate(&vm.pgt, SZ_4K, NULL, NULL));
-	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(0, tlbi(&vm.pgt));
 	ASSERT_EQ(0, s2_unmap_mc(&vm.pgt, SZ_4K, SZ_4K, &vm.mc));
-	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
 	EXPECT_EQ(2, s2h_tlbi_last(&vm, 0)->level);
 	for (ipa = 0; ipa < SZ_2M; ipa += SZ_4K)
@@ -479,9 +485,9 @@ TEST(wrprotect_one_invalidation)
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
 			    S2_MAP_FORCE_PTE));
 	ASSERT_EQ(0, s2_wrprotect(&vm.pgt, 0, SZ_1G));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_range);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
-	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
 	for (ipa = 0; ipa < SZ_1G; ipa += SZ_4K) {
 		ASSERT_EQ(PA_BASE + ipa,
 			  s2h_translate(&vm.pgt, ipa, &pte, &level));
@@ -504,11 +510,11 @@ TEST(split_1g_of_2m_blocks_one_invalidation)
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_1G, SZ_1G, PA_BASE + SZ_2M,
 			    S2_PROT_RWX, &vm.mc, 0));
-	EXPECT_EQ(512, vm.pgt.stats.mapped[2]);
+	EXPECT_EQ(512, s2h_stats(&vm.pgt).mapped[2]);
 	ASSERT_EQ(0, s2_split(&vm.pgt, SZ_1G, SZ_1G, &vm.mc));
-	EXPECT_EQ(512, vm.pgt.stats.bbm);
+	EXPECT_EQ(512, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_range);
 	EXPECT_EQ(SZ_1G, s2h_tlbi_last(&vm, 0)->ipa);
 	EXPECT_EQ(SZ_1G, s2h_tlbi_last(&vm, 0)->size);
 	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
@@ -538,6 +544,7 @@ TEST(split_wrprotect_one_invalidation)
 {
 	struct s2h_vm vm;
 	struct s2h_shape shape;
+	struct s2_stats before;
 	u64 ipa, end = 2 * SZ_2M + 16 * SZ_4K;
 	s2_pte_t pte;
 	s8 level;
@@ -547,13 +554,13 @@ TEST(split_wrprotect_one_invalidation)
 			    &vm.mc, 0));
 	ASSERT_EQ(0, s2_map(&vm.pgt, 2 * SZ_2M, 16 * SZ_4K, PA_BASE + 2 * SZ_2M,
 			    S2_PROT_RW, &vm.mc, S2_MAP_FORCE_PTE));
-	EXPECT_EQ(2, vm.pgt.stats.mapped[2]);
-	vm.pgt.stats = (struct s2_stats){ .table_pages = vm.pgt.stats.table_pages };
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).mapped[2]);
+	before = s2h_stats(&vm.pgt);
 	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_SPLIT_1G));
 
 	ASSERT_EQ(0, s2_split_wrprotect(&vm.pgt, 0, end, &vm.mc));
-	EXPECT_EQ(2, vm.pgt.stats.bbm);
-	EXPECT_EQ(1, tlbi(&vm.pgt));
+	EXPECT_EQ(before.bbm + 2, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(tlbi_of(&before) + 1, tlbi(&vm.pgt));
 	EXPECT_EQ(0, s2h_tlbi_last(&vm, 0)->ipa);
 	EXPECT_LE(end, s2h_tlbi_last(&vm, 0)->size);
 	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
@@ -566,8 +573,8 @@ TEST(split_wrprotect_one_invalidation)
 	}
 	/* Again: nothing to split, nothing writable, nothing to invalidate. */
 	ASSERT_EQ(0, s2_split_wrprotect(&vm.pgt, 0, end, &vm.mc));
-	EXPECT_EQ(1, tlbi(&vm.pgt));
-	EXPECT_EQ(2, vm.pgt.stats.bbm);
+	EXPECT_EQ(tlbi_of(&before) + 1, tlbi(&vm.pgt));
+	EXPECT_EQ(before.bbm + 2, s2h_stats(&vm.pgt).bbm);
 	VM_TEARDOWN(&vm);
 }
 
@@ -581,7 +588,7 @@ TEST(split_1g_block_and_memcache_exhaustion)
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc, 0));
 	ASSERT_EQ(0, s2_split(&vm.pgt, 0, SZ_4K, &vm.mc));
-	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(S2H_TLBI_IPA, t->kind);
 	EXPECT_EQ(1, t->level);
@@ -611,13 +618,13 @@ TEST(block_replaces_table_subtree_freed_after_invalidation)
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_2M, PA_BASE, S2_PROT_RW, &vm.mc,
 			    S2_MAP_FORCE_PTE));
-	EXPECT_EQ(4, vm.pgt.stats.table_pages);
+	EXPECT_EQ(4, s2h_stats(&vm.pgt).table_pages);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_2M, PA_BASE + SZ_2M, S2_PROT_RW,
 			    &vm.mc, 0));
-	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
-	EXPECT_EQ(3, vm.pgt.stats.table_pages);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_range);
+	EXPECT_EQ(3, s2h_stats(&vm.pgt).table_pages);
 	deferred = s2h_pages_deferred();
 	EXPECT_EQ(1, deferred);
 	EXPECT_EQ(1, entry_at(&vm.pgt, 0, 2) & 3);
@@ -625,8 +632,8 @@ TEST(block_replaces_table_subtree_freed_after_invalidation)
 		  s2h_translate(&vm.pgt, 0x5000, NULL, NULL));
 	/* A 1 GiB block over a 2 MiB block's table: 1 BBM too. */
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, 0, S2_PROT_RW, &vm.mc, 0));
-	EXPECT_EQ(2, vm.pgt.stats.bbm);
-	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).table_pages);
 	VM_TEARDOWN(&vm);
 }
 
@@ -692,7 +699,7 @@ TEST(young_and_mkyoung)
 	EXPECT_EQ(S2_PTE_AF, pte & S2_PTE_AF);
 	EXPECT_EQ(1, s2_test_clear_young(&vm.pgt, 0, 2 * SZ_2M, false));
 	EXPECT_EQ(-ENOENT, s2_mkyoung(&vm.pgt, SZ_1G, 0));
-	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
 	VM_TEARDOWN(&vm);
 }
 
@@ -712,7 +719,7 @@ TEST(shared_walkers_back_off_from_locked_entry)
 	EXPECT_EQ(-EAGAIN, s2_relax_perms(&vm.pgt, 0, S2_PROT_W,
 					  S2_WALK_SHARED));
 	EXPECT_EQ(-EAGAIN, s2_mkyoung(&vm.pgt, 0, S2_WALK_SHARED));
-	EXPECT_EQ(3, vm.pgt.stats.retries);
+	EXPECT_EQ(3, s2h_stats(&vm.pgt).retries);
 	/* The neighbour is not locked. */
 	EXPECT_EQ(0, s2_map(&vm.pgt, SZ_4K, SZ_4K, PA_BASE, S2_PROT_R,
 			    &vm.mc, S2_WALK_SHARED));
@@ -736,18 +743,18 @@ TEST(empty_memcache_fails_cleanly)
 	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
 				  &two, 0));
 	EXPECT_EQ(2, two.nr);
-	EXPECT_EQ(1, vm.pgt.stats.table_pages);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).table_pages);
 	CHECK_SHAPE(&vm);
 	/* A bulk map running out part way: what is mapped is complete. */
 	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, 4 * SZ_2M, PA_BASE, S2_PROT_R,
 				  &two, S2_MAP_FORCE_PTE));
 	EXPECT_EQ(2, two.nr);
-	EXPECT_EQ(1, vm.pgt.stats.table_pages);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).table_pages);
 	ASSERT_EQ(0, s2_memcache_topup(&two, 4, &s2h_mm_ops, NULL));
 	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, 4 * SZ_2M, PA_BASE, S2_PROT_R,
 				  &two, S2_MAP_FORCE_PTE));
-	EXPECT_EQ(1 + 4, vm.pgt.stats.table_pages);
-	EXPECT_EQ(2 * 512, vm.pgt.stats.mapped[3]);
+	EXPECT_EQ(1 + 4, s2h_stats(&vm.pgt).table_pages);
+	EXPECT_EQ(2 * 512, s2h_stats(&vm.pgt).mapped[3]);
 	CHECK_SHAPE(&vm);
 	s2_memcache_drain(&two, &s2h_mm_ops);
 	EXPECT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,

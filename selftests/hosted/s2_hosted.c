@@ -221,6 +221,77 @@ void s2h_grace_period(void)
 	pthread_mutex_unlock(&arena.lock);
 }
 
+/* ---- Per-CPU data: a CPU number per live thread ---- */
+
+__thread unsigned int s2h_cpu_plus1;
+
+static struct {
+	pthread_mutex_t	lock;
+	pthread_once_t	once;
+	pthread_key_t	key;
+	u64		used;		/* bit n: CPU n has a live thread */
+	unsigned int	nr_ids;		/* highest CPU ever handed out, + 1 */
+} cpus = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
+
+/*
+ * A thread's exit gives its CPU number back.  The mutex orders the old
+ * owner's last additions before the next owner's first: one writer per
+ * copy at any time, as on a real CPU.
+ */
+static void s2h_cpu_release(void *arg)
+{
+	unsigned int cpu = (uintptr_t)arg - 1;
+
+	pthread_mutex_lock(&cpus.lock);
+	cpus.used &= ~(1ULL << cpu);
+	pthread_mutex_unlock(&cpus.lock);
+}
+
+static void s2h_cpu_key_init(void)
+{
+	S2H_BUG_ON(pthread_key_create(&cpus.key, s2h_cpu_release));
+}
+
+unsigned int s2h_cpu_assign(void)
+{
+	unsigned int cpu;
+
+	S2H_BUG_ON(S2H_NR_CPUS > 64);
+	pthread_once(&cpus.once, s2h_cpu_key_init);
+	pthread_mutex_lock(&cpus.lock);
+	/* More live threads than CPUs would share a copy: refuse. */
+	S2H_BUG_ON(!~cpus.used);
+	cpu = __builtin_ctzll(~cpus.used);
+	cpus.used |= 1ULL << cpu;
+	if (cpu >= cpus.nr_ids)
+		__atomic_store_n(&cpus.nr_ids, cpu + 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&cpus.lock);
+	s2h_cpu_plus1 = cpu + 1;
+	S2H_BUG_ON(pthread_setspecific(cpus.key, (void *)(uintptr_t)(cpu + 1)));
+	return cpu;
+}
+
+unsigned int s2h_nr_cpu_ids(void)
+{
+	return __atomic_load_n(&cpus.nr_ids, __ATOMIC_RELAXED);
+}
+
+void *s2h_alloc_percpu(size_t size)
+{
+	void *p;
+
+	S2H_BUG_ON(size > S2H_PERCPU_UNIT);
+	p = aligned_alloc(S2H_PERCPU_UNIT, S2H_NR_CPUS * S2H_PERCPU_UNIT);
+	if (p)
+		memset(p, 0, S2H_NR_CPUS * S2H_PERCPU_UNIT);
+	return p;
+}
+
+void s2h_free_percpu(void *p)
+{
+	free(p);
+}
+
 void s2h_rcu_read_lock(void)
 {
 	if (unlikely(!depth)) {
@@ -494,6 +565,14 @@ long s2h_pages_deferred(void)
 	return n;
 }
 
+struct s2_stats s2h_stats(const struct s2_pgtable *pgt)
+{
+	struct s2_stats st;
+
+	s2_stats_read(pgt, &st);
+	return st;
+}
+
 int s2h_page_refcount(void *page)
 {
 	return s2h_page_count(page);
@@ -558,6 +637,7 @@ const char *s2h_check(struct s2_pgtable *pgt, struct s2h_shape *shape)
 {
 	struct s2h_shape local;
 	struct s2h_check c = { .shape = shape ? shape : &local };
+	struct s2_stats st;
 	struct s2_walker w = {
 		.cb	= s2h_check_walker,
 		.arg	= &c,
@@ -572,7 +652,8 @@ const char *s2h_check(struct s2_pgtable *pgt, struct s2h_shape *shape)
 	s2_walk(pgt, 0, 1ULL << pgt->ia_bits, &w);
 	pthread_mutex_unlock(&arena.lock);
 	s2h_rcu_read_unlock();
-	if (!c.err && c.shape->tables + pgt->nr_roots != pgt->stats.table_pages)
+	s2_stats_read(pgt, &st);
+	if (!c.err && c.shape->tables + pgt->nr_roots != st.table_pages)
 		c.err = "stats.table_pages differs from the tables reached";
 	return c.err;
 }

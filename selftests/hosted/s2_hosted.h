@@ -84,6 +84,9 @@ const struct s2h_tlbi *s2h_tlbi_last(const struct s2h_vm *vm, unsigned int i);
  */
 void s2h_grace_period(void);
 
+/* s2_stats_read() as a value, for tests that look at one counter. */
+struct s2_stats s2h_stats(const struct s2_pgtable *pgt);
+
 long s2h_pages_in_use(void);
 long s2h_pages_deferred(void);
 int s2h_page_refcount(void *page);
