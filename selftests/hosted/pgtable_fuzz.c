@@ -443,7 +443,8 @@ static bool op_unmap(struct fuzz *f)
 
 static bool op_wrprotect(struct fuzz *f)
 {
-	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = s2h_stats(&f->vm.pgt).bbm;
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt);
+	u64 bbm = s2h_stats(&f->vm.pgt).bbm;
 	bool owed = false;
 	int i, j, first, last, ret;
 
@@ -472,7 +473,8 @@ static bool op_relax(struct fuzz *f, bool young)
 	int i = take(f, WPAGES), j, first, last, ret;
 	u32 prot = young ? 0 : take(f, 8) & S2_PROT_PERMS;
 	u32 flags = take(f, 2) ? S2_WALK_SHARED : 0;
-	u64 tlbi = broadcast(&f->vm.pgt), local = s2h_stats(&f->vm.pgt).tlbi_local;
+	u64 tlbi = broadcast(&f->vm.pgt);
+	u64 local = s2h_stats(&f->vm.pgt).tlbi_local;
 	struct page_model *m = &f->model[i];
 	u32 want = m->prot | prot | S2_PROT_AF;
 
@@ -529,36 +531,15 @@ static bool op_young(struct fuzz *f)
 			  clear && want);
 }
 
-static bool op_split(struct fuzz *f)
+/*
+ * Split, or split and write-protect in one operation (one invalidation
+ * for both): one BBM per block, and an invalidation if anything changed.
+ */
+static bool op_split(struct fuzz *f, bool wrprotect)
 {
-	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = s2h_stats(&f->vm.pgt).bbm;
-	u64 blocks = 0, last_base = ~0ULL;
-	int i, ret;
-
-	pick_range(f, &ipa, &size);
-	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
-		if (!(f->seen[i].leaf & S2_PTE_VALID) ||
-		    f->seen[i].level == S2_MAX_LEVEL ||
-		    f->seen[i].base == last_base)
-			continue;
-		last_base = f->seen[i].base;
-		blocks++;
-	}
-	lock_vm(f, 0);
-	ret = s2_split(&f->vm.pgt, ipa, size, &f->vm.mc);
-	unlock_vm(f, 0);
-	if (ret)
-		return fail(f, "split failed");
-	if (s2h_stats(&f->vm.pgt).bbm - bbm != blocks)
-		return fail(f, "split: %llu BBM for %llu blocks",
-		     s2h_stats(&f->vm.pgt).bbm - bbm, blocks);
-	return check_tlbi(f, "split", broadcast(&f->vm.pgt) - tlbi, blocks);
-}
-
-/* Split and write-protect in one operation: one invalidation for both. */
-static bool op_split_wrprotect(struct fuzz *f)
-{
-	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = s2h_stats(&f->vm.pgt).bbm;
+	const char *op = wrprotect ? "split_wrprotect" : "split";
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt);
+	u64 bbm = s2h_stats(&f->vm.pgt).bbm;
 	u64 blocks = 0, last_base = ~0ULL;
 	bool owed = false;
 	int i, j, first, last, ret;
@@ -572,7 +553,8 @@ static bool op_split_wrprotect(struct fuzz *f)
 			last_base = f->seen[i].base;
 			blocks++;
 		}
-		if (!f->model[i].valid || !(f->model[i].prot & S2_PROT_W))
+		if (!wrprotect || !f->model[i].valid ||
+		    !(f->model[i].prot & S2_PROT_W))
 			continue;
 		/* A block loses W whole: it is replicated whole. */
 		owed = true;
@@ -581,14 +563,17 @@ static bool op_split_wrprotect(struct fuzz *f)
 			f->model[j].prot &= ~S2_PROT_W;
 	}
 	lock_vm(f, 0);
-	ret = s2_split_wrprotect(&f->vm.pgt, ipa, size, &f->vm.mc);
+	if (wrprotect)
+		ret = s2_split_wrprotect(&f->vm.pgt, ipa, size, &f->vm.mc);
+	else
+		ret = s2_split(&f->vm.pgt, ipa, size, &f->vm.mc);
 	unlock_vm(f, 0);
 	if (ret)
-		return fail(f, "split_wrprotect failed");
-	if (s2h_stats(&f->vm.pgt).bbm - bbm != blocks)
-		return fail(f, "split_wrprotect: %llu BBM for %llu blocks",
-		     s2h_stats(&f->vm.pgt).bbm - bbm, blocks);
-	return check_tlbi(f, "split_wrprotect", broadcast(&f->vm.pgt) - tlbi,
+		return fail(f, "%s failed", op);
+	bbm = s2h_stats(&f->vm.pgt).bbm - bbm;
+	if (bbm != blocks)
+		return fail(f, "%s: %llu BBM for %llu blocks", op, bbm, blocks);
+	return check_tlbi(f, op, broadcast(&f->vm.pgt) - tlbi,
 			  blocks || owed);
 }
 
@@ -610,6 +595,7 @@ static bool op_reset(struct fuzz *f)
 static bool fuzz_check(struct fuzz *f, u64 nr_log)
 {
 	const char *err;
+	s64 tables;
 
 	if (!check_coverage(f, f->vm.nr_log - nr_log))
 		return false;
@@ -627,10 +613,10 @@ static bool fuzz_check(struct fuzz *f, u64 nr_log)
 	err = s2h_check(&f->vm.pgt, NULL);
 	if (err)
 		return fail(f, "invariant: %s", err);
-	if (s2h_pages_in_use() != s2h_stats(&f->vm.pgt).table_pages + f->vm.mc.nr)
+	tables = s2h_stats(&f->vm.pgt).table_pages;
+	if (s2h_pages_in_use() != tables + f->vm.mc.nr)
 		return fail(f, "pages: %ld in use, %lld tables, %d in memcache",
-		     s2h_pages_in_use(), s2h_stats(&f->vm.pgt).table_pages,
-		     f->vm.mc.nr);
+		     s2h_pages_in_use(), tables, f->vm.mc.nr);
 	f->ops++;
 	return compare(f);
 }
@@ -663,7 +649,7 @@ static bool fuzz_step(struct fuzz *f)
 		ok = op_young(f);
 		break;
 	case 14:
-		ok = take(f, 2) ? op_split(f) : op_split_wrprotect(f);
+		ok = op_split(f, !take(f, 2));
 		break;
 	default:
 		ok = take(f, 16) ? op_map(f) : op_reset(f);

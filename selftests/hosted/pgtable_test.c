@@ -313,7 +313,8 @@ TEST(bbm_for_new_output_address_or_memory_type)
 			    S2_PROT_RW, &vm.mc, 0));
 	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_ipa);
-	EXPECT_EQ(0, s2h_stats(&vm.pgt).tlbi_range + s2h_stats(&vm.pgt).tlbi_vmid);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).tlbi_range);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).tlbi_vmid);
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(S2H_TLBI_IPA, t->kind);
 	EXPECT_EQ(SZ_2M, t->ipa);

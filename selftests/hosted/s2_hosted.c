@@ -433,8 +433,8 @@ void s2h_rwlock_init(struct s2h_rwlock *l)
 
 	memset(l, 0, sizeof(*l));
 	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr,
-				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	/* Writers first, as the kernel's write_lock() stops new readers. */
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	S2H_BUG_ON(pthread_rwlock_init(&l->rw, &attr));
 	pthread_rwlockattr_destroy(&attr);
 }
