@@ -16,6 +16,7 @@
 #include <linux/idr.h>
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
@@ -597,6 +598,17 @@ static const struct s2_mm_ops dbg_mm_ops = {
 	.virt_to_phys		= dbg_virt_to_phys,
 };
 
+/* The engine's lock rules on the debug table: @lock plays the MMU lock. */
+static void dbg_assert_locked(struct s2_pgtable *pgt, bool exclusive)
+{
+	struct s2mmu_el2_dbg *d = pgt->priv;
+
+	if (exclusive)
+		lockdep_assert_held_write(&d->lock);
+	else
+		lockdep_assert_held(&d->lock);
+}
+
 static struct s2mmu_el2_dbg *dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
 {
 	struct s2mmu_el2_dbg *d;
@@ -622,6 +634,7 @@ static struct s2mmu_el2_dbg *dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
 	ret = s2_pgtable_init(&d->pgt, ia_bits, &dbg_mm_ops, &d->tlb.ops, d);
 	if (ret)
 		goto err_vmid;
+	d->pgt.assert_locked = dbg_assert_locked;
 	ev->dbg = d;
 	goto out;
 
@@ -637,6 +650,7 @@ out:
 
 static void dbg_destroy(struct s2mmu_el2_dbg *d)
 {
+	d->pgt.assert_locked = NULL;	/* the VM is going: no other user */
 	if (!d->dead)
 		s2_pgtable_destroy(&d->pgt);
 	el2_vmid_put(&d->tlb, d->has_vmid);
@@ -824,6 +838,7 @@ static int dbg_reset(struct s2mmu_el2_vm *ev)
 	}
 	ret = s2_pgtable_init(&d->pgt, d->ia_bits, &dbg_mm_ops, &d->tlb.ops,
 			      d);
+	d->pgt.assert_locked = dbg_assert_locked;
 	d->dead = ret != 0;
 	up_write(&d->lock);
 	return ret == -ENOMEM ? -ENOSPC : ret;
@@ -834,7 +849,7 @@ static long dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 {
 	struct s2mmu_debug_table_op op;
 	struct s2mmu_el2_dbg *d;
-	struct s2_stats *st;
+	struct s2_stats st;
 	s64 result = 0;
 	int ret;
 
@@ -856,11 +871,13 @@ static long dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 	ret = dbg_run(d, &op, &result);
 	if (ret)
 		return ret;
-	st = &d->pgt.stats;
-	op.bbm = READ_ONCE(st->bbm);
-	op.table_pages = READ_ONCE(st->table_pages);
-	op.tlbi = READ_ONCE(st->tlbi_ipa) + READ_ONCE(st->tlbi_range) +
-		  READ_ONCE(st->tlbi_vmid) + READ_ONCE(st->tlbi_local);
+	/* A reset frees the counters with the table: not while we sum. */
+	down_read(&d->lock);
+	s2_stats_read(&d->pgt, &st);
+	up_read(&d->lock);
+	op.bbm = st.bbm;
+	op.table_pages = st.table_pages;
+	op.tlbi = st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid + st.tlbi_local;
 out:
 	op.result = result;
 	if (copy_to_user(argp, &op, sizeof(op)))
@@ -1014,14 +1031,15 @@ static u32 xl_diff(const struct xl_view *hw, const struct xl_view *sw)
 /* Everything the engine counts when it changes a table, BBM included. */
 static u64 xl_activity(const struct s2_pgtable *pgt)
 {
-	const struct s2_stats *st = &pgt->stats;
-	u64 sum = READ_ONCE(st->bbm) + READ_ONCE(st->tlbi_ipa) +
-		  READ_ONCE(st->tlbi_range) + READ_ONCE(st->tlbi_vmid) +
-		  READ_ONCE(st->tlbi_local) + READ_ONCE(st->relax_perms);
+	struct s2_stats st;
+	u64 sum;
 	int l;
 
+	s2_stats_read(pgt, &st);
+	sum = st.bbm + st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid +
+	      st.tlbi_local + st.relax_perms;
 	for (l = 0; l <= S2_MAX_LEVEL; l++)
-		sum += READ_ONCE(st->mapped[l]);
+		sum += st.mapped[l];
 	return sum;
 }
 

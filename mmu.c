@@ -1977,8 +1977,11 @@ static int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
 
 static void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)
 {
-	const struct s2_stats *es = &vm->pgt.stats;
+	struct s2_stats sum;
+	const struct s2_stats *es = &sum;
 	int idx;
+
+	s2_stats_read(&vm->pgt, &sum);
 
 	memset(st, 0, sizeof(*st));
 	st->version = S2MMU_STATS_VERSION;
@@ -2197,6 +2200,7 @@ static void s2mmu_vm_destroy(struct s2mmu_vm *vm)
 	 * invalidated before its table pages are freed, like any table page.
 	 */
 	vm->pgt.tlb_ops->flush_vmid(&vm->pgt);
+	vm->pgt.assert_locked = NULL;	/* the last user: no lock to hold */
 	s2_pgtable_destroy(&vm->pgt);
 	s2mmu_el2_vm_destroy(&vm->el2);
 
@@ -2378,6 +2382,17 @@ static const struct file_operations s2mmu_vm_fops = {
 	.llseek		= noop_llseek,
 };
 
+/* The engine's lock rules (Documentation/locking.rst), seen by lockdep. */
+static void s2mmu_assert_mmu_lock(struct s2_pgtable *pgt, bool exclusive)
+{
+	struct s2mmu_vm *vm = pgt->priv;
+
+	if (exclusive)
+		lockdep_assert_held_write(&vm->mmu_lock);
+	else
+		lockdep_assert_held(&vm->mmu_lock);
+}
+
 static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 {
 	struct s2mmu_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
@@ -2411,6 +2426,8 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	vm->mmu_notifier.ops = &s2mmu_mn_ops;
 	if (mmu_notifier_register(&vm->mmu_notifier, current->mm))
 		goto err_pgt;
+	/* Reachable from now on (the notifier): the lock rules apply. */
+	vm->pgt.assert_locked = s2mmu_assert_mmu_lock;
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	atomic64_inc(&s2mmu_nr_vms);

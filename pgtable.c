@@ -101,9 +101,37 @@ u32 s2_leaf_prot(s2_pte_t pte)
 	return prot;
 }
 
-/* Counters are shared by concurrent shared-mode walkers. */
+/*
+ * Counters are per CPU: concurrent shared-mode walkers each add to their
+ * own CPU's copy, with no locked instruction and no cache line bouncing
+ * between vCPUs; s2_stats_read() adds the copies up.
+ */
 #define s2_stat_add(pgt, field, n) \
-	atomic64_add((n), (atomic64_t *)&(pgt)->stats.field)
+	this_cpu_add((*(pgt)->stats).field, (n))
+
+void s2_stats_read(const struct s2_pgtable *pgt, struct s2_stats *out)
+{
+	const struct s2_stats *c;
+	int cpu, level;
+
+	*out = (struct s2_stats){ 0 };
+	if (!pgt->stats)
+		return;
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(pgt->stats, cpu);
+		out->bbm += READ_ONCE(c->bbm);
+		out->tlbi_ipa += READ_ONCE(c->tlbi_ipa);
+		out->tlbi_range += READ_ONCE(c->tlbi_range);
+		out->tlbi_vmid += READ_ONCE(c->tlbi_vmid);
+		out->tlbi_local += READ_ONCE(c->tlbi_local);
+		out->relax_perms += READ_ONCE(c->relax_perms);
+		out->unchanged += READ_ONCE(c->unchanged);
+		for (level = 0; level <= S2_MAX_LEVEL; level++)
+			out->mapped[level] += READ_ONCE(c->mapped[level]);
+		out->table_pages += READ_ONCE(c->table_pages);
+		out->retries += READ_ONCE(c->retries);
+	}
+}
 
 static void s2_ref_add(struct s2_pgtable *pgt, void *page, int nr)
 {
@@ -239,8 +267,8 @@ static int __s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
 			     s2_root_entries(pgt), true);
 }
 
-int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
-	    const struct s2_walker *walker)
+static int s2_walk_rcu(struct s2_pgtable *pgt, u64 addr, u64 size,
+		       const struct s2_walker *walker)
 {
 	int ret;
 
@@ -252,6 +280,32 @@ int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
 	ret = __s2_walk(pgt, addr, size, walker);
 	rcu_read_unlock();
 	return ret;
+}
+
+/*
+ * The engine cannot see the VM's MMU lock; its owner's hook can, and
+ * checks that the caller holds it for write (@exclusive) or at least for
+ * read.  Every public operation that changes or depends on the table's
+ * shape calls this first, so a caller holding the wrong side fails at the
+ * call, not in a rare race much later.
+ */
+static void s2_assert_locked(struct s2_pgtable *pgt, bool exclusive)
+{
+	if (pgt->assert_locked)
+		pgt->assert_locked(pgt, exclusive);
+}
+
+/* Shared mode is the read side, anything else the write side. */
+static void s2_assert_locked_for(struct s2_pgtable *pgt, u32 flags)
+{
+	s2_assert_locked(pgt, !(flags & S2_WALK_SHARED));
+}
+
+int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
+	    const struct s2_walker *walker)
+{
+	s2_assert_locked_for(pgt, walker->flags);
+	return s2_walk_rcu(pgt, addr, size, walker);
 }
 
 /* Walk [@start, @end) inside the subtree @table, which maps from @base. */
@@ -637,15 +691,21 @@ int s2_pgtable_init(struct s2_pgtable *pgt, u32 ia_bits,
 		.tlb_ops	= tlb_ops,
 		.priv		= priv,
 	};
-	pgt->pgd = mm_ops->zalloc_pages_exact(pgt->nr_roots * S2_PAGE_SIZE);
-	if (!pgt->pgd)
+	pgt->stats = alloc_percpu_gfp(struct s2_stats, GFP_KERNEL_ACCOUNT);
+	if (!pgt->stats)
 		return -ENOMEM;
+	pgt->pgd = mm_ops->zalloc_pages_exact(pgt->nr_roots * S2_PAGE_SIZE);
+	if (!pgt->pgd) {
+		free_percpu(pgt->stats);
+		pgt->stats = NULL;
+		return -ENOMEM;
+	}
 	pgt->pgd_phys = mm_ops->virt_to_phys(pgt->pgd);
 	pgt->vtcr = S2_VTCR_T0SZ(ia_bits) |
 		    (u64)(2 - level) << S2_VTCR_SL0_SHIFT |
 		    S2_VTCR_IRGN0_WBWA | S2_VTCR_ORGN0_WBWA |
 		    S2_VTCR_SH0_INNER | S2_VTCR_TG0_4K | S2_VTCR_RES1;
-	pgt->stats.table_pages = pgt->nr_roots;
+	s2_stat_add(pgt, table_pages, pgt->nr_roots);
 	return 0;
 }
 
@@ -668,14 +728,16 @@ unsigned long s2_pgtable_destroy(struct s2_pgtable *pgt)
 		.flags	= S2_WALK_TABLE_POST,
 	};
 
+	s2_assert_locked(pgt, true);
 	if (!pgt->pgd)
 		return 0;
-	s2_walk(pgt, 0, BIT_ULL(pgt->ia_bits), &w);
+	s2_walk_rcu(pgt, 0, BIT_ULL(pgt->ia_bits), &w);
 	pgt->mm_ops->free_pages_exact(pgt->pgd, pgt->nr_roots * S2_PAGE_SIZE);
 	pgt->pgd = NULL;
-	freed += pgt->nr_roots;
-	s2_stat_add(pgt, table_pages, -(s64)freed);
-	return freed;
+	/* The counters go with the table: a destroyed one reads as zero. */
+	free_percpu(pgt->stats);
+	pgt->stats = NULL;
+	return freed + pgt->nr_roots;
 }
 
 struct s2_leaf_data {
@@ -702,7 +764,9 @@ int s2_get_leaf(struct s2_pgtable *pgt, u64 ipa, s2_pte_t *ptep, s8 *level)
 	};
 	int ret;
 
-	ret = s2_walk(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE, &w);
+	/* Read only, under RCU: safe without the lock, so not asserted. */
+	ret = s2_walk_rcu(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
+			  &w);
 	*ptep = ret ? 0 : d.pte;
 	*level = ret ? 0 : d.level;
 	return ret;
@@ -958,8 +1022,10 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_PRE |
 			  (flags & S2_WALK_SHARED),
 	};
-	int ret = s2_check_range(pgt, ipa, size);
+	int ret;
 
+	s2_assert_locked_for(pgt, flags);
+	ret = s2_check_range(pgt, ipa, size);
 	if (ret)
 		return ret;
 	if (!IS_ALIGNED(pa, S2_PAGE_SIZE) ||
@@ -1073,8 +1139,10 @@ int s2_unmap_mc(struct s2_pgtable *pgt, u64 ipa, u64 size,
 		.arg	= &d,
 		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_POST,
 	};
-	int ret = s2_check_range(pgt, ipa, size);
+	int ret;
 
+	s2_assert_locked(pgt, true);
+	ret = s2_check_range(pgt, ipa, size);
 	if (ret)
 		return ret;
 	s2_op_init(&d.op, pgt, mc);
@@ -1110,8 +1178,10 @@ static int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa, u64 size,
 		.arg	= &op,
 		.flags	= S2_WALK_LEAF,
 	};
-	int ret = s2_check_range(pgt, ipa, size);
+	int ret;
 
+	s2_assert_locked(pgt, true);
+	ret = s2_check_range(pgt, ipa, size);
 	if (ret)
 		return ret;
 	s2_op_init(&op, pgt, mc);
@@ -1183,7 +1253,9 @@ static int s2_relax(struct s2_pgtable *pgt, u64 ipa, struct s2_relax_data *d,
 	};
 	int ret;
 
-	ret = s2_walk(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE, &w);
+	s2_assert_locked_for(pgt, flags);
+	ret = s2_walk_rcu(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
+			  &w);
 	if (ret == -EAGAIN)
 		s2_stat_add(pgt, retries, 1);
 	if (ret)
@@ -1266,6 +1338,7 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 		.flags	= S2_WALK_LEAF | S2_WALK_SHARED,
 	};
 
+	s2_assert_locked(pgt, false);
 	if (s2_check_range(pgt, ipa, size))
 		return 0;
 	d.clear = clear;

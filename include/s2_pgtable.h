@@ -5,9 +5,10 @@
  * benchmarks.
  *
  * The engine knows VMSAv8-64 stage-2 descriptors for the 4K granule.  It
- * never allocates memory on its own and never touches the TLB directly:
- * both go through ops tables given at init, so the same pgtable.c runs in
- * the kernel and as a plain userspace program.
+ * never allocates table memory on its own and never touches the TLB
+ * directly: both go through ops tables given at init, so the same
+ * pgtable.c runs in the kernel and as a plain userspace program.  (Its
+ * only allocation is its per-CPU counters, at init.)
  */
 #ifndef S2_PGTABLE_H
 #define S2_PGTABLE_H
@@ -17,7 +18,9 @@
 #include <linux/bits.h>
 #include <linux/bug.h>
 #include <linux/errno.h>
+#include <linux/gfp_types.h>
 #include <linux/kernel.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
@@ -183,6 +186,10 @@ struct s2_tlb_ops {
  * @mapped: leaves installed, indexed by level (1 GiB, 2 MiB, 4K)
  * @table_pages: table pages currently live, root pages included
  * @retries: shared-mode operations that backed off with -EAGAIN
+ *
+ * The engine keeps one per CPU (a table page allocated on one CPU and
+ * freed on another leaves one copy's @table_pages negative); this is also
+ * the type of their sum, from s2_stats_read().
  */
 struct s2_stats {
 	u64	bbm;
@@ -208,7 +215,18 @@ struct s2_stats {
  * @mm_ops: memory callbacks
  * @tlb_ops: TLB callbacks
  * @priv: owner's cookie (the VM), for the callbacks
- * @stats: counters, updated atomically
+ * @assert_locked: may be NULL; set by the owner after s2_pgtable_init()
+ *	to check the lock rules (Documentation/locking.rst).  Every public
+ *	operation calls it first: with @exclusive true when it needs the
+ *	VM's MMU lock held for write (s2_map() and s2_walk() without
+ *	%S2_WALK_SHARED, s2_unmap(), s2_wrprotect(), s2_split(),
+ *	s2_split_wrprotect(), s2_pgtable_destroy(), s2_relax_perms() and
+ *	s2_mkyoung() without %S2_WALK_SHARED), false when the read side is
+ *	enough (the same in shared mode, s2_test_clear_young()).  It returns
+ *	when the caller holds what is asked; what it does otherwise is the
+ *	owner's choice (a lockdep splat, an abort in the hosted tests).
+ *	s2_get_leaf() needs no lock and does not call it.
+ * @stats: counters, one copy per CPU: read them with s2_stats_read()
  */
 struct s2_pgtable {
 	u32			ia_bits;
@@ -220,7 +238,9 @@ struct s2_pgtable {
 	const struct s2_mm_ops	*mm_ops;
 	const struct s2_tlb_ops	*tlb_ops;
 	void			*priv;
-	struct s2_stats		stats;
+	void			(*assert_locked)(struct s2_pgtable *pgt,
+						 bool exclusive);
+	struct s2_stats __percpu *stats;
 };
 
 /**
@@ -306,21 +326,38 @@ int s2_pgtable_init(struct s2_pgtable *pgt, u32 ia_bits,
 
 /**
  * s2_pgtable_destroy() - free every table page
- * @pgt: the table; no other walker may run
+ * @pgt: the table; exclusive: no other walker may run
  *
  * Leaves are dropped without TLB maintenance: the caller invalidates the
- * whole VMID before the VMID is reused.
+ * whole VMID before the VMID is reused.  An owner that destroys a table
+ * no one else can reach any more (its last reference) need not take the
+ * lock for it; it clears &s2_pgtable.assert_locked first, saying so.
  *
  * Return: the number of table pages freed, root pages included.
  */
 unsigned long s2_pgtable_destroy(struct s2_pgtable *pgt);
 
 /**
+ * s2_stats_read() - the table's counters, summed over every CPU
+ * @pgt: the table; no lock needed
+ * @out: where to put them
+ *
+ * Each CPU counts in its own copy (no locked instruction, no shared cache
+ * line on the fault path); this adds the copies up.  Every event is
+ * counted exactly once, so the sum is exact once the operations it
+ * should include have returned; read while operations run, it may miss
+ * the ones still in progress, as any counter would.  A destroyed (or
+ * never initialised) table reads as all zero.
+ */
+void s2_stats_read(const struct s2_pgtable *pgt, struct s2_stats *out);
+
+/**
  * s2_walk() - visit the entries covering [@addr, @addr + @size)
  * @pgt: the table
  * @addr: first IPA
  * @size: bytes
- * @walker: visitor and flags
+ * @walker: visitor and flags; without %S2_WALK_SHARED the caller holds the
+ *	VM's MMU lock for write, with it at least for read
  *
  * Return: 0, the first negative value a visitor returned, or -ERANGE when
  * the range does not fit in the IPA space.
@@ -335,6 +372,10 @@ int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
  * @ptep: the entry's value (0 if none)
  * @level: the level the walk stopped at; 0 for an IPA beyond the range,
  *	like the hardware's level-0 translation fault
+ *
+ * A read-only walk under RCU: it needs no lock (the answer may be stale
+ * by the time it is used, as any lockless lookup's), and it may find an
+ * entry locked for break-before-make (%S2_PTE_LOCKED, not valid).
  *
  * Return: 0, or -ERANGE when @ipa is beyond the IPA space.
  */

@@ -65,16 +65,52 @@ typedef long long s64;
  */
 #define dsb(opt)		__atomic_signal_fence(__ATOMIC_SEQ_CST)
 
-struct s2h_atomic64 {
-	s64 counter;
-};
+/*
+ * Per-CPU data: a thread is a CPU.  Each thread that uses the engine gets
+ * a CPU number of its own for as long as it lives (the backend hands them
+ * out and takes them back when the thread exits), so like a CPU's copy, a
+ * thread's copy has one writer and needs no locked instruction; the
+ * relaxed atomics only tell ThreadSanitizer that readers summing the
+ * copies meanwhile are expected.  Copies are S2H_PERCPU_UNIT bytes apart,
+ * each on its own cache lines.
+ */
+#define __percpu
+#define GFP_KERNEL_ACCOUNT	0
+#define S2H_NR_CPUS		64
+#define S2H_PERCPU_UNIT		256
 
-#define atomic64_t struct s2h_atomic64
+extern __thread unsigned int s2h_cpu_plus1;
+unsigned int s2h_cpu_assign(void);
+unsigned int s2h_nr_cpu_ids(void);
+void *s2h_alloc_percpu(size_t size);
+void s2h_free_percpu(void *p);
 
-static inline void atomic64_add(s64 i, atomic64_t *v)
+/* Sets *@cpu to the first CPU: lets the loop below name @cpu once. */
+static inline int *s2h_first_cpu(int *cpu)
 {
-	__atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED);
+	*cpu = 0;
+	return cpu;
 }
+
+static inline unsigned int s2h_this_cpu(void)
+{
+	unsigned int cpu = s2h_cpu_plus1;
+
+	return likely(cpu) ? cpu - 1 : s2h_cpu_assign();
+}
+
+#define alloc_percpu_gfp(type, gfp)	((type *)s2h_alloc_percpu(sizeof(type)))
+#define free_percpu(p)			s2h_free_percpu(p)
+#define per_cpu_ptr(p, cpu)						\
+	((__typeof__(p))((char *)(p) + (size_t)(cpu) * S2H_PERCPU_UNIT))
+#define for_each_possible_cpu(cpu)					\
+	for (int *__c = s2h_first_cpu(&(cpu)); *__c < (int)s2h_nr_cpu_ids(); \
+	     (*__c)++)
+#define this_cpu_add(pcp, n) do {					\
+	__typeof__(pcp) *__p = per_cpu_ptr(&(pcp), s2h_this_cpu());	\
+	__atomic_store_n(__p, __atomic_load_n(__p, __ATOMIC_RELAXED) + (n), \
+			 __ATOMIC_RELAXED);				\
+} while (0)
 
 /* Provided by the hosted backend, which also implements the grace period. */
 void s2h_rcu_read_lock(void);

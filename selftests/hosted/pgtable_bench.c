@@ -286,13 +286,15 @@ static void run_bench(const struct bench *b, int runs)
 			die("init", -ENOMEM);
 		/* No call log: the TLB callbacks do nothing but count. */
 		vm.pgt.priv = NULL;
+		/* No lock checks either: a kernel without lockdep. */
+		vm.pgt.assert_locked = NULL;
 		b->setup(&vm);
 		s2h_grace_period();
-		before = vm.pgt.stats;
+		before = s2h_stats(&vm.pgt);
 		ns[r] = now_ns();
 		b->run(&vm);
 		ns[r] = now_ns() - ns[r];
-		after = vm.pgt.stats;
+		after = s2h_stats(&vm.pgt);
 		tables = after.table_pages - vm.pgt.nr_roots;
 		s2h_vm_destroy(&vm);
 	}

@@ -117,6 +117,27 @@ static void snapshot(struct fuzz *f)
 	snapshot_into(f, f->seen);
 }
 
+/*
+ * Each operation runs under the side of the VM lock its kernel callers
+ * take: the read side in shared mode, the write side otherwise.  The
+ * engine's hook checks it, so a mode that asks too much fails here.
+ */
+static void lock_vm(struct fuzz *f, u32 flags)
+{
+	if (flags & S2_WALK_SHARED)
+		s2h_read_lock(&f->vm.lock);
+	else
+		s2h_write_lock(&f->vm.lock);
+}
+
+static void unlock_vm(struct fuzz *f, u32 flags)
+{
+	if (flags & S2_WALK_SHARED)
+		s2h_read_unlock(&f->vm.lock);
+	else
+		s2h_write_unlock(&f->vm.lock);
+}
+
 static bool fail(struct fuzz *f, const char *fmt, ...)
 {
 	va_list ap;
@@ -165,8 +186,10 @@ static void leaf_pages(struct fuzz *f, int i, int *first, int *last)
 
 static u64 broadcast(const struct s2_pgtable *pgt)
 {
-	return pgt->stats.tlbi_ipa + pgt->stats.tlbi_range +
-	       pgt->stats.tlbi_vmid;
+	struct s2_stats st;
+
+	s2_stats_read(pgt, &st);
+	return st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid;
 }
 
 /* The invalidations one operation issued, against what it owed. */
@@ -305,7 +328,7 @@ static u32 pick_prot(struct fuzz *f)
 
 static bool op_map(struct fuzz *f)
 {
-	u64 ipa, size, pa, before_bbm = f->vm.pgt.stats.bbm;
+	u64 ipa, size, pa, before_bbm = s2h_stats(&f->vm.pgt).bbm;
 	u64 before_tlbi = broadcast(&f->vm.pgt);
 	u32 prot = pick_prot(f), flags = 0;
 	bool changed = false, wrote = false, big = false, replaced = false;
@@ -335,7 +358,9 @@ static bool op_map(struct fuzz *f)
 		}
 	}
 
+	lock_vm(f, flags);
 	ret = s2_map(&f->vm.pgt, ipa, size, pa, prot, &f->vm.mc, flags);
+	unlock_vm(f, flags);
 	if (ret < 0)
 		return fail(f, "map %llx+%llx: %d", ipa, size, ret);
 
@@ -380,18 +405,18 @@ static bool op_map(struct fuzz *f)
 	if (!big && want < 0 && ret == 0)
 		return fail(f, "map: returned 0 but nothing to write");
 	if (!big && !changed && !replaced &&
-	    f->vm.pgt.stats.bbm != before_bbm)
+	    s2h_stats(&f->vm.pgt).bbm != before_bbm)
 		return fail(f, "map: BBM without a change");
-	if (ret > 0 && (f->vm.pgt.stats.bbm != before_bbm ||
+	if (ret > 0 && (s2h_stats(&f->vm.pgt).bbm != before_bbm ||
 			broadcast(&f->vm.pgt) != before_tlbi))
 		return fail(f, "map: returned %d but broke or invalidated", ret);
 	if (flags & S2_WALK_SHARED) {
 		if (broadcast(&f->vm.pgt) - before_tlbi !=
-		    f->vm.pgt.stats.bbm - before_bbm)
+		    s2h_stats(&f->vm.pgt).bbm - before_bbm)
 			return fail(f, "shared map: not one invalidation per BBM");
 	} else if (f->vm.pgt.tlb_ops->range_capable) {
 		if (broadcast(&f->vm.pgt) - before_tlbi !=
-		    (u64)(f->vm.pgt.stats.bbm != before_bbm))
+		    (u64)(s2h_stats(&f->vm.pgt).bbm != before_bbm))
 			return fail(f, "map: not one invalidation for its BBMs");
 	}
 	return true;
@@ -404,7 +429,9 @@ static bool op_unmap(struct fuzz *f)
 	int i, ret;
 
 	pick_range(f, &ipa, &size);
+	lock_vm(f, 0);
 	ret = s2_unmap_mc(&f->vm.pgt, ipa, size, &f->vm.mc);
+	unlock_vm(f, 0);
 	if (ret)
 		return fail(f, "unmap %llx+%llx: %d", ipa, size, ret);
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
@@ -416,12 +443,16 @@ static bool op_unmap(struct fuzz *f)
 
 static bool op_wrprotect(struct fuzz *f)
 {
-	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt);
+	u64 bbm = s2h_stats(&f->vm.pgt).bbm;
 	bool owed = false;
-	int i, j, first, last;
+	int i, j, first, last, ret;
 
 	pick_range(f, &ipa, &size);
-	if (s2_wrprotect(&f->vm.pgt, ipa, size))
+	lock_vm(f, 0);
+	ret = s2_wrprotect(&f->vm.pgt, ipa, size);
+	unlock_vm(f, 0);
+	if (ret)
 		return fail(f, "wrprotect failed");
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
 		if (!f->model[i].valid || !(f->model[i].prot & S2_PROT_W))
@@ -432,7 +463,7 @@ static bool op_wrprotect(struct fuzz *f)
 		for (j = first; j <= last; j++)
 			f->model[j].prot &= ~S2_PROT_W;
 	}
-	if (f->vm.pgt.stats.bbm != bbm)
+	if (s2h_stats(&f->vm.pgt).bbm != bbm)
 		return fail(f, "wrprotect: BBM");
 	return check_tlbi(f, "wrprotect", broadcast(&f->vm.pgt) - tlbi, owed);
 }
@@ -442,15 +473,18 @@ static bool op_relax(struct fuzz *f, bool young)
 	int i = take(f, WPAGES), j, first, last, ret;
 	u32 prot = young ? 0 : take(f, 8) & S2_PROT_PERMS;
 	u32 flags = take(f, 2) ? S2_WALK_SHARED : 0;
-	u64 tlbi = broadcast(&f->vm.pgt), local = f->vm.pgt.stats.tlbi_local;
+	u64 tlbi = broadcast(&f->vm.pgt);
+	u64 local = s2h_stats(&f->vm.pgt).tlbi_local;
 	struct page_model *m = &f->model[i];
 	u32 want = m->prot | prot | S2_PROT_AF;
 
+	lock_vm(f, flags);
 	if (young)
 		ret = s2_mkyoung(&f->vm.pgt, WBASE + i * SZ_4K, flags);
 	else
 		ret = s2_relax_perms(&f->vm.pgt, WBASE + i * SZ_4K, prot,
 				     flags);
+	unlock_vm(f, flags);
 	if (!m->valid) {
 		if (ret != -ENOENT)
 			return fail(f, "relax of unmapped page: %d", ret);
@@ -460,7 +494,7 @@ static bool op_relax(struct fuzz *f, bool young)
 		return fail(f, "relax %x on %x: %d", prot, m->prot, ret);
 	if (broadcast(&f->vm.pgt) != tlbi)
 		return fail(f, "relax: broadcast invalidation");
-	if (f->vm.pgt.stats.tlbi_local - local != (!young && !ret))
+	if (s2h_stats(&f->vm.pgt).tlbi_local - local != (!young && !ret))
 		return fail(f, "relax: local invalidations");
 	leaf_pages(f, i, &first, &last);
 	for (j = first; j <= last; j++)
@@ -476,7 +510,9 @@ static bool op_young(struct fuzz *f)
 	int i, j, first, last;
 
 	pick_range(f, &ipa, &size);
+	lock_vm(f, S2_WALK_SHARED);
 	young = s2_test_clear_young(&f->vm.pgt, ipa, size, clear);
+	unlock_vm(f, S2_WALK_SHARED);
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
 		if (!f->model[i].valid || !(f->model[i].prot & S2_PROT_AF) ||
 		    f->seen[i].base == last_base)
@@ -495,36 +531,18 @@ static bool op_young(struct fuzz *f)
 			  clear && want);
 }
 
-static bool op_split(struct fuzz *f)
+/*
+ * Split, or split and write-protect in one operation (one invalidation
+ * for both): one BBM per block, and an invalidation if anything changed.
+ */
+static bool op_split(struct fuzz *f, bool wrprotect)
 {
-	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
-	u64 blocks = 0, last_base = ~0ULL;
-	int i;
-
-	pick_range(f, &ipa, &size);
-	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
-		if (!(f->seen[i].leaf & S2_PTE_VALID) ||
-		    f->seen[i].level == S2_MAX_LEVEL ||
-		    f->seen[i].base == last_base)
-			continue;
-		last_base = f->seen[i].base;
-		blocks++;
-	}
-	if (s2_split(&f->vm.pgt, ipa, size, &f->vm.mc))
-		return fail(f, "split failed");
-	if (f->vm.pgt.stats.bbm - bbm != blocks)
-		return fail(f, "split: %llu BBM for %llu blocks",
-		     f->vm.pgt.stats.bbm - bbm, blocks);
-	return check_tlbi(f, "split", broadcast(&f->vm.pgt) - tlbi, blocks);
-}
-
-/* Split and write-protect in one operation: one invalidation for both. */
-static bool op_split_wrprotect(struct fuzz *f)
-{
-	u64 ipa, size, tlbi = broadcast(&f->vm.pgt), bbm = f->vm.pgt.stats.bbm;
+	const char *op = wrprotect ? "split_wrprotect" : "split";
+	u64 ipa, size, tlbi = broadcast(&f->vm.pgt);
+	u64 bbm = s2h_stats(&f->vm.pgt).bbm;
 	u64 blocks = 0, last_base = ~0ULL;
 	bool owed = false;
-	int i, j, first, last;
+	int i, j, first, last, ret;
 
 	pick_range(f, &ipa, &size);
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
@@ -535,7 +553,8 @@ static bool op_split_wrprotect(struct fuzz *f)
 			last_base = f->seen[i].base;
 			blocks++;
 		}
-		if (!f->model[i].valid || !(f->model[i].prot & S2_PROT_W))
+		if (!wrprotect || !f->model[i].valid ||
+		    !(f->model[i].prot & S2_PROT_W))
 			continue;
 		/* A block loses W whole: it is replicated whole. */
 		owed = true;
@@ -543,27 +562,67 @@ static bool op_split_wrprotect(struct fuzz *f)
 		for (j = first; j <= last; j++)
 			f->model[j].prot &= ~S2_PROT_W;
 	}
-	if (s2_split_wrprotect(&f->vm.pgt, ipa, size, &f->vm.mc))
-		return fail(f, "split_wrprotect failed");
-	if (f->vm.pgt.stats.bbm - bbm != blocks)
-		return fail(f, "split_wrprotect: %llu BBM for %llu blocks",
-		     f->vm.pgt.stats.bbm - bbm, blocks);
-	return check_tlbi(f, "split_wrprotect", broadcast(&f->vm.pgt) - tlbi,
+	lock_vm(f, 0);
+	if (wrprotect)
+		ret = s2_split_wrprotect(&f->vm.pgt, ipa, size, &f->vm.mc);
+	else
+		ret = s2_split(&f->vm.pgt, ipa, size, &f->vm.mc);
+	unlock_vm(f, 0);
+	if (ret)
+		return fail(f, "%s failed", op);
+	bbm = s2h_stats(&f->vm.pgt).bbm - bbm;
+	if (bbm != blocks)
+		return fail(f, "%s: %llu BBM for %llu blocks", op, bbm, blocks);
+	return check_tlbi(f, op, broadcast(&f->vm.pgt) - tlbi,
 			  blocks || owed);
 }
 
 /* Everything outside the window too, now and then. */
 static bool op_reset(struct fuzz *f)
 {
-	if (s2_unmap(&f->vm.pgt, 0, 2 * SZ_1G))
+	int ret;
+
+	lock_vm(f, 0);
+	ret = s2_unmap(&f->vm.pgt, 0, 2 * SZ_1G);
+	unlock_vm(f, 0);
+	if (ret)
 		return fail(f, "reset failed");
 	memset(f->model, 0, sizeof(f->model));
 	return true;
 }
 
-static bool fuzz_step(struct fuzz *f)
+/* What one operation must leave behind; under the write side. */
+static bool fuzz_check(struct fuzz *f, u64 nr_log)
 {
 	const char *err;
+	s64 tables;
+
+	if (!check_coverage(f, f->vm.nr_log - nr_log))
+		return false;
+	/*
+	 * A split or shattered 1 GiB block leaves hundreds of tables outside
+	 * the window: unmap them (the window is not touched) to keep each
+	 * step's full structural check cheap.
+	 */
+	if (s2h_stats(&f->vm.pgt).table_pages > 64) {
+		if (s2_unmap_mc(&f->vm.pgt, 0, WBASE, &f->vm.mc) ||
+		    s2_unmap_mc(&f->vm.pgt, WEND, 2 * SZ_1G - WEND, &f->vm.mc))
+			return fail(f, "trim failed");
+	}
+	s2h_grace_period();
+	err = s2h_check(&f->vm.pgt, NULL);
+	if (err)
+		return fail(f, "invariant: %s", err);
+	tables = s2h_stats(&f->vm.pgt).table_pages;
+	if (s2h_pages_in_use() != tables + f->vm.mc.nr)
+		return fail(f, "pages: %ld in use, %lld tables, %d in memcache",
+		     s2h_pages_in_use(), tables, f->vm.mc.nr);
+	f->ops++;
+	return compare(f);
+}
+
+static bool fuzz_step(struct fuzz *f)
+{
 	u64 nr_log;
 	bool ok;
 
@@ -590,34 +649,18 @@ static bool fuzz_step(struct fuzz *f)
 		ok = op_young(f);
 		break;
 	case 14:
-		ok = take(f, 2) ? op_split(f) : op_split_wrprotect(f);
+		ok = op_split(f, !take(f, 2));
 		break;
 	default:
 		ok = take(f, 16) ? op_map(f) : op_reset(f);
 		break;
 	}
-	if (!ok || !check_coverage(f, f->vm.nr_log - nr_log))
+	if (!ok)
 		return false;
-	/*
-	 * A split or shattered 1 GiB block leaves hundreds of tables outside
-	 * the window: unmap them (the window is not touched) to keep each
-	 * step's full structural check cheap.
-	 */
-	if (f->vm.pgt.stats.table_pages > 64) {
-		if (s2_unmap_mc(&f->vm.pgt, 0, WBASE, &f->vm.mc) ||
-		    s2_unmap_mc(&f->vm.pgt, WEND, 2 * SZ_1G - WEND, &f->vm.mc))
-			return fail(f, "trim failed");
-	}
-	s2h_grace_period();
-	err = s2h_check(&f->vm.pgt, NULL);
-	if (err)
-		return fail(f, "invariant: %s", err);
-	if (s2h_pages_in_use() != f->vm.pgt.stats.table_pages + f->vm.mc.nr)
-		return fail(f, "pages: %ld in use, %lld tables, %d in memcache",
-		     s2h_pages_in_use(), f->vm.pgt.stats.table_pages,
-		     f->vm.mc.nr);
-	f->ops++;
-	return compare(f);
+	lock_vm(f, 0);
+	ok = fuzz_check(f, nr_log);
+	unlock_vm(f, 0);
+	return ok;
 }
 
 static bool fuzz_start(struct fuzz *f, bool range)
@@ -625,7 +668,9 @@ static bool fuzz_start(struct fuzz *f, bool range)
 	memset(f->model, 0, sizeof(f->model));
 	if (s2h_vm_init(&f->vm, 40, range))
 		return fail(f, "init");
+	lock_vm(f, 0);
 	snapshot(f);
+	unlock_vm(f, 0);
 	return true;
 }
 
@@ -678,8 +723,8 @@ static void fuzz_random(struct __test_metadata *_metadata, bool range,
 	}
 	ASSERT_EQ(ops, f.ops) TH_LOG("op %llu: %s", f.ops, f.err);
 	TH_LOG("%llu operations, %llu BBM, %llu+%llu+%llu invalidations",
-	       f.ops, f.vm.pgt.stats.bbm, f.vm.pgt.stats.tlbi_ipa,
-	       f.vm.pgt.stats.tlbi_range, f.vm.pgt.stats.tlbi_vmid);
+	       f.ops, s2h_stats(&f.vm.pgt).bbm, s2h_stats(&f.vm.pgt).tlbi_ipa,
+	       s2h_stats(&f.vm.pgt).tlbi_range, s2h_stats(&f.vm.pgt).tlbi_vmid);
 	s2h_vm_destroy(&f.vm);
 	ASSERT_EQ(0, s2h_pages_in_use());
 }

@@ -3,7 +3,8 @@
  * Concurrency test of the engine, built with ThreadSanitizer.
  *
  * Four vCPU threads take single-page "faults" in shared mode under the read
- * side of the VM lock (a pthread rwlock), all over the same 4 MiB; one
+ * side of the VM lock (the hosted checking rwlock, which the engine's lock
+ * hook checks on every operation), all over the same 4 MiB; one
  * thread holding the write side unmaps, write-protects, splits and maps
  * blocks, and changes the "generation" of the guest memory so that faults
  * must replace existing pages (shared-mode break-before-make, with other
@@ -33,13 +34,17 @@
 
 static struct {
 	struct s2_pgtable	pgt;
-	pthread_rwlock_t	lock;
+	struct s2h_rwlock	lock;
 	u64			gen;		/* written under the write lock */
 	bool			stop;
 	u64			faults_done;
 	u64			retries;
 	u64			worst_retries;
 	u64			exclusive_ops;
+	/* What the callers saw, to check the engine's per-CPU counters. */
+	u64			seen_unchanged;
+	u64			seen_backoffs;
+	u64			seen_relaxed;
 	const char		*err;
 } vm;
 
@@ -63,6 +68,16 @@ static void fail(const char *err)
 	__atomic_store_n(&vm.stop, true, __ATOMIC_SEQ_CST);
 }
 
+/* Tally a result the engine also counts (stats.unchanged, .retries). */
+static int seen(int ret)
+{
+	if (ret == S2_UNCHANGED)
+		__atomic_fetch_add(&vm.seen_unchanged, 1, __ATOMIC_RELAXED);
+	if (ret == -EAGAIN)
+		__atomic_fetch_add(&vm.seen_backoffs, 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
 static bool take_fault(struct s2_memcache *mc, u64 ipa, bool write)
 {
 	u64 tries, pa, gen;
@@ -75,14 +90,19 @@ static bool take_fault(struct s2_memcache *mc, u64 ipa, bool write)
 		    s2_memcache_topup(mc, S2_MEMCACHE_MIN_MAP, &s2h_mm_ops,
 				      NULL))
 			return false;
-		pthread_rwlock_rdlock(&vm.lock);
+		s2h_read_lock(&vm.lock);
 		gen = vm.gen;
 		pa = pa_of(gen, ipa);
-		ret = s2_map(&vm.pgt, ipa, SZ_4K, pa,
-			     write ? S2_PROT_RW : S2_PROT_R, mc, S2_WALK_SHARED);
-		if (ret == S2_PERMS_DIFFER && write)
-			ret = s2_relax_perms(&vm.pgt, ipa, S2_PROT_W,
-					     S2_WALK_SHARED);
+		ret = seen(s2_map(&vm.pgt, ipa, SZ_4K, pa,
+				  write ? S2_PROT_RW : S2_PROT_R, mc,
+				  S2_WALK_SHARED));
+		if (ret == S2_PERMS_DIFFER && write) {
+			ret = seen(s2_relax_perms(&vm.pgt, ipa, S2_PROT_W,
+						  S2_WALK_SHARED));
+			if (!ret)
+				__atomic_fetch_add(&vm.seen_relaxed, 1,
+						   __ATOMIC_RELAXED);
+		}
 		if (ret >= 0) {
 			/* Nobody may take it away while we hold the lock. */
 			if (s2h_translate(&vm.pgt, ipa, &pte, &level) !=
@@ -91,7 +111,7 @@ static bool take_fault(struct s2_memcache *mc, u64 ipa, bool write)
 			if (write && !(pte & S2_PTE_S2AP_W))
 				fail("write fault done but read-only");
 		}
-		pthread_rwlock_unlock(&vm.lock);
+		s2h_read_unlock(&vm.lock);
 		if (ret >= 0) {
 			__atomic_fetch_add(&vm.retries, tries,
 					   __ATOMIC_RELAXED);
@@ -140,7 +160,7 @@ static void exclusive_op(struct s2_memcache *mc, u64 *seed)
 
 	if (ipa + size > REGION)
 		size = REGION - ipa;
-	pthread_rwlock_wrlock(&vm.lock);
+	s2h_write_lock(&vm.lock);
 	/* No shared walker is inside: the hosted grace period. */
 	s2h_grace_period();
 	switch (rnd(seed) % 5) {
@@ -155,8 +175,8 @@ static void exclusive_op(struct s2_memcache *mc, u64 *seed)
 		break;
 	case 3:
 		ipa = ALIGN_DOWN(ipa, SZ_2M);
-		s2_map(&vm.pgt, ipa, SZ_2M, pa_of(vm.gen, ipa), S2_PROT_R, mc,
-		       0);
+		seen(s2_map(&vm.pgt, ipa, SZ_2M, pa_of(vm.gen, ipa), S2_PROT_R,
+			    mc, 0));
 		break;
 	default:
 		/* New guest memory: faults now replace what they find. */
@@ -166,7 +186,7 @@ static void exclusive_op(struct s2_memcache *mc, u64 *seed)
 	err = s2h_check(&vm.pgt, NULL);
 	if (err)
 		fail(err);
-	pthread_rwlock_unlock(&vm.lock);
+	s2h_write_unlock(&vm.lock);
 	vm.exclusive_ops++;
 }
 
@@ -187,19 +207,23 @@ static void *mmu_notifier(void *arg)
 	return NULL;
 }
 
+static void assert_vm_locked(struct s2_pgtable *pgt, bool exclusive)
+{
+	s2h_rwlock_assert_held(&vm.lock, exclusive);
+}
+
 TEST(shared_faults_against_exclusive_ops)
 {
 	pthread_t vcpus[NR_VCPUS], writer;
-	pthread_rwlockattr_t attr;
+	struct s2_stats st;
 	long i;
 
 	s2h_init(1UL << 16);
-	/* Let the writer in between faults, as a kernel rwlock would. */
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	ASSERT_EQ(0, pthread_rwlock_init(&vm.lock, &attr));
+	/* Lets the writer in between faults, as a kernel rwlock would. */
+	s2h_rwlock_init(&vm.lock);
 	ASSERT_EQ(0, s2_pgtable_init(&vm.pgt, 40, &s2h_mm_ops, &s2h_tlb_range,
 				     NULL));
+	vm.pgt.assert_locked = assert_vm_locked;
 	ASSERT_EQ(0, pthread_create(&writer, NULL, mmu_notifier, NULL));
 	for (i = 0; i < NR_VCPUS; i++)
 		ASSERT_EQ(0, pthread_create(&vcpus[i], NULL, vcpu, (void *)i));
@@ -210,16 +234,29 @@ TEST(shared_faults_against_exclusive_ops)
 
 	ASSERT_EQ(NULL, vm.err) TH_LOG("%s", vm.err);
 	EXPECT_EQ(NR_VCPUS * FAULTS, vm.faults_done);
+	s2h_write_lock(&vm.lock);
 	EXPECT_EQ(NULL, s2h_check(&vm.pgt, NULL));
+	st = s2h_stats(&vm.pgt);
 	TH_LOG("%llu faults, %llu retries (worst %llu), %llu exclusive ops",
 	       vm.faults_done, vm.retries, vm.worst_retries, vm.exclusive_ops);
-	TH_LOG("%llu BBM, %llu shared walks backed off",
-	       vm.pgt.stats.bbm, vm.pgt.stats.retries);
+	TH_LOG("%llu BBM, %llu shared walks backed off, %llu relaxed",
+	       st.bbm, st.retries, st.relax_perms);
 	/* Shared-mode BBM and back-off both happened. */
-	EXPECT_LT(0, vm.pgt.stats.bbm);
+	EXPECT_LT(0, st.bbm);
+	/*
+	 * Five threads counted, each in its own per-CPU copy: the sums are
+	 * exactly what the callers saw returned.
+	 */
+	EXPECT_EQ(vm.seen_unchanged, st.unchanged);
+	EXPECT_EQ(vm.seen_backoffs, st.retries);
+	EXPECT_EQ(vm.seen_relaxed, st.relax_perms);
+	EXPECT_EQ(vm.seen_relaxed, st.tlbi_local);
+	EXPECT_LT(0, st.unchanged);
+	EXPECT_LT(0, st.relax_perms);
 	EXPECT_LT(0, vm.exclusive_ops);
 	s2h_grace_period();
 	s2_pgtable_destroy(&vm.pgt);
+	s2h_write_unlock(&vm.lock);
 	EXPECT_EQ(0, s2h_pages_in_use());
 }
 

@@ -5,7 +5,11 @@
  * counters (BBM, invalidations by kind), and checks the structural
  * invariants before tearing down.
  */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "s2_hosted.h"
 #include "kselftest_harness.h"
@@ -21,7 +25,13 @@ static u64 tlbi_of(const struct s2_stats *st)
 	return st->tlbi_ipa + st->tlbi_range + st->tlbi_vmid;
 }
 
-#define tlbi(pgt)	tlbi_of(&(pgt)->stats)
+static u64 tlbi(const struct s2_pgtable *pgt)
+{
+	struct s2_stats st;
+
+	s2_stats_read(pgt, &st);
+	return tlbi_of(&st);
+}
 
 static s2_pte_t *table_of(s2_pte_t pte)
 {
@@ -53,20 +63,27 @@ static s2_pte_t entry_at(struct s2_pgtable *pgt, u64 ipa, int level)
 	ASSERT_EQ(NULL, __err) TH_LOG("invariant: %s", __err);		\
 } while (0)
 
+/*
+ * A test owns its VM as an ioctl holding the write side of the MMU lock
+ * would: every operation is allowed, and the engine's hook checks that
+ * the lock is held at all.
+ */
 #define VM_SETUP(vm, bits, range) do {					\
 	struct s2h_vm *__vm = (vm);					\
 	ASSERT_EQ(0, s2h_vm_init(__vm, (bits), (range)));		\
+	s2h_write_lock(&__vm->lock);					\
 	ASSERT_EQ(0, s2h_topup(__vm, S2_MEMCACHE_SPLIT_1G));		\
 } while (0)
 
 #define VM_TEARDOWN(vm) do {						\
 	struct s2h_vm *__vm = (vm);					\
 	long __base = s2h_pages_in_use();				\
-	unsigned long __tables = __vm->pgt.stats.table_pages;		\
+	unsigned long __tables = s2h_stats(&__vm->pgt).table_pages;		\
 	int __mc = __vm->mc.nr;						\
 	CHECK_SHAPE(__vm);						\
 	s2h_grace_period();						\
 	ASSERT_EQ(__tables, s2_pgtable_destroy(&__vm->pgt));		\
+	s2h_write_unlock(&__vm->lock);					\
 	s2_memcache_drain(&__vm->mc, &s2h_mm_ops);			\
 	ASSERT_EQ(__base - (long)__tables - __mc, s2h_pages_in_use());	\
 } while (0)
@@ -82,18 +99,20 @@ TEST(ia_sizes_start_level_and_roots)
 
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
 		ASSERT_EQ(0, s2h_vm_init(&vm, t[i].bits, true));
+		s2h_write_lock(&vm.lock);
 		EXPECT_EQ(t[i].level, vm.pgt.start_level);
 		EXPECT_EQ(t[i].roots, vm.pgt.nr_roots);
 		EXPECT_EQ(64 - t[i].bits, vm.pgt.vtcr & 0x3f);
 		EXPECT_EQ(2 - t[i].level, (vm.pgt.vtcr >> 6) & 3);
 		EXPECT_EQ(0, vm.pgt.pgd_phys % (t[i].roots * SZ_4K));
-		EXPECT_EQ(t[i].roots, vm.pgt.stats.table_pages);
+		EXPECT_EQ(t[i].roots, s2h_stats(&vm.pgt).table_pages);
 		EXPECT_EQ(t[i].roots, s2_pgtable_destroy(&vm.pgt));
+		s2h_write_unlock(&vm.lock);
 	}
 	/* 40 bits: the VTCR_EL2 value of the facts sheet, PS left at 0. */
 	ASSERT_EQ(0, s2h_vm_init(&vm, 40, true));
 	EXPECT_EQ(0x80003558, vm.pgt.vtcr);
-	s2_pgtable_destroy(&vm.pgt);
+	s2h_vm_destroy(&vm);
 	EXPECT_EQ(-EINVAL, s2h_vm_init(&vm, 31, true));
 	EXPECT_EQ(-EINVAL, s2h_vm_init(&vm, 49, true));
 }
@@ -166,7 +185,7 @@ TEST(first_last_and_beyond_every_ia_size)
 		/* One table per level below the root, per end. */
 		EXPECT_EQ(vm.pgt.nr_roots + 2 * (S2_MAX_LEVEL -
 					      vm.pgt.start_level),
-			  vm.pgt.stats.table_pages);
+			  s2h_stats(&vm.pgt).table_pages);
 		VM_TEARDOWN(&vm);
 	}
 }
@@ -183,7 +202,7 @@ TEST(map_uses_blocks_where_aligned)
 			    &vm.mc, 0));
 	pte = entry_at(&vm.pgt, SZ_1G, 1);
 	EXPECT_EQ(s2_make_leaf(PA_BASE, S2_PROT_RW | S2_PROT_AF, 1), pte);
-	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).table_pages);
 	/* 4 MiB at 2 MiB alignment: two level-2 blocks in one table. */
 	ASSERT_EQ(0, s2_map(&vm.pgt, 4 * SZ_1G, 2 * SZ_2M, PA_BASE + SZ_2M,
 			    S2_PROT_R, &vm.mc, 0));
@@ -205,11 +224,11 @@ TEST(map_uses_blocks_where_aligned)
 	EXPECT_EQ(1, shape.leaves[1]);
 	EXPECT_EQ(2, shape.leaves[2]);
 	EXPECT_EQ(1024, shape.leaves[3]);
-	EXPECT_EQ(1, vm.pgt.stats.mapped[1]);
-	EXPECT_EQ(2, vm.pgt.stats.mapped[2]);
-	EXPECT_EQ(1024, vm.pgt.stats.mapped[3]);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).mapped[1]);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).mapped[2]);
+	EXPECT_EQ(1024, s2h_stats(&vm.pgt).mapped[3]);
 	/* Nothing was replaced: no BBM, no invalidation. */
-	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(0, tlbi(&vm.pgt));
 	VM_TEARDOWN(&vm);
 }
@@ -223,13 +242,13 @@ TEST(identical_remap_changes_nothing_and_checks_whole_range)
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
 			    S2_MAP_FORCE_PTE));
-	before = vm.pgt.stats;
+	before = s2h_stats(&vm.pgt);
 	ASSERT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW,
 				       &vm.mc, S2_MAP_FORCE_PTE));
-	EXPECT_EQ(before.bbm, vm.pgt.stats.bbm);
+	EXPECT_EQ(before.bbm, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(tlbi_of(&before), tlbi(&vm.pgt));
-	EXPECT_EQ(before.mapped[3], vm.pgt.stats.mapped[3]);
-	EXPECT_EQ(before.unchanged + 1, vm.pgt.stats.unchanged);
+	EXPECT_EQ(before.mapped[3], s2h_stats(&vm.pgt).mapped[3]);
+	EXPECT_EQ(before.unchanged + 1, s2h_stats(&vm.pgt).unchanged);
 	/* A single call on one page: same answer. */
 	ASSERT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, last, SZ_4K, PA_BASE + last,
 				       S2_PROT_RW, &vm.mc, S2_WALK_SHARED));
@@ -239,10 +258,10 @@ TEST(identical_remap_changes_nothing_and_checks_whole_range)
 			    S2_MAP_FORCE_PTE));
 	EXPECT_EQ(PA_BASE + last, s2h_translate(&vm.pgt, last, NULL, NULL));
 	/* A different PA on the last page: BBM on it alone. */
-	before = vm.pgt.stats;
+	before = s2h_stats(&vm.pgt);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE + SZ_4K, S2_PROT_RW,
 			    &vm.mc, S2_MAP_FORCE_PTE));
-	EXPECT_EQ(before.bbm + 262144, vm.pgt.stats.bbm);
+	EXPECT_EQ(before.bbm + 262144, s2h_stats(&vm.pgt).bbm);
 	VM_TEARDOWN(&vm);
 }
 
@@ -255,7 +274,7 @@ TEST(perms_only_difference_no_bbm_never_lowered)
 
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_RW, &vm.mc, 0));
-	before = vm.pgt.stats;
+	before = s2h_stats(&vm.pgt);
 	/* Map asks for less: left as it is (another vCPU raised it). */
 	ASSERT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE,
 					  S2_PROT_R, &vm.mc, S2_WALK_SHARED));
@@ -264,20 +283,20 @@ TEST(perms_only_difference_no_bbm_never_lowered)
 	/* Map asks for more: still not raised by map. */
 	ASSERT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE,
 					  S2_PROT_RWX, &vm.mc, 0));
-	EXPECT_EQ(before.bbm, vm.pgt.stats.bbm);
+	EXPECT_EQ(before.bbm, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(tlbi_of(&before), tlbi(&vm.pgt));
 	/* relax_perms raises in place: no BBM, one local invalidation. */
 	ASSERT_EQ(0, s2_relax_perms(&vm.pgt, 0x10, S2_PROT_X, S2_WALK_SHARED));
 	s2_get_leaf(&vm.pgt, 0, &pte, &level);
 	EXPECT_EQ(S2_PROT_RWX | S2_PROT_AF, s2_leaf_prot(pte));
-	EXPECT_EQ(before.bbm, vm.pgt.stats.bbm);
+	EXPECT_EQ(before.bbm, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(tlbi_of(&before), tlbi(&vm.pgt));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_local);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_local);
 	EXPECT_EQ(S2H_TLBI_LOCAL, s2h_tlbi_last(&vm, 0)->kind);
 	EXPECT_EQ(3, s2h_tlbi_last(&vm, 0)->level);
 	/* Nothing to add: unchanged, no invalidation. */
 	ASSERT_EQ(S2_UNCHANGED, s2_relax_perms(&vm.pgt, 0, S2_PROT_R, 0));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_local);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_local);
 	EXPECT_EQ(-ENOENT, s2_relax_perms(&vm.pgt, SZ_2M, S2_PROT_R, 0));
 	VM_TEARDOWN(&vm);
 }
@@ -292,9 +311,10 @@ TEST(bbm_for_new_output_address_or_memory_type)
 			    &vm.mc, 0));
 	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_2M, SZ_4K, PA_BASE + SZ_2M,
 			    S2_PROT_RW, &vm.mc, 0));
-	EXPECT_EQ(1, vm.pgt.stats.bbm);
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_ipa);
-	EXPECT_EQ(0, vm.pgt.stats.tlbi_range + vm.pgt.stats.tlbi_vmid);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_ipa);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).tlbi_range);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).tlbi_vmid);
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(S2H_TLBI_IPA, t->kind);
 	EXPECT_EQ(SZ_2M, t->ipa);
@@ -304,8 +324,8 @@ TEST(bbm_for_new_output_address_or_memory_type)
 	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_2M, SZ_4K, PA_BASE + SZ_2M,
 			    S2_PROT_RW | S2_PROT_DEVICE, &vm.mc,
 			    S2_WALK_SHARED));
-	EXPECT_EQ(2, vm.pgt.stats.bbm);
-	EXPECT_EQ(2, vm.pgt.stats.tlbi_ipa);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).tlbi_ipa);
 	/* Same again in shared mode: the invalidation was immediate. */
 	EXPECT_EQ(s2_make_leaf(PA_BASE + SZ_2M, S2_PROT_RW | S2_PROT_DEVICE |
 			       S2_PROT_AF, 3), entry_at(&vm.pgt, SZ_2M, 3));
@@ -326,7 +346,7 @@ TEST(shatter_1g_block_one_bbm_one_invalidation)
 			    &vm.mc, 0));
 	ASSERT_EQ(0, s2_map(&vm.pgt, hole, SZ_4K, 0x1000000, S2_PROT_R,
 			    &vm.mc, 0));
-	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(S2H_TLBI_IPA, t->kind);
@@ -364,7 +384,7 @@ TEST(shatter_keeps_identical_block)
 	EXPECT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, SZ_4K, SZ_4K,
 					  PA_BASE + SZ_4K, S2_PROT_R,
 					  &vm.mc, S2_WALK_SHARED));
-	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, entry_at(&vm.pgt, 0, 2) & 3);
 	VM_TEARDOWN(&vm);
 }
@@ -377,15 +397,15 @@ TEST(unmap_contiguous_one_invalidation_tables_freed)
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
 			    S2_MAP_FORCE_PTE));
-	EXPECT_EQ(2 + 513, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2 + 513, s2h_stats(&vm.pgt).table_pages);
 	ASSERT_EQ(0, s2_unmap(&vm.pgt, 0, SZ_1G));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_range);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(S2H_TLBI_RANGE, t->kind);
 	EXPECT_EQ(0, t->ipa);
 	EXPECT_EQ(SZ_1G, t->size);
-	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).table_pages);
 	EXPECT_EQ(513, s2h_pages_deferred());
 	s2h_grace_period();
 	EXPECT_EQ(-1, s2h_translate(&vm.pgt, SZ_2M, NULL, NULL));
@@ -406,7 +426,7 @@ TEST(unmap_without_range_tlbi)
 			    S2_MAP_FORCE_PTE));
 	/* Four pages, the table stays: four invalidations, level hint 3. */
 	ASSERT_EQ(0, s2_unmap(&vm.pgt, SZ_2M, 4 * SZ_4K));
-	EXPECT_EQ(4, vm.pgt.stats.tlbi_ipa);
+	EXPECT_EQ(4, s2h_stats(&vm.pgt).tlbi_ipa);
 	for (i = 0; i < 4; i++) {
 		t = s2h_tlbi_last(&vm, i);
 		EXPECT_EQ(SZ_2M + (3 - i) * SZ_4K, t->ipa);
@@ -414,20 +434,20 @@ TEST(unmap_without_range_tlbi)
 	}
 	/* Beyond S2_TLBI_IPA_MAX entries: one whole-VMID invalidation. */
 	ASSERT_EQ(0, s2_unmap(&vm.pgt, 0, SZ_1G));
-	EXPECT_EQ(4, vm.pgt.stats.tlbi_ipa);
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_vmid);
-	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(4, s2h_stats(&vm.pgt).tlbi_ipa);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_vmid);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).table_pages);
 	s2h_grace_period();
 	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_MIN_MAP));
 	/* A single page whose tables go too: one IPA, no level hint. */
 	ASSERT_EQ(0, s2_map(&vm.pgt, 5 * SZ_4K, SZ_4K, PA_BASE, S2_PROT_RW,
 			    &vm.mc, 0));
 	ASSERT_EQ(0, s2_unmap(&vm.pgt, 5 * SZ_4K, SZ_4K));
-	EXPECT_EQ(5, vm.pgt.stats.tlbi_ipa);
+	EXPECT_EQ(5, s2h_stats(&vm.pgt).tlbi_ipa);
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(5 * SZ_4K, t->ipa);
 	EXPECT_EQ(0, t->level);
-	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).table_pages);
 	VM_TEARDOWN(&vm);
 }
 
@@ -443,10 +463,10 @@ TEST(unmap_part_of_block_keeps_the_rest)
 	ASSERT_EQ(-ENOMEM, s2_unmap(&vm.pgt, SZ_4K, SZ_4K));
 	ASSERT_EQ(-ENOMEM, s2_unmap_mc(&vm.pgt, SZ_4K, SZ_4K, &none));
 	EXPECT_EQ(PA_BASE + SZ_4K, s2h_translate(&vm.pgt, SZ_4K, NULL, NULL));
-	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(0, tlbi(&vm.pgt));
 	ASSERT_EQ(0, s2_unmap_mc(&vm.pgt, SZ_4K, SZ_4K, &vm.mc));
-	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
 	EXPECT_EQ(2, s2h_tlbi_last(&vm, 0)->level);
 	for (ipa = 0; ipa < SZ_2M; ipa += SZ_4K)
@@ -466,9 +486,9 @@ TEST(wrprotect_one_invalidation)
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc,
 			    S2_MAP_FORCE_PTE));
 	ASSERT_EQ(0, s2_wrprotect(&vm.pgt, 0, SZ_1G));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_range);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
-	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
 	for (ipa = 0; ipa < SZ_1G; ipa += SZ_4K) {
 		ASSERT_EQ(PA_BASE + ipa,
 			  s2h_translate(&vm.pgt, ipa, &pte, &level));
@@ -491,11 +511,11 @@ TEST(split_1g_of_2m_blocks_one_invalidation)
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_1G, SZ_1G, PA_BASE + SZ_2M,
 			    S2_PROT_RWX, &vm.mc, 0));
-	EXPECT_EQ(512, vm.pgt.stats.mapped[2]);
+	EXPECT_EQ(512, s2h_stats(&vm.pgt).mapped[2]);
 	ASSERT_EQ(0, s2_split(&vm.pgt, SZ_1G, SZ_1G, &vm.mc));
-	EXPECT_EQ(512, vm.pgt.stats.bbm);
+	EXPECT_EQ(512, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_range);
 	EXPECT_EQ(SZ_1G, s2h_tlbi_last(&vm, 0)->ipa);
 	EXPECT_EQ(SZ_1G, s2h_tlbi_last(&vm, 0)->size);
 	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
@@ -525,6 +545,7 @@ TEST(split_wrprotect_one_invalidation)
 {
 	struct s2h_vm vm;
 	struct s2h_shape shape;
+	struct s2_stats before;
 	u64 ipa, end = 2 * SZ_2M + 16 * SZ_4K;
 	s2_pte_t pte;
 	s8 level;
@@ -534,13 +555,13 @@ TEST(split_wrprotect_one_invalidation)
 			    &vm.mc, 0));
 	ASSERT_EQ(0, s2_map(&vm.pgt, 2 * SZ_2M, 16 * SZ_4K, PA_BASE + 2 * SZ_2M,
 			    S2_PROT_RW, &vm.mc, S2_MAP_FORCE_PTE));
-	EXPECT_EQ(2, vm.pgt.stats.mapped[2]);
-	vm.pgt.stats = (struct s2_stats){ .table_pages = vm.pgt.stats.table_pages };
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).mapped[2]);
+	before = s2h_stats(&vm.pgt);
 	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_SPLIT_1G));
 
 	ASSERT_EQ(0, s2_split_wrprotect(&vm.pgt, 0, end, &vm.mc));
-	EXPECT_EQ(2, vm.pgt.stats.bbm);
-	EXPECT_EQ(1, tlbi(&vm.pgt));
+	EXPECT_EQ(before.bbm + 2, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(tlbi_of(&before) + 1, tlbi(&vm.pgt));
 	EXPECT_EQ(0, s2h_tlbi_last(&vm, 0)->ipa);
 	EXPECT_LE(end, s2h_tlbi_last(&vm, 0)->size);
 	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
@@ -553,8 +574,8 @@ TEST(split_wrprotect_one_invalidation)
 	}
 	/* Again: nothing to split, nothing writable, nothing to invalidate. */
 	ASSERT_EQ(0, s2_split_wrprotect(&vm.pgt, 0, end, &vm.mc));
-	EXPECT_EQ(1, tlbi(&vm.pgt));
-	EXPECT_EQ(2, vm.pgt.stats.bbm);
+	EXPECT_EQ(tlbi_of(&before) + 1, tlbi(&vm.pgt));
+	EXPECT_EQ(before.bbm + 2, s2h_stats(&vm.pgt).bbm);
 	VM_TEARDOWN(&vm);
 }
 
@@ -568,7 +589,7 @@ TEST(split_1g_block_and_memcache_exhaustion)
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, PA_BASE, S2_PROT_RW, &vm.mc, 0));
 	ASSERT_EQ(0, s2_split(&vm.pgt, 0, SZ_4K, &vm.mc));
-	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
 	t = s2h_tlbi_last(&vm, 0);
 	EXPECT_EQ(S2H_TLBI_IPA, t->kind);
 	EXPECT_EQ(1, t->level);
@@ -598,13 +619,13 @@ TEST(block_replaces_table_subtree_freed_after_invalidation)
 	VM_SETUP(&vm, 40, true);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_2M, PA_BASE, S2_PROT_RW, &vm.mc,
 			    S2_MAP_FORCE_PTE));
-	EXPECT_EQ(4, vm.pgt.stats.table_pages);
+	EXPECT_EQ(4, s2h_stats(&vm.pgt).table_pages);
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_2M, PA_BASE + SZ_2M, S2_PROT_RW,
 			    &vm.mc, 0));
-	EXPECT_EQ(1, vm.pgt.stats.bbm);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).bbm);
 	EXPECT_EQ(1, tlbi(&vm.pgt));
-	EXPECT_EQ(1, vm.pgt.stats.tlbi_range);
-	EXPECT_EQ(3, vm.pgt.stats.table_pages);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_range);
+	EXPECT_EQ(3, s2h_stats(&vm.pgt).table_pages);
 	deferred = s2h_pages_deferred();
 	EXPECT_EQ(1, deferred);
 	EXPECT_EQ(1, entry_at(&vm.pgt, 0, 2) & 3);
@@ -612,8 +633,8 @@ TEST(block_replaces_table_subtree_freed_after_invalidation)
 		  s2h_translate(&vm.pgt, 0x5000, NULL, NULL));
 	/* A 1 GiB block over a 2 MiB block's table: 1 BBM too. */
 	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_1G, 0, S2_PROT_RW, &vm.mc, 0));
-	EXPECT_EQ(2, vm.pgt.stats.bbm);
-	EXPECT_EQ(2, vm.pgt.stats.table_pages);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).table_pages);
 	VM_TEARDOWN(&vm);
 }
 
@@ -679,7 +700,7 @@ TEST(young_and_mkyoung)
 	EXPECT_EQ(S2_PTE_AF, pte & S2_PTE_AF);
 	EXPECT_EQ(1, s2_test_clear_young(&vm.pgt, 0, 2 * SZ_2M, false));
 	EXPECT_EQ(-ENOENT, s2_mkyoung(&vm.pgt, SZ_1G, 0));
-	EXPECT_EQ(0, vm.pgt.stats.bbm);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
 	VM_TEARDOWN(&vm);
 }
 
@@ -699,7 +720,7 @@ TEST(shared_walkers_back_off_from_locked_entry)
 	EXPECT_EQ(-EAGAIN, s2_relax_perms(&vm.pgt, 0, S2_PROT_W,
 					  S2_WALK_SHARED));
 	EXPECT_EQ(-EAGAIN, s2_mkyoung(&vm.pgt, 0, S2_WALK_SHARED));
-	EXPECT_EQ(3, vm.pgt.stats.retries);
+	EXPECT_EQ(3, s2h_stats(&vm.pgt).retries);
 	/* The neighbour is not locked. */
 	EXPECT_EQ(0, s2_map(&vm.pgt, SZ_4K, SZ_4K, PA_BASE, S2_PROT_R,
 			    &vm.mc, S2_WALK_SHARED));
@@ -715,6 +736,7 @@ TEST(empty_memcache_fails_cleanly)
 	struct s2_memcache two = { 0 };
 
 	ASSERT_EQ(0, s2h_vm_init(&vm, 48, true));
+	s2h_write_lock(&vm.lock);
 	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
 				  NULL, S2_WALK_SHARED));
 	/* Two of the three tables: none installed, no empty table left. */
@@ -722,23 +744,210 @@ TEST(empty_memcache_fails_cleanly)
 	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
 				  &two, 0));
 	EXPECT_EQ(2, two.nr);
-	EXPECT_EQ(1, vm.pgt.stats.table_pages);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).table_pages);
 	CHECK_SHAPE(&vm);
 	/* A bulk map running out part way: what is mapped is complete. */
 	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, 4 * SZ_2M, PA_BASE, S2_PROT_R,
 				  &two, S2_MAP_FORCE_PTE));
 	EXPECT_EQ(2, two.nr);
-	EXPECT_EQ(1, vm.pgt.stats.table_pages);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).table_pages);
 	ASSERT_EQ(0, s2_memcache_topup(&two, 4, &s2h_mm_ops, NULL));
 	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, 0, 4 * SZ_2M, PA_BASE, S2_PROT_R,
 				  &two, S2_MAP_FORCE_PTE));
-	EXPECT_EQ(1 + 4, vm.pgt.stats.table_pages);
-	EXPECT_EQ(2 * 512, vm.pgt.stats.mapped[3]);
+	EXPECT_EQ(1 + 4, s2h_stats(&vm.pgt).table_pages);
+	EXPECT_EQ(2 * 512, s2h_stats(&vm.pgt).mapped[3]);
 	CHECK_SHAPE(&vm);
 	s2_memcache_drain(&two, &s2h_mm_ops);
 	EXPECT_EQ(S2_UNCHANGED, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R,
 				       NULL, 0));
 	VM_TEARDOWN(&vm);
+}
+
+/*
+ * The lock rules are checked, not only written down: every public
+ * operation, called holding no lock, the read side or the write side, is
+ * stopped by the engine's hook (the hosted checking rwlock aborts) exactly
+ * when it needs more than the caller holds.  Each call runs in a child
+ * process, the abort being the expected outcome.  (The harness reports
+ * any SIGABRT as a failed assertion, so TEST_SIGNAL cannot expect it.)
+ */
+enum lock_need { NEED_NONE, NEED_READ, NEED_WRITE };
+
+struct lock_rule {
+	const char	*name;
+	enum lock_need	need;
+	void		(*call)(struct s2h_vm *vm);
+};
+
+static int nop_visit(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	return 0;
+}
+
+static void walk_with(struct s2h_vm *vm, u32 flags)
+{
+	struct s2_walker w = { .cb = nop_visit, .flags = flags };
+
+	s2_walk(&vm->pgt, 0, SZ_2M, &w);
+}
+
+static void call_map(struct s2h_vm *vm)
+{
+	s2_map(&vm->pgt, 0, SZ_4K, PA_BASE, S2_PROT_RW, &vm->mc, 0);
+}
+
+static void call_map_shared(struct s2h_vm *vm)
+{
+	s2_map(&vm->pgt, 0, SZ_4K, PA_BASE, S2_PROT_RW, &vm->mc,
+	       S2_WALK_SHARED);
+}
+
+static void call_unmap(struct s2h_vm *vm)
+{
+	s2_unmap(&vm->pgt, 0, SZ_4K);
+}
+
+static void call_unmap_mc(struct s2h_vm *vm)
+{
+	s2_unmap_mc(&vm->pgt, 0, SZ_4K, &vm->mc);
+}
+
+static void call_wrprotect(struct s2h_vm *vm)
+{
+	s2_wrprotect(&vm->pgt, 0, SZ_4K);
+}
+
+static void call_split(struct s2h_vm *vm)
+{
+	s2_split(&vm->pgt, 0, SZ_2M, &vm->mc);
+}
+
+static void call_split_wrprotect(struct s2h_vm *vm)
+{
+	s2_split_wrprotect(&vm->pgt, 0, SZ_2M, &vm->mc);
+}
+
+static void call_relax(struct s2h_vm *vm)
+{
+	s2_relax_perms(&vm->pgt, 0, S2_PROT_W, 0);
+}
+
+static void call_relax_shared(struct s2h_vm *vm)
+{
+	s2_relax_perms(&vm->pgt, 0, S2_PROT_W, S2_WALK_SHARED);
+}
+
+static void call_mkyoung(struct s2h_vm *vm)
+{
+	s2_mkyoung(&vm->pgt, 0, 0);
+}
+
+static void call_mkyoung_shared(struct s2h_vm *vm)
+{
+	s2_mkyoung(&vm->pgt, 0, S2_WALK_SHARED);
+}
+
+static void call_test_clear_young(struct s2h_vm *vm)
+{
+	s2_test_clear_young(&vm->pgt, 0, SZ_2M, true);
+}
+
+static void call_walk(struct s2h_vm *vm)
+{
+	walk_with(vm, S2_WALK_LEAF);
+}
+
+static void call_walk_shared(struct s2h_vm *vm)
+{
+	walk_with(vm, S2_WALK_LEAF | S2_WALK_SHARED);
+}
+
+static void call_get_leaf(struct s2h_vm *vm)
+{
+	s2_pte_t pte;
+	s8 level;
+
+	s2_get_leaf(&vm->pgt, 0, &pte, &level);
+}
+
+static void call_destroy(struct s2h_vm *vm)
+{
+	s2_pgtable_destroy(&vm->pgt);
+}
+
+/* Documentation/locking.rst, "What the engine asserts", as a table. */
+static const struct lock_rule lock_rules[] = {
+	{ "map",		NEED_WRITE,	call_map },
+	{ "map shared",		NEED_READ,	call_map_shared },
+	{ "unmap",		NEED_WRITE,	call_unmap },
+	{ "unmap_mc",		NEED_WRITE,	call_unmap_mc },
+	{ "wrprotect",		NEED_WRITE,	call_wrprotect },
+	{ "split",		NEED_WRITE,	call_split },
+	{ "split_wrprotect",	NEED_WRITE,	call_split_wrprotect },
+	{ "relax_perms",	NEED_WRITE,	call_relax },
+	{ "relax_perms shared",	NEED_READ,	call_relax_shared },
+	{ "mkyoung",		NEED_WRITE,	call_mkyoung },
+	{ "mkyoung shared",	NEED_READ,	call_mkyoung_shared },
+	{ "test_clear_young",	NEED_READ,	call_test_clear_young },
+	{ "walk",		NEED_WRITE,	call_walk },
+	{ "walk shared",	NEED_READ,	call_walk_shared },
+	{ "get_leaf",		NEED_NONE,	call_get_leaf },
+	{ "destroy",		NEED_WRITE,	call_destroy },
+};
+
+/* In a child: a VM with one 2M block, then @rule called holding @held. */
+static void lock_rule_child(const struct lock_rule *rule, enum lock_need held)
+{
+	struct s2h_vm vm;
+	int null = open("/dev/null", O_WRONLY);
+
+	/* The expected aborts say why on stderr: keep the log readable. */
+	if (null >= 0)
+		dup2(null, STDERR_FILENO);
+	if (s2h_vm_init(&vm, 40, true) ||
+	    s2h_topup(&vm, S2_MEMCACHE_SPLIT_1G))
+		_exit(2);
+	s2h_write_lock(&vm.lock);
+	if (s2_map(&vm.pgt, 0, SZ_2M, PA_BASE, S2_PROT_R, &vm.mc, 0))
+		_exit(2);
+	s2h_write_unlock(&vm.lock);
+	if (held == NEED_READ)
+		s2h_read_lock(&vm.lock);
+	else if (held == NEED_WRITE)
+		s2h_write_lock(&vm.lock);
+	rule->call(&vm);
+	_exit(0);
+}
+
+TEST(every_operation_checks_its_lock)
+{
+	enum lock_need held;
+	unsigned int i;
+	int status;
+	pid_t pid;
+
+	for (i = 0; i < ARRAY_SIZE(lock_rules); i++) {
+		for (held = NEED_NONE; held <= NEED_WRITE; held++) {
+			bool caught = held < lock_rules[i].need;
+
+			pid = fork();
+			ASSERT_LE(0, pid);
+			if (!pid)
+				lock_rule_child(&lock_rules[i], held);
+			ASSERT_EQ(pid, waitpid(pid, &status, 0));
+			if (caught) {
+				EXPECT_TRUE(WIFSIGNALED(status) &&
+					    WTERMSIG(status) == SIGABRT)
+					TH_LOG("%s, lock held %d: not caught",
+					       lock_rules[i].name, held);
+			} else {
+				EXPECT_TRUE(WIFEXITED(status) &&
+					    !WEXITSTATUS(status))
+					TH_LOG("%s, lock held %d: status %#x",
+					       lock_rules[i].name, held, status);
+			}
+		}
+	}
 }
 
 TEST_HARNESS_MAIN

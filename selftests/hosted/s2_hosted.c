@@ -221,6 +221,77 @@ void s2h_grace_period(void)
 	pthread_mutex_unlock(&arena.lock);
 }
 
+/* ---- Per-CPU data: a CPU number per live thread ---- */
+
+__thread unsigned int s2h_cpu_plus1;
+
+static struct {
+	pthread_mutex_t	lock;
+	pthread_once_t	once;
+	pthread_key_t	key;
+	u64		used;		/* bit n: CPU n has a live thread */
+	unsigned int	nr_ids;		/* highest CPU ever handed out, + 1 */
+} cpus = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
+
+/*
+ * A thread's exit gives its CPU number back.  The mutex orders the old
+ * owner's last additions before the next owner's first: one writer per
+ * copy at any time, as on a real CPU.
+ */
+static void s2h_cpu_release(void *arg)
+{
+	unsigned int cpu = (uintptr_t)arg - 1;
+
+	pthread_mutex_lock(&cpus.lock);
+	cpus.used &= ~(1ULL << cpu);
+	pthread_mutex_unlock(&cpus.lock);
+}
+
+static void s2h_cpu_key_init(void)
+{
+	S2H_BUG_ON(pthread_key_create(&cpus.key, s2h_cpu_release));
+}
+
+unsigned int s2h_cpu_assign(void)
+{
+	unsigned int cpu;
+
+	S2H_BUG_ON(S2H_NR_CPUS > 64);
+	pthread_once(&cpus.once, s2h_cpu_key_init);
+	pthread_mutex_lock(&cpus.lock);
+	/* More live threads than CPUs would share a copy: refuse. */
+	S2H_BUG_ON(!~cpus.used);
+	cpu = __builtin_ctzll(~cpus.used);
+	cpus.used |= 1ULL << cpu;
+	if (cpu >= cpus.nr_ids)
+		__atomic_store_n(&cpus.nr_ids, cpu + 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&cpus.lock);
+	s2h_cpu_plus1 = cpu + 1;
+	S2H_BUG_ON(pthread_setspecific(cpus.key, (void *)(uintptr_t)(cpu + 1)));
+	return cpu;
+}
+
+unsigned int s2h_nr_cpu_ids(void)
+{
+	return __atomic_load_n(&cpus.nr_ids, __ATOMIC_RELAXED);
+}
+
+void *s2h_alloc_percpu(size_t size)
+{
+	void *p;
+
+	S2H_BUG_ON(size > S2H_PERCPU_UNIT);
+	p = aligned_alloc(S2H_PERCPU_UNIT, S2H_NR_CPUS * S2H_PERCPU_UNIT);
+	if (p)
+		memset(p, 0, S2H_NR_CPUS * S2H_PERCPU_UNIT);
+	return p;
+}
+
+void s2h_free_percpu(void *p)
+{
+	free(p);
+}
+
 void s2h_rcu_read_lock(void)
 {
 	if (unlikely(!depth)) {
@@ -346,20 +417,120 @@ const struct s2_tlb_ops s2h_tlb_ipa = {
 	.flush_ipa_local	= s2h_flush_ipa_local,
 };
 
+/* ---- The checking rwlock ---- */
+
+/* What identifies this thread as a writer: the address of its own slot. */
+static __thread char rw_self;
+
+/* The read sides this thread holds, as lockdep's held-lock stack. */
+#define S2H_MAX_READ_HELD	8
+static __thread struct s2h_rwlock *rd_held[S2H_MAX_READ_HELD];
+static __thread int nr_rd_held;
+
+void s2h_rwlock_init(struct s2h_rwlock *l)
+{
+	pthread_rwlockattr_t attr;
+
+	memset(l, 0, sizeof(*l));
+	pthread_rwlockattr_init(&attr);
+	/* Writers first, as the kernel's write_lock() stops new readers. */
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	S2H_BUG_ON(pthread_rwlock_init(&l->rw, &attr));
+	pthread_rwlockattr_destroy(&attr);
+}
+
+static const void *s2h_writer(struct s2h_rwlock *l)
+{
+	return __atomic_load_n(&l->writer, __ATOMIC_RELAXED);
+}
+
+static int s2h_read_held(struct s2h_rwlock *l)
+{
+	int i;
+
+	for (i = 0; i < nr_rd_held; i++)
+		if (rd_held[i] == l)
+			return i;
+	return -1;
+}
+
+void s2h_read_lock(struct s2h_rwlock *l)
+{
+	/* Recursion on an rwlock that prefers writers deadlocks: refuse it. */
+	S2H_BUG_ON(s2h_writer(l) == &rw_self || s2h_read_held(l) >= 0);
+	S2H_BUG_ON(nr_rd_held == S2H_MAX_READ_HELD);
+	S2H_BUG_ON(pthread_rwlock_rdlock(&l->rw));
+	__atomic_fetch_add(&l->readers, 1, __ATOMIC_RELAXED);
+	rd_held[nr_rd_held++] = l;
+}
+
+void s2h_read_unlock(struct s2h_rwlock *l)
+{
+	int i = s2h_read_held(l);
+
+	S2H_BUG_ON(i < 0);
+	rd_held[i] = rd_held[--nr_rd_held];
+	__atomic_fetch_sub(&l->readers, 1, __ATOMIC_RELAXED);
+	S2H_BUG_ON(pthread_rwlock_unlock(&l->rw));
+}
+
+void s2h_write_lock(struct s2h_rwlock *l)
+{
+	S2H_BUG_ON(s2h_writer(l) == &rw_self || s2h_read_held(l) >= 0);
+	S2H_BUG_ON(pthread_rwlock_wrlock(&l->rw));
+	S2H_BUG_ON(__atomic_load_n(&l->readers, __ATOMIC_RELAXED));
+	__atomic_store_n(&l->writer, &rw_self, __ATOMIC_RELAXED);
+}
+
+void s2h_write_unlock(struct s2h_rwlock *l)
+{
+	S2H_BUG_ON(s2h_writer(l) != &rw_self);
+	__atomic_store_n(&l->writer, NULL, __ATOMIC_RELAXED);
+	S2H_BUG_ON(pthread_rwlock_unlock(&l->rw));
+}
+
+void s2h_rwlock_assert_held(struct s2h_rwlock *l, bool exclusive)
+{
+	if (s2h_writer(l) == &rw_self)
+		return;
+	if (exclusive)
+		s2h_warn(__FILE__, __LINE__,
+			 "write side of the MMU lock not held");
+	if (s2h_read_held(l) < 0)
+		s2h_warn(__FILE__, __LINE__, "MMU lock not held");
+}
+
+static void s2h_vm_assert_locked(struct s2_pgtable *pgt, bool exclusive)
+{
+	struct s2h_vm *vm = pgt->priv;
+
+	s2h_rwlock_assert_held(&vm->lock, exclusive);
+}
+
 int s2h_vm_init(struct s2h_vm *vm, u32 ia_bits, bool range_capable)
 {
+	int ret;
+
 	s2h_init(1UL << 20);
 	memset(vm, 0, sizeof(*vm));
-	return s2_pgtable_init(&vm->pgt, ia_bits, &s2h_mm_ops,
-			       range_capable ? &s2h_tlb_range : &s2h_tlb_ipa,
-			       vm);
+	s2h_rwlock_init(&vm->lock);
+	ret = s2_pgtable_init(&vm->pgt, ia_bits, &s2h_mm_ops,
+			      range_capable ? &s2h_tlb_range : &s2h_tlb_ipa,
+			      vm);
+	if (!ret)
+		vm->pgt.assert_locked = s2h_vm_assert_locked;
+	return ret;
 }
 
 void s2h_vm_destroy(struct s2h_vm *vm)
 {
 	s2_memcache_drain(&vm->mc, &s2h_mm_ops);
+	s2h_write_lock(&vm->lock);
 	s2_pgtable_destroy(&vm->pgt);
+	/* No shared walker can be inside: the hosted grace period. */
 	s2h_grace_period();
+	s2h_write_unlock(&vm->lock);
+	pthread_rwlock_destroy(&vm->lock.rw);
 }
 
 int s2h_topup(struct s2h_vm *vm, int pages)
@@ -392,6 +563,14 @@ long s2h_pages_deferred(void)
 	n = arena.nr_deferred;
 	pthread_mutex_unlock(&arena.lock);
 	return n;
+}
+
+struct s2_stats s2h_stats(const struct s2_pgtable *pgt)
+{
+	struct s2_stats st;
+
+	s2_stats_read(pgt, &st);
+	return st;
 }
 
 int s2h_page_refcount(void *page)
@@ -458,6 +637,7 @@ const char *s2h_check(struct s2_pgtable *pgt, struct s2h_shape *shape)
 {
 	struct s2h_shape local;
 	struct s2h_check c = { .shape = shape ? shape : &local };
+	struct s2_stats st;
 	struct s2_walker w = {
 		.cb	= s2h_check_walker,
 		.arg	= &c,
@@ -472,7 +652,8 @@ const char *s2h_check(struct s2_pgtable *pgt, struct s2h_shape *shape)
 	s2_walk(pgt, 0, 1ULL << pgt->ia_bits, &w);
 	pthread_mutex_unlock(&arena.lock);
 	s2h_rcu_read_unlock();
-	if (!c.err && c.shape->tables + pgt->nr_roots != pgt->stats.table_pages)
+	s2_stats_read(pgt, &st);
+	if (!c.err && c.shape->tables + pgt->nr_roots != st.table_pages)
 		c.err = "stats.table_pages differs from the tables reached";
 	return c.err;
 }

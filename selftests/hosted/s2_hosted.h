@@ -7,6 +7,8 @@
 #ifndef S2_HOSTED_H
 #define S2_HOSTED_H
 
+#include <pthread.h>
+
 #include "s2_pgtable.h"
 
 extern const struct s2_mm_ops s2h_mm_ops;
@@ -30,9 +32,35 @@ struct s2h_tlbi {
 
 #define S2H_LOG_SIZE	1024
 
-/* One VM of the tests: the table, a memcache and the TLB call log. */
+/*
+ * The VM's MMU lock, hosted: a pthread rwlock that also knows its writer
+ * and, per thread, its readers, so that the engine's lock hook
+ * (&s2_pgtable.assert_locked) can check what the caller holds, as lockdep
+ * does in a kernel that has it.  A violation aborts.  Writers are
+ * preferred, as the kernel's write_lock() stops new readers.
+ */
+struct s2h_rwlock {
+	pthread_rwlock_t	rw;
+	const void		*writer;	/* the owner's token, or NULL */
+	int			readers;
+};
+
+void s2h_rwlock_init(struct s2h_rwlock *l);
+void s2h_read_lock(struct s2h_rwlock *l);
+void s2h_read_unlock(struct s2h_rwlock *l);
+void s2h_write_lock(struct s2h_rwlock *l);
+void s2h_write_unlock(struct s2h_rwlock *l);
+/* Abort unless this thread holds @l for write, or (!@exclusive) read. */
+void s2h_rwlock_assert_held(struct s2h_rwlock *l, bool exclusive);
+
+/*
+ * One VM of the tests: the table, its lock, a memcache and the TLB call
+ * log.  The table's lock hook checks @lock: callers hold it as the
+ * kernel's callers hold the VM's MMU lock.
+ */
 struct s2h_vm {
 	struct s2_pgtable	pgt;
+	struct s2h_rwlock	lock;
 	struct s2_memcache	mc;
 	u64			nr_log;
 	struct s2h_tlbi		log[S2H_LOG_SIZE];
@@ -42,6 +70,7 @@ struct s2h_vm {
 void s2h_init(unsigned long pages);
 
 int s2h_vm_init(struct s2h_vm *vm, u32 ia_bits, bool range_capable);
+/* Takes the write side of @vm->lock: the caller must not hold it. */
 void s2h_vm_destroy(struct s2h_vm *vm);
 int s2h_topup(struct s2h_vm *vm, int pages);
 /* The @i-th most recent TLB call (0 = last). */
@@ -54,6 +83,9 @@ const struct s2h_tlbi *s2h_tlbi_last(const struct s2h_vm *vm, unsigned int i);
  * open.
  */
 void s2h_grace_period(void);
+
+/* s2_stats_read() as a value, for tests that look at one counter. */
+struct s2_stats s2h_stats(const struct s2_pgtable *pgt);
 
 long s2h_pages_in_use(void);
 long s2h_pages_deferred(void);
