@@ -66,21 +66,30 @@ struct s2mmu_el2_tlb {
 struct s2mmu_el2_dbg;
 
 /**
+ * struct s2mmu_hwt_counts - what %S2MMU_HW_TRANSLATE found on one table
+ * @translated: IPAs translated
+ * @fallback: hardware faults replaced by the software walk (a BBM seen
+ *	in flight on another CPU)
+ * @mismatch: unexplained disagreements between hardware and software
+ */
+struct s2mmu_hwt_counts {
+	atomic64_t	translated;
+	atomic64_t	fallback;
+	atomic64_t	mismatch;
+};
+
+/**
  * struct s2mmu_el2_vm - the EL2 backend's state of one VM
  * @tlb: TLB backend of the VM's stage-2 table
  * @has_vmid: @tlb.vmid came from the allocator and must be freed
- * @nr_translated: IPAs translated on the VM's table
- * @nr_fallback: hardware faults replaced by the software walk (BBM)
- * @nr_mismatch: unexplained disagreements
+ * @counts: what translations on the VM's table found
  * @dbg_lock: serialises the creation and reset of @dbg
  * @dbg: the debug table of %S2MMU_DEBUG_TABLE_OP, NULL until used
  */
 struct s2mmu_el2_vm {
 	struct s2mmu_el2_tlb	tlb;
 	bool			has_vmid;
-	atomic64_t		nr_translated;
-	atomic64_t		nr_fallback;
-	atomic64_t		nr_mismatch;
+	struct s2mmu_hwt_counts	counts;
 	struct mutex		dbg_lock;	/* creation/reset of @dbg */
 	struct s2mmu_el2_dbg	*dbg;
 };
