@@ -87,7 +87,11 @@ static u64 el2_ps;		/* VTCR_EL2.PS */
 static bool el2_vs;		/* VTCR_EL2.VS: 16-bit VMIDs */
 static void *el2_empty_root;	/* an all-invalid root, for bare flushes */
 static DEFINE_IDA(el2_vmids);
-static atomic_t dbg_pages = ATOMIC_INIT(0);
+/* The table pages of every debug table: a user cannot pin more. */
+static struct s2mmu_page_counter dbg_pages = {
+	.nr	= ATOMIC_LONG_INIT(0),
+	.limit	= DBG_MAX_PAGES,
+};
 
 /*
  * Serialises windows.  With KVM active every s2mmu table runs as VMID 0,
@@ -387,27 +391,6 @@ static const struct s2_tlb_ops el2_tlb_template = {
 	.flush_ipa_local	= el2_flush_ipa_local,
 };
 
-/* The debug table at EL1: nothing to invalidate, the engine counts. */
-static void el2_nop_flush(struct s2_pgtable *pgt, u64 ipa, int level)
-{
-}
-
-static void el2_nop_flush_range(struct s2_pgtable *pgt, u64 ipa, u64 size)
-{
-}
-
-static void el2_nop_flush_vmid(struct s2_pgtable *pgt)
-{
-}
-
-static const struct s2_tlb_ops el2_nop_tlb_template = {
-	.flush_ipa		= el2_nop_flush,
-	.flush_range		= el2_nop_flush_range,
-	.flush_vmid		= el2_nop_flush_vmid,
-	.flush_ipa_local	= el2_nop_flush,
-	.range_capable		= true,
-};
-
 /* ---- VMIDs --------------------------------------------------------- */
 
 /* Invalidate @vmid with no table behind it (an all-invalid root). */
@@ -464,7 +447,8 @@ static void el2_vmid_put(struct s2mmu_el2_tlb *tlb, bool has_vmid)
 static void el2_tlb_init(struct s2mmu_el2_tlb *tlb)
 {
 	tlb->live = false;
-	tlb->ops = el2_hw ? el2_tlb_template : el2_nop_tlb_template;
+	/* A debug table at EL1 has no TLB: the counting backend, with ranges. */
+	tlb->ops = el2_hw ? el2_tlb_template : s2mmu_sw_tlb_ops;
 	tlb->ops.range_capable = !el2_hw ||
 				 (s2mmu_cpu.flags & S2MMU_FEAT_TLBIRANGE);
 }
@@ -495,106 +479,6 @@ const struct s2_tlb_ops *s2mmu_el2_vm_init(struct s2mmu_el2_vm *ev)
 
 /* ---- The debug table ----------------------------------------------- */
 
-static bool dbg_charge(int pages)
-{
-	if (atomic_add_return(pages, &dbg_pages) <= DBG_MAX_PAGES)
-		return true;
-	atomic_sub(pages, &dbg_pages);
-	return false;
-}
-
-static void *dbg_zalloc_page(void *arg)
-{
-	void *p;
-
-	if (!dbg_charge(1))
-		return NULL;
-	p = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!p)
-		atomic_dec(&dbg_pages);
-	return p;
-}
-
-static void *dbg_zalloc_pages_exact(size_t size)
-{
-	void *p;
-
-	if (!dbg_charge(size >> PAGE_SHIFT))
-		return NULL;
-	/* A power-of-two size: the buddy allocator aligns it to itself. */
-	p = alloc_pages_exact(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!p)
-		atomic_sub(size >> PAGE_SHIFT, &dbg_pages);
-	return p;
-}
-
-static void dbg_free_pages_exact(void *addr, size_t size)
-{
-	free_pages_exact(addr, size);
-	atomic_sub(size >> PAGE_SHIFT, &dbg_pages);
-}
-
-static void dbg_free_page(void *addr)
-{
-	free_page((unsigned long)addr);
-	atomic_dec(&dbg_pages);
-}
-
-static void dbg_free_page_rcu(struct rcu_head *head)
-{
-	dbg_free_page(page_address(container_of(head, struct page, rcu_head)));
-}
-
-/* Lockless translations may still be reading the page: wait for them. */
-static void dbg_free_page_deferred(void *addr)
-{
-	call_rcu(&virt_to_page(addr)->rcu_head, dbg_free_page_rcu);
-}
-
-static void dbg_get_page(void *addr)
-{
-	page_ref_inc(virt_to_page(addr));
-}
-
-static void dbg_put_page(void *addr)
-{
-	page_ref_dec(virt_to_page(addr));
-}
-
-static void dbg_page_ref_add(void *addr, int nr)
-{
-	page_ref_add(virt_to_page(addr), nr);
-}
-
-static int dbg_page_count(void *addr)
-{
-	return page_count(virt_to_page(addr));
-}
-
-static void *dbg_phys_to_virt(phys_addr_t phys)
-{
-	return phys_to_virt(phys);
-}
-
-static phys_addr_t dbg_virt_to_phys(void *addr)
-{
-	return virt_to_phys(addr);
-}
-
-static const struct s2_mm_ops dbg_mm_ops = {
-	.zalloc_page		= dbg_zalloc_page,
-	.zalloc_pages_exact	= dbg_zalloc_pages_exact,
-	.free_pages_exact	= dbg_free_pages_exact,
-	.free_page		= dbg_free_page,
-	.free_page_deferred	= dbg_free_page_deferred,
-	.get_page		= dbg_get_page,
-	.put_page		= dbg_put_page,
-	.page_ref_add		= dbg_page_ref_add,
-	.page_count		= dbg_page_count,
-	.phys_to_virt		= dbg_phys_to_virt,
-	.virt_to_phys		= dbg_virt_to_phys,
-};
-
 static struct s2mmu_el2_dbg *dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
 {
 	struct s2mmu_el2_dbg *d;
@@ -617,7 +501,8 @@ static struct s2mmu_el2_dbg *dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
 		if (ret)
 			goto err_free;
 	}
-	ret = s2_pgtable_init(&d->pgt, ia_bits, &dbg_mm_ops, &d->tlb.ops, d);
+	ret = s2_pgtable_init(&d->pgt, ia_bits, &s2mmu_table_mm_ops,
+			      &d->tlb.ops, d);
 	if (ret)
 		goto err_vmid;
 	ev->dbg = d;
@@ -743,7 +628,7 @@ static s64 dbg_apply(struct s2mmu_el2_dbg *d,
 /*
  * Shared-mode operations run side by side, like faults under the read
  * side of a VM's mmu_lock; the others exclude every user of the table.
- * Shared walkers may free table pages: through RCU (dbg_mm_ops),
+ * Shared walkers may free table pages: through RCU (s2mmu_table_mm_ops),
  * which the read-side critical section here holds off.
  */
 static s64 dbg_run_locked(struct s2mmu_el2_dbg *d,
@@ -785,7 +670,8 @@ static s64 dbg_run_retrying(struct s2mmu_el2_dbg *d,
 	s64 r;
 
 	for (;;) {
-		if (mc && s2_memcache_topup(mc, min, &dbg_mm_ops, d))
+		if (mc && s2_memcache_topup(mc, min, &s2mmu_table_mm_ops,
+					    &dbg_pages))
 			return -ENOSPC;
 		r = dbg_run_locked(d, op, mc, wflags);
 		if (r == -EAGAIN) {
@@ -821,7 +707,7 @@ static int dbg_run(struct s2mmu_el2_dbg *d, const struct s2mmu_debug_table_op *o
 	}
 	r = dbg_run_retrying(d, op, mc, wflags);
 	if (mc) {
-		s2_memcache_drain(mc, &dbg_mm_ops);
+		s2_memcache_drain(mc, &s2mmu_table_mm_ops);
 		kfree(mc);
 	}
 	*result = r;
@@ -850,8 +736,8 @@ static int dbg_reset(struct s2mmu_el2_vm *ev)
 		el2_flush_bare_vmid(d->tlb.vmid);
 		d->tlb.live = false;
 	}
-	ret = s2_pgtable_init(&d->pgt, d->ia_bits, &dbg_mm_ops, &d->tlb.ops,
-			      d);
+	ret = s2_pgtable_init(&d->pgt, d->ia_bits, &s2mmu_table_mm_ops,
+			      &d->tlb.ops, d);
 	d->dead = ret != 0;
 	up_write(&d->lock);
 	return ret == -ENOMEM ? -ENOSPC : ret;

@@ -211,52 +211,94 @@ static struct dentry *s2mmu_debugfs_root;
 
 /* ---- memory for the engine ---- */
 
-static void s2mmu_count_pages(long nr)
+/*
+ * One set of table-page callbacks serves every stage-2 table of the
+ * module: the VMs' and the EL2 backend's debug tables.  Two kinds of
+ * accounting ride on it.  Every page is counted module-wide, so that
+ * S2MMU_GET_MODULE_STATS proves teardown freed everything.  A page taken
+ * through a memcache top-up is also charged to the owner's counter passed
+ * as the top-up's argument (when there is one), which may refuse it: the
+ * counter is remembered in the page itself, since the engine frees pages
+ * without saying whose they are.
+ */
+
+static bool s2mmu_page_charge(struct s2mmu_page_counter *c, long nr)
 {
-	atomic64_add(nr, &s2mmu_table_pages);
+	if (!c)
+		return true;
+	if (atomic_long_add_return(nr, &c->nr) <= c->limit)
+		return true;
+	atomic_long_sub(nr, &c->nr);
+	return false;
+}
+
+static void s2mmu_page_uncharge(struct s2mmu_page_counter *c, long nr)
+{
+	if (c)
+		atomic_long_sub(nr, &c->nr);
 }
 
 static void *s2mmu_zalloc_page(void *arg)
 {
-	void *addr = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	struct s2mmu_page_counter *owner = arg;
+	struct page *page;
 
-	if (addr)
-		s2mmu_count_pages(1);
-	return addr;
+	if (!s2mmu_page_charge(owner, 1))
+		return NULL;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page) {
+		s2mmu_page_uncharge(owner, 1);
+		return NULL;
+	}
+	set_page_private(page, (unsigned long)owner);
+	atomic64_inc(&s2mmu_table_pages);
+	return page_address(page);
 }
 
+/*
+ * The root tables, allocated once per table when it is created: counted
+ * module-wide only (the engine gives no owner here).
+ */
 static void *s2mmu_zalloc_pages_exact(size_t size)
 {
 	/* Power-of-two sizes come back aligned to their size. */
 	void *addr = alloc_pages_exact(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 
 	if (addr)
-		s2mmu_count_pages(size >> PAGE_SHIFT);
+		atomic64_add(size >> PAGE_SHIFT, &s2mmu_table_pages);
 	return addr;
 }
 
 static void s2mmu_free_pages_exact(void *addr, size_t size)
 {
 	free_pages_exact(addr, size);
-	s2mmu_count_pages(-(long)(size >> PAGE_SHIFT));
+	atomic64_sub(size >> PAGE_SHIFT, &s2mmu_table_pages);
+}
+
+static void s2mmu_free_table_page(struct page *page)
+{
+	s2mmu_page_uncharge((struct s2mmu_page_counter *)page_private(page), 1);
+	set_page_private(page, 0);
+	__free_page(page);
+	atomic64_dec(&s2mmu_table_pages);
 }
 
 static void s2mmu_free_page(void *addr)
 {
-	free_page((unsigned long)addr);
-	s2mmu_count_pages(-1);
+	s2mmu_free_table_page(virt_to_page(addr));
 }
 
 static void s2mmu_free_page_rcu(struct rcu_head *head)
 {
-	__free_page(container_of(head, struct page, rcu_head));
-	s2mmu_count_pages(-1);
+	s2mmu_free_table_page(container_of(head, struct page, rcu_head));
 }
 
 /*
- * Shared walkers run with mmu_lock held for read, which keeps preemption
- * off: a grace period therefore outlasts every walker that could still
- * see the table page.
+ * Shared walkers run inside an RCU read-side critical section: with
+ * mmu_lock held for read (a rwlock keeps preemption off), or, on the
+ * lockless hardware-translation and debug-table paths, rcu_read_lock().
+ * A grace period therefore outlasts every walker that could still see
+ * the table page.
  */
 static void s2mmu_free_page_deferred(void *addr)
 {
@@ -294,7 +336,7 @@ static phys_addr_t s2mmu_virt_to_phys(void *addr)
 	return __pa(addr);
 }
 
-static const struct s2_mm_ops s2mmu_mm_ops = {
+const struct s2_mm_ops s2mmu_table_mm_ops = {
 	.zalloc_page		= s2mmu_zalloc_page,
 	.zalloc_pages_exact	= s2mmu_zalloc_pages_exact,
 	.free_pages_exact	= s2mmu_free_pages_exact,
@@ -327,7 +369,7 @@ static void s2mmu_sw_flush_vmid(struct s2_pgtable *pgt)
 {
 }
 
-static const struct s2_tlb_ops s2mmu_sw_tlb_ops = {
+const struct s2_tlb_ops s2mmu_sw_tlb_ops = {
 	.flush_ipa	= s2mmu_sw_flush_ipa,
 	.flush_range	= s2mmu_sw_flush_range,
 	.flush_vmid	= s2mmu_sw_flush_vmid,
@@ -878,7 +920,7 @@ static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
 	for (; start < end; start = next) {
 		next = s2mmu_chunk_end(start, end);
 		/* Table pages are allocated where sleeping is allowed. */
-		ret = s2_memcache_topup(mc, min, &s2mmu_mm_ops, vm);
+		ret = s2_memcache_topup(mc, min, &s2mmu_table_mm_ops, NULL);
 		if (ret)
 			break;
 		write_lock(&vm->mmu_lock);
@@ -894,7 +936,7 @@ static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
 			break;
 		cond_resched();
 	}
-	s2_memcache_drain(mc, &s2mmu_mm_ops);
+	s2_memcache_drain(mc, &s2mmu_table_mm_ops);
 	kfree(mc);
 	return ret;
 }
@@ -1763,8 +1805,8 @@ static int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	f.prot = f.write ? S2_PROT_W : f.exec ? S2_PROT_X : S2_PROT_R;
 
 	/* Table pages are allocated here, where sleeping is allowed. */
-	ret = s2_memcache_topup(&vcpu->mc, S2_MEMCACHE_MIN_MAP, &s2mmu_mm_ops,
-				vm);
+	ret = s2_memcache_topup(&vcpu->mc, S2_MEMCACHE_MIN_MAP,
+				&s2mmu_table_mm_ops, NULL);
 	if (ret)
 		return ret;
 
@@ -2165,7 +2207,7 @@ DEFINE_SHOW_ATTRIBUTE(s2mmu_module_stats);
 static void s2mmu_vcpu_free(struct s2mmu_vcpu *vcpu)
 {
 	s2mmu_release_replaced(vcpu);
-	s2_memcache_drain(&vcpu->mc, &s2mmu_mm_ops);
+	s2_memcache_drain(&vcpu->mc, &s2mmu_table_mm_ops);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->bounce);
 	kfree(vcpu->pages);
@@ -2395,7 +2437,7 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 		err = PTR_ERR(el2_ops);	/* -ENOSPC: no VMID left */
 		goto err_srcu;
 	}
-	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_mm_ops,
+	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_table_mm_ops,
 			    s2mmu_vm_tlb_ops(el2_ops), vm))
 		goto err_el2;
 

@@ -41,6 +41,38 @@ struct s2mmu_cpu_features {
 extern struct s2mmu_cpu_features s2mmu_cpu;
 
 /* mmu.c */
+
+/**
+ * struct s2mmu_page_counter - table pages charged to one owner
+ * @nr: pages charged now
+ * @limit: most pages @nr may reach; a charge beyond it fails
+ *
+ * Passed as the argument of s2_memcache_topup() with
+ * &s2mmu_table_mm_ops: every page the top-up allocates is charged, and
+ * uncharged when the engine frees it.  Root tables are not charged.
+ */
+struct s2mmu_page_counter {
+	atomic_long_t	nr;
+	long		limit;
+};
+
+/*
+ * s2mmu_table_mm_ops - the table-page callbacks of every stage-2 table in
+ * the module.  Each page is counted in S2MMU_GET_MODULE_STATS's
+ * table_pages until it is freed; pages the engine frees deferred go after
+ * an RCU grace period, so shared walkers must run inside an RCU read-side
+ * critical section.  &s2_mm_ops.zalloc_page takes a &struct
+ * s2mmu_page_counter, or NULL for no owner limit.
+ */
+extern const struct s2_mm_ops s2mmu_table_mm_ops;
+
+/*
+ * s2mmu_sw_tlb_ops - the software TLB backend: nothing is invalidated
+ * (no hardware walks the table), the engine counts each call.
+ * @range_capable is false; copy it to change that.
+ */
+extern const struct s2_tlb_ops s2mmu_sw_tlb_ops;
+
 int s2mmu_mmu_init(void);
 void s2mmu_mmu_exit(void);
 long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg);
