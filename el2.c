@@ -1271,6 +1271,27 @@ out_free:
 	return ret;
 }
 
+void s2mmu_el2_vm_hwt_counts(struct s2mmu_el2_vm *ev, u64 *translated,
+			     u64 *fallback, u64 *mismatch)
+{
+	const struct s2mmu_hwt_counts *c[2] = { &ev->counts, NULL };
+	unsigned int i;
+
+	*translated = 0;
+	*fallback = 0;
+	*mismatch = 0;
+	/* A debug table, once created, lives as long as the VM. */
+	mutex_lock(&ev->dbg_lock);
+	if (ev->dbg)
+		c[1] = &ev->dbg->counts;
+	mutex_unlock(&ev->dbg_lock);
+	for (i = 0; i < ARRAY_SIZE(c) && c[i]; i++) {
+		*translated += atomic64_read(&c[i]->translated);
+		*fallback += atomic64_read(&c[i]->fallback);
+		*mismatch += atomic64_read(&c[i]->mismatch);
+	}
+}
+
 long s2mmu_el2_vm_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
 			unsigned int cmd, unsigned long arg)
 {

@@ -2052,6 +2052,8 @@ static void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)
 	st->notifier_invalidations =
 		atomic64_read(&vm->stat.notifier_invalidations);
 	st->young_found = atomic64_read(&vm->stat.young_found);
+	s2mmu_el2_vm_hwt_counts(&vm->el2, &st->hwt_translated,
+				&st->hwt_fallbacks, &st->hwt_mismatches);
 }
 
 static int s2mmu_stats_show(struct seq_file *m, void *v)
@@ -2084,6 +2086,9 @@ static int s2mmu_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "vcpus %llu\n", st.vcpus);
 	seq_printf(m, "notifier_invalidations %llu\n", st.notifier_invalidations);
 	seq_printf(m, "young_found %llu\n", st.young_found);
+	seq_printf(m, "hwt_translated %llu\n", st.hwt_translated);
+	seq_printf(m, "hwt_fallbacks %llu\n", st.hwt_fallbacks);
+	seq_printf(m, "hwt_mismatches %llu\n", st.hwt_mismatches);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(s2mmu_stats);

@@ -149,6 +149,18 @@ const struct s2_tlb_ops *s2mmu_el2_vm_init(struct s2mmu_el2_vm *ev);
 void s2mmu_el2_vm_destroy(struct s2mmu_el2_vm *ev);
 
 /**
+ * s2mmu_el2_vm_hwt_counts() - what %S2MMU_HW_TRANSLATE found on a VM
+ * @ev: the VM's EL2 state
+ * @translated: IPAs translated, on the VM's table and its debug table
+ * @fallback: of those, hardware faults answered by the software walk
+ * @mismatch: of those, unexplained disagreements
+ *
+ * May sleep (takes the debug table's creation lock).
+ */
+void s2mmu_el2_vm_hwt_counts(struct s2mmu_el2_vm *ev, u64 *translated,
+			     u64 *fallback, u64 *mismatch);
+
+/**
  * s2mmu_el2_vm_ioctl() - the EL2 backend's VM ioctls (0x70-0x7f)
  * @ev: the VM's EL2 state
  * @pgt: the VM's stage-2 table
