@@ -604,6 +604,7 @@ static s64 dbg_apply(struct s2mmu_el2_dbg *d,
 {
 	struct s2_pgtable *pgt = &d->pgt;
 
+	lockdep_assert_held(&d->lock);
 	switch (op->op) {
 	case S2MMU_DBG_MAP:
 		return s2_map(pgt, op->ipa, op->size, op->pa,
@@ -1051,6 +1052,7 @@ static void xl_chunk(struct s2_pgtable *pgt, u16 vmid,
 	unsigned int i;
 	u64 act;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "table walked without RCU");
 	act = xl_activity(pgt);
 	smp_rmb();	/* counters before the first walk */
 	for (i = 0; i < n; i++)

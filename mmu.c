@@ -912,6 +912,7 @@ static void s2mmu_slot_release_range(struct s2mmu_vm *vm,
 	u64 i = (start >> PAGE_SHIFT) - slot->base_gfn;
 	u64 last = (end >> PAGE_SHIFT) - slot->base_gfn;
 
+	lockdep_assert_held_write(&vm->mmu_lock);
 	for (; i < last; i++) {
 		unsigned long pin = xchg(&slot->pins[i], 0);
 
@@ -1367,6 +1368,7 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n, i;
 	unsigned long *bitmap = slot->dirty_bitmap;
 
+	lockdep_assert_held(&vm->slots_lock);
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
 		if (vm->manual_dirty_protect) {
@@ -1453,6 +1455,7 @@ static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	u64 w0 = log->first_page / BITS_PER_LONG;
 	unsigned long *bitmap = slot->dirty_bitmap + w0;
 
+	lockdep_assert_held(&vm->slots_lock);
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
 		if (copy_from_user(buf, ubuf + w * sizeof(long), n * sizeof(long)))
