@@ -72,6 +72,8 @@
 
 /* Debug tables: all of them together may hold this many table pages. */
 #define DBG_MAX_PAGES		16384
+/* Memcache refills one debug operation may ask for before giving up. */
+#define DBG_MAX_NOMEM_TRIES	1000
 
 /* Entries translated per exception-masked window. */
 #define XLATE_CHUNK		32
@@ -86,7 +88,11 @@ static u64 el2_ps;		/* VTCR_EL2.PS */
 static bool el2_vs;		/* VTCR_EL2.VS: 16-bit VMIDs */
 static void *el2_empty_root;	/* an all-invalid root, for bare flushes */
 static DEFINE_IDA(el2_vmids);
-static atomic_t dbg_pages = ATOMIC_INIT(0);
+/* The table pages of every debug table: a user cannot pin more. */
+static struct s2mmu_page_counter dbg_pages = {
+	.nr	= ATOMIC_LONG_INIT(0),
+	.limit	= DBG_MAX_PAGES,
+};
 
 /*
  * Serialises windows.  With KVM active every s2mmu table runs as VMID 0,
@@ -102,9 +108,7 @@ static DEFINE_RAW_SPINLOCK(el2_window_lock);
  * @has_vmid: @tlb.vmid came from the allocator
  * @lock: read side for shared-mode operations and translations, write
  *	side for exclusive operations and reset
- * @nr_translated: IPAs translated on this table
- * @nr_fallback: hardware faults replaced by the software walk
- * @nr_mismatch: unexplained disagreements
+ * @counts: what translations on this table found
  * @ia_bits: the table's IPA size (the VM's)
  * @dead: a reset could not allocate the new root: every use fails
  */
@@ -113,9 +117,7 @@ struct s2mmu_el2_dbg {
 	struct s2mmu_el2_tlb	tlb;
 	bool			has_vmid;
 	struct rw_semaphore	lock;
-	atomic64_t		nr_translated;
-	atomic64_t		nr_fallback;
-	atomic64_t		nr_mismatch;
+	struct s2mmu_hwt_counts	counts;
 	u32			ia_bits;
 	bool			dead;
 };
@@ -390,27 +392,6 @@ static const struct s2_tlb_ops el2_tlb_template = {
 	.flush_ipa_local	= el2_flush_ipa_local,
 };
 
-/* The debug table at EL1: nothing to invalidate, the engine counts. */
-static void el2_nop_flush(struct s2_pgtable *pgt, u64 ipa, int level)
-{
-}
-
-static void el2_nop_flush_range(struct s2_pgtable *pgt, u64 ipa, u64 size)
-{
-}
-
-static void el2_nop_flush_vmid(struct s2_pgtable *pgt)
-{
-}
-
-static const struct s2_tlb_ops el2_nop_tlb_template = {
-	.flush_ipa		= el2_nop_flush,
-	.flush_range		= el2_nop_flush_range,
-	.flush_vmid		= el2_nop_flush_vmid,
-	.flush_ipa_local	= el2_nop_flush,
-	.range_capable		= true,
-};
-
 /* ---- VMIDs --------------------------------------------------------- */
 
 /* Invalidate @vmid with no table behind it (an all-invalid root). */
@@ -467,7 +448,8 @@ static void el2_vmid_put(struct s2mmu_el2_tlb *tlb, bool has_vmid)
 static void el2_tlb_init(struct s2mmu_el2_tlb *tlb)
 {
 	tlb->live = false;
-	tlb->ops = el2_hw ? el2_tlb_template : el2_nop_tlb_template;
+	/* A debug table at EL1 has no TLB: the counting backend, with ranges. */
+	tlb->ops = el2_hw ? el2_tlb_template : s2mmu_sw_tlb_ops;
 	tlb->ops.range_capable = !el2_hw ||
 				 (s2mmu_cpu.flags & S2MMU_FEAT_TLBIRANGE);
 }
@@ -478,9 +460,9 @@ const struct s2_tlb_ops *s2mmu_el2_vm_init(struct s2mmu_el2_vm *ev)
 
 	mutex_init(&ev->dbg_lock);
 	ev->dbg = NULL;
-	atomic64_set(&ev->nr_translated, 0);
-	atomic64_set(&ev->nr_fallback, 0);
-	atomic64_set(&ev->nr_mismatch, 0);
+	atomic64_set(&ev->counts.translated, 0);
+	atomic64_set(&ev->counts.fallback, 0);
+	atomic64_set(&ev->counts.mismatch, 0);
 	ev->has_vmid = false;
 	ev->tlb.vmid = 0;
 	if (!el2_hw)
@@ -497,106 +479,6 @@ const struct s2_tlb_ops *s2mmu_el2_vm_init(struct s2mmu_el2_vm *ev)
 }
 
 /* ---- The debug table ----------------------------------------------- */
-
-static bool dbg_charge(int pages)
-{
-	if (atomic_add_return(pages, &dbg_pages) <= DBG_MAX_PAGES)
-		return true;
-	atomic_sub(pages, &dbg_pages);
-	return false;
-}
-
-static void *dbg_zalloc_page(void *arg)
-{
-	void *p;
-
-	if (!dbg_charge(1))
-		return NULL;
-	p = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!p)
-		atomic_dec(&dbg_pages);
-	return p;
-}
-
-static void *dbg_zalloc_pages_exact(size_t size)
-{
-	void *p;
-
-	if (!dbg_charge(size >> PAGE_SHIFT))
-		return NULL;
-	/* A power-of-two size: the buddy allocator aligns it to itself. */
-	p = alloc_pages_exact(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!p)
-		atomic_sub(size >> PAGE_SHIFT, &dbg_pages);
-	return p;
-}
-
-static void dbg_free_pages_exact(void *addr, size_t size)
-{
-	free_pages_exact(addr, size);
-	atomic_sub(size >> PAGE_SHIFT, &dbg_pages);
-}
-
-static void dbg_free_page(void *addr)
-{
-	free_page((unsigned long)addr);
-	atomic_dec(&dbg_pages);
-}
-
-static void dbg_free_page_rcu(struct rcu_head *head)
-{
-	dbg_free_page(page_address(container_of(head, struct page, rcu_head)));
-}
-
-/* Lockless translations may still be reading the page: wait for them. */
-static void dbg_free_page_deferred(void *addr)
-{
-	call_rcu(&virt_to_page(addr)->rcu_head, dbg_free_page_rcu);
-}
-
-static void dbg_get_page(void *addr)
-{
-	page_ref_inc(virt_to_page(addr));
-}
-
-static void dbg_put_page(void *addr)
-{
-	page_ref_dec(virt_to_page(addr));
-}
-
-static void dbg_page_ref_add(void *addr, int nr)
-{
-	page_ref_add(virt_to_page(addr), nr);
-}
-
-static int dbg_page_count(void *addr)
-{
-	return page_count(virt_to_page(addr));
-}
-
-static void *dbg_phys_to_virt(phys_addr_t phys)
-{
-	return phys_to_virt(phys);
-}
-
-static phys_addr_t dbg_virt_to_phys(void *addr)
-{
-	return virt_to_phys(addr);
-}
-
-static const struct s2_mm_ops dbg_mm_ops = {
-	.zalloc_page		= dbg_zalloc_page,
-	.zalloc_pages_exact	= dbg_zalloc_pages_exact,
-	.free_pages_exact	= dbg_free_pages_exact,
-	.free_page		= dbg_free_page,
-	.free_page_deferred	= dbg_free_page_deferred,
-	.get_page		= dbg_get_page,
-	.put_page		= dbg_put_page,
-	.page_ref_add		= dbg_page_ref_add,
-	.page_count		= dbg_page_count,
-	.phys_to_virt		= dbg_phys_to_virt,
-	.virt_to_phys		= dbg_virt_to_phys,
-};
 
 /* The engine's lock rules on the debug table: @lock plays the MMU lock. */
 static void dbg_assert_locked(struct s2_pgtable *pgt, bool exclusive)
@@ -631,7 +513,8 @@ static struct s2mmu_el2_dbg *dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
 		if (ret)
 			goto err_free;
 	}
-	ret = s2_pgtable_init(&d->pgt, ia_bits, &dbg_mm_ops, &d->tlb.ops, d);
+	ret = s2_pgtable_init(&d->pgt, ia_bits, &s2mmu_table_mm_ops,
+			      &d->tlb.ops, d);
 	if (ret)
 		goto err_vmid;
 	d->pgt.assert_locked = dbg_assert_locked;
@@ -713,101 +596,133 @@ static int dbg_check(const struct s2mmu_debug_table_op *op)
 	return 0;
 }
 
-/*
- * MAP, UNMAP and SPLIT take their table pages from a memcache filled before the
- * lock; -ENOMEM from the engine means "more pages", so the memcache is
- * filled to the brim and the operation called again (what it did stays
- * done).  The page budget bounds the loop: it ends in -ENOSPC.
- */
-static int dbg_run(struct s2mmu_el2_dbg *d, const struct s2mmu_debug_table_op *op,
-		   s64 *result)
+/* Table pages a memcache needs before @op can start; 0: none. */
+static int dbg_memcache_min(const struct s2mmu_debug_table_op *op)
 {
-	bool shared = op->flags & S2MMU_DBG_SHARED;
+	switch (op->op) {
+	case S2MMU_DBG_MAP:
+		return S2_MEMCACHE_MIN_MAP;
+	case S2MMU_DBG_UNMAP:
+		return S2_MEMCACHE_MIN_UNMAP;
+	case S2MMU_DBG_SPLIT:
+		return S2_MEMCACHE_SPLIT_1G;
+	default:
+		return 0;
+	}
+}
+
+/* One attempt at @op on a live table; its lock and RCU are held. */
+static s64 dbg_apply(struct s2mmu_el2_dbg *d,
+		     const struct s2mmu_debug_table_op *op,
+		     struct s2_memcache *mc, u32 wflags)
+{
 	struct s2_pgtable *pgt = &d->pgt;
-	u32 wflags = shared ? S2_WALK_SHARED : 0;
-	struct s2_memcache *mc = NULL;
-	int min = S2_MEMCACHE_MIN_MAP;
-	int tries = 0;
-	int op_kind;
+
+	lockdep_assert_held(&d->lock);
+	switch (op->op) {
+	case S2MMU_DBG_MAP:
+		return s2_map(pgt, op->ipa, op->size, op->pa,
+			      dbg_prot(op->prot), mc, wflags);
+	case S2MMU_DBG_UNMAP:
+		return s2_unmap_mc(pgt, op->ipa, op->size, mc);
+	case S2MMU_DBG_WRPROTECT:
+		return s2_wrprotect(pgt, op->ipa, op->size);
+	case S2MMU_DBG_RELAX:
+		return s2_relax_perms(pgt, op->ipa, dbg_prot(op->prot), wflags);
+	case S2MMU_DBG_MKYOUNG:
+		return s2_mkyoung(pgt, op->ipa, wflags);
+	case S2MMU_DBG_CLEAR_YOUNG:
+		return s2_test_clear_young(pgt, op->ipa, op->size, true);
+	case S2MMU_DBG_SPLIT:
+		return s2_split(pgt, op->ipa, op->size, mc);
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * Shared-mode operations run side by side, like faults under the read
+ * side of a VM's mmu_lock; the others exclude every user of the table.
+ * Shared walkers may free table pages: through RCU (s2mmu_table_mm_ops),
+ * which the read-side critical section here holds off.
+ */
+static s64 dbg_run_locked(struct s2mmu_el2_dbg *d,
+			  const struct s2mmu_debug_table_op *op,
+			  struct s2_memcache *mc, u32 wflags)
+{
+	bool shared = wflags & S2_WALK_SHARED;
 	s64 r;
 
-	if (op->flags & S2MMU_DBG_FORCE_PTE)
-		wflags |= S2_MAP_FORCE_PTE;
-	if (op->op == S2MMU_DBG_MAP || op->op == S2MMU_DBG_SPLIT ||
-	    op->op == S2MMU_DBG_UNMAP) {
-		mc = kzalloc(sizeof(*mc), GFP_KERNEL_ACCOUNT);
-		if (!mc)
-			return -ENOMEM;
-	}
-	if (op->op == S2MMU_DBG_SPLIT)
-		min = S2_MEMCACHE_SPLIT_1G;
-	if (op->op == S2MMU_DBG_UNMAP)
-		min = S2_MEMCACHE_MIN_UNMAP;
-again:
-	op_kind = op->op;
-	if (mc && s2_memcache_topup(mc, min, &dbg_mm_ops, d)) {
-		r = -ENOSPC;
-		goto out;
-	}
 	if (shared)
 		down_read(&d->lock);
 	else
 		down_write(&d->lock);
-	/* Shared walkers may free table pages: through RCU (dbg_mm_ops). */
 	rcu_read_lock();
-	if (d->dead)
-		op_kind = -1;
-	switch (op_kind) {
-	case S2MMU_DBG_MAP:
-		r = s2_map(pgt, op->ipa, op->size, op->pa, dbg_prot(op->prot),
-			   mc, wflags);
-		break;
-	case S2MMU_DBG_UNMAP:
-		r = s2_unmap_mc(pgt, op->ipa, op->size, mc);
-		break;
-	case S2MMU_DBG_WRPROTECT:
-		r = s2_wrprotect(pgt, op->ipa, op->size);
-		break;
-	case S2MMU_DBG_RELAX:
-		r = s2_relax_perms(pgt, op->ipa, dbg_prot(op->prot), wflags);
-		break;
-	case S2MMU_DBG_MKYOUNG:
-		r = s2_mkyoung(pgt, op->ipa, wflags);
-		break;
-	case S2MMU_DBG_CLEAR_YOUNG:
-		r = s2_test_clear_young(pgt, op->ipa, op->size, true);
-		break;
-	case S2MMU_DBG_SPLIT:
-		r = s2_split(pgt, op->ipa, op->size, mc);
-		break;
-	default:
-		r = -ENOSPC;
-		break;
-	}
+	/* A reset that could not allocate a new root left nothing to use. */
+	r = d->dead ? -ENOSPC : dbg_apply(d, op, mc, wflags);
 	rcu_read_unlock();
 	if (shared)
 		up_read(&d->lock);
 	else
 		up_write(&d->lock);
-	/*
-	 * Shared mode backs off from an entry another CPU holds for BBM:
-	 * retry, like a vCPU re-executing the access, until a signal.
-	 */
-	if (r == -EAGAIN) {
-		cond_resched();
-		if (!signal_pending(current))
-			goto again;
-		r = -EINTR;
-	}
-	if (r == -ENOMEM && ++tries < 1000) {
+	return r;
+}
+
+/*
+ * Run @op until it neither races nor runs short of table pages.  -EAGAIN
+ * is a shared walk backing off from an entry another CPU holds for BBM:
+ * retry, as a vCPU re-executes its access, until a signal.  -ENOMEM from
+ * the engine means "more pages": what the call did stays done, so the
+ * memcache is filled to the brim and the call made again.  The page budget
+ * bounds that loop: it ends in -ENOSPC.
+ */
+static s64 dbg_run_retrying(struct s2mmu_el2_dbg *d,
+			    const struct s2mmu_debug_table_op *op,
+			    struct s2_memcache *mc, u32 wflags)
+{
+	int min = dbg_memcache_min(op);
+	int tries = 0;
+	s64 r;
+
+	for (;;) {
+		if (mc && s2_memcache_topup(mc, min, &s2mmu_table_mm_ops,
+					    &dbg_pages))
+			return -ENOSPC;
+		r = dbg_run_locked(d, op, mc, wflags);
+		if (r == -EAGAIN) {
+			if (signal_pending(current))
+				return -EINTR;
+			cond_resched();
+			continue;
+		}
+		if (r != -ENOMEM)
+			return r;
+		if (++tries >= DBG_MAX_NOMEM_TRIES)
+			return -ENOSPC;
 		min = ARRAY_SIZE(mc->pages);
-		goto again;
 	}
-	if (r == -ENOMEM)
-		r = -ENOSPC;
-out:
+}
+
+/* Run @op on @d; its result (the engine's return value) goes to @result. */
+static int dbg_run(struct s2mmu_el2_dbg *d, const struct s2mmu_debug_table_op *op,
+		   s64 *result)
+{
+	u32 wflags = 0;
+	struct s2_memcache *mc = NULL;
+	s64 r;
+
+	if (op->flags & S2MMU_DBG_SHARED)
+		wflags |= S2_WALK_SHARED;
+	if (op->flags & S2MMU_DBG_FORCE_PTE)
+		wflags |= S2_MAP_FORCE_PTE;
+	if (dbg_memcache_min(op)) {
+		mc = kzalloc(sizeof(*mc), GFP_KERNEL_ACCOUNT);
+		if (!mc)
+			return -ENOMEM;
+	}
+	r = dbg_run_retrying(d, op, mc, wflags);
 	if (mc) {
-		s2_memcache_drain(mc, &dbg_mm_ops);
+		s2_memcache_drain(mc, &s2mmu_table_mm_ops);
 		kfree(mc);
 	}
 	*result = r;
@@ -836,8 +751,8 @@ static int dbg_reset(struct s2mmu_el2_vm *ev)
 		el2_flush_bare_vmid(d->tlb.vmid);
 		d->tlb.live = false;
 	}
-	ret = s2_pgtable_init(&d->pgt, d->ia_bits, &dbg_mm_ops, &d->tlb.ops,
-			      d);
+	ret = s2_pgtable_init(&d->pgt, d->ia_bits, &s2mmu_table_mm_ops,
+			      &d->tlb.ops, d);
 	d->pgt.assert_locked = dbg_assert_locked;
 	d->dead = ret != 0;
 	up_write(&d->lock);
@@ -1061,6 +976,30 @@ struct xl_before {
 	int		ret;
 };
 
+/* Both views into the entry, for the caller to see what was compared. */
+static void xl_report(struct s2mmu_hw_xlate *e, const struct xl_view *hw,
+		      const struct xl_view *sw, s2_pte_t pte, s8 level)
+{
+	e->flags = 0;
+	e->mismatch = 0;
+	e->sw_pte = pte;
+	e->sw_level = level;
+	e->sw_fst = sw->fault ? sw->fst : 0;
+	e->sw_pa = sw->pa;
+	e->sw_attr = sw->attr;
+	e->sw_sh = sw->sh;
+	e->hw_pa = hw->pa;
+	e->hw_fst = hw->fst;
+	e->hw_level = hw->fault ? hw->fst & S2_FSC_LEVEL_MASK : 0;
+	e->hw_stage = hw->stage;
+	e->hw_attr = hw->attr;
+	e->hw_sh = hw->sh;
+	if (hw->fault)
+		e->flags |= S2MMU_HWT_F_HW_FAULT;
+	if (sw->fault)
+		e->flags |= S2MMU_HWT_F_SW_FAULT;
+}
+
 /*
  * Judge one entry.  The software walk ran before (@b) and after the
  * window; the table's counters say whether anything changed meanwhile.
@@ -1095,25 +1034,7 @@ static bool xl_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
 	}
 	xl_hw_view(e->par, &hw);
 	xl_sw_view(e->ipa, write, ret, pte, level, &sw);
-
-	e->flags = 0;
-	e->mismatch = 0;
-	e->sw_pte = pte;
-	e->sw_level = level;
-	e->sw_fst = sw.fault ? sw.fst : 0;
-	e->sw_pa = sw.pa;
-	e->sw_attr = sw.attr;
-	e->sw_sh = sw.sh;
-	e->hw_pa = hw.pa;
-	e->hw_fst = hw.fst;
-	e->hw_level = hw.fault ? hw.fst & S2_FSC_LEVEL_MASK : 0;
-	e->hw_stage = hw.stage;
-	e->hw_attr = hw.attr;
-	e->hw_sh = hw.sh;
-	if (hw.fault)
-		e->flags |= S2MMU_HWT_F_HW_FAULT;
-	if (sw.fault)
-		e->flags |= S2MMU_HWT_F_SW_FAULT;
+	xl_report(e, &hw, &sw, pte, level);
 
 	changed |= b->pte != pte || b->level != level || b->ret != ret ||
 		   spins || xl_locked(pte) || xl_locked(b->pte);
@@ -1149,6 +1070,7 @@ static void xl_chunk(struct s2_pgtable *pgt, u16 vmid,
 	unsigned int i;
 	u64 act;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "table walked without RCU");
 	act = xl_activity(pgt);
 	smp_rmb();	/* counters before the first walk */
 	for (i = 0; i < n; i++)
@@ -1203,100 +1125,163 @@ static int xl_check(const struct s2mmu_hw_translate *t)
 	return 0;
 }
 
+/* Copy in and check the request and its entries; @*ep is kvfree()'s. */
+static int xl_copy_in(void __user *argp, struct s2mmu_hw_translate *t,
+		      struct s2mmu_hw_xlate **ep)
+{
+	struct s2mmu_hw_xlate *e;
+	unsigned int i;
+	int ret;
+
+	if (copy_from_user(t, argp, sizeof(*t)))
+		return -EFAULT;
+	ret = xl_check(t);
+	if (ret)
+		return ret;
+	e = kvmalloc_array(t->nr, sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return -ENOMEM;
+	if (copy_from_user(e, u64_to_user_ptr(t->entries), t->nr * sizeof(*e))) {
+		kvfree(e);
+		return -EFAULT;
+	}
+	for (i = 0; i < t->nr; i++) {
+		if (e[i].access > S2MMU_HWT_WRITE || e[i].reserved ||
+		    e[i].ipa >= BIT_ULL(s2mmu_cpu.pa_bits)) {
+			kvfree(e);
+			return -EINVAL;
+		}
+	}
+	*ep = e;
+	return 0;
+}
+
+/**
+ * struct xl_target - the table a translation request runs on
+ * @pgt: the table
+ * @tlb: its TLB backend (VMID, @live)
+ * @dbg: the debug table, held for read until xl_put_target(); NULL for
+ *	the VM's own table
+ * @counts: where the request's totals are added
+ */
+struct xl_target {
+	struct s2_pgtable		*pgt;
+	struct s2mmu_el2_tlb		*tlb;
+	struct s2mmu_el2_dbg		*dbg;
+	struct s2mmu_hwt_counts		*counts;
+};
+
+/*
+ * The VM's table, or its debug table held for read so that neither an
+ * exclusive operation nor a reset runs under the translation.  Return:
+ * 0, or -ENOENT when the debug table was never created or is dead.
+ */
+static int xl_get_target(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
+			 u32 flags, struct xl_target *tg)
+{
+	struct s2mmu_el2_dbg *d;
+
+	if (!(flags & S2MMU_HWT_DEBUG_TABLE)) {
+		*tg = (struct xl_target){ vm_pgt, &ev->tlb, NULL, &ev->counts };
+		return 0;
+	}
+	mutex_lock(&ev->dbg_lock);
+	d = ev->dbg;
+	if (d)
+		down_read(&d->lock);
+	mutex_unlock(&ev->dbg_lock);
+	if (!d)
+		return -ENOENT;
+	if (d->dead) {
+		up_read(&d->lock);
+		return -ENOENT;
+	}
+	*tg = (struct xl_target){ &d->pgt, &d->tlb, d, &d->counts };
+	return 0;
+}
+
+static void xl_put_target(struct xl_target *tg)
+{
+	if (tg->dbg)
+		up_read(&tg->dbg->lock);
+}
+
+/*
+ * Must the windows invalidate the VMID around their ATs?  VMID 0 is shared
+ * with every table when KVM is active, and with hw_tlbi=0 the engine's
+ * invalidations of the VM's table never reach the TLB: in both cases only
+ * the window's own invalidation keeps AT from answering with a
+ * translation the table no longer holds.  Otherwise the caller may skip
+ * it, and from then on the TLB may hold the VMID's entries outside a
+ * window: the backend must issue every invalidation (@live).
+ */
+static bool xl_flush_needed(const struct xl_target *tg, u32 flags)
+{
+	if (el2_kvm || !(flags & S2MMU_HWT_NO_FLUSH) || (!tg->dbg && !hw_tlbi))
+		return true;
+	WRITE_ONCE(tg->tlb->live, true);
+	smp_mb();	/* pairs with el2_tlbi() */
+	return false;
+}
+
+/* Translate and judge every entry, one exception-masked chunk at a time. */
+static void xl_translate(const struct xl_target *tg, struct s2mmu_hw_xlate *e,
+			 unsigned int nr, bool flush)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < nr; i += n) {
+		n = min_t(unsigned int, nr - i, XLATE_CHUNK);
+		/* Table pages are freed after a grace period: see the header. */
+		rcu_read_lock();
+		xl_chunk(tg->pgt, tg->tlb->vmid, &e[i], n, flush);
+		rcu_read_unlock();
+		cond_resched();
+	}
+}
+
+/* The request's counts from its entries' flags, and the table's totals. */
+static void xl_summarise(struct s2mmu_hw_translate *t,
+			 const struct s2mmu_hw_xlate *e,
+			 struct s2mmu_hwt_counts *c)
+{
+	unsigned int i;
+
+	t->nr_mismatch = 0;
+	t->nr_fallback = 0;
+	t->nr_changed = 0;
+	for (i = 0; i < t->nr; i++) {
+		t->nr_mismatch += !!(e[i].flags & S2MMU_HWT_F_MISMATCH);
+		t->nr_fallback += !!(e[i].flags & S2MMU_HWT_F_FALLBACK);
+		t->nr_changed += !!(e[i].flags & S2MMU_HWT_F_CHANGED);
+	}
+	t->total_translated = atomic64_add_return(t->nr, &c->translated);
+	t->total_fallback = atomic64_add_return(t->nr_fallback, &c->fallback);
+	t->total_mismatch = atomic64_add_return(t->nr_mismatch, &c->mismatch);
+	if (t->nr_mismatch)
+		pr_warn_ratelimited("hardware and software walks disagree on %u IPAs (first %#llx)\n",
+				    t->nr_mismatch, e[0].ipa);
+}
+
 static long xl_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 		     void __user *argp)
 {
 	struct s2mmu_hw_translate t;
 	struct s2mmu_hw_xlate *e;
-	struct s2mmu_el2_dbg *d = NULL;
-	struct s2_pgtable *pgt = vm_pgt;
-	atomic64_t *c_tr = &ev->nr_translated, *c_fb = &ev->nr_fallback;
-	atomic64_t *c_mm = &ev->nr_mismatch;
-	struct s2mmu_el2_tlb *tlb = &ev->tlb;
-	unsigned int i, n;
-	bool flush;
-	long ret = 0;
+	struct xl_target tg;
+	long ret;
 
 	if (!el2_hw)
 		return -EOPNOTSUPP;
-	if (copy_from_user(&t, argp, sizeof(t)))
-		return -EFAULT;
-	ret = xl_check(&t);
+	ret = xl_copy_in(argp, &t, &e);
 	if (ret)
 		return ret;
-	e = kvmalloc_array(t.nr, sizeof(*e), GFP_KERNEL_ACCOUNT);
-	if (!e)
-		return -ENOMEM;
-	if (copy_from_user(e, u64_to_user_ptr(t.entries), t.nr * sizeof(*e))) {
-		ret = -EFAULT;
+	ret = xl_get_target(ev, vm_pgt, t.flags, &tg);
+	if (ret)
 		goto out_free;
-	}
-	for (i = 0; i < t.nr; i++) {
-		if (e[i].access > S2MMU_HWT_WRITE || e[i].reserved ||
-		    e[i].ipa >= BIT_ULL(s2mmu_cpu.pa_bits)) {
-			ret = -EINVAL;
-			goto out_free;
-		}
-	}
-
-	if (t.flags & S2MMU_HWT_DEBUG_TABLE) {
-		mutex_lock(&ev->dbg_lock);
-		d = ev->dbg;
-		if (d)
-			down_read(&d->lock);
-		mutex_unlock(&ev->dbg_lock);
-		if (!d) {
-			ret = -ENOENT;
-			goto out_free;
-		}
-		if (d->dead) {
-			up_read(&d->lock);
-			ret = -ENOENT;
-			goto out_free;
-		}
-		pgt = &d->pgt;
-		tlb = &d->tlb;
-		c_tr = &d->nr_translated;
-		c_fb = &d->nr_fallback;
-		c_mm = &d->nr_mismatch;
-	}
-
-	/*
-	 * VMID 0 is shared with every table when KVM is active, and with
-	 * hw_tlbi=0 the engine's invalidations of the VM's table never reach
-	 * the TLB: in both cases only the window's own invalidation keeps AT
-	 * from answering with a translation the table no longer holds.
-	 */
-	flush = el2_kvm || !(t.flags & S2MMU_HWT_NO_FLUSH) || (!d && !hw_tlbi);
-	if (!flush) {
-		WRITE_ONCE(tlb->live, true);
-		smp_mb();	/* pairs with el2_tlbi() */
-	}
-	t.nr_mismatch = 0;
-	t.nr_fallback = 0;
-	t.nr_changed = 0;
-	for (i = 0; i < t.nr; i += n) {
-		n = min_t(unsigned int, t.nr - i, XLATE_CHUNK);
-		/* Table pages are freed after a grace period: see the header. */
-		rcu_read_lock();
-		xl_chunk(pgt, tlb->vmid, &e[i], n, flush);
-		rcu_read_unlock();
-		cond_resched();
-	}
-	if (d)
-		up_read(&d->lock);
-
-	for (i = 0; i < t.nr; i++) {
-		t.nr_mismatch += !!(e[i].flags & S2MMU_HWT_F_MISMATCH);
-		t.nr_fallback += !!(e[i].flags & S2MMU_HWT_F_FALLBACK);
-		t.nr_changed += !!(e[i].flags & S2MMU_HWT_F_CHANGED);
-	}
-	t.total_translated = atomic64_add_return(t.nr, c_tr);
-	t.total_fallback = atomic64_add_return(t.nr_fallback, c_fb);
-	t.total_mismatch = atomic64_add_return(t.nr_mismatch, c_mm);
-	if (t.nr_mismatch)
-		pr_warn_ratelimited("hardware and software walks disagree on %u IPAs (first %#llx)\n",
-				    t.nr_mismatch, e[0].ipa);
+	xl_translate(&tg, e, t.nr, xl_flush_needed(&tg, t.flags));
+	xl_put_target(&tg);
+	xl_summarise(&t, e, tg.counts);
 
 	if (copy_to_user(u64_to_user_ptr(t.entries), e, t.nr * sizeof(*e)) ||
 	    copy_to_user(argp, &t, sizeof(t)))
@@ -1304,6 +1289,27 @@ static long xl_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 out_free:
 	kvfree(e);
 	return ret;
+}
+
+void s2mmu_el2_vm_hwt_counts(struct s2mmu_el2_vm *ev, u64 *translated,
+			     u64 *fallback, u64 *mismatch)
+{
+	const struct s2mmu_hwt_counts *c[2] = { &ev->counts, NULL };
+	unsigned int i;
+
+	*translated = 0;
+	*fallback = 0;
+	*mismatch = 0;
+	/* A debug table, once created, lives as long as the VM. */
+	mutex_lock(&ev->dbg_lock);
+	if (ev->dbg)
+		c[1] = &ev->dbg->counts;
+	mutex_unlock(&ev->dbg_lock);
+	for (i = 0; i < ARRAY_SIZE(c) && c[i]; i++) {
+		*translated += atomic64_read(&c[i]->translated);
+		*fallback += atomic64_read(&c[i]->fallback);
+		*mismatch += atomic64_read(&c[i]->mismatch);
+	}
 }
 
 long s2mmu_el2_vm_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,

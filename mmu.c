@@ -13,7 +13,8 @@
  * vcpu->mutex -> vm->slots_lock -> vm->srcu (read) -> mmap_lock (inside
  * GUP) -> vm->mmu_lock.  Faults hold mmu_lock for read and use the
  * engine's shared walks; everything that removes or restricts mappings
- * holds it for write and moves vm->mmu_invalidate_seq.
+ * holds it for write, and makes the faults it races with start over
+ * (the invalidation state, vm->mmu_invalidate_*).
  */
 #include <linux/anon_inodes.h>
 #include <linux/atomic.h>
@@ -33,6 +34,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
+#include <linux/seqlock.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -109,6 +111,31 @@ struct s2mmu_memslots {
 
 struct s2mmu_vcpu;
 
+/*
+ * Changes to mappings that a fault can tell apart from the ones that
+ * concern it.  A fault that saw more of them move the sequence since its
+ * sample starts over whatever its address (a fault lasts a few
+ * microseconds; so many changes in between are rare).
+ */
+#define S2MMU_INVALIDATE_LOG	16
+
+/*
+ * Invalidations in progress whose ranges are kept apart; beyond that
+ * many at once, the others are kept as one union.  Each vCPU's
+ * copy-on-write of its own page is one, and they often overlap in time.
+ */
+#define S2MMU_INVALIDATE_BUSY	8
+
+/**
+ * struct s2mmu_hva_range - a host virtual address range
+ * @start: first byte
+ * @end: first byte after
+ */
+struct s2mmu_hva_range {
+	unsigned long	start;
+	unsigned long	end;
+};
+
 /**
  * struct s2mmu_vm - one VM
  * @refs: the VM file and each vCPU file hold one
@@ -118,15 +145,28 @@ struct s2mmu_vcpu;
  * @pgt: the stage-2 table
  * @mmu_lock: read: faults (shared engine walks, pin records, dirty bits);
  *	write: unmap, write-protect, zero-page maps, invalidate sequence
- * @mmu_invalidate_seq: moved under @mmu_lock (write) whenever mappings
- *	are removed or restricted; a fault that sampled another value before
- *	resolving its page starts over
- * @mmu_invalidate_in_progress: non-zero while a host-side invalidation
- *	(MMU notifier) is between its start and end; faults retry.  Atomic,
- *	changed without @mmu_lock so that invalidations of host memory no
- *	slot uses, and the end of any, stall no fault (see the notifier)
- * @mmu_invalidate_wq: faults wait here for @mmu_invalidate_in_progress to
- *	drop to zero, rather than fault again and again meanwhile
+ * @mmu_invalidate_lock: serialises the writers of the six fields below;
+ *	nests inside @mmu_lock and holds nothing but a few stores, so that
+ *	the MMU notifier can take it without @mmu_lock
+ * @mmu_invalidate_seqcount: lets faults read those fields without taking
+ *	@mmu_invalidate_lock: a lock every fault took would be the one place
+ *	where all vCPUs of a VM serialise
+ * @mmu_invalidate_seq: moved by the end of every MMU-notifier
+ *	invalidation and by every slot change that removes or restricts
+ *	mappings; a fault samples it before it resolves its page
+ * @mmu_invalidate_log: the host range (hva) of the change that moved
+ *	@mmu_invalidate_seq to each of its last %S2MMU_INVALIDATE_LOG
+ *	values, at index value % %S2MMU_INVALIDATE_LOG; a slot change
+ *	covers everything
+ * @mmu_invalidate_in_progress: MMU-notifier invalidations between their
+ *	start and their end
+ * @mmu_invalidate_busy: the host ranges of up to %S2MMU_INVALIDATE_BUSY
+ *	invalidations in progress; free entries have @end 0
+ * @mmu_invalidate_busy_more: the union of the ranges of the other
+ *	invalidations in progress, when more run at once
+ * @mmu_invalidate_busy_more_nr: how many those are
+ * @mmu_invalidate_wq: faults wait here for the invalidations covering
+ *	their page to end, rather than fault again and again meanwhile
  * @slots_lock: serialises memory slot changes
  * @slots: current slots; read under @srcu, replaced under @slots_lock
  * @srcu: protects the lifetime of @slots and the slots it points at
@@ -148,8 +188,14 @@ struct s2mmu_vm {
 	u32			ipa_bits;
 	struct s2_pgtable	pgt;
 	rwlock_t		mmu_lock;
+	spinlock_t		mmu_invalidate_lock;	/* see above */
+	seqcount_spinlock_t	mmu_invalidate_seqcount;
 	unsigned long		mmu_invalidate_seq;
-	atomic_long_t		mmu_invalidate_in_progress;
+	struct s2mmu_hva_range	mmu_invalidate_log[S2MMU_INVALIDATE_LOG];
+	long			mmu_invalidate_in_progress;
+	struct s2mmu_hva_range	mmu_invalidate_busy[S2MMU_INVALIDATE_BUSY];
+	struct s2mmu_hva_range	mmu_invalidate_busy_more;
+	long			mmu_invalidate_busy_more_nr;
 	wait_queue_head_t	mmu_invalidate_wq;
 	struct mutex		slots_lock;	/* serialises slot changes */
 	struct s2mmu_memslots __rcu *slots;
@@ -211,52 +257,94 @@ static struct dentry *s2mmu_debugfs_root;
 
 /* ---- memory for the engine ---- */
 
-static void s2mmu_count_pages(long nr)
+/*
+ * One set of table-page callbacks serves every stage-2 table of the
+ * module: the VMs' and the EL2 backend's debug tables.  Two kinds of
+ * accounting ride on it.  Every page is counted module-wide, so that
+ * S2MMU_GET_MODULE_STATS proves teardown freed everything.  A page taken
+ * through a memcache top-up is also charged to the owner's counter passed
+ * as the top-up's argument (when there is one), which may refuse it: the
+ * counter is remembered in the page itself, since the engine frees pages
+ * without saying whose they are.
+ */
+
+static bool s2mmu_page_charge(struct s2mmu_page_counter *c, long nr)
 {
-	atomic64_add(nr, &s2mmu_table_pages);
+	if (!c)
+		return true;
+	if (atomic_long_add_return(nr, &c->nr) <= c->limit)
+		return true;
+	atomic_long_sub(nr, &c->nr);
+	return false;
+}
+
+static void s2mmu_page_uncharge(struct s2mmu_page_counter *c, long nr)
+{
+	if (c)
+		atomic_long_sub(nr, &c->nr);
 }
 
 static void *s2mmu_zalloc_page(void *arg)
 {
-	void *addr = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	struct s2mmu_page_counter *owner = arg;
+	struct page *page;
 
-	if (addr)
-		s2mmu_count_pages(1);
-	return addr;
+	if (!s2mmu_page_charge(owner, 1))
+		return NULL;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page) {
+		s2mmu_page_uncharge(owner, 1);
+		return NULL;
+	}
+	set_page_private(page, (unsigned long)owner);
+	atomic64_inc(&s2mmu_table_pages);
+	return page_address(page);
 }
 
+/*
+ * The root tables, allocated once per table when it is created: counted
+ * module-wide only (the engine gives no owner here).
+ */
 static void *s2mmu_zalloc_pages_exact(size_t size)
 {
 	/* Power-of-two sizes come back aligned to their size. */
 	void *addr = alloc_pages_exact(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 
 	if (addr)
-		s2mmu_count_pages(size >> PAGE_SHIFT);
+		atomic64_add(size >> PAGE_SHIFT, &s2mmu_table_pages);
 	return addr;
 }
 
 static void s2mmu_free_pages_exact(void *addr, size_t size)
 {
 	free_pages_exact(addr, size);
-	s2mmu_count_pages(-(long)(size >> PAGE_SHIFT));
+	atomic64_sub(size >> PAGE_SHIFT, &s2mmu_table_pages);
+}
+
+static void s2mmu_free_table_page(struct page *page)
+{
+	s2mmu_page_uncharge((struct s2mmu_page_counter *)page_private(page), 1);
+	set_page_private(page, 0);
+	__free_page(page);
+	atomic64_dec(&s2mmu_table_pages);
 }
 
 static void s2mmu_free_page(void *addr)
 {
-	free_page((unsigned long)addr);
-	s2mmu_count_pages(-1);
+	s2mmu_free_table_page(virt_to_page(addr));
 }
 
 static void s2mmu_free_page_rcu(struct rcu_head *head)
 {
-	__free_page(container_of(head, struct page, rcu_head));
-	s2mmu_count_pages(-1);
+	s2mmu_free_table_page(container_of(head, struct page, rcu_head));
 }
 
 /*
- * Shared walkers run with mmu_lock held for read, which keeps preemption
- * off: a grace period therefore outlasts every walker that could still
- * see the table page.
+ * Shared walkers run inside an RCU read-side critical section: with
+ * mmu_lock held for read (a rwlock keeps preemption off), or, on the
+ * lockless hardware-translation and debug-table paths, rcu_read_lock().
+ * A grace period therefore outlasts every walker that could still see
+ * the table page.
  */
 static void s2mmu_free_page_deferred(void *addr)
 {
@@ -294,7 +382,7 @@ static phys_addr_t s2mmu_virt_to_phys(void *addr)
 	return __pa(addr);
 }
 
-static const struct s2_mm_ops s2mmu_mm_ops = {
+const struct s2_mm_ops s2mmu_table_mm_ops = {
 	.zalloc_page		= s2mmu_zalloc_page,
 	.zalloc_pages_exact	= s2mmu_zalloc_pages_exact,
 	.free_pages_exact	= s2mmu_free_pages_exact,
@@ -327,7 +415,7 @@ static void s2mmu_sw_flush_vmid(struct s2_pgtable *pgt)
 {
 }
 
-static const struct s2_tlb_ops s2mmu_sw_tlb_ops = {
+const struct s2_tlb_ops s2mmu_sw_tlb_ops = {
 	.flush_ipa	= s2mmu_sw_flush_ipa,
 	.flush_range	= s2mmu_sw_flush_range,
 	.flush_vmid	= s2mmu_sw_flush_vmid,
@@ -483,23 +571,53 @@ static void s2mmu_slots_publish(struct s2mmu_vm *vm,
 	kfree(old);
 }
 
+static void s2mmu_invalidate_write_begin(struct s2mmu_vm *vm)
+	__acquires(&vm->mmu_invalidate_lock)
+{
+	spin_lock(&vm->mmu_invalidate_lock);
+	write_seqcount_begin(&vm->mmu_invalidate_seqcount);
+}
+
+static void s2mmu_invalidate_write_end(struct s2mmu_vm *vm)
+	__releases(&vm->mmu_invalidate_lock)
+{
+	write_seqcount_end(&vm->mmu_invalidate_seqcount);
+	spin_unlock(&vm->mmu_invalidate_lock);
+}
+
+/*
+ * Move the sequence for a change of host [@start, @end) and log it.  The
+ * release pairs with the fault's sample: whatever changed before (host
+ * page tables, published slots) is seen by a fault that sees the value.
+ */
+static void s2mmu_invalidate_log_move(struct s2mmu_vm *vm, unsigned long start,
+				      unsigned long end)
+{
+	struct s2mmu_hva_range *r;
+	unsigned long seq;
+
+	lockdep_assert_held(&vm->mmu_invalidate_lock);
+	seq = vm->mmu_invalidate_seq + 1;
+	r = &vm->mmu_invalidate_log[seq % S2MMU_INVALIDATE_LOG];
+	r->start = start;
+	r->end = end;
+	smp_store_release(&vm->mmu_invalidate_seq, seq);	/* pairs with the sample */
+}
+
 /*
  * Make every fault that sampled the sequence before this point start
- * over.  The barrier orders what changed before (slots published,
- * entries removed) before the new value: a fault that sees the new value
- * also sees the new slots.
+ * over, whatever its address: a slot changed (deleted, moved, its flags)
+ * in IPA terms, so the change is logged as covering every host address.
  */
 static void s2mmu_invalidate_seq_bump(struct s2mmu_vm *vm)
 {
 	lockdep_assert_held_write(&vm->mmu_lock);
-	smp_wmb();	/* pairs with smp_rmb() in s2mmu_handle_fault() */
-	WRITE_ONCE(vm->mmu_invalidate_seq, vm->mmu_invalidate_seq + 1);
+	s2mmu_invalidate_write_begin(vm);
+	s2mmu_invalidate_log_move(vm, 0, ULONG_MAX);
+	s2mmu_invalidate_write_end(vm);
 }
 
-/*
- * Remove every stage-2 mapping of [@ipa, @ipa + @size) and make faults
- * that resolved a page before this point start over.
- */
+/* Remove every stage-2 mapping of [@ipa, @ipa + @size). */
 static void s2mmu_unmap_range_locked(struct s2mmu_vm *vm, u64 ipa, u64 size)
 {
 	int ret;
@@ -508,7 +626,6 @@ static void s2mmu_unmap_range_locked(struct s2mmu_vm *vm, u64 ipa, u64 size)
 	ret = s2_unmap(&vm->pgt, ipa, size);
 	/* Slots hold whole blocks only, so no block is ever split here. */
 	WARN_ON_ONCE(ret);
-	s2mmu_invalidate_seq_bump(vm);
 }
 
 static struct s2mmu_memslot *
@@ -650,6 +767,7 @@ static int s2mmu_slot_delete_or_move(struct s2mmu_vm *vm, int idx,
 	write_lock(&vm->mmu_lock);
 	s2mmu_unmap_range_locked(vm, s2mmu_slot_base(slot),
 				 slot->npages << PAGE_SHIFT);
+	s2mmu_invalidate_seq_bump(vm);
 	write_unlock(&vm->mmu_lock);
 
 	/* After this no fault holds @slot: its pins can go. */
@@ -794,6 +912,7 @@ static void s2mmu_slot_release_range(struct s2mmu_vm *vm,
 	u64 i = (start >> PAGE_SHIFT) - slot->base_gfn;
 	u64 last = (end >> PAGE_SHIFT) - slot->base_gfn;
 
+	lockdep_assert_held_write(&vm->mmu_lock);
 	for (; i < last; i++) {
 		unsigned long pin = xchg(&slot->pins[i], 0);
 
@@ -878,7 +997,7 @@ static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
 	for (; start < end; start = next) {
 		next = s2mmu_chunk_end(start, end);
 		/* Table pages are allocated where sleeping is allowed. */
-		ret = s2_memcache_topup(mc, min, &s2mmu_mm_ops, vm);
+		ret = s2_memcache_topup(mc, min, &s2mmu_table_mm_ops, NULL);
 		if (ret)
 			break;
 		write_lock(&vm->mmu_lock);
@@ -894,7 +1013,7 @@ static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
 			break;
 		cond_resched();
 	}
-	s2_memcache_drain(mc, &s2mmu_mm_ops);
+	s2_memcache_drain(mc, &s2mmu_table_mm_ops);
 	kfree(mc);
 	return ret;
 }
@@ -941,6 +1060,8 @@ static void s2mmu_slot_collapse(struct s2mmu_vm *vm, struct s2mmu_memslot *slot)
 		}
 		if (in_run)
 			s2mmu_zap_locked(vm, slot, run, next);
+		/* As after any slot change: faults in flight start over. */
+		s2mmu_invalidate_seq_bump(vm);
 		write_unlock(&vm->mmu_lock);
 		cond_resched();
 	}
@@ -971,10 +1092,91 @@ static bool s2mmu_slot_hva_range(const struct s2mmu_memslot *slot,
 }
 
 /*
+ * An invalidation of host [@start, @end) begins: faults on that range
+ * must not map what they resolve until it ends.
+ */
+static void s2mmu_invalidate_begin(struct s2mmu_vm *vm, unsigned long start,
+				   unsigned long end)
+{
+	struct s2mmu_hva_range *more = &vm->mmu_invalidate_busy_more;
+	int i;
+
+	s2mmu_invalidate_write_begin(vm);
+	vm->mmu_invalidate_in_progress++;
+	for (i = 0; i < S2MMU_INVALIDATE_BUSY; i++) {
+		struct s2mmu_hva_range *r = &vm->mmu_invalidate_busy[i];
+
+		if (!r->end) {
+			r->start = start;
+			r->end = end;
+			goto out;
+		}
+	}
+	if (!vm->mmu_invalidate_busy_more_nr++) {
+		more->start = start;
+		more->end = end;
+	} else {
+		more->start = min(more->start, start);
+		more->end = max(more->end, end);
+	}
+out:
+	s2mmu_invalidate_write_end(vm);
+}
+
+/* Forget the range of an invalidation in progress that ends. */
+static void s2mmu_invalidate_forget(struct s2mmu_vm *vm, unsigned long start,
+				    unsigned long end)
+{
+	int i;
+
+	lockdep_assert_held(&vm->mmu_invalidate_lock);
+	/* Two in progress with one range: forgetting either is the same. */
+	for (i = 0; i < S2MMU_INVALIDATE_BUSY; i++) {
+		struct s2mmu_hva_range *r = &vm->mmu_invalidate_busy[i];
+
+		if (r->start == start && r->end == end) {
+			r->start = 0;
+			r->end = 0;
+			return;
+		}
+	}
+	if (!WARN_ON_ONCE(!vm->mmu_invalidate_busy_more_nr) &&
+	    !--vm->mmu_invalidate_busy_more_nr)
+		vm->mmu_invalidate_busy_more.end = 0;
+}
+
+/*
+ * The host has changed its page tables in [@start, @end): a fault that
+ * resolved its page there before now must not map it.  The sequence
+ * moves, logged with the range, so that only such faults start over.
+ */
+static void s2mmu_invalidate_end(struct s2mmu_vm *vm, unsigned long start,
+				 unsigned long end)
+{
+	s2mmu_invalidate_write_begin(vm);
+	s2mmu_invalidate_log_move(vm, start, end);
+	s2mmu_invalidate_forget(vm, start, end);
+	WARN_ON_ONCE(--vm->mmu_invalidate_in_progress < 0);
+	s2mmu_invalidate_write_end(vm);
+	/* Faults waiting for this range; the barrier pairs with their wait. */
+	if (wq_has_sleeper(&vm->mmu_invalidate_wq))
+		wake_up_all(&vm->mmu_invalidate_wq);
+}
+
+/* The host range an MMU-notifier callback covers, in whole pages. */
+static void s2mmu_mn_hva_range(const struct mmu_notifier_range *range,
+			       unsigned long *start, unsigned long *end)
+{
+	*start = round_down(range->start, PAGE_SIZE);
+	*end = max(round_up(range->end, PAGE_SIZE), *start + PAGE_SIZE);
+}
+
+/*
  * The host is about to change the page tables of [start, end): the pages
  * stage 2 maps there may be freed, moved or write-protected.  Unmap them
- * (and drop their pins) before it does.  Faults retry until the matching
- * _end(): one that pinned the old page must not map it afterwards.
+ * (and drop their pins) before it does.  Faults on that range retry until
+ * the matching _end(): one that pinned the old page must not map it
+ * afterwards.  Faults elsewhere carry on.
  */
 static int s2mmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 					   const struct mmu_notifier_range *range)
@@ -982,17 +1184,19 @@ static int s2mmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 	struct s2mmu_vm *vm = s2mmu_mn_vm(mn);
 	bool blockable = mmu_notifier_range_blockable(range);
 	struct s2mmu_memslots *slots;
+	unsigned long start, end;
 	bool hit = false;
 	u64 ipa, size;
 	int i, idx;
 
-	atomic_long_inc(&vm->mmu_invalidate_in_progress);
 	/*
-	 * Counted before the slots are looked at: a fault on a slot this
-	 * scan does not see yet (published after it) reads the count after
-	 * its own slot lookup, so it sees the count and retries.
+	 * Recorded before the slots are looked at, whether a slot uses the
+	 * range or not: a fault on a slot this scan does not see yet
+	 * (published after it) checks the record after its own slot lookup,
+	 * so it finds the range and retries.
 	 */
-	smp_mb__after_atomic();
+	s2mmu_mn_hva_range(range, &start, &end);
+	s2mmu_invalidate_begin(vm, start, end);
 
 	idx = srcu_read_lock(&vm->srcu);
 	slots = srcu_dereference(vm->slots, &vm->srcu);
@@ -1020,20 +1224,10 @@ static int s2mmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 static void s2mmu_mn_invalidate_range_end(struct mmu_notifier *mn,
 					  const struct mmu_notifier_range *range)
 {
-	struct s2mmu_vm *vm = s2mmu_mn_vm(mn);
-	long left;
+	unsigned long start, end;
 
-	/*
-	 * No lock and no sequence move: a fault that pinned a page during
-	 * the invalidation saw the count under mmu_lock (and retries), and
-	 * one that samples once the count is down pins the host's new page
-	 * -- the host's page-table changes are ordered before the decrement.
-	 */
-	smp_mb__before_atomic();
-	left = atomic_long_dec_return(&vm->mmu_invalidate_in_progress);
-	WARN_ON_ONCE(left < 0);
-	if (!left)
-		wake_up_all(&vm->mmu_invalidate_wq);
+	s2mmu_mn_hva_range(range, &start, &end);
+	s2mmu_invalidate_end(s2mmu_mn_vm(mn), start, end);
 }
 
 /*
@@ -1174,6 +1368,7 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n, i;
 	unsigned long *bitmap = slot->dirty_bitmap;
 
+	lockdep_assert_held(&vm->slots_lock);
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
 		if (vm->manual_dirty_protect) {
@@ -1260,6 +1455,7 @@ static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	u64 w0 = log->first_page / BITS_PER_LONG;
 	unsigned long *bitmap = slot->dirty_bitmap + w0;
 
+	lockdep_assert_held(&vm->slots_lock);
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
 		if (copy_from_user(buf, ubuf + w * sizeof(long), n * sizeof(long)))
@@ -1339,6 +1535,9 @@ static int s2mmu_enable_cap(struct s2mmu_vm *vm, void __user *argp)
  * @prot: what the new or relaxed mapping allows
  * @nr_pages: pins held in &s2mmu_vcpu.pages (1 or a whole block)
  * @zero: the page is a shared zero page
+ * @busy_start: with @busy_end, the host range of the fault that an
+ *	invalidation in progress covered when the fault gave up; 0, 0: none
+ * @busy_end: see @busy_start
  */
 struct s2mmu_fault {
 	u64			ipa;
@@ -1352,6 +1551,8 @@ struct s2mmu_fault {
 	u32			prot;
 	int			nr_pages;
 	bool			zero;
+	unsigned long		busy_start;
+	unsigned long		busy_end;
 };
 
 static u64 s2mmu_fault_gfn_index(const struct s2mmu_fault *f)
@@ -1360,37 +1561,106 @@ static u64 s2mmu_fault_gfn_index(const struct s2mmu_fault *f)
 }
 
 /*
- * Sample the invalidate sequence while no host invalidation (MMU
- * notifier) is in progress: one would make the fault start over, possibly
- * for as long as the invalidating thread is preempted, so wait for it
- * instead.  Reading both under mmu_lock orders them against the unmap
- * (and sequence move) of an invalidation that starts meanwhile: either
- * its count or its new sequence is seen.
+ * Step 4, first half: the invalidation state a fault starts from.  The
+ * acquire pairs with s2mmu_invalidate_log_move(): the slot and page
+ * lookups that follow see every change the value accounts for.
  */
-static int s2mmu_sample_invalidate_seq(struct s2mmu_vm *vm, unsigned long *seq)
+static unsigned long s2mmu_sample_invalidate_seq(struct s2mmu_vm *vm)
 {
-	long busy;
-
-	do {
-		if (wait_event_killable(vm->mmu_invalidate_wq,
-					!atomic_long_read(&vm->mmu_invalidate_in_progress)))
-			return -EINTR;
-		read_lock(&vm->mmu_lock);
-		*seq = vm->mmu_invalidate_seq;
-		busy = atomic_long_read(&vm->mmu_invalidate_in_progress);
-		read_unlock(&vm->mmu_lock);
-	} while (busy);
-	/* The page is looked up after the sample. */
-	smp_rmb();
-	return 0;
+	return smp_load_acquire(&vm->mmu_invalidate_seq);	/* pairs with the log move */
 }
 
-/* Has a range operation run since the fault sampled the sequence? */
-static bool s2mmu_fault_stale(struct s2mmu_vm *vm, const struct s2mmu_fault *f)
+static bool s2mmu_hva_overlap(unsigned long start, unsigned long end,
+			      unsigned long r_start, unsigned long r_end)
 {
+	return start < r_end && r_start < end;
+}
+
+/*
+ * Does an invalidation in progress cover part of host [@start, @end)?
+ * Inside a read section of mmu_invalidate_seqcount.
+ */
+static bool s2mmu_hva_busy_read(struct s2mmu_vm *vm, unsigned long start,
+				unsigned long end)
+{
+	const struct s2mmu_hva_range *more = &vm->mmu_invalidate_busy_more;
+	int i;
+
+	for (i = 0; i < S2MMU_INVALIDATE_BUSY; i++) {
+		const struct s2mmu_hva_range *r = &vm->mmu_invalidate_busy[i];
+
+		if (s2mmu_hva_overlap(start, end, r->start, r->end))
+			return true;
+	}
+	return s2mmu_hva_overlap(start, end, more->start, more->end);
+}
+
+static bool s2mmu_hva_busy(struct s2mmu_vm *vm, unsigned long start,
+			   unsigned long end)
+{
+	unsigned int sc;
+	bool busy;
+
+	do {
+		sc = read_seqcount_begin(&vm->mmu_invalidate_seqcount);
+		busy = s2mmu_hva_busy_read(vm, start, end);
+	} while (read_seqcount_retry(&vm->mmu_invalidate_seqcount, sc));
+	return busy;
+}
+
+/*
+ * Did a change logged since the fault sampled @seq cover part of host
+ * [@start, @end)?  Beyond the log's depth the answer is "maybe": yes.
+ * Inside a read section of mmu_invalidate_seqcount.
+ */
+static bool s2mmu_hva_changed_read(struct s2mmu_vm *vm, unsigned long seq,
+				   unsigned long start, unsigned long end)
+{
+	unsigned long moves = vm->mmu_invalidate_seq - seq;
+	const struct s2mmu_hva_range *r;
+
+	if (moves > S2MMU_INVALIDATE_LOG)
+		return true;
+	while (moves--) {
+		r = &vm->mmu_invalidate_log[++seq % S2MMU_INVALIDATE_LOG];
+		if (s2mmu_hva_overlap(start, end, r->start, r->end))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Step 4, second half: may the fault still map what it resolved for host
+ * [@start, @end)?  Not while an invalidation in progress covers part of
+ * it (noted in @f: the fault waits for its end before it starts over),
+ * nor when a change that covers part of it moved the sequence since the
+ * sample.  Documentation/locking.rst says why this misses no race.
+ */
+static bool s2mmu_fault_stale(struct s2mmu_vm *vm, struct s2mmu_fault *f,
+			      unsigned long start, unsigned long end)
+{
+	unsigned int sc;
+	bool busy, stale;
+
 	lockdep_assert_held(&vm->mmu_lock);
-	return atomic_long_read(&vm->mmu_invalidate_in_progress) ||
-	       READ_ONCE(vm->mmu_invalidate_seq) != f->seq;
+	do {
+		sc = read_seqcount_begin(&vm->mmu_invalidate_seqcount);
+		busy = s2mmu_hva_busy_read(vm, start, end);
+		stale = busy || s2mmu_hva_changed_read(vm, f->seq, start, end);
+	} while (read_seqcount_retry(&vm->mmu_invalidate_seqcount, sc));
+	if (busy) {
+		f->busy_start = start;
+		f->busy_end = end;
+	}
+	return stale;
+}
+
+/* The host range backing the @size-aligned IPA range around the fault. */
+static void s2mmu_fault_hva_range(const struct s2mmu_fault *f, u64 size,
+				  unsigned long *start, unsigned long *end)
+{
+	*start = f->hva - (f->ipa & (size - 1));
+	*end = *start + size;
 }
 
 /*
@@ -1595,12 +1865,14 @@ static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	struct s2mmu_vm *vm = vcpu->vm;
 	struct page *page = vcpu->pages[0];
 	u64 ipa = f->ipa & PAGE_MASK;
+	unsigned long start, end;
 	s2_pte_t pte;
 	s8 level;
 	int ret = -EAGAIN;
 
+	s2mmu_fault_hva_range(f, PAGE_SIZE, &start, &end);
 	write_lock(&vm->mmu_lock);
-	if (!s2mmu_fault_stale(vm, f) &&
+	if (!s2mmu_fault_stale(vm, f, start, end) &&
 	    !s2_get_leaf(&vm->pgt, ipa, &pte, &level) &&
 	    !(pte & S2_PTE_VALID)) {
 		ret = s2_map(&vm->pgt, ipa, PAGE_SIZE, page_to_phys(page),
@@ -1654,11 +1926,13 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	u64 size = (u64)f->nr_pages << PAGE_SHIFT;
 	u64 ipa = ALIGN_DOWN(f->ipa, size);
 	u64 first = s2mmu_fault_first_index(f);
+	unsigned long start, end;
 	bool changed = false;
 	int ret;
 
+	s2mmu_fault_hva_range(f, size, &start, &end);
 	read_lock(&vm->mmu_lock);
-	if (s2mmu_fault_stale(vm, f)) {
+	if (s2mmu_fault_stale(vm, f, start, end)) {
 		ret = -EAGAIN;
 		goto out;
 	}
@@ -1700,13 +1974,16 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	struct s2mmu_vm *vm = vcpu->vm;
 	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
 	u64 i = s2mmu_fault_gfn_index(f);
+	unsigned long start, end;
 	int ret;
 
 	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
 		return -ENOENT;	/* a block stays read-only while logging */
 
+	/* The syndrome's level is the level of the leaf to fix. */
+	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
 	read_lock(&vm->mmu_lock);
-	if (s2mmu_fault_stale(vm, f)) {
+	if (s2mmu_fault_stale(vm, f, start, end)) {
 		ret = -EAGAIN;
 	} else if (f->fsc == S2_FSC_ACCESS) {
 		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
@@ -1736,6 +2013,52 @@ static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
 		atomic64_inc(&vm->stat.faults_permission);
 }
 
+/*
+ * Steps 1 to 6, for a fault whose invalidation state was sampled, under
+ * the SRCU read side that keeps @f->slot alive.
+ * Return: as s2mmu_handle_fault(), 0 for done, or -EAGAIN to start over.
+ */
+static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	unsigned long start, end;
+	int ret;
+
+	/* Step 1. */
+	f->slot = s2mmu_find_slot(srcu_dereference(vm->slots, &vm->srcu),
+				  f->ipa);
+	if (!f->slot || (f->write && f->slot->flags & S2MMU_MEM_READONLY))
+		return S2MMU_FAULT_MMIO;
+	f->hva = f->slot->userspace_addr + (f->ipa - s2mmu_slot_base(f->slot));
+
+	/*
+	 * The host is changing this very page: whatever it resolves now,
+	 * the fault could not map.  Wait for the host to finish instead.
+	 */
+	s2mmu_fault_hva_range(f, PAGE_SIZE, &start, &end);
+	if (s2mmu_hva_busy(vm, start, end)) {
+		f->busy_start = start;
+		f->busy_end = end;
+		return -EAGAIN;
+	}
+
+	/* Step 2. */
+	if (f->fsc != S2_FSC_TRANSLATION) {
+		ret = s2mmu_fix_in_place(vcpu, f);
+		if (ret != -ENOENT)
+			return ret;
+	}
+
+	/* Step 3. */
+	ret = s2mmu_resolve_page(vcpu, f);
+	if (ret)
+		return ret;
+	/* Step 5 (and 6 inside). */
+	if (f->zero)
+		return s2mmu_map_zero(vcpu, f);
+	return s2mmu_map_fault(vcpu, f);
+}
+
 /**
  * s2mmu_handle_fault() - handle one stage-2 fault of @vcpu
  * @vcpu: the faulting vCPU; its mutex held
@@ -1744,7 +2067,8 @@ static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
  *
  * Return: %S2MMU_FAULT_RETRY (re-execute the access), %S2MMU_FAULT_MMIO
  * (no memory there for this access: exit to the VMM), or a negative
- * errno (-EFAULT: the slot's backing memory is not accessible).
+ * errno (-EFAULT: the slot's backing memory is not accessible, -EINTR:
+ * a fatal signal while waiting for the host).
  */
 static int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 {
@@ -1763,52 +2087,34 @@ static int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	f.prot = f.write ? S2_PROT_W : f.exec ? S2_PROT_X : S2_PROT_R;
 
 	/* Table pages are allocated here, where sleeping is allowed. */
-	ret = s2_memcache_topup(&vcpu->mc, S2_MEMCACHE_MIN_MAP, &s2mmu_mm_ops,
-				vm);
+	ret = s2_memcache_topup(&vcpu->mc, S2_MEMCACHE_MIN_MAP,
+				&s2mmu_table_mm_ops, NULL);
 	if (ret)
 		return ret;
 
 	/* Step 4: sample before the slot and the page are looked up. */
-	ret = s2mmu_sample_invalidate_seq(vm, &f.seq);
-	if (ret)
-		return ret;
-
+	f.seq = s2mmu_sample_invalidate_seq(vm);
 	idx = srcu_read_lock(&vm->srcu);
-	/* Step 1. */
-	f.slot = s2mmu_find_slot(srcu_dereference(vm->slots, &vm->srcu), ipa);
-	if (!f.slot || (f.write && f.slot->flags & S2MMU_MEM_READONLY)) {
-		ret = S2MMU_FAULT_MMIO;
-		goto out;
-	}
-	f.hva = f.slot->userspace_addr + (ipa - s2mmu_slot_base(f.slot));
-
-	/* Step 2. */
-	if (f.fsc != S2_FSC_TRANSLATION) {
-		ret = s2mmu_fix_in_place(vcpu, &f);
-		if (ret != -ENOENT)
-			goto out;
-	}
-
-	/* Step 3. */
-	ret = s2mmu_resolve_page(vcpu, &f);
-	if (ret)
-		goto out;
-	/* Step 5 (and 6 inside). */
-	if (f.zero)
-		ret = s2mmu_map_zero(vcpu, &f);
-	else
-		ret = s2mmu_map_fault(vcpu, &f);
-out:
+	ret = s2mmu_fault_in_slot(vcpu, &f);
 	srcu_read_unlock(&vm->srcu, idx);
-	if (ret == -EAGAIN) {
-		atomic64_inc(&vm->stat.fault_retries);
-		ret = S2MMU_FAULT_RETRY;
-	} else if (ret == S2MMU_FAULT_MMIO) {
+
+	if (ret == S2MMU_FAULT_MMIO) {
 		atomic64_inc(&vm->stat.mmio_exits);
-	} else if (!ret) {
-		ret = S2MMU_FAULT_RETRY;
+		return ret;
 	}
-	return ret;
+	if (ret != -EAGAIN)
+		return ret ? ret : S2MMU_FAULT_RETRY;
+	atomic64_inc(&vm->stat.fault_retries);
+	/*
+	 * Starting over while the host still changes the fault's range
+	 * would only find it busy again, for as long as the invalidating
+	 * thread takes (it may be preempted): sleep until it is done.
+	 */
+	if (f.busy_end &&
+	    wait_event_killable(vm->mmu_invalidate_wq,
+				!s2mmu_hva_busy(vm, f.busy_start, f.busy_end)))
+		return -EINTR;
+	return S2MMU_FAULT_RETRY;
 }
 
 /* ---- the software vCPU access path ---- */
@@ -2013,6 +2319,8 @@ static void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)
 	st->notifier_invalidations =
 		atomic64_read(&vm->stat.notifier_invalidations);
 	st->young_found = atomic64_read(&vm->stat.young_found);
+	s2mmu_el2_vm_hwt_counts(&vm->el2, &st->hwt_translated,
+				&st->hwt_fallbacks, &st->hwt_mismatches);
 }
 
 static int s2mmu_stats_show(struct seq_file *m, void *v)
@@ -2045,6 +2353,9 @@ static int s2mmu_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "vcpus %llu\n", st.vcpus);
 	seq_printf(m, "notifier_invalidations %llu\n", st.notifier_invalidations);
 	seq_printf(m, "young_found %llu\n", st.young_found);
+	seq_printf(m, "hwt_translated %llu\n", st.hwt_translated);
+	seq_printf(m, "hwt_fallbacks %llu\n", st.hwt_fallbacks);
+	seq_printf(m, "hwt_mismatches %llu\n", st.hwt_mismatches);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(s2mmu_stats);
@@ -2168,7 +2479,7 @@ DEFINE_SHOW_ATTRIBUTE(s2mmu_module_stats);
 static void s2mmu_vcpu_free(struct s2mmu_vcpu *vcpu)
 {
 	s2mmu_release_replaced(vcpu);
-	s2_memcache_drain(&vcpu->mc, &s2mmu_mm_ops);
+	s2_memcache_drain(&vcpu->mc, &s2mmu_table_mm_ops);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->bounce);
 	kfree(vcpu->pages);
@@ -2410,7 +2721,7 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 		err = PTR_ERR(el2_ops);	/* -ENOSPC: no VMID left */
 		goto err_srcu;
 	}
-	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_mm_ops,
+	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_table_mm_ops,
 			    s2mmu_vm_tlb_ops(el2_ops), vm))
 		goto err_el2;
 
@@ -2418,6 +2729,9 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	vm->ipa_bits = ipa_bits;
 	vm->id = atomic_inc_return(&s2mmu_next_vm_id);
 	rwlock_init(&vm->mmu_lock);
+	spin_lock_init(&vm->mmu_invalidate_lock);
+	seqcount_spinlock_init(&vm->mmu_invalidate_seqcount,
+			       &vm->mmu_invalidate_lock);
 	init_waitqueue_head(&vm->mmu_invalidate_wq);
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->lock);

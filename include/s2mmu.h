@@ -41,6 +41,38 @@ struct s2mmu_cpu_features {
 extern struct s2mmu_cpu_features s2mmu_cpu;
 
 /* mmu.c */
+
+/**
+ * struct s2mmu_page_counter - table pages charged to one owner
+ * @nr: pages charged now
+ * @limit: most pages @nr may reach; a charge beyond it fails
+ *
+ * Passed as the argument of s2_memcache_topup() with
+ * &s2mmu_table_mm_ops: every page the top-up allocates is charged, and
+ * uncharged when the engine frees it.  Root tables are not charged.
+ */
+struct s2mmu_page_counter {
+	atomic_long_t	nr;
+	long		limit;
+};
+
+/*
+ * s2mmu_table_mm_ops - the table-page callbacks of every stage-2 table in
+ * the module.  Each page is counted in S2MMU_GET_MODULE_STATS's
+ * table_pages until it is freed; pages the engine frees deferred go after
+ * an RCU grace period, so shared walkers must run inside an RCU read-side
+ * critical section.  &s2_mm_ops.zalloc_page takes a &struct
+ * s2mmu_page_counter, or NULL for no owner limit.
+ */
+extern const struct s2_mm_ops s2mmu_table_mm_ops;
+
+/*
+ * s2mmu_sw_tlb_ops - the software TLB backend: nothing is invalidated
+ * (no hardware walks the table), the engine counts each call.
+ * @range_capable is false; copy it to change that.
+ */
+extern const struct s2_tlb_ops s2mmu_sw_tlb_ops;
+
 int s2mmu_mmu_init(void);
 void s2mmu_mmu_exit(void);
 long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg);
@@ -66,21 +98,30 @@ struct s2mmu_el2_tlb {
 struct s2mmu_el2_dbg;
 
 /**
+ * struct s2mmu_hwt_counts - what %S2MMU_HW_TRANSLATE found on one table
+ * @translated: IPAs translated
+ * @fallback: hardware faults replaced by the software walk (a BBM seen
+ *	in flight on another CPU)
+ * @mismatch: unexplained disagreements between hardware and software
+ */
+struct s2mmu_hwt_counts {
+	atomic64_t	translated;
+	atomic64_t	fallback;
+	atomic64_t	mismatch;
+};
+
+/**
  * struct s2mmu_el2_vm - the EL2 backend's state of one VM
  * @tlb: TLB backend of the VM's stage-2 table
  * @has_vmid: @tlb.vmid came from the allocator and must be freed
- * @nr_translated: IPAs translated on the VM's table
- * @nr_fallback: hardware faults replaced by the software walk (BBM)
- * @nr_mismatch: unexplained disagreements
+ * @counts: what translations on the VM's table found
  * @dbg_lock: serialises the creation and reset of @dbg
  * @dbg: the debug table of %S2MMU_DEBUG_TABLE_OP, NULL until used
  */
 struct s2mmu_el2_vm {
 	struct s2mmu_el2_tlb	tlb;
 	bool			has_vmid;
-	atomic64_t		nr_translated;
-	atomic64_t		nr_fallback;
-	atomic64_t		nr_mismatch;
+	struct s2mmu_hwt_counts	counts;
 	struct mutex		dbg_lock;	/* creation/reset of @dbg */
 	struct s2mmu_el2_dbg	*dbg;
 };
@@ -106,6 +147,18 @@ const struct s2_tlb_ops *s2mmu_el2_vm_init(struct s2mmu_el2_vm *ev);
  * it and the debug table.
  */
 void s2mmu_el2_vm_destroy(struct s2mmu_el2_vm *ev);
+
+/**
+ * s2mmu_el2_vm_hwt_counts() - what %S2MMU_HW_TRANSLATE found on a VM
+ * @ev: the VM's EL2 state
+ * @translated: IPAs translated, on the VM's table and its debug table
+ * @fallback: of those, hardware faults answered by the software walk
+ * @mismatch: of those, unexplained disagreements
+ *
+ * May sleep (takes the debug table's creation lock).
+ */
+void s2mmu_el2_vm_hwt_counts(struct s2mmu_el2_vm *ev, u64 *translated,
+			     u64 *fallback, u64 *mismatch);
 
 /**
  * s2mmu_el2_vm_ioctl() - the EL2 backend's VM ioctls (0x70-0x7f)

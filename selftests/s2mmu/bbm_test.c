@@ -67,16 +67,6 @@ static void add_slot(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, s2_stats(self->vm, &self->before));
 }
 
-static struct s2mmu_stats since(int vm, const struct s2mmu_stats *before)
-{
-	struct s2mmu_stats now, d;
-
-	memset(&now, 0, sizeof(now));
-	s2_stats(vm, &now);
-	s2_stats_delta(before, &now, &d);
-	return d;
-}
-
 /* Only permissions grow: relaxed in place, no BBM, no broadcast. */
 TEST_F(bbm, perms_only)
 {
@@ -93,7 +83,7 @@ TEST_F(bbm, perms_only)
 	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA, &v, 8, S2MMU_ACCESS_EXEC,
 			       &a));
 	EXPECT_EQ(1U, a.faults_permission);
-	d = since(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_EQ(2ULL, d.relax_perms);
 	EXPECT_EQ(0ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid);
@@ -118,7 +108,7 @@ TEST_F(bbm, zero_page_to_real_page)
 			       S2MMU_ACCESS_READ, &a));
 	EXPECT_EQ(0ULL, v);
 	EXPECT_EQ(1U, a.faults_translation);
-	d = since(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	EXPECT_EQ(1ULL, d.zero_page_maps);
 	EXPECT_EQ(0ULL, d.bbm);
 	/* The 4K zero page is never freed: nothing to pin. */
@@ -128,7 +118,7 @@ TEST_F(bbm, zero_page_to_real_page)
 			       S2MMU_ACCESS_WRITE, &a));
 	EXPECT_EQ(1U, a.faults_permission);
 	EXPECT_EQ(1U, a.faults_translation);
-	d = since(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_LE(1ULL, d.notifier_invalidations);
 	EXPECT_EQ(1ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid);
@@ -159,7 +149,7 @@ TEST_F(bbm, thp_zero_page_to_real_page)
 	EXPECT_EQ(0ULL, v);
 	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + S2_PAGE, &w, 8,
 			       S2MMU_ACCESS_WRITE, &a));
-	d = since(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	EXPECT_EQ(1ULL, d.zero_page_maps);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_LE(1ULL, d.notifier_invalidations);
@@ -188,7 +178,7 @@ TEST_F(bbm, logging_splits_blocks)
 		ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + i * S2_2M, &v, 8,
 				       S2MMU_ACCESS_WRITE, &a));
 	}
-	d = since(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	if (d.mapped_l2 != (__u64)blocks)
 		SKIP(return, "no THP backing (%llu blocks mapped)",
 		     (unsigned long long)d.mapped_l2);
@@ -197,7 +187,7 @@ TEST_F(bbm, logging_splits_blocks)
 	ASSERT_EQ(0, s2_stats(self->vm, &self->before));
 	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES, GPA,
 				   self->size, self->mem));
-	d = since(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	EXPECT_EQ((__u64)blocks, d.bbm);
 	EXPECT_EQ(1ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid);
 	s2_print_stats(stderr, &d);
@@ -214,7 +204,7 @@ TEST_F(bbm, logging_splits_blocks)
 			       S2MMU_ACCESS_WRITE, &a));
 	EXPECT_EQ(1U, a.faults_permission);
 	EXPECT_EQ(1ULL, s2_faults(&a));
-	d = since(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_EQ(0ULL, d.faults_translation);
 }
@@ -284,7 +274,7 @@ static void run_race(struct __test_metadata *_metadata,
 	}
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_join(t[i], NULL);
-	d = since(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	s2_print_stats(stderr, &d);
 	for (i = 0; i < NR_THREADS; i++) {
 		EXPECT_EQ(0, r[i].failed);

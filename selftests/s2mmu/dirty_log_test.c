@@ -540,13 +540,11 @@ FIXTURE(log) {
 
 FIXTURE_SETUP(log)
 {
-	self->vm = -1;
-	self->dev = s2_open_dev();
-	if (self->dev < 0)
+	int ret = s2_open_vm_vcpu(&self->dev, &self->vm, &self->vcpu);
+
+	if (ret == -ENODEV)
 		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
-	self->vm = s2_create_vm(self->dev, 0);
-	ASSERT_LE(0, self->vm);
-	ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
+	ASSERT_EQ(0, ret);
 	self->mem = s2_alloc(S2_ANON_THP, LOG_SIZE);
 	ASSERT_NE(NULL, self->mem);
 	self->bm = calloc(1, s2_bitmap_bytes(LOG_PAGES));

@@ -770,6 +770,7 @@ TEST_F(oracle, bbm_stress)
 {
 	struct s2mmu_debug_table_op before, after;
 	struct stress s = { .vm = self->vm };
+	struct s2mmu_stats st0, st;
 	pthread_t rm[2], tr[2];
 	int i;
 
@@ -777,6 +778,7 @@ TEST_F(oracle, bbm_stress)
 		SKIP(return, "no hardware translation");
 	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, STRESS_IPA, STRESS_PAGES * S2_PAGE,
 			 STRESS_PA_A, RW, S2MMU_DBG_FORCE_PTE, &before));
+	ASSERT_EQ(0, s2_stats(self->vm, &st0));
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&tr[i], NULL, stress_translator, &s));
 	for (i = 0; i < 2; i++)
@@ -787,6 +789,7 @@ TEST_F(oracle, bbm_stress)
 	for (i = 0; i < 2; i++)
 		pthread_join(tr[i], NULL);
 	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MKYOUNG, STRESS_IPA, 0, 0, 0, 0, &after));
+	st = s2_stats_since(self->vm, &st0);
 
 	TH_LOG("%llu remaps (%llu BBM), %llu translations, %llu hardware faults, %llu fallbacks",
 	       (unsigned long long)s.remaps,
@@ -804,6 +807,10 @@ TEST_F(oracle, bbm_stress)
 	EXPECT_EQ(0ULL, s.unexplained);
 	EXPECT_EQ(0ULL, s.wrong_pa);
 	EXPECT_EQ(s.hw_faults, s.fallbacks);
+	/* The VM's counters saw exactly what the translators saw. */
+	EXPECT_EQ(s.translated, st.hwt_translated);
+	EXPECT_EQ(s.fallbacks, st.hwt_fallbacks);
+	EXPECT_EQ(0ULL, st.hwt_mismatches);
 	/* Quiet again: every page maps A or B, no transient left. */
 	EXPECT_EQ(0, stress_quiet_check(self->vm));
 }

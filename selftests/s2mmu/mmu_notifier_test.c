@@ -19,6 +19,7 @@
  * every guest page is released at once.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,13 +47,11 @@ FIXTURE(notifier) {
 
 FIXTURE_SETUP(notifier)
 {
-	self->vm = -1;
-	self->dev = s2_open_dev();
-	if (self->dev < 0)
+	int ret = s2_open_vm_vcpu(&self->dev, &self->vm, &self->vcpu);
+
+	if (ret == -ENODEV)
 		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
-	self->vm = s2_create_vm(self->dev, 0);
-	ASSERT_LE(0, self->vm);
-	ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
+	ASSERT_EQ(0, ret);
 	self->mem = s2_alloc(S2_ANON, MEM_SIZE);
 	ASSERT_NE(NULL, self->mem);
 	memset(self->mem, 0x11, MEM_SIZE);
@@ -385,6 +384,107 @@ TEST(release_tears_down)
 	EXPECT_EQ(ms0.vms, ms2.vms);
 	EXPECT_EQ(ms0.table_pages, ms2.table_pages);
 	close(dev);
+}
+
+/*
+ * Invalidations elsewhere leave a fault alone: while another thread keeps
+ * invalidating slot B's host memory, faults on slot A never start over.
+ * Before faults looked at the range being invalidated, every one of B's
+ * invalidations made every fault in flight on A retry.
+ */
+#define QUIET_PAGES	2048ULL
+#define BUSY_SIZE	(64ULL << 20)
+#define BUSY_GPA	0x80000000ULL
+
+struct invalidator {
+	__u8 *mem;
+	int started, stop;	/* __atomic builtins */
+	int err;
+};
+
+static void *invalidate_loop(void *arg)
+{
+	struct invalidator *inv = arg;
+
+	while (!__atomic_load_n(&inv->stop, __ATOMIC_RELAXED)) {
+		if (madvise(inv->mem, BUSY_SIZE, MADV_DONTNEED)) {
+			inv->err = errno;
+			break;
+		}
+		__atomic_store_n(&inv->started, 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&inv->started, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int touch_pages(struct s2_vcpu *v, __u64 gpa, __u64 n, __u8 *host)
+{
+	__u64 p, val;
+
+	for (p = 0; p < n; p++) {
+		if (s2_access(v, gpa + p * S2_PAGE, &val, sizeof(val),
+			      S2MMU_ACCESS_READ, NULL) ||
+		    val != *(__u64 *)(host + p * S2_PAGE))
+			return -1;
+	}
+	return 0;
+}
+
+TEST(unrelated_invalidation_no_retry)
+{
+	struct invalidator inv = { 0 };
+	struct s2mmu_stats st0, d;
+	struct s2_vcpu vcpu;
+	__u8 *quiet;
+	pthread_t t;
+	int dev, vm, ret;
+
+	ret = s2_open_vm_vcpu(&dev, &vm, &vcpu);
+	if (ret == -ENODEV)
+		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
+	ASSERT_EQ(0, ret);
+	quiet = s2_alloc(S2_ANON, QUIET_PAGES * S2_PAGE);
+	inv.mem = s2_alloc(S2_ANON, BUSY_SIZE);
+	ASSERT_NE(NULL, quiet);
+	ASSERT_NE(NULL, inv.mem);
+	memset(quiet, 0x5a, QUIET_PAGES * S2_PAGE);
+	ASSERT_EQ(0, s2_set_region(vm, 0, 0, SLOT_GPA, QUIET_PAGES * S2_PAGE,
+				   quiet));
+	ASSERT_EQ(0, s2_set_region(vm, 1, 0, BUSY_GPA, BUSY_SIZE, inv.mem));
+	/*
+	 * A first pass settles slot A's host pages (a long-term pin may
+	 * migrate one, an invalidation of A itself); deleting and recreating
+	 * the slot drops the stage-2 mappings and leaves those pages put.
+	 */
+	ASSERT_EQ(0, touch_pages(&vcpu, SLOT_GPA, QUIET_PAGES, quiet));
+	ASSERT_EQ(0, s2_set_region(vm, 0, 0, SLOT_GPA, 0, quiet));
+	ASSERT_EQ(0, s2_set_region(vm, 0, 0, SLOT_GPA, QUIET_PAGES * S2_PAGE,
+				   quiet));
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, invalidate_loop, &inv));
+	while (!__atomic_load_n(&inv.started, __ATOMIC_ACQUIRE))
+		sched_yield();
+	ASSERT_EQ(0, s2_stats(vm, &st0));
+	EXPECT_EQ(0, touch_pages(&vcpu, SLOT_GPA, QUIET_PAGES, quiet));
+	d = s2_stats_since(vm, &st0);
+	__atomic_store_n(&inv.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+
+	TH_LOG("%llu faults on A, %llu invalidations of B meanwhile",
+	       (unsigned long long)d.faults_translation,
+	       (unsigned long long)d.notifier_invalidations);
+	EXPECT_EQ(0, inv.err);
+	EXPECT_EQ(QUIET_PAGES, d.faults_translation);
+	/* B was being invalidated all along ... */
+	EXPECT_LT(0ULL, d.notifier_invalidations);
+	/* ... and not one fault on A had to start over. */
+	EXPECT_EQ(0ULL, d.fault_retries);
+
+	s2_destroy_vcpu(&vcpu);
+	close(vm);
+	close(dev);
+	munmap(quiet, QUIET_PAGES * S2_PAGE);
+	munmap(inv.mem, BUSY_SIZE);
 }
 
 TEST_HARNESS_MAIN

@@ -179,17 +179,6 @@ FIXTURE_TEARDOWN(pf)
 	close(self->dev);
 }
 
-/* Counters since setup. */
-static struct s2mmu_stats delta(int vm, const struct s2mmu_stats *before)
-{
-	struct s2mmu_stats now, d;
-
-	memset(&now, 0, sizeof(now));
-	s2_stats(vm, &now);
-	s2_stats_delta(before, &now, &d);
-	return d;
-}
-
 /* One access of 8 bytes at TEST_OFF; returns the descriptor. */
 static struct s2mmu_vcpu_access access8(struct s2_vcpu *v, __u32 kind,
 					__u64 *val, int *ret)
@@ -232,7 +221,7 @@ TEST_F(pf, read)
 	EXPECT_EQ(8U, a.done);
 	EXPECT_EQ((__u32)S2MMU_EXIT_NONE, a.exit_reason);
 	EXPECT_EQ(pattern(TEST_OFF), val);
-	d = delta(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	check_first_map(_metadata, self, &a, &d);
 	EXPECT_EQ(0ULL, d.dirty_marked);
 	EXPECT_EQ(0ULL, d.mmio_exits);
@@ -253,7 +242,7 @@ TEST_F(pf, write)
 
 	a = access8(&self->vcpu, S2MMU_ACCESS_WRITE, &val, &ret);
 	ASSERT_EQ(0, ret);
-	d = delta(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	if (variant->readonly) {
 		/* A write to a read-only slot is the VMM's to emulate. */
 		EXPECT_EQ(0U, a.done);
@@ -297,7 +286,7 @@ TEST_F(pf, exec)
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(8U, a.done);
 	EXPECT_EQ(pattern(TEST_OFF), val);
-	d = delta(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	check_first_map(_metadata, self, &a, &d);
 	EXPECT_EQ(0ULL, d.dirty_marked);
 
@@ -327,7 +316,7 @@ TEST_F(pf, read_write_exec)
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(0U, a.faults_translation);
 	EXPECT_EQ(1U, a.faults_permission);
-	d = delta(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	if (variant->readonly) {
 		EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, a.exit_reason);
 		EXPECT_EQ(0ULL, d.relax_perms);
@@ -346,7 +335,7 @@ TEST_F(pf, read_write_exec)
 	EXPECT_EQ(1U, a.faults_permission);
 	EXPECT_EQ(variant->readonly ? pattern(TEST_OFF) : w, val);
 
-	d = delta(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_EQ(variant->readonly ? 1ULL : 2ULL, d.relax_perms);
 	EXPECT_EQ(1ULL, d.faults_translation);
@@ -396,7 +385,7 @@ TEST_F(pf, cross_page)
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(sizeof(buf), a.done);
 	EXPECT_EQ(0, memcmp(buf, want, sizeof(buf)));
-	d = delta(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	/* Two pages, or one block covering both. */
 	EXPECT_EQ(self->block ? 1U : 2U, a.faults_translation);
 	EXPECT_EQ(self->block ? 1ULL : 2ULL, d.mapped_l2 + d.mapped_l3);
@@ -429,7 +418,7 @@ TEST_F(pf, no_slot_mmio)
 				      SLOT_GPA + SLOT_SIZE,
 		  self->vcpu.run->mmio.phys_addr);
 	EXPECT_EQ(1, self->vcpu.run->mmio.is_write);
-	d = delta(self->vm, &self->before);
+	d = s2_stats_since(self->vm, &self->before);
 	EXPECT_EQ(2ULL, d.mmio_exits);
 	s2_print_stats(stderr, &d);
 }

@@ -88,6 +88,23 @@ static inline void s2_destroy_vcpu(struct s2_vcpu *v)
 	v->run = NULL;
 }
 
+/*
+ * The usual fixture start: the device, a VM of the default IPA size and
+ * its vCPU 0.  Return: 0; -ENODEV when the module is not loaded (the
+ * caller skips); else -errno.  *dev and *vm are -1 or open, for teardown.
+ */
+static inline int s2_open_vm_vcpu(int *dev, int *vm, struct s2_vcpu *v)
+{
+	*vm = -1;
+	*dev = s2_open_dev();
+	if (*dev < 0)
+		return -ENODEV;
+	*vm = s2_create_vm(*dev, 0);
+	if (*vm < 0)
+		return -errno;
+	return s2_create_vcpu(*dev, *vm, 0, v) ? -errno : 0;
+}
+
 /* One guest access; @out (may be NULL) gets the completed descriptor. */
 static inline int s2_access(struct s2_vcpu *v, __u64 ipa, void *buf,
 			    __u32 len, __u32 kind,
@@ -222,6 +239,18 @@ static inline void s2_stats_delta(const struct s2mmu_stats *a,
 	*d = *b;
 	for (i = 0; i < n; i++)
 		pd[i] = pb[i] - pa[i];
+}
+
+/* What changed in @vm's counters since @before was read. */
+static inline struct s2mmu_stats s2_stats_since(int vm,
+						const struct s2mmu_stats *before)
+{
+	struct s2mmu_stats now, d;
+
+	memset(&now, 0, sizeof(now));
+	s2_stats(vm, &now);
+	s2_stats_delta(before, &now, &d);
+	return d;
 }
 
 static inline void s2_print_stats(FILE *f, const struct s2mmu_stats *s)

@@ -230,6 +230,13 @@ struct s2mmu_userspace_memory_region {
  *	mprotect, migration, COW, ...); each removed stage-2 mappings
  * @young_found: stage-2 leaves the MMU notifier's aging callbacks found
  *	accessed by the guest (reclaim asking whether a page is in use)
+ * @hwt_translated: IPAs %S2MMU_HW_TRANSLATE translated, on the VM's table
+ *	and on its debug table (0 when %S2MMU_FEAT_HW_AT is clear)
+ * @hwt_fallbacks: of those, hardware faults that the software walk
+ *	answered instead because another CPU was in the middle of a
+ *	break-before-make on the entry (%S2MMU_HWT_F_FALLBACK)
+ * @hwt_mismatches: of those, unexplained disagreements between the
+ *	hardware and the software walk (%S2MMU_HWT_F_MISMATCH); a bug
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots and
@@ -262,7 +269,10 @@ struct s2mmu_stats {
 	__u64 vcpus;
 	__u64 notifier_invalidations;
 	__u64 young_found;
-	__u64 reserved[6];
+	__u64 hwt_translated;
+	__u64 hwt_fallbacks;
+	__u64 hwt_mismatches;
+	__u64 reserved[3];
 };
 
 #define S2MMU_STATS_VERSION	1
@@ -557,7 +567,10 @@ struct s2mmu_hw_xlate {
  *	%S2MMU_DEBUG_TABLE_OP instead of the VM's stage-2 table;
  *	%S2MMU_HWT_NO_FLUSH skips the invalidation of the VMID before the
  *	ATs, so that on real hardware a missing TLB invalidation shows up
- *	as a stale answer (ignored when KVM is active: VMID 0 is shared)
+ *	as a stale answer.  It is ignored, and the VMID invalidated before
+ *	and after the ATs, when KVM is active (VMID 0 is shared) and, for
+ *	the VM's table, when the module was loaded with ``hw_tlbi=0`` (the
+ *	engine's invalidations of that table never reach the TLB then)
  * @entries: in: user pointer to @nr &struct s2mmu_hw_xlate
  * @nr_mismatch: out: entries with %S2MMU_HWT_F_MISMATCH
  * @nr_fallback: out: entries with %S2MMU_HWT_F_FALLBACK
