@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * abi_test: behaviours Documentation/abi.rst and the uapi header promise
+ * that the errno checks of api_test and ioctl_fuzz_test do not reach --
+ * what an accepted call does at the edges (progress of an access that
+ * stopped part-way, moving a slot while changing its logging, logging a
+ * read-only slot, clearing zero pages), and the hardware-translation
+ * oracle's answers for IPAs that are not page aligned and its debug table
+ * budget.
+ */
+#include "s2mmu_util.h"
+
+#include <stdbool.h>
+#include "../kselftest_harness.h"
+
+#define IPA_BITS	36
+#define GPA		0x10000000ULL
+#define SIZE		0x100000ULL
+#define PAGES		(SIZE / S2_PAGE)
+
+FIXTURE(abi) {
+	int dev, vm;
+	struct s2_vcpu vcpu;
+	struct s2mmu_features feat;
+	__u8 *mem;
+};
+
+FIXTURE_SETUP(abi)
+{
+	self->vm = -1;
+	self->vcpu.fd = -1;
+	self->dev = s2_open_dev();
+	if (self->dev < 0)
+		SKIP(return, "/dev/s2mmu: %s (module not loaded?)", strerror(errno));
+	ASSERT_EQ(0, s2_ioctl(self->dev, S2MMU_GET_FEATURES,
+			      (unsigned long)&self->feat));
+	self->vm = s2_create_vm(self->dev, IPA_BITS);
+	ASSERT_LE(0, self->vm);
+	self->mem = s2_alloc(S2_ANON, 2 * SIZE);
+	ASSERT_NE(NULL, self->mem);
+	memset(self->mem, 0x11, 2 * SIZE);
+	ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
+}
+
+FIXTURE_TEARDOWN(abi)
+{
+	s2_destroy_vcpu(&self->vcpu);
+	if (self->vm >= 0)
+		close(self->vm);
+	if (self->mem)
+		munmap(self->mem, 2 * SIZE);
+	if (self->dev >= 0)
+		close(self->dev);
+}
+
+static bool hw_at(const struct _test_data_abi *self)
+{
+	return self->feat.flags & S2MMU_FEAT_HW_AT;
+}
+
+/*
+ * A write whose source buffer ends in an inaccessible page: the pages
+ * before it reached guest memory, and the call says so -- -EFAULT, with
+ * @done the bytes accessed (abi.rst, S2MMU_VCPU_ACCESS).
+ */
+TEST_F(abi, access_partial_write)
+{
+	struct s2mmu_vcpu_access a = {
+		.ipa = GPA, .len = 3 * S2_PAGE, .kind = S2MMU_ACCESS_WRITE,
+		.done = 0xdead,
+	};
+	__u8 *buf = mmap(NULL, 3 * S2_PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	memset(buf, 0x77, 3 * S2_PAGE);
+	ASSERT_EQ(0, mprotect(buf + 2 * S2_PAGE, S2_PAGE, PROT_NONE));
+	a.buf = (uintptr_t)buf;
+	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
+				    (unsigned long)&a));
+	EXPECT_EQ(2 * S2_PAGE, a.done);
+	EXPECT_EQ(0x77, self->mem[0]);
+	EXPECT_EQ(0x77, self->mem[2 * S2_PAGE - 1]);
+	EXPECT_EQ(0x11, self->mem[2 * S2_PAGE]);
+
+	/* Nothing accessible: nothing done, and @done says so. */
+	a.buf = (uintptr_t)(buf + 2 * S2_PAGE);
+	a.ipa = GPA + 4 * S2_PAGE;
+	a.done = 0xdead;
+	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
+				    (unsigned long)&a));
+	EXPECT_EQ(0U, a.done);
+	EXPECT_EQ(0x11, self->mem[4 * S2_PAGE]);
+
+	/* A read into a buffer that ends unwritable: the same. */
+	a.kind = S2MMU_ACCESS_READ;
+	a.buf = (uintptr_t)buf;
+	a.ipa = GPA + 8 * S2_PAGE;
+	a.done = 0xdead;
+	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
+				    (unsigned long)&a));
+	EXPECT_EQ(2 * S2_PAGE, a.done);
+	EXPECT_EQ(0x11, buf[0]);
+	munmap(buf, 3 * S2_PAGE);
+}
+
+/*
+ * Decision (KVM's): a move may change S2MMU_MEM_LOG_DIRTY_PAGES in the
+ * same call.  The moved slot logs (or not) from the start, with an empty
+ * log; nothing of the old place is reported.
+ */
+TEST_F(abi, move_and_change_logging)
+{
+	__u64 bitmap[PAGES / 64], v = 1;
+
+	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	ASSERT_EQ(0, s2_access(&self->vcpu, GPA, &v, 8, S2MMU_ACCESS_WRITE, NULL));
+	ASSERT_EQ(-ENOENT, s2_get_dirty_log(self->vm, 0, bitmap));
+	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
+				   GPA + 4 * SIZE, SIZE, self->mem));
+	memset(bitmap, 0xff, sizeof(bitmap));
+	ASSERT_EQ(0, s2_get_dirty_log(self->vm, 0, bitmap));
+	for (unsigned int i = 0; i < PAGES / 64; i++)
+		EXPECT_EQ(0ULL, bitmap[i]);
+	ASSERT_EQ(0, s2_access(&self->vcpu, GPA + 4 * SIZE + 3 * S2_PAGE, &v,
+			       8, S2MMU_ACCESS_WRITE, NULL));
+	ASSERT_EQ(0, s2_get_dirty_log(self->vm, 0, bitmap));
+	EXPECT_EQ(1ULL << 3, bitmap[0]);
+	/* And back, logging off: no log any more. */
+	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	EXPECT_EQ(-ENOENT, s2_get_dirty_log(self->vm, 0, bitmap));
+}
+
+/*
+ * Decision (KVM's): a read-only slot may log.  The guest cannot write it
+ * (writes are MMIO exits), so its log stays empty.
+ */
+TEST_F(abi, log_read_only_slot)
+{
+	struct s2mmu_vcpu_access a;
+	__u64 bitmap[PAGES / 64], v = 2;
+
+	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES |
+				   S2MMU_MEM_READONLY, GPA, SIZE, self->mem));
+	ASSERT_EQ(0, s2_access(&self->vcpu, GPA, &v, 8, S2MMU_ACCESS_READ, &a));
+	EXPECT_EQ((__u32)S2MMU_EXIT_NONE, a.exit_reason);
+	EXPECT_EQ(0x1111111111111111ULL, v);
+	ASSERT_EQ(0, s2_access(&self->vcpu, GPA + S2_PAGE, &v, 8,
+			       S2MMU_ACCESS_WRITE, &a));
+	EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, a.exit_reason);
+	memset(bitmap, 0xff, sizeof(bitmap));
+	ASSERT_EQ(0, s2_get_dirty_log(self->vm, 0, bitmap));
+	for (unsigned int i = 0; i < PAGES / 64; i++)
+		EXPECT_EQ(0ULL, bitmap[i]);
+	/* Logging can be turned off and on again; READONLY stays. */
+	EXPECT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_READONLY, GPA, SIZE,
+				   self->mem));
+	EXPECT_EQ(-EINVAL, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
+					 GPA, SIZE, self->mem));
+}
+
+/*
+ * Decision (KVM's kvm_clear_dirty_log_protect()): CLEAR of 0 pages is a
+ * successful no-op that reads no bitmap, from any first page up to and
+ * including the slot's end.
+ */
+TEST_F(abi, clear_zero_pages)
+{
+	__u64 bitmap[PAGES / 64], v = 3;
+
+	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
+				   GPA, SIZE, self->mem));
+	ASSERT_EQ(0, s2_enable_manual_protect(self->vm));
+	ASSERT_EQ(0, s2_access(&self->vcpu, GPA + S2_PAGE, &v, 8,
+			       S2MMU_ACCESS_WRITE, NULL));
+	EXPECT_EQ(0, s2_clear_dirty_log(self->vm, 0, 0, 0, NULL));
+	EXPECT_EQ(0, s2_clear_dirty_log(self->vm, 0, 64, 0, NULL));
+	EXPECT_EQ(0, s2_clear_dirty_log(self->vm, 0, PAGES, 0, NULL));
+	EXPECT_EQ(-EINVAL, s2_clear_dirty_log(self->vm, 0, PAGES + 64, 0, NULL));
+	EXPECT_EQ(-EINVAL, s2_clear_dirty_log(self->vm, 0, PAGES, 64, bitmap));
+	ASSERT_EQ(0, s2_get_dirty_log(self->vm, 0, bitmap));
+	EXPECT_EQ(2ULL, bitmap[0]);
+}
+
+/* ---- the hardware-translation oracle ------------------------------ */
+
+static long dbg(int vm, __u32 op, __u64 ipa, __u64 size, __u64 pa,
+		__u32 prot, __u32 flags)
+{
+	struct s2mmu_debug_table_op o = {
+		.op = op, .ipa = ipa, .size = size, .pa = pa, .prot = prot,
+		.flags = flags,
+	};
+
+	return s2_ioctl(vm, S2MMU_DEBUG_TABLE_OP, (unsigned long)&o);
+}
+
+/*
+ * The PA of an IPA that is not page aligned keeps the offset, on both
+ * sides: hardware (PAR_EL1 holds the page, the offset comes from the IPA)
+ * and software.  A block, a page, and the VM's own table.
+ */
+TEST_F(abi, hwt_unaligned_ipa)
+{
+	static const __u64 offs[] = { 0, 8, 0x123, 0xff8, 0x1abc, 0x1fffff };
+	const __u64 ipa = 0x40000000, pa = 0x80000000;
+	struct s2mmu_hw_xlate e[2 * ARRAY_SIZE(offs) + 2];
+	struct s2mmu_hw_translate t = { .entries = (uintptr_t)e };
+	struct s2mmu_stats before, after;
+	unsigned int i, n = ARRAY_SIZE(offs);
+	__u64 v = 4;
+
+	if (!hw_at(self))
+		SKIP(return, "no EL2 hardware translation");
+	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	ASSERT_EQ(0, s2_access(&self->vcpu, GPA + S2_PAGE, &v, 8,
+			       S2MMU_ACCESS_WRITE, NULL));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, S2_2M, pa,
+			 S2MMU_DBG_PROT_R | S2MMU_DBG_PROT_W, 0));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + S2_2M, S2_2M,
+			 pa + 4 * S2_2M, S2MMU_DBG_PROT_R,
+			 S2MMU_DBG_FORCE_PTE));
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < n; i++) {
+		e[i].ipa = ipa + offs[i];
+		e[i].access = i & 1;
+		e[n + i].ipa = ipa + S2_2M + offs[i];
+	}
+	ASSERT_EQ(0, s2_stats(self->vm, &before));
+	t.nr = 2 * n;
+	t.flags = S2MMU_HWT_DEBUG_TABLE;
+	ASSERT_EQ(0, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	EXPECT_EQ(0U, t.nr_mismatch);
+	for (i = 0; i < 2 * n; i++) {
+		__u64 want = (i < n ? pa : pa + 4 * S2_2M) + offs[i % n];
+
+		EXPECT_EQ(0U, e[i].flags & (S2MMU_HWT_F_MISMATCH |
+					   S2MMU_HWT_F_FAULT)) {
+			TH_LOG("ipa %#llx flags %#x mismatch %#x hw %#llx sw %#llx",
+			       (unsigned long long)e[i].ipa, e[i].flags,
+			       e[i].mismatch, (unsigned long long)e[i].hw_pa,
+			       (unsigned long long)e[i].sw_pa);
+		}
+		EXPECT_EQ(want, e[i].hw_pa);
+		EXPECT_EQ(want, e[i].sw_pa);
+	}
+	/* The VM's table: the page written above, at an odd offset. */
+	memset(e, 0, sizeof(e));
+	e[0].ipa = GPA + S2_PAGE + 0x345;
+	e[1].ipa = GPA + S2_PAGE + 0xfff;
+	e[1].access = S2MMU_HWT_WRITE;
+	t.nr = 2;
+	t.flags = 0;
+	ASSERT_EQ(0, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	EXPECT_EQ(0U, t.nr_mismatch);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(0U, e[i].flags & S2MMU_HWT_F_MISMATCH);
+		EXPECT_EQ(e[i].sw_pa, e[i].hw_pa);
+		EXPECT_EQ(e[i].ipa & 0xfff, e[i].hw_pa & 0xfff);
+	}
+	ASSERT_EQ(0, s2_stats(self->vm, &after));
+	EXPECT_EQ(before.hwt_mismatches, after.hwt_mismatches);
+	EXPECT_EQ(before.hwt_translated + 2 * n + 2, after.hwt_translated);
+}
+
+/*
+ * The debug table's page budget is the VM's own: one VM that exhausts its
+ * budget (-ENOSPC) leaves every other VM its own.
+ */
+TEST_F(abi, debug_budget_per_vm)
+{
+	const __u32 r = S2MMU_DBG_PROT_R;
+	__u64 i, mapped = 0;
+	long ret = 0;
+	int vm2;
+
+	if (!hw_at(self))
+		SKIP(return, "no EL2 hardware translation");
+	vm2 = s2_create_vm(self->dev, IPA_BITS);
+	ASSERT_LE(0, vm2);
+	ASSERT_EQ(0, dbg(vm2, S2MMU_DBG_MAP, 0, S2_PAGE, 0, r, 0));
+	/* One page every 2 MiB: a level-3 table each. */
+	for (i = 0; i < (1ULL << (IPA_BITS - 21)); i++) {
+		ret = dbg(self->vm, S2MMU_DBG_MAP, i * S2_2M, S2_PAGE, 0, r, 0);
+		if (ret)
+			break;
+		mapped++;
+	}
+	EXPECT_EQ(-ENOSPC, ret);
+	TH_LOG("budget reached after %llu level-3 tables",
+	       (unsigned long long)mapped);
+	EXPECT_LE(1000ULL, mapped);
+	/* The other VM's table still grows. */
+	EXPECT_EQ(0, dbg(vm2, S2MMU_DBG_MAP, S2_2M, S2_PAGE, 0, r, 0));
+	EXPECT_EQ(0, dbg(vm2, S2MMU_DBG_MAP, 1ULL << 30, S2_PAGE, 0, r, 0));
+	/* A reset gives the budget back. */
+	EXPECT_EQ(0, dbg(self->vm, S2MMU_DBG_RESET, 0, 0, 0, 0, 0));
+	EXPECT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, 0, S2_PAGE, 0, r, 0));
+	close(vm2);
+}
+
+TEST_HARNESS_MAIN
