@@ -59,16 +59,16 @@ static bool hw_at(const struct _test_data_abi *self)
 }
 
 /*
- * A write whose source buffer ends in an inaccessible page: the pages
- * before it reached guest memory, and the call says so -- -EFAULT, with
- * @done the bytes accessed (abi.rst, S2MMU_VCPU_ACCESS).
+ * A buffer that is not readable (a write's source) or writable (a read's
+ * destination) for its whole length fails the call before anything is
+ * accessed: guest memory, mappings and counters as they were.
  */
-TEST_F(abi, access_partial_write)
+TEST_F(abi, access_bad_buffer_does_nothing)
 {
 	struct s2mmu_vcpu_access a = {
 		.ipa = GPA, .len = 3 * S2_PAGE, .kind = S2MMU_ACCESS_WRITE,
-		.done = 0xdead,
 	};
+	struct s2mmu_stats before, after;
 	__u8 *buf = mmap(NULL, 3 * S2_PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -77,32 +77,54 @@ TEST_F(abi, access_partial_write)
 	memset(buf, 0x77, 3 * S2_PAGE);
 	ASSERT_EQ(0, mprotect(buf + 2 * S2_PAGE, S2_PAGE, PROT_NONE));
 	a.buf = (uintptr_t)buf;
+	ASSERT_EQ(0, s2_stats(self->vm, &before));
+	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
+				    (unsigned long)&a));
+	EXPECT_EQ(0x11, self->mem[0]);
+	EXPECT_EQ(0x11, self->mem[2 * S2_PAGE - 1]);
+	/* A read whose destination ends read-only. */
+	ASSERT_EQ(0, mprotect(buf + 2 * S2_PAGE, S2_PAGE, PROT_READ));
+	a.kind = S2MMU_ACCESS_READ;
+	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
+				    (unsigned long)&a));
+	EXPECT_EQ(0x77, buf[0]);
+	ASSERT_EQ(0, s2_stats(self->vm, &after));
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	munmap(buf, 3 * S2_PAGE);
+}
+
+/*
+ * An access that fails part-way (here the slot's backing memory is gone
+ * from its third page on) reports what it did: -EFAULT, and @done the
+ * bytes that reached guest memory.
+ */
+TEST_F(abi, access_progress_on_error)
+{
+	struct s2mmu_vcpu_access a = {
+		.ipa = GPA, .len = 3 * S2_PAGE, .kind = S2MMU_ACCESS_WRITE,
+		.done = 0xdead,
+	};
+	__u8 buf[3 * S2_PAGE];
+
+	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	ASSERT_EQ(0, munmap(self->mem + 2 * S2_PAGE, S2_PAGE));
+	memset(buf, 0x77, sizeof(buf));
+	a.buf = (uintptr_t)buf;
 	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
 				    (unsigned long)&a));
 	EXPECT_EQ(2 * S2_PAGE, a.done);
+	/* Pages 0 and 1, and the fault on page 2 that failed. */
+	EXPECT_EQ(3U, a.faults_translation);
 	EXPECT_EQ(0x77, self->mem[0]);
 	EXPECT_EQ(0x77, self->mem[2 * S2_PAGE - 1]);
-	EXPECT_EQ(0x11, self->mem[2 * S2_PAGE]);
-
-	/* Nothing accessible: nothing done, and @done says so. */
-	a.buf = (uintptr_t)(buf + 2 * S2_PAGE);
-	a.ipa = GPA + 4 * S2_PAGE;
-	a.done = 0xdead;
-	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
-				    (unsigned long)&a));
-	EXPECT_EQ(0U, a.done);
-	EXPECT_EQ(0x11, self->mem[4 * S2_PAGE]);
-
-	/* A read into a buffer that ends unwritable: the same. */
+	/* A read the same way. */
 	a.kind = S2MMU_ACCESS_READ;
-	a.buf = (uintptr_t)buf;
-	a.ipa = GPA + 8 * S2_PAGE;
 	a.done = 0xdead;
+	memset(buf, 0, sizeof(buf));
 	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
 				    (unsigned long)&a));
 	EXPECT_EQ(2 * S2_PAGE, a.done);
-	EXPECT_EQ(0x11, buf[0]);
-	munmap(buf, 3 * S2_PAGE);
+	EXPECT_EQ(0x77, buf[2 * S2_PAGE - 1]);
 }
 
 /*

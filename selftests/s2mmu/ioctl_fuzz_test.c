@@ -41,12 +41,13 @@
 
 /* Slot ids whose existence (and logging) every check probes. */
 static const __u32 probe_ids[] = { 0, 1, 2, 3, 5, 7, 31, S2MMU_MEMSLOT_ID_LIMIT - 1 };
-#define NPROBE		(sizeof(probe_ids) / sizeof(probe_ids[0]))
+#define NPROBE		ARRAY_SIZE(probe_ids)
 #define NXL		16
 
 /* Everything a rejected call must leave as it was. */
 struct snap {
-	struct s2mmu_stats st;
+	struct s2mmu_stats st;		/* before the translations below */
+	struct s2mmu_stats st_after;	/* after them: what comes next */
 	struct s2mmu_module_stats ms;
 	int slot_err[NPROBE];
 	__u64 log[LOG_WORDS];
@@ -155,8 +156,7 @@ static void take_snap(struct _test_data_fz *self, struct snap *s)
 		xl_fill(s->xl[t], t);
 		s->xl_ret[t] = xioctl(self->vm, S2MMU_HW_TRANSLATE, &tr);
 	}
-	if (hw_at(self))
-		s2_stats(self->vm, &s->st);
+	s2_stats(self->vm, &s->st_after);
 }
 
 /* Only what the table says, not the per-call judgement flags. */
@@ -182,17 +182,23 @@ static bool same_as_base(struct __test_metadata *_metadata,
 
 	take_snap(self, &now);
 	self->checks++;
-	if (memcmp(&now.st, &self->base.st, sizeof(now.st))) {
-		TH_LOG("line %d %s: VM stats changed", line, what);
-		s2_print_stats(stdout, &self->base.st);
-		s2_print_stats(stdout, &now.st);
+	if (memcmp(&now.st, &self->base.st_after, sizeof(now.st))) {
+		const __u64 *a = (const __u64 *)&self->base.st_after;
+		const __u64 *b = (const __u64 *)&now.st;
+
+		for (i = 0; i < sizeof(now.st) / 8; i++)
+			if (a[i] != b[i])
+				TH_LOG("line %d %s: VM stats word %u: %llu -> %llu",
+				       line, what, i, (unsigned long long)a[i],
+				       (unsigned long long)b[i]);
 		ok = false;
 	}
 	if (memcmp(&now.ms, &self->base.ms, sizeof(now.ms))) {
-		TH_LOG("line %d %s: module stats changed (vms %llu tables %llu pinned %llu -> %llu %llu %llu)",
-		       line, what, self->base.ms.vms, self->base.ms.table_pages,
-		       self->base.ms.pages_pinned, now.ms.vms,
-		       now.ms.table_pages, now.ms.pages_pinned);
+		TH_LOG("line %d %s: module stats changed", line, what);
+		TH_LOG("vms %llu tables %llu pinned %llu, were %llu %llu %llu",
+		       now.ms.vms, now.ms.table_pages, now.ms.pages_pinned,
+		       self->base.ms.vms, self->base.ms.table_pages,
+		       self->base.ms.pages_pinned);
 		ok = false;
 	}
 	if (now.manual != self->base.manual) {
@@ -222,9 +228,10 @@ static bool same_as_base(struct __test_metadata *_metadata,
 		for (i = 0; i < NXL; i++) {
 			if (xl_same(&now.xl[t][i], &self->base.xl[t][i]))
 				continue;
-			TH_LOG("line %d %s: %s table at %#llx: pte %#llx par %#llx, was %#llx %#llx",
+			TH_LOG("line %d %s: %s table at %#llx changed:",
 			       line, what, t ? "debug" : "vm",
-			       (unsigned long long)now.xl[t][i].ipa,
+			       (unsigned long long)now.xl[t][i].ipa);
+			TH_LOG("pte %#llx par %#llx, was %#llx %#llx",
 			       (unsigned long long)now.xl[t][i].sw_pte,
 			       (unsigned long long)now.xl[t][i].par,
 			       (unsigned long long)self->base.xl[t][i].sw_pte,
@@ -240,12 +247,13 @@ static bool same_as_base(struct __test_metadata *_metadata,
 /* A call that must fail with -@err and change nothing. */
 #define REJECT(fd, cmd, arg, err, what)					\
 	do {								\
+		const char *w_ = (what);				\
 		long r_ = xioctl(fd, cmd, arg);				\
 									\
 		EXPECT_EQ(-(long)(err), r_) {				\
-			TH_LOG("line %d: %s", __LINE__, what);		\
+			TH_LOG("line %d: %s", __LINE__, w_);		\
 		}							\
-		EXPECT_TRUE(same_as_base(_metadata, self, what, __LINE__)); \
+		EXPECT_TRUE(same_as_base(_metadata, self, w_, __LINE__)); \
 	} while (0)
 
 /* Random numbers from a seed the log prints: a failure can be replayed. */
@@ -422,7 +430,7 @@ static void sweep_unknown(struct __test_metadata *_metadata,
 				calls++;
 			}
 			s2_stats(self->vm, &st);
-			EXPECT_EQ(0, memcmp(&st, &self->base.st, sizeof(st)));
+			EXPECT_EQ(0, memcmp(&st, &self->base.st_after, sizeof(st)));
 		}
 		if (nr % 64 == 63)
 			EXPECT_TRUE(same_as_base(_metadata, self, what, __LINE__));
@@ -652,9 +660,11 @@ TEST_F(fz, get_dirty_log)
 	for (i = 0; i < 5; i++) {
 		l = good; l.dirty_bitmap = p[i];
 		REJECT(self->vm, S2MMU_GET_DIRTY_LOG, &l, EFAULT, "bitmap ptr");
+	}
+	bad_ptrs(self, p, false);
+	for (i = 0; i < 5; i++)
 		REJECT(self->vm, S2MMU_GET_DIRTY_LOG, (void *)p[i], EFAULT,
 		       "arg ptr");
-	}
 	l = good; l.dirty_bitmap = (uintptr_t)edge;
 	if (mmap(self->none - S2_PAGE, S2_PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) !=
@@ -713,7 +723,6 @@ TEST_F(fz, clear_dirty_log)
 		c = good; c.dirty_bitmap = p[i];
 		REJECT(self->vm, S2MMU_CLEAR_DIRTY_LOG, &c, EFAULT, "bitmap ptr");
 	}
-	bad_ptrs(self, p, true);
 	for (i = 0; i < 5; i++)
 		REJECT(self->vm, S2MMU_CLEAR_DIRTY_LOG, (void *)p[i], EFAULT,
 		       "arg ptr");
@@ -779,8 +788,10 @@ TEST_F(fz, hw_translate)
 	for (i = 0; i < 5; i++) {
 		t = good; t.entries = p[i];
 		REJECT(self->vm, S2MMU_HW_TRANSLATE, &t, EFAULT, "entries ptr");
-		REJECT(self->vm, S2MMU_HW_TRANSLATE, (void *)p[i], EFAULT, "arg ptr");
 	}
+	bad_ptrs(self, p, false);
+	for (i = 0; i < 5; i++)
+		REJECT(self->vm, S2MMU_HW_TRANSLATE, (void *)p[i], EFAULT, "arg ptr");
 	/* Readable but not writable: nothing may be translated or counted. */
 	ro_e = mmap(NULL, S2_PAGE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1001,9 +1012,16 @@ TEST_F(fz, vcpu_access)
 		a.kind = S2MMU_ACCESS_WRITE;
 		a.ipa = GPA_A + S2_PAGE;	/* mapped writable: no fault */
 		REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &a, EFAULT, "write buf");
+	}
+	/* A buffer checked before the access: the page is never mapped. */
+	a = good; a.buf = p[3]; a.ipa = GPA_A + 2 * S2_PAGE;
+	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &a, EFAULT, "read buf, unmapped ipa");
+	a = good; a.buf = p[4]; a.ipa = GPA_A + 2 * S2_PAGE; a.kind = S2MMU_ACCESS_WRITE;
+	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &a, EFAULT, "write buf, unmapped ipa");
+	bad_ptrs(self, p, false);
+	for (i = 0; i < 5; i++)
 		REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, (void *)p[i], EFAULT,
 		       "arg ptr");
-	}
 	a = good; a.buf = -8ULL; a.len = 16;
 	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &a, EFAULT, "buf wraps");
 }
@@ -1029,7 +1047,7 @@ struct target {
 	const int *errs;	/* the documented errnos, 0-terminated */
 };
 
-#define FLD(type, m, k) { offsetof(type, m), sizeof(((type *)0)->m), k }
+#define FLD(type, m, size, k) { offsetof(type, m), size, k }
 
 static __u64 boundary(struct _test_data_fz *self, unsigned int size)
 {
@@ -1126,7 +1144,8 @@ static void random_phase(struct __test_metadata *_metadata,
 	       t->name, rejected, accepted);
 }
 
-TEST_F(fz, random)
+static void random_target(struct __test_metadata *_metadata,
+			  struct _test_data_fz *self, unsigned int which)
 {
 	static const int region_errs[] = { EINVAL, EFAULT, EEXIST, ENOSPC, ENOMEM, 0 };
 	static const int cap_errs[] = { EINVAL, EFAULT, 0 };
@@ -1137,59 +1156,59 @@ TEST_F(fz, random)
 	};
 	static const int acc_errs[] = { EINVAL, EFAULT, 0 };
 	static const struct field region_f[] = {
-		FLD(struct s2mmu_userspace_memory_region, slot, F_NUM),
-		FLD(struct s2mmu_userspace_memory_region, flags, F_NUM),
-		FLD(struct s2mmu_userspace_memory_region, guest_phys_addr, F_NUM),
-		FLD(struct s2mmu_userspace_memory_region, memory_size, F_NUM),
-		FLD(struct s2mmu_userspace_memory_region, userspace_addr, F_PTR),
+		FLD(struct s2mmu_userspace_memory_region, slot, 4, F_NUM),
+		FLD(struct s2mmu_userspace_memory_region, flags, 4, F_NUM),
+		FLD(struct s2mmu_userspace_memory_region, guest_phys_addr, 8, F_NUM),
+		FLD(struct s2mmu_userspace_memory_region, memory_size, 8, F_NUM),
+		FLD(struct s2mmu_userspace_memory_region, userspace_addr, 8, F_PTR),
 	};
 	static const struct field cap_f[] = {
-		FLD(struct s2mmu_enable_cap, cap, F_NUM),
-		FLD(struct s2mmu_enable_cap, flags, F_NUM),
-		FLD(struct s2mmu_enable_cap, args[0], F_NUM),
-		FLD(struct s2mmu_enable_cap, args[1], F_NUM),
-		FLD(struct s2mmu_enable_cap, args[3], F_NUM),
-		FLD(struct s2mmu_enable_cap, pad[0], F_NUM),
-		FLD(struct s2mmu_enable_cap, pad[63], F_NUM),
+		FLD(struct s2mmu_enable_cap, cap, 4, F_NUM),
+		FLD(struct s2mmu_enable_cap, flags, 4, F_NUM),
+		FLD(struct s2mmu_enable_cap, args[0], 8, F_NUM),
+		FLD(struct s2mmu_enable_cap, args[1], 8, F_NUM),
+		FLD(struct s2mmu_enable_cap, args[3], 8, F_NUM),
+		FLD(struct s2mmu_enable_cap, pad[0], 1, F_NUM),
+		FLD(struct s2mmu_enable_cap, pad[63], 1, F_NUM),
 	};
 	static const struct field get_f[] = {
-		FLD(struct s2mmu_dirty_log, slot, F_NUM),
-		FLD(struct s2mmu_dirty_log, padding, F_NUM),
-		FLD(struct s2mmu_dirty_log, dirty_bitmap, F_PTR),
+		FLD(struct s2mmu_dirty_log, slot, 4, F_NUM),
+		FLD(struct s2mmu_dirty_log, padding, 4, F_NUM),
+		FLD(struct s2mmu_dirty_log, dirty_bitmap, 8, F_PTR),
 	};
 	static const struct field clear_f[] = {
-		FLD(struct s2mmu_clear_dirty_log, slot, F_NUM),
-		FLD(struct s2mmu_clear_dirty_log, num_pages, F_NUM),
-		FLD(struct s2mmu_clear_dirty_log, first_page, F_NUM),
-		FLD(struct s2mmu_clear_dirty_log, dirty_bitmap, F_PTR),
+		FLD(struct s2mmu_clear_dirty_log, slot, 4, F_NUM),
+		FLD(struct s2mmu_clear_dirty_log, num_pages, 4, F_NUM),
+		FLD(struct s2mmu_clear_dirty_log, first_page, 8, F_NUM),
+		FLD(struct s2mmu_clear_dirty_log, dirty_bitmap, 8, F_PTR),
 	};
 	static const struct field xl_f[] = {
-		FLD(struct s2mmu_hw_translate, nr, F_NUM),
-		FLD(struct s2mmu_hw_translate, flags, F_NUM),
-		FLD(struct s2mmu_hw_translate, entries, F_PTR),
-		FLD(struct s2mmu_hw_translate, reserved0, F_NUM),
-		FLD(struct s2mmu_hw_translate, reserved[0], F_NUM),
-		FLD(struct s2mmu_hw_translate, reserved[1], F_NUM),
+		FLD(struct s2mmu_hw_translate, nr, 4, F_NUM),
+		FLD(struct s2mmu_hw_translate, flags, 4, F_NUM),
+		FLD(struct s2mmu_hw_translate, entries, 8, F_PTR),
+		FLD(struct s2mmu_hw_translate, reserved0, 4, F_NUM),
+		FLD(struct s2mmu_hw_translate, reserved[0], 8, F_NUM),
+		FLD(struct s2mmu_hw_translate, reserved[1], 8, F_NUM),
 	};
 	static const struct field dbg_f[] = {
-		FLD(struct s2mmu_debug_table_op, op, F_NUM),
-		FLD(struct s2mmu_debug_table_op, prot, F_NUM),
-		FLD(struct s2mmu_debug_table_op, ipa, F_NUM),
-		FLD(struct s2mmu_debug_table_op, size, F_NUM),
-		FLD(struct s2mmu_debug_table_op, pa, F_NUM),
-		FLD(struct s2mmu_debug_table_op, flags, F_NUM),
-		FLD(struct s2mmu_debug_table_op, reserved0, F_NUM),
-		FLD(struct s2mmu_debug_table_op, reserved[0], F_NUM),
-		FLD(struct s2mmu_debug_table_op, reserved[1], F_NUM),
+		FLD(struct s2mmu_debug_table_op, op, 4, F_NUM),
+		FLD(struct s2mmu_debug_table_op, prot, 4, F_NUM),
+		FLD(struct s2mmu_debug_table_op, ipa, 8, F_NUM),
+		FLD(struct s2mmu_debug_table_op, size, 8, F_NUM),
+		FLD(struct s2mmu_debug_table_op, pa, 8, F_NUM),
+		FLD(struct s2mmu_debug_table_op, flags, 4, F_NUM),
+		FLD(struct s2mmu_debug_table_op, reserved0, 4, F_NUM),
+		FLD(struct s2mmu_debug_table_op, reserved[0], 8, F_NUM),
+		FLD(struct s2mmu_debug_table_op, reserved[1], 8, F_NUM),
 	};
 	static const struct field acc_f[] = {
-		FLD(struct s2mmu_vcpu_access, ipa, F_NUM),
-		FLD(struct s2mmu_vcpu_access, buf, F_PTR),
-		FLD(struct s2mmu_vcpu_access, len, F_NUM),
-		FLD(struct s2mmu_vcpu_access, kind, F_NUM),
-		FLD(struct s2mmu_vcpu_access, flags, F_NUM),
-		FLD(struct s2mmu_vcpu_access, reserved[0], F_NUM),
-		FLD(struct s2mmu_vcpu_access, reserved[1], F_NUM),
+		FLD(struct s2mmu_vcpu_access, ipa, 8, F_NUM),
+		FLD(struct s2mmu_vcpu_access, buf, 8, F_PTR),
+		FLD(struct s2mmu_vcpu_access, len, 4, F_NUM),
+		FLD(struct s2mmu_vcpu_access, kind, 4, F_NUM),
+		FLD(struct s2mmu_vcpu_access, flags, 4, F_NUM),
+		FLD(struct s2mmu_vcpu_access, reserved[0], 8, F_NUM),
+		FLD(struct s2mmu_vcpu_access, reserved[1], 8, F_NUM),
 	};
 	/* Goods that change nothing visible when accepted as they are. */
 	struct s2mmu_userspace_memory_region region_g =
@@ -1228,13 +1247,47 @@ TEST_F(fz, random)
 		{ "VCPU_ACCESS", 1, S2MMU_VCPU_ACCESS, &acc_g, sizeof(acc_g),
 		  acc_f, ARRAY_SIZE(acc_f), acc_errs },
 	};
-	unsigned int i;
 
 	self->xl[0].ipa = GPA_A;
 	self->xl[1].ipa = DBG_IPA;
 	self->xl[1].access = S2MMU_HWT_WRITE;
-	for (i = 0; i < ARRAY_SIZE(targets); i++)
-		random_phase(_metadata, self, &targets[i]);
+	random_phase(_metadata, self, &targets[which]);
+}
+
+/* One fresh VM per ioctl: what one accepted call did stays in its test. */
+TEST_F(fz, random_set_user_memory_region)
+{
+	random_target(_metadata, self, 0);
+}
+
+TEST_F(fz, random_enable_cap)
+{
+	random_target(_metadata, self, 1);
+}
+
+TEST_F(fz, random_get_dirty_log)
+{
+	random_target(_metadata, self, 2);
+}
+
+TEST_F(fz, random_clear_dirty_log)
+{
+	random_target(_metadata, self, 3);
+}
+
+TEST_F(fz, random_hw_translate)
+{
+	random_target(_metadata, self, 4);
+}
+
+TEST_F(fz, random_debug_table_op)
+{
+	random_target(_metadata, self, 5);
+}
+
+TEST_F(fz, random_vcpu_access)
+{
+	random_target(_metadata, self, 6);
 }
 
 TEST_HARNESS_MAIN
