@@ -1630,24 +1630,39 @@ static bool s2mmu_hva_changed_read(struct s2mmu_vm *vm, unsigned long seq,
 }
 
 /*
- * Step 4, second half: may the fault still map what it resolved for host
+ * May a fault that sampled @seq still map what it resolved for host
  * [@start, @end)?  Not while an invalidation in progress covers part of
- * it (noted in @f: the fault waits for its end before it starts over),
- * nor when a change that covers part of it moved the sequence since the
- * sample.  Documentation/locking.rst says why this misses no race.
+ * it (@busy set), nor when a change that covers part of it moved the
+ * sequence since the sample.  Called under mmu_lock.
  */
-static bool s2mmu_fault_stale(struct s2mmu_vm *vm, struct s2mmu_fault *f,
-			      unsigned long start, unsigned long end)
+static bool s2mmu_invalidate_stale(struct s2mmu_vm *vm, unsigned long seq,
+				   unsigned long start, unsigned long end,
+				   bool *busy)
 {
 	unsigned int sc;
-	bool busy, stale;
+	bool stale;
 
 	lockdep_assert_held(&vm->mmu_lock);
 	do {
 		sc = read_seqcount_begin(&vm->mmu_invalidate_seqcount);
-		busy = s2mmu_hva_busy_read(vm, start, end);
-		stale = busy || s2mmu_hva_changed_read(vm, f->seq, start, end);
+		*busy = s2mmu_hva_busy_read(vm, start, end);
+		stale = *busy || s2mmu_hva_changed_read(vm, seq, start, end);
 	} while (read_seqcount_retry(&vm->mmu_invalidate_seqcount, sc));
+	return stale;
+}
+
+/*
+ * Step 4, second half: may the fault still map what it resolved for host
+ * [@start, @end)?  When an invalidation in progress covers part of it,
+ * the range is noted in @f: the fault waits for its end before it starts
+ * over.  Documentation/locking.rst says why this misses no race.
+ */
+static bool s2mmu_fault_stale(struct s2mmu_vm *vm, struct s2mmu_fault *f,
+			      unsigned long start, unsigned long end)
+{
+	bool busy, stale;
+
+	stale = s2mmu_invalidate_stale(vm, f->seq, start, end, &busy);
 	if (busy) {
 		f->busy_start = start;
 		f->busy_end = end;
