@@ -59,12 +59,12 @@
 /* Above this many range instructions a whole-VMID invalidation is used. */
 #define TLBI_R_MAX_OPS		16
 
-bool hw_tlbi = true;
-module_param(hw_tlbi, bool, 0444);
+bool s2mmu_el2_hw_tlbi = true;
+module_param_named(hw_tlbi, s2mmu_el2_hw_tlbi, bool, 0444);
 MODULE_PARM_DESC(hw_tlbi, "At EL2, invalidate VM TLBs with real TLBIs (default: yes)");
 
-bool el2_hw;		/* CurrentEL == 2 and the self-check passed */
-bool el2_kvm;		/* KVM initialised: every table uses VMID 0 */
+bool s2mmu_el2_hw;		/* CurrentEL == 2 and the self-check passed */
+bool s2mmu_el2_kvm;		/* KVM initialised: every table uses VMID 0 */
 static u64 el2_ps;		/* VTCR_EL2.PS */
 static bool el2_vs;		/* VTCR_EL2.VS: 16-bit VMIDs */
 static void *el2_empty_root;	/* an all-invalid root, for bare flushes */
@@ -140,7 +140,7 @@ static __always_inline void el2_tlbi_vmid_is(void)
  * and two windows must not overlap; without KVM it costs little, a window
  * being a few dozen instructions plus the ATs of one chunk.
  */
-unsigned long el2_lock(void)
+unsigned long s2mmu_el2_lock(void)
 	__acquires(&el2_window_lock)
 {
 	unsigned long flags = local_daif_save();
@@ -149,14 +149,14 @@ unsigned long el2_lock(void)
 	return flags;
 }
 
-void el2_unlock(unsigned long flags)
+void s2mmu_el2_unlock(unsigned long flags)
 	__releases(&el2_window_lock)
 {
 	raw_spin_unlock(&el2_window_lock);
 	local_daif_restore(flags);
 }
 
-u64 el2_vtcr(const struct s2_pgtable *pgt)
+u64 s2mmu_el2_vtcr(const struct s2_pgtable *pgt)
 {
 	u64 vtcr = (pgt->vtcr & ~EL2_VTCR_PS_MASK) | S2_VTCR_RES1;
 
@@ -166,7 +166,7 @@ u64 el2_vtcr(const struct s2_pgtable *pgt)
 	return vtcr;
 }
 
-u64 el2_vttbr(phys_addr_t root, u16 vmid)
+u64 s2mmu_el2_vttbr(phys_addr_t root, u16 vmid)
 {
 	return (root & S2_PTE_ADDR_MASK) | ((u64)vmid << 48);
 }
@@ -294,16 +294,16 @@ static void el2_tlbi(struct s2_pgtable *pgt, struct el2_tlbi_req *r)
 {
 	const struct s2mmu_el2_tlb *tlb =
 		container_of(pgt->tlb_ops, struct s2mmu_el2_tlb, ops);
-	u64 vtcr = el2_vtcr(pgt);
-	u64 vttbr = el2_vttbr(pgt->pgd_phys, tlb->vmid);
+	u64 vtcr = s2mmu_el2_vtcr(pgt);
+	u64 vttbr = s2mmu_el2_vttbr(pgt->pgd_phys, tlb->vmid);
 	unsigned long flags;
 
 	smp_mb();	/* descriptor writes before the read of @live */
 	if (!READ_ONCE(tlb->live))
 		return;
-	flags = el2_lock();
+	flags = s2mmu_el2_lock();
 	el2_tlbi_window(vtcr, vttbr, r);
-	el2_unlock(flags);
+	s2mmu_el2_unlock(flags);
 }
 
 static void el2_flush_ipa(struct s2_pgtable *pgt, u64 ipa, int level)
@@ -350,7 +350,7 @@ static const struct s2_tlb_ops el2_tlb_template = {
 /* ---- VMIDs --------------------------------------------------- */
 
 /* Invalidate @vmid with no table behind it (an all-invalid root). */
-void el2_flush_bare_vmid(u16 vmid)
+void s2mmu_el2_flush_bare_vmid(u16 vmid)
 {
 	struct el2_tlbi_req r = { EL2_TLBI_VMID };
 	struct s2_pgtable bare = {
@@ -360,10 +360,10 @@ void el2_flush_bare_vmid(u16 vmid)
 	};
 	unsigned long flags;
 
-	flags = el2_lock();
-	el2_tlbi_window(el2_vtcr(&bare),
-			el2_vttbr(virt_to_phys(el2_empty_root), vmid), &r);
-	el2_unlock(flags);
+	flags = s2mmu_el2_lock();
+	el2_tlbi_window(s2mmu_el2_vtcr(&bare),
+			s2mmu_el2_vttbr(virt_to_phys(el2_empty_root), vmid), &r);
+	s2mmu_el2_unlock(flags);
 }
 
 /*
@@ -373,13 +373,13 @@ void el2_flush_bare_vmid(u16 vmid)
  * the windows are serialised.  A VMID is invalidated when it is taken and
  * when it is given back, so no owner ever sees another's entries.
  */
-int el2_vmid_get(struct s2mmu_el2_tlb *tlb, bool *has_vmid)
+int s2mmu_el2_vmid_get(struct s2mmu_el2_tlb *tlb, bool *has_vmid)
 {
 	int id;
 
 	*has_vmid = false;
 	tlb->vmid = 0;
-	if (el2_kvm)
+	if (s2mmu_el2_kvm)
 		return 0;
 	id = ida_alloc_range(&el2_vmids, 1, BIT(s2mmu_cpu.vmid_bits) - 1,
 			     GFP_KERNEL);
@@ -387,25 +387,25 @@ int el2_vmid_get(struct s2mmu_el2_tlb *tlb, bool *has_vmid)
 		return id;
 	tlb->vmid = id;
 	*has_vmid = true;
-	el2_flush_bare_vmid(id);
+	s2mmu_el2_flush_bare_vmid(id);
 	return 0;
 }
 
-void el2_vmid_put(struct s2mmu_el2_tlb *tlb, bool has_vmid)
+void s2mmu_el2_vmid_put(struct s2mmu_el2_tlb *tlb, bool has_vmid)
 {
-	if (!el2_hw)
+	if (!s2mmu_el2_hw)
 		return;
-	el2_flush_bare_vmid(tlb->vmid);
+	s2mmu_el2_flush_bare_vmid(tlb->vmid);
 	if (has_vmid)
 		ida_free(&el2_vmids, tlb->vmid);
 }
 
-void el2_tlb_init(struct s2mmu_el2_tlb *tlb)
+void s2mmu_el2_tlb_init(struct s2mmu_el2_tlb *tlb)
 {
 	tlb->live = false;
 	/* A debug table at EL1 has no TLB: the counting backend, with ranges. */
-	tlb->ops = el2_hw ? el2_tlb_template : s2mmu_sw_tlb_ops;
-	tlb->ops.range_capable = !el2_hw ||
+	tlb->ops = s2mmu_el2_hw ? el2_tlb_template : s2mmu_sw_tlb_ops;
+	tlb->ops.range_capable = !s2mmu_el2_hw ||
 				 (s2mmu_cpu.flags & S2MMU_FEAT_TLBIRANGE);
 }
 
@@ -420,27 +420,27 @@ const struct s2_tlb_ops *s2mmu_el2_vm_init(struct s2mmu_el2_vm *ev)
 	atomic64_set(&ev->counts.mismatch, 0);
 	ev->has_vmid = false;
 	ev->tlb.vmid = 0;
-	if (!el2_hw)
+	if (!s2mmu_el2_hw)
 		return NULL;
-	el2_tlb_init(&ev->tlb);
-	ret = el2_vmid_get(&ev->tlb, &ev->has_vmid);
+	s2mmu_el2_tlb_init(&ev->tlb);
+	ret = s2mmu_el2_vmid_get(&ev->tlb, &ev->has_vmid);
 	if (ret)
 		return ERR_PTR(ret);
 	/*
 	 * Without hw_tlbi the VM keeps the software backend; its table still
 	 * has a VMID, invalidated whole before every translation window.
 	 */
-	return hw_tlbi ? &ev->tlb.ops : NULL;
+	return s2mmu_el2_hw_tlbi ? &ev->tlb.ops : NULL;
 }
 
 void s2mmu_el2_vm_destroy(struct s2mmu_el2_vm *ev)
 {
 	if (ev->dbg) {
-		dbg_destroy(ev->dbg);
+		s2mmu_el2_dbg_destroy(ev->dbg);
 		ev->dbg = NULL;
 	}
-	if (el2_hw)
-		el2_vmid_put(&ev->tlb, ev->has_vmid);
+	if (s2mmu_el2_hw)
+		s2mmu_el2_vmid_put(&ev->tlb, ev->has_vmid);
 	mutex_destroy(&ev->dbg_lock);
 }
 
@@ -454,9 +454,9 @@ void s2mmu_el2_vm_destroy(struct s2mmu_el2_vm *ev)
  * VMID holds nothing once the window closes (VMID 0, shared when KVM is
  * active, must not carry one table's entries into another's window).
  */
-notrace void el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
-			   unsigned int n, bool flush_before,
-			   bool flush_after)
+notrace void s2mmu_el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
+				 unsigned int n, bool flush_before,
+				 bool flush_after)
 {
 	struct el2_saved s;
 	unsigned int i;
@@ -477,7 +477,7 @@ notrace void el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
 	el2_leave(&s);
 }
 
-NOKPROBE_SYMBOL(el2_at_window);
+NOKPROBE_SYMBOL(s2mmu_el2_at_window);
 
 /* ---- Load time ----------------------------------------------- */
 
@@ -538,11 +538,11 @@ static bool el2_self_check(void)
 	 * No VMID is owned yet: borrow 255 (VMID 0 with KVM), invalidated
 	 * before and after the probe, as a new owner would anyway.
 	 */
-	flags = el2_lock();
-	el2_at_window(el2_vtcr(&pgt),
-		      el2_vttbr(virt_to_phys(l1), el2_kvm ? 0 : 255), e, 2,
-		      true, true);
-	el2_unlock(flags);
+	flags = s2mmu_el2_lock();
+	s2mmu_el2_at_window(s2mmu_el2_vtcr(&pgt),
+			    s2mmu_el2_vttbr(virt_to_phys(l1), s2mmu_el2_kvm ? 0 : 255), e, 2,
+			    true, true);
+	s2mmu_el2_unlock(flags);
 
 	ok = !(e[0].par & PAR_F) && (e[0].par & PAR_PA_MASK) == pa &&
 	     (e[1].par & PAR_F) && (e[1].par & PAR_S) &&
@@ -562,11 +562,11 @@ void s2mmu_el2_init(void)
 {
 	struct s2mmu_cpu_features *f = &s2mmu_cpu;
 
-	el2_hw = false;
+	s2mmu_el2_hw = false;
 	/* nVHE and protected KVM keep EL2 out of the kernel's reach. */
 	if (f->current_el != 2 || !is_kernel_in_hyp_mode())
 		goto report;
-	el2_kvm = el2_kvm_initialised();
+	s2mmu_el2_kvm = el2_kvm_initialised();
 	el2_ps = min_t(u64, f->pa_range, EL2_PS_48);
 	el2_vs = f->vmid_bits == 16;
 	el2_empty_root = (void *)get_zeroed_page(GFP_KERNEL);
@@ -577,18 +577,18 @@ void s2mmu_el2_init(void)
 		el2_empty_root = NULL;
 		goto report;
 	}
-	el2_hw = true;
+	s2mmu_el2_hw = true;
 	f->flags |= S2MMU_FEAT_HW_AT;
-	if (hw_tlbi)
+	if (s2mmu_el2_hw_tlbi)
 		f->flags |= S2MMU_FEAT_HW_TLBI;
-	if (el2_kvm)
+	if (s2mmu_el2_kvm)
 		f->flags |= S2MMU_FEAT_KVM_ACTIVE;
 report:
 	pr_info("EL2 backend: %s%s\n",
-		!el2_hw ? "software only" : hw_tlbi ?
+		!s2mmu_el2_hw ? "software only" : s2mmu_el2_hw_tlbi ?
 		"AT S12E1 oracle and TLBI at EL2" : "AT S12E1 oracle, software TLB",
-		el2_hw ? (el2_kvm ? ", KVM active: VMID 0, serialised" :
-			  ", KVM inactive: own VMIDs") : "");
+		s2mmu_el2_hw ? (s2mmu_el2_kvm ? ", KVM active: VMID 0, serialised" :
+				", KVM inactive: own VMIDs") : "");
 }
 
 void s2mmu_el2_exit(void)

@@ -26,18 +26,18 @@
 #include "s2mmu_el2.h"
 
 /* Debug tables: all of them together may hold this many table pages. */
-#define DBG_MAX_PAGES		16384
+#define ORACLE_DBG_MAX_PAGES		16384
 
 /* Memcache refills one debug operation may ask for before giving up. */
-#define DBG_MAX_NOMEM_TRIES	1000
+#define ORACLE_DBG_MAX_NOMEM_TRIES	1000
 
 /* Entries translated per exception-masked window. */
-#define XLATE_CHUNK		32
+#define ORACLE_CHUNK		32
 
 /* The table pages of every debug table: a user cannot pin more. */
-static struct s2mmu_page_counter dbg_pages = {
+static struct s2mmu_page_counter oracle_dbg_pages = {
 	.nr	= ATOMIC_LONG_INIT(0),
-	.limit	= DBG_MAX_PAGES,
+	.limit	= ORACLE_DBG_MAX_PAGES,
 };
 
 /**
@@ -64,7 +64,7 @@ struct s2mmu_el2_dbg {
 /* ---- The debug table ----------------------------------------- */
 
 /* The engine's lock rules on the debug table: @lock plays the MMU lock. */
-static void dbg_assert_locked(struct s2_pgtable *pgt, bool exclusive)
+static void oracle_dbg_assert_locked(struct s2_pgtable *pgt, bool exclusive)
 {
 	struct s2mmu_el2_dbg *d = pgt->priv;
 
@@ -74,7 +74,7 @@ static void dbg_assert_locked(struct s2_pgtable *pgt, bool exclusive)
 		lockdep_assert_held(&d->lock);
 }
 
-static struct s2mmu_el2_dbg *dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
+static struct s2mmu_el2_dbg *oracle_dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
 {
 	struct s2mmu_el2_dbg *d;
 	int ret;
@@ -90,9 +90,9 @@ static struct s2mmu_el2_dbg *dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
 	}
 	init_rwsem(&d->lock);
 	d->ia_bits = ia_bits;
-	el2_tlb_init(&d->tlb);
-	if (el2_hw) {
-		ret = el2_vmid_get(&d->tlb, &d->has_vmid);
+	s2mmu_el2_tlb_init(&d->tlb);
+	if (s2mmu_el2_hw) {
+		ret = s2mmu_el2_vmid_get(&d->tlb, &d->has_vmid);
 		if (ret)
 			goto err_free;
 	}
@@ -100,12 +100,12 @@ static struct s2mmu_el2_dbg *dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits)
 			      &d->tlb.ops, d);
 	if (ret)
 		goto err_vmid;
-	d->pgt.assert_locked = dbg_assert_locked;
+	d->pgt.assert_locked = oracle_dbg_assert_locked;
 	ev->dbg = d;
 	goto out;
 
 err_vmid:
-	el2_vmid_put(&d->tlb, d->has_vmid);
+	s2mmu_el2_vmid_put(&d->tlb, d->has_vmid);
 err_free:
 	kfree(d);
 	d = ERR_PTR(ret == -ENOMEM ? -ENOSPC : ret);
@@ -114,17 +114,17 @@ out:
 	return d;
 }
 
-void dbg_destroy(struct s2mmu_el2_dbg *d)
+void s2mmu_el2_dbg_destroy(struct s2mmu_el2_dbg *d)
 {
 	d->pgt.assert_locked = NULL;	/* the VM is going: no other user */
 	if (!d->dead)
 		s2_pgtable_destroy(&d->pgt);
-	el2_vmid_put(&d->tlb, d->has_vmid);
+	s2mmu_el2_vmid_put(&d->tlb, d->has_vmid);
 	/* Pages freed through RCU by earlier operations are charged until then. */
 	kfree(d);
 }
 
-static u32 dbg_prot(u32 uprot)
+static u32 oracle_dbg_prot(u32 uprot)
 {
 	u32 prot = 0;
 
@@ -141,7 +141,7 @@ static u32 dbg_prot(u32 uprot)
 	return prot;
 }
 
-static int dbg_check(const struct s2mmu_debug_table_op *op)
+static int oracle_dbg_check(const struct s2mmu_debug_table_op *op)
 {
 	const u32 prots = S2MMU_DBG_PROT_R | S2MMU_DBG_PROT_W |
 			  S2MMU_DBG_PROT_X | S2MMU_DBG_PROT_DEVICE |
@@ -169,7 +169,7 @@ static int dbg_check(const struct s2mmu_debug_table_op *op)
 }
 
 /* Table pages a memcache needs before @op can start; 0: none. */
-static int dbg_memcache_min(const struct s2mmu_debug_table_op *op)
+static int oracle_dbg_memcache_min(const struct s2mmu_debug_table_op *op)
 {
 	switch (op->op) {
 	case S2MMU_DBG_MAP:
@@ -184,9 +184,9 @@ static int dbg_memcache_min(const struct s2mmu_debug_table_op *op)
 }
 
 /* One attempt at @op on a live table; its lock and RCU are held. */
-static s64 dbg_apply(struct s2mmu_el2_dbg *d,
-		     const struct s2mmu_debug_table_op *op,
-		     struct s2_memcache *mc, u32 wflags)
+static s64 oracle_dbg_apply(struct s2mmu_el2_dbg *d,
+			    const struct s2mmu_debug_table_op *op,
+			    struct s2_memcache *mc, u32 wflags)
 {
 	struct s2_pgtable *pgt = &d->pgt;
 
@@ -194,13 +194,13 @@ static s64 dbg_apply(struct s2mmu_el2_dbg *d,
 	switch (op->op) {
 	case S2MMU_DBG_MAP:
 		return s2_map(pgt, op->ipa, op->size, op->pa,
-			      dbg_prot(op->prot), mc, wflags);
+			      oracle_dbg_prot(op->prot), mc, wflags);
 	case S2MMU_DBG_UNMAP:
 		return s2_unmap_mc(pgt, op->ipa, op->size, mc);
 	case S2MMU_DBG_WRPROTECT:
 		return s2_wrprotect(pgt, op->ipa, op->size);
 	case S2MMU_DBG_RELAX:
-		return s2_relax_perms(pgt, op->ipa, dbg_prot(op->prot), wflags);
+		return s2_relax_perms(pgt, op->ipa, oracle_dbg_prot(op->prot), wflags);
 	case S2MMU_DBG_MKYOUNG:
 		return s2_mkyoung(pgt, op->ipa, wflags);
 	case S2MMU_DBG_CLEAR_YOUNG:
@@ -218,9 +218,9 @@ static s64 dbg_apply(struct s2mmu_el2_dbg *d,
  * Shared walkers may free table pages: through RCU (s2mmu_table_mm_ops),
  * which the read-side critical section here holds off.
  */
-static s64 dbg_run_locked(struct s2mmu_el2_dbg *d,
-			  const struct s2mmu_debug_table_op *op,
-			  struct s2_memcache *mc, u32 wflags)
+static s64 oracle_dbg_run_locked(struct s2mmu_el2_dbg *d,
+				 const struct s2mmu_debug_table_op *op,
+				 struct s2_memcache *mc, u32 wflags)
 {
 	bool shared = wflags & S2_WALK_SHARED;
 	s64 r;
@@ -231,7 +231,7 @@ static s64 dbg_run_locked(struct s2mmu_el2_dbg *d,
 		down_write(&d->lock);
 	rcu_read_lock();
 	/* A reset that could not allocate a new root left nothing to use. */
-	r = d->dead ? -ENOSPC : dbg_apply(d, op, mc, wflags);
+	r = d->dead ? -ENOSPC : oracle_dbg_apply(d, op, mc, wflags);
 	rcu_read_unlock();
 	if (shared)
 		up_read(&d->lock);
@@ -248,19 +248,19 @@ static s64 dbg_run_locked(struct s2mmu_el2_dbg *d,
  * memcache is filled to the brim and the call made again.  The page budget
  * bounds that loop: it ends in -ENOSPC.
  */
-static s64 dbg_run_retrying(struct s2mmu_el2_dbg *d,
-			    const struct s2mmu_debug_table_op *op,
-			    struct s2_memcache *mc, u32 wflags)
+static s64 oracle_dbg_run_retrying(struct s2mmu_el2_dbg *d,
+				   const struct s2mmu_debug_table_op *op,
+				   struct s2_memcache *mc, u32 wflags)
 {
-	int min = dbg_memcache_min(op);
+	int min = oracle_dbg_memcache_min(op);
 	int tries = 0;
 	s64 r;
 
 	for (;;) {
 		if (mc && s2_memcache_topup(mc, min, &s2mmu_table_mm_ops,
-					    &dbg_pages))
+					    &oracle_dbg_pages))
 			return -ENOSPC;
-		r = dbg_run_locked(d, op, mc, wflags);
+		r = oracle_dbg_run_locked(d, op, mc, wflags);
 		if (r == -EAGAIN) {
 			if (signal_pending(current))
 				return -EINTR;
@@ -269,15 +269,15 @@ static s64 dbg_run_retrying(struct s2mmu_el2_dbg *d,
 		}
 		if (r != -ENOMEM)
 			return r;
-		if (++tries >= DBG_MAX_NOMEM_TRIES)
+		if (++tries >= ORACLE_DBG_MAX_NOMEM_TRIES)
 			return -ENOSPC;
 		min = ARRAY_SIZE(mc->pages);
 	}
 }
 
 /* Run @op on @d; its result (the engine's return value) goes to @result. */
-static int dbg_run(struct s2mmu_el2_dbg *d, const struct s2mmu_debug_table_op *op,
-		   s64 *result)
+static int oracle_dbg_run(struct s2mmu_el2_dbg *d, const struct s2mmu_debug_table_op *op,
+			  s64 *result)
 {
 	u32 wflags = 0;
 	struct s2_memcache *mc = NULL;
@@ -287,12 +287,12 @@ static int dbg_run(struct s2mmu_el2_dbg *d, const struct s2mmu_debug_table_op *o
 		wflags |= S2_WALK_SHARED;
 	if (op->flags & S2MMU_DBG_FORCE_PTE)
 		wflags |= S2_MAP_FORCE_PTE;
-	if (dbg_memcache_min(op)) {
+	if (oracle_dbg_memcache_min(op)) {
 		mc = kzalloc(sizeof(*mc), GFP_KERNEL_ACCOUNT);
 		if (!mc)
 			return -ENOMEM;
 	}
-	r = dbg_run_retrying(d, op, mc, wflags);
+	r = oracle_dbg_run_retrying(d, op, mc, wflags);
 	if (mc) {
 		s2_memcache_drain(mc, &s2mmu_table_mm_ops);
 		kfree(mc);
@@ -305,7 +305,7 @@ static int dbg_run(struct s2mmu_el2_dbg *d, const struct s2mmu_debug_table_op *o
  * Empty the table in place: the structure stays until the VM goes, so an
  * operation that found it a moment ago never sees it freed.
  */
-static int dbg_reset(struct s2mmu_el2_vm *ev)
+static int oracle_dbg_reset(struct s2mmu_el2_vm *ev)
 {
 	struct s2mmu_el2_dbg *d;
 	int ret = 0;
@@ -319,20 +319,20 @@ static int dbg_reset(struct s2mmu_el2_vm *ev)
 	if (!d->dead)
 		s2_pgtable_destroy(&d->pgt);
 	/* The engine drops leaves without invalidating: do it for the VMID. */
-	if (el2_hw) {
-		el2_flush_bare_vmid(d->tlb.vmid);
+	if (s2mmu_el2_hw) {
+		s2mmu_el2_flush_bare_vmid(d->tlb.vmid);
 		d->tlb.live = false;
 	}
 	ret = s2_pgtable_init(&d->pgt, d->ia_bits, &s2mmu_table_mm_ops,
 			      &d->tlb.ops, d);
-	d->pgt.assert_locked = dbg_assert_locked;
+	d->pgt.assert_locked = oracle_dbg_assert_locked;
 	d->dead = ret != 0;
 	up_write(&d->lock);
 	return ret == -ENOMEM ? -ENOSPC : ret;
 }
 
-static long dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
-		      void __user *argp)
+static long oracle_dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
+			     void __user *argp)
 {
 	struct s2mmu_debug_table_op op;
 	struct s2mmu_el2_dbg *d;
@@ -342,20 +342,20 @@ static long dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 
 	if (copy_from_user(&op, argp, sizeof(op)))
 		return -EFAULT;
-	ret = dbg_check(&op);
+	ret = oracle_dbg_check(&op);
 	if (ret)
 		return ret;
 	if (op.op == S2MMU_DBG_RESET) {
-		ret = dbg_reset(ev);
+		ret = oracle_dbg_reset(ev);
 		op.bbm = 0;
 		op.table_pages = 0;
 		op.tlbi = 0;
 		goto out;
 	}
-	d = dbg_get(ev, vm_pgt->ia_bits);
+	d = oracle_dbg_get(ev, vm_pgt->ia_bits);
 	if (IS_ERR(d))
 		return PTR_ERR(d);
-	ret = dbg_run(d, &op, &result);
+	ret = oracle_dbg_run(d, &op, &result);
 	if (ret)
 		return ret;
 	/* A reset frees the counters with the table: not while we sum. */
@@ -375,7 +375,7 @@ out:
 /* ---- Translation: hardware and software side by side --------- */
 
 /* What one side (hardware or software) says about an IPA. */
-struct xl_view {
+struct oracle_view {
 	bool	fault;
 	u8	fst;
 	u8	stage;
@@ -385,7 +385,7 @@ struct xl_view {
 	bool	attr_known;
 };
 
-static void xl_hw_view(u64 par, struct xl_view *v)
+static void oracle_hw_view(u64 par, struct oracle_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->fault = par & PAR_F;
@@ -406,7 +406,7 @@ static void xl_hw_view(u64 par, struct xl_view *v)
  * combining stage 1 and stage 2 attributes): Device and non-cacheable
  * memory are reported outer shareable.
  */
-static bool xl_attr(s2_pte_t pte, u8 *attr, u8 *sh)
+static bool oracle_attr(s2_pte_t pte, u8 *attr, u8 *sh)
 {
 	switch ((pte & S2_PTE_MEMATTR_MASK) >> S2_PTE_MEMATTR_SHIFT) {
 	case S2_MEMATTR_NORMAL_WB:
@@ -433,8 +433,8 @@ static bool xl_attr(s2_pte_t pte, u8 *attr, u8 *sh)
  * The fault a descriptor implies, in the priority order of the Arm ARM
  * (D8.16.1): translation, then access flag, then permission.
  */
-static void xl_sw_view(u64 ipa, bool write, int ret, s2_pte_t pte, s8 level,
-		       struct xl_view *v)
+static void oracle_sw_view(u64 ipa, bool write, int ret, s2_pte_t pte, s8 level,
+			   struct oracle_view *v)
 {
 	u64 mask = S2_LEVEL_SIZE(level) - 1;
 
@@ -457,10 +457,10 @@ static void xl_sw_view(u64 ipa, bool write, int ret, s2_pte_t pte, s8 level,
 		return;
 	}
 	v->pa = (pte & S2_PTE_ADDR_MASK & ~mask) | (ipa & mask);
-	v->attr_known = xl_attr(pte, &v->attr, &v->sh);
+	v->attr_known = oracle_attr(pte, &v->attr, &v->sh);
 }
 
-static u32 xl_diff(const struct xl_view *hw, const struct xl_view *sw)
+static u32 oracle_diff(const struct oracle_view *hw, const struct oracle_view *sw)
 {
 	u32 m = 0;
 
@@ -483,7 +483,7 @@ static u32 xl_diff(const struct xl_view *hw, const struct xl_view *sw)
 }
 
 /* Everything the engine counts when it changes a table, BBM included. */
-static u64 xl_activity(const struct s2_pgtable *pgt)
+static u64 oracle_activity(const struct s2_pgtable *pgt)
 {
 	struct s2_stats st;
 	u64 sum;
@@ -501,23 +501,23 @@ static u64 xl_activity(const struct s2_pgtable *pgt)
  * Re-reads of an entry under BBM before the judge gives up waiting, and
  * rounds of that (with a reschedule in between) before the chunk does.
  */
-#define XL_BBM_SPINS		10000
-#define XL_BBM_ROUNDS		1000
+#define ORACLE_BBM_SPINS		10000
+#define ORACLE_BBM_ROUNDS		1000
 
-static bool xl_locked(s2_pte_t pte)
+static bool oracle_locked(s2_pte_t pte)
 {
 	return !(pte & S2_PTE_VALID) && (pte & S2_PTE_LOCKED);
 }
 
-struct xl_before {
+struct oracle_before {
 	s2_pte_t	pte;
 	s8		level;
 	int		ret;
 };
 
 /* Both views into the entry, for the caller to see what was compared. */
-static void xl_report(struct s2mmu_hw_xlate *e, const struct xl_view *hw,
-		      const struct xl_view *sw, s2_pte_t pte, s8 level)
+static void oracle_report(struct s2mmu_hw_xlate *e, const struct oracle_view *hw,
+			  const struct oracle_view *sw, s2_pte_t pte, s8 level)
 {
 	e->flags = 0;
 	e->mismatch = 0;
@@ -551,11 +551,11 @@ static void xl_report(struct s2mmu_hw_xlate *e, const struct xl_view *hw,
  *
  * Return: true when the entry is still under BBM: judge it again later.
  */
-static bool xl_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
-		     const struct xl_before *b, bool changed)
+static bool oracle_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
+			 const struct oracle_before *b, bool changed)
 {
 	bool write = e->access == S2MMU_HWT_WRITE;
-	struct xl_view hw, sw;
+	struct oracle_view hw, sw;
 	unsigned int spins = 0;
 	s2_pte_t pte = 0;
 	s8 level = 0;
@@ -567,27 +567,27 @@ static bool xl_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
 	 * An entry under BBM is, for a software walker, "retry": the walk's
 	 * answer is what the entry holds once the other CPU made it.
 	 */
-	while (!ret && xl_locked(pte) && spins++ < XL_BBM_SPINS) {
+	while (!ret && oracle_locked(pte) && spins++ < ORACLE_BBM_SPINS) {
 		cpu_relax();
 		ret = s2_get_leaf(pgt, e->ipa, &pte, &level);
 	}
-	xl_hw_view(e->par, &hw);
-	xl_sw_view(e->ipa, write, ret, pte, level, &sw);
-	xl_report(e, &hw, &sw, pte, level);
+	oracle_hw_view(e->par, &hw);
+	oracle_sw_view(e->ipa, write, ret, pte, level, &sw);
+	oracle_report(e, &hw, &sw, pte, level);
 
 	changed |= b->pte != pte || b->level != level || b->ret != ret ||
-		   spins || xl_locked(pte) || xl_locked(b->pte);
+		       spins || oracle_locked(pte) || oracle_locked(b->pte);
 	if (changed)
 		e->flags |= S2MMU_HWT_F_CHANGED;
 
-	m = xl_diff(&hw, &sw);
+	m = oracle_diff(&hw, &sw);
 	if (hw.fault && !sw.fault && changed) {
 		e->flags |= S2MMU_HWT_F_FALLBACK;
 		return false;
 	}
 	if (hw.fault)
 		e->flags |= S2MMU_HWT_F_FAULT;
-	if (xl_locked(pte))
+	if (oracle_locked(pte))
 		return true;
 	if (m && !changed) {
 		e->flags |= S2MMU_HWT_F_MISMATCH;
@@ -597,56 +597,56 @@ static bool xl_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
 }
 
 /* Called under rcu_read_lock(), which it drops to wait out a slow BBM. */
-static void xl_chunk(struct s2_pgtable *pgt, u16 vmid,
-		     struct s2mmu_hw_xlate *e, unsigned int n, bool flush)
+static void oracle_chunk(struct s2_pgtable *pgt, u16 vmid,
+			 struct s2mmu_hw_xlate *e, unsigned int n, bool flush)
 {
-	struct xl_before b[XLATE_CHUNK];
+	struct oracle_before b[ORACLE_CHUNK];
 	unsigned int round;
-	u64 vtcr = el2_vtcr(pgt);
+	u64 vtcr = s2mmu_el2_vtcr(pgt);
 	u32 locked = 0;
-	u64 vttbr = el2_vttbr(pgt->pgd_phys, vmid);
+	u64 vttbr = s2mmu_el2_vttbr(pgt->pgd_phys, vmid);
 	unsigned long flags;
 	unsigned int i;
 	u64 act;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "table walked without RCU");
-	act = xl_activity(pgt);
+	act = oracle_activity(pgt);
 	smp_rmb();	/* counters before the first walk */
 	for (i = 0; i < n; i++)
 		b[i].ret = s2_get_leaf(pgt, e[i].ipa, &b[i].pte, &b[i].level);
 
-	flags = el2_lock();
-	el2_at_window(vtcr, vttbr, e, n, flush, flush);
-	el2_unlock(flags);
+	flags = s2mmu_el2_lock();
+	s2mmu_el2_at_window(vtcr, vttbr, e, n, flush, flush);
+	s2mmu_el2_unlock(flags);
 
 	for (i = 0; i < n; i++)
-		locked |= (u32)xl_judge(pgt, &e[i], &b[i], false) << i;
+		locked |= (u32)oracle_judge(pgt, &e[i], &b[i], false) << i;
 	smp_rmb();	/* the second walks before the counters */
-	if (xl_activity(pgt) != act) {
+	if (oracle_activity(pgt) != act) {
 		/* The table changed during the chunk: judge again knowing it. */
 		for (i = 0; i < n; i++)
 			if (e[i].flags & S2MMU_HWT_F_MISMATCH)
-				locked |= (u32)xl_judge(pgt, &e[i], &b[i], true) << i;
+				locked |= (u32)oracle_judge(pgt, &e[i], &b[i], true) << i;
 	}
 	/*
 	 * An entry still under BBM after the judge's spin belongs to a CPU
 	 * that is slow to finish (preempted, or an exclusive operation
 	 * committing a batch): wait for it with the CPU given up in between.
 	 */
-	for (round = 0; locked && round < XL_BBM_ROUNDS; round++) {
+	for (round = 0; locked && round < ORACLE_BBM_ROUNDS; round++) {
 		rcu_read_unlock();
 		cond_resched();
 		rcu_read_lock();
 		for (i = 0; i < n; i++) {
 			if (!(locked & BIT(i)))
 				continue;
-			if (!xl_judge(pgt, &e[i], &b[i], true))
+			if (!oracle_judge(pgt, &e[i], &b[i], true))
 				locked &= ~BIT(i);
 		}
 	}
 }
 
-static int xl_check(const struct s2mmu_hw_translate *t)
+static int oracle_check(const struct s2mmu_hw_translate *t)
 {
 	unsigned int i;
 
@@ -665,8 +665,8 @@ static int xl_check(const struct s2mmu_hw_translate *t)
 }
 
 /* Copy in and check the request and its entries; @*ep is kvfree()'s. */
-static int xl_copy_in(void __user *argp, struct s2mmu_hw_translate *t,
-		      struct s2mmu_hw_xlate **ep)
+static int oracle_copy_in(void __user *argp, struct s2mmu_hw_translate *t,
+			  struct s2mmu_hw_xlate **ep)
 {
 	struct s2mmu_hw_xlate *e;
 	unsigned int i;
@@ -674,7 +674,7 @@ static int xl_copy_in(void __user *argp, struct s2mmu_hw_translate *t,
 
 	if (copy_from_user(t, argp, sizeof(*t)))
 		return -EFAULT;
-	ret = xl_check(t);
+	ret = oracle_check(t);
 	if (ret)
 		return ret;
 	e = kvmalloc_array(t->nr, sizeof(*e), GFP_KERNEL_ACCOUNT);
@@ -696,14 +696,14 @@ static int xl_copy_in(void __user *argp, struct s2mmu_hw_translate *t,
 }
 
 /**
- * struct xl_target - the table a translation request runs on
+ * struct oracle_target - the table a translation request runs on
  * @pgt: the table
  * @tlb: its TLB backend (VMID, @live)
- * @dbg: the debug table, held for read until xl_put_target(); NULL for
+ * @dbg: the debug table, held for read until oracle_put_target(); NULL for
  *	the VM's own table
  * @counts: where the request's totals are added
  */
-struct xl_target {
+struct oracle_target {
 	struct s2_pgtable		*pgt;
 	struct s2mmu_el2_tlb		*tlb;
 	struct s2mmu_el2_dbg		*dbg;
@@ -715,13 +715,13 @@ struct xl_target {
  * exclusive operation nor a reset runs under the translation.  Return:
  * 0, or -ENOENT when the debug table was never created or is dead.
  */
-static int xl_get_target(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
-			 u32 flags, struct xl_target *tg)
+static int oracle_get_target(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
+			     u32 flags, struct oracle_target *tg)
 {
 	struct s2mmu_el2_dbg *d;
 
 	if (!(flags & S2MMU_HWT_DEBUG_TABLE)) {
-		*tg = (struct xl_target){ vm_pgt, &ev->tlb, NULL, &ev->counts };
+		*tg = (struct oracle_target){ vm_pgt, &ev->tlb, NULL, &ev->counts };
 		return 0;
 	}
 	mutex_lock(&ev->dbg_lock);
@@ -735,11 +735,11 @@ static int xl_get_target(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 		up_read(&d->lock);
 		return -ENOENT;
 	}
-	*tg = (struct xl_target){ &d->pgt, &d->tlb, d, &d->counts };
+	*tg = (struct oracle_target){ &d->pgt, &d->tlb, d, &d->counts };
 	return 0;
 }
 
-static void xl_put_target(struct xl_target *tg)
+static void oracle_put_target(struct oracle_target *tg)
 {
 	if (tg->dbg)
 		up_read(&tg->dbg->lock);
@@ -754,9 +754,9 @@ static void xl_put_target(struct xl_target *tg)
  * it, and from then on the TLB may hold the VMID's entries outside a
  * window: the backend must issue every invalidation (@live).
  */
-static bool xl_flush_needed(const struct xl_target *tg, u32 flags)
+static bool oracle_flush_needed(const struct oracle_target *tg, u32 flags)
 {
-	if (el2_kvm || !(flags & S2MMU_HWT_NO_FLUSH) || (!tg->dbg && !hw_tlbi))
+	if (s2mmu_el2_kvm || !(flags & S2MMU_HWT_NO_FLUSH) || (!tg->dbg && !s2mmu_el2_hw_tlbi))
 		return true;
 	WRITE_ONCE(tg->tlb->live, true);
 	smp_mb();	/* pairs with el2_tlbi() */
@@ -764,25 +764,25 @@ static bool xl_flush_needed(const struct xl_target *tg, u32 flags)
 }
 
 /* Translate and judge every entry, one exception-masked chunk at a time. */
-static void xl_translate(const struct xl_target *tg, struct s2mmu_hw_xlate *e,
-			 unsigned int nr, bool flush)
+static void oracle_translate(const struct oracle_target *tg, struct s2mmu_hw_xlate *e,
+			     unsigned int nr, bool flush)
 {
 	unsigned int i, n;
 
 	for (i = 0; i < nr; i += n) {
-		n = min_t(unsigned int, nr - i, XLATE_CHUNK);
+		n = min_t(unsigned int, nr - i, ORACLE_CHUNK);
 		/* Table pages are freed after a grace period: see the header. */
 		rcu_read_lock();
-		xl_chunk(tg->pgt, tg->tlb->vmid, &e[i], n, flush);
+		oracle_chunk(tg->pgt, tg->tlb->vmid, &e[i], n, flush);
 		rcu_read_unlock();
 		cond_resched();
 	}
 }
 
 /* The request's counts from its entries' flags, and the table's totals. */
-static void xl_summarise(struct s2mmu_hw_translate *t,
-			 const struct s2mmu_hw_xlate *e,
-			 struct s2mmu_hwt_counts *c)
+static void oracle_summarise(struct s2mmu_hw_translate *t,
+			     const struct s2mmu_hw_xlate *e,
+			     struct s2mmu_hwt_counts *c)
 {
 	unsigned int i;
 
@@ -802,25 +802,25 @@ static void xl_summarise(struct s2mmu_hw_translate *t,
 				    t->nr_mismatch, e[0].ipa);
 }
 
-static long xl_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
-		     void __user *argp)
+static long oracle_hwt_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
+			     void __user *argp)
 {
 	struct s2mmu_hw_translate t;
 	struct s2mmu_hw_xlate *e;
-	struct xl_target tg;
+	struct oracle_target tg;
 	long ret;
 
-	if (!el2_hw)
+	if (!s2mmu_el2_hw)
 		return -EOPNOTSUPP;
-	ret = xl_copy_in(argp, &t, &e);
+	ret = oracle_copy_in(argp, &t, &e);
 	if (ret)
 		return ret;
-	ret = xl_get_target(ev, vm_pgt, t.flags, &tg);
+	ret = oracle_get_target(ev, vm_pgt, t.flags, &tg);
 	if (ret)
 		goto out_free;
-	xl_translate(&tg, e, t.nr, xl_flush_needed(&tg, t.flags));
-	xl_put_target(&tg);
-	xl_summarise(&t, e, tg.counts);
+	oracle_translate(&tg, e, t.nr, oracle_flush_needed(&tg, t.flags));
+	oracle_put_target(&tg);
+	oracle_summarise(&t, e, tg.counts);
 
 	if (copy_to_user(u64_to_user_ptr(t.entries), e, t.nr * sizeof(*e)) ||
 	    copy_to_user(argp, &t, sizeof(t)))
@@ -858,9 +858,9 @@ long s2mmu_el2_vm_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
 
 	switch (cmd) {
 	case S2MMU_HW_TRANSLATE:
-		return xl_ioctl(ev, pgt, argp);
+		return oracle_hwt_ioctl(ev, pgt, argp);
 	case S2MMU_DEBUG_TABLE_OP:
-		return dbg_ioctl(ev, pgt, argp);
+		return oracle_dbg_ioctl(ev, pgt, argp);
 	default:
 		return -ENOTTY;
 	}

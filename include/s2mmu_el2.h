@@ -21,24 +21,23 @@
 #define PAR_PA_MASK		GENMASK_ULL(51, 12)
 #define PAR_ATTR_SHIFT		56
 
-extern bool hw_tlbi;
-extern bool el2_hw;	/* CurrentEL == 2 and the self-check passed */
-extern bool el2_kvm;	/* KVM initialised: every table uses VMID 0 */
+extern bool s2mmu_el2_hw_tlbi;
+extern bool s2mmu_el2_hw;	/* CurrentEL == 2 and the self-check passed */
+extern bool s2mmu_el2_kvm;	/* KVM initialised: every table uses VMID 0 */
 
-unsigned long el2_lock(void);
-void el2_unlock(unsigned long flags);
-u64 el2_vtcr(const struct s2_pgtable *pgt);
-u64 el2_vttbr(phys_addr_t root, u16 vmid);
-void el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
-		   unsigned int n, bool flush_before,
-		   bool flush_after);
-void el2_flush_bare_vmid(u16 vmid);
-int el2_vmid_get(struct s2mmu_el2_tlb *tlb, bool *has_vmid);
-void el2_vmid_put(struct s2mmu_el2_tlb *tlb, bool has_vmid);
-void el2_tlb_init(struct s2mmu_el2_tlb *tlb);
+unsigned long s2mmu_el2_lock(void);
+void s2mmu_el2_unlock(unsigned long flags);
+u64 s2mmu_el2_vtcr(const struct s2_pgtable *pgt);
+u64 s2mmu_el2_vttbr(phys_addr_t root, u16 vmid);
+void s2mmu_el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
+			 unsigned int n, bool flush_before, bool flush_after);
+void s2mmu_el2_flush_bare_vmid(u16 vmid);
+int s2mmu_el2_vmid_get(struct s2mmu_el2_tlb *tlb, bool *has_vmid);
+void s2mmu_el2_vmid_put(struct s2mmu_el2_tlb *tlb, bool has_vmid);
+void s2mmu_el2_tlb_init(struct s2mmu_el2_tlb *tlb);
 
 /* el2_oracle.c, for el2.c */
 struct s2mmu_el2_dbg;
-void dbg_destroy(struct s2mmu_el2_dbg *d);
+void s2mmu_el2_dbg_destroy(struct s2mmu_el2_dbg *d);
 
 #endif /* S2MMU_EL2_H */
