@@ -16,11 +16,11 @@
 #define IPA_BITS	36
 #define GPA		0x10000000ULL
 #define SIZE		0x100000ULL
-#define PAGES		(SIZE / S2_PAGE)
+#define PAGES		(SIZE / TST_PAGE)
 
 FIXTURE(abi) {
 	int dev, vm;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	struct s2mmu_features feat;
 	__u8 *mem;
 };
@@ -29,22 +29,22 @@ FIXTURE_SETUP(abi)
 {
 	self->vm = -1;
 	self->vcpu.fd = -1;
-	self->dev = s2_open_dev();
+	self->dev = tst_open_dev();
 	if (self->dev < 0)
 		SKIP(return, "/dev/s2mmu: %s (module not loaded?)", strerror(errno));
-	ASSERT_EQ(0, s2_ioctl(self->dev, S2MMU_GET_FEATURES,
-			      (unsigned long)&self->feat));
-	self->vm = s2_create_vm(self->dev, IPA_BITS);
+	ASSERT_EQ(0, tst_ioctl(self->dev, S2MMU_GET_FEATURES,
+			       (unsigned long)&self->feat));
+	self->vm = tst_create_vm(self->dev, IPA_BITS);
 	ASSERT_LE(0, self->vm);
-	self->mem = s2_alloc(S2_ANON, 2 * SIZE);
+	self->mem = tst_alloc(TST_ANON, 2 * SIZE);
 	ASSERT_NE(NULL, self->mem);
 	memset(self->mem, 0x11, 2 * SIZE);
-	ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
+	ASSERT_EQ(0, tst_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
 }
 
 FIXTURE_TEARDOWN(abi)
 {
-	s2_destroy_vcpu(&self->vcpu);
+	tst_destroy_vcpu(&self->vcpu);
 	if (self->vm >= 0)
 		close(self->vm);
 	if (self->mem)
@@ -66,31 +66,31 @@ static bool hw_at(const struct _test_data_abi *self)
 TEST_F(abi, access_bad_buffer_does_nothing)
 {
 	struct s2mmu_vcpu_access a = {
-		.ipa = GPA, .len = 3 * S2_PAGE, .kind = S2MMU_ACCESS_WRITE,
+		.ipa = GPA, .len = 3 * TST_PAGE, .kind = S2MMU_ACCESS_WRITE,
 	};
 	struct s2mmu_stats before, after;
-	__u8 *buf = mmap(NULL, 3 * S2_PAGE, PROT_READ | PROT_WRITE,
+	__u8 *buf = mmap(NULL, 3 * TST_PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, buf);
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
-	memset(buf, 0x77, 3 * S2_PAGE);
-	ASSERT_EQ(0, mprotect(buf + 2 * S2_PAGE, S2_PAGE, PROT_NONE));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	memset(buf, 0x77, 3 * TST_PAGE);
+	ASSERT_EQ(0, mprotect(buf + 2 * TST_PAGE, TST_PAGE, PROT_NONE));
 	a.buf = (uintptr_t)buf;
-	ASSERT_EQ(0, s2_stats(self->vm, &before));
-	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
-				    (unsigned long)&a));
+	ASSERT_EQ(0, tst_stats(self->vm, &before));
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
+				     (unsigned long)&a));
 	EXPECT_EQ(0x11, self->mem[0]);
-	EXPECT_EQ(0x11, self->mem[2 * S2_PAGE - 1]);
+	EXPECT_EQ(0x11, self->mem[2 * TST_PAGE - 1]);
 	/* A read whose destination ends read-only. */
-	ASSERT_EQ(0, mprotect(buf + 2 * S2_PAGE, S2_PAGE, PROT_READ));
+	ASSERT_EQ(0, mprotect(buf + 2 * TST_PAGE, TST_PAGE, PROT_READ));
 	a.kind = S2MMU_ACCESS_READ;
-	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
-				    (unsigned long)&a));
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
+				     (unsigned long)&a));
 	EXPECT_EQ(0x77, buf[0]);
-	ASSERT_EQ(0, s2_stats(self->vm, &after));
+	ASSERT_EQ(0, tst_stats(self->vm, &after));
 	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
-	munmap(buf, 3 * S2_PAGE);
+	munmap(buf, 3 * TST_PAGE);
 }
 
 /*
@@ -101,30 +101,30 @@ TEST_F(abi, access_bad_buffer_does_nothing)
 TEST_F(abi, access_progress_on_error)
 {
 	struct s2mmu_vcpu_access a = {
-		.ipa = GPA, .len = 3 * S2_PAGE, .kind = S2MMU_ACCESS_WRITE,
+		.ipa = GPA, .len = 3 * TST_PAGE, .kind = S2MMU_ACCESS_WRITE,
 		.done = 0xdead,
 	};
-	__u8 buf[3 * S2_PAGE];
+	__u8 buf[3 * TST_PAGE];
 
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
-	ASSERT_EQ(0, munmap(self->mem + 2 * S2_PAGE, S2_PAGE));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	ASSERT_EQ(0, munmap(self->mem + 2 * TST_PAGE, TST_PAGE));
 	memset(buf, 0x77, sizeof(buf));
 	a.buf = (uintptr_t)buf;
-	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
-				    (unsigned long)&a));
-	EXPECT_EQ(2 * S2_PAGE, a.done);
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
+				     (unsigned long)&a));
+	EXPECT_EQ(2 * TST_PAGE, a.done);
 	/* Pages 0 and 1, and the fault on page 2 that failed. */
 	EXPECT_EQ(3U, a.faults_translation);
 	EXPECT_EQ(0x77, self->mem[0]);
-	EXPECT_EQ(0x77, self->mem[2 * S2_PAGE - 1]);
+	EXPECT_EQ(0x77, self->mem[2 * TST_PAGE - 1]);
 	/* A read the same way. */
 	a.kind = S2MMU_ACCESS_READ;
 	a.done = 0xdead;
 	memset(buf, 0, sizeof(buf));
-	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
-				    (unsigned long)&a));
-	EXPECT_EQ(2 * S2_PAGE, a.done);
-	EXPECT_EQ(0x77, buf[2 * S2_PAGE - 1]);
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS,
+				     (unsigned long)&a));
+	EXPECT_EQ(2 * TST_PAGE, a.done);
+	EXPECT_EQ(0x77, buf[2 * TST_PAGE - 1]);
 }
 
 /*
@@ -136,22 +136,22 @@ TEST_F(abi, move_and_change_logging)
 {
 	__u64 bitmap[PAGES / 64], v = 1;
 
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA, &v, 8, S2MMU_ACCESS_WRITE, NULL));
-	ASSERT_EQ(-ENOENT, s2_get_dirty_log(self->vm, 0, bitmap));
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   GPA + 4 * SIZE, SIZE, self->mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA, &v, 8, S2MMU_ACCESS_WRITE, NULL));
+	ASSERT_EQ(-ENOENT, tst_get_dirty_log(self->vm, 0, bitmap));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    GPA + 4 * SIZE, SIZE, self->mem));
 	memset(bitmap, 0xff, sizeof(bitmap));
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, 0, bitmap));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, 0, bitmap));
 	for (unsigned int i = 0; i < PAGES / 64; i++)
 		EXPECT_EQ(0ULL, bitmap[i]);
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA + 4 * SIZE + 3 * S2_PAGE, &v,
-			       8, S2MMU_ACCESS_WRITE, NULL));
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, 0, bitmap));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA + 4 * SIZE + 3 * TST_PAGE, &v,
+				8, S2MMU_ACCESS_WRITE, NULL));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, 0, bitmap));
 	EXPECT_EQ(1ULL << 3, bitmap[0]);
 	/* And back, logging off: no log any more. */
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
-	EXPECT_EQ(-ENOENT, s2_get_dirty_log(self->vm, 0, bitmap));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	EXPECT_EQ(-ENOENT, tst_get_dirty_log(self->vm, 0, bitmap));
 }
 
 /*
@@ -163,23 +163,23 @@ TEST_F(abi, log_read_only_slot)
 	struct s2mmu_vcpu_access a;
 	__u64 bitmap[PAGES / 64], v = 2;
 
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES |
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES |
 				   S2MMU_MEM_READONLY, GPA, SIZE, self->mem));
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA, &v, 8, S2MMU_ACCESS_READ, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA, &v, 8, S2MMU_ACCESS_READ, &a));
 	EXPECT_EQ((__u32)S2MMU_EXIT_NONE, a.exit_reason);
 	EXPECT_EQ(0x1111111111111111ULL, v);
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA + S2_PAGE, &v, 8,
-			       S2MMU_ACCESS_WRITE, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA + TST_PAGE, &v, 8,
+				S2MMU_ACCESS_WRITE, &a));
 	EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, a.exit_reason);
 	memset(bitmap, 0xff, sizeof(bitmap));
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, 0, bitmap));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, 0, bitmap));
 	for (unsigned int i = 0; i < PAGES / 64; i++)
 		EXPECT_EQ(0ULL, bitmap[i]);
 	/* Logging can be turned off and on again; READONLY stays. */
-	EXPECT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_READONLY, GPA, SIZE,
-				   self->mem));
-	EXPECT_EQ(-EINVAL, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
-					 GPA, SIZE, self->mem));
+	EXPECT_EQ(0, tst_set_region(self->vm, 0, S2MMU_MEM_READONLY, GPA, SIZE,
+				    self->mem));
+	EXPECT_EQ(-EINVAL, tst_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
+					  GPA, SIZE, self->mem));
 }
 
 /*
@@ -191,17 +191,17 @@ TEST_F(abi, clear_zero_pages)
 {
 	__u64 bitmap[PAGES / 64], v = 3;
 
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   GPA, SIZE, self->mem));
-	ASSERT_EQ(0, s2_enable_manual_protect(self->vm));
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA + S2_PAGE, &v, 8,
-			       S2MMU_ACCESS_WRITE, NULL));
-	EXPECT_EQ(0, s2_clear_dirty_log(self->vm, 0, 0, 0, NULL));
-	EXPECT_EQ(0, s2_clear_dirty_log(self->vm, 0, 64, 0, NULL));
-	EXPECT_EQ(0, s2_clear_dirty_log(self->vm, 0, PAGES, 0, NULL));
-	EXPECT_EQ(-EINVAL, s2_clear_dirty_log(self->vm, 0, PAGES + 64, 0, NULL));
-	EXPECT_EQ(-EINVAL, s2_clear_dirty_log(self->vm, 0, PAGES, 64, bitmap));
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, 0, bitmap));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    GPA, SIZE, self->mem));
+	ASSERT_EQ(0, tst_enable_manual_protect(self->vm));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA + TST_PAGE, &v, 8,
+				S2MMU_ACCESS_WRITE, NULL));
+	EXPECT_EQ(0, tst_clear_dirty_log(self->vm, 0, 0, 0, NULL));
+	EXPECT_EQ(0, tst_clear_dirty_log(self->vm, 0, 64, 0, NULL));
+	EXPECT_EQ(0, tst_clear_dirty_log(self->vm, 0, PAGES, 0, NULL));
+	EXPECT_EQ(-EINVAL, tst_clear_dirty_log(self->vm, 0, PAGES + 64, 0, NULL));
+	EXPECT_EQ(-EINVAL, tst_clear_dirty_log(self->vm, 0, PAGES, 64, bitmap));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, 0, bitmap));
 	EXPECT_EQ(2ULL, bitmap[0]);
 }
 
@@ -215,7 +215,7 @@ static long dbg(int vm, __u32 op, __u64 ipa, __u64 size, __u64 pa,
 		.flags = flags,
 	};
 
-	return s2_ioctl(vm, S2MMU_DEBUG_TABLE_OP, (unsigned long)&o);
+	return tst_ioctl(vm, S2MMU_DEBUG_TABLE_OP, (unsigned long)&o);
 }
 
 /*
@@ -235,27 +235,27 @@ TEST_F(abi, hwt_unaligned_ipa)
 
 	if (!hw_at(self))
 		SKIP(return, "no EL2 hardware translation");
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA + S2_PAGE, &v, 8,
-			       S2MMU_ACCESS_WRITE, NULL));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, S2_2M, pa,
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA + TST_PAGE, &v, 8,
+				S2MMU_ACCESS_WRITE, NULL));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, TST_2M, pa,
 			 S2MMU_DBG_PROT_R | S2MMU_DBG_PROT_W, 0));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + S2_2M, S2_2M,
-			 pa + 4 * S2_2M, S2MMU_DBG_PROT_R,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + TST_2M, TST_2M,
+			 pa + 4 * TST_2M, S2MMU_DBG_PROT_R,
 			 S2MMU_DBG_FORCE_PTE));
 	memset(e, 0, sizeof(e));
 	for (i = 0; i < n; i++) {
 		e[i].ipa = ipa + offs[i];
 		e[i].access = i & 1;
-		e[n + i].ipa = ipa + S2_2M + offs[i];
+		e[n + i].ipa = ipa + TST_2M + offs[i];
 	}
-	ASSERT_EQ(0, s2_stats(self->vm, &before));
+	ASSERT_EQ(0, tst_stats(self->vm, &before));
 	t.nr = 2 * n;
 	t.flags = S2MMU_HWT_DEBUG_TABLE;
-	ASSERT_EQ(0, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	ASSERT_EQ(0, tst_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
 	EXPECT_EQ(0U, t.nr_mismatch);
 	for (i = 0; i < 2 * n; i++) {
-		__u64 want = (i < n ? pa : pa + 4 * S2_2M) + offs[i % n];
+		__u64 want = (i < n ? pa : pa + 4 * TST_2M) + offs[i % n];
 
 		EXPECT_EQ(0U, e[i].flags & (S2MMU_HWT_F_MISMATCH |
 					   S2MMU_HWT_F_FAULT)) {
@@ -269,19 +269,19 @@ TEST_F(abi, hwt_unaligned_ipa)
 	}
 	/* The VM's table: the page written above, at an odd offset. */
 	memset(e, 0, sizeof(e));
-	e[0].ipa = GPA + S2_PAGE + 0x345;
-	e[1].ipa = GPA + S2_PAGE + 0xfff;
+	e[0].ipa = GPA + TST_PAGE + 0x345;
+	e[1].ipa = GPA + TST_PAGE + 0xfff;
 	e[1].access = S2MMU_HWT_WRITE;
 	t.nr = 2;
 	t.flags = 0;
-	ASSERT_EQ(0, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	ASSERT_EQ(0, tst_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
 	EXPECT_EQ(0U, t.nr_mismatch);
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0U, e[i].flags & S2MMU_HWT_F_MISMATCH);
 		EXPECT_EQ(e[i].sw_pa, e[i].hw_pa);
 		EXPECT_EQ(e[i].ipa & 0xfff, e[i].hw_pa & 0xfff);
 	}
-	ASSERT_EQ(0, s2_stats(self->vm, &after));
+	ASSERT_EQ(0, tst_stats(self->vm, &after));
 	EXPECT_EQ(before.hwt_mismatches, after.hwt_mismatches);
 	EXPECT_EQ(before.hwt_translated + 2 * n + 2, after.hwt_translated);
 }
@@ -299,12 +299,12 @@ TEST_F(abi, debug_budget_per_vm)
 
 	if (!hw_at(self))
 		SKIP(return, "no EL2 hardware translation");
-	vm2 = s2_create_vm(self->dev, IPA_BITS);
+	vm2 = tst_create_vm(self->dev, IPA_BITS);
 	ASSERT_LE(0, vm2);
-	ASSERT_EQ(0, dbg(vm2, S2MMU_DBG_MAP, 0, S2_PAGE, 0, r, 0));
+	ASSERT_EQ(0, dbg(vm2, S2MMU_DBG_MAP, 0, TST_PAGE, 0, r, 0));
 	/* One page every 2 MiB: a level-3 table each. */
 	for (i = 0; i < (1ULL << (IPA_BITS - 21)); i++) {
-		ret = dbg(self->vm, S2MMU_DBG_MAP, i * S2_2M, S2_PAGE, 0, r, 0);
+		ret = dbg(self->vm, S2MMU_DBG_MAP, i * TST_2M, TST_PAGE, 0, r, 0);
 		if (ret)
 			break;
 		mapped++;
@@ -314,11 +314,11 @@ TEST_F(abi, debug_budget_per_vm)
 	       (unsigned long long)mapped);
 	EXPECT_LE(1000ULL, mapped);
 	/* The other VM's table still grows. */
-	EXPECT_EQ(0, dbg(vm2, S2MMU_DBG_MAP, S2_2M, S2_PAGE, 0, r, 0));
-	EXPECT_EQ(0, dbg(vm2, S2MMU_DBG_MAP, 1ULL << 30, S2_PAGE, 0, r, 0));
+	EXPECT_EQ(0, dbg(vm2, S2MMU_DBG_MAP, TST_2M, TST_PAGE, 0, r, 0));
+	EXPECT_EQ(0, dbg(vm2, S2MMU_DBG_MAP, 1ULL << 30, TST_PAGE, 0, r, 0));
 	/* A reset gives the budget back. */
 	EXPECT_EQ(0, dbg(self->vm, S2MMU_DBG_RESET, 0, 0, 0, 0, 0));
-	EXPECT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, 0, S2_PAGE, 0, r, 0));
+	EXPECT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, 0, TST_PAGE, 0, r, 0));
 	close(vm2);
 }
 

@@ -29,7 +29,7 @@
 #define GPA_FREE	0x20000000ULL	/* no slot */
 #define SLOT_SIZE	0x100000ULL
 #define RO_SIZE		0x10000ULL
-#define SLOT_PAGES	(SLOT_SIZE / S2_PAGE)
+#define SLOT_PAGES	(SLOT_SIZE / TST_PAGE)
 #define LOG_WORDS	(SLOT_PAGES / 64)
 #define DBG_IPA		0x40000000ULL	/* debug table: a 2 MiB block */
 #define DBG_PA		0x80000000ULL
@@ -58,7 +58,7 @@ struct snap {
 
 FIXTURE(fz) {
 	int dev, vm;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	struct s2mmu_features feat;
 	__u8 *mem;		/* backing of slots 0, 1, 2, and spare */
 	__u8 *ro;		/* a read-only page */
@@ -74,7 +74,7 @@ FIXTURE(fz) {
 
 static long xioctl(int fd, unsigned long cmd, const void *arg)
 {
-	return s2_ioctl(fd, cmd, (unsigned long)arg);
+	return tst_ioctl(fd, cmd, (unsigned long)arg);
 }
 
 static bool hw_at(const struct _test_data_fz *self)
@@ -95,19 +95,19 @@ static long manual_enable(int vm, __u64 on)
 static void xl_fill(struct s2mmu_hw_xlate *e, bool dbg)
 {
 	static const __u64 vm_ipas[NXL] = {
-		GPA_A, GPA_A + S2_PAGE, GPA_A + SLOT_SIZE - S2_PAGE,
-		GPA_B, GPA_B + 5 * S2_PAGE, GPA_B + 130 * S2_PAGE,
-		GPA_B + 131 * S2_PAGE, GPA_C, GPA_C + S2_PAGE, GPA_FREE,
-		GPA_FREE + SLOT_SIZE, 0, GPA_A - S2_PAGE, GPA_B - S2_PAGE,
-		(1ULL << IPA_BITS) - S2_PAGE, GPA_C + RO_SIZE,
+		GPA_A, GPA_A + TST_PAGE, GPA_A + SLOT_SIZE - TST_PAGE,
+		GPA_B, GPA_B + 5 * TST_PAGE, GPA_B + 130 * TST_PAGE,
+		GPA_B + 131 * TST_PAGE, GPA_C, GPA_C + TST_PAGE, GPA_FREE,
+		GPA_FREE + SLOT_SIZE, 0, GPA_A - TST_PAGE, GPA_B - TST_PAGE,
+		(1ULL << IPA_BITS) - TST_PAGE, GPA_C + RO_SIZE,
 	};
 	static const __u64 dbg_ipas[NXL] = {
-		DBG_IPA, DBG_IPA + S2_PAGE, DBG_IPA + S2_2M - S2_PAGE,
-		DBG_IPA + S2_2M, DBG_IPA - S2_PAGE, DBG_PTE_IPA,
-		DBG_PTE_IPA + S2_PAGE, DBG_PTE_IPA + 15 * S2_PAGE,
-		DBG_PTE_IPA + 16 * S2_PAGE, 0, GPA_FREE, GPA_A,
-		(1ULL << IPA_BITS) - S2_PAGE, DBG_IPA + 0x1000 * 3,
-		DBG_PTE_IPA + 7 * S2_PAGE, DBG_PTE_IPA - S2_PAGE,
+		DBG_IPA, DBG_IPA + TST_PAGE, DBG_IPA + TST_2M - TST_PAGE,
+		DBG_IPA + TST_2M, DBG_IPA - TST_PAGE, DBG_PTE_IPA,
+		DBG_PTE_IPA + TST_PAGE, DBG_PTE_IPA + 15 * TST_PAGE,
+		DBG_PTE_IPA + 16 * TST_PAGE, 0, GPA_FREE, GPA_A,
+		(1ULL << IPA_BITS) - TST_PAGE, DBG_IPA + 0x1000 * 3,
+		DBG_PTE_IPA + 7 * TST_PAGE, DBG_PTE_IPA - TST_PAGE,
 	};
 	int i;
 
@@ -131,8 +131,8 @@ static void take_snap(struct _test_data_fz *self, struct snap *s)
 	unsigned int i, t;
 
 	memset(s, 0, sizeof(*s));
-	s2_stats(self->vm, &s->st);
-	s2_module_stats(self->dev, &s->ms);
+	tst_stats(self->vm, &s->st);
+	tst_module_stats(self->dev, &s->ms);
 	/* CLEAR of 0 pages: 0 with manual protect, -EINVAL without. */
 	s->manual = xioctl(self->vm, S2MMU_CLEAR_DIRTY_LOG, &probe);
 	if (!self->manual_on)
@@ -156,7 +156,7 @@ static void take_snap(struct _test_data_fz *self, struct snap *s)
 		xl_fill(s->xl[t], t);
 		s->xl_ret[t] = xioctl(self->vm, S2MMU_HW_TRANSLATE, &tr);
 	}
-	s2_stats(self->vm, &s->st_after);
+	tst_stats(self->vm, &s->st_after);
 }
 
 /* Only what the table says, not the per-call judgement flags. */
@@ -273,17 +273,17 @@ FIXTURE_SETUP(fz)
 	self->vm = -1;
 	self->vcpu.fd = -1;
 	self->seed = env ? strtoul(env, NULL, 0) : (unsigned int)time(NULL);
-	self->dev = s2_open_dev();
+	self->dev = tst_open_dev();
 	if (self->dev < 0)
 		SKIP(return, "/dev/s2mmu: %s (module not loaded?)", strerror(errno));
 	ASSERT_EQ(0, xioctl(self->dev, S2MMU_GET_FEATURES, &self->feat));
-	self->vm = s2_create_vm(self->dev, IPA_BITS);
+	self->vm = tst_create_vm(self->dev, IPA_BITS);
 	ASSERT_LE(0, self->vm);
-	self->mem = s2_alloc(S2_ANON, 4 * SLOT_SIZE);
+	self->mem = tst_alloc(TST_ANON, 4 * SLOT_SIZE);
 	ASSERT_NE(NULL, self->mem);
 	memset(self->mem, 0x5a, 4 * SLOT_SIZE);
-	self->ro = mmap(NULL, S2_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	self->none = mmap(NULL, S2_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	self->ro = mmap(NULL, TST_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	self->none = mmap(NULL, TST_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->ro);
 	ASSERT_NE(MAP_FAILED, self->none);
 	/* A 2^24-page slot (the whole IPA space) has a 2 MiB bitmap. */
@@ -296,31 +296,31 @@ FIXTURE_SETUP(fz)
 	ASSERT_NE(MAP_FAILED, self->big);
 	ASSERT_NE(NULL, self->xl);
 
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA_A, SLOT_SIZE, self->mem));
-	ASSERT_EQ(0, s2_set_region(self->vm, 1, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   GPA_B, SLOT_SIZE, self->mem + SLOT_SIZE));
-	ASSERT_EQ(0, s2_set_region(self->vm, 2, S2MMU_MEM_READONLY, GPA_C,
-				   RO_SIZE, self->mem + 2 * SLOT_SIZE));
-	ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, GPA_A, SLOT_SIZE, self->mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, 1, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    GPA_B, SLOT_SIZE, self->mem + SLOT_SIZE));
+	ASSERT_EQ(0, tst_set_region(self->vm, 2, S2MMU_MEM_READONLY, GPA_C,
+				    RO_SIZE, self->mem + 2 * SLOT_SIZE));
+	ASSERT_EQ(0, tst_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
 	/* Something mapped, something logged. */
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA_A, &v, 8, S2MMU_ACCESS_READ, &a));
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA_A + S2_PAGE, &v, 8,
-			       S2MMU_ACCESS_WRITE, &a));
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA_B, &v, 8, S2MMU_ACCESS_WRITE, &a));
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA_B + 5 * S2_PAGE, &v, 8,
-			       S2MMU_ACCESS_WRITE, &a));
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA_B + 130 * S2_PAGE, &v, 8,
-			       S2MMU_ACCESS_WRITE, &a));
-	ASSERT_EQ(0, s2_access(&self->vcpu, GPA_C, &v, 8, S2MMU_ACCESS_READ, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA_A, &v, 8, S2MMU_ACCESS_READ, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA_A + TST_PAGE, &v, 8,
+				S2MMU_ACCESS_WRITE, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA_B, &v, 8, S2MMU_ACCESS_WRITE, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA_B + 5 * TST_PAGE, &v, 8,
+				S2MMU_ACCESS_WRITE, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA_B + 130 * TST_PAGE, &v, 8,
+				S2MMU_ACCESS_WRITE, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA_C, &v, 8, S2MMU_ACCESS_READ, &a));
 	if (hw_at(self)) {
 		struct s2mmu_debug_table_op op = {
-			.op = S2MMU_DBG_MAP, .ipa = DBG_IPA, .size = S2_2M,
+			.op = S2MMU_DBG_MAP, .ipa = DBG_IPA, .size = TST_2M,
 			.pa = DBG_PA, .prot = S2MMU_DBG_PROT_R | S2MMU_DBG_PROT_W,
 		};
 
 		ASSERT_EQ(0, xioctl(self->vm, S2MMU_DEBUG_TABLE_OP, &op));
 		op.ipa = DBG_PTE_IPA;
-		op.size = 16 * S2_PAGE;
+		op.size = 16 * TST_PAGE;
 		op.pa = DBG_PTE_PA;
 		op.prot = S2MMU_DBG_PROT_R;
 		op.flags = S2MMU_DBG_FORCE_PTE;
@@ -341,7 +341,7 @@ FIXTURE_TEARDOWN(fz)
 	if (self->checks)
 		printf("# %u rejected calls checked: VM, slots, logs, tables unchanged\n",
 		       self->checks);
-	s2_destroy_vcpu(&self->vcpu);
+	tst_destroy_vcpu(&self->vcpu);
 	if (self->vm >= 0)
 		close(self->vm);
 	if (self->mem)
@@ -429,7 +429,7 @@ static void sweep_unknown(struct __test_metadata *_metadata,
 				}
 				calls++;
 			}
-			s2_stats(self->vm, &st);
+			tst_stats(self->vm, &st);
 			EXPECT_EQ(0, memcmp(&st, &self->base.st_after, sizeof(st)));
 		}
 		if (nr % 64 == 63)
@@ -517,7 +517,7 @@ TEST_F(fz, set_user_memory_region)
 	}
 	r = good; r.memory_size = top;
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EINVAL, "size = 2^ipa");
-	r = good; r.memory_size = -S2_PAGE;
+	r = good; r.memory_size = -TST_PAGE;
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EINVAL, "size wraps");
 	/* userspace_addr: misaligned, wrapping, not user memory */
 	for (i = 0; i < 12; i++) {
@@ -525,18 +525,18 @@ TEST_F(fz, set_user_memory_region)
 		REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EINVAL,
 		       "uaddr misaligned");
 	}
-	r = good; r.userspace_addr = -S2_PAGE;
+	r = good; r.userspace_addr = -TST_PAGE;
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EINVAL, "uaddr wraps");
 	r = good; r.userspace_addr = KERNEL_PTR;
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EFAULT, "uaddr kernel");
 	/* overlaps */
 	r = good; r.guest_phys_addr = GPA_A - RO_SIZE / 2;
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EEXIST, "overlap below");
-	r = good; r.guest_phys_addr = GPA_A + SLOT_SIZE - S2_PAGE;
+	r = good; r.guest_phys_addr = GPA_A + SLOT_SIZE - TST_PAGE;
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EEXIST, "overlap above");
-	r = good; r.guest_phys_addr = GPA_C; r.memory_size = S2_PAGE;
+	r = good; r.guest_phys_addr = GPA_C; r.memory_size = TST_PAGE;
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EEXIST, "overlap inside");
-	r = good; r.guest_phys_addr = GPA_A - S2_PAGE; r.memory_size = 8 * SLOT_SIZE;
+	r = good; r.guest_phys_addr = GPA_A - TST_PAGE; r.memory_size = 8 * SLOT_SIZE;
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EEXIST, "overlap around");
 	/* an existing slot: size, backing and READONLY are fixed */
 	r = region(0, 0, GPA_A, 2 * SLOT_SIZE, self->mem);
@@ -547,7 +547,7 @@ TEST_F(fz, set_user_memory_region)
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EINVAL, "set READONLY");
 	r = region(2, 0, GPA_C, RO_SIZE, self->mem + 2 * SLOT_SIZE);
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EINVAL, "clear READONLY");
-	r = region(0, 0, GPA_B + S2_PAGE, SLOT_SIZE, self->mem);
+	r = region(0, 0, GPA_B + TST_PAGE, SLOT_SIZE, self->mem);
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EEXIST, "move onto slot 1");
 	/*
 	 * Deletes are validated like every other call (KVM checks alignment
@@ -561,7 +561,7 @@ TEST_F(fz, set_user_memory_region)
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EINVAL, "delete gpa misaligned");
 	r = region(0, 0, GPA_A, 0, self->mem + 8);
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EINVAL, "delete uaddr misaligned");
-	r = region(0, 0, -S2_PAGE + 1, 0, self->mem);
+	r = region(0, 0, -TST_PAGE + 1, 0, self->mem);
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EINVAL, "delete gpa wraps");
 	r = region(S2MMU_MEMSLOT_ID_LIMIT, 0, 0, 0, NULL);
 	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EINVAL, "delete id limit");
@@ -666,7 +666,7 @@ TEST_F(fz, get_dirty_log)
 		REJECT(self->vm, S2MMU_GET_DIRTY_LOG, (void *)p[i], EFAULT,
 		       "arg ptr");
 	l = good; l.dirty_bitmap = (uintptr_t)edge;
-	if (mmap(self->none - S2_PAGE, S2_PAGE, PROT_READ | PROT_WRITE,
+	if (mmap(self->none - TST_PAGE, TST_PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) !=
 	    MAP_FAILED)
 		REJECT(self->vm, S2MMU_GET_DIRTY_LOG, &l, EFAULT,
@@ -793,16 +793,16 @@ TEST_F(fz, hw_translate)
 	for (i = 0; i < 5; i++)
 		REJECT(self->vm, S2MMU_HW_TRANSLATE, (void *)p[i], EFAULT, "arg ptr");
 	/* Readable but not writable: nothing may be translated or counted. */
-	ro_e = mmap(NULL, S2_PAGE, PROT_READ | PROT_WRITE,
+	ro_e = mmap(NULL, TST_PAGE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, ro_e);
 	memcpy(ro_e, ecopy, sizeof(ecopy));
 	t = good; t.entries = (uintptr_t)ro_e;
 	memcpy((void *)(ro_e + 2), &t, sizeof(t));
-	ASSERT_EQ(0, mprotect(ro_e, S2_PAGE, PROT_READ));
+	ASSERT_EQ(0, mprotect(ro_e, TST_PAGE, PROT_READ));
 	REJECT(self->vm, S2MMU_HW_TRANSLATE, &t, EFAULT, "entries read-only");
 	REJECT(self->vm, S2MMU_HW_TRANSLATE, ro_e + 2, EFAULT, "arg read-only");
-	munmap(ro_e, S2_PAGE);
+	munmap(ro_e, TST_PAGE);
 }
 
 TEST_F(fz, hw_translate_no_debug_table)
@@ -811,7 +811,7 @@ TEST_F(fz, hw_translate_no_debug_table)
 	struct s2mmu_hw_translate t = {
 		.nr = 1, .flags = S2MMU_HWT_DEBUG_TABLE, .entries = (uintptr_t)&e,
 	};
-	int vm2 = s2_create_vm(self->dev, IPA_BITS);
+	int vm2 = tst_create_vm(self->dev, IPA_BITS);
 
 	ASSERT_LE(0, vm2);
 	take_snap(self, &self->base);
@@ -836,15 +836,15 @@ TEST_F(fz, debug_table_op)
 	const __u32 rw = S2MMU_DBG_PROT_R | S2MMU_DBG_PROT_W;
 	unsigned int oa_bits = self->feat.pa_bits < 48 ? self->feat.pa_bits : 48;
 	/* Goods that would change the table if accepted. */
-	struct s2mmu_debug_table_op map = dbg_op(S2MMU_DBG_MAP, DBG_IPA + S2_2M,
-						 S2_2M, DBG_PA, rw);
+	struct s2mmu_debug_table_op map = dbg_op(S2MMU_DBG_MAP, DBG_IPA + TST_2M,
+						 TST_2M, DBG_PA, rw);
 	struct s2mmu_debug_table_op ops[] = {
 		map,
-		dbg_op(S2MMU_DBG_UNMAP, DBG_IPA, S2_2M, 0, 0),
-		dbg_op(S2MMU_DBG_WRPROTECT, DBG_IPA, S2_2M, 0, 0),
-		dbg_op(S2MMU_DBG_RELAX, DBG_PTE_IPA, S2_PAGE, 0, rw),
-		dbg_op(S2MMU_DBG_CLEAR_YOUNG, DBG_IPA, S2_2M, 0, 0),
-		dbg_op(S2MMU_DBG_SPLIT, DBG_IPA, S2_2M, 0, 0),
+		dbg_op(S2MMU_DBG_UNMAP, DBG_IPA, TST_2M, 0, 0),
+		dbg_op(S2MMU_DBG_WRPROTECT, DBG_IPA, TST_2M, 0, 0),
+		dbg_op(S2MMU_DBG_RELAX, DBG_PTE_IPA, TST_PAGE, 0, rw),
+		dbg_op(S2MMU_DBG_CLEAR_YOUNG, DBG_IPA, TST_2M, 0, 0),
+		dbg_op(S2MMU_DBG_SPLIT, DBG_IPA, TST_2M, 0, 0),
 	}, o;
 	__u64 p[5];
 	unsigned int i, k, b;
@@ -882,11 +882,11 @@ TEST_F(fz, debug_table_op)
 			o = ops[k]; o.size |= 1ULL << b;
 			REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, EINVAL, "size misaligned");
 		}
-		o = ops[k]; o.ipa = -S2_2M; o.size = 2 * S2_2M;
+		o = ops[k]; o.ipa = -TST_2M; o.size = 2 * TST_2M;
 		REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, EINVAL, "range wraps");
 		if (ops[k].op == S2MMU_DBG_RELAX)
 			continue;	/* one IPA: no range */
-		o = ops[k]; o.ipa = top - S2_2M / 2;
+		o = ops[k]; o.ipa = top - TST_2M / 2;
 		REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, ERANGE, "range beyond ipa");
 		o = ops[k]; o.ipa = top;
 		REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, ERANGE, "ipa = top");
@@ -903,11 +903,11 @@ TEST_F(fz, debug_table_op)
 	o.ipa = top;
 	REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, ERANGE, "mkyoung ipa = top");
 	/* MAP: the output address range, and its alignment. */
-	o = map; o.pa = (1ULL << oa_bits) - S2_2M / 2 - S2_2M / 2 + S2_PAGE;
+	o = map; o.pa = (1ULL << oa_bits) - TST_2M / 2 - TST_2M / 2 + TST_PAGE;
 	REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, EINVAL, "pa end beyond");
 	o = map; o.pa = 1ULL << oa_bits;
 	REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, EINVAL, "pa = 2^oa");
-	o = map; o.pa = -S2_2M;
+	o = map; o.pa = -TST_2M;
 	REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, EINVAL, "pa wraps");
 	for (b = 0; b < 12; b += 3) {
 		o = map; o.pa |= 1ULL << b;
@@ -923,8 +923,8 @@ TEST_F(fz, debug_table_op)
 TEST_F(fz, debug_table_not_created_by_failure)
 {
 	struct s2mmu_debug_table_op o[] = {
-		dbg_op(S2MMU_DBG_MAP, 1ULL << IPA_BITS, S2_2M, 0, S2MMU_DBG_PROT_R),
-		dbg_op(S2MMU_DBG_CLEAR_YOUNG, 1ULL << IPA_BITS, S2_2M, 0, 0),
+		dbg_op(S2MMU_DBG_MAP, 1ULL << IPA_BITS, TST_2M, 0, S2MMU_DBG_PROT_R),
+		dbg_op(S2MMU_DBG_CLEAR_YOUNG, 1ULL << IPA_BITS, TST_2M, 0, 0),
 		dbg_op(S2MMU_DBG_CLEAR_YOUNG, 0, 0, 0, 0),
 		dbg_op(S2MMU_DBG_RELAX, 0, 0, 0, S2MMU_DBG_PROT_R),
 		dbg_op(S2MMU_DBG_MKYOUNG, 0, 0, 0, 0),
@@ -940,14 +940,14 @@ TEST_F(fz, debug_table_not_created_by_failure)
 
 	if (!hw_at(self))
 		SKIP(return, "no EL2 hardware translation");
-	vm2 = s2_create_vm(self->dev, IPA_BITS);
+	vm2 = tst_create_vm(self->dev, IPA_BITS);
 	ASSERT_LE(0, vm2);
 	for (i = 0; i < ARRAY_SIZE(o); i++) {
-		ASSERT_EQ(0, s2_module_stats(self->dev, &before));
+		ASSERT_EQ(0, tst_module_stats(self->dev, &before));
 		EXPECT_EQ(-err[i], xioctl(vm2, S2MMU_DEBUG_TABLE_OP, &o[i])) {
 			TH_LOG("op %u", o[i].op);
 		}
-		ASSERT_EQ(0, s2_module_stats(self->dev, &after));
+		ASSERT_EQ(0, tst_module_stats(self->dev, &after));
 		EXPECT_EQ(before.table_pages, after.table_pages) {
 			TH_LOG("op %u allocated a table", o[i].op);
 		}
@@ -1010,13 +1010,13 @@ TEST_F(fz, vcpu_access)
 		/* A write reads @buf: the read-only page is fine for it. */
 		a = good; a.buf = p[i] == (uintptr_t)self->ro ? p[4] : p[i];
 		a.kind = S2MMU_ACCESS_WRITE;
-		a.ipa = GPA_A + S2_PAGE;	/* mapped writable: no fault */
+		a.ipa = GPA_A + TST_PAGE;	/* mapped writable: no fault */
 		REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &a, EFAULT, "write buf");
 	}
 	/* A buffer checked before the access: the page is never mapped. */
-	a = good; a.buf = p[3]; a.ipa = GPA_A + 2 * S2_PAGE;
+	a = good; a.buf = p[3]; a.ipa = GPA_A + 2 * TST_PAGE;
 	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &a, EFAULT, "read buf, unmapped ipa");
-	a = good; a.buf = p[4]; a.ipa = GPA_A + 2 * S2_PAGE; a.kind = S2MMU_ACCESS_WRITE;
+	a = good; a.buf = p[4]; a.ipa = GPA_A + 2 * TST_PAGE; a.kind = S2MMU_ACCESS_WRITE;
 	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &a, EFAULT, "write buf, unmapped ipa");
 	bad_ptrs(self, p, false);
 	for (i = 0; i < 5; i++)
@@ -1095,8 +1095,8 @@ static void dbg_tame(__u8 *arg)
 	struct s2mmu_debug_table_op *o = (void *)arg;
 
 	if (o->size > (1ULL << 26) && o->size <= (1ULL << IPA_BITS))
-		o->size = ((o->size >> 10) & ~(S2_PAGE - 1)) |
-			  (o->size & (S2_PAGE - 1));
+		o->size = ((o->size >> 10) & ~(TST_PAGE - 1)) |
+			  (o->size & (TST_PAGE - 1));
 }
 
 static void random_phase(struct __test_metadata *_metadata,
@@ -1225,7 +1225,7 @@ static void random_target(struct __test_metadata *_metadata,
 	/* Any nr up to the maximum reads and writes inside self->xl. */
 	struct s2mmu_hw_translate xl_g = { .nr = 2, .entries = (uintptr_t)self->xl };
 	struct s2mmu_debug_table_op dbg_g =
-		dbg_op(S2MMU_DBG_CLEAR_YOUNG, GPA_FREE, S2_2M, 0, 0);
+		dbg_op(S2MMU_DBG_CLEAR_YOUNG, GPA_FREE, TST_2M, 0, 0);
 	struct s2mmu_vcpu_access acc_g = {
 		.ipa = GPA_A, .buf = (uintptr_t)self->big, .len = 8,
 		.kind = S2MMU_ACCESS_READ,
