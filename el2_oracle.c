@@ -385,7 +385,12 @@ struct oracle_view {
 	bool	attr_known;
 };
 
-static void oracle_hw_view(u64 par, struct oracle_view *v)
+/*
+ * PAR_EL1.PA is the output page (bits 51:12 for the 4K granule); the PA of
+ * the IPA itself adds the IPA's offset in the page, as the software view
+ * does: both sides report the PA of the byte at the IPA.
+ */
+static void oracle_hw_view(u64 ipa, u64 par, struct oracle_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->fault = par & PAR_F;
@@ -394,7 +399,7 @@ static void oracle_hw_view(u64 par, struct oracle_view *v)
 		v->stage = (par & PAR_S) ? 2 : 1;
 		return;
 	}
-	v->pa = par & PAR_PA_MASK;
+	v->pa = (par & PAR_PA_MASK) | (ipa & (S2_PAGE_SIZE - 1));
 	v->attr = par >> PAR_ATTR_SHIFT;
 	v->sh = (par >> PAR_SH_SHIFT) & 3;
 	v->attr_known = true;
@@ -571,7 +576,7 @@ static bool oracle_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
 		cpu_relax();
 		ret = s2_get_leaf(pgt, e->ipa, &pte, &level);
 	}
-	oracle_hw_view(e->par, &hw);
+	oracle_hw_view(e->ipa, e->par, &hw);
 	oracle_sw_view(e->ipa, write, ret, pte, level, &sw);
 	oracle_report(e, &hw, &sw, pte, level);
 

@@ -510,9 +510,12 @@ struct s2mmu_vcpu_access {
  * @mismatch: out: %S2MMU_HWT_M_* bits, non-zero only with
  *	%S2MMU_HWT_F_MISMATCH
  * @par: out: PAR_EL1 as AT S12E1R/W left it
- * @hw_pa: out: the PA the hardware produced (PAR_EL1.F = 0)
+ * @hw_pa: out: the PA the hardware produced (PAR_EL1.F = 0): PAR_EL1.PA,
+ *	the output page, plus the offset of @ipa in its page -- the PA of the
+ *	byte at @ipa, as @sw_pa
  * @sw_pte: out: the descriptor the software walk found (0 if none)
- * @sw_pa: out: the PA that descriptor gives (no fault)
+ * @sw_pa: out: the PA that descriptor gives for the byte at @ipa (no
+ *	fault)
  * @hw_fst: out: PAR_EL1.FST (F = 1): fault type in 5:2, level in 1:0
  * @hw_level: out: level of the hardware fault
  * @hw_stage: out: 2 for a stage-2 fault (PAR_EL1.S), else 1
