@@ -25,7 +25,7 @@
 #include "s2mmu.h"
 #include "s2mmu_el2.h"
 
-/* Debug tables: all of them together may hold this many table pages. */
+/* One VM's debug table may hold this many table pages (64 MiB). */
 #define ORACLE_DBG_MAX_PAGES		16384
 
 /* Memcache refills one debug operation may ask for before giving up. */
@@ -33,12 +33,6 @@
 
 /* Entries translated per exception-masked window. */
 #define ORACLE_CHUNK		32
-
-/* The table pages of every debug table: a user cannot pin more. */
-static struct s2mmu_page_counter oracle_dbg_pages = {
-	.nr	= ATOMIC_LONG_INIT(0),
-	.limit	= ORACLE_DBG_MAX_PAGES,
-};
 
 /**
  * struct s2mmu_el2_dbg - the debug table of a VM (S2MMU_DEBUG_TABLE_OP)
@@ -48,6 +42,8 @@ static struct s2mmu_page_counter oracle_dbg_pages = {
  * @lock: read side for shared-mode operations and translations, write
  *	side for exclusive operations and reset
  * @counts: what translations on this table found
+ * @pages: the table pages it holds, against its own budget: one VM's
+ *	debug table never starves another's
  * @ia_bits: the table's IPA size (the VM's)
  * @dead: a reset could not allocate the new root: every use fails
  */
@@ -57,6 +53,7 @@ struct s2mmu_el2_dbg {
 	bool			has_vmid;
 	struct rw_semaphore	lock;
 	struct s2mmu_hwt_counts	counts;
+	struct s2mmu_page_counter pages;
 	u32			ia_bits;
 	bool			dead;
 };
@@ -89,6 +86,8 @@ static struct s2mmu_el2_dbg *oracle_dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits
 		goto out;
 	}
 	init_rwsem(&d->lock);
+	atomic_long_set(&d->pages.nr, 0);
+	d->pages.limit = ORACLE_DBG_MAX_PAGES;
 	d->ia_bits = ia_bits;
 	s2mmu_el2_tlb_init(&d->tlb);
 	if (s2mmu_el2_hw) {
@@ -120,7 +119,12 @@ void s2mmu_el2_dbg_destroy(struct s2mmu_el2_dbg *d)
 	if (!d->dead)
 		s2_pgtable_destroy(&d->pgt);
 	s2mmu_el2_vmid_put(&d->tlb, d->has_vmid);
-	/* Pages freed through RCU by earlier operations are charged until then. */
+	/*
+	 * Pages that shared operations freed through RCU are still charged
+	 * to @d->pages, which their callbacks uncharge: wait for them.
+	 */
+	if (atomic_long_read(&d->pages.nr))
+		rcu_barrier();
 	kfree(d);
 }
 
@@ -141,8 +145,29 @@ static u32 oracle_dbg_prot(u32 uprot)
 	return prot;
 }
 
-static int oracle_dbg_check(const struct s2mmu_debug_table_op *op)
+/*
+ * Highest output address a MAP may reach: descriptors without LPA2 hold
+ * 48 address bits, and VTCR_EL2.PS never says more than 48 here.
+ */
+static u64 oracle_dbg_oa_limit(void)
 {
+	return BIT_ULL(min_t(u32, s2mmu_cpu.pa_bits, 48));
+}
+
+/* The operations that take a range of IPAs; RELAX and MKYOUNG take one. */
+static bool oracle_dbg_has_range(u32 op)
+{
+	return op != S2MMU_DBG_RELAX && op != S2MMU_DBG_MKYOUNG &&
+	       op != S2MMU_DBG_RESET;
+}
+
+/*
+ * Every field, before the table is created or touched: a rejected call
+ * changes nothing (-EINVAL for a bad field, -ERANGE beyond the IPA size).
+ */
+static int oracle_dbg_check(const struct s2mmu_debug_table_op *op, u32 ia_bits)
+{
+	u64 limit = BIT_ULL(ia_bits);
 	const u32 prots = S2MMU_DBG_PROT_R | S2MMU_DBG_PROT_W |
 			  S2MMU_DBG_PROT_X | S2MMU_DBG_PROT_DEVICE |
 			  S2MMU_DBG_PROT_NC;
@@ -162,9 +187,14 @@ static int oracle_dbg_check(const struct s2mmu_debug_table_op *op)
 	if (op->ipa + op->size < op->ipa)
 		return -EINVAL;
 	if (op->op == S2MMU_DBG_MAP &&
-	    (op->pa + op->size < op->pa ||
-	     op->pa + op->size > BIT_ULL(s2mmu_cpu.max_ipa_bits)))
+	    (op->pa + op->size < op->pa || op->pa + op->size > oracle_dbg_oa_limit()))
 		return -EINVAL;
+	if (op->op == S2MMU_DBG_RESET)
+		return 0;
+	if (oracle_dbg_has_range(op->op) && !op->size)
+		return -EINVAL;
+	if (op->ipa >= limit || (oracle_dbg_has_range(op->op) && op->size > limit - op->ipa))
+		return -ERANGE;
 	return 0;
 }
 
@@ -258,7 +288,7 @@ static s64 oracle_dbg_run_retrying(struct s2mmu_el2_dbg *d,
 
 	for (;;) {
 		if (mc && s2_memcache_topup(mc, min, &s2mmu_table_mm_ops,
-					    &oracle_dbg_pages))
+					    &d->pages))
 			return -ENOSPC;
 		r = oracle_dbg_run_locked(d, op, mc, wflags);
 		if (r == -EAGAIN) {
@@ -331,41 +361,72 @@ static int oracle_dbg_reset(struct s2mmu_el2_vm *ev)
 	return ret == -ENOMEM ? -ENOSPC : ret;
 }
 
+/* The VM's debug table, or NULL before the first MAP created it. */
+static struct s2mmu_el2_dbg *oracle_dbg_find(struct s2mmu_el2_vm *ev)
+{
+	struct s2mmu_el2_dbg *d;
+
+	mutex_lock(&ev->dbg_lock);
+	d = ev->dbg;
+	mutex_unlock(&ev->dbg_lock);
+	return d;
+}
+
+/*
+ * Only MAP creates the table.  Before it, there is nothing to unmap,
+ * protect, split or age (success, nothing done) and no leaf to relax or
+ * make young (-ENOENT): no call allocates a table (and a VMID) that it
+ * does not fill.
+ */
+static struct s2mmu_el2_dbg *oracle_dbg_target(struct s2mmu_el2_vm *ev,
+					       u32 op, u32 ia_bits)
+{
+	struct s2mmu_el2_dbg *d;
+
+	d = op == S2MMU_DBG_MAP ? oracle_dbg_get(ev, ia_bits) :
+				  oracle_dbg_find(ev);
+	if (d)
+		return d;
+	return op == S2MMU_DBG_RELAX || op == S2MMU_DBG_MKYOUNG ?
+	       ERR_PTR(-ENOENT) : NULL;
+}
+
 static long oracle_dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 			     void __user *argp)
 {
 	struct s2mmu_debug_table_op op;
 	struct s2mmu_el2_dbg *d;
-	struct s2_stats st;
+	struct s2_stats st = {};
 	s64 result = 0;
 	int ret;
 
+	if (!s2mmu_el2_hw)
+		return -EOPNOTSUPP;
 	if (copy_from_user(&op, argp, sizeof(op)))
 		return -EFAULT;
-	ret = oracle_dbg_check(&op);
+	ret = oracle_dbg_check(&op, vm_pgt->ia_bits);
 	if (ret)
 		return ret;
 	if (op.op == S2MMU_DBG_RESET) {
 		ret = oracle_dbg_reset(ev);
-		op.bbm = 0;
-		op.table_pages = 0;
-		op.tlbi = 0;
 		goto out;
 	}
-	d = oracle_dbg_get(ev, vm_pgt->ia_bits);
+	d = oracle_dbg_target(ev, op.op, vm_pgt->ia_bits);
 	if (IS_ERR(d))
 		return PTR_ERR(d);
-	ret = oracle_dbg_run(d, &op, &result);
-	if (ret)
-		return ret;
-	/* A reset frees the counters with the table: not while we sum. */
-	down_read(&d->lock);
-	s2_stats_read(&d->pgt, &st);
-	up_read(&d->lock);
+	if (d) {
+		ret = oracle_dbg_run(d, &op, &result);
+		if (ret)
+			return ret;
+		/* A reset frees the counters with the table: not while we sum. */
+		down_read(&d->lock);
+		s2_stats_read(&d->pgt, &st);
+		up_read(&d->lock);
+	}
+out:
 	op.bbm = st.bbm;
 	op.table_pages = st.table_pages;
 	op.tlbi = st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid + st.tlbi_local;
-out:
 	op.result = result;
 	if (copy_to_user(argp, &op, sizeof(op)))
 		return -EFAULT;

@@ -623,9 +623,13 @@ struct s2mmu_hw_translate {
  * struct s2mmu_debug_table_op - argument of %S2MMU_DEBUG_TABLE_OP
  * @op: in: %S2MMU_DBG_*
  * @prot: in: %S2MMU_DBG_PROT_* for MAP and RELAX
- * @ipa: in: first IPA, page aligned
- * @size: in: bytes, page aligned
- * @pa: in: MAP: first output address, page aligned, below 2^pa_bits
+ * @ipa: in: first IPA, page aligned, below 2^(the VM's IPA size)
+ * @size: in: bytes, page aligned; not 0 for MAP, UNMAP, WRPROTECT,
+ *	CLEAR_YOUNG and SPLIT, whose range must end within the IPA size;
+ *	ignored (but page aligned) by RELAX, MKYOUNG and RESET
+ * @pa: in: MAP: first output address, page aligned; the range ends at or
+ *	below 2^min(pa_bits, 48) (descriptors without LPA2 hold 48 address
+ *	bits); other ops ignore it (but it must be page aligned)
  * @flags: in: %S2MMU_DBG_SHARED, %S2MMU_DBG_FORCE_PTE
  * @reserved0: zero
  * @result: out: the engine's non-negative result (%S2_UNCHANGED = 1,
@@ -641,6 +645,12 @@ struct s2mmu_hw_translate {
  * memory that is read or written, so any PA may be mapped; it lets a test
  * build what the VM's fault path cannot (1 GiB blocks, Device and
  * non-cacheable memory, explicit splits and access-flag clearing).
+ *
+ * The first MAP creates the table (and takes its VMID: without KVM, a VM
+ * with a debug table uses two of the 2^vmid_bits - 1 VMIDs); no other
+ * call, and no call that fails its checks, creates it.  Before it exists,
+ * UNMAP, WRPROTECT, CLEAR_YOUNG, SPLIT and RESET succeed doing nothing.
+ * Each VM's table has its own budget of 16384 table pages (64 MiB).
  */
 struct s2mmu_debug_table_op {
 	__u32 op;
@@ -667,8 +677,14 @@ struct s2mmu_debug_table_op {
 #define S2MMU_HW_TRANSLATE	_IOWR(S2MMUIO, 0x70, struct s2mmu_hw_translate)
 /*
  * S2MMU_DEBUG_TABLE_OP: one engine operation on the VM's debug table
- * (created by the first call).  -EINVAL for a bad field, -ERANGE beyond
- * the IPA size, -ENOSPC when the table would exceed its page budget.
+ * (created by the first MAP).  -EOPNOTSUPP when the kernel does not run
+ * at EL2 (S2MMU_FEAT_HW_AT clear); -EINVAL for a bad field or a range of
+ * size 0; -ERANGE for a range or IPA beyond the IPA size; -ENOENT for
+ * RELAX or MKYOUNG where no valid leaf maps the IPA; -EFAULT; all of
+ * these change nothing.  -ENOSPC when the table would exceed its page
+ * budget or no VMID is left, -EINTR a signal arrived while a shared
+ * operation kept meeting break-before-make: a MAP that fails so may have
+ * mapped part of its range.
  */
 #define S2MMU_DEBUG_TABLE_OP	_IOWR(S2MMUIO, 0x71, struct s2mmu_debug_table_op)
 
