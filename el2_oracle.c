@@ -575,6 +575,15 @@ static bool oracle_locked(s2_pte_t pte)
 	return !(pte & S2_PTE_VALID) && (pte & S2_PTE_LOCKED);
 }
 
+/* A hardware permission fault on a leaf the software walk allows. */
+static bool oracle_stale_relax(const struct oracle_view *hw, const struct oracle_view *sw,
+			       s8 level)
+{
+	return hw->fault && !sw->fault && hw->stage == 2 &&
+	       (hw->fst & S2_FSC_TYPE_MASK) == S2_FSC_PERM &&
+	       (hw->fst & S2_FSC_LEVEL_MASK) == level;
+}
+
 struct oracle_before {
 	s2_pte_t	pte;
 	s8		level;
@@ -613,12 +622,17 @@ static void oracle_report(struct s2mmu_hw_xlate *e, const struct oracle_view *hw
  * transient of BBM on another CPU: the software walk is the answer
  * (fallback).  Any other difference on a table that did not change is a
  * real disagreement; on a changing table the hardware saw a state that
- * existed between the two walks.
+ * existed between the two walks.  Without the window's invalidation
+ * (@stale_ok), a permission fault where the software walk finds the leaf
+ * allowing the access is this CPU's TLB still holding the leaf from
+ * before a relax, which only invalidates the CPU that relaxed it (Arm ARM
+ * D8.14.1 lets a CPU keep the weaker entry): stale, not a disagreement.
  *
  * Return: true when the entry is still under BBM: judge it again later.
  */
 static bool oracle_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
-			 const struct oracle_before *b, bool changed)
+			 const struct oracle_before *b, bool changed,
+			 bool stale_ok)
 {
 	bool write = e->access == S2MMU_HWT_WRITE;
 	struct oracle_view hw, sw;
@@ -655,6 +669,10 @@ static bool oracle_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
 		e->flags |= S2MMU_HWT_F_FAULT;
 	if (oracle_locked(pte))
 		return true;
+	if (m && !changed && stale_ok && oracle_stale_relax(&hw, &sw, level)) {
+		e->flags |= S2MMU_HWT_F_STALE;
+		return false;
+	}
 	if (m && !changed) {
 		e->flags |= S2MMU_HWT_F_MISMATCH;
 		e->mismatch = m;
@@ -686,13 +704,14 @@ static void oracle_chunk(struct s2_pgtable *pgt, u16 vmid,
 	s2mmu_el2_unlock(flags);
 
 	for (i = 0; i < n; i++)
-		locked |= (u32)oracle_judge(pgt, &e[i], &b[i], false) << i;
+		locked |= (u32)oracle_judge(pgt, &e[i], &b[i], false, !flush) << i;
 	smp_rmb();	/* the second walks before the counters */
 	if (oracle_activity(pgt) != act) {
 		/* The table changed during the chunk: judge again knowing it. */
 		for (i = 0; i < n; i++)
 			if (e[i].flags & S2MMU_HWT_F_MISMATCH)
-				locked |= (u32)oracle_judge(pgt, &e[i], &b[i], true) << i;
+				locked |= (u32)oracle_judge(pgt, &e[i], &b[i], true,
+							!flush) << i;
 	}
 	/*
 	 * An entry still under BBM after the judge's spin belongs to a CPU
@@ -706,7 +725,7 @@ static void oracle_chunk(struct s2_pgtable *pgt, u16 vmid,
 		for (i = 0; i < n; i++) {
 			if (!(locked & BIT(i)))
 				continue;
-			if (!oracle_judge(pgt, &e[i], &b[i], true))
+			if (!oracle_judge(pgt, &e[i], &b[i], true, !flush))
 				locked &= ~BIT(i);
 		}
 	}

@@ -524,9 +524,16 @@ static int s2_commit_walker(const struct s2_visit_ctx *ctx, u32 visit)
 {
 	s2_pte_t pte = ctx->old;
 
-	if (s2_pte_is_locked(pte) && (pte & ~S2_PTE_LOCKED))
-		WRITE_ONCE(*ctx->ptep, (pte & ~S2_PTE_LOCKED) | S2_PTE_VALID);
-	/* A table made here was complete before it was parked. */
+	if (s2_pte_is_locked(pte) && (pte & ~S2_PTE_LOCKED)) {
+		/*
+		 * Release: a subtree built off-line was complete before it
+		 * was parked, and a walker that takes no lock (the
+		 * oracle's software walk) that sees the entry valid must
+		 * see it complete.
+		 */
+		smp_store_release(ctx->ptep,
+				  (pte & ~S2_PTE_LOCKED) | S2_PTE_VALID);
+	}
 	return S2_WALK_SKIP;
 }
 

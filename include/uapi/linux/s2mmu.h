@@ -493,6 +493,7 @@ struct s2mmu_vcpu_access {
 #define S2MMU_HWT_F_FALLBACK	(1U << 3)	/* answer from software: BBM */
 #define S2MMU_HWT_F_CHANGED	(1U << 4)	/* entry changed meanwhile */
 #define S2MMU_HWT_F_MISMATCH	(1U << 5)	/* unexplained disagreement */
+#define S2MMU_HWT_F_STALE	(1U << 6)	/* NO_FLUSH: TLB older than a relax */
 
 /* &struct s2mmu_hw_xlate.mismatch: the fields that disagree */
 #define S2MMU_HWT_M_FAULT	(1U << 0)	/* fault vs. no fault */
@@ -533,6 +534,11 @@ struct s2mmu_vcpu_access {
  * says that the hardware faulted while break-before-make was under way
  * on the table and the software walk (@sw_*) is the answer instead.
  * %S2MMU_HWT_F_FAULT is set when the answer is a fault.
+ * %S2MMU_HWT_F_STALE (only with %S2MMU_HWT_NO_FLUSH in effect): the
+ * hardware reported a permission fault on a leaf the software walk finds
+ * allowing the access -- a TLB entry from before a permission relax,
+ * which invalidates only the CPU that made it; legitimate, not a
+ * mismatch.
  */
 struct s2mmu_hw_xlate {
 	__u64 ipa;
