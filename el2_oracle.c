@@ -749,10 +749,23 @@ static int oracle_check(const struct s2mmu_hw_translate *t)
 	return 0;
 }
 
-/* Copy in and check the request and its entries; @*ep is kvfree()'s. */
+static bool oracle_entry_ok(const struct s2mmu_hw_xlate *e)
+{
+	return e->access <= S2MMU_HWT_WRITE && !e->reserved &&
+	       !memchr_inv(e->pad, 0, sizeof(e->pad)) &&
+	       e->ipa < BIT_ULL(s2mmu_cpu.pa_bits);
+}
+
+/*
+ * Copy in and check the request and its entries; @*ep is kvfree()'s.
+ * What the call writes back is written now, unchanged, so that a
+ * destination that is not writable fails the call before anything is
+ * translated or counted.
+ */
 static int oracle_copy_in(void __user *argp, struct s2mmu_hw_translate *t,
 			  struct s2mmu_hw_xlate **ep)
 {
+	void __user *uentries;
 	struct s2mmu_hw_xlate *e;
 	unsigned int i;
 	int ret;
@@ -765,16 +778,19 @@ static int oracle_copy_in(void __user *argp, struct s2mmu_hw_translate *t,
 	e = kvmalloc_array(t->nr, sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return -ENOMEM;
-	if (copy_from_user(e, u64_to_user_ptr(t->entries), t->nr * sizeof(*e))) {
+	uentries = u64_to_user_ptr(t->entries);
+	ret = 0;
+	if (copy_from_user(e, uentries, t->nr * sizeof(*e)))
+		ret = -EFAULT;
+	for (i = 0; i < t->nr && !ret; i++)
+		if (!oracle_entry_ok(&e[i]))
+			ret = -EINVAL;
+	if (!ret && (copy_to_user(uentries, e, t->nr * sizeof(*e)) ||
+		     copy_to_user(argp, t, sizeof(*t))))
+		ret = -EFAULT;
+	if (ret) {
 		kvfree(e);
-		return -EFAULT;
-	}
-	for (i = 0; i < t->nr; i++) {
-		if (e[i].access > S2MMU_HWT_WRITE || e[i].reserved ||
-		    e[i].ipa >= BIT_ULL(s2mmu_cpu.pa_bits)) {
-			kvfree(e);
-			return -EINVAL;
-		}
+		return ret;
 	}
 	*ep = e;
 	return 0;

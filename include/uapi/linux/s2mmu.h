@@ -529,6 +529,7 @@ struct s2mmu_vcpu_access {
  * @sw_attr: out: the PAR_EL1.ATTR that the descriptor's memory type gives
  * @sw_sh: out: the PAR_EL1.SH that the descriptor gives
  * @reserved: zero
+ * @pad: zero
  *
  * The answer is the hardware's (@hw_*), unless %S2MMU_HWT_F_FALLBACK
  * says that the hardware faulted while break-before-make was under way
@@ -571,7 +572,8 @@ struct s2mmu_hw_xlate {
 
 /**
  * struct s2mmu_hw_translate - argument of %S2MMU_HW_TRANSLATE
- * @nr: in: entries at @entries, 1..%S2MMU_HWT_MAX
+ * @nr: in: entries at @entries, 1..%S2MMU_HWT_MAX (0 is -EINVAL: an empty
+ *	batch is a caller's bug, and the totals are in &s2mmu_stats)
  * @flags: in: %S2MMU_HWT_DEBUG_TABLE translates through the table of
  *	%S2MMU_DEBUG_TABLE_OP instead of the VM's stage-2 table;
  *	%S2MMU_HWT_NO_FLUSH skips the invalidation of the VMID before the
@@ -677,8 +679,11 @@ struct s2mmu_debug_table_op {
  * S2MMU_HW_TRANSLATE: translate a batch of IPAs with AT S12E1R/W at EL2 and
  * with the software walker.  -EOPNOTSUPP when the kernel does not run at
  * EL2 (S2MMU_FEAT_HW_AT clear), -E2BIG above S2MMU_HWT_MAX entries, -EINVAL
- * for a bad flag, access, IPA or non-zero reserved field, -ENOENT for
- * S2MMU_HWT_DEBUG_TABLE before the debug table exists.
+ * for nr 0, a bad flag, access, IPA or non-zero reserved field or pad,
+ * -ENOENT for S2MMU_HWT_DEBUG_TABLE before the debug table exists, -EFAULT
+ * when the argument or the entries cannot be read and written back.  All
+ * are found before anything is translated or counted (the write-back
+ * targets are written, unchanged, first).
  */
 #define S2MMU_HW_TRANSLATE	_IOWR(S2MMUIO, 0x70, struct s2mmu_hw_translate)
 /*
