@@ -265,7 +265,8 @@ static int s2mmu_check_clear_log(const struct s2mmu_memslot *slot,
 {
 	u64 left;
 
-	if (log->first_page % BITS_PER_LONG || log->first_page >= slot->npages)
+	/* As KVM: 0 pages from any first page up to the end is a no-op. */
+	if (log->first_page % BITS_PER_LONG || log->first_page > slot->npages)
 		return -EINVAL;
 	left = slot->npages - log->first_page;
 	/* Whole words, unless the range ends with the slot. */

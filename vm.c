@@ -168,12 +168,13 @@ static int s2mmu_check_region(struct s2mmu_vm *vm,
 		return -EINVAL;
 	if (mem->slot >= S2MMU_MEMSLOT_ID_LIMIT)
 		return -EINVAL;
-	if (!mem->memory_size)
-		return 0;
 	if (!PAGE_ALIGNED(mem->memory_size) ||
 	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
 	    !PAGE_ALIGNED(mem->userspace_addr))
 		return -EINVAL;
+	/* A delete is checked as KVM checks one: flags, id and alignment. */
+	if (!mem->memory_size)
+		return 0;
 	if (check_add_overflow(mem->guest_phys_addr, mem->memory_size, &end) ||
 	    end > BIT_ULL(vm->ipa_bits))
 		return -EINVAL;

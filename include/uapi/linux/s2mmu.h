@@ -53,6 +53,13 @@ struct s2mmu_features {
 #define S2MMU_FEAT_KVM_ACTIVE	(1U << 6)	/* KVM initialised alongside */
 
 /* ioctls on /dev/s2mmu */
+
+/**
+ * DOC: S2MMU_GET_API_VERSION
+ *
+ * Returns %S2MMU_API_VERSION.  The argument must be 0: anything else is
+ * -EINVAL, as for KVM_GET_API_VERSION.
+ */
 #define S2MMU_GET_API_VERSION	_IO(S2MMUIO, 0x00)
 #define S2MMU_GET_FEATURES	_IOR(S2MMUIO, 0x01, struct s2mmu_features)
 
@@ -168,10 +175,18 @@ struct s2mmu_userspace_memory_region {
  * write-protects the slot.  A slot's size, @userspace_addr and
  * %S2MMU_MEM_READONLY cannot change: delete and recreate it.
  *
+ * As KVM: a move may change %S2MMU_MEM_LOG_DIRTY_PAGES in the same call
+ * (the slot logs, or not, from its new place on, with an empty log); a
+ * read-only slot may log (its log stays empty: the guest cannot write
+ * it); a delete is checked like any other call (flags, slot id, and the
+ * alignment of all three address fields), its addresses otherwise
+ * ignored.
+ *
  * Errors (a failed call changes nothing):
- * -EINVAL unknown flag, slot id out of range, misaligned address or size,
- * range overflowing or beyond the VM's IPA size, deleting a slot that
- * does not exist, changing the size, @userspace_addr or READONLY;
+ * -EINVAL unknown flag, slot id out of range, misaligned address or size
+ * (a delete included), range overflowing or beyond the VM's IPA size,
+ * deleting a slot that does not exist, changing the size,
+ * @userspace_addr or READONLY;
  * -EFAULT the argument or the @userspace_addr range is not accessible
  * user memory; -EEXIST the IPA range overlaps another slot;
  * -ENOSPC %S2MMU_MAX_MEMSLOTS slots exist already; -ENOMEM.
@@ -381,11 +396,13 @@ struct s2mmu_enable_cap {
  * log bit and write-protects the page (one batched TLB invalidation per
  * 32768 pages).  A VMM calls it with what GET returned, just before it
  * copies those pages: a write after the clear is logged again.
+ * @num_pages 0 is a successful no-op that reads no bitmap, for any
+ * @first_page up to and including the slot's end (as KVM).
  *
  * Errors: -EINVAL no such slot, manual protect not enabled, @first_page
- * not a multiple of 64 or beyond the slot, @num_pages beyond the slot or
- * not a multiple of 64 short of the slot's end; -ENOENT the slot does not
- * log; -EFAULT; -EIO called from another process; -ENOMEM.
+ * not a multiple of 64 or beyond the slot's end, @num_pages beyond the
+ * slot or not a multiple of 64 short of the slot's end; -ENOENT the slot
+ * does not log; -EFAULT; -EIO called from another process; -ENOMEM.
  */
 #define S2MMU_CLEAR_DIRTY_LOG	_IOWR(S2MMUIO, 0x63, struct s2mmu_clear_dirty_log)
 
