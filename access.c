@@ -131,6 +131,25 @@ static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
 	return -EIO;
 }
 
+/*
+ * Is every page of the caller's buffer readable (the source of a write)
+ * or writable (the destination of a read)?  Checked before the access
+ * starts, so that a bad buffer fails the call with nothing accessed: one
+ * byte a page is read and, for a destination, written back as it was.
+ * Another thread may still unmap the buffer meanwhile; @done then says
+ * how much was accessed before.
+ */
+static int s2mmu_access_probe_buf(u8 __user *buf, u32 len, bool dst)
+{
+	u8 __user *p;
+	u8 c;
+
+	for (p = buf; p < buf + len; p = PTR_ALIGN(p + 1, PAGE_SIZE))
+		if (get_user(c, p) || (dst && put_user(c, p)))
+			return -EFAULT;
+	return 0;
+}
+
 int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
 {
 	struct s2mmu_vcpu_access acc;
@@ -147,7 +166,8 @@ int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
 	    end > BIT_ULL(vcpu->vm->ipa_bits))
 		return -EINVAL;
 	buf = u64_to_user_ptr(acc.buf);
-	if (!access_ok(buf, acc.len))
+	if (!access_ok(buf, acc.len) ||
+	    s2mmu_access_probe_buf(buf, acc.len, acc.kind != S2MMU_ACCESS_WRITE))
 		return -EFAULT;
 	acc.done = 0;
 	acc.exit_reason = S2MMU_EXIT_NONE;
@@ -176,10 +196,9 @@ int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
 		}
 		acc.done += len;
 	}
-	if (ret < 0)
-		return ret;
+	/* Once the access started, what it did is reported, error or not. */
 	acc.exit_reason = vcpu->run->exit_reason;
 	if (copy_to_user(argp, &acc, sizeof(acc)))
 		return -EFAULT;
-	return 0;
+	return ret < 0 ? ret : 0;
 }

@@ -457,7 +457,8 @@ struct s2mmu_run {
  * @kind: %S2MMU_ACCESS_READ, %S2MMU_ACCESS_WRITE, %S2MMU_ACCESS_EXEC
  *	(an instruction fetch: reads, and needs execute permission)
  * @flags: zero
- * @done: out: bytes accessed; less than @len after an MMIO exit
+ * @done: out: bytes accessed; less than @len after an MMIO exit or an
+ *	error met during the access
  * @exit_reason: out: copy of &s2mmu_run.exit_reason
  * @faults_translation: out: translation faults this access took
  * @faults_access: out: access-flag faults this access took
@@ -488,10 +489,15 @@ struct s2mmu_vcpu_access {
  * Performs a &struct s2mmu_vcpu_access.  Returns 0 when the access
  * completed or stopped at an MMIO exit (see &s2mmu_run).
  *
- * Errors: -EINVAL bad kind, flags, reserved or length, or a range beyond
- * the VM's IPA size; -EFAULT @buf or the slot's backing memory is not
- * accessible; -EIO called from another process; -EINTR a signal is
- * pending; -ENOMEM.
+ * Errors found before the access starts change nothing: -EINVAL bad kind,
+ * flags, reserved or length, or a range beyond the VM's IPA size; -EFAULT
+ * the argument, or @buf is not readable (a write) or writable (a read)
+ * for all of @len; -EIO called from another process.  Errors met during
+ * the access stop it where it is, and the structure is still written
+ * back: @done bytes were accessed (written to guest memory, or read into
+ * @buf), and the fault counters count the faults taken: -EFAULT the
+ * slot's backing memory, or @buf (unmapped by another thread meanwhile),
+ * is not accessible; -EINTR a signal is pending; -ENOMEM.
  */
 #define S2MMU_VCPU_ACCESS	_IOWR(S2MMUIO, 0x80, struct s2mmu_vcpu_access)
 /*
