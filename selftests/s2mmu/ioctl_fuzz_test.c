@@ -452,7 +452,13 @@ TEST_F(fz, unknown_numbers)
 		S2MMU_ENABLE_CAP, S2MMU_GET_DIRTY_LOG, S2MMU_CLEAR_DIRTY_LOG,
 		S2MMU_HW_TRANSLATE, S2MMU_DEBUG_TABLE_OP,
 	};
-	static const unsigned long vcpu_known[] = { S2MMU_VCPU_ACCESS };
+	static const unsigned long vcpu_known[] = {
+		S2MMU_VCPU_ACCESS,
+#ifdef S2MMU_RUN
+		S2MMU_RUN, S2MMU_GET_ONE_REG, S2MMU_SET_ONE_REG,
+		S2MMU_GET_REG_LIST, S2MMU_IRQ_LINE,
+#endif
+	};
 
 	sweep_unknown(_metadata, self, self->dev, dev_known,
 		      ARRAY_SIZE(dev_known), "/dev/s2mmu");
