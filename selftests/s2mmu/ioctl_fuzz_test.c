@@ -67,6 +67,7 @@ FIXTURE(fz) {
 	__u8 *big;		/* S2MMU_ACCESS_MAX_LEN bytes for any access */
 	struct s2mmu_hw_xlate *xl;	/* S2MMU_HWT_MAX entries */
 	bool manual_on;		/* manual dirty-log protect enabled */
+	__u64 start_ns;		/* for the time each test takes */
 	struct snap base;
 	unsigned int checks;
 	unsigned int seed;
@@ -272,6 +273,7 @@ FIXTURE_SETUP(fz)
 
 	self->vm = -1;
 	self->vcpu.fd = -1;
+	self->start_ns = tst_now_ns();
 	self->seed = env ? strtoul(env, NULL, 0) : (unsigned int)time(NULL);
 	self->dev = tst_open_dev();
 	if (self->dev < 0)
@@ -339,8 +341,9 @@ FIXTURE_SETUP(fz)
 FIXTURE_TEARDOWN(fz)
 {
 	if (self->checks)
-		printf("# %u rejected calls checked: VM, slots, logs, tables unchanged\n",
-		       self->checks);
+		printf("# %u rejected calls checked (%llu ms): VM, slots, logs, tables unchanged\n",
+		       self->checks,
+		       (unsigned long long)(tst_now_ns() - self->start_ns) / 1000000);
 	tst_destroy_vcpu(&self->vcpu);
 	if (self->vm >= 0)
 		close(self->vm);
