@@ -331,6 +331,12 @@ static int oracle_dbg_reset(struct s2mmu_el2_vm *ev)
 	return ret == -ENOMEM ? -ENOSPC : ret;
 }
 
+/* TLB invalidations of every kind the engine counted. */
+static u64 oracle_tlbi_total(const struct s2_stats *st)
+{
+	return st->tlbi_ipa + st->tlbi_range + st->tlbi_vmid + st->tlbi_local;
+}
+
 static long oracle_dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 			     void __user *argp)
 {
@@ -364,7 +370,7 @@ static long oracle_dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 	up_read(&d->lock);
 	op.bbm = st.bbm;
 	op.table_pages = st.table_pages;
-	op.tlbi = st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid + st.tlbi_local;
+	op.tlbi = oracle_tlbi_total(&st);
 out:
 	op.result = result;
 	if (copy_to_user(argp, &op, sizeof(op)))
@@ -490,8 +496,7 @@ static u64 oracle_activity(const struct s2_pgtable *pgt)
 	int l;
 
 	s2_stats_read(pgt, &st);
-	sum = st.bbm + st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid +
-	      st.tlbi_local + st.relax_perms;
+	sum = st.bbm + oracle_tlbi_total(&st) + st.relax_perms;
 	for (l = 0; l <= S2_MAX_LEVEL; l++)
 		sum += st.mapped[l];
 	return sum;

@@ -472,7 +472,7 @@ static void s2mmu_mark_dirty(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 		if (bitmap)
 			set_bit(i, bitmap);
 	}
-	atomic64_add(nr, &vm->stat.dirty_marked);
+	atomic64_add(nr, s2mmu_vm_stat(vm, dirty_marked));
 }
 
 /* Is @page what the stage-2 table maps at @ipa right now? */
@@ -666,7 +666,7 @@ static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		ret = s2_map(&vm->pgt, ipa, PAGE_SIZE, page_to_phys(page),
 			     f->prot, &vcpu->mc, 0);
 		if (!ret) {
-			atomic64_inc(&vm->stat.zero_page_maps);
+			atomic64_inc(s2mmu_vm_stat(vm, zero_page_maps));
 			/* The 4K zero page is never freed: no pin to keep. */
 			if (!is_zero_pfn(page_to_pfn(page)))
 				s2mmu_record_pins(vcpu, f);
@@ -742,7 +742,7 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	if (f->prot & S2_PROT_W)
 		s2mmu_mark_dirty(vm, f, first, size >> PAGE_SHIFT);
 	if (!changed)
-		atomic64_inc(&vm->stat.faults_spurious);
+		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
 	ret = 0;
 out:
 	read_unlock(&vm->mmu_lock);
@@ -776,7 +776,7 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	} else if (f->fsc == S2_FSC_ACCESS) {
 		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
 		if (!ret)
-			atomic64_inc(&vm->stat.access_flag_set);
+			atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
 	} else if (f->write &&
 		   !(READ_ONCE(f->slot->pins[i]) & S2MMU_PIN_WRITE)) {
 		ret = -ENOENT;
@@ -786,7 +786,7 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 			s2mmu_mark_dirty(vm, f, i, 1);
 	}
 	if (ret == S2_UNCHANGED)
-		atomic64_inc(&vm->stat.faults_spurious);
+		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
 	read_unlock(&vm->mmu_lock);
 	return ret > 0 ? 0 : ret;
 }
@@ -794,11 +794,11 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
 {
 	if (fsc == S2_FSC_TRANSLATION)
-		atomic64_inc(&vm->stat.faults_translation);
+		atomic64_inc(s2mmu_vm_stat(vm, faults_translation));
 	else if (fsc == S2_FSC_ACCESS)
-		atomic64_inc(&vm->stat.faults_access);
+		atomic64_inc(s2mmu_vm_stat(vm, faults_access));
 	else
-		atomic64_inc(&vm->stat.faults_permission);
+		atomic64_inc(s2mmu_vm_stat(vm, faults_permission));
 }
 
 /*
@@ -887,12 +887,12 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	srcu_read_unlock(&vm->srcu, idx);
 
 	if (ret == S2MMU_FAULT_MMIO) {
-		atomic64_inc(&vm->stat.mmio_exits);
+		atomic64_inc(s2mmu_vm_stat(vm, mmio_exits));
 		return ret;
 	}
 	if (ret != -EAGAIN)
 		return ret ? ret : S2MMU_FAULT_RETRY;
-	atomic64_inc(&vm->stat.fault_retries);
+	atomic64_inc(s2mmu_vm_stat(vm, fault_retries));
 	/*
 	 * Starting over while the host still changes the fault's range
 	 * would only find it busy again, for as long as the invalidating
