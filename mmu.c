@@ -337,7 +337,7 @@ static void s2mmu_widen_to_block(struct s2mmu_vm *vm, u64 *ipa, bool up)
 
 	lockdep_assert_held_write(&vm->mmu_lock);
 	if (s2_get_leaf(&vm->pgt, up ? *ipa - 1 : *ipa, &pte, &level) ||
-	    !(pte & S2_PTE_VALID) || level == S2_MAX_LEVEL)
+	    !s2_desc_valid(pte) || level == S2_MAX_LEVEL)
 		return;
 	if (up)
 		*ipa = round_up(*ipa, S2_LEVEL_SIZE(level));
@@ -482,11 +482,9 @@ static bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page)
 	s8 level;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !(pte & S2_PTE_VALID))
+	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !s2_desc_valid(pte))
 		return false;
-	return ((pte & S2_PTE_ADDR_MASK & ~(S2_LEVEL_SIZE(level) - 1)) |
-		(ipa & (S2_LEVEL_SIZE(level) - 1) & PAGE_MASK)) ==
-	       page_to_phys(page);
+	return s2_desc_leaf_pa(pte, level, ipa & PAGE_MASK) == page_to_phys(page);
 }
 
 /*
@@ -662,7 +660,7 @@ static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	write_lock(&vm->mmu_lock);
 	if (!s2mmu_fault_stale(vm, f, start, end) &&
 	    !s2_get_leaf(&vm->pgt, ipa, &pte, &level) &&
-	    !(pte & S2_PTE_VALID)) {
+	    !s2_desc_valid(pte)) {
 		ret = s2_map(&vm->pgt, ipa, PAGE_SIZE, page_to_phys(page),
 			     f->prot, &vcpu->mc, 0);
 		if (!ret) {

@@ -155,9 +155,9 @@ static int s2mmu_ptdump_visit(const struct s2_visit_ctx *ctx, u32 visit)
 	phys_addr_t pa;
 	u32 prot;
 
-	if (!(ctx->old & S2_PTE_VALID))
+	if (!s2_desc_valid(ctx->old))
 		return 0;
-	pa = ctx->old & S2_PTE_ADDR_MASK & ~(size - 1);
+	pa = s2_desc_leaf_pa(ctx->old, ctx->level, 0);
 	prot = s2_leaf_prot(ctx->old);
 	if (d->end && (d->end != ctx->addr || d->level != ctx->level ||
 		       d->prot != prot ||
