@@ -424,6 +424,32 @@ static u64 s2mmu_fault_gfn_index(const struct s2mmu_fault *f)
 	return (f->ipa >> PAGE_SHIFT) - f->slot->base_gfn;
 }
 
+/* Slot index of the first page the fault maps (the block's first). */
+static u64 s2mmu_fault_first_index(const struct s2mmu_fault *f)
+{
+	u64 ipa = ALIGN_DOWN(f->ipa, (u64)f->nr_pages << PAGE_SHIFT);
+
+	return (ipa >> PAGE_SHIFT) - f->slot->base_gfn;
+}
+
+/* The host range backing the @size-aligned IPA range around the fault. */
+static void s2mmu_fault_hva_range(const struct s2mmu_fault *f, u64 size,
+				  unsigned long *start, unsigned long *end)
+{
+	*start = f->hva - (f->ipa & (size - 1));
+	*end = *start + size;
+}
+
+static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
+{
+	if (fsc == S2_FSC_TRANSLATION)
+		atomic64_inc(s2mmu_vm_stat(vm, faults_translation));
+	else if (fsc == S2_FSC_ACCESS)
+		atomic64_inc(s2mmu_vm_stat(vm, faults_access));
+	else
+		atomic64_inc(s2mmu_vm_stat(vm, faults_permission));
+}
+
 /*
  * Step 4, second half: may the fault still map what it resolved for host
  * [@start, @end)?  When an invalidation in progress covers part of it,
@@ -441,14 +467,6 @@ static bool s2mmu_fault_stale(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 		f->busy_end = end;
 	}
 	return stale;
-}
-
-/* The host range backing the @size-aligned IPA range around the fault. */
-static void s2mmu_fault_hva_range(const struct s2mmu_fault *f, u64 size,
-				  unsigned long *start, unsigned long *end)
-{
-	*start = f->hva - (f->ipa & (size - 1));
-	*end = *start + size;
 }
 
 /*
@@ -521,14 +539,6 @@ static void s2mmu_record_pin(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 		vcpu->release[vcpu->nr_release++] = old;
 }
 
-/* Slot index of the first page the fault maps (the block's first). */
-static u64 s2mmu_fault_first_index(const struct s2mmu_fault *f)
-{
-	u64 ipa = ALIGN_DOWN(f->ipa, (u64)f->nr_pages << PAGE_SHIFT);
-
-	return (ipa >> PAGE_SHIFT) - f->slot->base_gfn;
-}
-
 static void s2mmu_record_pins(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
 	u64 first = s2mmu_fault_first_index(f);
@@ -557,6 +567,46 @@ void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu)
 	for (i = 0; i < vcpu->nr_release; i++)
 		s2mmu_release_pin(vcpu->vm, vcpu->release[i]);
 	vcpu->nr_release = 0;
+}
+
+/*
+ * Step 2: an access-flag fault, or a permission fault on a mapping of the
+ * right size whose page was pinned with the intent the access needs, is
+ * fixed in place: no page to resolve, no break-before-make.
+ * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
+ */
+static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
+	u64 i = s2mmu_fault_gfn_index(f);
+	unsigned long start, end;
+	int ret;
+
+	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
+		return -ENOENT;	/* a block stays read-only while logging */
+
+	/* The syndrome's level is the level of the leaf to fix. */
+	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
+	read_lock(&vm->mmu_lock);
+	if (s2mmu_fault_stale(vm, f, start, end)) {
+		ret = -EAGAIN;
+	} else if (f->fsc == S2_FSC_ACCESS) {
+		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
+		if (!ret)
+			atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
+	} else if (f->write &&
+		   !(READ_ONCE(f->slot->pins[i]) & S2MMU_PIN_WRITE)) {
+		ret = -ENOENT;
+	} else {
+		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+		if (ret >= 0 && f->write)
+			s2mmu_mark_dirty(vm, f, i, 1);
+	}
+	if (ret == S2_UNCHANGED)
+		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
+	read_unlock(&vm->mmu_lock);
+	return ret > 0 ? 0 : ret;
 }
 
 /*
@@ -747,56 +797,6 @@ out:
 	s2mmu_drop_fault_pins(vcpu, f);
 	s2mmu_release_replaced(vcpu);
 	return ret;
-}
-
-/*
- * Step 2: an access-flag fault, or a permission fault on a mapping of the
- * right size whose page was pinned with the intent the access needs, is
- * fixed in place: no page to resolve, no break-before-make.
- * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
- */
-static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
-{
-	struct s2mmu_vm *vm = vcpu->vm;
-	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
-	u64 i = s2mmu_fault_gfn_index(f);
-	unsigned long start, end;
-	int ret;
-
-	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
-		return -ENOENT;	/* a block stays read-only while logging */
-
-	/* The syndrome's level is the level of the leaf to fix. */
-	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
-	read_lock(&vm->mmu_lock);
-	if (s2mmu_fault_stale(vm, f, start, end)) {
-		ret = -EAGAIN;
-	} else if (f->fsc == S2_FSC_ACCESS) {
-		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
-		if (!ret)
-			atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
-	} else if (f->write &&
-		   !(READ_ONCE(f->slot->pins[i]) & S2MMU_PIN_WRITE)) {
-		ret = -ENOENT;
-	} else {
-		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
-		if (ret >= 0 && f->write)
-			s2mmu_mark_dirty(vm, f, i, 1);
-	}
-	if (ret == S2_UNCHANGED)
-		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
-	read_unlock(&vm->mmu_lock);
-	return ret > 0 ? 0 : ret;
-}
-
-static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
-{
-	if (fsc == S2_FSC_TRANSLATION)
-		atomic64_inc(s2mmu_vm_stat(vm, faults_translation));
-	else if (fsc == S2_FSC_ACCESS)
-		atomic64_inc(s2mmu_vm_stat(vm, faults_access));
-	else
-		atomic64_inc(s2mmu_vm_stat(vm, faults_permission));
 }
 
 /*
