@@ -312,7 +312,7 @@ static int s2mmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	if (hit)
-		atomic64_inc(&vm->stat.notifier_invalidations);
+		atomic64_inc(s2mmu_vm_stat(vm, notifier_invalidations));
 	return 0;
 }
 
@@ -349,7 +349,7 @@ static u64 s2mmu_mn_age(struct s2mmu_vm *vm, unsigned long start,
 		read_unlock(&vm->mmu_lock);
 	}
 	srcu_read_unlock(&vm->srcu, idx);
-	atomic64_add(young, &vm->stat.young_found);
+	atomic64_add(young, s2mmu_vm_stat(vm, young_found));
 	return young;
 }
 

@@ -337,7 +337,7 @@ static void s2mmu_widen_to_block(struct s2mmu_vm *vm, u64 *ipa, bool up)
 
 	lockdep_assert_held_write(&vm->mmu_lock);
 	if (s2_get_leaf(&vm->pgt, up ? *ipa - 1 : *ipa, &pte, &level) ||
-	    !(pte & S2_PTE_VALID) || level == S2_MAX_LEVEL)
+	    !s2_desc_valid(pte) || level == S2_MAX_LEVEL)
 		return;
 	if (up)
 		*ipa = round_up(*ipa, S2_LEVEL_SIZE(level));
@@ -424,6 +424,32 @@ static u64 s2mmu_fault_gfn_index(const struct s2mmu_fault *f)
 	return (f->ipa >> PAGE_SHIFT) - f->slot->base_gfn;
 }
 
+/* Slot index of the first page the fault maps (the block's first). */
+static u64 s2mmu_fault_first_index(const struct s2mmu_fault *f)
+{
+	u64 ipa = ALIGN_DOWN(f->ipa, (u64)f->nr_pages << PAGE_SHIFT);
+
+	return (ipa >> PAGE_SHIFT) - f->slot->base_gfn;
+}
+
+/* The host range backing the @size-aligned IPA range around the fault. */
+static void s2mmu_fault_hva_range(const struct s2mmu_fault *f, u64 size,
+				  unsigned long *start, unsigned long *end)
+{
+	*start = f->hva - (f->ipa & (size - 1));
+	*end = *start + size;
+}
+
+static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
+{
+	if (fsc == S2_FSC_TRANSLATION)
+		atomic64_inc(s2mmu_vm_stat(vm, faults_translation));
+	else if (fsc == S2_FSC_ACCESS)
+		atomic64_inc(s2mmu_vm_stat(vm, faults_access));
+	else
+		atomic64_inc(s2mmu_vm_stat(vm, faults_permission));
+}
+
 /*
  * Step 4, second half: may the fault still map what it resolved for host
  * [@start, @end)?  When an invalidation in progress covers part of it,
@@ -441,14 +467,6 @@ static bool s2mmu_fault_stale(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 		f->busy_end = end;
 	}
 	return stale;
-}
-
-/* The host range backing the @size-aligned IPA range around the fault. */
-static void s2mmu_fault_hva_range(const struct s2mmu_fault *f, u64 size,
-				  unsigned long *start, unsigned long *end)
-{
-	*start = f->hva - (f->ipa & (size - 1));
-	*end = *start + size;
 }
 
 /*
@@ -472,7 +490,7 @@ static void s2mmu_mark_dirty(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 		if (bitmap)
 			set_bit(i, bitmap);
 	}
-	atomic64_add(nr, &vm->stat.dirty_marked);
+	atomic64_add(nr, s2mmu_vm_stat(vm, dirty_marked));
 }
 
 /* Is @page what the stage-2 table maps at @ipa right now? */
@@ -482,11 +500,9 @@ static bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page)
 	s8 level;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !(pte & S2_PTE_VALID))
+	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !s2_desc_valid(pte))
 		return false;
-	return ((pte & S2_PTE_ADDR_MASK & ~(S2_LEVEL_SIZE(level) - 1)) |
-		(ipa & (S2_LEVEL_SIZE(level) - 1) & PAGE_MASK)) ==
-	       page_to_phys(page);
+	return s2_desc_leaf_pa(pte, level, ipa & PAGE_MASK) == page_to_phys(page);
 }
 
 /*
@@ -523,14 +539,6 @@ static void s2mmu_record_pin(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 		vcpu->release[vcpu->nr_release++] = old;
 }
 
-/* Slot index of the first page the fault maps (the block's first). */
-static u64 s2mmu_fault_first_index(const struct s2mmu_fault *f)
-{
-	u64 ipa = ALIGN_DOWN(f->ipa, (u64)f->nr_pages << PAGE_SHIFT);
-
-	return (ipa >> PAGE_SHIFT) - f->slot->base_gfn;
-}
-
 static void s2mmu_record_pins(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
 	u64 first = s2mmu_fault_first_index(f);
@@ -559,6 +567,46 @@ void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu)
 	for (i = 0; i < vcpu->nr_release; i++)
 		s2mmu_release_pin(vcpu->vm, vcpu->release[i]);
 	vcpu->nr_release = 0;
+}
+
+/*
+ * Step 2: an access-flag fault, or a permission fault on a mapping of the
+ * right size whose page was pinned with the intent the access needs, is
+ * fixed in place: no page to resolve, no break-before-make.
+ * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
+ */
+static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
+	u64 i = s2mmu_fault_gfn_index(f);
+	unsigned long start, end;
+	int ret;
+
+	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
+		return -ENOENT;	/* a block stays read-only while logging */
+
+	/* The syndrome's level is the level of the leaf to fix. */
+	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
+	read_lock(&vm->mmu_lock);
+	if (s2mmu_fault_stale(vm, f, start, end)) {
+		ret = -EAGAIN;
+	} else if (f->fsc == S2_FSC_ACCESS) {
+		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
+		if (!ret)
+			atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
+	} else if (f->write &&
+		   !(READ_ONCE(f->slot->pins[i]) & S2MMU_PIN_WRITE)) {
+		ret = -ENOENT;
+	} else {
+		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+		if (ret >= 0 && f->write)
+			s2mmu_mark_dirty(vm, f, i, 1);
+	}
+	if (ret == S2_UNCHANGED)
+		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
+	read_unlock(&vm->mmu_lock);
+	return ret > 0 ? 0 : ret;
 }
 
 /*
@@ -662,11 +710,11 @@ static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	write_lock(&vm->mmu_lock);
 	if (!s2mmu_fault_stale(vm, f, start, end) &&
 	    !s2_get_leaf(&vm->pgt, ipa, &pte, &level) &&
-	    !(pte & S2_PTE_VALID)) {
+	    !s2_desc_valid(pte)) {
 		ret = s2_map(&vm->pgt, ipa, PAGE_SIZE, page_to_phys(page),
 			     f->prot, &vcpu->mc, 0);
 		if (!ret) {
-			atomic64_inc(&vm->stat.zero_page_maps);
+			atomic64_inc(s2mmu_vm_stat(vm, zero_page_maps));
 			/* The 4K zero page is never freed: no pin to keep. */
 			if (!is_zero_pfn(page_to_pfn(page)))
 				s2mmu_record_pins(vcpu, f);
@@ -742,63 +790,13 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	if (f->prot & S2_PROT_W)
 		s2mmu_mark_dirty(vm, f, first, size >> PAGE_SHIFT);
 	if (!changed)
-		atomic64_inc(&vm->stat.faults_spurious);
+		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
 	ret = 0;
 out:
 	read_unlock(&vm->mmu_lock);
 	s2mmu_drop_fault_pins(vcpu, f);
 	s2mmu_release_replaced(vcpu);
 	return ret;
-}
-
-/*
- * Step 2: an access-flag fault, or a permission fault on a mapping of the
- * right size whose page was pinned with the intent the access needs, is
- * fixed in place: no page to resolve, no break-before-make.
- * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
- */
-static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
-{
-	struct s2mmu_vm *vm = vcpu->vm;
-	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
-	u64 i = s2mmu_fault_gfn_index(f);
-	unsigned long start, end;
-	int ret;
-
-	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
-		return -ENOENT;	/* a block stays read-only while logging */
-
-	/* The syndrome's level is the level of the leaf to fix. */
-	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
-	read_lock(&vm->mmu_lock);
-	if (s2mmu_fault_stale(vm, f, start, end)) {
-		ret = -EAGAIN;
-	} else if (f->fsc == S2_FSC_ACCESS) {
-		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
-		if (!ret)
-			atomic64_inc(&vm->stat.access_flag_set);
-	} else if (f->write &&
-		   !(READ_ONCE(f->slot->pins[i]) & S2MMU_PIN_WRITE)) {
-		ret = -ENOENT;
-	} else {
-		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
-		if (ret >= 0 && f->write)
-			s2mmu_mark_dirty(vm, f, i, 1);
-	}
-	if (ret == S2_UNCHANGED)
-		atomic64_inc(&vm->stat.faults_spurious);
-	read_unlock(&vm->mmu_lock);
-	return ret > 0 ? 0 : ret;
-}
-
-static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
-{
-	if (fsc == S2_FSC_TRANSLATION)
-		atomic64_inc(&vm->stat.faults_translation);
-	else if (fsc == S2_FSC_ACCESS)
-		atomic64_inc(&vm->stat.faults_access);
-	else
-		atomic64_inc(&vm->stat.faults_permission);
 }
 
 /*
@@ -887,12 +885,12 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	srcu_read_unlock(&vm->srcu, idx);
 
 	if (ret == S2MMU_FAULT_MMIO) {
-		atomic64_inc(&vm->stat.mmio_exits);
+		atomic64_inc(s2mmu_vm_stat(vm, mmio_exits));
 		return ret;
 	}
 	if (ret != -EAGAIN)
 		return ret ? ret : S2MMU_FAULT_RETRY;
-	atomic64_inc(&vm->stat.fault_retries);
+	atomic64_inc(s2mmu_vm_stat(vm, fault_retries));
 	/*
 	 * Starting over while the host still changes the fault's range
 	 * would only find it busy again, for as long as the invalidating
