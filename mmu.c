@@ -386,6 +386,17 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 
 /* ---- the fault handler ---- */
 
+/*
+ * A stage-2 fault, in steps (s2mmu_handle_fault()):
+ * 1. sample the invalidate sequence (invalidate.c);
+ * 2. find the slot, under SRCU; wait if the host is changing the page;
+ * 3. an access-flag or permission fault: fix the leaf in place;
+ * 4. otherwise pin the host page, a whole 2 MiB block when it can;
+ * 5. under mmu_lock, unless an invalidation raced with steps 1-4
+ *    (s2mmu_fault_stale()), map it through the engine;
+ * 6. once the mapping is writable, mark the page dirty.
+ */
+
 /**
  * struct s2mmu_fault - one stage-2 fault being handled
  * @ipa: faulting IPA
@@ -451,10 +462,10 @@ static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
 }
 
 /*
- * Step 4, second half: may the fault still map what it resolved for host
- * [@start, @end)?  When an invalidation in progress covers part of it,
- * the range is noted in @f: the fault waits for its end before it starts
- * over.  Documentation/locking.rst says why this misses no race.
+ * Steps 3 and 5, under mmu_lock: may the fault still map what it resolved
+ * for host [@start, @end)?  When an invalidation in progress covers part
+ * of it, the range is noted in @f: the fault waits for its end before it
+ * starts over.  invalidate.c says why this misses no race.
  */
 static bool s2mmu_fault_stale(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 			      unsigned long start, unsigned long end)
@@ -570,7 +581,7 @@ void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu)
 }
 
 /*
- * Step 2: an access-flag fault, or a permission fault on a mapping of the
+ * Step 3: an access-flag fault, or a permission fault on a mapping of the
  * right size whose page was pinned with the intent the access needs, is
  * fixed in place: no page to resolve, no break-before-make.
  * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
@@ -666,7 +677,7 @@ static void s2mmu_try_block(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 }
 
 /*
- * Step 3: pin the host page(s) backing the fault.  Write intent only for
+ * Step 4: pin the host page(s) backing the fault.  Write intent only for
  * write faults, so that reads never break COW or dirty a file.
  */
 static int s2mmu_resolve_page(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
@@ -800,7 +811,7 @@ out:
 }
 
 /*
- * Steps 1 to 6, for a fault whose invalidation state was sampled, under
+ * Steps 2 to 6, for a fault whose invalidation state was sampled, under
  * the SRCU read side that keeps @f->slot alive.
  * Return: as s2mmu_handle_fault(), 0 for done, or -EAGAIN to start over.
  */
@@ -810,7 +821,7 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	unsigned long start, end;
 	int ret;
 
-	/* Step 1. */
+	/* Step 2: the slot, and whether the host is changing the page. */
 	f->slot = s2mmu_find_slot(srcu_dereference(vm->slots, &vm->srcu),
 				  f->ipa);
 	if (!f->slot || (f->write && f->slot->flags & S2MMU_MEM_READONLY))
@@ -828,14 +839,14 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		return -EAGAIN;
 	}
 
-	/* Step 2. */
+	/* Step 3: fix the leaf in place. */
 	if (f->fsc != S2_FSC_TRANSLATION) {
 		ret = s2mmu_fix_in_place(vcpu, f);
 		if (ret != -ENOENT)
 			return ret;
 	}
 
-	/* Step 3. */
+	/* Step 4: pin the page. */
 	ret = s2mmu_resolve_page(vcpu, f);
 	if (ret)
 		return ret;
@@ -878,7 +889,7 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	if (ret)
 		return ret;
 
-	/* Step 4: sample before the slot and the page are looked up. */
+	/* Step 1: sample before the slot and the page are looked up. */
 	f.seq = s2mmu_sample_invalidate_seq(vm);
 	idx = srcu_read_lock(&vm->srcu);
 	ret = s2mmu_fault_in_slot(vcpu, &f);
