@@ -737,6 +737,43 @@ TEST_F(fz, clear_dirty_log)
 		       "arg ptr");
 }
 
+/*
+ * CLEAR reads its bitmap a chunk (32768 pages) at a time: a bitmap whose
+ * second chunk is unreadable must fail the call before the first chunk's
+ * pages are cleared and write-protected.
+ */
+TEST_F(fz, clear_dirty_log_bitmap_ends_unreadable)
+{
+	const __u64 pages = 65536, gpa = 0x100000000ULL;
+	__u8 *mem = mmap(NULL, pages * TST_PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	__u8 *bm = mmap(NULL, 2 * TST_PAGE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct s2mmu_clear_dirty_log c = {
+		.slot = 4, .first_page = 0, .num_pages = pages,
+		.dirty_bitmap = (uintptr_t)bm,
+	};
+	__u64 v = 9, *log = (__u64 *)self->big;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_NE(MAP_FAILED, bm);
+	ASSERT_EQ(0, tst_set_region(self->vm, 4, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    gpa, pages * TST_PAGE, mem));
+	ASSERT_EQ(0, tst_access(&self->vcpu, gpa + 3 * TST_PAGE, &v, 8,
+				S2MMU_ACCESS_WRITE, NULL));
+	ASSERT_EQ(0, manual_enable(self->vm, 1));
+	self->manual_on = true;
+	memset(bm, 0xff, TST_PAGE);
+	ASSERT_EQ(0, mprotect(bm + TST_PAGE, TST_PAGE, PROT_NONE));
+	take_snap(self, &self->base);
+	REJECT(self->vm, S2MMU_CLEAR_DIRTY_LOG, &c, EFAULT,
+	       "bitmap's second chunk unreadable");
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, 4, log));
+	EXPECT_EQ(1ULL << 3, log[0]);
+	munmap(bm, 2 * TST_PAGE);
+	munmap(mem, pages * TST_PAGE);
+}
+
 /* ---- hardware translation ------------------------------------------ */
 
 TEST_F(fz, hw_translate)
