@@ -280,6 +280,23 @@ static int s2mmu_check_clear_log(const struct s2mmu_memslot *slot,
  * Clear the bits of @log's range set in the caller's bitmap and still set
  * in the log, and write-protect those pages; chunk by chunk as a harvest.
  */
+/*
+ * Can every page of [@p, @p + @len) be read?  CLEAR reads its bitmap one
+ * chunk at a time, clearing as it goes: a bitmap that ends unreadable
+ * must fail the call before the first chunk is cleared.  (A bitmap that
+ * another thread unmaps meanwhile still stops the call part-way.)
+ */
+static int s2mmu_bitmap_readable(const u8 __user *p, unsigned long len)
+{
+	const u8 __user *end = p + len;
+	u8 c;
+
+	for (; p < end; p = PTR_ALIGN(p + 1, PAGE_SIZE))
+		if (get_user(c, p))
+			return -EFAULT;
+	return 0;
+}
+
 static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			   const struct s2mmu_clear_dirty_log *log,
 			   unsigned long *buf)
@@ -290,6 +307,8 @@ static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	unsigned long *bitmap = slot->dirty_bitmap + w0;
 
 	lockdep_assert_held(&vm->slots_lock);
+	if (s2mmu_bitmap_readable(ubuf, nlongs * sizeof(long)))
+		return -EFAULT;
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
 		if (copy_from_user(buf, ubuf + w * sizeof(long), n * sizeof(long)))

@@ -397,7 +397,8 @@ struct s2mmu_enable_cap {
  * 32768 pages).  A VMM calls it with what GET returned, just before it
  * copies those pages: a write after the clear is logged again.
  * @num_pages 0 is a successful no-op that reads no bitmap, for any
- * @first_page up to and including the slot's end (as KVM).
+ * @first_page up to and including the slot's end (as KVM).  The bitmap is
+ * checked readable before anything is cleared.
  *
  * Errors: -EINVAL no such slot, manual protect not enabled, @first_page
  * not a multiple of 64 or beyond the slot's end, @num_pages beyond the
