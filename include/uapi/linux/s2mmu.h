@@ -136,6 +136,13 @@ struct s2mmu_module_stats {
 /* Slot ids are 0 .. S2MMU_MEMSLOT_ID_LIMIT - 1. */
 #define S2MMU_MEMSLOT_ID_LIMIT	32764
 
+/*
+ * Largest slot, in pages (KVM's limit): 8 TiB with 4K pages.  A slot costs
+ * the host nothing per page until the guest touches it (see
+ * Documentation/s2mmu.rst, "Pinned pages").
+ */
+#define S2MMU_MEM_MAX_PAGES		((1ULL << 31) - 1)
+
 #define S2MMU_MEM_LOG_DIRTY_PAGES	(1U << 0)
 #define S2MMU_MEM_READONLY		(1U << 1)
 
