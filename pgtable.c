@@ -881,8 +881,9 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 		.arg	= d,
 		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_PRE | S2_WALK_OFFLINE,
 	};
+	u64 mapped[S2_MAX_LEVEL + 1];
 	s2_pte_t *table;
-	int ret;
+	int ret, level;
 
 	if (want == ctx->old)
 		return 0;
@@ -892,6 +893,9 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 	}
 	if (!offline && !s2_break(ctx))
 		return -EAGAIN;
+	/* Leaves of a subtree that is thrown away were never mapped. */
+	for (level = 0; level <= S2_MAX_LEVEL; level++)
+		mapped[level] = d->op.mapped[level];
 	table = s2_replicate_block(&d->op, ctx->old, ctx->level, false);
 	ret = table ? 0 : -ENOMEM;
 	if (table)
@@ -900,6 +904,8 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 				      min(ctx->addr + S2_LEVEL_SIZE(ctx->level),
 					  ctx->end), &w);
 	if (ret) {
+		for (level = 0; level <= S2_MAX_LEVEL; level++)
+			d->op.mapped[level] = mapped[level];
 		if (table)
 			d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL,
 							     table,
@@ -957,14 +963,15 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 		d->perms_differ = true;
 		return 0;
 	}
-	d->op.mapped[ctx->level]++;
 	if (ctx->flags & S2_WALK_OFFLINE) {
+		d->op.mapped[ctx->level]++;
 		WRITE_ONCE(*ctx->ptep, new);
 		return 0;
 	}
 	/* Different output or memory type: BBM (D8.14.1). */
 	if (!s2_break(ctx))
 		return -EAGAIN;
+	d->op.mapped[ctx->level]++;
 	s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
 	s2_make(ctx, &d->op, new);
 	return 0;
@@ -1044,10 +1051,13 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	rcu_read_unlock();
 	if (ret == -EAGAIN)
 		s2_stat_add(pgt, retries, 1);
-	if (ret < 0 || d.op.written)
+	if (ret < 0)
 		return ret;
+	/* Said even when others were written: those entries lack @prot. */
 	if (d.perms_differ)
 		return S2_PERMS_DIFFER;
+	if (d.op.written)
+		return 0;
 	s2_stat_add(pgt, unchanged, 1);
 	return S2_UNCHANGED;
 }
