@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Hosted (userspace, x86_64) build of the engine: pgtable.c compiled as is,
-# with include/hosted/s2_compat.h standing in for the kernel headers.
+# with selftests/hosted/s2_compat.h standing in for the kernel headers.
 #
 #   make hosted-test   unit tests + bounded differential fuzz, ASan+UBSan
 #   make hosted-tsan   shared/exclusive race test under ThreadSanitizer
@@ -15,7 +15,7 @@ H_SRC := $(top)/selftests/hosted
 H_KSFT := $(S2MMU_CACHE)/ksrc/tools/testing/selftests
 H_DEPS := $(top)/pgtable.c $(H_SRC)/s2_hosted.c $(H_SRC)/s2_hosted.h \
 	$(top)/include/s2_pgtable.h $(top)/include/s2_desc.h \
-	$(top)/include/hosted/s2_compat.h
+	$(H_SRC)/s2_compat.h
 H_CFLAGS := -std=gnu11 -g -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
 	-I$(top)/include -I$(H_SRC) -I$(H_KSFT)
