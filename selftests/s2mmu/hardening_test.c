@@ -89,7 +89,7 @@ FIXTURE_TEARDOWN(hard)
 
 struct heartbeat {
 	int cpu;
-	volatile bool stop;
+	int stop;
 	__u64 max_gap_ns;
 	__u64 beats;
 };
@@ -103,7 +103,7 @@ static void *heartbeat_fn(void *arg)
 	if (pin_to_cpu(hb->cpu))
 		return NULL;
 	last = tst_now_ns();
-	while (!hb->stop) {
+	while (!__atomic_load_n(&hb->stop, __ATOMIC_RELAXED)) {
 		usleep(1000);
 		now = tst_now_ns();
 		if (now - last > hb->max_gap_ns)
@@ -150,7 +150,7 @@ TEST_F_TIMEOUT(hard, long_shared_remap_yields, 240)
 	ret = dbg_op(self->vm, S2MMU_DBG_MAP, 0x40000000, REMAP_SIZE,
 		     0xc0000000, RW, S2MMU_DBG_FORCE_PTE | S2MMU_DBG_SHARED);
 	t1 = tst_now_ns();
-	hb.stop = true;
+	__atomic_store_n(&hb.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
 	TH_LOG("remap took %llu ms; heartbeat: %llu beats, longest gap %llu ms",
 	       (t1 - t0) / 1000000, hb.beats, hb.max_gap_ns / 1000000);
@@ -170,7 +170,7 @@ TEST_F(hard, exclusive_ops_refuse_shared)
 
 	ASSERT_EQ(0, dbg_op(self->vm, S2MMU_DBG_MAP, 0x40000000, TST_2M,
 			    0x80000000, RW, 0));
-	for (i = 0; i < sizeof(excl) / sizeof(excl[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(excl); i++)
 		EXPECT_EQ(-EINVAL, dbg_op(self->vm, excl[i], 0x40000000, TST_2M,
 					  0, 0, S2MMU_DBG_SHARED)) {
 			TH_LOG("op %u accepted S2MMU_DBG_SHARED", excl[i]);
@@ -287,18 +287,18 @@ TEST_F(hard, huge_slot)
 	TH_LOG("1 TiB slot: MemAvailable %ld -> %ld kB", before, after);
 	EXPECT_LT(before - after, 64 * 1024);
 	EXPECT_EQ(0, tst_access(&v, gpa + size / 2 + 3 * TST_PAGE, &val,
-			       sizeof(val), S2MMU_ACCESS_WRITE, NULL));
+				sizeof(val), S2MMU_ACCESS_WRITE, NULL));
 	EXPECT_EQ(0, tst_access(&v, gpa + size / 2 + 3 * TST_PAGE, &back,
-			       sizeof(back), S2MMU_ACCESS_READ, NULL));
+				sizeof(back), S2MMU_ACCESS_READ, NULL));
 	EXPECT_EQ(val, back);
 	EXPECT_EQ(0, tst_set_region(vm, 0, 0, gpa, 0, mem));
 
 	/* Above the maximum (2^31 - 1 pages, as KVM): no allocation tried. */
 	EXPECT_EQ(-EINVAL, tst_set_region(vm, 1, 0, 0,
-					 S2MMU_MEM_MAX_PAGES * TST_PAGE + TST_PAGE,
+					  S2MMU_MEM_MAX_PAGES * TST_PAGE + TST_PAGE,
 					 (void *)(16ULL << 40)));
 	EXPECT_EQ(0, tst_set_region(vm, 1, 0, 0, S2MMU_MEM_MAX_PAGES * TST_PAGE,
-				   (void *)(16ULL << 40)));
+				    (void *)(16ULL << 40)));
 	tst_destroy_vcpu(&v);
 	close(vm);
 	munmap(mem, size);
@@ -309,7 +309,7 @@ TEST_F(hard, huge_slot)
 struct churn {
 	void *page;
 	int cpu;
-	volatile bool stop;
+	int stop;
 };
 
 /* Drop the page the vCPU writes, again and again, from another CPU. */
@@ -318,7 +318,7 @@ static void *churn_fn(void *arg)
 	struct churn *c = arg;
 
 	pin_to_cpu(c->cpu);
-	while (!c->stop)
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED))
 		madvise(c->page, TST_PAGE, MADV_DONTNEED);
 	return NULL;
 }
@@ -351,7 +351,7 @@ TEST_F_TIMEOUT(hard, page_keeps_faulting, 120)
 	end = tst_now_ns() + 20ULL * 1000 * 1000 * 1000;
 	for (val = 0; tst_now_ns() < end; val++) {
 		ret = tst_access(&self->vcpu, 0x40000000, &val, sizeof(val),
-				S2MMU_ACCESS_WRITE, NULL);
+				 S2MMU_ACCESS_WRITE, NULL);
 		if (!ret) {
 			ok++;
 		} else if (ret == -EAGAIN) {
@@ -362,7 +362,7 @@ TEST_F_TIMEOUT(hard, page_keeps_faulting, 120)
 		}
 	}
 	for (k = 0; k < NR_CHURN; k++) {
-		c[k].stop = true;
+		__atomic_store_n(&c[k].stop, 1, __ATOMIC_RELAXED);
 		pthread_join(th[k], NULL);
 	}
 	TH_LOG("accesses: %llu done, %llu EAGAIN, %llu other (last %d)",
@@ -380,13 +380,13 @@ TEST_F_TIMEOUT(hard, page_keeps_faulting, 120)
 struct miss_handler {
 	int uffd;
 	__u8 *bm;		/* two pages: chunk 0's words, chunk 1's */
+	__u8 *zero;		/* a page of zeroes to fill them with */
 	int events;
 	int failed;
 };
 
-static int uffd_fill(int uffd, void *addr)
+static int uffd_fill(int uffd, void *addr, const void *zero)
 {
-	static __u8 zero[TST_PAGE] __attribute__((aligned(TST_PAGE)));
 	struct uffdio_copy c = {
 		.dst = (uintptr_t)addr, .src = (uintptr_t)zero, .len = TST_PAGE,
 	};
@@ -408,7 +408,7 @@ static void *miss_handler_fn(void *arg)
 	struct miss_handler *h = arg;
 	struct pollfd p = { .fd = h->uffd, .events = POLLIN };
 	struct uffd_msg msg;
-	__u8 *page;
+	__u8 *page, *want;
 
 	while (h->events < 3) {
 		if (poll(&p, 1, 10000) != 1 ||
@@ -423,8 +423,10 @@ static void *miss_handler_fn(void *arg)
 			h->failed = 1;
 		if (h->events == 3 && munmap(h->bm + TST_PAGE, TST_PAGE))
 			h->failed = 1;
-		if (page != h->bm + (h->events == 2) * TST_PAGE ||
-		    uffd_fill(h->uffd, page))
+		want = h->bm;
+		if (h->events == 2)
+			want += TST_PAGE;
+		if (page != want || uffd_fill(h->uffd, page, h->zero))
 			h->failed = 1;
 	}
 	return NULL;
@@ -450,18 +452,20 @@ TEST_F_TIMEOUT(hard, dirty_log_copy_fault_keeps_bits, 120)
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	ASSERT_NE(MAP_FAILED, mem);
 	ASSERT_EQ(0, tst_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   0x40000000, LOG_PAGES * TST_PAGE, mem));
+				    0x40000000, LOG_PAGES * TST_PAGE, mem));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, tst_access(&self->vcpu, 0x40000000 + dirty[i] * TST_PAGE,
-				       &val, sizeof(val), S2MMU_ACCESS_WRITE, NULL));
+					&val, sizeof(val), S2MMU_ACCESS_WRITE, NULL));
 
 	h.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
 	if (h.uffd < 0)
 		SKIP(return, "userfaultfd: %s", strerror(errno));
 	ASSERT_EQ(0, ioctl(h.uffd, UFFDIO_API, &api));
-	h.bm = mmap(NULL, 2 * TST_PAGE, PROT_READ | PROT_WRITE,
+	h.bm = mmap(NULL, 3 * TST_PAGE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, h.bm);
+	h.zero = h.bm + 2 * TST_PAGE;
+	memset(h.zero, 0, TST_PAGE);
 	reg.range.start = (uintptr_t)h.bm;
 	reg.range.len = 2 * TST_PAGE;
 	ASSERT_EQ(0, ioctl(h.uffd, UFFDIO_REGISTER, &reg));
@@ -484,6 +488,7 @@ TEST_F_TIMEOUT(hard, dirty_log_copy_fault_keeps_bits, 120)
 	free(bm2);
 	close(h.uffd);
 	munmap(h.bm, TST_PAGE);
+	munmap(h.zero, TST_PAGE);
 	munmap(mem, LOG_PAGES * TST_PAGE);
 }
 
@@ -579,14 +584,14 @@ TEST_F(hard, block_needs_one_folio)
 	/* A 2 MiB-aligned window at the top, the rest for probes and spares. */
 	va = (__u8 *)(((uintptr_t)map + TST_2M - 1) & ~(TST_2M - 1));
 	dst = contiguous_64k_range(va, 4 * TST_2M);
-	contiguous = dst != NULL;
+	contiguous = !!dst;
 	TH_LOG("contiguous aligned 64K folios: %s", contiguous ? "yes" : "no");
 	if (!dst)
 		dst = va + 3 * TST_2M;
 	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, 0x40000000, TST_2M, dst));
 	ASSERT_EQ(0, tst_stats(self->vm, &before));
 	ASSERT_EQ(0, tst_access(&self->vcpu, 0x40000000 + 5 * TST_PAGE, buf,
-			       sizeof(buf), S2MMU_ACCESS_READ, NULL));
+				sizeof(buf), S2MMU_ACCESS_READ, NULL));
 	d = tst_stats_since(self->vm, &before);
 	EXPECT_EQ(0ULL, d.mapped_l2);
 	EXPECT_EQ(1ULL, d.mapped_l3);
