@@ -72,7 +72,7 @@ static bool s2mmu_region_collapsible(struct s2mmu_memslot *slot, u64 ipa)
 {
 	u64 i = (ipa >> PAGE_SHIFT) - slot->base_gfn;
 	unsigned long hva = slot->userspace_addr + (i << PAGE_SHIFT);
-	struct page *page = s2mmu_pin_page(slot->pins[i]);
+	struct page *page = s2mmu_pin_page(s2mmu_pin_of(slot, i));
 
 	return IS_ALIGNED(hva, SZ_2M) && page && PageCompound(page) &&
 	       compound_nr(compound_head(page)) >= S2MMU_BLOCK_PAGES;
@@ -127,7 +127,7 @@ int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 	lockdep_assert_held(&vm->slots_lock);
 	if (flags & S2MMU_MEM_LOG_DIRTY_PAGES) {
 		bitmap = kvcalloc(BITS_TO_LONGS(slot->npages), sizeof(long),
-				  GFP_KERNEL_ACCOUNT);
+				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!bitmap)
 			return -ENOMEM;
 	}
