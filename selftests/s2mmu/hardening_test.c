@@ -495,7 +495,8 @@ TEST_F_TIMEOUT(hard, dirty_log_copy_fault_keeps_bits, 120)
 /* ---- item 7: a block is one folio ---- */
 
 #define HP64_SYSFS "/sys/kernel/mm/hugepages/hugepages-64kB/nr_hugepages"
-#define HP64_POOL	128
+#define HP64_POOL	512
+#define HP64_TRIES	8
 
 static int write_long(const char *path, long v)
 {
@@ -567,9 +568,10 @@ static __u8 *contiguous_64k_range(__u8 *va, size_t size)
 TEST_F(hard, block_needs_one_folio)
 {
 	struct s2mmu_stats before, d;
-	const size_t size = 6 * TST_2M;
-	__u8 *map, *va, *dst, buf[8];
+	const size_t size = (2 * HP64_TRIES + 1) * TST_2M;
+	__u8 *map, *va, *dst = NULL, buf[8];
 	bool contiguous;
+	int k;
 
 	if (access(HP64_SYSFS, W_OK))
 		SKIP(return, "no 64 KiB hugetlb pages");
@@ -581,13 +583,17 @@ TEST_F(hard, block_needs_one_folio)
 		write_long(HP64_SYSFS, 0);
 		SKIP(return, "64 KiB hugetlb mmap: %s", strerror(errno));
 	}
-	/* A 2 MiB-aligned window at the top, the rest for probes and spares. */
+	/*
+	 * 4 MiB areas, each a probe, spares and a 2 MiB-aligned window at
+	 * the top: tried one after the other until the pool's order holds.
+	 */
 	va = (__u8 *)(((uintptr_t)map + TST_2M - 1) & ~(TST_2M - 1));
-	dst = contiguous_64k_range(va, 4 * TST_2M);
+	for (k = 0; k < HP64_TRIES && !dst; k++)
+		dst = contiguous_64k_range(va + k * 2 * TST_2M, 2 * TST_2M);
 	contiguous = !!dst;
 	TH_LOG("contiguous aligned 64K folios: %s", contiguous ? "yes" : "no");
 	if (!dst)
-		dst = va + 3 * TST_2M;
+		dst = va + TST_2M;
 	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, 0x40000000, TST_2M, dst));
 	ASSERT_EQ(0, tst_stats(self->vm, &before));
 	ASSERT_EQ(0, tst_access(&self->vcpu, 0x40000000 + 5 * TST_PAGE, buf,
