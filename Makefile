@@ -67,6 +67,7 @@ help:
 	@echo "  hosted-tsan          engine concurrency tests under ThreadSanitizer"
 	@echo "  fuzz                 unbounded differential fuzzing of the engine"
 	@echo "  bench                engine benchmarks (hosted)"
+	@echo "  bench-ab REV=R       engine of revision R against the tree, interleaved"
 	@echo "  lint                 checkpatch --strict and sparse"
 	@echo "  selftests            cross-build the kselftests for arm64"
 	@echo "  vm-test              run the kselftests in the arm64 VM"

@@ -8,7 +8,13 @@
 #   make fuzz          unbounded libFuzzer run (FUZZ_ARGS=... for libFuzzer;
 #                      FUZZ_ENGINE=rand for the built-in random driver)
 #   make bench         engine benchmarks, median of BENCH_RUNS (>= 5) runs
-.PHONY: hosted-test hosted-tsan fuzz bench hosted-build
+#   make bench-ab REV=<git revision>
+#                      the engine of REV against the working tree's: both
+#                      benches run interleaved ROUNDS times, medians, paired
+#                      ratios and callgrind instructions per page
+#                      (BENCH_INSTR=short|all|none, ONLY="workload ...");
+#                      heavy: run it under flock /tmp/s2mmu-heavy.lock
+.PHONY: hosted-test hosted-tsan fuzz bench bench-ab hosted-build
 
 H_OUT := $(top)/build/hosted
 H_SRC := $(top)/selftests/hosted
@@ -16,9 +22,9 @@ H_KSFT := $(S2MMU_CACHE)/ksrc/tools/testing/selftests
 H_DEPS := $(top)/pgtable.c $(H_SRC)/s2_hosted.c $(H_SRC)/s2_hosted.h \
 	$(top)/include/s2_pgtable.h $(top)/include/s2_desc.h \
 	$(top)/include/hosted/s2_compat.h
-H_CFLAGS := -std=gnu11 -g -Wall -Wextra -Wno-unused-parameter \
-	-Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
-	-I$(top)/include -I$(H_SRC) -I$(H_KSFT)
+H_BASE_CFLAGS := -std=gnu11 -g -Wall -Wextra -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE
+H_CFLAGS := $(H_BASE_CFLAGS) -I$(top)/include -I$(H_SRC) -I$(H_KSFT)
 H_ASAN := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 H_TSAN := -O1 -fsanitize=thread
@@ -27,6 +33,9 @@ H_LIBS := -lpthread
 
 FUZZ_OPS ?= 1000000
 BENCH_RUNS ?= 5
+ROUNDS ?= 7
+BENCH_INSTR ?= short
+ONLY ?=
 FUZZ_ENGINE ?= libfuzzer
 FUZZ_ARGS ?=
 
@@ -78,3 +87,12 @@ endif
 
 bench: $(H_OUT)/pgtable_bench
 	@$(H_OUT)/pgtable_bench $(BENCH_RUNS)
+
+bench-ab:
+	@test -n "$(REV)" || { echo "usage: make bench-ab REV=<git revision>" \
+		"[ROUNDS=7] [BENCH_INSTR=short|all|none] [ONLY='name ...']"; \
+		exit 2; }
+	@python3 $(top)/scripts/bench-ab.py --top $(top) --rev '$(REV)' \
+		--rounds $(ROUNDS) --instr $(BENCH_INSTR) --only '$(ONLY)' \
+		--cc '$(CC)' --cflags '$(H_BASE_CFLAGS) $(H_FAST)' \
+		--ksft $(H_KSFT)
