@@ -150,6 +150,11 @@ def main():
     sys.stdout.flush()
     ns = {n: ([], []) for n in names}
     first = {}
+    # ROUNDS=0: instructions and counters only (one run each for those).
+    if args.rounds == 0:
+        for n in names:
+            first[(n, 0)] = run_one(exe_a, n, 1)
+            first[(n, 1)] = run_one(exe_b, n, 1)
     for r in range(args.rounds):
         for n in names:
             order = ((0, exe_a), (1, exe_b)) if r % 2 == 0 else \
@@ -174,7 +179,12 @@ def main():
     for n in names:
         a, b = ns[n]
         ratios = sorted(y / x for x, y in zip(a, b) if x > 0)
-        q1, q3 = quartiles(ratios)
+        tcol = "%9s %9s  %-19s" % ("-", "-", "-")
+        if ratios:
+            q1, q3 = quartiles(ratios)
+            tcol = "%9.2f %9.2f  %5.2f (%4.2f-%4.2f)" % (
+                statistics.median(a), statistics.median(b),
+                statistics.median(ratios), q1, q3)
         ra, rb = first[(n, 0)], first[(n, 1)]
         pages = rb["pages"]
         diff = ["%s %d->%d" % (c, ra.get(c, -1), rb.get(c, -1))
@@ -183,9 +193,8 @@ def main():
         icol = "%9s %9s %6s" % ("-", "-", "-")
         if ia and ib:
             icol = "%9.1f %9.1f %6.2f" % (ia / pages, ib / pages, ib / ia)
-        print("%-22s %9.2f %9.2f  %5.2f (%4.2f-%4.2f)  %s  %s" %
-              (n, statistics.median(a), statistics.median(b),
-               statistics.median(ratios), q1, q3, icol,
+        print("%-22s %s  %s  %s" %
+              (n, tcol, icol,
                "same" if not diff else "DIFFER: " + ", ".join(diff)))
     print("ns/pg: median over rounds; B/A time: median of the per-round "
           "ratios (interquartile range); ins/pg: callgrind instructions "
