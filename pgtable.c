@@ -168,6 +168,7 @@ struct s2_walk_frame {
 	/* Entries added (removed, if negative) here, applied on leaving. */
 	int		refs;
 	/* The entry the walk went down through, for its TABLE_POST visit. */
+	s2_pte_t	*ptep;
 	s2_pte_t	old;
 	u64		addr;
 };
@@ -194,12 +195,12 @@ struct s2_walk_state {
 #define S2_WALK_PASS	cb, flags, top, root
 
 static __always_inline void s2_walk_enter(struct s2_walk_state *ws, s8 level,
-					  s2_pte_t *table, u32 nr)
+					  s2_pte_t *table, u32 mask)
 {
 	struct s2_walk_frame *f = &ws->frame[level];
 
 	f->table = table;
-	f->mask = nr - 1;
+	f->mask = mask;
 	f->refs = 0;
 }
 
@@ -212,37 +213,38 @@ static __always_inline void s2_walk_leave(struct s2_walk_state *ws, s8 level,
 		s2_ref_add(ws->ctx.pgt, f->table, f->refs);
 }
 
-/* Point the visit context at @ptep, an entry of @level's table. */
-static __always_inline void s2_walk_point(struct s2_walk_state *ws, s8 level,
-					  s2_pte_t *ptep, s2_pte_t old,
-					  u64 addr)
-{
-	ws->ctx.ptep = ptep;
-	ws->ctx.old = old;
-	ws->ctx.addr = addr;
-	ws->ctx.level = level;
-	ws->ctx.refs = &ws->frame[level].refs;
-}
-
 /*
- * Visit the entry of @level's table that translates @ws->next.  Returns a
- * negative errno to stop, 0 when @ws->next moved past the entry, 1 when
- * the walk entered the table the entry names (now @level + 1's table).
+ * Visit the entries of @level's table from the one that translates
+ * @ws->next, in order, until the table or the range ends (returns 0), a
+ * visitor fails (a negative errno) or the walk goes down into the table
+ * an entry names (returns 1; that table is now @level + 1's).
  */
-static __always_inline int s2_walk_visit(struct s2_walk_state *ws, s8 level,
-					 S2_WALK_ARGS)
+static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
+					   s8 level, S2_WALK_ARGS)
 {
 	struct s2_walk_frame *f = &ws->frame[level];
 	u64 size = S2_LEVEL_SIZE(level);
+	/* A root's concatenated pages span more: it is just restarted. */
+	u64 span = S2_LEVEL_SIZE(level - 1);
 	s2_pte_t *ptep = &f->table[(ws->next >> S2_LEVEL_SHIFT(level)) &
 				   f->mask];
-	s2_pte_t old = READ_ONCE(*ptep);
-	bool table = s2_pte_is_table(old, level);
-	int ret = 0;
+	u64 addr = ALIGN_DOWN(ws->next, size);
+	s2_pte_t old;
+	bool table;
+	int ret;
 
-	/* A table nobody wants to see: straight down. */
-	if (!table || (flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST))) {
-		s2_walk_point(ws, level, ptep, old, ALIGN_DOWN(ws->next, size));
+	ws->ctx.level = level;
+	ws->ctx.refs = &f->refs;
+	for (;; ptep++, addr += size) {
+		old = READ_ONCE(*ptep);
+		table = s2_pte_is_table(old, level);
+		/* A table nobody wants to see: straight down. */
+		if (table && !(flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST)))
+			break;
+		ws->ctx.ptep = ptep;
+		ws->ctx.old = old;
+		ws->ctx.addr = addr;
+		ret = 0;
 		if (table && (flags & S2_WALK_TABLE_PRE)) {
 			ret = cb(&ws->ctx, S2_WALK_TABLE_PRE);
 			ws->ctx.old = READ_ONCE(*ptep);
@@ -255,16 +257,19 @@ static __always_inline int s2_walk_visit(struct s2_walk_state *ws, s8 level,
 		}
 		if (ret < 0)
 			return ret;
-		if (!table || ret == S2_WALK_SKIP) {
-			ws->next = ws->ctx.addr + size;
-			return 0;
+		if (table && ret != S2_WALK_SKIP) {
+			old = ws->ctx.old;
+			break;
 		}
-		old = ws->ctx.old;
-		f->old = old;
-		f->addr = ws->ctx.addr;
+		ws->next = addr + size;
+		if (ws->next >= ws->ctx.end || IS_ALIGNED(ws->next, span))
+			return 0;
 	}
+	f->ptep = ptep;
+	f->old = old;
+	f->addr = addr;
 	s2_walk_enter(ws, level + 1, s2_pte_table(ws->ctx.pgt, old),
-		      S2_PTRS_PER_TABLE);
+		      S2_PTRS_PER_TABLE - 1);
 	return 1;
 }
 
@@ -282,11 +287,33 @@ static __always_inline int s2_walk_up(struct s2_walk_state *ws, s8 level,
 	s2_walk_leave(ws, level, S2_WALK_PASS);
 	if (!(flags & S2_WALK_TABLE_POST))
 		return 0;
-	s2_walk_point(ws, parent,
-		      &up->table[(up->addr >> S2_LEVEL_SHIFT(parent)) &
-				 up->mask], up->old, up->addr);
+	ws->ctx.ptep = up->ptep;
+	ws->ctx.old = up->old;
+	ws->ctx.addr = up->addr;
+	ws->ctx.level = parent;
+	ws->ctx.refs = &up->refs;
 	ret = cb(&ws->ctx, S2_WALK_TABLE_POST);
 	return ret < 0 ? ret : 0;
+}
+
+/*
+ * s2_walk_entries() with @level a constant in each copy: the shifts and
+ * masks of the level fold, and the last level's copy knows it meets no
+ * table.
+ */
+static __always_inline int s2_walk_entries_at(struct s2_walk_state *ws,
+					      s8 level, S2_WALK_ARGS)
+{
+	switch (level) {
+	case 0:
+		return s2_walk_entries(ws, 0, S2_WALK_PASS);
+	case 1:
+		return s2_walk_entries(ws, 1, S2_WALK_PASS);
+	case 2:
+		return s2_walk_entries(ws, 2, S2_WALK_PASS);
+	default:
+		return s2_walk_entries(ws, S2_MAX_LEVEL, S2_WALK_PASS);
+	}
 }
 
 static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
@@ -296,7 +323,7 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 	int ret = 0;
 
 	while (ws->next < ws->ctx.end) {
-		ret = s2_walk_visit(ws, level, S2_WALK_PASS);
+		ret = s2_walk_entries_at(ws, level, S2_WALK_PASS);
 		if (ret < 0)
 			goto stop;
 		if (ret) {
@@ -329,12 +356,13 @@ stop:
 }
 
 /*
- * Walk [@start, @end) in @table, the table at @level with @nr entries,
- * calling @cb as @flags ask.  Inlined into each caller with a constant
- * @cb and visits: see above.
+ * Walk [@start, @end) in @table, the table at @level whose entries are
+ * indexed by @mask (all ones for a root, which the range check keeps in
+ * bounds), calling @cb as @flags ask.  Inlined into each caller with a
+ * constant @cb and visits: see above.
  */
 static __always_inline int s2_walk_from(struct s2_pgtable *pgt,
-					s2_pte_t *table, s8 level, u32 nr,
+					s2_pte_t *table, s8 level, u32 mask,
 					bool root, u64 start, u64 end,
 					s2_visitor_fn cb, void *arg, u32 flags)
 {
@@ -346,13 +374,8 @@ static __always_inline int s2_walk_from(struct s2_pgtable *pgt,
 	ws.ctx.flags = flags;
 	ws.ctx.arg = arg;
 	ws.next = start;
-	s2_walk_enter(&ws, level, table, nr);
+	s2_walk_enter(&ws, level, table, mask);
 	return s2_walk_loop(&ws, cb, flags, level, root);
-}
-
-static u32 s2_root_entries(struct s2_pgtable *pgt)
-{
-	return 1U << (pgt->ia_bits - S2_LEVEL_SHIFT(pgt->start_level));
 }
 
 static bool s2_range_ok(struct s2_pgtable *pgt, u64 addr, u64 size)
@@ -372,9 +395,8 @@ static __always_inline int s2_walk_root(struct s2_pgtable *pgt, u64 addr,
 {
 	if (!s2_range_ok(pgt, addr, size))
 		return -ERANGE;
-	return s2_walk_from(pgt, pgt->pgd, pgt->start_level,
-			    s2_root_entries(pgt), true, addr, addr + size,
-			    cb, arg, flags);
+	return s2_walk_from(pgt, pgt->pgd, pgt->start_level, U32_MAX, true,
+			    addr, addr + size, cb, arg, flags);
 }
 
 /* The shared out-of-line copy, for walks that are not on a fast path. */
@@ -431,7 +453,7 @@ static noinline int s2_walk_subtree(struct s2_pgtable *pgt, s2_pte_t *table,
 				    s8 level, u64 start, u64 end,
 				    const struct s2_walker *walker)
 {
-	return s2_walk_from(pgt, table, level, S2_PTRS_PER_TABLE, false,
+	return s2_walk_from(pgt, table, level, S2_PTRS_PER_TABLE - 1, false,
 			    start, end, walker->cb, walker->arg,
 			    walker->flags);
 }
@@ -740,19 +762,27 @@ static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
 	return table;
 }
 
-static void s2_op_finish(struct s2_op *op)
+/* Make the entries the operation parked valid, after its invalidation. */
+static void s2_op_commit(struct s2_op *op)
 {
-	struct s2_pgtable *pgt = op->pgt;
 	struct s2_walker commit = {
 		.cb	= s2_commit_walker,
 		.flags	= S2_WALK_LEAF,
 	};
+
+	__s2_walk(op->pgt, op->commit_start, op->commit_end - op->commit_start,
+		  &commit);
+}
+
+static void s2_op_finish(struct s2_op *op)
+{
+	struct s2_pgtable *pgt = op->pgt;
 	int level;
 
-	s2_tlb_flush(pgt, &op->tlb);
+	if (op->tlb.nr)
+		s2_tlb_flush(pgt, &op->tlb);
 	if (op->commit_end > op->commit_start)
-		__s2_walk(pgt, op->commit_start,
-			  op->commit_end - op->commit_start, &commit);
+		s2_op_commit(op);
 	/*
 	 * dsb: the new descriptors are visible to the hardware walker
 	 * before the faulting vCPU is resumed (D8.2.6).

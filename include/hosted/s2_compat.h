@@ -27,6 +27,7 @@ typedef long long s64;
 
 /* A macro rather than a new typedef: the kernel has the typedef. */
 #define phys_addr_t		unsigned long long
+#define U32_MAX			UINT32_MAX
 #define U64_MAX			UINT64_MAX
 #define BIT(n)			(1UL << (n))
 #define BIT_ULL(n)		(1ULL << (n))
