@@ -265,9 +265,11 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		if (ws->next >= ws->ctx.end || IS_ALIGNED(ws->next, span))
 			return 0;
 	}
-	f->ptep = ptep;
-	f->old = old;
-	f->addr = addr;
+	if (flags & S2_WALK_TABLE_POST) {
+		f->ptep = ptep;
+		f->old = old;
+		f->addr = addr;
+	}
 	s2_walk_enter(ws, level + 1, s2_pte_table(ws->ctx.pgt, old),
 		      S2_PTRS_PER_TABLE - 1);
 	return 1;
@@ -330,6 +332,8 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 			level++;
 			continue;
 		}
+		if (ws->next >= ws->ctx.end)
+			break;
 		/* Past the last entry of a table: back up to its parent. */
 		while (level > top &&
 		       IS_ALIGNED(ws->next, S2_LEVEL_SIZE(level - 1))) {
@@ -1402,7 +1406,8 @@ struct s2_relax_data {
 	bool		changed;
 };
 
-static int s2_relax_walker(const struct s2_visit_ctx *ctx, u32 visit)
+static __always_inline int s2_relax_walker(const struct s2_visit_ctx *ctx,
+					   u32 visit)
 {
 	struct s2_relax_data *d = ctx->arg;
 	s2_pte_t new = (ctx->old | d->set) & ~d->clear;
@@ -1425,8 +1430,9 @@ static int s2_relax_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	return 0;
 }
 
-static int s2_relax(struct s2_pgtable *pgt, u64 ipa, struct s2_relax_data *d,
-		    u32 flags)
+/* Inlined: s2_relax_perms() and s2_mkyoung() each get their own walk. */
+static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
+				    struct s2_relax_data *d, u32 flags)
 {
 	int ret;
 
