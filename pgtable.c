@@ -60,7 +60,8 @@ static s2_pte_t s2_leaf_at(s2_pte_t attrs, u64 pa, s8 level)
 	return level == S2_MAX_LEVEL ? pte | S2_PTE_TYPE : pte;
 }
 
-s2_pte_t s2_make_leaf(phys_addr_t pa, u32 prot, s8 level)
+/* The attributes of a leaf for @prot: a block's, output address aside. */
+static __always_inline s2_pte_t s2_leaf_attrs(u32 prot)
 {
 	s2_pte_t pte = S2_PTE_VALID | S2_PTE_SH_INNER;
 	u64 attr = S2_MEMATTR_NORMAL_WB;
@@ -78,7 +79,12 @@ s2_pte_t s2_make_leaf(phys_addr_t pa, u32 prot, s8 level)
 		pte |= S2_PTE_XN;
 	if (prot & S2_PROT_AF)
 		pte |= S2_PTE_AF;
-	return s2_leaf_at(pte, pa, level);
+	return pte;
+}
+
+s2_pte_t s2_make_leaf(phys_addr_t pa, u32 prot, s8 level)
+{
+	return s2_leaf_at(s2_leaf_attrs(prot), pa, level);
 }
 
 u32 s2_leaf_prot(s2_pte_t pte)
@@ -204,12 +210,13 @@ static __always_inline void s2_walk_enter(struct s2_walk_state *ws, s8 level,
 	f->refs = 0;
 }
 
+/* Leave @level's table; a root (@counted false) needs no count. */
 static __always_inline void s2_walk_leave(struct s2_walk_state *ws, s8 level,
-					  S2_WALK_ARGS)
+					  bool counted)
 {
 	struct s2_walk_frame *f = &ws->frame[level];
 
-	if (f->refs && (level != top || !root))
+	if (counted && f->refs)
 		s2_ref_add(ws->ctx.pgt, f->table, f->refs);
 }
 
@@ -286,7 +293,7 @@ static __always_inline int s2_walk_up(struct s2_walk_state *ws, s8 level,
 	s8 parent = level - 1;
 	int ret;
 
-	s2_walk_leave(ws, level, S2_WALK_PASS);
+	s2_walk_leave(ws, level, level != top || !root);
 	if (!(flags & S2_WALK_TABLE_POST))
 		return 0;
 	ws->ctx.ptep = up->ptep;
@@ -350,12 +357,12 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 			goto stop;
 		}
 	}
-	s2_walk_leave(ws, level, S2_WALK_PASS);
+	s2_walk_leave(ws, level, level != top || !root);
 	return 0;
 stop:
 	/* Stopped: the tables on the path still get their counts. */
 	for (; level >= top; level--)
-		s2_walk_leave(ws, level, S2_WALK_PASS);
+		s2_walk_leave(ws, level, level != top || !root);
 	return ret;
 }
 
@@ -778,7 +785,7 @@ static void s2_op_commit(struct s2_op *op)
 		  &commit);
 }
 
-static void s2_op_finish(struct s2_op *op)
+static __always_inline void s2_op_finish(struct s2_op *op)
 {
 	struct s2_pgtable *pgt = op->pgt;
 	int level;
@@ -1202,7 +1209,7 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	/* Field by field: a designated initialiser would clear the batch. */
 	d.ipa = ipa;
 	d.pa = pa;
-	d.attrs = s2_make_leaf(0, prot | S2_PROT_AF, 1);
+	d.attrs = s2_leaf_attrs(prot | S2_PROT_AF);
 	d.flags = flags;
 	d.perms_differ = false;
 	s2_op_init(&d.op, pgt, mc);
