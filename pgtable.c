@@ -1181,8 +1181,11 @@ static __always_inline int s2_map_visit(const struct s2_visit_ctx *ctx,
 		if ((ctx->flags & S2_WALK_SHARED) || ctx->addr < ctx->start ||
 		    ctx->end - ctx->addr < S2_LEVEL_SIZE(ctx->level))
 			return 0;
-	} else if (ctx->level == S2_MAX_LEVEL && ctx->ptep != d->op.broken) {
-		/* A page inside the range: the leaf always fits. */
+	} else if (ctx->level == S2_MAX_LEVEL) {
+		/*
+		 * A page inside the range: the leaf always fits (and no
+		 * TABLE_PRE visit broke a table here: there is none).
+		 */
 		new = s2_leaf_at(d->attrs, s2_map_pa(d, ctx->addr),
 				 S2_MAX_LEVEL);
 		if (!ctx->old)
