@@ -191,14 +191,18 @@ struct s2_walk_state {
 };
 
 /*
- * What every function of the walk is given, rather than reading it back
- * from the state, so that each inlined copy folds what its caller fixed:
- * @cb the visitor, @flags the visits, @top the level of the table the
- * walk started in, @root whether that is a root (root pages need no
- * reference count).
+ * How a walk runs, given by value to every function of the walk rather
+ * than read back from its state, so that each inlined copy folds what its
+ * caller fixed: @cb the visitor, @flags the visits, @top the level of the
+ * table the walk started in, @root whether that is a root (root pages
+ * need no reference count).
  */
-#define S2_WALK_ARGS	s2_visitor_fn cb, u32 flags, s8 top, bool root
-#define S2_WALK_PASS	cb, flags, top, root
+struct s2_walk_how {
+	s2_visitor_fn	cb;
+	u32		flags;
+	s8		top;
+	bool		root;
+};
 
 static __always_inline void s2_walk_enter(struct s2_walk_state *ws, s8 level,
 					  s2_pte_t *table, u32 mask)
@@ -227,7 +231,7 @@ static __always_inline void s2_walk_leave(struct s2_walk_state *ws, s8 level,
  * an entry names (returns 1; that table is now @level + 1's).
  */
 static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
-					   s8 level, S2_WALK_ARGS)
+					   s8 level, struct s2_walk_how how)
 {
 	struct s2_walk_frame *f = &ws->frame[level];
 	u64 size = S2_LEVEL_SIZE(level);
@@ -246,19 +250,20 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		old = READ_ONCE(*ptep);
 		table = s2_pte_is_table(old, level);
 		/* A table nobody wants to see: straight down. */
-		if (table && !(flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST)))
+		if (table &&
+		    !(how.flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST)))
 			break;
 		ws->ctx.ptep = ptep;
 		ws->ctx.old = old;
 		ws->ctx.addr = addr;
 		ret = 0;
-		if (table && (flags & S2_WALK_TABLE_PRE)) {
-			ret = cb(&ws->ctx, S2_WALK_TABLE_PRE);
+		if (table && (how.flags & S2_WALK_TABLE_PRE)) {
+			ret = how.cb(&ws->ctx, S2_WALK_TABLE_PRE);
 			ws->ctx.old = READ_ONCE(*ptep);
 			table = s2_pte_is_table(ws->ctx.old, level);
 		}
-		if (!ret && !table && (flags & S2_WALK_LEAF)) {
-			ret = cb(&ws->ctx, S2_WALK_LEAF);
+		if (!ret && !table && (how.flags & S2_WALK_LEAF)) {
+			ret = how.cb(&ws->ctx, S2_WALK_LEAF);
 			ws->ctx.old = READ_ONCE(*ptep);
 			table = s2_pte_is_table(ws->ctx.old, level);
 		}
@@ -272,7 +277,7 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		if (ws->next >= ws->ctx.end || IS_ALIGNED(ws->next, span))
 			return 0;
 	}
-	if (flags & S2_WALK_TABLE_POST) {
+	if (how.flags & S2_WALK_TABLE_POST) {
 		f->ptep = ptep;
 		f->old = old;
 		f->addr = addr;
@@ -287,21 +292,21 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
  * give that entry its TABLE_POST visit.
  */
 static __always_inline int s2_walk_up(struct s2_walk_state *ws, s8 level,
-				      S2_WALK_ARGS)
+				      struct s2_walk_how how)
 {
 	struct s2_walk_frame *up = &ws->frame[level - 1];
 	s8 parent = level - 1;
 	int ret;
 
-	s2_walk_leave(ws, level, level != top || !root);
-	if (!(flags & S2_WALK_TABLE_POST))
+	s2_walk_leave(ws, level, level != how.top || !how.root);
+	if (!(how.flags & S2_WALK_TABLE_POST))
 		return 0;
 	ws->ctx.ptep = up->ptep;
 	ws->ctx.old = up->old;
 	ws->ctx.addr = up->addr;
 	ws->ctx.level = parent;
 	ws->ctx.refs = &up->refs;
-	ret = cb(&ws->ctx, S2_WALK_TABLE_POST);
+	ret = how.cb(&ws->ctx, S2_WALK_TABLE_POST);
 	return ret < 0 ? ret : 0;
 }
 
@@ -311,28 +316,28 @@ static __always_inline int s2_walk_up(struct s2_walk_state *ws, s8 level,
  * table.
  */
 static __always_inline int s2_walk_entries_at(struct s2_walk_state *ws,
-					      s8 level, S2_WALK_ARGS)
+					      s8 level, struct s2_walk_how how)
 {
 	switch (level) {
 	case 0:
-		return s2_walk_entries(ws, 0, S2_WALK_PASS);
+		return s2_walk_entries(ws, 0, how);
 	case 1:
-		return s2_walk_entries(ws, 1, S2_WALK_PASS);
+		return s2_walk_entries(ws, 1, how);
 	case 2:
-		return s2_walk_entries(ws, 2, S2_WALK_PASS);
+		return s2_walk_entries(ws, 2, how);
 	default:
-		return s2_walk_entries(ws, S2_MAX_LEVEL, S2_WALK_PASS);
+		return s2_walk_entries(ws, S2_MAX_LEVEL, how);
 	}
 }
 
 static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
-					S2_WALK_ARGS)
+					struct s2_walk_how how)
 {
-	s8 level = top;
+	s8 level = how.top;
 	int ret = 0;
 
 	while (ws->next < ws->ctx.end) {
-		ret = s2_walk_entries_at(ws, level, S2_WALK_PASS);
+		ret = s2_walk_entries_at(ws, level, how);
 		if (ret < 0)
 			goto stop;
 		if (ret) {
@@ -342,27 +347,27 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 		if (ws->next >= ws->ctx.end)
 			break;
 		/* Past the last entry of a table: back up to its parent. */
-		while (level > top &&
+		while (level > how.top &&
 		       IS_ALIGNED(ws->next, S2_LEVEL_SIZE(level - 1))) {
-			ret = s2_walk_up(ws, level--, S2_WALK_PASS);
+			ret = s2_walk_up(ws, level--, how);
 			if (ret < 0)
 				goto stop;
 		}
 	}
 	/* The range ends inside these tables. */
-	for (; level > top; level--) {
-		ret = s2_walk_up(ws, level, S2_WALK_PASS);
+	for (; level > how.top; level--) {
+		ret = s2_walk_up(ws, level, how);
 		if (ret < 0) {
 			level--;
 			goto stop;
 		}
 	}
-	s2_walk_leave(ws, level, level != top || !root);
+	s2_walk_leave(ws, level, level != how.top || !how.root);
 	return 0;
 stop:
 	/* Stopped: the tables on the path still get their counts. */
-	for (; level >= top; level--)
-		s2_walk_leave(ws, level, level != top || !root);
+	for (; level >= how.top; level--)
+		s2_walk_leave(ws, level, level != how.top || !how.root);
 	return ret;
 }
 
@@ -378,6 +383,7 @@ static __always_inline int s2_walk_from(struct s2_pgtable *pgt,
 					s2_visitor_fn cb, void *arg, u32 flags)
 {
 	struct s2_walk_state ws;
+	struct s2_walk_how how;
 
 	ws.ctx.pgt = pgt;
 	ws.ctx.start = start;
@@ -386,7 +392,11 @@ static __always_inline int s2_walk_from(struct s2_pgtable *pgt,
 	ws.ctx.arg = arg;
 	ws.next = start;
 	s2_walk_enter(&ws, level, table, mask);
-	return s2_walk_loop(&ws, cb, flags, level, root);
+	how.cb = cb;
+	how.flags = flags;
+	how.top = level;
+	how.root = root;
+	return s2_walk_loop(&ws, how);
 }
 
 static bool s2_range_ok(struct s2_pgtable *pgt, u64 addr, u64 size)
@@ -1073,7 +1083,7 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 
 /* invalid -> valid needs no BBM (D8.14.1). */
 static __always_inline int s2_map_install(const struct s2_visit_ctx *ctx,
-			  struct s2_map_data *d, s2_pte_t new)
+					  struct s2_map_data *d, s2_pte_t new)
 {
 	if (ctx->flags & S2_WALK_SHARED) {
 		if (cmpxchg(ctx->ptep, ctx->old, new) != ctx->old)

@@ -15,6 +15,7 @@
 #define S2_COMPAT_H
 
 #include <errno.h>
+#include <sys/cdefs.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,11 +36,8 @@ typedef long long s64;
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define ALIGN_DOWN(x, a)	((x) & ~((__typeof__(x))(a) - 1))
 #define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
-/* glibc's <sys/cdefs.h> may have defined it already, as the kernel does. */
-#ifndef __always_inline
-#define __always_inline		inline __attribute__((__always_inline__))
-#endif
-#define noinline		__attribute__((__noinline__))
+/* glibc's <sys/cdefs.h> defines __always_inline, as the kernel does. */
+#define noinline		__attribute_noinline__
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define min(a, b) ({							\
