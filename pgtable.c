@@ -261,8 +261,11 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		}
 		if (!ret && !table && (how.flags & S2_WALK_LEAF)) {
 			ret = how.cb(&ws->ctx, S2_WALK_LEAF);
-			ws->ctx.old = READ_ONCE(*ptep);
-			table = s2_pte_is_table(ws->ctx.old, level);
+			/* Did it install a table?  None at the last level. */
+			if (level < S2_MAX_LEVEL) {
+				ws->ctx.old = READ_ONCE(*ptep);
+				table = s2_pte_is_table(ws->ctx.old, level);
+			}
 		}
 		if (ret < 0)
 			return ret;
@@ -553,8 +556,13 @@ static void s2_mc_push(struct s2_op *op, void *page)
 /* The TLB entry of the leaf that mapped @addr at @level is stale. */
 static void s2_tlb_add(struct s2_tlb_batch *b, u64 addr, s8 level)
 {
-	b->start = min(b->start, addr);
-	b->end = max(b->end, addr + S2_LEVEL_SIZE(level));
+	u64 end = addr + S2_LEVEL_SIZE(level);
+
+	/* Walks go up in address: the start rarely moves, the end always. */
+	if (unlikely(addr < b->start))
+		b->start = addr;
+	if (end > b->end)
+		b->end = end;
 	if (b->nr < S2_TLBI_IPA_MAX)
 		b->ent[b->nr++] = addr | level;
 	else
@@ -1397,7 +1405,9 @@ static __always_inline int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa,
 
 static int s2_wrprotect_leaf(const struct s2_visit_ctx *ctx, struct s2_op *op)
 {
-	if (!s2_pte_valid(ctx->old) || !(ctx->old & S2_PTE_S2AP_W))
+	/* Only valid leaves with write permission change. */
+	if ((ctx->old & (S2_PTE_VALID | S2_PTE_S2AP_W)) !=
+	    (S2_PTE_VALID | S2_PTE_S2AP_W))
 		return 0;
 	/* Lowering permissions needs no BBM, only the invalidation. */
 	WRITE_ONCE(*ctx->ptep, ctx->old & ~S2_PTE_S2AP_W);
