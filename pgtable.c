@@ -60,7 +60,8 @@ static s2_pte_t s2_leaf_at(s2_pte_t attrs, u64 pa, s8 level)
 	return level == S2_MAX_LEVEL ? pte | S2_PTE_TYPE : pte;
 }
 
-s2_pte_t s2_make_leaf(phys_addr_t pa, u32 prot, s8 level)
+/* The attributes of a leaf for @prot: a block's, output address aside. */
+static __always_inline s2_pte_t s2_leaf_attrs(u32 prot)
 {
 	s2_pte_t pte = S2_PTE_VALID | S2_PTE_SH_INNER;
 	u64 attr = S2_MEMATTR_NORMAL_WB;
@@ -78,7 +79,12 @@ s2_pte_t s2_make_leaf(phys_addr_t pa, u32 prot, s8 level)
 		pte |= S2_PTE_XN;
 	if (prot & S2_PROT_AF)
 		pte |= S2_PTE_AF;
-	return s2_leaf_at(pte, pa, level);
+	return pte;
+}
+
+s2_pte_t s2_make_leaf(phys_addr_t pa, u32 prot, s8 level)
+{
+	return s2_leaf_at(s2_leaf_attrs(prot), pa, level);
 }
 
 u32 s2_leaf_prot(s2_pte_t pte)
@@ -147,96 +153,250 @@ static void s2_ref_add(struct s2_pgtable *pgt, void *page, int nr)
 /* ------------------------------------------------------------------ */
 /* The walker                                                          */
 
-struct s2_walk_data {
-	struct s2_pgtable	*pgt;
-	const struct s2_walker	*walker;
-	u64			start;
-	u64			end;
-	u64			addr;
+/*
+ * The walker is a loop over an explicit stack of tables rather than a
+ * recursion, so that it can be inlined: every operation gets a copy of it
+ * specialised for its own visitor and visits (a direct call, mostly
+ * inlined, where a recursive walker makes an indirect call per entry and
+ * per level), which is what makes a single-page operation cheap.  It is
+ * still one walker: s2_walk() and the rare internal walks share one
+ * out-of-line copy of the same code.
+ */
+
+/* One table on the path the walk is on. */
+struct s2_walk_frame {
+	s2_pte_t	*table;
+	/* Index mask: the table's entries, minus one. */
+	u32		mask;
+	/* Entries added (removed, if negative) here, applied on leaving. */
+	int		refs;
+	/* The entry the walk went down through, for its TABLE_POST visit. */
+	s2_pte_t	*ptep;
+	s2_pte_t	old;
+	u64		addr;
 };
 
-static int s2_walk_table(struct s2_walk_data *d, s2_pte_t *table, s8 level,
-			 u32 nr, bool root);
+/*
+ * The walk's position is @next, the first IPA not visited yet: the entry
+ * to visit at each level is the one that translates it.  A table is done
+ * when @next reaches the end of what it translates, or of the range.
+ */
+struct s2_walk_state {
+	struct s2_visit_ctx	ctx;
+	u64			next;
+	struct s2_walk_frame	frame[S2_MAX_LEVEL + 1];
+};
 
-static int s2_visit_entry(struct s2_walk_data *d, s2_pte_t *ptep,
-			  s2_pte_t old, s8 level, int *refs)
+/*
+ * How a walk runs, given by value to every function of the walk rather
+ * than read back from its state, so that each inlined copy folds what its
+ * caller fixed: @cb the visitor, @flags the visits, @top the level of the
+ * table the walk started in, @root whether that is a root (root pages
+ * need no reference count).
+ */
+struct s2_walk_how {
+	s2_visitor_fn	cb;
+	u32		flags;
+	s8		top;
+	bool		root;
+};
+
+static __always_inline void s2_walk_enter(struct s2_walk_state *ws, s8 level,
+					  s2_pte_t *table, u32 mask)
 {
-	const struct s2_walker *w = d->walker;
+	struct s2_walk_frame *f = &ws->frame[level];
+
+	f->table = table;
+	f->mask = mask;
+	f->refs = 0;
+}
+
+/* Leave @level's table; a root (@counted false) needs no count. */
+static __always_inline void s2_walk_leave(struct s2_walk_state *ws, s8 level,
+					  bool counted)
+{
+	struct s2_walk_frame *f = &ws->frame[level];
+
+	if (counted && f->refs)
+		s2_ref_add(ws->ctx.pgt, f->table, f->refs);
+}
+
+/*
+ * Visit the entries of @level's table from the one that translates
+ * @ws->next, in order, until the table or the range ends (returns 0), a
+ * visitor fails (a negative errno) or the walk goes down into the table
+ * an entry names (returns 1; that table is now @level + 1's).
+ */
+static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
+					   s8 level, struct s2_walk_how how)
+{
+	struct s2_walk_frame *f = &ws->frame[level];
 	u64 size = S2_LEVEL_SIZE(level);
-	struct s2_visit_ctx ctx = {
-		.pgt	= d->pgt,
-		.ptep	= ptep,
-		.old	= old,
-		.addr	= ALIGN_DOWN(d->addr, size),
-		.start	= d->start,
-		.end	= d->end,
-		.level	= level,
-		.flags	= w->flags,
-		.arg	= w->arg,
-		.refs	= refs,
-	};
-	bool table = s2_pte_is_table(ctx.old, level);
-	int ret = 0;
+	/* A root's concatenated pages span more: it is just restarted. */
+	u64 span = S2_LEVEL_SIZE(level - 1);
+	s2_pte_t *ptep = &f->table[(ws->next >> S2_LEVEL_SHIFT(level)) &
+				   f->mask];
+	u64 addr = ALIGN_DOWN(ws->next, size);
+	s2_pte_t old;
+	bool table;
+	int ret;
 
-	if (table && (w->flags & S2_WALK_TABLE_PRE)) {
-		ret = w->cb(&ctx, S2_WALK_TABLE_PRE);
-		ctx.old = READ_ONCE(*ptep);
-		table = s2_pte_is_table(ctx.old, level);
+	ws->ctx.level = level;
+	ws->ctx.refs = &f->refs;
+	for (;; ptep++, addr += size) {
+		old = READ_ONCE(*ptep);
+		table = s2_pte_is_table(old, level);
+		/* A table nobody wants to see: straight down. */
+		if (table &&
+		    !(how.flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST)))
+			break;
+		ws->ctx.ptep = ptep;
+		ws->ctx.old = old;
+		ws->ctx.addr = addr;
+		ret = 0;
+		if (table && (how.flags & S2_WALK_TABLE_PRE)) {
+			ret = how.cb(&ws->ctx, S2_WALK_TABLE_PRE);
+			ws->ctx.old = READ_ONCE(*ptep);
+			table = s2_pte_is_table(ws->ctx.old, level);
+		}
+		if (!ret && !table && (how.flags & S2_WALK_LEAF)) {
+			ret = how.cb(&ws->ctx, S2_WALK_LEAF);
+			/* Did it install a table?  None at the last level. */
+			if (level < S2_MAX_LEVEL) {
+				ws->ctx.old = READ_ONCE(*ptep);
+				table = s2_pte_is_table(ws->ctx.old, level);
+			}
+		}
+		if (ret < 0)
+			return ret;
+		if (table && ret != S2_WALK_SKIP) {
+			old = ws->ctx.old;
+			break;
+		}
+		ws->next = addr + size;
+		if (ws->next >= ws->ctx.end || IS_ALIGNED(ws->next, span))
+			return 0;
 	}
-	if (!ret && !table && (w->flags & S2_WALK_LEAF)) {
-		ret = w->cb(&ctx, S2_WALK_LEAF);
-		ctx.old = READ_ONCE(*ptep);
-		table = s2_pte_is_table(ctx.old, level);
+	if (how.flags & S2_WALK_TABLE_POST) {
+		f->ptep = ptep;
+		f->old = old;
+		f->addr = addr;
 	}
-	if (ret < 0)
-		return ret;
-	if (!table || ret == S2_WALK_SKIP) {
-		d->addr = ctx.addr + size;
+	s2_walk_enter(ws, level + 1, s2_pte_table(ws->ctx.pgt, old),
+		      S2_PTRS_PER_TABLE - 1);
+	return 1;
+}
+
+/*
+ * Leave @level's table, going back up to the entry that names it, and
+ * give that entry its TABLE_POST visit.
+ */
+static __always_inline int s2_walk_up(struct s2_walk_state *ws, s8 level,
+				      struct s2_walk_how how)
+{
+	struct s2_walk_frame *up = &ws->frame[level - 1];
+	s8 parent = level - 1;
+	int ret;
+
+	s2_walk_leave(ws, level, level != how.top || !how.root);
+	if (!(how.flags & S2_WALK_TABLE_POST))
 		return 0;
-	}
-
-	ret = s2_walk_table(d, s2_pte_table(d->pgt, ctx.old), level + 1,
-			    S2_PTRS_PER_TABLE, false);
-	if (ret)
-		return ret;
-	if (w->flags & S2_WALK_TABLE_POST)
-		ret = w->cb(&ctx, S2_WALK_TABLE_POST);
+	ws->ctx.ptep = up->ptep;
+	ws->ctx.old = up->old;
+	ws->ctx.addr = up->addr;
+	ws->ctx.level = parent;
+	ws->ctx.refs = &up->refs;
+	ret = how.cb(&ws->ctx, S2_WALK_TABLE_POST);
 	return ret < 0 ? ret : 0;
 }
 
-static int s2_walk_entry(struct s2_walk_data *d, s2_pte_t *ptep, s8 level,
-			 int *refs)
+/*
+ * s2_walk_entries() with @level a constant in each copy: the shifts and
+ * masks of the level fold, and the last level's copy knows it meets no
+ * table.
+ */
+static __always_inline int s2_walk_entries_at(struct s2_walk_state *ws,
+					      s8 level, struct s2_walk_how how)
 {
-	s2_pte_t old = READ_ONCE(*ptep);
-
-	/* A table nobody wants to see: straight down. */
-	if (s2_pte_is_table(old, level) &&
-	    !(d->walker->flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST)))
-		return s2_walk_table(d, s2_pte_table(d->pgt, old), level + 1,
-				     S2_PTRS_PER_TABLE, false);
-	return s2_visit_entry(d, ptep, old, level, refs);
+	switch (level) {
+	case 0:
+		return s2_walk_entries(ws, 0, how);
+	case 1:
+		return s2_walk_entries(ws, 1, how);
+	case 2:
+		return s2_walk_entries(ws, 2, how);
+	default:
+		return s2_walk_entries(ws, S2_MAX_LEVEL, how);
+	}
 }
 
-static int s2_walk_table(struct s2_walk_data *d, s2_pte_t *table, s8 level,
-			 u32 nr, bool root)
+static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
+					struct s2_walk_how how)
 {
-	u32 idx = (d->addr >> S2_LEVEL_SHIFT(level)) & (nr - 1);
-	int refs = 0, ret = 0;
+	s8 level = how.top;
+	int ret = 0;
 
-	for (; idx < nr && d->addr < d->end; idx++) {
-		ret = s2_walk_entry(d, &table[idx], level, &refs);
-		if (ret)
+	while (ws->next < ws->ctx.end) {
+		ret = s2_walk_entries_at(ws, level, how);
+		if (ret < 0)
+			goto stop;
+		if (ret) {
+			level++;
+			continue;
+		}
+		if (ws->next >= ws->ctx.end)
 			break;
+		/* Past the last entry of a table: back up to its parent. */
+		while (level > how.top &&
+		       IS_ALIGNED(ws->next, S2_LEVEL_SIZE(level - 1))) {
+			ret = s2_walk_up(ws, level--, how);
+			if (ret < 0)
+				goto stop;
+		}
 	}
-	/* Root pages are freed by destroy only: they need no count. */
-	if (refs && !root)
-		s2_ref_add(d->pgt, table, refs);
+	/* The range ends inside these tables. */
+	for (; level > how.top; level--) {
+		ret = s2_walk_up(ws, level, how);
+		if (ret < 0) {
+			level--;
+			goto stop;
+		}
+	}
+	s2_walk_leave(ws, level, level != how.top || !how.root);
+	return 0;
+stop:
+	/* Stopped: the tables on the path still get their counts. */
+	for (; level >= how.top; level--)
+		s2_walk_leave(ws, level, level != how.top || !how.root);
 	return ret;
 }
 
-static u32 s2_root_entries(struct s2_pgtable *pgt)
+/*
+ * Walk [@start, @end) in @table, the table at @level whose entries are
+ * indexed by @mask (all ones for a root, which the range check keeps in
+ * bounds), calling @cb as @flags ask.  Inlined into each caller with a
+ * constant @cb and visits: see above.
+ */
+static __always_inline int s2_walk_from(struct s2_pgtable *pgt,
+					s2_pte_t *table, s8 level, u32 mask,
+					bool root, u64 start, u64 end,
+					s2_visitor_fn cb, void *arg, u32 flags)
 {
-	return 1U << (pgt->ia_bits - S2_LEVEL_SHIFT(pgt->start_level));
+	struct s2_walk_state ws;
+	struct s2_walk_how how;
+
+	ws.ctx.pgt = pgt;
+	ws.ctx.start = start;
+	ws.ctx.end = end;
+	ws.ctx.flags = flags;
+	ws.ctx.arg = arg;
+	ws.next = start;
+	s2_walk_enter(&ws, level, table, mask);
+	how.cb = cb;
+	how.flags = flags;
+	how.top = level;
+	how.root = root;
+	return s2_walk_loop(&ws, how);
 }
 
 static bool s2_range_ok(struct s2_pgtable *pgt, u64 addr, u64 size)
@@ -246,22 +406,26 @@ static bool s2_range_ok(struct s2_pgtable *pgt, u64 addr, u64 size)
 	return addr < limit && size <= limit - addr;
 }
 
-/* s2_walk() for callers already inside an RCU read-side section. */
-static int __s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
-		     const struct s2_walker *walker)
+/*
+ * Walk [@addr, @addr + @size) from the root, for callers already inside
+ * an RCU read-side section.  Inlined: each operation's own copy.
+ */
+static __always_inline int s2_walk_root(struct s2_pgtable *pgt, u64 addr,
+					u64 size, s2_visitor_fn cb, void *arg,
+					u32 flags)
 {
-	struct s2_walk_data d = {
-		.pgt	= pgt,
-		.walker	= walker,
-		.start	= addr,
-		.end	= addr + size,
-		.addr	= addr,
-	};
-
 	if (!s2_range_ok(pgt, addr, size))
 		return -ERANGE;
-	return s2_walk_table(&d, pgt->pgd, pgt->start_level,
-			     s2_root_entries(pgt), true);
+	return s2_walk_from(pgt, pgt->pgd, pgt->start_level, U32_MAX, true,
+			    addr, addr + size, cb, arg, flags);
+}
+
+/* The shared out-of-line copy, for walks that are not on a fast path. */
+static noinline int __s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
+			      const struct s2_walker *walker)
+{
+	return s2_walk_root(pgt, addr, size, walker->cb, walker->arg,
+			    walker->flags);
 }
 
 static int s2_walk_rcu(struct s2_pgtable *pgt, u64 addr, u64 size,
@@ -306,18 +470,13 @@ int s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
 }
 
 /* Walk [@start, @end) inside the subtree @table, which maps from @base. */
-static int s2_walk_subtree(struct s2_pgtable *pgt, s2_pte_t *table, s8 level,
-			   u64 start, u64 end, const struct s2_walker *walker)
+static noinline int s2_walk_subtree(struct s2_pgtable *pgt, s2_pte_t *table,
+				    s8 level, u64 start, u64 end,
+				    const struct s2_walker *walker)
 {
-	struct s2_walk_data d = {
-		.pgt	= pgt,
-		.walker	= walker,
-		.start	= start,
-		.end	= end,
-		.addr	= start,
-	};
-
-	return s2_walk_table(&d, table, level, S2_PTRS_PER_TABLE, false);
+	return s2_walk_from(pgt, table, level, S2_PTRS_PER_TABLE - 1, false,
+			    start, end, walker->cb, walker->arg,
+			    walker->flags);
 }
 
 /* ------------------------------------------------------------------ */
@@ -397,8 +556,13 @@ static void s2_mc_push(struct s2_op *op, void *page)
 /* The TLB entry of the leaf that mapped @addr at @level is stale. */
 static void s2_tlb_add(struct s2_tlb_batch *b, u64 addr, s8 level)
 {
-	b->start = min(b->start, addr);
-	b->end = max(b->end, addr + S2_LEVEL_SIZE(level));
+	u64 end = addr + S2_LEVEL_SIZE(level);
+
+	/* Walks go up in address: the start rarely moves, the end always. */
+	if (unlikely(addr < b->start))
+		b->start = addr;
+	if (end > b->end)
+		b->end = end;
 	if (b->nr < S2_TLBI_IPA_MAX)
 		b->ent[b->nr++] = addr | level;
 	else
@@ -631,19 +795,27 @@ static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
 	return table;
 }
 
-static void s2_op_finish(struct s2_op *op)
+/* Make the entries the operation parked valid, after its invalidation. */
+static void s2_op_commit(struct s2_op *op)
 {
-	struct s2_pgtable *pgt = op->pgt;
 	struct s2_walker commit = {
 		.cb	= s2_commit_walker,
 		.flags	= S2_WALK_LEAF,
 	};
+
+	__s2_walk(op->pgt, op->commit_start, op->commit_end - op->commit_start,
+		  &commit);
+}
+
+static __always_inline void s2_op_finish(struct s2_op *op)
+{
+	struct s2_pgtable *pgt = op->pgt;
 	int level;
 
-	s2_tlb_flush(pgt, &op->tlb);
+	if (op->tlb.nr)
+		s2_tlb_flush(pgt, &op->tlb);
 	if (op->commit_end > op->commit_start)
-		__s2_walk(pgt, op->commit_start,
-			  op->commit_end - op->commit_start, &commit);
+		s2_op_commit(op);
 	/*
 	 * dsb: the new descriptors are visible to the hardware walker
 	 * before the faulting vCPU is resumed (D8.2.6).
@@ -795,16 +967,14 @@ static int s2_get_leaf_walker(const struct s2_visit_ctx *ctx, u32 visit)
 int s2_get_leaf(struct s2_pgtable *pgt, u64 ipa, s2_pte_t *ptep, s8 *level)
 {
 	struct s2_leaf_data d = { 0 };
-	struct s2_walker w = {
-		.cb	= s2_get_leaf_walker,
-		.arg	= &d,
-		.flags	= S2_WALK_LEAF | S2_WALK_SHARED,
-	};
 	int ret;
 
 	/* Read only, under RCU: safe without the lock, so not asserted. */
-	ret = s2_walk_rcu(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
-			  &w);
+	rcu_read_lock();
+	ret = s2_walk_root(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
+			   s2_get_leaf_walker, &d,
+			   S2_WALK_LEAF | S2_WALK_SHARED);
+	rcu_read_unlock();
 	*ptep = ret ? 0 : d.pte;
 	*level = ret ? 0 : d.level;
 	return ret;
@@ -817,7 +987,8 @@ struct s2_map_data {
 	struct s2_op	op;
 	u64		ipa;
 	phys_addr_t	pa;
-	u32		prot;
+	/* The leaves the map writes, output address aside (s2_leaf_at()). */
+	s2_pte_t	attrs;
 	u32		flags;
 	bool		perms_differ;
 };
@@ -858,7 +1029,7 @@ static s2_pte_t s2_map_expected(const struct s2_visit_ctx *ctx,
 
 	if (pa_lo < off || !IS_ALIGNED(pa_lo - off, S2_LEVEL_SIZE(ctx->level)))
 		return 0;
-	return s2_make_leaf(pa_lo - off, d->prot, ctx->level);
+	return s2_leaf_at(d->attrs, pa_lo - off, ctx->level);
 }
 
 /* Tables the walk needs from @ctx's level down to the leaf it maps next. */
@@ -963,8 +1134,8 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 }
 
 /* invalid -> valid needs no BBM (D8.14.1). */
-static int s2_map_install(const struct s2_visit_ctx *ctx,
-			  struct s2_map_data *d, s2_pte_t new)
+static __always_inline int s2_map_install(const struct s2_visit_ctx *ctx,
+					  struct s2_map_data *d, s2_pte_t new)
 {
 	if (ctx->flags & S2_WALK_SHARED) {
 		if (cmpxchg(ctx->ptep, ctx->old, new) != ctx->old)
@@ -981,8 +1152,8 @@ static int s2_map_install(const struct s2_visit_ctx *ctx,
 static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 			   struct s2_map_data *d)
 {
-	s2_pte_t new = s2_make_leaf(s2_map_pa(d, ctx->addr), d->prot,
-				    ctx->level);
+	s2_pte_t new = s2_leaf_at(d->attrs, s2_map_pa(d, ctx->addr),
+				  ctx->level);
 	s2_pte_t old = ctx->old;
 
 	if (ctx->ptep == d->op.broken) {
@@ -1057,16 +1228,41 @@ static int s2_map_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	return s2_map_shatter(ctx, d);
 }
 
+/*
+ * s2_map_walker() as s2_map()'s walk calls it: what a fault or a bulk map
+ * meets at almost every entry is decided here, inlined into the walk, and
+ * only the rest goes out of line.
+ */
+static __always_inline int s2_map_visit(const struct s2_visit_ctx *ctx,
+					u32 visit)
+{
+	struct s2_map_data *d = ctx->arg;
+	s2_pte_t new;
+
+	if (visit == S2_WALK_TABLE_PRE) {
+		/* Only a block covering the whole table may replace it. */
+		if ((ctx->flags & S2_WALK_SHARED) || ctx->addr < ctx->start ||
+		    ctx->end - ctx->addr < S2_LEVEL_SIZE(ctx->level))
+			return 0;
+	} else if (ctx->level == S2_MAX_LEVEL) {
+		/*
+		 * A page inside the range: the leaf always fits (and no
+		 * TABLE_PRE visit broke a table here: there is none).
+		 */
+		new = s2_leaf_at(d->attrs, s2_map_pa(d, ctx->addr),
+				 S2_MAX_LEVEL);
+		if (!ctx->old)
+			return s2_map_install(ctx, d, new);
+		if (ctx->old == new)
+			return 0;
+	}
+	return s2_map_walker(ctx, visit);
+}
+
 int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	   u32 prot, struct s2_memcache *mc, u32 flags)
 {
 	struct s2_map_data d;
-	struct s2_walker w = {
-		.cb	= s2_map_walker,
-		.arg	= &d,
-		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_PRE |
-			  (flags & S2_WALK_SHARED),
-	};
 	int ret;
 
 	s2_assert_locked_for(pgt, flags);
@@ -1079,12 +1275,14 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	/* Field by field: a designated initialiser would clear the batch. */
 	d.ipa = ipa;
 	d.pa = pa;
-	d.prot = prot | S2_PROT_AF;
+	d.attrs = s2_leaf_attrs(prot | S2_PROT_AF);
 	d.flags = flags;
 	d.perms_differ = false;
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
-	ret = __s2_walk(pgt, ipa, size, &w);
+	ret = s2_walk_root(pgt, ipa, size, s2_map_visit, &d,
+			   S2_WALK_LEAF | S2_WALK_TABLE_PRE |
+			   (flags & S2_WALK_SHARED));
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	if (ret == -EAGAIN)
@@ -1178,15 +1376,34 @@ static int s2_unmap_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	return 0;
 }
 
+/*
+ * s2_unmap_walker() as s2_unmap_mc()'s walk calls it: an empty entry, or
+ * a leaf wholly inside the range, is decided inlined into the walk.
+ */
+static __always_inline int s2_unmap_visit(const struct s2_visit_ctx *ctx,
+					  u32 visit)
+{
+	struct s2_unmap_data *d = ctx->arg;
+
+	if (visit != S2_WALK_LEAF)
+		return s2_unmap_walker(ctx, visit);
+	if (!ctx->old)
+		return 0;
+	if (!s2_pte_valid(ctx->old) || ctx->addr < ctx->start ||
+	    ctx->end - ctx->addr < S2_LEVEL_SIZE(ctx->level))
+		return s2_unmap_walker(ctx, visit);
+	/* valid -> invalid needs no BBM, only the invalidation (D8.14.1). */
+	WRITE_ONCE(*ctx->ptep, 0);
+	(*ctx->refs)--;
+	d->op.written = true;
+	s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
+	return 0;
+}
+
 int s2_unmap_mc(struct s2_pgtable *pgt, u64 ipa, u64 size,
 		struct s2_memcache *mc)
 {
 	struct s2_unmap_data d;
-	struct s2_walker w = {
-		.cb	= s2_unmap_walker,
-		.arg	= &d,
-		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_POST,
-	};
 	int ret;
 
 	s2_assert_locked(pgt, true);
@@ -1199,7 +1416,8 @@ int s2_unmap_mc(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	 * before this read-side section, so after the invalidation below.
 	 */
 	rcu_read_lock();
-	ret = __s2_walk(pgt, ipa, size, &w);
+	ret = s2_walk_root(pgt, ipa, size, s2_unmap_visit, &d,
+			   S2_WALK_LEAF | S2_WALK_TABLE_POST);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	return ret;
@@ -1217,15 +1435,11 @@ int s2_unmap(struct s2_pgtable *pgt, u64 ipa, u64 size)
  * Run one exclusive leaf walk as a single operation: every invalidation it
  * owes, and every BBM it parked, ends in one batched flush.
  */
-static int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa, u64 size,
-			   struct s2_memcache *mc, s2_visitor_fn cb)
+static __always_inline int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa,
+					   u64 size, struct s2_memcache *mc,
+					   s2_visitor_fn cb)
 {
 	struct s2_op op;
-	struct s2_walker w = {
-		.cb	= cb,
-		.arg	= &op,
-		.flags	= S2_WALK_LEAF,
-	};
 	int ret;
 
 	s2_assert_locked(pgt, true);
@@ -1234,7 +1448,7 @@ static int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa, u64 size,
 		return ret;
 	s2_op_init(&op, pgt, mc);
 	rcu_read_lock();
-	ret = __s2_walk(pgt, ipa, size, &w);
+	ret = s2_walk_root(pgt, ipa, size, cb, &op, S2_WALK_LEAF);
 	s2_op_finish(&op);
 	rcu_read_unlock();
 	return ret;
@@ -1242,7 +1456,9 @@ static int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa, u64 size,
 
 static int s2_wrprotect_leaf(const struct s2_visit_ctx *ctx, struct s2_op *op)
 {
-	if (!s2_pte_valid(ctx->old) || !(ctx->old & S2_PTE_S2AP_W))
+	/* Only valid leaves with write permission change. */
+	if ((ctx->old & (S2_PTE_VALID | S2_PTE_S2AP_W)) !=
+	    (S2_PTE_VALID | S2_PTE_S2AP_W))
 		return 0;
 	/* Lowering permissions needs no BBM, only the invalidation. */
 	WRITE_ONCE(*ctx->ptep, ctx->old & ~S2_PTE_S2AP_W);
@@ -1268,7 +1484,8 @@ struct s2_relax_data {
 	bool		changed;
 };
 
-static int s2_relax_walker(const struct s2_visit_ctx *ctx, u32 visit)
+static __always_inline int s2_relax_walker(const struct s2_visit_ctx *ctx,
+					   u32 visit)
 {
 	struct s2_relax_data *d = ctx->arg;
 	s2_pte_t new = (ctx->old | d->set) & ~d->clear;
@@ -1291,19 +1508,18 @@ static int s2_relax_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	return 0;
 }
 
-static int s2_relax(struct s2_pgtable *pgt, u64 ipa, struct s2_relax_data *d,
-		    u32 flags)
+/* Inlined: s2_relax_perms() and s2_mkyoung() each get their own walk. */
+static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
+				    struct s2_relax_data *d, u32 flags)
 {
-	struct s2_walker w = {
-		.cb	= s2_relax_walker,
-		.arg	= d,
-		.flags	= S2_WALK_LEAF | (flags & S2_WALK_SHARED),
-	};
 	int ret;
 
 	s2_assert_locked_for(pgt, flags);
-	ret = s2_walk_rcu(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
-			  &w);
+	rcu_read_lock();
+	ret = s2_walk_root(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
+			   s2_relax_walker, d,
+			   S2_WALK_LEAF | (flags & S2_WALK_SHARED));
+	rcu_read_unlock();
 	if (ret == -EAGAIN)
 		s2_stat_add(pgt, retries, 1);
 	if (ret)
@@ -1380,11 +1596,6 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 			bool clear)
 {
 	struct s2_young_data d;
-	struct s2_walker w = {
-		.cb	= s2_young_walker,
-		.arg	= &d,
-		.flags	= S2_WALK_LEAF | S2_WALK_SHARED,
-	};
 
 	s2_assert_locked(pgt, false);
 	if (s2_check_range(pgt, ipa, size))
@@ -1393,7 +1604,8 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	d.young = 0;
 	s2_op_init(&d.op, pgt, NULL);
 	rcu_read_lock();
-	__s2_walk(pgt, ipa, size, &w);
+	s2_walk_root(pgt, ipa, size, s2_young_walker, &d,
+		     S2_WALK_LEAF | S2_WALK_SHARED);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	return d.young;

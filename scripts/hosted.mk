@@ -4,7 +4,7 @@
 # with selftests/hosted/s2_compat.h standing in for the kernel headers.
 #
 # Targets: see `make help` (the "#>" lines below).
-.PHONY: hosted-test hosted-tsan fuzz bench hosted-build
+.PHONY: hosted-test hosted-tsan fuzz bench bench-ab hosted-build
 
 H_OUT := $(top)/build/hosted
 H_SRC := $(top)/selftests/hosted
@@ -12,9 +12,9 @@ H_KSFT := $(S2MMU_CACHE)/ksrc/tools/testing/selftests
 H_DEPS := $(top)/pgtable.c $(H_SRC)/s2_hosted.c $(H_SRC)/s2_hosted.h \
 	$(top)/include/s2_pgtable.h $(top)/include/s2_desc.h \
 	$(H_SRC)/s2_compat.h
-H_CFLAGS := -std=gnu11 -g -Wall -Wextra -Wno-unused-parameter \
-	-Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
-	-I$(top)/include -I$(H_SRC) -I$(H_KSFT)
+H_BASE_CFLAGS := -std=gnu11 -g -Wall -Wextra -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE
+H_CFLAGS := $(H_BASE_CFLAGS) -I$(top)/include -I$(H_SRC) -I$(H_KSFT)
 H_ASAN := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 H_TSAN := -O1 -fsanitize=thread
@@ -23,6 +23,9 @@ H_LIBS := -lpthread
 
 FUZZ_OPS ?= 1000000
 BENCH_RUNS ?= 5
+ROUNDS ?= 7
+BENCH_INSTR ?= short
+ONLY ?=
 FUZZ_ENGINE ?= libfuzzer
 FUZZ_ARGS ?=
 
@@ -78,3 +81,13 @@ endif
 #> bench: engine benchmarks (hosted), median of BENCH_RUNS (>= 5) runs
 bench: $(H_OUT)/pgtable_bench
 	@$(H_OUT)/pgtable_bench $(BENCH_RUNS)
+
+#> bench-ab: REV=<rev>: the engine of <rev> against the tree's, interleaved ROUNDS (7) times; medians, paired ratios, callgrind instructions/page (BENCH_INSTR=short|all|none, ONLY="name ..."); heavy, run it under flock
+bench-ab:
+	@test -n "$(REV)" || { echo "usage: make bench-ab REV=<git revision>" \
+		"[ROUNDS=7] [BENCH_INSTR=short|all|none] [ONLY='name ...']"; \
+		exit 2; }
+	@python3 $(top)/scripts/bench-ab.py --top $(top) --rev '$(REV)' \
+		--rounds $(ROUNDS) --instr $(BENCH_INSTR) --only '$(ONLY)' \
+		--cc '$(CC)' --cflags '$(H_BASE_CFLAGS) $(H_FAST)' \
+		--ksft $(H_KSFT)

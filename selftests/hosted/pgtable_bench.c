@@ -6,8 +6,13 @@
  * mapping an unmap removes, and memcache top-ups between calls, are not).
  * The median of N runs is printed, one line per workload:
  *
- *   bench <name> ns_per_page=<x> tlbi_ipa=<n> tlbi_range=<n> tlbi_vmid=<n>
- *	bbm=<n> table_pages=<n>
+ *   bench <name> ns_per_page=<x> pages=<n> tlbi_ipa=<n> tlbi_range=<n>
+ *	tlbi_vmid=<n> bbm=<n> table_pages=<n>
+ *
+ * "pgtable_bench [RUNS [NAME]]": RUNS (default 5, at most 63) runs of every
+ * workload, or of NAME only.  scripts/bench-ab.py runs single runs of two
+ * builds interleaved, and counts instructions under callgrind: the timed
+ * part of workload NAME is exactly the call of run_NAME().
  *
  * Counters are those of the timed part; table_pages counts the non-root
  * table pages live after it.  For shatter_2m a "page" is one 4K change
@@ -161,6 +166,41 @@ static void run_relax_4k_each(struct s2h_vm *vm)
 	}
 }
 
+/* Accessed-flag faults: every page mapped, its AF cleared by aging. */
+static void setup_4k_old(struct s2h_vm *vm)
+{
+	setup_4k(vm);
+	if (s2_test_clear_young(&vm->pgt, 0, SZ_1G, true) != PAGES_1G)
+		die("setup_4k_old", -EINVAL);
+}
+
+static void run_mkyoung_4k_each(struct s2h_vm *vm)
+{
+	u64 i;
+	int ret;
+
+	for (i = 0; i < PAGES_1G; i++) {
+		ret = s2_mkyoung(&vm->pgt, i * SZ_4K, S2_WALK_SHARED);
+		if (ret)
+			die("mkyoung_4k_each", ret);
+	}
+}
+
+/* The lockless lookup a fault makes before taking the lock. */
+static void run_get_leaf_4k_each(struct s2h_vm *vm)
+{
+	s2_pte_t pte;
+	u64 i;
+	s8 level;
+
+	for (i = 0; i < PAGES_1G; i++) {
+		if (s2_get_leaf(&vm->pgt, i * SZ_4K, &pte, &level) ||
+		    level != S2_MAX_LEVEL ||
+		    (pte & S2_PTE_ADDR_MASK) != PA_BASE + i * SZ_4K)
+			die("get_leaf_4k_each", -EINVAL);
+	}
+}
+
 static void run_remap_identical_each(struct s2h_vm *vm)
 {
 	u64 i;
@@ -247,6 +287,8 @@ static const struct bench benches[] = {
 	{ "wrprotect_4k_bulk", setup_4k, run_wrprotect_4k_bulk, PAGES_1G },
 	{ "fault_4k_random", setup_none, run_fault_4k_random, PAGES_1G },
 	{ "relax_4k_each", setup_4k_ro, run_relax_4k_each, PAGES_1G },
+	{ "mkyoung_4k_each", setup_4k_old, run_mkyoung_4k_each, PAGES_1G },
+	{ "get_leaf_4k_each", setup_4k, run_get_leaf_4k_each, PAGES_1G },
 	{ "remap_identical_each", setup_4k, run_remap_identical_each,
 	  PAGES_1G },
 	{ "remap_identical_bulk", setup_4k, run_remap_identical_bulk,
@@ -299,7 +341,8 @@ static void run_bench(const struct bench *b, int runs)
 		s2h_vm_destroy(&vm);
 	}
 	qsort(ns, runs, sizeof(ns[0]), cmp_double);
-	printf("bench %s ns_per_page=%.2f ", b->name, ns[runs / 2] / b->pages);
+	printf("bench %s ns_per_page=%.2f pages=%llu ", b->name,
+	       ns[runs / 2] / b->pages, b->pages);
 	printf("tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu bbm=%llu table_pages=%lld\n",
 	       after.tlbi_ipa - before.tlbi_ipa,
 	       after.tlbi_range - before.tlbi_range,
@@ -314,7 +357,7 @@ int main(int argc, char **argv)
 	u64 i, j, t, seed = 0x2545f4914f6cdd1dULL;
 	unsigned int k;
 
-	if (runs < 5 || runs > 63)
+	if (runs < 1 || runs > 63)
 		runs = 5;
 	s2h_init(1UL << 20);
 	order = malloc(PAGES_1G * sizeof(*order));

@@ -2,8 +2,11 @@
 /*
  * Differential fuzzer of the engine.  Random map / unmap / wrprotect /
  * relax / mkyoung / test_clear_young / split over a 4 MiB window that
- * straddles a 1 GiB boundary; after every operation each IPA of the window
- * is translated and compared with a flat reference model, the structural
+ * straddles a 1 GiB boundary (for some runs one where the root table's
+ * concatenated pages or level-0 entries meet: struct geometry); after
+ * every operation each IPA of the window is translated and compared with
+ * a flat reference model, s2_get_leaf()'s lookup with the walk's (a
+ * rotating sixteenth of the pages), the structural
  * invariants are checked (s2h_check()), pages are accounted for, the
  * invalidations issued are compared with what the operation had to
  * invalidate, and each of them is checked to reach what a TLB could hold:
@@ -24,9 +27,32 @@
 #define SZ_4K		0x1000ULL
 #define SZ_2M		0x200000ULL
 #define SZ_1G		0x40000000ULL
-#define WBASE		(SZ_1G - SZ_2M)
+#define SZ_512G		(512 * SZ_1G)
 #define WPAGES		1024
+#define WBASE		(geo->base)
 #define WEND		(WBASE + WPAGES * SZ_4K)
+/* The two 1 GiB regions on either side of the window's middle. */
+#define GBASE		(WBASE + SZ_2M - SZ_1G)
+
+/*
+ * Where the window is.  Each start level has its own copy of the walk's
+ * inner loop, and a walk that crosses from one root page (or level-0
+ * entry) to the next restarts at the root: every geometry crosses such a
+ * boundary in the middle of its window.
+ */
+struct geometry {
+	u32	ia_bits;
+	u64	base;
+};
+
+static const struct geometry geometries[] = {
+	{ 40, SZ_1G - SZ_2M },		/* start level 1, a 1 GiB boundary */
+	{ 32, SZ_1G - SZ_2M },		/* start level 2, root page boundary */
+	{ 40, SZ_512G - SZ_2M },	/* start level 1, root page boundary */
+	{ 48, SZ_512G - SZ_2M },	/* start level 0, level-0 boundary */
+};
+
+static const struct geometry *geo = &geometries[0];
 #define PA_BASE		0x10000000000ULL
 
 struct page_model {
@@ -148,6 +174,30 @@ static bool fail(struct fuzz *f, const char *fmt, ...)
 	return false;
 }
 
+/*
+ * s2_get_leaf() has a walk of its own (each operation's walk is inlined
+ * and specialised): it must find, for every page, the entry and level
+ * the generic walk of the snapshot found.  A sixteenth of the pages per
+ * step, rotating.
+ */
+static bool check_get_leaf(struct fuzz *f)
+{
+	s2_pte_t pte;
+	s8 level;
+	int i;
+
+	for (i = f->ops % 16; i < WPAGES; i += 16) {
+		if (s2_get_leaf(&f->vm.pgt, WBASE + i * SZ_4K + SZ_4K / 2,
+				&pte, &level))
+			return fail(f, "get_leaf %llx failed", WBASE + i * SZ_4K);
+		if (pte != f->seen[i].leaf || level != f->seen[i].level)
+			return fail(f, "get_leaf %llx: %llx at level %d, walk %llx at %d",
+				    WBASE + i * SZ_4K, pte, level,
+				    f->seen[i].leaf, f->seen[i].level);
+	}
+	return true;
+}
+
 static bool compare(struct fuzz *f)
 {
 	int i;
@@ -171,7 +221,7 @@ static bool compare(struct fuzz *f)
 			return fail(f, "ipa %llx: %llx prot %x, model %llx prot %x",
 			     ipa, pa, s2_leaf_prot(s->leaf), m->pa, m->prot);
 	}
-	return true;
+	return check_get_leaf(f);
 }
 
 /* Pages of the window in the leaf that translates page @i. */
@@ -341,7 +391,7 @@ static bool op_map(struct fuzz *f)
 					     take(f, 512) * SZ_4K);
 	if (!take(f, 64)) {
 		/* A 1 GiB block on either side of the boundary. */
-		ipa = take(f, 2) ? SZ_1G : 0;
+		ipa = GBASE + (take(f, 2) ? SZ_1G : 0);
 		size = SZ_1G;
 		pa = PA_BASE + SZ_1G * (1 + take(f, 2));
 		big = true;
@@ -587,7 +637,7 @@ static bool op_reset(struct fuzz *f)
 	int ret;
 
 	lock_vm(f, 0);
-	ret = s2_unmap(&f->vm.pgt, 0, 2 * SZ_1G);
+	ret = s2_unmap(&f->vm.pgt, GBASE, 2 * SZ_1G);
 	unlock_vm(f, 0);
 	if (ret)
 		return fail(f, "reset failed");
@@ -609,8 +659,9 @@ static bool fuzz_check(struct fuzz *f, u64 nr_log)
 	 * step's full structural check cheap.
 	 */
 	if (s2h_stats(&f->vm.pgt).table_pages > 64) {
-		if (s2_unmap_mc(&f->vm.pgt, 0, WBASE, &f->vm.mc) ||
-		    s2_unmap_mc(&f->vm.pgt, WEND, 2 * SZ_1G - WEND, &f->vm.mc))
+		if (s2_unmap_mc(&f->vm.pgt, GBASE, WBASE - GBASE, &f->vm.mc) ||
+		    s2_unmap_mc(&f->vm.pgt, WEND, GBASE + 2 * SZ_1G - WEND,
+				&f->vm.mc))
 			return fail(f, "trim failed");
 	}
 	s2h_grace_period();
@@ -667,10 +718,11 @@ static bool fuzz_step(struct fuzz *f)
 	return ok;
 }
 
-static bool fuzz_start(struct fuzz *f, bool range)
+static bool fuzz_start(struct fuzz *f, bool range, const struct geometry *g)
 {
+	geo = g;
 	memset(f->model, 0, sizeof(f->model));
-	if (s2h_vm_init(&f->vm, 40, range))
+	if (s2h_vm_init(&f->vm, geo->ia_bits, range))
 		return fail(f, "init");
 	lock_vm(f, 0);
 	snapshot(f);
@@ -690,7 +742,8 @@ int s2_fuzz_one_input(const u8 *data, size_t len)
 	memset(&f, 0, sizeof(f));
 	f.data = data;
 	f.len = len;
-	if (!fuzz_start(&f, take(&f, 2)))
+	if (!fuzz_start(&f, take(&f, 2),
+			&geometries[take(&f, ARRAY_SIZE(geometries))]))
 		abort();
 	while (f.pos < f.len) {
 		if (!fuzz_step(&f)) {
@@ -706,8 +759,12 @@ int s2_fuzz_one_input(const u8 *data, size_t len)
 
 #include "kselftest_harness.h"
 
+/*
+ * S2_FUZZ_OPS operations in all: a quarter each with and without range
+ * invalidation in the first geometry, a sixth in each of the others.
+ */
 static void fuzz_random(struct __test_metadata *_metadata, bool range,
-			u64 seed)
+			int g, u64 seed)
 {
 	static struct fuzz f;
 	const char *env = getenv("S2_FUZZ_OPS");
@@ -716,9 +773,8 @@ static void fuzz_random(struct __test_metadata *_metadata, bool range,
 
 	memset(&f, 0, sizeof(f));
 	f.rng = seed;
-	ASSERT_TRUE(fuzz_start(&f, range));
-	/* Half the operations each with and without range invalidation. */
-	ops = (ops + 1) / 2;
+	ASSERT_TRUE(fuzz_start(&f, range, &geometries[g]));
+	ops = g ? (ops + 5) / 6 : (ops + 3) / 4;
 	for (n = 0; !ops || n < ops; n++) {
 		if (!fuzz_step(&f))
 			break;
@@ -733,7 +789,7 @@ static void fuzz_random(struct __test_metadata *_metadata, bool range,
 	ASSERT_EQ(0, s2h_pages_in_use());
 }
 
-/* A fixture only for its timeout: 500k steps take a while under ASan. */
+/* A fixture only for its timeout: 250k steps take a while under ASan. */
 FIXTURE(differential) {
 	int unused;
 };
@@ -748,12 +804,27 @@ FIXTURE_TEARDOWN(differential)
 
 TEST_F_TIMEOUT(differential, range_tlbi, 900)
 {
-	fuzz_random(_metadata, true, 0x5eed5eed12345ULL);
+	fuzz_random(_metadata, true, 0, 0x5eed5eed12345ULL);
 }
 
 TEST_F_TIMEOUT(differential, ipa_tlbi, 900)
 {
-	fuzz_random(_metadata, false, 0xfeedbeef777ULL);
+	fuzz_random(_metadata, false, 0, 0xfeedbeef777ULL);
+}
+
+TEST_F_TIMEOUT(differential, level2_root_pages, 900)
+{
+	fuzz_random(_metadata, true, 1, 0x2b0a7c4e91d3ULL);
+}
+
+TEST_F_TIMEOUT(differential, level1_root_pages, 900)
+{
+	fuzz_random(_metadata, false, 2, 0x71c3e5a90b2fULL);
+}
+
+TEST_F_TIMEOUT(differential, level0_root, 900)
+{
+	fuzz_random(_metadata, true, 3, 0x4d9e12f6a87bULL);
 }
 
 TEST_HARNESS_MAIN

@@ -16,6 +16,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <sys/cdefs.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@ typedef long long s64;
 
 /* A macro rather than a new typedef: the kernel has the typedef. */
 #define phys_addr_t		unsigned long long
+#define U32_MAX			UINT32_MAX
 #define U64_MAX			UINT64_MAX
 #define BIT(n)			(1UL << (n))
 #define BIT_ULL(n)		(1ULL << (n))
@@ -35,6 +37,8 @@ typedef long long s64;
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define ALIGN_DOWN(x, a)	((x) & ~((__typeof__(x))(a) - 1))
 #define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
+/* glibc's <sys/cdefs.h> defines __always_inline, as the kernel does. */
+#define noinline		__attribute_noinline__
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define min(a, b) ({							\
