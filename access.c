@@ -43,7 +43,7 @@ static int s2mmu_translate(struct s2mmu_vm *vm, u64 ipa, u32 kind,
 	need = kind == S2MMU_ACCESS_WRITE ? S2_PROT_W :
 	       kind == S2MMU_ACCESS_EXEC ? S2_PROT_X : S2_PROT_R;
 	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) ||
-	    !(pte & S2_PTE_VALID)) {
+	    !s2_desc_valid(pte)) {
 		fsc = S2_FSC_TRANSLATION;
 	} else {
 		prot = s2_leaf_prot(pte);
@@ -52,10 +52,7 @@ static int s2mmu_translate(struct s2mmu_vm *vm, u64 ipa, u32 kind,
 		} else if (!(prot & need)) {
 			fsc = S2_FSC_PERM;
 		} else {
-			phys_addr_t pa = (pte & S2_PTE_ADDR_MASK &
-					  ~(S2_LEVEL_SIZE(level) - 1)) |
-					 (ipa & (S2_LEVEL_SIZE(level) - 1));
-			*va = phys_to_virt(pa);
+			*va = phys_to_virt(s2_desc_leaf_pa(pte, level, ipa));
 			return 0;
 		}
 	}

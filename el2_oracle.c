@@ -331,6 +331,12 @@ static int oracle_dbg_reset(struct s2mmu_el2_vm *ev)
 	return ret == -ENOMEM ? -ENOSPC : ret;
 }
 
+/* TLB invalidations of every kind the engine counted. */
+static u64 oracle_tlbi_total(const struct s2_stats *st)
+{
+	return st->tlbi_ipa + st->tlbi_range + st->tlbi_vmid + st->tlbi_local;
+}
+
 static long oracle_dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 			     void __user *argp)
 {
@@ -364,7 +370,7 @@ static long oracle_dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 	up_read(&d->lock);
 	op.bbm = st.bbm;
 	op.table_pages = st.table_pages;
-	op.tlbi = st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid + st.tlbi_local;
+	op.tlbi = oracle_tlbi_total(&st);
 out:
 	op.result = result;
 	if (copy_to_user(argp, &op, sizeof(op)))
@@ -408,10 +414,10 @@ static void oracle_hw_view(u64 par, struct oracle_view *v)
  */
 static bool oracle_attr(s2_pte_t pte, u8 *attr, u8 *sh)
 {
-	switch ((pte & S2_PTE_MEMATTR_MASK) >> S2_PTE_MEMATTR_SHIFT) {
+	switch (s2_desc_memattr(pte)) {
 	case S2_MEMATTR_NORMAL_WB:
 		*attr = 0xff;
-		*sh = (pte & S2_PTE_SH_MASK) >> 8;
+		*sh = s2_desc_sh(pte);
 		return true;
 	case S2_MEMATTR_NORMAL_NC:
 		*attr = 0x44;
@@ -436,27 +442,27 @@ static bool oracle_attr(s2_pte_t pte, u8 *attr, u8 *sh)
 static void oracle_sw_view(u64 ipa, bool write, int ret, s2_pte_t pte, s8 level,
 			   struct oracle_view *v)
 {
-	u64 mask = S2_LEVEL_SIZE(level) - 1;
+	u32 prot;
 
 	memset(v, 0, sizeof(*v));
 	v->stage = 2;
-	if (ret || !(pte & S2_PTE_VALID) ||
-	    (level == S2_MAX_LEVEL && !(pte & S2_PTE_TYPE))) {
+	if (ret || !s2_desc_leaf_maps(pte, level)) {
 		v->fault = true;
 		v->fst = S2_FSC_TRANSLATION | (ret ? 0 : level);
 		return;
 	}
-	if (!(pte & S2_PTE_AF)) {
+	prot = s2_leaf_prot(pte);
+	if (!(prot & S2_PROT_AF)) {
 		v->fault = true;
 		v->fst = S2_FSC_ACCESS | level;
 		return;
 	}
-	if (!(pte & (write ? S2_PTE_S2AP_W : S2_PTE_S2AP_R))) {
+	if (!(prot & (write ? S2_PROT_W : S2_PROT_R))) {
 		v->fault = true;
 		v->fst = S2_FSC_PERM | level;
 		return;
 	}
-	v->pa = (pte & S2_PTE_ADDR_MASK & ~mask) | (ipa & mask);
+	v->pa = s2_desc_leaf_pa(pte, level, ipa);
 	v->attr_known = oracle_attr(pte, &v->attr, &v->sh);
 }
 
@@ -490,8 +496,7 @@ static u64 oracle_activity(const struct s2_pgtable *pgt)
 	int l;
 
 	s2_stats_read(pgt, &st);
-	sum = st.bbm + st.tlbi_ipa + st.tlbi_range + st.tlbi_vmid +
-	      st.tlbi_local + st.relax_perms;
+	sum = st.bbm + oracle_tlbi_total(&st) + st.relax_perms;
 	for (l = 0; l <= S2_MAX_LEVEL; l++)
 		sum += st.mapped[l];
 	return sum;
@@ -506,7 +511,7 @@ static u64 oracle_activity(const struct s2_pgtable *pgt)
 
 static bool oracle_locked(s2_pte_t pte)
 {
-	return !(pte & S2_PTE_VALID) && (pte & S2_PTE_LOCKED);
+	return s2_desc_locked(pte);
 }
 
 struct oracle_before {

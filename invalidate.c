@@ -5,7 +5,13 @@
  * change) makes every fault that raced with it start over, and the
  * notifier callbacks that unmap and age stage-2 mappings.
  *
- * Locking is described in Documentation/locking.rst.
+ * The state (vm->mmu_invalidate_*) is written under mmu_invalidate_lock
+ * and its seqcount, and read by faults through the seqcount alone.  The
+ * write side moves the sequence and logs the host range of each change;
+ * the notifier's begin/end bracket the changes in progress; the read side
+ * (s2mmu_invalidate_stale()) is where a fault decides whether it raced,
+ * with the argument that it misses no race.  Lock order and what each
+ * lock protects: Documentation/locking.rst.
  */
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
@@ -144,7 +150,7 @@ static void s2mmu_invalidate_end(struct s2mmu_vm *vm, unsigned long start,
 /* ---- read side: the fault ---- */
 
 /*
- * Step 4, first half: the invalidation state a fault starts from.  The
+ * Step 1 of a fault: the invalidation state it starts from.  The
  * acquire pairs with s2mmu_invalidate_log_move(): the slot and page
  * lookups that follow see every change the value accounts for.
  */
@@ -217,6 +223,28 @@ static bool s2mmu_hva_changed_read(struct s2mmu_vm *vm, unsigned long seq,
  * [@start, @end)?  Not while an invalidation in progress covers part of
  * it (@busy set), nor when a change that covers part of it moved the
  * sequence since the sample.  Called under mmu_lock.
+ *
+ * Why no race is missed.  Let I be an invalidation of the fault's host
+ * range, and S the fault's sample (s2mmu_sample_invalidate_seq()).
+ * - I is in progress at this check, whenever it started: its busy range
+ *   (recorded by s2mmu_invalidate_begin()) overlaps.
+ * - I ended after S, whenever it started: s2mmu_invalidate_end() moved
+ *   the sequence past S and logged I's range, which overlaps; or the log
+ *   overflowed, which counts as a change.
+ * - I ended before S: the host's page-table changes precede I's release
+ *   of the sequence, which the fault's acquire of S saw, and which
+ *   precedes its page lookup: the fault pinned the new page.
+ * - I begins after this check: the check runs under mmu_lock (read), I
+ *   unmaps under mmu_lock (write) afterwards, removing what the fault
+ *   mapped, and the pin the fault recorded is released with it.
+ * - The fault's slot is one I did not see (created or moved after I's
+ *   slot scan): I recorded its range before the scan, the fault looked
+ *   the slot up after it, so this check finds I busy, or logged.
+ * A slot change moves the sequence under mmu_lock (write) after it
+ * published the new slots and unmapped (s2mmu_invalidate_seq_bump()): a
+ * fault that sampled before sees the whole-range log entry; one that
+ * samples after sees the new slots (the release and the acquire order
+ * the publication before the new value).
  */
 bool s2mmu_invalidate_stale(struct s2mmu_vm *vm, unsigned long seq,
 			    unsigned long start, unsigned long end,
@@ -312,7 +340,7 @@ static int s2mmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	if (hit)
-		atomic64_inc(&vm->stat.notifier_invalidations);
+		atomic64_inc(s2mmu_vm_stat(vm, notifier_invalidations));
 	return 0;
 }
 
@@ -349,7 +377,7 @@ static u64 s2mmu_mn_age(struct s2mmu_vm *vm, unsigned long start,
 		read_unlock(&vm->mmu_lock);
 	}
 	srcu_read_unlock(&vm->srcu, idx);
-	atomic64_add(young, &vm->stat.young_found);
+	atomic64_add(young, s2mmu_vm_stat(vm, young_found));
 	return young;
 }
 

@@ -337,7 +337,7 @@ static void s2mmu_widen_to_block(struct s2mmu_vm *vm, u64 *ipa, bool up)
 
 	lockdep_assert_held_write(&vm->mmu_lock);
 	if (s2_get_leaf(&vm->pgt, up ? *ipa - 1 : *ipa, &pte, &level) ||
-	    !(pte & S2_PTE_VALID) || level == S2_MAX_LEVEL)
+	    !s2_desc_valid(pte) || level == S2_MAX_LEVEL)
 		return;
 	if (up)
 		*ipa = round_up(*ipa, S2_LEVEL_SIZE(level));
@@ -386,6 +386,17 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 
 /* ---- the fault handler ---- */
 
+/*
+ * A stage-2 fault, in steps (s2mmu_handle_fault()):
+ * 1. sample the invalidate sequence (invalidate.c);
+ * 2. find the slot, under SRCU; wait if the host is changing the page;
+ * 3. an access-flag or permission fault: fix the leaf in place;
+ * 4. otherwise pin the host page, a whole 2 MiB block when it can;
+ * 5. under mmu_lock, unless an invalidation raced with steps 1-4
+ *    (s2mmu_fault_stale()), map it through the engine;
+ * 6. once the mapping is writable, mark the page dirty.
+ */
+
 /**
  * struct s2mmu_fault - one stage-2 fault being handled
  * @ipa: faulting IPA
@@ -424,11 +435,37 @@ static u64 s2mmu_fault_gfn_index(const struct s2mmu_fault *f)
 	return (f->ipa >> PAGE_SHIFT) - f->slot->base_gfn;
 }
 
+/* Slot index of the first page the fault maps (the block's first). */
+static u64 s2mmu_fault_first_index(const struct s2mmu_fault *f)
+{
+	u64 ipa = ALIGN_DOWN(f->ipa, (u64)f->nr_pages << PAGE_SHIFT);
+
+	return (ipa >> PAGE_SHIFT) - f->slot->base_gfn;
+}
+
+/* The host range backing the @size-aligned IPA range around the fault. */
+static void s2mmu_fault_hva_range(const struct s2mmu_fault *f, u64 size,
+				  unsigned long *start, unsigned long *end)
+{
+	*start = f->hva - (f->ipa & (size - 1));
+	*end = *start + size;
+}
+
+static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
+{
+	if (fsc == S2_FSC_TRANSLATION)
+		atomic64_inc(s2mmu_vm_stat(vm, faults_translation));
+	else if (fsc == S2_FSC_ACCESS)
+		atomic64_inc(s2mmu_vm_stat(vm, faults_access));
+	else
+		atomic64_inc(s2mmu_vm_stat(vm, faults_permission));
+}
+
 /*
- * Step 4, second half: may the fault still map what it resolved for host
- * [@start, @end)?  When an invalidation in progress covers part of it,
- * the range is noted in @f: the fault waits for its end before it starts
- * over.  Documentation/locking.rst says why this misses no race.
+ * Steps 3 and 5, under mmu_lock: may the fault still map what it resolved
+ * for host [@start, @end)?  When an invalidation in progress covers part
+ * of it, the range is noted in @f: the fault waits for its end before it
+ * starts over.  invalidate.c says why this misses no race.
  */
 static bool s2mmu_fault_stale(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 			      unsigned long start, unsigned long end)
@@ -441,14 +478,6 @@ static bool s2mmu_fault_stale(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 		f->busy_end = end;
 	}
 	return stale;
-}
-
-/* The host range backing the @size-aligned IPA range around the fault. */
-static void s2mmu_fault_hva_range(const struct s2mmu_fault *f, u64 size,
-				  unsigned long *start, unsigned long *end)
-{
-	*start = f->hva - (f->ipa & (size - 1));
-	*end = *start + size;
 }
 
 /*
@@ -472,7 +501,7 @@ static void s2mmu_mark_dirty(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 		if (bitmap)
 			set_bit(i, bitmap);
 	}
-	atomic64_add(nr, &vm->stat.dirty_marked);
+	atomic64_add(nr, s2mmu_vm_stat(vm, dirty_marked));
 }
 
 /* Is @page what the stage-2 table maps at @ipa right now? */
@@ -482,11 +511,9 @@ static bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page)
 	s8 level;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !(pte & S2_PTE_VALID))
+	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !s2_desc_valid(pte))
 		return false;
-	return ((pte & S2_PTE_ADDR_MASK & ~(S2_LEVEL_SIZE(level) - 1)) |
-		(ipa & (S2_LEVEL_SIZE(level) - 1) & PAGE_MASK)) ==
-	       page_to_phys(page);
+	return s2_desc_leaf_pa(pte, level, ipa & PAGE_MASK) == page_to_phys(page);
 }
 
 /*
@@ -523,14 +550,6 @@ static void s2mmu_record_pin(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 		vcpu->release[vcpu->nr_release++] = old;
 }
 
-/* Slot index of the first page the fault maps (the block's first). */
-static u64 s2mmu_fault_first_index(const struct s2mmu_fault *f)
-{
-	u64 ipa = ALIGN_DOWN(f->ipa, (u64)f->nr_pages << PAGE_SHIFT);
-
-	return (ipa >> PAGE_SHIFT) - f->slot->base_gfn;
-}
-
 static void s2mmu_record_pins(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
 	u64 first = s2mmu_fault_first_index(f);
@@ -559,6 +578,46 @@ void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu)
 	for (i = 0; i < vcpu->nr_release; i++)
 		s2mmu_release_pin(vcpu->vm, vcpu->release[i]);
 	vcpu->nr_release = 0;
+}
+
+/*
+ * Step 3: an access-flag fault, or a permission fault on a mapping of the
+ * right size whose page was pinned with the intent the access needs, is
+ * fixed in place: no page to resolve, no break-before-make.
+ * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
+ */
+static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
+	u64 i = s2mmu_fault_gfn_index(f);
+	unsigned long start, end;
+	int ret;
+
+	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
+		return -ENOENT;	/* a block stays read-only while logging */
+
+	/* The syndrome's level is the level of the leaf to fix. */
+	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
+	read_lock(&vm->mmu_lock);
+	if (s2mmu_fault_stale(vm, f, start, end)) {
+		ret = -EAGAIN;
+	} else if (f->fsc == S2_FSC_ACCESS) {
+		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
+		if (!ret)
+			atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
+	} else if (f->write &&
+		   !(READ_ONCE(f->slot->pins[i]) & S2MMU_PIN_WRITE)) {
+		ret = -ENOENT;
+	} else {
+		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+		if (ret >= 0 && f->write)
+			s2mmu_mark_dirty(vm, f, i, 1);
+	}
+	if (ret == S2_UNCHANGED)
+		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
+	read_unlock(&vm->mmu_lock);
+	return ret > 0 ? 0 : ret;
 }
 
 /*
@@ -618,7 +677,7 @@ static void s2mmu_try_block(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 }
 
 /*
- * Step 3: pin the host page(s) backing the fault.  Write intent only for
+ * Step 4: pin the host page(s) backing the fault.  Write intent only for
  * write faults, so that reads never break COW or dirty a file.
  */
 static int s2mmu_resolve_page(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
@@ -662,11 +721,11 @@ static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	write_lock(&vm->mmu_lock);
 	if (!s2mmu_fault_stale(vm, f, start, end) &&
 	    !s2_get_leaf(&vm->pgt, ipa, &pte, &level) &&
-	    !(pte & S2_PTE_VALID)) {
+	    !s2_desc_valid(pte)) {
 		ret = s2_map(&vm->pgt, ipa, PAGE_SIZE, page_to_phys(page),
 			     f->prot, &vcpu->mc, 0);
 		if (!ret) {
-			atomic64_inc(&vm->stat.zero_page_maps);
+			atomic64_inc(s2mmu_vm_stat(vm, zero_page_maps));
 			/* The 4K zero page is never freed: no pin to keep. */
 			if (!is_zero_pfn(page_to_pfn(page)))
 				s2mmu_record_pins(vcpu, f);
@@ -742,7 +801,7 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	if (f->prot & S2_PROT_W)
 		s2mmu_mark_dirty(vm, f, first, size >> PAGE_SHIFT);
 	if (!changed)
-		atomic64_inc(&vm->stat.faults_spurious);
+		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
 	ret = 0;
 out:
 	read_unlock(&vm->mmu_lock);
@@ -752,57 +811,7 @@ out:
 }
 
 /*
- * Step 2: an access-flag fault, or a permission fault on a mapping of the
- * right size whose page was pinned with the intent the access needs, is
- * fixed in place: no page to resolve, no break-before-make.
- * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
- */
-static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
-{
-	struct s2mmu_vm *vm = vcpu->vm;
-	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
-	u64 i = s2mmu_fault_gfn_index(f);
-	unsigned long start, end;
-	int ret;
-
-	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
-		return -ENOENT;	/* a block stays read-only while logging */
-
-	/* The syndrome's level is the level of the leaf to fix. */
-	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
-	read_lock(&vm->mmu_lock);
-	if (s2mmu_fault_stale(vm, f, start, end)) {
-		ret = -EAGAIN;
-	} else if (f->fsc == S2_FSC_ACCESS) {
-		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
-		if (!ret)
-			atomic64_inc(&vm->stat.access_flag_set);
-	} else if (f->write &&
-		   !(READ_ONCE(f->slot->pins[i]) & S2MMU_PIN_WRITE)) {
-		ret = -ENOENT;
-	} else {
-		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
-		if (ret >= 0 && f->write)
-			s2mmu_mark_dirty(vm, f, i, 1);
-	}
-	if (ret == S2_UNCHANGED)
-		atomic64_inc(&vm->stat.faults_spurious);
-	read_unlock(&vm->mmu_lock);
-	return ret > 0 ? 0 : ret;
-}
-
-static void s2mmu_count_fault(struct s2mmu_vm *vm, u32 fsc)
-{
-	if (fsc == S2_FSC_TRANSLATION)
-		atomic64_inc(&vm->stat.faults_translation);
-	else if (fsc == S2_FSC_ACCESS)
-		atomic64_inc(&vm->stat.faults_access);
-	else
-		atomic64_inc(&vm->stat.faults_permission);
-}
-
-/*
- * Steps 1 to 6, for a fault whose invalidation state was sampled, under
+ * Steps 2 to 6, for a fault whose invalidation state was sampled, under
  * the SRCU read side that keeps @f->slot alive.
  * Return: as s2mmu_handle_fault(), 0 for done, or -EAGAIN to start over.
  */
@@ -812,7 +821,7 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	unsigned long start, end;
 	int ret;
 
-	/* Step 1. */
+	/* Step 2: the slot, and whether the host is changing the page. */
 	f->slot = s2mmu_find_slot(srcu_dereference(vm->slots, &vm->srcu),
 				  f->ipa);
 	if (!f->slot || (f->write && f->slot->flags & S2MMU_MEM_READONLY))
@@ -830,14 +839,14 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		return -EAGAIN;
 	}
 
-	/* Step 2. */
+	/* Step 3: fix the leaf in place. */
 	if (f->fsc != S2_FSC_TRANSLATION) {
 		ret = s2mmu_fix_in_place(vcpu, f);
 		if (ret != -ENOENT)
 			return ret;
 	}
 
-	/* Step 3. */
+	/* Step 4: pin the page. */
 	ret = s2mmu_resolve_page(vcpu, f);
 	if (ret)
 		return ret;
@@ -880,19 +889,19 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	if (ret)
 		return ret;
 
-	/* Step 4: sample before the slot and the page are looked up. */
+	/* Step 1: sample before the slot and the page are looked up. */
 	f.seq = s2mmu_sample_invalidate_seq(vm);
 	idx = srcu_read_lock(&vm->srcu);
 	ret = s2mmu_fault_in_slot(vcpu, &f);
 	srcu_read_unlock(&vm->srcu, idx);
 
 	if (ret == S2MMU_FAULT_MMIO) {
-		atomic64_inc(&vm->stat.mmio_exits);
+		atomic64_inc(s2mmu_vm_stat(vm, mmio_exits));
 		return ret;
 	}
 	if (ret != -EAGAIN)
 		return ret ? ret : S2MMU_FAULT_RETRY;
-	atomic64_inc(&vm->stat.fault_retries);
+	atomic64_inc(s2mmu_vm_stat(vm, fault_retries));
 	/*
 	 * Starting over while the host still changes the fault's range
 	 * would only find it busy again, for as long as the invalidating

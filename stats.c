@@ -10,6 +10,7 @@
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 
 #include <uapi/linux/s2mmu.h>
@@ -21,84 +22,94 @@ static struct dentry *s2mmu_debugfs_root;
 
 /* ---- statistics ---- */
 
-void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)
+/**
+ * struct s2mmu_stat_desc - one field of &struct s2mmu_stats
+ * @name: its name, as debugfs shows it
+ * @out: its offset in &struct s2mmu_stats
+ * @from: where its value comes from
+ * @in: for %S2MMU_STAT_FROM_VM the counter's &enum s2mmu_vm_stat_id, for
+ *	%S2MMU_STAT_FROM_ENG the field's offset in &struct s2_stats
+ */
+struct s2mmu_stat_desc {
+	const char	*name;
+	size_t		out;
+	enum {
+		S2MMU_STAT_FROM_VM,
+		S2MMU_STAT_FROM_ENG,
+		S2MMU_STAT_FROM_NOW,
+	} from;
+	size_t		in;
+};
+
+/* Every field of &struct s2mmu_stats after @size, in order. */
+static const struct s2mmu_stat_desc s2mmu_stat_descs[] = {
+#define S2MMU_STAT_VM(name) \
+	{ #name, offsetof(struct s2mmu_stats, name), S2MMU_STAT_FROM_VM, \
+	  S2MMU_VM_STAT_##name },
+#define S2MMU_STAT_ENG(name, field) \
+	{ #name, offsetof(struct s2mmu_stats, name), S2MMU_STAT_FROM_ENG, \
+	  offsetof(struct s2_stats, field) },
+#define S2MMU_STAT_NOW(name) \
+	{ #name, offsetof(struct s2mmu_stats, name), S2MMU_STAT_FROM_NOW, 0 },
+#include "s2mmu_stats.h"
+#undef S2MMU_STAT_VM
+#undef S2MMU_STAT_ENG
+#undef S2MMU_STAT_NOW
+};
+
+#define s2mmu_stat_descs_end (s2mmu_stat_descs + ARRAY_SIZE(s2mmu_stat_descs))
+
+static u64 *s2mmu_stat_field(struct s2mmu_stats *st,
+			     const struct s2mmu_stat_desc *d)
 {
-	struct s2_stats sum;
-	const struct s2_stats *es = &sum;
+	return (u64 *)((u8 *)st + d->out);
+}
+
+/* The current values, the NOW() entries of S2MMU_STATS(). */
+static void s2mmu_vm_stats_now(struct s2mmu_vm *vm, struct s2mmu_stats *st,
+			       const struct s2_stats *es)
+{
 	int idx;
 
-	s2_stats_read(&vm->pgt, &sum);
-
-	memset(st, 0, sizeof(*st));
-	st->version = S2MMU_STATS_VERSION;
-	st->size = sizeof(*st);
-	st->faults_translation = atomic64_read(&vm->stat.faults_translation);
-	st->faults_access = atomic64_read(&vm->stat.faults_access);
-	st->faults_permission = atomic64_read(&vm->stat.faults_permission);
-	st->faults_spurious = atomic64_read(&vm->stat.faults_spurious);
-	st->fault_retries = atomic64_read(&vm->stat.fault_retries);
-	st->mmio_exits = atomic64_read(&vm->stat.mmio_exits);
-	st->bbm = READ_ONCE(es->bbm);
-	st->tlbi_ipa = READ_ONCE(es->tlbi_ipa);
-	st->tlbi_range = READ_ONCE(es->tlbi_range);
-	st->tlbi_vmid = READ_ONCE(es->tlbi_vmid);
-	st->tlbi_local = READ_ONCE(es->tlbi_local);
-	st->relax_perms = READ_ONCE(es->relax_perms);
-	st->access_flag_set = atomic64_read(&vm->stat.access_flag_set);
-	st->mapped_l1 = READ_ONCE(es->mapped[1]);
-	st->mapped_l2 = READ_ONCE(es->mapped[2]);
-	st->mapped_l3 = READ_ONCE(es->mapped[3]);
-	st->zero_page_maps = atomic64_read(&vm->stat.zero_page_maps);
-	st->dirty_marked = atomic64_read(&vm->stat.dirty_marked);
-	st->table_pages = max_t(s64, READ_ONCE(es->table_pages), 0);
+	st->table_pages = max_t(s64, es->table_pages, 0);
 	st->pages_pinned = atomic64_read(&vm->pages_pinned);
 	idx = srcu_read_lock(&vm->srcu);
 	st->memslots = srcu_dereference(vm->slots, &vm->srcu)->nr;
 	srcu_read_unlock(&vm->srcu, idx);
 	st->vcpus = READ_ONCE(vm->nr_vcpus);
-	st->notifier_invalidations =
-		atomic64_read(&vm->stat.notifier_invalidations);
-	st->young_found = atomic64_read(&vm->stat.young_found);
 	s2mmu_el2_vm_hwt_counts(&vm->el2, &st->hwt_translated,
 				&st->hwt_fallbacks, &st->hwt_mismatches);
+}
+
+void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)
+{
+	const struct s2mmu_stat_desc *d;
+	struct s2_stats es;
+
+	s2_stats_read(&vm->pgt, &es);
+	memset(st, 0, sizeof(*st));
+	st->version = S2MMU_STATS_VERSION;
+	st->size = sizeof(*st);
+	for (d = s2mmu_stat_descs; d < s2mmu_stat_descs_end; d++) {
+		if (d->from == S2MMU_STAT_FROM_VM)
+			*s2mmu_stat_field(st, d) = atomic64_read(&vm->stat[d->in]);
+		else if (d->from == S2MMU_STAT_FROM_ENG)
+			*s2mmu_stat_field(st, d) = *(u64 *)((u8 *)&es + d->in);
+	}
+	s2mmu_vm_stats_now(vm, st, &es);
 }
 
 static int s2mmu_stats_show(struct seq_file *m, void *v)
 {
 	struct s2mmu_vm *vm = m->private;
+	const struct s2mmu_stat_desc *d;
 	struct s2mmu_stats st;
 
 	s2mmu_vm_stats(vm, &st);
-	seq_printf(m, "faults_translation %llu\n", st.faults_translation);
-	seq_printf(m, "faults_access %llu\n", st.faults_access);
-	seq_printf(m, "faults_permission %llu\n", st.faults_permission);
-	seq_printf(m, "faults_spurious %llu\n", st.faults_spurious);
-	seq_printf(m, "fault_retries %llu\n", st.fault_retries);
-	seq_printf(m, "mmio_exits %llu\n", st.mmio_exits);
-	seq_printf(m, "bbm %llu\n", st.bbm);
-	seq_printf(m, "tlbi_ipa %llu\n", st.tlbi_ipa);
-	seq_printf(m, "tlbi_range %llu\n", st.tlbi_range);
-	seq_printf(m, "tlbi_vmid %llu\n", st.tlbi_vmid);
-	seq_printf(m, "tlbi_local %llu\n", st.tlbi_local);
-	seq_printf(m, "relax_perms %llu\n", st.relax_perms);
-	seq_printf(m, "access_flag_set %llu\n", st.access_flag_set);
-	seq_printf(m, "mapped_l1 %llu\n", st.mapped_l1);
-	seq_printf(m, "mapped_l2 %llu\n", st.mapped_l2);
-	seq_printf(m, "mapped_l3 %llu\n", st.mapped_l3);
-	seq_printf(m, "zero_page_maps %llu\n", st.zero_page_maps);
-	seq_printf(m, "dirty_marked %llu\n", st.dirty_marked);
-	seq_printf(m, "table_pages %llu\n", st.table_pages);
-	seq_printf(m, "pages_pinned %llu\n", st.pages_pinned);
-	seq_printf(m, "memslots %llu\n", st.memslots);
-	seq_printf(m, "vcpus %llu\n", st.vcpus);
-	seq_printf(m, "notifier_invalidations %llu\n", st.notifier_invalidations);
-	seq_printf(m, "young_found %llu\n", st.young_found);
-	seq_printf(m, "hwt_translated %llu\n", st.hwt_translated);
-	seq_printf(m, "hwt_fallbacks %llu\n", st.hwt_fallbacks);
-	seq_printf(m, "hwt_mismatches %llu\n", st.hwt_mismatches);
+	for (d = s2mmu_stat_descs; d < s2mmu_stat_descs_end; d++)
+		seq_printf(m, "%s %llu\n", d->name, *s2mmu_stat_field(&st, d));
 	return 0;
 }
-
 DEFINE_SHOW_ATTRIBUTE(s2mmu_stats);
 
 /* ---- ptdump ---- */
@@ -144,9 +155,9 @@ static int s2mmu_ptdump_visit(const struct s2_visit_ctx *ctx, u32 visit)
 	phys_addr_t pa;
 	u32 prot;
 
-	if (!(ctx->old & S2_PTE_VALID))
+	if (!s2_desc_valid(ctx->old))
 		return 0;
-	pa = ctx->old & S2_PTE_ADDR_MASK & ~(size - 1);
+	pa = s2_desc_leaf_pa(ctx->old, ctx->level, 0);
 	prot = s2_leaf_prot(ctx->old);
 	if (d->end && (d->end != ctx->addr || d->level != ctx->level ||
 		       d->prot != prot ||

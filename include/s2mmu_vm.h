@@ -121,6 +121,21 @@ struct s2mmu_hva_range {
 	unsigned long	end;
 };
 
+/* The VM's own counters: the S2MMU_STAT_VM() entries of s2mmu_stats.h. */
+enum s2mmu_vm_stat_id {
+#define S2MMU_STAT_VM(name)		S2MMU_VM_STAT_##name,
+#define S2MMU_STAT_ENG(name, field)
+#define S2MMU_STAT_NOW(name)
+#include "s2mmu_stats.h"
+#undef S2MMU_STAT_VM
+#undef S2MMU_STAT_ENG
+#undef S2MMU_STAT_NOW
+	S2MMU_VM_NR_STATS
+};
+
+/* The VM's counter @name, an atomic64_t. */
+#define s2mmu_vm_stat(vm, name)	(&(vm)->stat[S2MMU_VM_STAT_##name])
+
 /**
  * struct s2mmu_vm - one VM
  * @refs: the VM file and each vCPU file hold one
@@ -158,7 +173,8 @@ struct s2mmu_hva_range {
  * @lock: protects @vcpus
  * @vcpus: vCPUs by id
  * @nr_vcpus: vCPUs created
- * @stat: counters of the fault path, atomically updated
+ * @stat: the VM's own counters, by &enum s2mmu_vm_stat_id; atomically
+ *	updated through s2mmu_vm_stat()
  * @pages_pinned: guest pages pinned now
  * @debugfs: this VM's debugfs directory
  * @mmu_notifier: on @mm: host changes to the slots' memory unmap stage 2
@@ -188,19 +204,7 @@ struct s2mmu_vm {
 	struct mutex		lock;		/* protects vcpus[] */
 	struct s2mmu_vcpu	*vcpus[S2MMU_MAX_VCPUS];
 	u32			nr_vcpus;
-	struct {
-		atomic64_t	faults_translation;
-		atomic64_t	faults_access;
-		atomic64_t	faults_permission;
-		atomic64_t	faults_spurious;
-		atomic64_t	fault_retries;
-		atomic64_t	mmio_exits;
-		atomic64_t	access_flag_set;
-		atomic64_t	zero_page_maps;
-		atomic64_t	dirty_marked;
-		atomic64_t	notifier_invalidations;
-		atomic64_t	young_found;
-	} stat;
+	atomic64_t		stat[S2MMU_VM_NR_STATS];
 	atomic64_t		pages_pinned;
 	struct dentry		*debugfs;
 	struct mmu_notifier	mmu_notifier;
