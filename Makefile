@@ -49,6 +49,40 @@ module: $(DEPS)
 _module:
 	$(MAKE) -C $(KBUILD_DIR) M=$(top) $(KBUILD_ARGS) W=1 modules
 
+# make install: the module where modprobe finds it and the uapi header
+# where a VMM's build finds it.  DESTDIR stages (no depmod then).
+PREFIX ?= /usr/local
+INCLUDEDIR ?= $(PREFIX)/include
+INSTALL_MOD_DIR ?= extra
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KBUILD_DIR)/include/generated/utsrelease.h)
+
+.PHONY: install _install uninstall _uninstall htmldocs
+#> install: modules_install + <linux/s2mmu.h> in PREFIX/include (DESTDIR= stages)
+install: module
+	@$(MAKE) --no-print-directory -f $(top)/Makefile _install
+
+_install:
+	$(MAKE) -C $(KBUILD_DIR) M=$(top) $(KBUILD_ARGS) \
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		modules_install
+	install -D -m 0644 $(top)/include/uapi/linux/s2mmu.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/s2mmu.h
+	$(if $(DESTDIR),,depmod -a $(KREL))
+
+#> uninstall: remove what make install installed
+uninstall: $(DEPS)
+	@$(MAKE) --no-print-directory -f $(top)/Makefile _uninstall
+
+_uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KREL)/$(INSTALL_MOD_DIR)/s2mmu.ko*
+	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/s2mmu.h
+	$(if $(DESTDIR),,depmod -a $(KREL))
+
+#> htmldocs: render Documentation/ with Sphinx to build/htmldocs
+htmldocs: $(DEPS)
+	@bash $(top)/scripts/htmldocs.sh
+
 #> clean: remove the module build and build/
 clean:
 	-$(MAKE) -C $(KBUILD_DIR) M=$(top) $(KBUILD_ARGS) clean 2>/dev/null
