@@ -35,6 +35,7 @@
 #include <uapi/linux/s2mmu.h>
 #include "s2mmu.h"
 #include "s2mmu_run.h"
+#include "s2mmu_vm.h"
 
 #define SYS_CONTEXTIDR_EL12	sys_reg(3, 5, 13, 0, 1)
 #define SYS_CNTVOFF_EL2_S2	sys_reg(3, 4, 14, 0, 3)
