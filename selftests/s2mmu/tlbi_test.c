@@ -66,8 +66,8 @@ struct tlbi {
 	struct guest_vm g;
 	unsigned char *target;
 	int target_flags;
-	_Atomic __u64 *ctrl;
-	volatile __u64 *ack;
+	__u64 *ctrl;
+	__u64 *ack;
 	__u64 gen;
 	atomic_int stop;
 	atomic_int stale;
@@ -104,7 +104,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		if (r->exit_reason == S2MMU_EXIT_MMIO && !r->mmio.is_write) {
-			val = (__u32)atomic_load(t->ctrl);
+			val = (__u32)__atomic_load_n(t->ctrl, __ATOMIC_ACQUIRE);
 			memcpy(r->mmio.data, &val, sizeof(val));
 		} else if (r->exit_reason == S2MMU_EXIT_HYPERCALL &&
 			   r->hypercall.imm == HVC_STALE) {
@@ -152,13 +152,13 @@ static int spin_setup(struct tlbi *t, const char *s, const char *e,
 	if (ret)
 		return ret;
 	v = &t->g.vcpu[0];
-	t->ctrl = (_Atomic __u64 *)(t->g.ram + CTRL_OFF);
-	t->ack = (volatile __u64 *)(t->g.ram + ACK_OFF);
+	t->ctrl = (__u64 *)(t->g.ram + CTRL_OFF);
+	t->ack = (__u64 *)(t->g.ram + ACK_OFF);
 	t->target = map_target(thp);
 	if (!t->target)
 		return -ENOMEM;
 	*target_word(t) = 1;
-	atomic_store(t->ctrl, 1);	/* generation 0, value 1 */
+	__atomic_store_n(t->ctrl, 1, __ATOMIC_RELEASE);	/* gen 0, value 1 */
 	t->target_flags = slot_flags;
 	ret = guest_set_slot(&t->g, 1, slot_flags, TARGET_IPA, TARGET_SIZE,
 			     t->target);
@@ -195,13 +195,14 @@ static __u64 now_ms(void)
 static void change_begin(struct tlbi *t)
 {
 	t->gen++;
-	atomic_store(t->ctrl, t->gen << 32 | 0xffffffffULL);
+	__atomic_store_n(t->ctrl, t->gen << 32 | 0xffffffffULL,
+			 __ATOMIC_RELEASE);
 }
 
 static void change_end(struct tlbi *t, __u32 value)
 {
 	t->gen++;
-	atomic_store(t->ctrl, t->gen << 32 | value);
+	__atomic_store_n(t->ctrl, t->gen << 32 | value, __ATOMIC_RELEASE);
 }
 
 /*
@@ -211,14 +212,17 @@ static void change_end(struct tlbi *t, __u32 value)
  */
 static int wait_checked(struct tlbi *t)
 {
-	__u64 want = atomic_load(t->ctrl), start = 0, deadline;
+	__u64 want = __atomic_load_n(t->ctrl, __ATOMIC_ACQUIRE);
+	__u64 start = 0, deadline, ack, checks;
 
 	deadline = now_ms() + 5000;
 	while (now_ms() < deadline && !t->error && !atomic_load(&t->stale)) {
-		if (t->ack[0] == want) {
+		ack = __atomic_load_n(&t->ack[0], __ATOMIC_ACQUIRE);
+		checks = __atomic_load_n(&t->ack[1], __ATOMIC_ACQUIRE);
+		if (ack == want) {
 			if (!start)
-				start = t->ack[1];
-			else if (t->ack[1] - start >= CHECKS_AFTER)
+				start = checks;
+			else if (checks - start >= CHECKS_AFTER)
 				return 0;
 		}
 		sched_yield();
@@ -247,12 +251,16 @@ FIXTURE_TEARDOWN(tlbi)
 	spin_teardown(&self->t);
 }
 
-#define ASSERT_CHECKED(t)						\
-	ASSERT_EQ(0, wait_checked(t)) {					\
-		TH_LOG("change %d: guest read %#llx under control %#llx", \
-		       i, (unsigned long long)(t)->stale_seen,		\
-		       (unsigned long long)(t)->stale_ctrl);		\
+/* The guest checked change @i many times, and never saw the old state. */
+static void assert_checked(struct __test_metadata *_metadata, struct tlbi *t,
+			   int i)
+{
+	ASSERT_EQ(0, wait_checked(t)) {
+		TH_LOG("change %d: guest read %#llx under control %#llx", i,
+		       (unsigned long long)t->stale_seen,
+		       (unsigned long long)t->stale_ctrl);
 	}
+}
 
 /* The page freed under the guest: the next read finds the new one. */
 static void madv_dontneed(struct __test_metadata *_metadata, struct tlbi *t,
@@ -268,7 +276,7 @@ static void madv_dontneed(struct __test_metadata *_metadata, struct tlbi *t,
 				     MADV_DONTNEED));
 		*target_word(t) = 0x100 + i;
 		change_end(t, 0x100 + i);
-		ASSERT_CHECKED(t);
+		assert_checked(_metadata, t, i);
 	}
 }
 
@@ -304,7 +312,7 @@ TEST_F(tlbi, slot_delete_and_move)
 					    ipa ? TARGET_SIZE : 0,
 					    t->target));
 		change_end(t, 0xd00 + i);
-		ASSERT_CHECKED(t);
+		assert_checked(_metadata, t, i);
 		/* Back, with a new value. */
 		change_begin(t);
 		if (ipa)
@@ -315,7 +323,7 @@ TEST_F(tlbi, slot_delete_and_move)
 			ASSERT_EQ(0, guest_set_slot(&t->g, 1, 0, TARGET_IPA,
 						    TARGET_SIZE, t->target));
 		change_end(t, 0x200 + i);
-		ASSERT_CHECKED(t);
+		assert_checked(_metadata, t, i);
 	}
 }
 
