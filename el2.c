@@ -483,6 +483,23 @@ notrace void s2mmu_el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
 
 NOKPROBE_SYMBOL(s2mmu_el2_at_window);
 
+/* ---- Guests (run.c) ------------------------------------------------ */
+
+bool s2mmu_el2_can_run(void)
+{
+	return s2mmu_el2_hw && s2mmu_el2_hw_tlbi;
+}
+
+void s2mmu_el2_guest_regs(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
+			  u64 *vtcr, u64 *vttbr)
+{
+	*vtcr = s2mmu_el2_vtcr(pgt);
+	*vttbr = s2mmu_el2_vttbr(pgt->pgd_phys, ev->tlb.vmid);
+	WRITE_ONCE(ev->tlb.live, true);
+	/* @live before the guest's walks; pairs with el2_tlbi()'s barrier */
+	smp_mb();
+}
+
 /* ---- Load time ----------------------------------------------- */
 
 /*
@@ -594,7 +611,7 @@ void s2mmu_el2_init(void)
 	s2mmu_el2_hw = true;
 	f->flags |= S2MMU_FEAT_HW_AT;
 	if (s2mmu_el2_hw_tlbi)
-		f->flags |= S2MMU_FEAT_HW_TLBI;
+		f->flags |= S2MMU_FEAT_HW_TLBI | S2MMU_FEAT_RUN;
 	if (s2mmu_el2_kvm)
 		f->flags |= S2MMU_FEAT_KVM_ACTIVE;
 report:

@@ -341,6 +341,7 @@ static void s2mmu_vcpu_free(struct s2mmu_vcpu *vcpu)
 	free_page((unsigned long)vcpu->bounce);
 	kfree(vcpu->pages);
 	kfree(vcpu->release);
+	s2mmu_run_ctx_free(vcpu->ctx);
 	kfree(vcpu);
 }
 
@@ -414,6 +415,18 @@ static long s2mmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 		ret = s2mmu_vcpu_access(vcpu, (void __user *)arg);
 		mutex_unlock(&vcpu->mutex);
 		return ret;
+	case S2MMU_IRQ_LINE:
+		return s2mmu_run_irq_line(vcpu->ctx, (void __user *)arg);
+	case S2MMU_RUN:
+	case S2MMU_GET_ONE_REG:
+	case S2MMU_SET_ONE_REG:
+	case S2MMU_GET_REG_LIST:
+		/* Guest execution: another thread inside RUN means -EBUSY. */
+		if (!mutex_trylock(&vcpu->mutex))
+			return -EBUSY;
+		ret = s2mmu_run_ioctl(vcpu->ctx, cmd, arg);
+		mutex_unlock(&vcpu->mutex);
+		return ret;
 	default:
 		return -ENOTTY;
 	}
@@ -465,7 +478,9 @@ static struct s2mmu_vcpu *s2mmu_vcpu_alloc(struct s2mmu_vm *vm, u32 id)
 			      GFP_KERNEL_ACCOUNT);
 	vcpu->release = kcalloc(S2MMU_BLOCK_PAGES, sizeof(*vcpu->release),
 				GFP_KERNEL_ACCOUNT);
-	if (!vcpu->run || !vcpu->bounce || !vcpu->pages || !vcpu->release) {
+	vcpu->ctx = s2mmu_run_ctx_alloc(vcpu, vcpu->run, &vm->el2, &vm->pgt);
+	if (!vcpu->run || !vcpu->bounce || !vcpu->pages || !vcpu->release ||
+	    !vcpu->ctx) {
 		s2mmu_vcpu_free(vcpu);
 		return NULL;
 	}

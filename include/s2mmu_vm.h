@@ -244,6 +244,7 @@ struct s2mmu_vm {
  * @pages: pins taken by the fault in progress
  * @release: pins that fault replaced, released once mmu_lock is dropped
  * @nr_release: entries in @release
+ * @ctx: guest registers and run state (run.c)
  */
 struct s2mmu_vcpu {
 	struct s2mmu_vm		*vm;
@@ -255,6 +256,7 @@ struct s2mmu_vcpu {
 	struct page		**pages;
 	unsigned long		*release;
 	int			nr_release;
+	struct s2mmu_vcpu_ctx	*ctx;
 };
 
 static inline struct s2mmu_memslots *s2mmu_slots(struct s2mmu_vm *vm)

@@ -51,6 +51,7 @@ struct s2mmu_features {
 #define S2MMU_FEAT_HW_AT	(1U << 4)	/* S2MMU_HW_TRANSLATE works */
 #define S2MMU_FEAT_HW_TLBI	(1U << 5)	/* real TLBIs are issued */
 #define S2MMU_FEAT_KVM_ACTIVE	(1U << 6)	/* KVM initialised alongside */
+#define S2MMU_FEAT_RUN		(1U << 7)	/* S2MMU_RUN runs guests */
 
 /* ioctls on /dev/s2mmu */
 
@@ -418,27 +419,67 @@ struct s2mmu_enable_cap {
 /* ---- vCPU fd ---- */
 
 /* Exit reasons in &s2mmu_run.exit_reason (numbered like KVM's). */
-#define S2MMU_EXIT_NONE		0
-#define S2MMU_EXIT_MMIO		6
+#define S2MMU_EXIT_NONE			0
+#define S2MMU_EXIT_HYPERCALL		3
+#define S2MMU_EXIT_MMIO			6
+#define S2MMU_EXIT_INTR			10
+#define S2MMU_EXIT_INTERNAL_ERROR	17
+
+/* &s2mmu_run.hypercall.flags */
+#define S2MMU_HYPERCALL_SMC		(1U << 0)	/* SMC, not HVC */
+
+/* &s2mmu_run.internal.suberror */
+#define S2MMU_INTERNAL_ERROR_EXCEPTION	1	/* exception class not handled */
+#define S2MMU_INTERNAL_ERROR_MMIO_NO_ISV 2	/* MMIO access without syndrome */
+#define S2MMU_INTERNAL_ERROR_SERROR	3	/* SError taken from the guest */
+#define S2MMU_INTERNAL_ERROR_SYSREG	4	/* trapped system register */
 
 /**
  * struct s2mmu_run - a vCPU's shared page, mmap()ed from its fd
- * @exit_reason: why the last S2MMU_VCPU_ACCESS (and, later, S2MMU_RUN)
- *	returned to the VMM: %S2MMU_EXIT_NONE or %S2MMU_EXIT_MMIO
+ * @exit_reason: why the last S2MMU_RUN (or S2MMU_VCPU_ACCESS) returned to
+ *	the VMM: one of %S2MMU_EXIT_*
+ * @immediate_exit: in: when non-zero, S2MMU_RUN completes a pending MMIO
+ *	read or hypercall (register write-back, PC advance) and returns
+ *	-EINTR with %S2MMU_EXIT_INTR without entering the guest, like KVM's
+ *	immediate_exit
  * @padding1: zero
  * @mmio: valid for %S2MMU_EXIT_MMIO: the access hit an IPA with no memory
  *	slot, or wrote to a read-only slot; the VMM emulates it
  * @mmio.phys_addr: the IPA accessed
  * @mmio.data: bytes written (for a write); for a read the VMM supplies
- *	them
+ *	them, and after S2MMU_RUN they land in the target register with
+ *	the access's width and sign extension
  * @mmio.len: bytes of the access, 1..8
  * @mmio.is_write: 1 for a write
  * @mmio.pad: zero
+ * @hypercall: valid for %S2MMU_EXIT_HYPERCALL: the guest executed HVC (or
+ *	SMC, see @hypercall.flags)
+ * @hypercall.imm: the instruction's 16-bit immediate
+ * @hypercall.args: x0-x7 of the guest at the call
+ * @hypercall.ret: in: the values S2MMU_RUN writes to x0-x3 before the
+ *	guest resumes after the call; the kernel sets them to x0-x3 at the
+ *	exit, so a VMM that writes nothing leaves the registers unchanged
+ * @hypercall.flags: %S2MMU_HYPERCALL_SMC for an SMC (the PC moves past it)
+ * @hypercall.pad: zero
+ * @internal: valid for %S2MMU_EXIT_INTERNAL_ERROR: the guest did
+ *	something the module does not handle; the vCPU stays as it was, so
+ *	S2MMU_RUN again takes the same exit unless the VMM changes the
+ *	registers
+ * @internal.suberror: %S2MMU_INTERNAL_ERROR_*
+ * @internal.pad: zero
+ * @internal.esr: ESR_EL2 of the exit
+ * @internal.far: FAR_EL2 of the exit (guest virtual address)
+ * @internal.hpfar: HPFAR_EL2 of the exit (IPA bits 51:12 in bits 43:4)
+ * @internal.pc: the guest PC (ELR_EL2) of the exit
  * @padding: room for later exits
+ *
+ * The layout up to @mmio is that of %S2MMU_API_VERSION 1; new exits only
+ * add members to the union.
  */
 struct s2mmu_run {
 	__u32 exit_reason;
-	__u32 padding1;
+	__u8  immediate_exit;
+	__u8  padding1[3];
 	union {
 		struct {
 			__u64 phys_addr;
@@ -447,6 +488,21 @@ struct s2mmu_run {
 			__u8  is_write;
 			__u8  pad[3];
 		} mmio;
+		struct {
+			__u64 imm;
+			__u64 args[8];
+			__u64 ret[4];
+			__u32 flags;
+			__u32 pad;
+		} hypercall;
+		struct {
+			__u32 suberror;
+			__u32 pad;
+			__u64 esr;
+			__u64 far;
+			__u64 hpfar;
+			__u64 pc;
+		} internal;
 		char padding[256];
 	};
 };
@@ -511,6 +567,212 @@ struct s2mmu_vcpu_access {
  * be repeated; -ENOMEM.
  */
 #define S2MMU_VCPU_ACCESS	_IOWR(S2MMUIO, 0x80, struct s2mmu_vcpu_access)
+
+/**
+ * DOC: S2MMU_RUN
+ *
+ * vCPU fd, no argument.  Enters the guest at EL1 on the VM's stage-2
+ * table and returns 0 when an exit needs the VMM (&s2mmu_run.exit_reason:
+ * %S2MMU_EXIT_MMIO, %S2MMU_EXIT_HYPERCALL, %S2MMU_EXIT_INTERNAL_ERROR).
+ * Stage-2 faults inside memory slots, host interrupts, WFE and
+ * preemption are handled in the kernel without returning.  Before
+ * entering it completes the previous exit: the data of an MMIO read goes
+ * to its target register, &s2mmu_run.hypercall.ret to x0-x3, and the PC
+ * moves past the instruction.  See Documentation/vcpu.rst.
+ *
+ * Errors: -EOPNOTSUPP %S2MMU_FEAT_RUN is clear (the kernel does not run at
+ * EL2 with VHE); -EINTR a signal is pending or &s2mmu_run.immediate_exit
+ * was set (exit_reason %S2MMU_EXIT_INTR); -EIO called from another process;
+ * -EBUSY the vCPU runs in another thread; -EFAULT the backing memory of a
+ * slot the guest accessed is not accessible; -ENOMEM.
+ */
+#define S2MMU_RUN		_IO(S2MMUIO, 0x81)
+
+/*
+ * ONE_REG ids, the same numbers as KVM's arm64 ids (see KVM's
+ * Documentation/virt/kvm/api.rst, "KVM_SET_ONE_REG"):
+ *   bits 63:56 architecture (0x60 arm64), 55:52 size (log2 bytes, 2 =
+ *   32-bit, 3 = 64-bit, 4 = 128-bit), 31:16 register class, 15:0 index.
+ * Core registers (class 0x0010) are indexed by their offset, in 32-bit
+ * words, into &struct s2mmu_core_regs (shaped like KVM's struct kvm_regs).
+ * System registers (class 0x0013) carry op0/op1/CRn/CRm/op2 of the EL1
+ * (or EL0) register's encoding in bits 15:14/13:11/10:7/6:3/2:0.
+ */
+#define S2MMU_REG_ARM64			0x6000000000000000ULL
+#define S2MMU_REG_SIZE_SHIFT		52
+#define S2MMU_REG_SIZE_MASK		0x00f0000000000000ULL
+#define S2MMU_REG_SIZE_U32		0x0020000000000000ULL
+#define S2MMU_REG_SIZE_U64		0x0030000000000000ULL
+#define S2MMU_REG_SIZE_U128		0x0040000000000000ULL
+#define S2MMU_REG_CLASS_MASK		0x00000000ffff0000ULL
+#define S2MMU_REG_ARM_CORE		0x0000000000100000ULL
+#define S2MMU_REG_ARM64_SYSREG		0x0000000000130000ULL
+
+/**
+ * struct s2mmu_core_regs - layout that core register ids index
+ * @regs: x0-x30
+ * @sp: SP_EL0
+ * @pc: PC
+ * @pstate: PSTATE as SPSR_EL2 encodes it (M[4:0] EL1h or EL1t, DAIF, NZCV)
+ * @sp_el1: SP_EL1
+ * @elr_el1: ELR_EL1
+ * @spsr: SPSR_EL1 in @spsr[0]; the others name no register (-ENOENT)
+ * @pad: alignment of @vregs
+ * @vregs: V0-V31
+ * @fpsr: FPSR
+ * @fpcr: FPCR
+ * @fp_reserved: alignment
+ *
+ * The same offsets as KVM's struct kvm_regs, so that
+ * S2MMU_REG_CORE(regs[3]) is KVM's id of regs.regs[3] (KVM_REG_ARM64 |
+ * KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(...)) as
+ * numbers.  Never passed whole: it only defines the ids.
+ */
+struct s2mmu_core_regs {
+	__u64 regs[31];
+	__u64 sp;
+	__u64 pc;
+	__u64 pstate;
+	__u64 sp_el1;
+	__u64 elr_el1;
+	__u64 spsr[5];
+	__u64 pad;
+	__u64 vregs[32][2];
+	__u32 fpsr;
+	__u32 fpcr;
+	__u32 fp_reserved[2];
+};
+
+/* The id of a core register, e.g. S2MMU_REG_CORE(regs[5]), (pc), (vregs[2]). */
+#define S2MMU_REG_CORE_INDEX(member) \
+	(__builtin_offsetof(struct s2mmu_core_regs, member) / sizeof(__u32))
+/*
+ * The id of the core register @field names: an lvalue inside a struct
+ * s2mmu_core_regs at address 0, so that its address is its offset.
+ */
+#define __S2MMU_REG_CORE_ID(field) \
+	(S2MMU_REG_ARM64 | S2MMU_REG_ARM_CORE | \
+	 ((__u64)(unsigned long)&(field) / sizeof(__u32)) | \
+	 (sizeof(field) == 4 ? S2MMU_REG_SIZE_U32 : \
+	  sizeof(field) == 16 ? S2MMU_REG_SIZE_U128 : S2MMU_REG_SIZE_U64))
+#define S2MMU_REG_CORE(member) \
+	__S2MMU_REG_CORE_ID((*(struct s2mmu_core_regs *)0).member)
+
+/* The id of a system register by its encoding (always 64-bit). */
+#define S2MMU_REG_SYS(op0, op1, crn, crm, op2) \
+	(S2MMU_REG_ARM64 | S2MMU_REG_SIZE_U64 | S2MMU_REG_ARM64_SYSREG | \
+	 ((__u64)(op0) << 14) | ((__u64)(op1) << 11) | ((__u64)(crn) << 7) | \
+	 ((__u64)(crm) << 3) | (__u64)(op2))
+
+/* Every system register S2MMU_GET_REG_LIST lists. */
+#define S2MMU_REG_SCTLR_EL1		S2MMU_REG_SYS(3, 0, 1, 0, 0)
+#define S2MMU_REG_CPACR_EL1		S2MMU_REG_SYS(3, 0, 1, 0, 2)
+#define S2MMU_REG_TTBR0_EL1		S2MMU_REG_SYS(3, 0, 2, 0, 0)
+#define S2MMU_REG_TTBR1_EL1		S2MMU_REG_SYS(3, 0, 2, 0, 1)
+#define S2MMU_REG_TCR_EL1		S2MMU_REG_SYS(3, 0, 2, 0, 2)
+#define S2MMU_REG_AFSR0_EL1		S2MMU_REG_SYS(3, 0, 5, 1, 0)
+#define S2MMU_REG_AFSR1_EL1		S2MMU_REG_SYS(3, 0, 5, 1, 1)
+#define S2MMU_REG_ESR_EL1		S2MMU_REG_SYS(3, 0, 5, 2, 0)
+#define S2MMU_REG_FAR_EL1		S2MMU_REG_SYS(3, 0, 6, 0, 0)
+#define S2MMU_REG_PAR_EL1		S2MMU_REG_SYS(3, 0, 7, 4, 0)
+#define S2MMU_REG_MAIR_EL1		S2MMU_REG_SYS(3, 0, 10, 2, 0)
+#define S2MMU_REG_AMAIR_EL1		S2MMU_REG_SYS(3, 0, 10, 3, 0)
+#define S2MMU_REG_VBAR_EL1		S2MMU_REG_SYS(3, 0, 12, 0, 0)
+#define S2MMU_REG_CONTEXTIDR_EL1	S2MMU_REG_SYS(3, 0, 13, 0, 1)
+#define S2MMU_REG_TPIDR_EL1		S2MMU_REG_SYS(3, 0, 13, 0, 4)
+#define S2MMU_REG_CNTKCTL_EL1		S2MMU_REG_SYS(3, 0, 14, 1, 0)
+#define S2MMU_REG_CSSELR_EL1		S2MMU_REG_SYS(3, 2, 0, 0, 0)
+#define S2MMU_REG_TPIDR_EL0		S2MMU_REG_SYS(3, 3, 13, 0, 2)
+#define S2MMU_REG_TPIDRRO_EL0		S2MMU_REG_SYS(3, 3, 13, 0, 3)
+/*
+ * The guest's virtual timer, by the architectural encodings of
+ * CNTV_CTL_EL0 and CNTV_CVAL_EL0 (KVM's KVM_REG_ARM_TIMER_CVAL id carries
+ * another encoding, for historical reasons; s2mmu does not copy that).
+ */
+#define S2MMU_REG_CNTV_CTL_EL0		S2MMU_REG_SYS(3, 3, 14, 3, 1)
+#define S2MMU_REG_CNTV_CVAL_EL0		S2MMU_REG_SYS(3, 3, 14, 3, 2)
+
+/**
+ * struct s2mmu_one_reg - argument of S2MMU_GET_ONE_REG / S2MMU_SET_ONE_REG
+ * @id: the register's id (S2MMU_REG_CORE(), S2MMU_REG_SYS(), ...)
+ * @addr: user pointer to the value, of the size the id encodes
+ *
+ * Same layout as KVM's struct kvm_one_reg.
+ */
+struct s2mmu_one_reg {
+	__u64 id;
+	__u64 addr;
+};
+
+/**
+ * DOC: S2MMU_GET_ONE_REG / S2MMU_SET_ONE_REG
+ *
+ * vCPU fd.  Reads or writes one register of a vCPU that is not running.
+ * A write to PSTATE must select EL1h, EL1t or EL0t (AArch64); a write
+ * to PC/ELR/SP is any value (a bad one makes the guest fault, not the
+ * host).
+ *
+ * Errors: -ENOENT unknown id (not in S2MMU_GET_REG_LIST); -EINVAL the
+ * id's size is not the register's, or a PSTATE with a mode or bit the
+ * guest may not have; -EFAULT; -EIO called from another process; -EBUSY
+ * the vCPU runs in another thread.
+ */
+#define S2MMU_GET_ONE_REG	_IOW(S2MMUIO, 0x82, struct s2mmu_one_reg)
+#define S2MMU_SET_ONE_REG	_IOW(S2MMUIO, 0x83, struct s2mmu_one_reg)
+
+/**
+ * struct s2mmu_reg_list - argument of S2MMU_GET_REG_LIST
+ * @n: in: room in @reg; out: number of ids
+ * @reg: out: the ids
+ *
+ * Same layout as KVM's struct kvm_reg_list.
+ */
+struct s2mmu_reg_list {
+	__u64 n;
+	__u64 reg[];
+};
+
+/**
+ * DOC: S2MMU_GET_REG_LIST
+ *
+ * vCPU fd.  Lists every id S2MMU_GET_ONE_REG/S2MMU_SET_ONE_REG accept:
+ * x0-x30, SP, PC, PSTATE, SP_EL1, ELR_EL1, SPSR_EL1 (spsr[0]), V0-V31,
+ * FPSR, FPCR, then the S2MMU_REG_* system registers.
+ *
+ * Errors: -E2BIG @n is too small (@n is set to the number needed);
+ * -EFAULT; -EIO called from another process.
+ */
+#define S2MMU_GET_REG_LIST	_IOWR(S2MMUIO, 0x84, struct s2mmu_reg_list)
+
+/* &struct s2mmu_irq_level.line */
+#define S2MMU_IRQ_LINE_IRQ	0	/* HCR_EL2.VI: the guest's IRQ */
+#define S2MMU_IRQ_LINE_FIQ	1	/* HCR_EL2.VF: the guest's FIQ */
+
+/**
+ * struct s2mmu_irq_level - argument of S2MMU_IRQ_LINE
+ * @line: %S2MMU_IRQ_LINE_IRQ or %S2MMU_IRQ_LINE_FIQ
+ * @level: 1 raises the line, 0 lowers it
+ */
+struct s2mmu_irq_level {
+	__u32 line;
+	__u32 level;
+};
+
+/**
+ * DOC: S2MMU_IRQ_LINE
+ *
+ * vCPU fd.  Sets the level of the vCPU's virtual IRQ or FIQ line, like
+ * KVM's userspace-irqchip mode: while it is high the guest takes the
+ * interrupt at its vector whenever its PSTATE.I (or F) is clear; the line
+ * stays high until the VMM lowers it (a level-triggered device model).
+ * May be called from any thread of the VM's process while the vCPU
+ * runs: a running vCPU is kicked out of the guest with an IPI so that it
+ * sees the new level at once, and a vCPU waiting in WFI wakes up.
+ *
+ * Errors: -EINVAL bad @line or @level; -EFAULT; -EIO called from another
+ * process.
+ */
+#define S2MMU_IRQ_LINE		_IOW(S2MMUIO, 0x85, struct s2mmu_irq_level)
 
 /*
  * ======================================================================
