@@ -7,6 +7,9 @@
 #   make KDIR=...        build against a kernel build tree (native arm64 host)
 #   make check           every test: lint, hosted, in-VM; ends "N passed, N failed"
 #   make demo            boot the arm64 VM, load the module, run the example VMM
+#   make install         modules_install + <linux/s2mmu.h> (DESTDIR, PREFIX)
+#   make uninstall       remove what make install installed
+#   make htmldocs        render Documentation/ with Sphinx to build/htmldocs
 #   make help            every target
 #
 # The module itself is described by Kbuild; this file only drives builds.
@@ -48,12 +51,44 @@ module: $(DEPS)
 _module:
 	$(MAKE) -C $(KBUILD_DIR) M=$(top) $(KBUILD_ARGS) W=1 modules
 
+# make install: the module where modprobe finds it and the uapi header
+# where a VMM's build finds it.  DESTDIR stages (no depmod then).
+PREFIX ?= /usr/local
+INCLUDEDIR ?= $(PREFIX)/include
+INSTALL_MOD_DIR ?= extra
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KBUILD_DIR)/include/generated/utsrelease.h)
+
+.PHONY: install _install uninstall _uninstall htmldocs
+install: module
+	@$(MAKE) --no-print-directory -f $(top)/Makefile _install
+
+_install:
+	$(MAKE) -C $(KBUILD_DIR) M=$(top) $(KBUILD_ARGS) \
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		modules_install
+	install -D -m 0644 $(top)/include/uapi/linux/s2mmu.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/s2mmu.h
+	$(if $(DESTDIR),,depmod -a $(KREL))
+
+uninstall: $(DEPS)
+	@$(MAKE) --no-print-directory -f $(top)/Makefile _uninstall
+
+_uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KREL)/$(INSTALL_MOD_DIR)/s2mmu.ko*
+	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/s2mmu.h
+	$(if $(DESTDIR),,depmod -a $(KREL))
+
+htmldocs: $(DEPS)
+	@bash $(top)/scripts/htmldocs.sh
+
 clean:
 	-$(MAKE) -C $(KBUILD_DIR) M=$(top) $(KBUILD_ARGS) clean 2>/dev/null
 	rm -rf $(O_DIR)
 
 include $(top)/scripts/hosted.mk
 include $(top)/scripts/vm.mk
+include $(top)/scripts/kvm-selftests.mk
 
 lint: $(DEPS)
 	@bash $(top)/scripts/lint.sh

@@ -148,3 +148,6 @@ module_exit(s2mmu_exit);
 
 MODULE_DESCRIPTION("Stage-2 MMU for arm64 hosts: page tables, faults, dirty logging");
 MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The s2mmu developers");
+/* The same version as dkms.conf's PACKAGE_VERSION (make lint checks). */
+MODULE_VERSION("0.9.0");

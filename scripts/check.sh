@@ -10,7 +10,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/check
 mkdir -p "$logs"
-parts=(lint hosted-test hosted-tsan module vm-test vm-kvm-test)
+parts=(lint hosted-test hosted-tsan module packaging htmldocs vm-test vm-kvm-test)
 total_p=0 total_f=0 total_s=0
 
 run_part() {
@@ -19,6 +19,7 @@ run_part() {
 	case $part in
 	lint)	bash "$top/scripts/lint.sh" ;;
 	module)	make --no-print-directory -C "$top" module ;;
+	packaging) bash "$top/scripts/packaging-test.sh" ;;
 	*)	make --no-print-directory -C "$top" "$part" ;;
 	esac > >(tee "$log") 2>&1
 	rc=$?

@@ -30,7 +30,7 @@ mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.
 perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "${files[@]}" \
 	> "$out/checkpatch.log" 2>&1
-findings=$(grep -cE ': (ERROR|WARNING|CHECK):' "$out/checkpatch.log")
+findings=$(grep -cE ': (ERROR|WARNING|CHECK):|^Can.t open perl script' "$out/checkpatch.log")
 report "checkpatch --strict (${#files[@]} files)" "$out/checkpatch.log" "$findings"
 
 # SPDX is checked here rather than by checkpatch, which only knows the
@@ -40,6 +40,24 @@ missing=$(git ls-files --cached --others --exclude-standard | grep -vE '(^|/)(\.
 done)
 echo "$missing" | sed '/^$/d' > "$out/spdx.log"
 report "SPDX GPL-2.0 line in every file" "$out/spdx.log" "$(wc -l < "$out/spdx.log")"
+
+# kernel-doc of the module and its headers (uapi and engine included), by
+# the kernel's own scripts/kernel-doc: every warning is a finding.
+ktools=$(sed -n 's/^S2MMU_KTOOLS := //p' "$cache/env.mk")
+ktools=${ktools:-$cache/ktools}
+mapfile -t kdoc_files < <(git ls-files --cached --others --exclude-standard \
+	'*.c' '*.h' ':!selftests' ':!tools')
+perl "$ktools/scripts/kernel-doc" -none "${kdoc_files[@]}" \
+	> "$out/kernel-doc.log" 2>&1
+findings=$(grep -cE 'warning:|error:|^Can.t open perl script' "$out/kernel-doc.log")
+report "kernel-doc (${#kdoc_files[@]} files)" "$out/kernel-doc.log" "$findings"
+
+# dkms.conf and the module agree on the version.
+modver=$(sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' ./*.c)
+dkmsver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+echo "MODULE_VERSION $modver, dkms.conf PACKAGE_VERSION $dkmsver" > "$out/version.log"
+[ -n "$modver" ] && [ "$modver" = "$dkmsver" ]
+report "MODULE_VERSION matches dkms.conf" "$out/version.log" $?
 
 make -s -C "$kdir" M="$top" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 	C=2 W=1 modules > "$out/sparse.log" 2>&1

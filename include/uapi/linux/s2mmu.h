@@ -782,6 +782,7 @@ struct s2mmu_irq_level {
  *	an IPA beyond the VM's IPA size
  * @sw_attr: out: the PAR_EL1.ATTR that the descriptor's memory type gives
  * @sw_sh: out: the PAR_EL1.SH that the descriptor gives
+ * @pad: zero
  * @reserved: zero
  *
  * The answer is the hardware's (@hw_*), unless %S2MMU_HWT_F_FALLBACK
