@@ -23,6 +23,7 @@ _selftests:
 		CROSS_COMPILE=aarch64-linux-gnu- S2MMU_SRC=$(top) \
 		INSTALL_PATH=$(KSFT_OUT) install >/dev/null
 	@sed -n 's/^s2mmu://p' $(KSFT_OUT)/kselftest-list.txt > $(KSFT_OUT)/expected
+	@echo kvm_selftests >> $(KSFT_OUT)/expected
 	@echo "selftests: $$(wc -w < $(KSFT_OUT)/expected) programs built via the kselftest framework"
 
 _tools:
@@ -31,10 +32,10 @@ _tools:
 		$(CROSS_CC) $(VM_CFLAGS) -o $(VMM_OUT)/$$(basename $$f .c) $$f || exit 1; \
 	done
 
-_initramfs: _module _selftests _tools
+_initramfs: _module _selftests _tools _kvm-selftests
 	@bash $(top)/scripts/mkinitramfs.sh $(O_DIR)/initramfs.cpio.gz \
 		$(S2MMU_BUSYBOX) $(top)/s2mmu.ko $(KSFT_OUT)/s2mmu "$(EXTRA_TESTS)" \
-		"$$(ls $(VMM_OUT)/* 2>/dev/null)"
+		"$$(ls $(VMM_OUT)/* 2>/dev/null)" $(KVMST_OUT)
 
 initramfs: $(DEPS)
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _initramfs
