@@ -32,7 +32,7 @@ DEPS =
 endif
 
 CROSS_CC := aarch64-linux-gnu-gcc
-VM_TIMEOUT ?= 900
+VM_TIMEOUT ?= 1500
 EXTRA_TESTS ?=
 
 .PHONY: all module deps clean help check demo lint selftests initramfs \

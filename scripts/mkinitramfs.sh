@@ -32,6 +32,9 @@ if [ -n "$kvmst" ]; then
 	cp "$kvmst"/bin/* "$stage/kvm/"
 	install -m 0755 "$kvmst/kvm_selftests" "$stage/tests/kvm_selftests"
 	echo kvm_selftests >> "$stage/tests/list"
+	printf '#!/bin/sh\nexec /tests/kvm_selftests --bench /kvm\n' \
+		> "$stage/bench/kvm_selftests_bench"
+	chmod 0755 "$stage/bench/kvm_selftests_bench"
 fi
 if [ -n "$vmm" ]; then
 	for f in $vmm; do cp "$f" "$stage/tools/"; done
@@ -41,6 +44,8 @@ if [ -n "$vmm" ]; then
 		mv "$f" "$stage/bench/" && basename "$f" >> "$stage/bench/list"
 	done
 fi
+[ ! -e "$stage/bench/kvm_selftests_bench" ] ||
+	echo kvm_selftests_bench >> "$stage/bench/list"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"
 echo "initramfs: $out ($(wc -l < "$stage/tests/list") tests)"

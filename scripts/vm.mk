@@ -62,5 +62,10 @@ _vm-shell:
 _demo:
 	@$(VM_RUN) --name demo --mode demo --log $(O_DIR)/demo.log
 
+# Then KVM's selftests that measure again, on KVM, and both side by side.
 _vm-bench:
 	@$(VM_RUN) --name vm-bench --mode bench --log $(O_DIR)/vm-bench.log
+	@$(VM_RUN) --name vm-bench-kvm --mode bench --kvm \
+		--bench-only kvm_selftests_bench --log $(O_DIR)/vm-bench-kvm.log
+	@python3 $(top)/scripts/kvm-bench-compare.py $(O_DIR)/vm-bench.log \
+		$(O_DIR)/vm-bench-kvm.log
