@@ -130,7 +130,13 @@ int kc_vcpu_run(struct kc_vcpu *vcpu)
 		if (ret == -EOPNOTSUPP)
 			kc_skip_no_run();
 		if (ret < 0) {
-			if (ret == -EINTR)
+			/*
+			 * A signal is KVM_EXIT_INTR.  immediate_exit leaves
+			 * the last exit as it was, as KVM/arm64 does: the
+			 * selftests' get_ucall() reads the same ucall again
+			 * after completing it.
+			 */
+			if (ret == -EINTR && !krun->immediate_exit)
 				krun->exit_reason = KVM_EXIT_INTR;
 			return ret;
 		}
