@@ -3,14 +3,9 @@
 # s2mmu: out-of-tree arm64 module, its hosted (userspace) engine build and
 # its arm64 VM test harness.
 #
-#   make                 build s2mmu.ko (cross, against Debian's arm64 headers)
-#   make KDIR=...        build against a kernel build tree (native arm64 host)
-#   make check           every test: lint, hosted, in-VM; ends "N passed, N failed"
-#   make demo            boot the arm64 VM, load the module, run the example VMM
-#   make install         modules_install + <linux/s2mmu.h> (DESTDIR, PREFIX)
-#   make uninstall       remove what make install installed
-#   make htmldocs        render Documentation/ with Sphinx to build/htmldocs
-#   make help            every target
+# The targets are documented once, by a "#> target: what it does" line
+# above each; `make help` prints those lines (from this file and the
+# scripts/*.mk it includes).
 #
 # The module itself is described by Kbuild; this file only drives builds.
 
@@ -38,8 +33,11 @@ EXTRA_TESTS ?=
 .PHONY: all module deps clean help check demo lint selftests initramfs \
 	vm-test vm-shell vm-kvm-test vm-bench
 
+#> make: build s2mmu.ko (cross, against Debian's arm64 headers)
+#> make KDIR=...: build against a kernel build tree (native arm64 host)
 all: module
 
+#> deps: install/fetch the toolchain, QEMU, kernel image and headers
 deps:
 	@bash $(top)/scripts/deps.sh
 
@@ -60,6 +58,7 @@ KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 	$(KBUILD_DIR)/include/generated/utsrelease.h)
 
 .PHONY: install _install uninstall _uninstall htmldocs
+#> install: modules_install + <linux/s2mmu.h> in PREFIX/include (DESTDIR= stages)
 install: module
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _install
 
@@ -71,6 +70,7 @@ _install:
 		$(DESTDIR)$(INCLUDEDIR)/linux/s2mmu.h
 	$(if $(DESTDIR),,depmod -a $(KREL))
 
+#> uninstall: remove what make install installed
 uninstall: $(DEPS)
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _uninstall
 
@@ -79,9 +79,11 @@ _uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/s2mmu.h
 	$(if $(DESTDIR),,depmod -a $(KREL))
 
+#> htmldocs: render Documentation/ with Sphinx to build/htmldocs
 htmldocs: $(DEPS)
 	@bash $(top)/scripts/htmldocs.sh
 
+#> clean: remove the module build and build/
 clean:
 	-$(MAKE) -C $(KBUILD_DIR) M=$(top) $(KBUILD_ARGS) clean 2>/dev/null
 	rm -rf $(O_DIR)
@@ -90,22 +92,15 @@ include $(top)/scripts/hosted.mk
 include $(top)/scripts/vm.mk
 include $(top)/scripts/kvm-selftests.mk
 
+#> lint: checkpatch --strict, SPDX lines, sparse (C=2) W=1 module build
 lint: $(DEPS)
 	@bash $(top)/scripts/lint.sh
 
+#> check: every test: lint, hosted, in-VM; ends "N passed, N failed"
 check: $(DEPS)
 	@bash $(top)/scripts/check.sh
 
+#> help: this list
 help:
-	@sed -n 's/^#   //p' $(top)/Makefile
-	@echo "  hosted-test          engine tests under ASan+UBSan"
-	@echo "  hosted-tsan          engine concurrency tests under ThreadSanitizer"
-	@echo "  fuzz                 unbounded differential fuzzing of the engine"
-	@echo "  bench                engine benchmarks (hosted)"
-	@echo "  lint                 checkpatch --strict and sparse"
-	@echo "  selftests            cross-build the kselftests for arm64"
-	@echo "  vm-test              run the kselftests in the arm64 VM"
-	@echo "  vm-test EXTRA_TESTS=DIR  also run DIR's static arm64 TAP programs"
-	@echo "  vm-shell             interactive arm64 VM with the module loaded"
-	@echo "  vm-bench             benchmarks in the arm64 VM"
-	@echo "  deps                 install/fetch the toolchain, kernel and headers"
+	@sed -n 's/^#> \([^:]*\): /\1\t/p' $(MAKEFILE_LIST) | \
+		awk -F'\t' '{ printf "  %-22s %s\n", $$1, $$2 }'
