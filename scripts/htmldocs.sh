@@ -9,7 +9,7 @@ cache=${S2MMU_CACHE:-$top/.cache}
 ktools=$(sed -n 's/^S2MMU_KTOOLS := //p' "$cache/env.mk")
 export S2MMU_KTOOLS=${ktools:-$cache/ktools}
 out=$top/build/htmldocs
-rm -rf "$out"
+rm -rf "$out" "$top/build/doctrees"
 sphinx-build -q -W --keep-going -b html -d "$top/build/doctrees" \
 	"$top/Documentation" "$out"
 echo "htmldocs: $out/index.html ($(find "$out" -name '*.html' | wc -l) pages)"

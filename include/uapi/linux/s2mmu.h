@@ -23,7 +23,7 @@
  * @pa_bits: physical address size from ID_AA64MMFR0_EL1.PARange
  * @max_ipa_bits: largest IPA size S2MMU_CREATE_VM accepts
  * @vmid_bits: VMID width, 8 or 16
- * @flags: %S2MMU_FEAT_* bits
+ * @flags: ``S2MMU_FEAT_*`` bits
  * @id_aa64mmfr0: raw ID_AA64MMFR0_EL1
  * @id_aa64mmfr1: raw ID_AA64MMFR1_EL1
  * @id_aa64mmfr2: raw ID_AA64MMFR2_EL1
@@ -328,7 +328,7 @@ struct s2mmu_clear_dirty_log {
  * struct s2mmu_enable_cap - argument of S2MMU_ENABLE_CAP
  * @cap: capability, %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT
  * @flags: zero
- * @args: capability arguments; @args[0] 1 enables, 0 disables; others zero
+ * @args: capability arguments; ``args[0]`` 1 enables, 0 disables; others zero
  * @pad: zero
  */
 struct s2mmu_enable_cap {
@@ -344,13 +344,13 @@ struct s2mmu_enable_cap {
 /**
  * DOC: S2MMU_ENABLE_CAP
  *
- * Enables (or, @args[0] 0, disables) a capability of the VM; the only one
+ * Enables (or, ``args[0]`` 0, disables) a capability of the VM; the only one
  * is %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT, like KVM's
  * MANUAL_DIRTY_LOG_PROTECT2 without INITIALLY_SET: the log of a slot starts
  * empty.  It may change at any time; it applies to the next GET or CLEAR.
  *
  * Errors: -EINVAL unknown capability, non-zero @flags, @pad or unused
- * @args, @args[0] above 1; -EFAULT; -EIO called from another process.
+ * @args, ``args[0]`` above 1; -EFAULT; -EIO called from another process.
  */
 #define S2MMU_ENABLE_CAP	_IOW(S2MMUIO, 0x60, struct s2mmu_enable_cap)
 
@@ -777,8 +777,8 @@ struct s2mmu_irq_level {
  * struct s2mmu_hw_xlate - one IPA of %S2MMU_HW_TRANSLATE
  * @ipa: in: the IPA, below 2^pa_bits (stage 1 is off, so VA == IPA)
  * @access: in: %S2MMU_HWT_READ or %S2MMU_HWT_WRITE
- * @flags: out: %S2MMU_HWT_F_* bits
- * @mismatch: out: %S2MMU_HWT_M_* bits, non-zero only with
+ * @flags: out: ``S2MMU_HWT_F_*`` bits
+ * @mismatch: out: ``S2MMU_HWT_M_*`` bits, non-zero only with
  *	%S2MMU_HWT_F_MISMATCH
  * @par: out: PAR_EL1 as AT S12E1R/W left it
  * @hw_pa: out: the PA the hardware produced (PAR_EL1.F = 0)
@@ -798,9 +798,9 @@ struct s2mmu_irq_level {
  * @pad: zero
  * @reserved: zero
  *
- * The answer is the hardware's (@hw_*), unless %S2MMU_HWT_F_FALLBACK
+ * The answer is the hardware's (the ``hw_*`` members), unless %S2MMU_HWT_F_FALLBACK
  * says that the hardware faulted while break-before-make was under way
- * on the table and the software walk (@sw_*) is the answer instead.
+ * on the table and the software walk (the ``sw_*`` members) is the answer instead.
  * %S2MMU_HWT_F_FAULT is set when the answer is a fault.
  */
 struct s2mmu_hw_xlate {
@@ -890,8 +890,8 @@ struct s2mmu_hw_translate {
 
 /**
  * struct s2mmu_debug_table_op - argument of %S2MMU_DEBUG_TABLE_OP
- * @op: in: %S2MMU_DBG_*
- * @prot: in: %S2MMU_DBG_PROT_* for MAP and RELAX
+ * @op: in: ``S2MMU_DBG_*``
+ * @prot: in: ``S2MMU_DBG_PROT_*`` for MAP and RELAX
  * @ipa: in: first IPA, page aligned
  * @size: in: bytes, page aligned
  * @pa: in: MAP: first output address, page aligned, below 2^pa_bits
