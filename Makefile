@@ -27,7 +27,7 @@ DEPS =
 endif
 
 CROSS_CC := aarch64-linux-gnu-gcc
-VM_TIMEOUT ?= 900
+VM_TIMEOUT ?= 1500
 EXTRA_TESTS ?=
 
 .PHONY: all module deps clean help check demo lint selftests initramfs \
@@ -90,6 +90,7 @@ clean:
 
 include $(top)/scripts/hosted.mk
 include $(top)/scripts/vm.mk
+include $(top)/scripts/kvm-selftests.mk
 
 #> lint: checkpatch --strict, SPDX lines, sparse (C=2) W=1 module build
 lint: $(DEPS)

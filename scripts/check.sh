@@ -47,9 +47,35 @@ run_part() {
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 }
 
+# KVM's selftests (kvm_selftests in both boots): one row per run, the
+# result on s2mmu (through kvm-compat) beside the result on KVM.
+kvm_result() {	# kvm_result LOG NAME
+	local line
+	line=$(grep -m1 -E "^(not )?ok [0-9]+ kvm:$2 on " "$1" 2>/dev/null)
+	case $line in
+	"")		echo "did not run" ;;
+	"not ok"*)	echo "FAIL ${line##* on }" ;;
+	*"# SKIP"*)	echo "skip: ${line##*# SKIP }" ;;
+	*)		echo "pass ${line##* on }" ;;
+	esac
+}
+
+kvm_table() {
+	local s2=$logs/vm-test.log kvm=$logs/vm-kvm-test.log name
+	grep -qE '^(not )?ok [0-9]+ kvm:' "$s2" "$kvm" 2>/dev/null || return 0
+	echo "# KVM selftests: s2mmu (kvm-compat, kvm-arm.mode=none) | KVM"
+	for name in $(grep -ohE '^(not )?ok [0-9]+ kvm:[^ ]+' "$s2" "$kvm" |
+		      sed 's/.*kvm://' | awk '!seen[$0]++'); do
+		printf '#   %-34s | %-44s | %s\n' "$name" \
+			"$(kvm_result "$s2" "$name" | cut -c1-44)" \
+			"$(kvm_result "$kvm" "$name")"
+	done
+}
+
 for part in "${parts[@]}"; do
 	run_part "$part"
 done
+kvm_table
 
 summary="$total_p passed, $total_f failed"
 [ $total_s -eq 0 ] || summary="$summary, $total_s skipped"

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh OUT BUSYBOX MODULE TESTDIR [EXTRA_TESTDIR] [VMM]
+# mkinitramfs.sh OUT BUSYBOX MODULE TESTDIR [EXTRA_TESTDIR] [VMM] [KVMST]
 # Packs busybox, s2mmu.ko, the test programs (every executable of TESTDIR
-# and EXTRA_TESTDIR, listed in /tests/list in that order) and the example
-# VMM into a gzipped cpio archive.
+# and EXTRA_TESTDIR, listed in /tests/list in that order), the example
+# VMM and KVM's selftests (KVMST/bin in /kvm, run by KVMST/kvm_selftests,
+# the last test) into a gzipped cpio archive.
 set -euo pipefail
-out=$1 busybox=$2 module=$3 testdir=$4 extra=${5:-} vmm=${6:-}
+out=$1 busybox=$2 module=$3 testdir=$4 extra=${5:-} vmm=${6:-} kvmst=${7:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
-mkdir -p "$stage"/{bin,sbin,usr/bin,proc,sys,dev,tmp,tests,tools,bench}
+mkdir -p "$stage"/{bin,sbin,usr/bin,proc,sys,dev,tmp,tests,tools,bench,kvm}
 cp "$busybox" "$stage/bin/busybox"
 cp "$module" "$stage/s2mmu.ko"
 install -m 0755 "$top/scripts/vm-init.sh" "$stage/init"
@@ -27,6 +28,14 @@ add_tests() {
 touch "$stage/tests/list" "$stage/bench/list"
 add_tests "$testdir"
 [ -z "$extra" ] || add_tests "$extra"
+if [ -n "$kvmst" ]; then
+	cp "$kvmst"/bin/* "$stage/kvm/"
+	install -m 0755 "$kvmst/kvm_selftests" "$stage/tests/kvm_selftests"
+	echo kvm_selftests >> "$stage/tests/list"
+	printf '#!/bin/sh\nexec /tests/kvm_selftests --bench /kvm\n' \
+		> "$stage/bench/kvm_selftests_bench"
+	chmod 0755 "$stage/bench/kvm_selftests_bench"
+fi
 if [ -n "$vmm" ]; then
 	for f in $vmm; do cp "$f" "$stage/tools/"; done
 	# Benchmarks (*_bench, *_perf) run in `make vm-bench` mode.
@@ -35,6 +44,8 @@ if [ -n "$vmm" ]; then
 		mv "$f" "$stage/bench/" && basename "$f" >> "$stage/bench/list"
 	done
 fi
+[ ! -e "$stage/bench/kvm_selftests_bench" ] ||
+	echo kvm_selftests_bench >> "$stage/bench/list"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"
 echo "initramfs: $out ($(wc -l < "$stage/tests/list") tests)"

@@ -42,6 +42,8 @@ demo)
 	;;
 bench)
 	for t in $(cat /bench/list); do
+		# s2mmu_bench=NAME on the command line: that benchmark only.
+		[ -z "$s2mmu_bench" ] || [ "$t" = "$s2mmu_bench" ] || continue
 		say "begin $t"
 		"/bench/$t"
 		say "end $t rc=$?"

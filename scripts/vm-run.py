@@ -30,6 +30,8 @@ def qemu_cmd(args):
     append = ["console=ttyAMA0", "panic=-1", "loglevel=5",
               "s2mmu_mode=" + args.mode,
               "s2mmu_timeout=%d" % args.test_timeout]
+    if args.bench_only:
+        append.append("s2mmu_bench=" + args.bench_only)
     if not args.kvm:
         append.append("kvm-arm.mode=none")
     return ["qemu-system-aarch64", "-M", "virt,virtualization=on",
@@ -108,6 +110,8 @@ def main():
     ap.add_argument("--mem", default="2G")
     ap.add_argument("--kvm", action="store_true",
                     help="let KVM initialise (no kvm-arm.mode=none)")
+    ap.add_argument("--bench-only", default="",
+                    help="bench mode: run only this program of /bench")
     ap.add_argument("--expect", default="",
                     help="file listing the test programs that must run")
     ap.add_argument("--log", required=True)

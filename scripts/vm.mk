@@ -24,6 +24,7 @@ _selftests:
 		CROSS_COMPILE=aarch64-linux-gnu- S2MMU_SRC=$(top) \
 		INSTALL_PATH=$(KSFT_OUT) install >/dev/null
 	@sed -n 's/^s2mmu://p' $(KSFT_OUT)/kselftest-list.txt > $(KSFT_OUT)/expected
+	@echo kvm_selftests >> $(KSFT_OUT)/expected
 	@echo "selftests: $$(wc -w < $(KSFT_OUT)/expected) programs built via the kselftest framework"
 
 _tools:
@@ -32,10 +33,10 @@ _tools:
 		$(CROSS_CC) $(VM_CFLAGS) -o $(VMM_OUT)/$$(basename $$f .c) $$f || exit 1; \
 	done
 
-_initramfs: _module _selftests _tools
+_initramfs: _module _selftests _tools _kvm-selftests
 	@bash $(top)/scripts/mkinitramfs.sh $(O_DIR)/initramfs.cpio.gz \
 		$(S2MMU_BUSYBOX) $(top)/s2mmu.ko $(KSFT_OUT)/s2mmu "$(EXTRA_TESTS)" \
-		"$$(ls $(VMM_OUT)/* 2>/dev/null)"
+		"$$(ls $(VMM_OUT)/* 2>/dev/null)" $(KVMST_OUT)
 
 #> initramfs: the VM's initramfs (module, tests, VMM, busybox)
 initramfs: $(DEPS)
@@ -68,5 +69,10 @@ _vm-shell:
 _demo:
 	@$(VM_RUN) --name demo --mode demo --log $(O_DIR)/demo.log
 
+# Then KVM's selftests that measure again, on KVM, and both side by side.
 _vm-bench:
 	@$(VM_RUN) --name vm-bench --mode bench --log $(O_DIR)/vm-bench.log
+	@$(VM_RUN) --name vm-bench-kvm --mode bench --kvm \
+		--bench-only kvm_selftests_bench --log $(O_DIR)/vm-bench-kvm.log
+	@python3 $(top)/scripts/kvm-bench-compare.py $(O_DIR)/vm-bench.log \
+		$(O_DIR)/vm-bench-kvm.log

@@ -437,7 +437,7 @@ struct s2mmu_enable_cap {
 /**
  * struct s2mmu_run - a vCPU's shared page, mmap()ed from its fd
  * @exit_reason: why the last S2MMU_RUN (or S2MMU_VCPU_ACCESS) returned to
- *	the VMM: one of %S2MMU_EXIT_*
+ *	the VMM: one of ``S2MMU_EXIT_*``
  * @immediate_exit: in: when non-zero, S2MMU_RUN completes a pending MMIO
  *	read or hypercall (register write-back, PC advance) and returns
  *	-EINTR with %S2MMU_EXIT_INTR without entering the guest, like KVM's
@@ -465,7 +465,7 @@ struct s2mmu_enable_cap {
  *	something the module does not handle; the vCPU stays as it was, so
  *	S2MMU_RUN again takes the same exit unless the VMM changes the
  *	registers
- * @internal.suberror: %S2MMU_INTERNAL_ERROR_*
+ * @internal.suberror: ``S2MMU_INTERNAL_ERROR_*``
  * @internal.pad: zero
  * @internal.esr: ESR_EL2 of the exit
  * @internal.far: FAR_EL2 of the exit (guest virtual address)
@@ -616,7 +616,7 @@ struct s2mmu_vcpu_access {
  * @pstate: PSTATE as SPSR_EL2 encodes it (M[4:0] EL1h or EL1t, DAIF, NZCV)
  * @sp_el1: SP_EL1
  * @elr_el1: ELR_EL1
- * @spsr: SPSR_EL1 in @spsr[0]; the others name no register (-ENOENT)
+ * @spsr: SPSR_EL1 in ``spsr[0]``; the others name no register (-ENOENT)
  * @pad: alignment of @vregs
  * @vregs: V0-V31
  * @fpsr: FPSR
