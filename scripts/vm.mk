@@ -23,6 +23,7 @@ _selftests:
 		CROSS_COMPILE=aarch64-linux-gnu- S2MMU_SRC=$(top) \
 		INSTALL_PATH=$(KSFT_OUT) install >/dev/null
 	@sed -n 's/^s2mmu://p' $(KSFT_OUT)/kselftest-list.txt > $(KSFT_OUT)/expected
+	@python3 $(top)/scripts/check-guest-code.py $(KSFT_OUT)/s2mmu/*
 	@echo "selftests: $$(wc -w < $(KSFT_OUT)/expected) programs built via the kselftest framework"
 
 _tools:
@@ -30,6 +31,7 @@ _tools:
 	@for f in $(top)/tools/*.c; do \
 		$(CROSS_CC) $(VM_CFLAGS) -o $(VMM_OUT)/$$(basename $$f .c) $$f || exit 1; \
 	done
+	@python3 $(top)/scripts/check-guest-code.py $(VMM_OUT)/*
 
 _initramfs: _module _selftests _tools
 	@bash $(top)/scripts/mkinitramfs.sh $(O_DIR)/initramfs.cpio.gz \
