@@ -21,6 +21,9 @@ PCREL = re.compile(r"^\s*([0-9a-f]+):\s+[0-9a-f]{8}\s+"
 
 
 def section_bounds(binary):
+    with open(binary, "rb") as f:
+        if f.read(4) != b"\x7fELF":
+            return None
     out = subprocess.run([OBJDUMP, "-h", binary], capture_output=True,
                          text=True, check=True).stdout
     for line in out.splitlines():

@@ -63,5 +63,6 @@ _vm-shell:
 _demo:
 	@$(VM_RUN) --name demo --mode demo --log $(O_DIR)/demo.log
 
+# KVM initialised, so that guest_bench runs the same guest code on both.
 _vm-bench:
-	@$(VM_RUN) --name vm-bench --mode bench --log $(O_DIR)/vm-bench.log
+	@$(VM_RUN) --name vm-bench --mode bench --kvm --log $(O_DIR)/vm-bench.log
