@@ -31,7 +31,7 @@
 #define MEM_SLOT	1
 #define MEM_GPA		0x40000000ULL
 #define FAULT_SIZE	(32UL << 20)
-#define DIRTY_SIZE	(32UL << 20)
+#define DIRTY_SIZE	FAULT_SIZE
 #define DIRTY_ITERS	3
 #define EXITS		20000
 #define RUNS		3
@@ -81,18 +81,18 @@ GUEST_CODE void guest_write_passes(__u64 base, __u64 npages, __u64 iters,
 
 /* ---- one VM on either hypervisor ---- */
 
-enum hv { HV_S2MMU, HV_KVM };
+enum hypervisor { HV_S2MMU, HV_KVM };
 
-static const char * const hv_name[] = { "s2mmu", "kvm" };
+static const char * const hv_names[] = { "s2mmu", "kvm" };
 
 struct bvm {
-	enum hv hv;
+	enum hypervisor hv;
 	struct guest_vm s2;
 	struct kvm_guest_vm kvm;
 	int vm;
 };
 
-static int bvm_create(struct bvm *b, enum hv hv, int nr_vcpus)
+static int bvm_create(struct bvm *b, enum hypervisor hv, int nr_vcpus)
 {
 	int ret;
 
@@ -200,9 +200,10 @@ static void print_counts(const struct s2mmu_stats *d)
 	printf(" faults_translation=%llu faults_permission=%llu spurious=%llu retries=%llu",
 	       d->faults_translation, d->faults_permission, d->faults_spurious,
 	       d->fault_retries);
-	printf(" mapped_l3=%llu mapped_l2=%llu bbm=%llu tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu tlbi_local=%llu",
-	       d->mapped_l3, d->mapped_l2, d->bbm, d->tlbi_ipa, d->tlbi_range,
-	       d->tlbi_vmid, d->tlbi_local);
+	printf(" mapped_l3=%llu mapped_l2=%llu bbm=%llu", d->mapped_l3,
+	       d->mapped_l2, d->bbm);
+	printf(" tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu tlbi_local=%llu",
+	       d->tlbi_ipa, d->tlbi_range, d->tlbi_vmid, d->tlbi_local);
 	printf(" dirty_marked=%llu mmio_exits=%llu\n", d->dirty_marked,
 	       d->mmio_exits);
 }
@@ -223,7 +224,7 @@ static __u64 median(__u64 *v, int n)
 /* ---- exit round trips ---- */
 
 /* ns per round trip of @fn's exits (median of RUNS), 0 on error. */
-static __u64 exit_run(enum hv hv, const void *fn, const char *what)
+static __u64 exit_run(enum hypervisor hv, const void *fn, const char *what)
 {
 	__u64 ns[RUNS], addr, data, t0, args[2] = { EXITS, MMIO_IPA };
 	unsigned long exits;
@@ -249,12 +250,13 @@ static __u64 exit_run(enum hv hv, const void *fn, const char *what)
 		bvm_destroy(&b);
 		if (ret != B_MMIO_WRITE) {
 			fprintf(stderr, "guest_bench: %s %s: run ended with %d\n",
-				hv_name[hv], what, ret);
+				hv_names[hv], what, ret);
 			return 0;
 		}
 	}
-	printf("bench guest_bench hv=%s test=exit_%s exits_to_vmm=%lu guest_calls=%d ns_per_call=%llu calls_per_sec=%llu\n",
-	       hv_name[hv], what, exits, EXITS, median(ns, RUNS) / EXITS,
+	printf("bench guest_bench hv=%s test=exit_%s exits_to_vmm=%lu guest_calls=%d",
+	       hv_names[hv], what, exits, EXITS);
+	printf(" ns_per_call=%llu calls_per_sec=%llu\n", median(ns, RUNS) / EXITS,
 	       EXITS * 1000000000ULL / median(ns, RUNS));
 	return median(ns, RUNS) / EXITS;
 }
@@ -308,8 +310,9 @@ static void *pass_vcpu_main(void *arg)
 	}
 }
 
-static int pass_setup(struct pass_bench *pb, struct pass_vcpu *pv, enum hv hv,
-		      int threads, void *mem, __u64 size, __u64 iters)
+static int pass_setup(struct pass_bench *pb, struct pass_vcpu *pv,
+		      enum hypervisor hv, int threads, void *mem, __u64 size,
+		      __u64 iters)
 {
 	__u64 args[4];
 	int i;
@@ -358,7 +361,7 @@ static void pass_teardown(struct pass_bench *pb, struct pass_vcpu *pv)
 }
 
 /* Median ns of the first-touch pass with @threads vCPUs; 0 on error. */
-static __u64 fault_run(enum hv hv, int threads, void *mem)
+static __u64 fault_run(enum hypervisor hv, int threads, void *mem)
 {
 	struct pass_vcpu pv[MAX_THREADS];
 	struct s2mmu_stats s0, s1, d;
@@ -377,15 +380,16 @@ static __u64 fault_run(enum hv hv, int threads, void *mem)
 		if (pb.errors)
 			return 0;
 	}
-	printf("bench guest_bench hv=%s test=fault_4k threads=%d pages=%llu ns_per_page=%llu pages_per_sec=%llu",
-	       hv_name[hv], threads, pages, median(ns, RUNS) / pages,
+	printf("bench guest_bench hv=%s test=fault_4k threads=%d pages=%llu",
+	       hv_names[hv], threads, pages);
+	printf(" ns_per_page=%llu pages_per_sec=%llu", median(ns, RUNS) / pages,
 	       pages * 1000000000ULL / median(ns, RUNS));
 	print_counts(&d);
 	return median(ns, RUNS) / pages;
 }
 
 /* ns per page per iteration (dirty pass + harvest); 0 on error. */
-static __u64 dirty_run(enum hv hv, int manual, void *mem)
+static __u64 dirty_run(enum hypervisor hv, int manual, void *mem)
 {
 	__u64 pages = DIRTY_SIZE / S2_PAGE, dirty_ns = 0, harvest_ns = 0;
 	__u64 *bitmap = calloc(pages / 64, 8), t0, harvested = 0;
@@ -417,11 +421,11 @@ static __u64 dirty_run(enum hv hv, int manual, void *mem)
 	free(bitmap);
 	if (err || pb.errors || harvested != pages * DIRTY_ITERS) {
 		fprintf(stderr, "guest_bench: %s dirty: error %d, %llu pages harvested of %llu\n",
-			hv_name[hv], err, harvested, pages * DIRTY_ITERS);
+			hv_names[hv], err, harvested, pages * DIRTY_ITERS);
 		return 0;
 	}
 	printf("bench guest_bench hv=%s test=dirty_log mode=%s vcpus=%d pages=%llu iterations=%d",
-	       hv_name[hv], manual ? "manual" : "get", MAX_THREADS, pages,
+	       hv_names[hv], manual ? "manual" : "get", MAX_THREADS, pages,
 	       DIRTY_ITERS);
 	printf(" dirty_ms_avg=%llu harvest_ms_avg=%llu pages_harvested=%llu ns_per_page_iter=%llu",
 	       dirty_ns / DIRTY_ITERS / 1000000, harvest_ns / DIRTY_ITERS / 1000000,
@@ -432,7 +436,7 @@ static __u64 dirty_run(enum hv hv, int manual, void *mem)
 
 /* ---- side by side ---- */
 
-static void ratio(const char *test, __u64 s2, __u64 kvm)
+static void print_ratio(const char *test, __u64 s2, __u64 kvm)
 {
 	if (!s2 || !kvm) {
 		printf("bench guest_bench ratio test=%s s2mmu_ns=%llu kvm_ns=%llu ratio=n/a\n",
@@ -464,15 +468,19 @@ int main(void)
 		printf("bench guest_bench skipped: no S2MMU_FEAT_RUN\n");
 		return 0;
 	}
-	if (!access("/dev/kvm", R_OK | W_OK))
+	if (access("/dev/kvm", R_OK | W_OK) == 0)
 		nr_hv = 2;
 	else
 		printf("bench guest_bench: no /dev/kvm in this boot: s2mmu only\n");
-	mem = populated(FAULT_SIZE > DIRTY_SIZE ? FAULT_SIZE : DIRTY_SIZE);
+	/* Both tests use the start of the same populated memory. */
+	mem = populated(FAULT_SIZE);
 	if (!mem)
 		return 1;
 	for (hv = 0; hv < nr_hv; hv++) {
-		__u64 *out = hv == HV_S2MMU ? s2 : kvm;
+		__u64 *out = kvm;
+
+		if (hv == HV_S2MMU)
+			out = s2;
 
 		out[0] = exit_run(hv, guest_mmio_loop, "mmio");
 		out[1] = exit_run(hv, guest_hvc_loop, "hvc");
@@ -485,14 +493,14 @@ int main(void)
 	for (i = 0; i < 7; i++)
 		bad |= !s2[i] || (nr_hv == 2 && !kvm[i]);
 	if (nr_hv == 2) {
-		ratio("exit_mmio", s2[0], kvm[0]);
-		ratio("exit_hvc(kvm:in-kernel)", s2[1], kvm[1]);
+		print_ratio("exit_mmio", s2[0], kvm[0]);
+		print_ratio("exit_hvc(kvm:in-kernel)", s2[1], kvm[1]);
 		for (i = 0; i < 3; i++) {
 			snprintf(name, sizeof(name), "fault_4k_%dvcpu", threads[i]);
-			ratio(name, s2[2 + i], kvm[2 + i]);
+			print_ratio(name, s2[2 + i], kvm[2 + i]);
 		}
-		ratio("dirty_log_get", s2[5], kvm[5]);
-		ratio("dirty_log_manual", s2[6], kvm[6]);
+		print_ratio("dirty_log_get", s2[5], kvm[5]);
+		print_ratio("dirty_log_manual", s2[6], kvm[6]);
 	}
 	return bad;
 }

@@ -49,13 +49,13 @@
 
 /* ---- the guest ---- */
 
-GUEST_INLINE __u64 demo_word(__u64 slot, __u64 page, __u64 gen, __u64 w)
+static inline GUEST_INLINE __u64 demo_word(__u64 slot, __u64 page, __u64 gen, __u64 w)
 {
 	return gen << 40 | slot << 36 | page << 12 | w;
 }
 
 /* One word per 64 bytes of the page, all saying which generation. */
-GUEST_INLINE void demo_fill(__u64 slot, __u64 page, __u64 gen)
+static inline GUEST_INLINE void demo_fill(__u64 slot, __u64 page, __u64 gen)
 {
 	__u64 base = SLOT_GPA(slot) + page * S2_PAGE, w;
 
@@ -64,7 +64,7 @@ GUEST_INLINE void demo_fill(__u64 slot, __u64 page, __u64 gen)
 }
 
 /* 0, or the guest address of the first word that is not as written. */
-GUEST_INLINE __u64 demo_check(__u64 slot, __u64 page, __u64 gen)
+static inline GUEST_INLINE __u64 demo_check(__u64 slot, __u64 page, __u64 gen)
 {
 	__u64 base = SLOT_GPA(slot) + page * S2_PAGE, w;
 
@@ -269,8 +269,9 @@ static void report_mmu(const char *what, const struct s2mmu_stats *a,
 	printf("  TLB invalidations %llu by IPA, %llu by range, %llu whole VMID, %llu local\n",
 	       b->tlbi_ipa - a->tlbi_ipa, b->tlbi_range - a->tlbi_range,
 	       b->tlbi_vmid - a->tlbi_vmid, b->tlbi_local - a->tlbi_local);
-	printf("  mapped            %llu blocks (2 MiB), %llu pages; %llu relaxed in place; %llu dirty marks\n",
-	       b->mapped_l2 - a->mapped_l2, b->mapped_l3 - a->mapped_l3,
+	printf("  mapped            %llu blocks (2 MiB), %llu pages\n",
+	       b->mapped_l2 - a->mapped_l2, b->mapped_l3 - a->mapped_l3);
+	printf("  in place          %llu permissions raised; %llu dirty marks\n",
 	       b->relax_perms - a->relax_perms,
 	       b->dirty_marked - a->dirty_marked);
 }
@@ -443,7 +444,8 @@ static int migrate(struct vmm *m, int sock)
 			perror("enable dirty logging");
 			return -1;
 		}
-	printf("migration (pre-copy, S2MMU_GET_DIRTY_LOG, to the destination over a UNIX socket):\n");
+	printf("migration (pre-copy, S2MMU_GET_DIRTY_LOG), to the destination VMM\n");
+	printf("over a UNIX socket:\n");
 	if (precopy(m, sock) || stop_vcpus(m))
 		return -1;
 	sent = send_dirty(m, sock);
@@ -525,8 +527,9 @@ static int source_main(int sock, pid_t dest)
 		stop_vcpus(m);
 		return 1;
 	}
-	printf("guest running at EL1 on %d vCPUs, its memory filled: %llu blocks and %llu pages mapped\n",
-	       NR_VCPUS, booted.mapped_l2, booted.mapped_l3);
+	printf("guest running at EL1 on %d vCPUs, its memory filled:\n", NR_VCPUS);
+	printf("  %llu blocks and %llu pages mapped\n", booted.mapped_l2,
+	       booted.mapped_l3);
 	report_mmu("while the guest booted (its first touch of memory)",
 		   &created, &booted);
 	if (migrate(m, sock) || s2_stats(m->g.vm, &migrated))
@@ -585,12 +588,14 @@ static int dest_main(int sock)
 		fprintf(stderr, "destination: receiving the guest failed\n");
 		return 1;
 	}
-	printf("destination VMM (pid %d): %ld pages and %ld registers received; resuming the guest\n",
+	printf("destination VMM (pid %d): %ld pages and %ld registers received\n",
 	       getpid(), pages, regs);
+	printf("destination: resuming the guest\n");
 	if (s2_stats(m->g.vm, &before) || start_vcpus(m))
 		return 1;
 	usleep(DEST_RUN_MS * 1000);
-	*(volatile __u64 *)guest_data(&m->g, CTL_DOFF) = CTL_CHECK;
+	__atomic_store_n((__u64 *)guest_data(&m->g, CTL_DOFF), CTL_CHECK,
+			 __ATOMIC_SEQ_CST);
 	for (i = 0; i < NR_VCPUS; i++) {
 		pthread_join(m->vcpus[i].thread, NULL);
 		if (m->vcpus[i].error[0]) {
@@ -602,9 +607,10 @@ static int dest_main(int sock)
 	s2_stats(m->g.vm, &after);
 	report_mmu("on the destination (resume, run on, final check)",
 		   &before, &after);
-	printf("verify: the guest's own check %s on the destination: %llu of %lu pages as last written\n",
-	       bad || checked != NR_SLOTS * SLOT_PAGES ? "FAILED" : "passed",
-	       checked, NR_SLOTS * SLOT_PAGES);
+	printf("verify: the guest's own check %s on the destination:\n",
+	       bad || checked != NR_SLOTS * SLOT_PAGES ? "FAILED" : "passed");
+	printf("  %llu of %lu pages as the guest last wrote them\n", checked,
+	       NR_SLOTS * SLOT_PAGES);
 	return bad || checked != NR_SLOTS * SLOT_PAGES;
 }
 

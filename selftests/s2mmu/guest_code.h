@@ -22,10 +22,11 @@
 #include <stdint.h>
 #include <linux/types.h>
 
-#define GUEST_CODE \
-	__attribute__((section("s2guest"), noinline, used, \
-		       optimize("no-tree-loop-distribute-patterns")))
-#define GUEST_INLINE	static inline __attribute__((always_inline))
+/* Userspace has no __section/__always_inline: spelled out here. */
+#define GUEST_CODE __attribute__((section("s2guest"), noinline, \
+				   used))
+#define GUEST_INLINE __attribute__((always_inline, \
+				     unused))
 
 extern char __start_s2guest[], __stop_s2guest[];
 
@@ -40,8 +41,9 @@ extern char __start_s2guest[], __stop_s2guest[];
  * HVC #0 with x0-x3; returns the x0 the VMM put back.  x1-x3 come back
  * through @r1..@r3 when not NULL.  Everything else is preserved.
  */
-GUEST_INLINE __u64 guest_hvc(__u64 a0, __u64 a1, __u64 a2, __u64 a3,
-			     __u64 *r1, __u64 *r2, __u64 *r3)
+static inline GUEST_INLINE __u64 guest_hvc(__u64 a0, __u64 a1, __u64 a2,
+					   __u64 a3, __u64 *r1, __u64 *r2,
+					   __u64 *r3)
 {
 	register __u64 x0 asm("x0") = a0;
 	register __u64 x1 asm("x1") = a1;
@@ -61,55 +63,54 @@ GUEST_INLINE __u64 guest_hvc(__u64 a0, __u64 a1, __u64 a2, __u64 a3,
 	return x0;
 }
 
-GUEST_INLINE void guest_sync(__u64 a, __u64 b, __u64 c)
+static inline GUEST_INLINE void guest_sync(__u64 a, __u64 b, __u64 c)
 {
 	guest_hvc(GUEST_SYNC, a, b, c, 0, 0, 0);
 }
 
-GUEST_INLINE void guest_done(__u64 result)
+static inline GUEST_INLINE void guest_done(__u64 result)
 {
 	guest_hvc(GUEST_DONE, result, 0, 0, 0, 0, 0);
 }
 
-GUEST_INLINE void guest_fail(__u64 what, __u64 got, __u64 want)
+static inline GUEST_INLINE void guest_fail(__u64 what, __u64 got,
+					   __u64 want)
 {
 	guest_hvc(GUEST_FAIL, what, got, want, 0, 0, 0);
 }
 
 /* ---- memory ---- */
 
-GUEST_INLINE __u64 guest_read64(__u64 addr)
+static inline GUEST_INLINE __u64 guest_read64(__u64 addr)
 {
-	return *(volatile __u64 *)(uintptr_t)addr;
+	__u64 val;
+
+	asm volatile("ldr %0, [%1]" : "=r"(val) : "r"(addr) : "memory");
+	return val;
 }
 
-GUEST_INLINE void guest_write64(__u64 addr, __u64 val)
-{
-	*(volatile __u64 *)(uintptr_t)addr = val;
-}
-
-/* A store that always traps as MMIO with a valid syndrome (one STR). */
-GUEST_INLINE void guest_mmio_write64(__u64 addr, __u64 val)
+/*
+ * One STR: never merged, split or reordered by the compiler, and with a
+ * valid syndrome (ISV) if it traps as MMIO.
+ */
+static inline GUEST_INLINE void guest_write64(__u64 addr, __u64 val)
 {
 	asm volatile("str %0, [%1]" : : "r"(val), "r"(addr) : "memory");
 }
 
-GUEST_INLINE __u64 guest_xorshift(__u64 *s)
+/* A store meant to exit to the VMM (outside every slot). */
+static inline GUEST_INLINE void guest_mmio_write64(__u64 addr, __u64 val)
+{
+	guest_write64(addr, val);
+}
+
+static inline GUEST_INLINE __u64 guest_xorshift(__u64 *s)
 {
 	*s ^= *s << 13;
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return *s;
 }
-
-#define guest_read_sysreg(r) ({					\
-	__u64 __v;							\
-	asm volatile("mrs %0, " #r : "=r"(__v));			\
-	__v;								\
-})
-
-#define guest_write_sysreg(r, v) \
-	asm volatile("msr " #r ", %0" : : "r"((__u64)(v)) : "memory")
 
 /*
  * The guest's exception vectors (VBAR_EL1): every entry reports the
@@ -119,20 +120,20 @@ GUEST_INLINE __u64 guest_xorshift(__u64 *s)
  */
 extern char guest_vectors[];
 asm(".pushsection s2guest, \"ax\", %progbits\n"
-    ".balign 2048\n"
-    ".globl guest_vectors\n"
-    "guest_vectors:\n"
-    ".rept 16\n"
-    ".balign 128\n"
-    "	mrs	x1, esr_el1\n"
-    "	mrs	x2, elr_el1\n"
-    "	mrs	x3, far_el1\n"
-    "	adr	x4, .\n"
-    "	movz	x0, #0x5c03\n"
-    "	hvc	#0\n"
-    "	b	.\n"
-    ".endr\n"
-    ".popsection\n");
+	".balign 2048\n"
+	".globl guest_vectors\n"
+	"guest_vectors:\n"
+	".rept 16\n"
+	".balign 128\n"
+	"	mrs	x1, esr_el1\n"
+	"	mrs	x2, elr_el1\n"
+	"	mrs	x3, far_el1\n"
+	"	adr	x4, .\n"
+	"	movz	x0, #0x5c03\n"
+	"	hvc	#0\n"
+	"	b	.\n"
+	".endr\n"
+	".popsection\n");
 
 /* ---- the VMM side: where the section goes ---- */
 

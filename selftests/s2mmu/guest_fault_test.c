@@ -48,16 +48,19 @@
 #define CMD_READ_PAIR	4
 
 /* Stage-1 (EL1&0, 4K granule, 39-bit VA) encodings. */
-#define S1_TABLE	3ULL
-#define S1_PAGE		(3ULL | 1ULL << 10 | 3ULL << 8)	/* valid, AF, inner shareable */
-#define S1_ATTR_NORMAL	(0ULL << 2)
-#define S1_ATTR_DEVICE	(1ULL << 2)
-#define S1_UXN		(1ULL << 54)
+#define S1_TABLE	0x3ULL
+#define S1_PAGE		0x703ULL	/* valid page, SH inner (9:8), AF (10) */
+#define S1_ATTR_NORMAL	0x0ULL		/* AttrIndx 0 */
+#define S1_ATTR_DEVICE	0x4ULL		/* AttrIndx 1 */
+#define S1_UXN		0x40000000000000ULL	/* bit 54 */
 #define MAIR_VALUE	0x04ffULL	/* attr0 Normal WB, attr1 Device-nGnRE */
-/* T0SZ 25, IRGN0/ORGN0 WB, SH0 inner, TG0 4K, EPD1, IPS 40 bits. */
-#define TCR_VALUE	(25ULL | 1ULL << 8 | 1ULL << 10 | 3ULL << 12 | \
-			 1ULL << 23 | 2ULL << 32)
-#define SCTLR_MMU_ON	(GUEST_SCTLR_RES1 | 1ULL << 0 | 1ULL << 2 | 1ULL << 12)
+/*
+ * TCR_EL1: T0SZ 25 (5:0), IRGN0 (9:8) and ORGN0 (11:10) write-back, SH0
+ * inner (13:12), TG0 4K (15:14 = 0), EPD1 (23), IPS 40 bits (34:32 = 2).
+ */
+#define TCR_VALUE	0x200803519ULL
+/* SCTLR_EL1: M (0), C (2), I (12). */
+#define SCTLR_MMU_ON	(GUEST_SCTLR_RES1 | 0x1005ULL)
 
 /*
  * The guest: HVC GUEST_SYNC with the last result in x1; the VMM answers
@@ -109,43 +112,229 @@ FIXTURE_VARIANT(gf) {
 	int mmu;
 };
 
-#define GF(name, b, ro, log, m) \
-	FIXTURE_VARIANT_ADD(gf, name) { \
-		.backing = b, .readonly = ro, .logging = log, .mmu = m, \
-	}
+FIXTURE_VARIANT_ADD(gf, ANON_rw_nolog_mmuoff) {
+	.backing = S2_ANON,
+	.readonly = 0,
+	.logging = 0,
+	.mmu = 0,
+};
 
-GF(ANON_rw_nolog_mmuoff, S2_ANON, 0, 0, 0);
-GF(ANON_rw_log_mmuoff, S2_ANON, 0, 1, 0);
-GF(ANON_ro_nolog_mmuoff, S2_ANON, 1, 0, 0);
-GF(ANON_ro_log_mmuoff, S2_ANON, 1, 1, 0);
-GF(ANON_THP_rw_nolog_mmuoff, S2_ANON_THP, 0, 0, 0);
-GF(ANON_THP_rw_log_mmuoff, S2_ANON_THP, 0, 1, 0);
-GF(ANON_THP_ro_nolog_mmuoff, S2_ANON_THP, 1, 0, 0);
-GF(ANON_THP_ro_log_mmuoff, S2_ANON_THP, 1, 1, 0);
-GF(HUGETLB_rw_nolog_mmuoff, S2_HUGETLB, 0, 0, 0);
-GF(HUGETLB_rw_log_mmuoff, S2_HUGETLB, 0, 1, 0);
-GF(HUGETLB_ro_nolog_mmuoff, S2_HUGETLB, 1, 0, 0);
-GF(HUGETLB_ro_log_mmuoff, S2_HUGETLB, 1, 1, 0);
-GF(MEMFD_rw_nolog_mmuoff, S2_MEMFD, 0, 0, 0);
-GF(MEMFD_rw_log_mmuoff, S2_MEMFD, 0, 1, 0);
-GF(MEMFD_ro_nolog_mmuoff, S2_MEMFD, 1, 0, 0);
-GF(MEMFD_ro_log_mmuoff, S2_MEMFD, 1, 1, 0);
-GF(ANON_rw_nolog_mmuon, S2_ANON, 0, 0, 1);
-GF(ANON_rw_log_mmuon, S2_ANON, 0, 1, 1);
-GF(ANON_ro_nolog_mmuon, S2_ANON, 1, 0, 1);
-GF(ANON_ro_log_mmuon, S2_ANON, 1, 1, 1);
-GF(ANON_THP_rw_nolog_mmuon, S2_ANON_THP, 0, 0, 1);
-GF(ANON_THP_rw_log_mmuon, S2_ANON_THP, 0, 1, 1);
-GF(ANON_THP_ro_nolog_mmuon, S2_ANON_THP, 1, 0, 1);
-GF(ANON_THP_ro_log_mmuon, S2_ANON_THP, 1, 1, 1);
-GF(HUGETLB_rw_nolog_mmuon, S2_HUGETLB, 0, 0, 1);
-GF(HUGETLB_rw_log_mmuon, S2_HUGETLB, 0, 1, 1);
-GF(HUGETLB_ro_nolog_mmuon, S2_HUGETLB, 1, 0, 1);
-GF(HUGETLB_ro_log_mmuon, S2_HUGETLB, 1, 1, 1);
-GF(MEMFD_rw_nolog_mmuon, S2_MEMFD, 0, 0, 1);
-GF(MEMFD_rw_log_mmuon, S2_MEMFD, 0, 1, 1);
-GF(MEMFD_ro_nolog_mmuon, S2_MEMFD, 1, 0, 1);
-GF(MEMFD_ro_log_mmuon, S2_MEMFD, 1, 1, 1);
+FIXTURE_VARIANT_ADD(gf, ANON_rw_log_mmuoff) {
+	.backing = S2_ANON,
+	.readonly = 0,
+	.logging = 1,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_ro_nolog_mmuoff) {
+	.backing = S2_ANON,
+	.readonly = 1,
+	.logging = 0,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_ro_log_mmuoff) {
+	.backing = S2_ANON,
+	.readonly = 1,
+	.logging = 1,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_THP_rw_nolog_mmuoff) {
+	.backing = S2_ANON_THP,
+	.readonly = 0,
+	.logging = 0,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_THP_rw_log_mmuoff) {
+	.backing = S2_ANON_THP,
+	.readonly = 0,
+	.logging = 1,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_THP_ro_nolog_mmuoff) {
+	.backing = S2_ANON_THP,
+	.readonly = 1,
+	.logging = 0,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_THP_ro_log_mmuoff) {
+	.backing = S2_ANON_THP,
+	.readonly = 1,
+	.logging = 1,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, HUGETLB_rw_nolog_mmuoff) {
+	.backing = S2_HUGETLB,
+	.readonly = 0,
+	.logging = 0,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, HUGETLB_rw_log_mmuoff) {
+	.backing = S2_HUGETLB,
+	.readonly = 0,
+	.logging = 1,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, HUGETLB_ro_nolog_mmuoff) {
+	.backing = S2_HUGETLB,
+	.readonly = 1,
+	.logging = 0,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, HUGETLB_ro_log_mmuoff) {
+	.backing = S2_HUGETLB,
+	.readonly = 1,
+	.logging = 1,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, MEMFD_rw_nolog_mmuoff) {
+	.backing = S2_MEMFD,
+	.readonly = 0,
+	.logging = 0,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, MEMFD_rw_log_mmuoff) {
+	.backing = S2_MEMFD,
+	.readonly = 0,
+	.logging = 1,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, MEMFD_ro_nolog_mmuoff) {
+	.backing = S2_MEMFD,
+	.readonly = 1,
+	.logging = 0,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, MEMFD_ro_log_mmuoff) {
+	.backing = S2_MEMFD,
+	.readonly = 1,
+	.logging = 1,
+	.mmu = 0,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_rw_nolog_mmuon) {
+	.backing = S2_ANON,
+	.readonly = 0,
+	.logging = 0,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_rw_log_mmuon) {
+	.backing = S2_ANON,
+	.readonly = 0,
+	.logging = 1,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_ro_nolog_mmuon) {
+	.backing = S2_ANON,
+	.readonly = 1,
+	.logging = 0,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_ro_log_mmuon) {
+	.backing = S2_ANON,
+	.readonly = 1,
+	.logging = 1,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_THP_rw_nolog_mmuon) {
+	.backing = S2_ANON_THP,
+	.readonly = 0,
+	.logging = 0,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_THP_rw_log_mmuon) {
+	.backing = S2_ANON_THP,
+	.readonly = 0,
+	.logging = 1,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_THP_ro_nolog_mmuon) {
+	.backing = S2_ANON_THP,
+	.readonly = 1,
+	.logging = 0,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, ANON_THP_ro_log_mmuon) {
+	.backing = S2_ANON_THP,
+	.readonly = 1,
+	.logging = 1,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, HUGETLB_rw_nolog_mmuon) {
+	.backing = S2_HUGETLB,
+	.readonly = 0,
+	.logging = 0,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, HUGETLB_rw_log_mmuon) {
+	.backing = S2_HUGETLB,
+	.readonly = 0,
+	.logging = 1,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, HUGETLB_ro_nolog_mmuon) {
+	.backing = S2_HUGETLB,
+	.readonly = 1,
+	.logging = 0,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, HUGETLB_ro_log_mmuon) {
+	.backing = S2_HUGETLB,
+	.readonly = 1,
+	.logging = 1,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, MEMFD_rw_nolog_mmuon) {
+	.backing = S2_MEMFD,
+	.readonly = 0,
+	.logging = 0,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, MEMFD_rw_log_mmuon) {
+	.backing = S2_MEMFD,
+	.readonly = 0,
+	.logging = 1,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, MEMFD_ro_nolog_mmuon) {
+	.backing = S2_MEMFD,
+	.readonly = 1,
+	.logging = 0,
+	.mmu = 1,
+};
+
+FIXTURE_VARIANT_ADD(gf, MEMFD_ro_log_mmuon) {
+	.backing = S2_MEMFD,
+	.readonly = 1,
+	.logging = 1,
+	.mmu = 1,
+};
 
 /* Host pointer of IPA @ipa in the code slot or the test slot. */
 static __u64 *host_of(struct _test_data_gf *self, __u64 ipa)

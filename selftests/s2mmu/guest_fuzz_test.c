@@ -30,7 +30,7 @@
 #define RW_SIZE		(4UL << 20)
 #define RO_SLOT		1
 #define RO_GPA		0x40400000ULL
-#define RO_SIZE		(1UL << 20)
+#define RO_SIZE		0x100000UL
 #define CODE_PAGES	4
 #define RUNS		1500
 #define RUNS_PER_VM	100
@@ -178,8 +178,8 @@ static void fuzz_run(struct __test_metadata *_metadata, struct fuzz *f)
 			break;
 		}
 		if (ret) {
-			TH_LOG("S2MMU_RUN: %s", guest_exit_str(v, ret, why,
-							      sizeof(why)));
+			guest_exit_str(v, ret, why, sizeof(why));
+			TH_LOG("S2MMU_RUN: %s", why);
 			f->errors++;
 			break;
 		}

@@ -56,19 +56,19 @@
 #define FAIL_CHURN	3
 #define FAIL_FINAL	4
 
-GUEST_INLINE __u64 word_off(__u64 page)
+static inline GUEST_INLINE __u64 word_off(__u64 page)
 {
 	return page * 72 % (S2_PAGE - 8);
 }
 
-GUEST_INLINE __u64 churn_val(__u64 off)
+static inline GUEST_INLINE __u64 churn_val(__u64 off)
 {
 	return 0xc0de000000000000ULL | off;
 }
 
 /* A store of a fresh stamp to an owned page of a slot, read back. */
-GUEST_INLINE void owned_write(__u64 gpa, __u64 page, __u64 shadow,
-			      __u64 stamp)
+static inline GUEST_INLINE void owned_write(__u64 gpa, __u64 page,
+					    __u64 shadow, __u64 stamp)
 {
 	__u64 w = gpa + page * S2_PAGE + word_off(page);
 
@@ -78,7 +78,7 @@ GUEST_INLINE void owned_write(__u64 gpa, __u64 page, __u64 shadow,
 	guest_write64(shadow, stamp);
 }
 
-GUEST_INLINE void owned_check(__u64 gpa, __u64 page, __u64 shadow, __u64 what)
+static inline GUEST_INLINE void owned_check(__u64 gpa, __u64 page, __u64 shadow, __u64 what)
 {
 	__u64 w = gpa + page * S2_PAGE + word_off(page);
 	__u64 got = guest_read64(w), want = guest_read64(shadow);
@@ -88,7 +88,7 @@ GUEST_INLINE void owned_check(__u64 gpa, __u64 page, __u64 shadow, __u64 what)
 }
 
 /* A load or a same-value store somewhere in one of the churn ranges. */
-GUEST_INLINE void churn_access(__u64 r)
+static inline GUEST_INLINE void churn_access(__u64 r)
 {
 	__u64 off = (r >> 8) % (CHURN_SIZE / 8) * 8;
 	__u64 ipa = (r & 2 ? CHURN_GPA_B : CHURN_GPA_A) + off, got;
@@ -223,7 +223,7 @@ FIXTURE(stress) {
 	int logging;
 	__u64 churn_gpa;	/* 0: deleted */
 	pid_t kvm_child;
-	volatile __u64 *kvm_stop;
+	__u64 *kvm_stop;
 };
 
 FIXTURE_SETUP(stress)
@@ -338,7 +338,7 @@ static int churn_notifier(struct _test_data_stress *self, __u64 r)
 }
 
 /* In the KVM boot: a KVM guest of self-checking stores, in a child. */
-static pid_t start_kvm_guest(struct guest_vm *g, volatile __u64 *stop)
+static pid_t start_kvm_guest(struct guest_vm *g, __u64 *stop)
 {
 	pid_t pid = fork();
 	int i;
@@ -355,7 +355,7 @@ static pid_t start_kvm_guest(struct guest_vm *g, volatile __u64 *stop)
 		__u64 args[4] = { 0x40000000ULL, 1024, 0x08000000ULL, 12345 };
 		__u8 *mem = s2_alloc(S2_ANON, 4UL << 20);
 		struct kvm_run *run;
-		__u64 ops = 0;
+		__u64 ops = 0, data;
 		int ret;
 
 		if (!mem || kvm_guest_vm_create(&k, 1) ||
@@ -373,7 +373,8 @@ static pid_t start_kvm_guest(struct guest_vm *g, volatile __u64 *stop)
 				memcpy(&ops, run->mmio.data, 8);
 				_exit(ops ? 0 : 5);
 			}
-			memcpy(run->mmio.data, (__u64 *)stop, 8);
+			data = __atomic_load_n(stop, __ATOMIC_SEQ_CST);
+			memcpy(run->mmio.data, &data, 8);
 		}
 	}
 }
@@ -382,14 +383,13 @@ TEST_F(stress, churn_under_four_vcpus)
 {
 	__u64 t_end, r = 0x853c49e6748fea9bULL, ops = 0, reads = 0, writes = 0;
 	struct s2mmu_stats st;
-	volatile __u64 *ctl = guest_data(&self->g, CTL_DOFF);
-	int i, status, with_kvm = !access("/dev/kvm", R_OK | W_OK);
+	__u64 *ctl = guest_data(&self->g, CTL_DOFF);
+	int i, ret, status, with_kvm = !access("/dev/kvm", R_OK | W_OK);
 
 	if (with_kvm) {
 		self->kvm_stop = mmap(NULL, S2_PAGE, PROT_READ | PROT_WRITE,
 				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		ASSERT_NE(MAP_FAILED, self->kvm_stop);
-		*self->kvm_stop = 0;
 		self->kvm_child = start_kvm_guest(&self->g, self->kvm_stop);
 		ASSERT_LT(0, self->kvm_child);
 	}
@@ -403,16 +403,16 @@ TEST_F(stress, churn_under_four_vcpus)
 		r ^= r << 13;
 		r ^= r >> 7;
 		r ^= r << 17;
-		if (r % 3 == 0) {
-			EXPECT_EQ(0, churn_slot(self, r >> 8));
-		} else if (r % 3 == 1) {
-			EXPECT_EQ(0, toggle_logging(self));
-		} else {
-			EXPECT_EQ(0, churn_notifier(self, r >> 8));
-		}
+		if (r % 3 == 0)
+			ret = churn_slot(self, r >> 8);
+		else if (r % 3 == 1)
+			ret = toggle_logging(self);
+		else
+			ret = churn_notifier(self, r >> 8);
+		EXPECT_EQ(0, ret);
 		usleep(2000 + r % 3000);
 	}
-	*ctl = STOP;
+	__atomic_store_n(ctl, STOP, __ATOMIC_SEQ_CST);
 	for (i = 0; i < NR_VCPUS; i++) {
 		pthread_join(self->vcpu[i].thread, NULL);
 		EXPECT_STREQ("", self->vcpu[i].err);
@@ -423,16 +423,18 @@ TEST_F(stress, churn_under_four_vcpus)
 	}
 	ASSERT_EQ(0, s2_stats(self->g.vm, &st));
 	s2_print_stats(stderr, &st);
-	TH_LOG("%llu guest ops; churn slot: %llu moves, %llu deletes, %llu MMIO loads, %llu MMIO stores",
-	       ops, self->moves, self->deletes, reads, writes);
-	TH_LOG("logging: %llu toggles/harvests, %llu pages harvested; notifier: %llu DONTNEED, %llu mprotect pairs, %llu invalidations",
-	       self->log_toggles, self->harvested, self->dontneeds,
-	       self->mprotects, st.notifier_invalidations);
+	TH_LOG("%llu guest ops; churn slot: %llu moves, %llu deletes",
+	       ops, self->moves, self->deletes);
+	TH_LOG("churn slot: %llu MMIO loads, %llu MMIO stores", reads, writes);
+	TH_LOG("logging: %llu toggles/harvests, %llu pages harvested",
+	       self->log_toggles, self->harvested);
+	TH_LOG("notifier: %llu DONTNEED, %llu mprotect pairs, %llu invalidations",
+	       self->dontneeds, self->mprotects, st.notifier_invalidations);
 	EXPECT_LT(0ULL, st.notifier_invalidations);
 	EXPECT_LT(0ULL, self->moves + self->deletes);
 
 	if (with_kvm) {
-		*self->kvm_stop = 1;
+		__atomic_store_n(self->kvm_stop, 1, __ATOMIC_SEQ_CST);
 		ASSERT_EQ(self->kvm_child, waitpid(self->kvm_child, &status, 0));
 		self->kvm_child = 0;
 		EXPECT_TRUE(WIFEXITED(status));

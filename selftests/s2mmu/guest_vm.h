@@ -20,7 +20,7 @@
 #define GUEST_CODE_SLOT		32000
 #define GUEST_CODE_IPA		0x10000000ULL
 #define GUEST_CODE_SLOT_SIZE	S2_2M
-#define GUEST_STACK_OFF		(1UL << 20)
+#define GUEST_STACK_OFF		0x100000UL
 #define GUEST_STACK_SIZE	(16UL << 10)
 #define GUEST_MAX_VCPUS		8
 #define GUEST_DATA_OFF		(GUEST_STACK_OFF + GUEST_MAX_VCPUS * GUEST_STACK_SIZE)
@@ -154,7 +154,8 @@ static inline void guest_vm_destroy(struct guest_vm *g)
 		munmap(g->code, GUEST_CODE_SLOT_SIZE);
 	if (g->dev >= 0)
 		close(g->dev);
-	g->vm = g->dev = -1;
+	g->vm = -1;
+	g->dev = -1;
 	g->code = NULL;
 }
 

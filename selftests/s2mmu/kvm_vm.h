@@ -119,7 +119,8 @@ static inline void kvm_guest_vm_destroy(struct kvm_guest_vm *g)
 		close(g->kvm);
 	if (g->code)
 		munmap(g->code, GUEST_CODE_SLOT_SIZE);
-	g->vm = g->kvm = -1;
+	g->vm = -1;
+	g->kvm = -1;
 	g->code = NULL;
 }
 
