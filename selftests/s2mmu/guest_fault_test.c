@@ -428,7 +428,13 @@ FIXTURE_SETUP(gf)
 	self->mem = s2_alloc(variant->backing, SLOT_SIZE);
 	if (!self->mem)
 		SKIP(return, "no %s memory", s2_backing_name(variant->backing));
-	for (off = 0; off < SLOT_SIZE; off += 8)
+	/*
+	 * Populated by the host (no zero pages): a word in every page, and
+	 * the whole of the pages the guest reads (data, pair, MMIO side).
+	 */
+	for (off = 0; off < SLOT_SIZE; off += S2_PAGE)
+		*(__u64 *)(self->mem + off) = pattern(off);
+	for (off = S2_2M; off < S2_2M + 4 * S2_PAGE; off += 8)
 		*(__u64 *)(self->mem + off) = pattern(off);
 	huge = s2_host_huge_bytes(self->mem);
 	if (huge && huge < SLOT_SIZE)

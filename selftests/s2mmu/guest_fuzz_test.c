@@ -32,7 +32,7 @@
 #define RO_GPA		0x40400000ULL
 #define RO_SIZE		0x100000UL
 #define CODE_PAGES	4
-#define RUNS		1500
+#define RUNS		1000
 #define RUNS_PER_VM	100
 #define EXITS_PER_RUN	16
 #define TIMER_US	3000
