@@ -102,6 +102,7 @@ FIXTURE(gf) {
 	int block;	/* and so stage 2 maps blocks */
 	__u64 tables;	/* stage-2 mappings the guest's S1 tables need */
 	__u64 mmio_exits;
+	struct s2mmu_run last_mmio;	/* the last MMIO exit, as it was */
 	struct s2mmu_stats before;
 };
 
@@ -403,6 +404,7 @@ static __u64 cmd(struct __test_metadata *_metadata,
 		if (ret != S2MMU_EXIT_MMIO)
 			break;
 		self->mmio_exits++;
+		self->last_mmio = *run;
 		if (!run->mmio.is_write)
 			memcpy(run->mmio.data, &(__u64){ MMIO_READ_VAL }, 8);
 	}
@@ -548,7 +550,7 @@ TEST_F(gf, read)
 TEST_F(gf, write)
 {
 	__u64 w = 0x1122334455667788ULL, val;
-	struct s2mmu_run *run = self->v->run;
+	struct s2mmu_run *run = &self->last_mmio;
 	struct s2mmu_stats d;
 
 	cmd(_metadata, self, CMD_WRITE, SLOT_GPA + TEST_OFF, w);
@@ -718,7 +720,7 @@ TEST_F(gf, pair_across_pages)
  */
 TEST_F(gf, no_slot_mmio)
 {
-	struct s2mmu_run *run = self->v->run;
+	struct s2mmu_run *run = &self->last_mmio;
 	__u64 w = 0x42, val;
 	struct s2mmu_stats d;
 

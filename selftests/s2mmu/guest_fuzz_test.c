@@ -42,7 +42,8 @@ struct fuzz {
 	__u8 *rw, *ro;
 	__u64 rng;
 	int have_vm;
-	__u64 exits[32], errors, intr, guest_exc, pstate_refused, sysreg_refused;
+	__u64 exits[32], errors, intr, guest_exc, pstates, pstate_refused;
+	__u64 sysreg_refused;
 	__u64 ec[64];
 };
 
@@ -116,6 +117,7 @@ static void fuzz_sysregs(struct __test_metadata *_metadata, struct fuzz *f,
 		S2MMU_REG_CORE(elr_el1), S2MMU_REG_CORE(sp_el1),
 		S2MMU_REG_CNTV_CTL_EL0, S2MMU_REG_CNTV_CVAL_EL0,
 	};
+	static const __u64 modes[] = { 0x0, 0x4, 0x5 };	/* EL0t, EL1t, EL1h */
 	__u64 pstate = rnd(f) & 0xf00003ff, back;
 	int i;
 
@@ -128,7 +130,11 @@ static void fuzz_sysregs(struct __test_metadata *_metadata, struct fuzz *f,
 			f->sysreg_refused++;
 		}
 	}
+	/* Half of them with a mode the guest may have. */
+	if (pstate & 0x200)
+		pstate = (pstate & ~0x1fULL) | modes[rnd(f) % 3];
 	/* PSTATE: only EL1h, EL1t or EL0t may be accepted. */
+	f->pstates++;
 	if (s2_set_reg(v, S2MMU_REG_CORE(pstate), pstate)) {
 		f->pstate_refused++;
 		return;
@@ -263,8 +269,8 @@ TEST(random_code)
 	TH_LOG("%d runs: %llu MMIO, %llu HVC/SMC, %llu internal-error exits, %llu timer interrupts",
 	       RUNS, f->exits[S2MMU_EXIT_MMIO], f->exits[S2MMU_EXIT_HYPERCALL],
 	       f->exits[S2MMU_EXIT_INTERNAL_ERROR], f->intr);
-	TH_LOG("%llu PSTATEs and %llu system register values refused",
-	       f->pstate_refused, f->sysreg_refused);
+	TH_LOG("%llu of %llu PSTATEs and %llu system register values refused",
+	       f->pstate_refused, f->pstates, f->sysreg_refused);
 	for (i = 0; i < 64; i++)
 		if (f->ec[i])
 			TH_LOG("  internal error EC 0x%02x: %llu", i, f->ec[i]);
