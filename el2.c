@@ -1327,6 +1327,21 @@ long s2mmu_el2_vm_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
 	}
 }
 
+bool s2mmu_el2_can_run(void)
+{
+	return el2_hw && hw_tlbi;
+}
+
+void s2mmu_el2_guest_regs(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
+			  u64 *vtcr, u64 *vttbr)
+{
+	*vtcr = el2_vtcr(pgt);
+	*vttbr = el2_vttbr(pgt->pgd_phys, ev->tlb.vmid);
+	WRITE_ONCE(ev->tlb.live, true);
+	/* @live before the guest's walks; pairs with el2_tlbi()'s barrier */
+	smp_mb();
+}
+
 /* ---- Load time ----------------------------------------------------- */
 
 /*
@@ -1428,7 +1443,7 @@ void s2mmu_el2_init(void)
 	el2_hw = true;
 	f->flags |= S2MMU_FEAT_HW_AT;
 	if (hw_tlbi)
-		f->flags |= S2MMU_FEAT_HW_TLBI;
+		f->flags |= S2MMU_FEAT_HW_TLBI | S2MMU_FEAT_RUN;
 	if (el2_kvm)
 		f->flags |= S2MMU_FEAT_KVM_ACTIVE;
 report:

@@ -69,12 +69,6 @@
 /* A fault that keeps coming back this often is a bug, not a race. */
 #define S2MMU_MAX_FAULTS_PER_PAGE	1000
 
-/* What the fault handler tells the access path. */
-enum s2mmu_fault_result {
-	S2MMU_FAULT_RETRY,	/* re-execute the access */
-	S2MMU_FAULT_MMIO,	/* exit to the VMM */
-};
-
 /**
  * struct s2mmu_memslot - one memory slot
  * @id: the slot id userspace chose
@@ -235,6 +229,7 @@ struct s2mmu_vm {
  * @pages: pins taken by the fault in progress
  * @release: pins that fault replaced, released once mmu_lock is dropped
  * @nr_release: entries in @release
+ * @ctx: guest registers and run state (run.c)
  */
 struct s2mmu_vcpu {
 	struct s2mmu_vm		*vm;
@@ -246,6 +241,7 @@ struct s2mmu_vcpu {
 	struct page		**pages;
 	unsigned long		*release;
 	int			nr_release;
+	struct s2mmu_vcpu_ctx	*ctx;
 };
 
 /* Module-wide leak accounting, reported by S2MMU_GET_MODULE_STATS. */
@@ -2070,7 +2066,7 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
  * errno (-EFAULT: the slot's backing memory is not accessible, -EINTR:
  * a fatal signal while waiting for the host).
  */
-static int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	struct s2mmu_fault f = {
@@ -2484,6 +2480,7 @@ static void s2mmu_vcpu_free(struct s2mmu_vcpu *vcpu)
 	free_page((unsigned long)vcpu->bounce);
 	kfree(vcpu->pages);
 	kfree(vcpu->release);
+	s2mmu_run_ctx_free(vcpu->ctx);
 	kfree(vcpu);
 }
 
@@ -2557,8 +2554,15 @@ static long s2mmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 		ret = s2mmu_vcpu_access(vcpu, (void __user *)arg);
 		mutex_unlock(&vcpu->mutex);
 		return ret;
+	case S2MMU_IRQ_LINE:
+		return s2mmu_run_irq_line(vcpu->ctx, (void __user *)arg);
 	default:
-		return -ENOTTY;
+		/* Guest execution: another thread inside RUN means -EBUSY. */
+		if (!mutex_trylock(&vcpu->mutex))
+			return -EBUSY;
+		ret = s2mmu_run_ioctl(vcpu->ctx, cmd, arg);
+		mutex_unlock(&vcpu->mutex);
+		return ret;
 	}
 }
 
@@ -2608,7 +2612,9 @@ static struct s2mmu_vcpu *s2mmu_vcpu_alloc(struct s2mmu_vm *vm, u32 id)
 			      GFP_KERNEL_ACCOUNT);
 	vcpu->release = kcalloc(S2MMU_BLOCK_PAGES, sizeof(*vcpu->release),
 				GFP_KERNEL_ACCOUNT);
-	if (!vcpu->run || !vcpu->bounce || !vcpu->pages || !vcpu->release) {
+	vcpu->ctx = s2mmu_run_ctx_alloc(vcpu, vcpu->run, &vm->el2, &vm->pgt);
+	if (!vcpu->run || !vcpu->bounce || !vcpu->pages || !vcpu->release ||
+	    !vcpu->ctx) {
 		s2mmu_vcpu_free(vcpu);
 		return NULL;
 	}

@@ -73,6 +73,16 @@ extern const struct s2_mm_ops s2mmu_table_mm_ops;
  */
 extern const struct s2_tlb_ops s2mmu_sw_tlb_ops;
 
+struct s2mmu_vcpu;
+
+/* What s2mmu_handle_fault() tells the access path (or the run loop). */
+enum s2mmu_fault_result {
+	S2MMU_FAULT_RETRY,	/* re-execute the access */
+	S2MMU_FAULT_MMIO,	/* exit to the VMM */
+};
+
+int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr);
+
 int s2mmu_mmu_init(void);
 void s2mmu_mmu_exit(void);
 long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg);
@@ -176,5 +186,38 @@ void s2mmu_el2_vm_hwt_counts(struct s2mmu_el2_vm *ev, u64 *translated,
  */
 long s2mmu_el2_vm_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
 			unsigned int cmd, unsigned long arg);
+
+/**
+ * s2mmu_el2_can_run() - whether guests can run (%S2MMU_FEAT_RUN)
+ *
+ * Return: true at EL2 with VHE, the self-check passed and real TLBIs.
+ */
+bool s2mmu_el2_can_run(void);
+
+/**
+ * s2mmu_el2_guest_regs() - VTCR_EL2 and VTTBR_EL2 to run a VM's guest
+ * @ev: the VM's EL2 state
+ * @pgt: the VM's stage-2 table
+ * @vtcr: out: VTCR_EL2
+ * @vttbr: out: VTTBR_EL2, the table's root and the VM's VMID
+ *
+ * Marks the VMID live for good: from now on every invalidation the engine
+ * asks for is issued, since the guest's TLB entries may exist anywhere.
+ */
+void s2mmu_el2_guest_regs(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
+			  u64 *vtcr, u64 *vttbr);
+
+/* run.c */
+struct s2mmu_vcpu_ctx;
+struct s2mmu_run;
+
+struct s2mmu_vcpu_ctx *s2mmu_run_ctx_alloc(struct s2mmu_vcpu *vcpu,
+					   struct s2mmu_run *run,
+					   struct s2mmu_el2_vm *el2,
+					   struct s2_pgtable *pgt);
+void s2mmu_run_ctx_free(struct s2mmu_vcpu_ctx *ctx);
+long s2mmu_run_ioctl(struct s2mmu_vcpu_ctx *ctx, unsigned int cmd,
+		     unsigned long arg);
+long s2mmu_run_irq_line(struct s2mmu_vcpu_ctx *ctx, void __user *argp);
 
 #endif /* S2MMU_H */

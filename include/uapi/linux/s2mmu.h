@@ -590,7 +590,8 @@ struct s2mmu_vcpu_access {
  * @fp_reserved: alignment
  *
  * The same offsets as KVM's struct kvm_regs, so that
- * S2MMU_REG_CORE(regs[3]) == KVM_REG_ARM_CORE_REG(regs.regs[3]) as
+ * S2MMU_REG_CORE(regs[3]) is KVM's id of regs.regs[3] (KVM_REG_ARM64 |
+ * KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(...)) as
  * numbers.  Never passed whole: it only defines the ids.
  */
 struct s2mmu_core_regs {
@@ -611,14 +612,17 @@ struct s2mmu_core_regs {
 /* The id of a core register, e.g. S2MMU_REG_CORE(regs[5]), (pc), (vregs[2]). */
 #define S2MMU_REG_CORE_INDEX(member) \
 	(__builtin_offsetof(struct s2mmu_core_regs, member) / sizeof(__u32))
-#define S2MMU_REG_CORE_SIZE(member) \
-	(sizeof(((struct s2mmu_core_regs *)0)->member) == 4 ? \
-		S2MMU_REG_SIZE_U32 : \
-	 sizeof(((struct s2mmu_core_regs *)0)->member) == 16 ? \
-		S2MMU_REG_SIZE_U128 : S2MMU_REG_SIZE_U64)
+/*
+ * The id of the core register @field names: an lvalue inside a struct
+ * s2mmu_core_regs at address 0, so that its address is its offset.
+ */
+#define __S2MMU_REG_CORE_ID(field) \
+	(S2MMU_REG_ARM64 | S2MMU_REG_ARM_CORE | \
+	 ((__u64)(unsigned long)&(field) / sizeof(__u32)) | \
+	 (sizeof(field) == 4 ? S2MMU_REG_SIZE_U32 : \
+	  sizeof(field) == 16 ? S2MMU_REG_SIZE_U128 : S2MMU_REG_SIZE_U64))
 #define S2MMU_REG_CORE(member) \
-	(S2MMU_REG_ARM64 | S2MMU_REG_CORE_SIZE(member) | S2MMU_REG_ARM_CORE | \
-	 S2MMU_REG_CORE_INDEX(member))
+	__S2MMU_REG_CORE_ID((*(struct s2mmu_core_regs *)0).member)
 
 /* The id of a system register by its encoding (always 64-bit). */
 #define S2MMU_REG_SYS(op0, op1, crn, crm, op2) \

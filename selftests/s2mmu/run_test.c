@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * S2MMU_RUN: real guest code at EL1 on s2mmu's stage-2 table.  Every exit
+ * kind, MMIO emulation with the register write-back, ONE_REG, the
+ * virtual interrupt line, and the errors of the run ABI.
+ */
+#include "guest_util.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+
+/* Expectations are int literals; the ABI's fields are unsigned. */
+#pragma GCC diagnostic ignored "-Wsign-compare"
+
+#define RAM_SIZE	(2UL << 20)
+#define RO_IPA		0x50000000ULL
+
+/* Report x0-x3 back with an HVC, forever. */
+GUEST_CODE(hvc,
+	   "mov x0, #1\n mov x1, #2\n mov x2, #3\n mov x3, #4\n"
+	   "mov x4, #5\n mov x5, #6\n mov x6, #7\n mov x7, #8\n"
+	   "hvc #0x1234\n"
+	   "hvc #2\n"
+	   "b .\n");
+
+/* Every load and store width to MMIO at x20 (set by the test). */
+GUEST_CODE(mmio,
+	   "ldrb w1, [x20]\n"
+	   "ldrh w2, [x20, #2]\n"
+	   "ldr w3, [x20, #4]\n"
+	   "ldr x4, [x20, #8]\n"
+	   "ldrsb x5, [x20, #16]\n"
+	   "ldrsh x6, [x20, #18]\n"
+	   "ldrsw x7, [x20, #20]\n"
+	   "ldrsb w8, [x20, #24]\n"
+	   "ldrsh w9, [x20, #26]\n"
+	   "ldrsb x11, [x20, #28]\n"
+	   "strb w10, [x20, #32]\n"
+	   "strh w10, [x20, #34]\n"
+	   "str w10, [x20, #36]\n"
+	   "str x10, [x20, #40]\n"
+	   "str xzr, [x20, #48]\n"
+	   "hvc #3\n"
+	   "b .\n");
+
+/* Read a read-only slot, then write it. */
+GUEST_CODE(ro,
+	   "ldr x1, [x21, #8]\n"
+	   "str x1, [x21, #16]\n"
+	   "hvc #4\n"
+	   "b .\n");
+
+/* Instructions the module does not handle, and an SMC. */
+GUEST_CODE(bad_sysreg, "mrs x0, pmcr_el0\n hvc #9\n b .\n");
+GUEST_CODE(bad_ldp, "ldp x0, x1, [x20]\n hvc #9\n b .\n");
+GUEST_CODE(smc, "smc #0x55\n hvc #7\n b .\n");
+
+/* Spin forever. */
+GUEST_CODE(spin, "1: b 1b\n");
+
+/* Read the switched registers, use FP, report. */
+GUEST_CODE(regs,
+	   "mov v1.16b, v1.16b\n"
+	   "mrs x0, tpidr_el0\n mrs x1, tpidrro_el0\n mrs x2, tpidr_el1\n"
+	   "mrs x3, vbar_el1\n"
+	   "hvc #5\n"
+	   "b .\n");
+
+/* Unmask IRQ/FIQ, say ready, wait for interrupts (WFI or a spin). */
+GUEST_CODE(irq_wfi, "msr daifclr, #3\n hvc #6\n 1: wfi\n b 1b\n");
+GUEST_CODE(irq_spin, "msr daifclr, #3\n hvc #6\n 1: b 1b\n");
+GUEST_CODE(vectors, GUEST_VECTORS);
+
+/* Write a stamp to 16 pages of RAM from 1 MiB on, read it back. */
+GUEST_CODE(touch,
+	   "add x1, x22, #0x100000\n"
+	   "mov x2, #16\n"
+	   "1: str x2, [x1]\n"
+	   "ldr x3, [x1]\n"
+	   "add x1, x1, #4096\n"
+	   "subs x2, x2, #1\n"
+	   "b.ne 1b\n"
+	   "hvc #8\n"
+	   "b .\n");
+
+FIXTURE(run) {
+	struct guest_vm g;
+	struct guest_vcpu *v;
+};
+
+FIXTURE_SETUP(run)
+{
+	if (!guest_can_run())
+		SKIP(return, "S2MMU_FEAT_RUN not reported (no EL2/VHE)");
+	ASSERT_EQ(0, guest_vm_create(&self->g, RAM_SIZE, 1));
+	self->v = &self->g.vcpu[0];
+}
+
+FIXTURE_TEARDOWN(run)
+{
+	guest_vm_destroy(&self->g);
+}
+
+static void start(struct guest_vm *g, const char *s, const char *e)
+{
+	guest_vcpu_start(g, 0, guest_load(g, 0, s, e));
+}
+
+#define START(name) start(&self->g, guest_##name##_start, guest_##name##_end)
+
+/* The reset state of a vCPU is KVM's after KVM_ARM_VCPU_INIT. */
+TEST_F(run, reset_state)
+{
+	struct guest_vcpu *v = self->v;
+
+	EXPECT_EQ(GUEST_PSTATE_EL1H_MASKED, guest_reg(v, GUEST_PSTATE));
+	EXPECT_EQ(0, guest_reg(v, GUEST_PC));
+	EXPECT_EQ(0x30d00800ULL, guest_reg(v, S2MMU_REG_SCTLR_EL1));
+	EXPECT_EQ(0, guest_reg(v, GUEST_X(0)));
+}
+
+TEST_F(run, hvc_exit_and_results)
+{
+	struct s2mmu_run *r = self->v->run;
+	int i;
+
+	START(hvc);
+	ASSERT_EQ(0x1234, guest_run_until_hvc(self->v));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ((__u64)i + 1, r->hypercall.args[i]);
+	EXPECT_EQ(0, r->hypercall.flags);
+	/* ret[] starts as x0-x3; the VMM's values go back to the guest. */
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ((__u64)i + 1, r->hypercall.ret[i]);
+		r->hypercall.ret[i] = 0xa0 + i;
+	}
+	ASSERT_EQ(2, guest_run_until_hvc(self->v));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0xa0ULL + i, r->hypercall.args[i]);
+	for (i = 4; i < 8; i++)
+		EXPECT_EQ((__u64)i + 1, r->hypercall.args[i]);
+}
+
+struct mmio_step {
+	__u64 off;
+	__u32 len;
+	__u8 write;
+	__u64 data;	/* supplied for a read, expected for a write */
+};
+
+TEST_F(run, mmio_widths_sign_extension_write_back)
+{
+	const __u64 pat = 0x8899aabbccddeeffULL, st = 0x1122334455667788ULL;
+	const struct mmio_step steps[] = {
+		{ 0, 1, 0, pat }, { 2, 2, 0, pat }, { 4, 4, 0, pat },
+		{ 8, 8, 0, pat }, { 16, 1, 0, pat }, { 18, 2, 0, pat },
+		{ 20, 4, 0, pat }, { 24, 1, 0, pat }, { 26, 2, 0, pat },
+		{ 28, 1, 0, 0x7f },
+		{ 32, 1, 1, 0x88 }, { 34, 2, 1, 0x7788 },
+		{ 36, 4, 1, 0x55667788 }, { 40, 8, 1, st }, { 48, 8, 1, 0 },
+	};
+	const struct { int reg; __u64 val; } want[] = {
+		{ 1, 0xff }, { 2, 0xeeff }, { 3, 0xccddeeff }, { 4, pat },
+		{ 5, 0xffffffffffffffffULL }, { 6, 0xffffffffffffeeffULL },
+		{ 7, 0xffffffffccddeeffULL }, { 8, 0xffffffffULL },
+		{ 9, 0xffffeeffULL }, { 11, 0x7f },
+	};
+	struct guest_vcpu *v = self->v;
+	struct s2mmu_run *r = v->run;
+	__u64 data;
+	size_t i;
+	int ret;
+
+	START(mmio);
+	/* Garbage in every target: the write-back must replace all 64 bits. */
+	for (i = 1; i < 12; i++)
+		ASSERT_EQ(0, guest_set_reg(v, GUEST_X(i), 0xdeadbeefdeadbeefULL));
+	ASSERT_EQ(0, guest_set_reg(v, GUEST_X(10), st));
+	ASSERT_EQ(0, guest_set_reg(v, GUEST_X(20), GUEST_MMIO_IPA));
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		ret = guest_run(v);
+		ASSERT_EQ(0, ret);
+		ASSERT_EQ(S2MMU_EXIT_MMIO, r->exit_reason) {
+			guest_print_exit(stderr, v, ret);
+		}
+		EXPECT_EQ(GUEST_MMIO_IPA + steps[i].off, r->mmio.phys_addr);
+		EXPECT_EQ(steps[i].len, r->mmio.len);
+		EXPECT_EQ(steps[i].write, r->mmio.is_write);
+		if (steps[i].write) {
+			data = 0;
+			memcpy(&data, r->mmio.data, 8);
+			EXPECT_EQ(steps[i].data, data) TH_LOG("step %zu", i);
+		} else {
+			memcpy(r->mmio.data, &steps[i].data, 8);
+		}
+	}
+	ASSERT_EQ(3, guest_run_until_hvc(v));
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		int reg = want[i].reg;
+
+		EXPECT_EQ(want[i].val, guest_reg(v, GUEST_X(reg))) TH_LOG("x%d", reg);
+	}
+}
+
+TEST_F(run, ro_slot_write_is_mmio)
+{
+	struct guest_vcpu *v = self->v;
+	struct s2mmu_run *r = v->run;
+	__u64 *ro, data = 0;
+
+	ro = mmap(NULL, GUEST_PAGE, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ro[1] = 0x5555aaaa1234ULL;
+	ASSERT_EQ(0, guest_set_slot(&self->g, 1, S2MMU_MEM_READONLY, RO_IPA,
+				    GUEST_PAGE, ro));
+	START(ro);
+	ASSERT_EQ(0, guest_set_reg(v, GUEST_X(21), RO_IPA));
+	ASSERT_EQ(0, guest_run(v));
+	ASSERT_EQ(S2MMU_EXIT_MMIO, r->exit_reason);
+	EXPECT_EQ(RO_IPA + 16, r->mmio.phys_addr);
+	EXPECT_EQ(8, r->mmio.len);
+	EXPECT_EQ(1, r->mmio.is_write);
+	memcpy(&data, r->mmio.data, 8);
+	EXPECT_EQ(0x5555aaaa1234ULL, data);
+	EXPECT_EQ(0, ro[2]);
+	ASSERT_EQ(4, guest_run_until_hvc(v));
+	munmap(ro, GUEST_PAGE);
+}
+
+TEST_F(run, unhandled_sysreg_is_internal_error)
+{
+	struct s2mmu_run *r = self->v->run;
+	__u64 pc;
+
+	START(bad_sysreg);
+	pc = guest_reg(self->v, GUEST_PC);
+	ASSERT_EQ(0, guest_run(self->v));
+	ASSERT_EQ(S2MMU_EXIT_INTERNAL_ERROR, r->exit_reason);
+	EXPECT_EQ(S2MMU_INTERNAL_ERROR_SYSREG, r->internal.suberror);
+	EXPECT_EQ(0x18, r->internal.esr >> 26);
+	EXPECT_EQ(pc, r->internal.pc);
+	/* Nothing changed: the same exit again. */
+	ASSERT_EQ(0, guest_run(self->v));
+	EXPECT_EQ(S2MMU_EXIT_INTERNAL_ERROR, r->exit_reason);
+	EXPECT_EQ(pc, r->internal.pc);
+}
+
+TEST_F(run, mmio_without_syndrome_is_internal_error)
+{
+	struct s2mmu_run *r = self->v->run;
+
+	START(bad_ldp);
+	ASSERT_EQ(0, guest_set_reg(self->v, GUEST_X(20), GUEST_MMIO_IPA + 64));
+	ASSERT_EQ(0, guest_run(self->v));
+	ASSERT_EQ(S2MMU_EXIT_INTERNAL_ERROR, r->exit_reason);
+	EXPECT_EQ(S2MMU_INTERNAL_ERROR_MMIO_NO_ISV, r->internal.suberror);
+	EXPECT_EQ(0x24, r->internal.esr >> 26);
+	EXPECT_EQ(0, r->internal.esr & (1ULL << 24));	/* ISV clear */
+	EXPECT_EQ(GUEST_MMIO_IPA + 64, r->internal.far);
+	EXPECT_EQ(GUEST_MMIO_IPA >> 12, r->internal.hpfar >> 4);
+}
+
+TEST_F(run, smc_is_hypercall_with_flag)
+{
+	struct s2mmu_run *r = self->v->run;
+
+	START(smc);
+	ASSERT_EQ(0x55, guest_run_until_hvc(self->v));
+	EXPECT_EQ(S2MMU_HYPERCALL_SMC, r->hypercall.flags);
+	/* The PC moves past the SMC on the next run. */
+	ASSERT_EQ(7, guest_run_until_hvc(self->v));
+	EXPECT_EQ(0, r->hypercall.flags);
+}
+
+TEST_F(run, immediate_exit_completes_mmio_only)
+{
+	struct guest_vcpu *v = self->v;
+	struct s2mmu_run *r = v->run;
+	__u64 pat = 0x42, pc;
+
+	START(mmio);
+	ASSERT_EQ(0, guest_set_reg(v, GUEST_X(20), GUEST_MMIO_IPA));
+	ASSERT_EQ(0, guest_run(v));
+	ASSERT_EQ(S2MMU_EXIT_MMIO, r->exit_reason);
+	pc = guest_reg(v, GUEST_PC);
+	memcpy(r->mmio.data, &pat, 8);
+	r->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, guest_run(v));
+	EXPECT_EQ(S2MMU_EXIT_INTR, r->exit_reason);
+	EXPECT_EQ(0x42, guest_reg(v, GUEST_X(1)));
+	EXPECT_EQ(pc + 4, guest_reg(v, GUEST_PC));
+	/* Still no entry while it is set. */
+	EXPECT_EQ(-EINTR, guest_run(v));
+	EXPECT_EQ(pc + 4, guest_reg(v, GUEST_PC));
+	r->immediate_exit = 0;
+	ASSERT_EQ(0, guest_run(v));
+	EXPECT_EQ(S2MMU_EXIT_MMIO, r->exit_reason);
+	EXPECT_EQ(GUEST_MMIO_IPA + 2, r->mmio.phys_addr);
+}
+
+static void on_usr1(int sig)
+{
+}
+
+struct kicker {
+	pthread_t target;
+	int sig;
+	struct guest_vcpu *v;
+	__u32 line;
+	useconds_t delay;
+};
+
+static void *send_signal(void *arg)
+{
+	struct kicker *k = arg;
+
+	usleep(k->delay);
+	pthread_kill(k->target, k->sig);
+	return NULL;
+}
+
+TEST_F(run, signal_interrupts_run)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct kicker k = { pthread_self(), SIGUSR1, NULL, 0, 200000 };
+	pthread_t t;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));	/* no SA_RESTART */
+	START(spin);
+	ASSERT_EQ(0, pthread_create(&t, NULL, send_signal, &k));
+	EXPECT_EQ(-EINTR, guest_run(self->v));
+	EXPECT_EQ(S2MMU_EXIT_INTR, self->v->run->exit_reason);
+	pthread_join(t, NULL);
+	/* The guest made progress meanwhile: it still spins where it was. */
+	EXPECT_EQ(GUEST_RAM_IPA, guest_reg(self->v, GUEST_PC));
+}
+
+static __u64 reg_pattern(__u64 id, int i)
+{
+	return 0x0123456789abcdefULL ^ (id * 0x9e3779b97f4a7c15ULL) ^ i;
+}
+
+TEST_F(run, one_reg_round_trip_every_register)
+{
+	struct guest_vcpu *v = self->v;
+	struct s2mmu_reg_list *list;
+	struct s2mmu_one_reg one;
+	__u64 n = 0, val[2], got[2];
+	unsigned int size;
+	__u64 i;
+
+	list = calloc(1, sizeof(*list) + 512 * sizeof(__u64));
+	ASSERT_NE(NULL, list);
+	list->n = 1;
+	EXPECT_EQ(-E2BIG, guest_ioctl(v->fd, S2MMU_GET_REG_LIST,
+				      (unsigned long)list));
+	n = list->n;
+	ASSERT_GE(n, 31 + 6 + 32 + 2 + 21ULL);
+	ASSERT_LE(n, 512);
+	ASSERT_EQ(0, guest_ioctl(v->fd, S2MMU_GET_REG_LIST, (unsigned long)list));
+	for (i = 0; i < n; i++) {
+		__u64 id = list->reg[i];
+
+		size = 1U << ((id & S2MMU_REG_SIZE_MASK) >> S2MMU_REG_SIZE_SHIFT);
+		val[0] = reg_pattern(id, 0);
+		val[1] = reg_pattern(id, 1);
+		if (size == 4)
+			val[0] &= 0xffffffff;
+		if (id == GUEST_PSTATE)
+			val[0] = 0xf0000004ULL;	/* NZCV, EL1t */
+		one.id = id;
+		one.addr = (uintptr_t)val;
+		ASSERT_EQ(0, guest_ioctl(v->fd, S2MMU_SET_ONE_REG,
+					 (unsigned long)&one)) TH_LOG("id %#llx", id);
+		memset(got, 0, sizeof(got));
+		one.addr = (uintptr_t)got;
+		ASSERT_EQ(0, guest_ioctl(v->fd, S2MMU_GET_ONE_REG,
+					 (unsigned long)&one));
+		EXPECT_EQ(0, memcmp(val, got, size)) TH_LOG("id %#llx", id);
+	}
+	/* The errors: unknown id, wrong size, an EL2 PSTATE. */
+	EXPECT_EQ(-ENOENT, guest_set_reg(v, S2MMU_REG_SYS(3, 4, 1, 1, 0), 0));
+	EXPECT_EQ(-ENOENT, guest_set_reg(v, S2MMU_REG_CORE(regs[0]) + 1, 0));
+	one.id = (GUEST_X(0) & ~S2MMU_REG_SIZE_MASK) | S2MMU_REG_SIZE_U32;
+	EXPECT_EQ(-EINVAL, guest_ioctl(v->fd, S2MMU_SET_ONE_REG,
+				       (unsigned long)&one));
+	EXPECT_EQ(-EINVAL, guest_set_reg(v, GUEST_PSTATE, 0x3c9));	/* EL2h */
+	EXPECT_EQ(-EINVAL, guest_set_reg(v, GUEST_PSTATE, 0x3d5));	/* AArch32 */
+	free(list);
+}
+
+/* Registers survive an entry and exit, and the guest sees them. */
+TEST_F(run, registers_survive_the_world_switch)
+{
+	struct guest_vcpu *v = self->v;
+	__u64 vr[2], got[2];
+	struct s2mmu_one_reg one = { .addr = (uintptr_t)vr };
+	const struct { __u64 id; __u64 val; } sys[] = {
+		{ S2MMU_REG_TPIDR_EL0, 0x1111 }, { S2MMU_REG_TPIDRRO_EL0, 0x2222 },
+		{ S2MMU_REG_TPIDR_EL1, 0x3333 }, { S2MMU_REG_VBAR_EL1, 0x40000800 },
+		{ S2MMU_REG_MAIR_EL1, 0xff4400 }, { S2MMU_REG_TTBR0_EL1, 0x41000 },
+		{ S2MMU_REG_TTBR1_EL1, 0x42000 }, { S2MMU_REG_FAR_EL1, 0xfa0 },
+		{ S2MMU_REG_CONTEXTIDR_EL1, 0x77 },
+		{ S2MMU_REG_CNTV_CVAL_EL0, 0x123456789ULL },
+		{ S2MMU_REG_CORE(elr_el1), 0xe1e1 },
+		{ S2MMU_REG_CORE(spsr[0]), 0x3c5 },
+		{ GUEST_SP_EL0, 0x5e0 },
+	};
+	static __thread int tls_canary = 0x7157;
+	/* A callee-saved FP register of the VMM: the guest must not touch it. */
+	register double keep asm("d8") = 3.25;
+	size_t i;
+	int j;
+
+	START(regs);
+	/* FP/SIMD enabled at EL1 (CPACR_EL1.FPEN), so it reaches EL2's trap. */
+	ASSERT_EQ(0, guest_set_reg(v, S2MMU_REG_CPACR_EL1, 3 << 20));
+	for (j = 4; j < 31; j++)
+		ASSERT_EQ(0, guest_set_reg(v, GUEST_X(j), 0x1000ULL + j));
+	for (i = 0; i < ARRAY_SIZE(sys); i++)
+		ASSERT_EQ(0, guest_set_reg(v, sys[i].id, sys[i].val));
+	for (j = 0; j < 32; j++) {
+		vr[0] = 0x5500 + j;
+		vr[1] = 0xaa00 + j;
+		one.id = S2MMU_REG_CORE(vregs[j]);
+		ASSERT_EQ(0, guest_ioctl(v->fd, S2MMU_SET_ONE_REG,
+					 (unsigned long)&one));
+	}
+	asm volatile("" : "+w"(keep));
+	ASSERT_EQ(5, guest_run_until_hvc(v));
+	asm volatile("" : "+w"(keep));
+	EXPECT_EQ(3.25, keep);
+	EXPECT_EQ(0x7157, tls_canary);
+	/* What the guest read. */
+	EXPECT_EQ(0x1111, v->run->hypercall.args[0]);
+	EXPECT_EQ(0x2222, v->run->hypercall.args[1]);
+	EXPECT_EQ(0x3333, v->run->hypercall.args[2]);
+	EXPECT_EQ(0x40000800, v->run->hypercall.args[3]);
+	/* What came back. */
+	for (j = 4; j < 31; j++)
+		EXPECT_EQ(0x1000ULL + j, guest_reg(v, GUEST_X(j)));
+	for (i = 0; i < ARRAY_SIZE(sys); i++) {
+		__u64 id = sys[i].id;
+
+		EXPECT_EQ(sys[i].val, guest_reg(v, id)) TH_LOG("id %#llx", id);
+	}
+	one.addr = (uintptr_t)got;
+	for (j = 0; j < 32; j++) {
+		one.id = S2MMU_REG_CORE(vregs[j]);
+		ASSERT_EQ(0, guest_ioctl(v->fd, S2MMU_GET_ONE_REG,
+					 (unsigned long)&one));
+		EXPECT_EQ(0x5500ULL + j, got[0]);
+		EXPECT_EQ(0xaa00ULL + j, got[1]);
+	}
+}
+
+TEST_F(run, guest_memory_faults_in_the_kernel)
+{
+	struct s2mmu_stats st;
+	int i;
+
+	START(touch);
+	ASSERT_EQ(0, guest_set_reg(self->v, GUEST_X(22), GUEST_RAM_IPA));
+	ASSERT_EQ(8, guest_run_until_hvc(self->v));
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(16 - i, *(__u64 *)(self->g.ram + (1 << 20) + i * 4096));
+	ASSERT_EQ(0, guest_ioctl(self->g.fd, S2MMU_GET_STATS, (unsigned long)&st));
+	/* The code page, the stack page is untouched, and 16 data pages. */
+	EXPECT_GE(st.faults_translation + st.faults_permission, 17);
+	EXPECT_EQ(0, st.mmio_exits);
+}
+
+static void *run_in_thread(void *arg)
+{
+	struct guest_vcpu *v = arg;
+
+	return (void *)(long)guest_run(v);
+}
+
+TEST_F(run, busy_and_other_process)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct guest_vcpu *v = self->v;
+	__u64 val;
+	pthread_t t;
+	void *ret;
+	int status;
+	pid_t pid;
+
+	START(spin);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(guest_run(v) == -EIO ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_in_thread, v));
+	usleep(200000);
+	EXPECT_EQ(-EBUSY, guest_run(v));
+	EXPECT_EQ(-EBUSY, guest_get_reg(v, GUEST_PC, &val));
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, &ret);
+	EXPECT_EQ(-EINTR, (long)ret);
+	EXPECT_EQ(0, guest_get_reg(v, GUEST_PC, &val));
+}
+
+static void *raise_line(void *arg)
+{
+	struct kicker *k = arg;
+
+	usleep(k->delay);
+	guest_irq_line(k->v, k->line, 1);
+	return NULL;
+}
+
+static void virtual_irq(struct __test_metadata *_metadata, struct guest_vm *g,
+			const char *s, const char *e, __u32 line, long vec)
+{
+	struct guest_vcpu *v = &g->vcpu[0];
+	struct kicker k = { 0, 0, v, line, 100000 };
+	pthread_t t;
+
+	guest_vcpu_start(g, 0, guest_load(g, 0, s, e));
+	guest_load(g, 2048, guest_vectors_start, guest_vectors_end);
+	ASSERT_EQ(0, guest_set_reg(v, S2MMU_REG_VBAR_EL1, GUEST_RAM_IPA + 2048));
+	ASSERT_EQ(6, guest_run_until_hvc(v));
+	/* Raised while the vCPU is in the guest (or in WFI). */
+	ASSERT_EQ(0, pthread_create(&t, NULL, raise_line, &k));
+	EXPECT_EQ(0x100 + vec, guest_run_until_hvc(v));
+	pthread_join(t, NULL);
+	/* Taken from the wait loop; masked again by the exception entry. */
+	EXPECT_GE(guest_reg(v, S2MMU_REG_CORE(elr_el1)), GUEST_RAM_IPA);
+	EXPECT_LT(guest_reg(v, S2MMU_REG_CORE(elr_el1)), GUEST_RAM_IPA + 32);
+	EXPECT_NE(0, guest_reg(v, GUEST_PSTATE) & (line ? 0x40 : 0x80));
+	EXPECT_EQ(0, guest_irq_line(v, line, 0));
+}
+
+TEST_F(run, virtual_irq_wakes_wfi)
+{
+	virtual_irq(_metadata, &self->g, guest_irq_wfi_start, guest_irq_wfi_end,
+		    S2MMU_IRQ_LINE_IRQ, GUEST_VEC_EL1H_IRQ);
+}
+
+TEST_F(run, virtual_irq_kicks_running_vcpu)
+{
+	virtual_irq(_metadata, &self->g, guest_irq_spin_start,
+		    guest_irq_spin_end, S2MMU_IRQ_LINE_IRQ, GUEST_VEC_EL1H_IRQ);
+}
+
+TEST_F(run, virtual_fiq)
+{
+	virtual_irq(_metadata, &self->g, guest_irq_spin_start,
+		    guest_irq_spin_end, S2MMU_IRQ_LINE_FIQ, GUEST_VEC_EL1H_FIQ);
+}
+
+TEST_F(run, bad_arguments)
+{
+	struct s2mmu_irq_level l = { .line = 2, .level = 1 };
+
+	EXPECT_EQ(-EINVAL, guest_ioctl(self->v->fd, S2MMU_IRQ_LINE,
+				       (unsigned long)&l));
+	l.line = 0;
+	l.level = 2;
+	EXPECT_EQ(-EINVAL, guest_ioctl(self->v->fd, S2MMU_IRQ_LINE,
+				       (unsigned long)&l));
+	EXPECT_EQ(-EINVAL, guest_ioctl(self->v->fd, S2MMU_RUN, 1));
+	EXPECT_EQ(-EFAULT, guest_ioctl(self->v->fd, S2MMU_GET_ONE_REG, 8));
+}
+
+TEST_HARNESS_MAIN

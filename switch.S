@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * s2mmu world switch: enter a guest at EL1 with ERET, take its exits at
+ * s2mmu's own EL2 vectors, and return to the C caller with the host's
+ * registers back.
+ *
+ * Called by run.c with every exception masked (DAIF) and the guest's
+ * EL1, stage-2 and trap registers already loaded, HCR_EL2.TGE clear.
+ * Only the vector base, the general-purpose registers, SP_EL0/SP_EL1 and
+ * ELR/SPSR_EL2 change here: everything else is C's job.
+ */
+#include <linux/linkage.h>
+#include <asm/assembler.h>
+
+#include "s2mmu_run.h"
+
+/* The host's frame on its own stack (SP_EL2) while the guest runs. */
+#define HOST_X19	0
+#define HOST_X29	80
+#define HOST_X18	96	/* x18, then SP_EL0 (the kernel's `current') */
+#define HOST_VBAR	112	/* VBAR_EL2, then the &struct s2mmu_gp_regs */
+#define HOST_FRAME	128
+
+	.text
+
+/*
+ * u64 s2mmu_guest_enter(struct s2mmu_gp_regs *gp)
+ * Returns S2MMU_EXC_* once the guest took an exception to EL2.
+ */
+SYM_FUNC_START(s2mmu_guest_enter)
+	sub	sp, sp, #HOST_FRAME
+	stp	x19, x20, [sp, #HOST_X19]
+	stp	x21, x22, [sp, #HOST_X19 + 16]
+	stp	x23, x24, [sp, #HOST_X19 + 32]
+	stp	x25, x26, [sp, #HOST_X19 + 48]
+	stp	x27, x28, [sp, #HOST_X19 + 64]
+	stp	x29, x30, [sp, #HOST_X29]
+	mrs	x1, sp_el0
+	stp	x18, x1, [sp, #HOST_X18]
+	mrs	x1, vbar_el2
+	stp	x1, x0, [sp, #HOST_VBAR]
+
+	adr_l	x1, s2mmu_vectors
+	msr	vbar_el2, x1
+	isb
+
+	ldp	x1, x2, [x0, #S2MMU_GP_PC]	/* PC, PSTATE */
+	msr	elr_el2, x1
+	msr	spsr_el2, x2
+	ldr	x1, [x0, #S2MMU_GP_SP_EL0]
+	msr	sp_el0, x1
+	ldr	x1, [x0, #S2MMU_GP_SP_EL1]
+	msr	sp_el1, x1
+
+	ldp	x2, x3, [x0, #16]
+	ldp	x4, x5, [x0, #32]
+	ldp	x6, x7, [x0, #48]
+	ldp	x8, x9, [x0, #64]
+	ldp	x10, x11, [x0, #80]
+	ldp	x12, x13, [x0, #96]
+	ldp	x14, x15, [x0, #112]
+	ldp	x16, x17, [x0, #128]
+	ldp	x18, x19, [x0, #144]
+	ldp	x20, x21, [x0, #160]
+	ldp	x22, x23, [x0, #176]
+	ldp	x24, x25, [x0, #192]
+	ldp	x26, x27, [x0, #208]
+	ldp	x28, x29, [x0, #224]
+	ldr	x30, [x0, #240]
+	ldp	x0, x1, [x0, #S2MMU_GP_X0]
+	eret
+	/* No speculation past the ERET into host code. */
+	dsb	nsh
+	isb
+SYM_FUNC_END(s2mmu_guest_enter)
+
+/*
+ * The common exit: x0 holds the S2MMU_EXC_* code, the guest's x0/x1 sit
+ * on the stack above the host's frame.  The host's x18 and SP_EL0 come
+ * back before any C code runs (SP_EL0 is `current').
+ */
+SYM_CODE_START_LOCAL(s2mmu_guest_exit)
+	ldr	x1, [sp, #16 + HOST_VBAR + 8]	/* &struct s2mmu_gp_regs */
+	stp	x2, x3, [x1, #16]
+	stp	x4, x5, [x1, #32]
+	stp	x6, x7, [x1, #48]
+	stp	x8, x9, [x1, #64]
+	stp	x10, x11, [x1, #80]
+	stp	x12, x13, [x1, #96]
+	stp	x14, x15, [x1, #112]
+	stp	x16, x17, [x1, #128]
+	stp	x18, x19, [x1, #144]
+	stp	x20, x21, [x1, #160]
+	stp	x22, x23, [x1, #176]
+	stp	x24, x25, [x1, #192]
+	stp	x26, x27, [x1, #208]
+	stp	x28, x29, [x1, #224]
+	str	x30, [x1, #240]
+	ldp	x2, x3, [sp], #16		/* the guest's x0, x1 */
+	stp	x2, x3, [x1, #S2MMU_GP_X0]
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x2, x3, [x1, #S2MMU_GP_PC]
+	mrs	x2, sp_el0
+	str	x2, [x1, #S2MMU_GP_SP_EL0]
+	mrs	x2, sp_el1
+	str	x2, [x1, #S2MMU_GP_SP_EL1]
+
+	ldr	x2, [sp, #HOST_VBAR]
+	msr	vbar_el2, x2
+	ldp	x18, x2, [sp, #HOST_X18]
+	msr	sp_el0, x2
+	ldp	x19, x20, [sp, #HOST_X19]
+	ldp	x21, x22, [sp, #HOST_X19 + 16]
+	ldp	x23, x24, [sp, #HOST_X19 + 32]
+	ldp	x25, x26, [sp, #HOST_X19 + 48]
+	ldp	x27, x28, [sp, #HOST_X19 + 64]
+	ldp	x29, x30, [sp, #HOST_X29]
+	add	sp, sp, #HOST_FRAME
+	isb
+	ret
+SYM_CODE_END(s2mmu_guest_exit)
+
+/* A lower-EL (guest) entry: keep x0/x1, say which vector, go to the exit. */
+.macro guest_vector code
+	.align	7
+	stp	x0, x1, [sp, #-16]!
+	mov	x0, #\code
+	b	s2mmu_guest_exit
+.endm
+
+/*
+ * An EL2 entry: s2mmu's vectors are installed only between the masking
+ * of every exception in s2mmu_guest_enter's caller and its return, and
+ * that code neither faults nor unmasks: reaching one is a module bug.
+ * Stop this CPU where a debugger can see it rather than run host code on
+ * a half-switched context.
+ */
+.macro el2_vector
+	.align	7
+0:	wfe
+	b	0b
+.endm
+
+	.align	11
+SYM_CODE_START(s2mmu_vectors)
+	el2_vector			/* EL2t sync, IRQ, FIQ, SError */
+	el2_vector
+	el2_vector
+	el2_vector
+	el2_vector			/* EL2h */
+	el2_vector
+	el2_vector
+	el2_vector
+	guest_vector S2MMU_EXC_SYNC	/* lower EL, AArch64 */
+	guest_vector S2MMU_EXC_IRQ
+	guest_vector S2MMU_EXC_FIQ
+	guest_vector S2MMU_EXC_SERROR
+	el2_vector			/* lower EL, AArch32: RW=1, never */
+	el2_vector
+	el2_vector
+	el2_vector
+SYM_CODE_END(s2mmu_vectors)
+
+/* void s2mmu_fp_save(struct s2mmu_fp_regs *fp) */
+SYM_FUNC_START(s2mmu_fp_save)
+	stp	q0, q1, [x0, #0]
+	stp	q2, q3, [x0, #32]
+	stp	q4, q5, [x0, #64]
+	stp	q6, q7, [x0, #96]
+	stp	q8, q9, [x0, #128]
+	stp	q10, q11, [x0, #160]
+	stp	q12, q13, [x0, #192]
+	stp	q14, q15, [x0, #224]
+	stp	q16, q17, [x0, #256]
+	stp	q18, q19, [x0, #288]
+	stp	q20, q21, [x0, #320]
+	stp	q22, q23, [x0, #352]
+	stp	q24, q25, [x0, #384]
+	stp	q26, q27, [x0, #416]
+	stp	q28, q29, [x0, #448]
+	stp	q30, q31, [x0, #480]
+	mrs	x1, fpsr
+	mrs	x2, fpcr
+	str	x1, [x0, #512]
+	str	x2, [x0, #520]
+	ret
+SYM_FUNC_END(s2mmu_fp_save)
+
+/* void s2mmu_fp_load(const struct s2mmu_fp_regs *fp) */
+SYM_FUNC_START(s2mmu_fp_load)
+	ldp	q0, q1, [x0, #0]
+	ldp	q2, q3, [x0, #32]
+	ldp	q4, q5, [x0, #64]
+	ldp	q6, q7, [x0, #96]
+	ldp	q8, q9, [x0, #128]
+	ldp	q10, q11, [x0, #160]
+	ldp	q12, q13, [x0, #192]
+	ldp	q14, q15, [x0, #224]
+	ldp	q16, q17, [x0, #256]
+	ldp	q18, q19, [x0, #288]
+	ldp	q20, q21, [x0, #320]
+	ldp	q22, q23, [x0, #352]
+	ldp	q24, q25, [x0, #384]
+	ldp	q26, q27, [x0, #416]
+	ldp	q28, q29, [x0, #448]
+	ldp	q30, q31, [x0, #480]
+	ldr	x1, [x0, #512]
+	ldr	x2, [x0, #520]
+	msr	fpsr, x1
+	msr	fpcr, x2
+	ret
+SYM_FUNC_END(s2mmu_fp_load)
