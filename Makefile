@@ -3,11 +3,9 @@
 # s2mmu: out-of-tree arm64 module, its hosted (userspace) engine build and
 # its arm64 VM test harness.
 #
-#   make                 build s2mmu.ko (cross, against Debian's arm64 headers)
-#   make KDIR=...        build against a kernel build tree (native arm64 host)
-#   make check           every test: lint, hosted, in-VM; ends "N passed, N failed"
-#   make demo            boot the arm64 VM, load the module, run the example VMM
-#   make help            every target
+# The targets are documented once, by a "#> target: what it does" line
+# above each; `make help` prints those lines (from this file and the
+# scripts/*.mk it includes).
 #
 # The module itself is described by Kbuild; this file only drives builds.
 
@@ -35,8 +33,11 @@ EXTRA_TESTS ?=
 .PHONY: all module deps clean help check demo lint selftests initramfs \
 	vm-test vm-shell vm-kvm-test vm-bench
 
+#> make: build s2mmu.ko (cross, against Debian's arm64 headers)
+#> make KDIR=...: build against a kernel build tree (native arm64 host)
 all: module
 
+#> deps: install/fetch the toolchain, QEMU, kernel image and headers
 deps:
 	@bash $(top)/scripts/deps.sh
 
@@ -48,6 +49,7 @@ module: $(DEPS)
 _module:
 	$(MAKE) -C $(KBUILD_DIR) M=$(top) $(KBUILD_ARGS) W=1 modules
 
+#> clean: remove the module build and build/
 clean:
 	-$(MAKE) -C $(KBUILD_DIR) M=$(top) $(KBUILD_ARGS) clean 2>/dev/null
 	rm -rf $(O_DIR)
@@ -55,22 +57,15 @@ clean:
 include $(top)/scripts/hosted.mk
 include $(top)/scripts/vm.mk
 
+#> lint: checkpatch --strict, SPDX lines, sparse (C=2) W=1 module build
 lint: $(DEPS)
 	@bash $(top)/scripts/lint.sh
 
+#> check: every test: lint, hosted, in-VM; ends "N passed, N failed"
 check: $(DEPS)
 	@bash $(top)/scripts/check.sh
 
+#> help: this list
 help:
-	@sed -n 's/^#   //p' $(top)/Makefile
-	@echo "  hosted-test          engine tests under ASan+UBSan"
-	@echo "  hosted-tsan          engine concurrency tests under ThreadSanitizer"
-	@echo "  fuzz                 unbounded differential fuzzing of the engine"
-	@echo "  bench                engine benchmarks (hosted)"
-	@echo "  lint                 checkpatch --strict and sparse"
-	@echo "  selftests            cross-build the kselftests for arm64"
-	@echo "  vm-test              run the kselftests in the arm64 VM"
-	@echo "  vm-test EXTRA_TESTS=DIR  also run DIR's static arm64 TAP programs"
-	@echo "  vm-shell             interactive arm64 VM with the module loaded"
-	@echo "  vm-bench             benchmarks in the arm64 VM"
-	@echo "  deps                 install/fetch the toolchain, kernel and headers"
+	@sed -n 's/^#> \([^:]*\): /\1\t/p' $(MAKEFILE_LIST) | \
+		awk -F'\t' '{ printf "  %-22s %s\n", $$1, $$2 }'

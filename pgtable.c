@@ -109,27 +109,24 @@ u32 s2_leaf_prot(s2_pte_t pte)
 #define s2_stat_add(pgt, field, n) \
 	this_cpu_add((*(pgt)->stats).field, (n))
 
+/* Every field is a 64-bit count: the copies add up word by word. */
+static_assert(sizeof(struct s2_stats) % sizeof(u64) == 0,
+	      "struct s2_stats holds 64-bit counts only");
+
 void s2_stats_read(const struct s2_pgtable *pgt, struct s2_stats *out)
 {
-	const struct s2_stats *c;
-	int cpu, level;
+	u64 *sum = (u64 *)out;
+	const u64 *c;
+	unsigned int i;
+	int cpu;
 
 	*out = (struct s2_stats){ 0 };
 	if (!pgt->stats)
 		return;
 	for_each_possible_cpu(cpu) {
-		c = per_cpu_ptr(pgt->stats, cpu);
-		out->bbm += READ_ONCE(c->bbm);
-		out->tlbi_ipa += READ_ONCE(c->tlbi_ipa);
-		out->tlbi_range += READ_ONCE(c->tlbi_range);
-		out->tlbi_vmid += READ_ONCE(c->tlbi_vmid);
-		out->tlbi_local += READ_ONCE(c->tlbi_local);
-		out->relax_perms += READ_ONCE(c->relax_perms);
-		out->unchanged += READ_ONCE(c->unchanged);
-		for (level = 0; level <= S2_MAX_LEVEL; level++)
-			out->mapped[level] += READ_ONCE(c->mapped[level]);
-		out->table_pages += READ_ONCE(c->table_pages);
-		out->retries += READ_ONCE(c->retries);
+		c = (const u64 *)per_cpu_ptr(pgt->stats, cpu);
+		for (i = 0; i < sizeof(*out) / sizeof(u64); i++)
+			sum[i] += READ_ONCE(c[i]);
 	}
 }
 

@@ -35,6 +35,7 @@
 #include <uapi/linux/s2mmu.h>
 #include "s2mmu.h"
 #include "s2mmu_run.h"
+#include "s2mmu_vm.h"
 
 #define SYS_CONTEXTIDR_EL12	sys_reg(3, 5, 13, 0, 1)
 #define SYS_CNTVOFF_EL2_S2	sys_reg(3, 4, 14, 0, 3)
@@ -72,8 +73,11 @@
 #define RUN_CPTR_FPEN		(CPACR_EL1_FPEN_EL1EN | CPACR_EL1_FPEN_EL0EN)
 #define RUN_CPTR_TTA		BIT(28)
 
-/* CNTV_CTL: ENABLE, IMASK, ISTATUS. */
-#define RUN_CNTV_ENABLE		BIT(0)
+/* CPTR_EL2.TAM (E2H layout): activity monitors trap. */
+#define RUN_CPTR_TAM		BIT(30)
+
+/* ID_AA64PFR0_EL1.RAS is bits 31:28 (Arm ARM D19.2.63). */
+#define RUN_PFR0_RAS_SHIFT	28
 
 /* ESR_EL2 of a trapped WFx: TI bit 0 set for WFE. */
 #define RUN_ESR_WFX_WFE		BIT(0)
@@ -97,6 +101,8 @@ static atomic64_t run_next_ctx_id = ATOMIC64_INIT(0);
  * @mdcr: MDCR_EL2
  * @cnthctl: CNTHCTL_EL2
  * @cntvoff: CNTVOFF_EL2
+ * @sp_el1: SP_EL1
+ * @tpidr2_el0: TPIDR2_EL0 (with SME)
  * @tpidr_el0: TPIDR_EL0: the host task's thread pointer
  * @tpidrro_el0: TPIDRRO_EL0
  * @tpidr_el1: TPIDR_EL1
@@ -112,6 +118,8 @@ struct run_host {
 	u64	mdcr;
 	u64	cnthctl;
 	u64	cntvoff;
+	u64	sp_el1;
+	u64	tpidr2_el0;
 	u64	tpidr_el0;
 	u64	tpidrro_el0;
 	u64	tpidr_el1;
@@ -123,9 +131,12 @@ struct run_host {
 /**
  * struct run_guest_cfg - the EL2 registers of one entry
  * @hcr: HCR_EL2
+ * @hcr_base: HCR_EL2 without the virtual interrupt lines
+ * @cptr_base: CPTR_EL2 without FP/SIMD enabled
  * @vtcr: VTCR_EL2
  * @vttbr: VTTBR_EL2 (table and VMID)
  * @cptr: CPTR_EL2
+ * @sme: the CPU has SME: TPIDR2_EL0, which the guest can write, is saved
  * @flush_all: invalidate this VMID's entries on this CPU first (another
  *	vCPU context ran here last)
  * @flush_ipa: invalidate this IPA on this CPU first (after a relax)
@@ -133,9 +144,12 @@ struct run_host {
  */
 struct run_guest_cfg {
 	u64	hcr;
+	u64	hcr_base;
+	u64	cptr_base;
 	u64	vtcr;
 	u64	vttbr;
 	u64	cptr;
+	bool	sme;
 	bool	flush_all;
 	u64	flush_ipa;
 	bool	flush_one;
@@ -183,8 +197,11 @@ static __always_inline void run_sysregs_write(const u64 *r)
 }
 
 /* Registers shared by name between the host and the guest. */
-static __always_inline void run_shared_save(struct run_host *h)
+static __always_inline void run_shared_save(struct run_host *h, bool sme)
 {
+	h->sp_el1 = read_sysreg(sp_el1);
+	if (sme)
+		h->tpidr2_el0 = read_sysreg_s(SYS_TPIDR2_EL0);
 	h->tpidr_el0 = read_sysreg(tpidr_el0);
 	h->tpidrro_el0 = read_sysreg(tpidrro_el0);
 	h->tpidr_el1 = read_sysreg(tpidr_el1);
@@ -192,8 +209,12 @@ static __always_inline void run_shared_save(struct run_host *h)
 	h->csselr = read_sysreg(csselr_el1);
 }
 
-static __always_inline void run_shared_restore(const struct run_host *h)
+static __always_inline void run_shared_restore(const struct run_host *h,
+					       bool sme)
 {
+	write_sysreg(h->sp_el1, sp_el1);
+	if (sme)
+		write_sysreg_s(h->tpidr2_el0, SYS_TPIDR2_EL0);
 	write_sysreg(h->tpidr_el0, tpidr_el0);
 	write_sysreg(h->tpidrro_el0, tpidrro_el0);
 	write_sysreg(h->tpidr_el1, tpidr_el1);
@@ -237,7 +258,7 @@ static __always_inline void run_load_guest(struct s2mmu_vcpu_ctx *ctx,
 	h->cnthctl = read_sysreg(cnthctl_el2);
 	h->cntvoff = read_sysreg_s(SYS_CNTVOFF_EL2_S2);
 	run_sysregs_read(h->el1);
-	run_shared_save(h);
+	run_shared_save(h, cfg->sme);
 
 	write_sysreg(cfg->vtcr, vtcr_el2);
 	write_sysreg(cfg->vttbr, vttbr_el2);
@@ -274,6 +295,7 @@ static __always_inline void run_timer_save(u64 *r)
 
 /* HCR_EL2 first: with TGE back the EL1&0 registers are inert again. */
 static __always_inline void run_put_guest(struct s2mmu_vcpu_ctx *ctx,
+					  const struct run_guest_cfg *cfg,
 					  const struct run_host *h)
 {
 	write_sysreg(h->hcr, hcr_el2);
@@ -281,7 +303,7 @@ static __always_inline void run_put_guest(struct s2mmu_vcpu_ctx *ctx,
 	run_sysregs_read(ctx->sys);
 	run_guest_shared_save(ctx->sys);
 	run_sysregs_write(h->el1);
-	run_shared_restore(h);
+	run_shared_restore(h, cfg->sme);
 	write_sysreg(h->cptr, cpacr_el1);
 	write_sysreg(h->mdcr, mdcr_el2);
 	write_sysreg(h->cnthctl, cnthctl_el2);
@@ -334,15 +356,14 @@ static notrace void run_world_switch(struct s2mmu_vcpu_ctx *ctx,
 	ctx->exit.far = read_sysreg(far_el2);
 	ctx->exit.hpfar = read_sysreg(hpfar_el2);
 	run_timer_save(ctx->sys);
-	run_put_guest(ctx, &h);
+	run_put_guest(ctx, cfg, &h);
 }
 
 NOKPROBE_SYMBOL(run_world_switch);
 
-static u64 run_hcr(struct s2mmu_vcpu_ctx *ctx)
+static u64 run_hcr(struct s2mmu_vcpu_ctx *ctx, u64 hcr)
 {
 	unsigned long lines = READ_ONCE(ctx->lines);
-	u64 hcr = RUN_HCR_GUEST;
 
 	if (lines & BIT(S2MMU_IRQ_LINE_IRQ))
 		hcr |= HCR_VI;
@@ -370,8 +391,8 @@ static void run_enter_once(struct s2mmu_vcpu_ctx *ctx,
 	WRITE_ONCE(ctx->running_cpu, cpu);
 	/* @running_cpu before the line levels; pairs with the IRQ_LINE one */
 	smp_mb();
-	cfg->hcr = run_hcr(ctx);
-	cfg->cptr = RUN_CPTR_TTA | (ctx->fp_live ? RUN_CPTR_FPEN : 0);
+	cfg->hcr = run_hcr(ctx, cfg->hcr_base);
+	cfg->cptr = cfg->cptr_base | (ctx->fp_live ? RUN_CPTR_FPEN : 0);
 	cfg->flush_all = this_cpu_read(run_last_ctx) != ctx->id;
 	this_cpu_write(run_last_ctx, ctx->id);
 	cfg->flush_one = ctx->relax_pending;
@@ -508,12 +529,32 @@ static int run_handle_exit(struct s2mmu_vcpu_ctx *ctx)
 	}
 }
 
+/*
+ * What depends on the CPU's features: RAS error records and external
+ * aborts (TERR/TEA) and the activity monitors (TAM) would otherwise be
+ * the host's own, reachable from EL1.
+ */
+static void run_cfg_init(struct s2mmu_vcpu_ctx *ctx, struct run_guest_cfg *cfg)
+{
+	u64 pfr0 = read_sysreg(id_aa64pfr0_el1);
+	u64 pfr1 = read_sysreg(id_aa64pfr1_el1);
+
+	cfg->hcr_base = RUN_HCR_GUEST;
+	if ((pfr0 >> RUN_PFR0_RAS_SHIFT) & 0xf)
+		cfg->hcr_base |= HCR_TERR | HCR_TEA;
+	cfg->cptr_base = RUN_CPTR_TTA;
+	if ((pfr0 >> ID_AA64PFR0_EL1_AMU_SHIFT) & 0xf)
+		cfg->cptr_base |= RUN_CPTR_TAM;
+	cfg->sme = !!((pfr1 >> ID_AA64PFR1_EL1_SME_SHIFT) & 0xf);
+	s2mmu_el2_guest_regs(ctx->el2, ctx->pgt, &cfg->vtcr, &cfg->vttbr);
+}
+
 static int run_loop(struct s2mmu_vcpu_ctx *ctx)
 {
 	struct run_guest_cfg cfg;
 	int ret;
 
-	s2mmu_el2_guest_regs(ctx->el2, ctx->pgt, &cfg.vtcr, &cfg.vttbr);
+	run_cfg_init(ctx, &cfg);
 	for (;;) {
 		if (signal_pending(current)) {
 			ctx->run->exit_reason = S2MMU_EXIT_INTR;

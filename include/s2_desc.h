@@ -52,6 +52,58 @@ typedef u64 s2_pte_t;
 #define S2_PTE_PERM_MASK	(S2_PTE_S2AP_R | S2_PTE_S2AP_W | S2_PTE_XN | \
 				 S2_PTE_AF)
 
+/*
+ * Decoding, for every user outside the engine (pgtable.c keeps private
+ * equivalents of the first two for now).
+ */
+
+/* A valid descriptor: a table, a block or a page. */
+static inline bool s2_desc_valid(s2_pte_t pte)
+{
+	return pte & S2_PTE_VALID;
+}
+
+/* Invalid, and held by a walker in the middle of break-before-make. */
+static inline bool s2_desc_locked(s2_pte_t pte)
+{
+	return !s2_desc_valid(pte) && (pte & S2_PTE_LOCKED);
+}
+
+/*
+ * Does the leaf @pte found at @level translate?  At level 3 the type bit
+ * must be set: a level-3 entry without it is reserved and faults as an
+ * invalid one (Arm ARM D8.3.1).
+ */
+static inline bool s2_desc_leaf_maps(s2_pte_t pte, s8 level)
+{
+	return s2_desc_valid(pte) &&
+	       (level != S2_MAX_LEVEL || (pte & S2_PTE_TYPE));
+}
+
+/*
+ * The output address of @addr through the leaf @pte at @level: the leaf
+ * maps S2_LEVEL_SIZE(@level) bytes (a block maps many pages), and the
+ * offset of @addr inside them carries over.
+ */
+static inline u64 s2_desc_leaf_pa(s2_pte_t pte, s8 level, u64 addr)
+{
+	u64 mask = S2_LEVEL_SIZE(level) - 1;
+
+	return (pte & S2_PTE_ADDR_MASK & ~mask) | (addr & mask);
+}
+
+/* MemAttr[3:0] of a leaf: S2_MEMATTR_*. */
+static inline u64 s2_desc_memattr(s2_pte_t pte)
+{
+	return (pte & S2_PTE_MEMATTR_MASK) >> S2_PTE_MEMATTR_SHIFT;
+}
+
+/* SH[1:0] of a leaf: 0 non-shareable, 2 outer, 3 inner. */
+static inline u8 s2_desc_sh(s2_pte_t pte)
+{
+	return (pte & S2_PTE_SH_MASK) >> 8;
+}
+
 /* VTCR_EL2 fields (4K granule, Arm ARM D19.2). */
 #define S2_VTCR_T0SZ(ia_bits)	((u64)(64 - (ia_bits)))
 #define S2_VTCR_SL0_SHIFT	6

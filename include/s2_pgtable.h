@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #include <asm/barrier.h>
 #else
-#include "hosted/s2_compat.h"
+#include "s2_compat.h"
 #endif
 
 #include "s2_desc.h"

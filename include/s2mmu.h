@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * s2mmu module-internal interfaces between main.c (device, CPU probe),
- * mmu.c (VMs, memslots, faults) and the EL2 backend.
+ * the VM files (vm.c, mmu.c, ...; their own shared declarations are in
+ * s2mmu_vm.h) and the EL2 backend (el2.c, el2_oracle.c).
  */
 #ifndef S2MMU_H
 #define S2MMU_H
@@ -73,18 +74,10 @@ extern const struct s2_mm_ops s2mmu_table_mm_ops;
  */
 extern const struct s2_tlb_ops s2mmu_sw_tlb_ops;
 
-struct s2mmu_vcpu;
-
-/* What s2mmu_handle_fault() tells the access path (or the run loop). */
-enum s2mmu_fault_result {
-	S2MMU_FAULT_RETRY,	/* re-execute the access */
-	S2MMU_FAULT_MMIO,	/* exit to the VMM */
-};
-
-int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr);
-
+/* stats.c: the debugfs root and the module-wide leak checks */
 int s2mmu_mmu_init(void);
 void s2mmu_mmu_exit(void);
+/* vm.c: the VM-related ioctls of /dev/s2mmu */
 long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg);
 
 /* el2.c */
@@ -158,6 +151,8 @@ const struct s2_tlb_ops *s2mmu_el2_vm_init(struct s2mmu_el2_vm *ev);
  */
 void s2mmu_el2_vm_destroy(struct s2mmu_el2_vm *ev);
 
+/* el2_oracle.c */
+
 /**
  * s2mmu_el2_vm_hwt_counts() - what %S2MMU_HW_TRANSLATE found on a VM
  * @ev: the VM's EL2 state
@@ -208,6 +203,7 @@ void s2mmu_el2_guest_regs(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
 			  u64 *vtcr, u64 *vttbr);
 
 /* run.c */
+struct s2mmu_vcpu;
 struct s2mmu_vcpu_ctx;
 struct s2mmu_run;
 

@@ -1,13 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Hosted (userspace, x86_64) build of the engine: pgtable.c compiled as is,
-# with include/hosted/s2_compat.h standing in for the kernel headers.
+# with selftests/hosted/s2_compat.h standing in for the kernel headers.
 #
-#   make hosted-test   unit tests + bounded differential fuzz, ASan+UBSan
-#   make hosted-tsan   shared/exclusive race test under ThreadSanitizer
-#   make fuzz          unbounded libFuzzer run (FUZZ_ARGS=... for libFuzzer;
-#                      FUZZ_ENGINE=rand for the built-in random driver)
-#   make bench         engine benchmarks, median of BENCH_RUNS (>= 5) runs
+# Targets: see `make help` (the "#>" lines below).
 .PHONY: hosted-test hosted-tsan fuzz bench hosted-build
 
 H_OUT := $(top)/build/hosted
@@ -15,7 +11,7 @@ H_SRC := $(top)/selftests/hosted
 H_KSFT := $(S2MMU_CACHE)/ksrc/tools/testing/selftests
 H_DEPS := $(top)/pgtable.c $(H_SRC)/s2_hosted.c $(H_SRC)/s2_hosted.h \
 	$(top)/include/s2_pgtable.h $(top)/include/s2_desc.h \
-	$(top)/include/hosted/s2_compat.h
+	$(H_SRC)/s2_compat.h
 H_CFLAGS := -std=gnu11 -g -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
 	-I$(top)/include -I$(H_SRC) -I$(H_KSFT)
@@ -58,15 +54,18 @@ $(H_OUT)/pgtable_libfuzzer: $(H_SRC)/pgtable_fuzz.c $(H_DEPS) | $(H_OUT)
 hosted-build: $(H_OUT)/pgtable_test $(H_OUT)/pgtable_fuzz \
 	$(H_OUT)/pgtable_race_test $(H_OUT)/pgtable_bench
 
+#> hosted-test: engine unit tests + bounded differential fuzz, ASan+UBSan
 hosted-test: $(H_OUT)/pgtable_test $(H_OUT)/pgtable_fuzz
 	@rc=0; \
 	$(H_OUT)/pgtable_test || rc=1; \
 	S2_FUZZ_OPS=$(FUZZ_OPS) $(H_OUT)/pgtable_fuzz || rc=1; \
 	exit $$rc
 
+#> hosted-tsan: engine shared/exclusive race test under ThreadSanitizer
 hosted-tsan: $(H_OUT)/pgtable_race_test
 	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" $(H_OUT)/pgtable_race_test
 
+#> fuzz: unbounded differential fuzzing (FUZZ_ARGS=... for libFuzzer, FUZZ_ENGINE=rand for the built-in driver)
 ifeq ($(FUZZ_ENGINE),rand)
 fuzz: $(H_OUT)/pgtable_fuzz
 	S2_FUZZ_OPS=0 $(H_OUT)/pgtable_fuzz
@@ -76,5 +75,6 @@ fuzz: $(H_OUT)/pgtable_libfuzzer
 	$(H_OUT)/pgtable_libfuzzer $(FUZZ_ARGS) $(H_OUT)/corpus
 endif
 
+#> bench: engine benchmarks (hosted), median of BENCH_RUNS (>= 5) runs
 bench: $(H_OUT)/pgtable_bench
 	@$(H_OUT)/pgtable_bench $(BENCH_RUNS)

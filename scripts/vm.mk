@@ -12,6 +12,7 @@ VM_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -I$(top)/include/uapi
 
 # Build the selftests exactly as a kernel tree would: the directory is
 # copied into the extracted selftests tree and built with TARGETS=s2mmu.
+#> selftests: cross-build the kselftests for arm64
 selftests: $(DEPS)
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _selftests
 
@@ -38,6 +39,7 @@ _initramfs: _module _selftests _tools
 		$(S2MMU_BUSYBOX) $(top)/s2mmu.ko $(KSFT_OUT)/s2mmu "$(EXTRA_TESTS)" \
 		"$$(ls $(VMM_OUT)/* 2>/dev/null)"
 
+#> initramfs: the VM's initramfs (module, tests, VMM, busybox)
 initramfs: $(DEPS)
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _initramfs
 
@@ -45,6 +47,11 @@ VM_RUN = python3 $(top)/scripts/vm-run.py --kernel $(S2MMU_VMLINUZ) \
 	--initrd $(O_DIR)/initramfs.cpio.gz --timeout $(VM_TIMEOUT)
 
 .PHONY: _vm-test _vm-kvm-test _vm-shell _demo _vm-bench
+#> vm-test: the kselftests in the arm64 VM (EXTRA_TESTS=DIR adds DIR's static arm64 TAP programs)
+#> vm-kvm-test: the same with KVM initialised alongside
+#> vm-shell: interactive arm64 VM with the module loaded
+#> demo: boot the arm64 VM, load the module, run the example VMM
+#> vm-bench: benchmarks in the arm64 VM
 vm-test vm-kvm-test vm-shell demo vm-bench: $(DEPS)
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _initramfs
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _$@

@@ -17,7 +17,7 @@
 
 #define NR_VCPUS	4
 #define MEM_SIZE	(64UL << 20)
-#define MEM_PAGES	(MEM_SIZE / S2_PAGE)
+#define MEM_PAGES	(MEM_SIZE / TST_PAGE)
 #define GPA		0x40000000ULL
 #define ITERATIONS	5
 
@@ -32,7 +32,7 @@ struct perf {
 struct worker {
 	pthread_t thread;
 	struct perf *p;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	int id;
 	__u64 pass;
 	int error;
@@ -51,8 +51,8 @@ static void *worker_main(void *arg)
 		w->pass++;
 		for (p = first; p < first + MEM_PAGES / NR_VCPUS && !w->error; p++) {
 			v = w->pass << 32 | p;
-			w->error = s2_access(&w->vcpu, GPA + p * S2_PAGE, &v,
-					     sizeof(v), S2MMU_ACCESS_WRITE, NULL);
+			w->error = tst_access(&w->vcpu, GPA + p * TST_PAGE, &v,
+					      sizeof(v), S2MMU_ACCESS_WRITE, NULL);
 		}
 		pthread_barrier_wait(&w->p->done);
 	}
@@ -61,17 +61,17 @@ static void *worker_main(void *arg)
 /* Run one pass on every vCPU; returns the elapsed ns. */
 static __u64 pass(struct perf *p)
 {
-	__u64 t0 = s2_now_ns();
+	__u64 t0 = tst_now_ns();
 
 	pthread_barrier_wait(&p->go);
 	pthread_barrier_wait(&p->done);
-	return s2_now_ns() - t0;
+	return tst_now_ns() - t0;
 }
 
 static int set_logging(struct perf *p, int on)
 {
-	return s2_set_region(p->vm, 0, on ? S2MMU_MEM_LOG_DIRTY_PAGES : 0, GPA,
-			     MEM_SIZE, p->mem);
+	return tst_set_region(p->vm, 0, on ? S2MMU_MEM_LOG_DIRTY_PAGES : 0, GPA,
+			      MEM_SIZE, p->mem);
 }
 
 /* Harvest the log; returns the pages reported, or -1. */
@@ -80,9 +80,9 @@ static long harvest(struct perf *p, int manual)
 	long n = 0;
 	__u64 i;
 
-	if (s2_get_dirty_log(p->vm, 0, p->bitmap))
+	if (tst_get_dirty_log(p->vm, 0, p->bitmap))
 		return -1;
-	if (manual && s2_clear_dirty_log(p->vm, 0, 0, MEM_PAGES, p->bitmap))
+	if (manual && tst_clear_dirty_log(p->vm, 0, 0, MEM_PAGES, p->bitmap))
 		return -1;
 	for (i = 0; i < MEM_PAGES / 64; i++)
 		n += __builtin_popcountll(p->bitmap[i]);
@@ -115,34 +115,34 @@ static int run(int dev, int manual)
 	long n;
 	int i, it, ret = -1;
 
-	p.vm = s2_create_vm(dev, 0);
-	p.mem = s2_alloc(S2_ANON_THP, MEM_SIZE);
+	p.vm = tst_create_vm(dev, 0);
+	p.mem = tst_alloc(TST_ANON_THP, MEM_SIZE);
 	p.bitmap = calloc(MEM_PAGES / 64, sizeof(__u64));
 	if (p.vm < 0 || !p.mem || !p.bitmap)
 		return -1;
 	memset(p.mem, 0, MEM_SIZE);
-	if ((manual && s2_enable_manual_protect(p.vm)) || set_logging(&p, 0))
+	if ((manual && tst_enable_manual_protect(p.vm)) || set_logging(&p, 0))
 		return -1;
 	pthread_barrier_init(&p.go, NULL, NR_VCPUS + 1);
 	pthread_barrier_init(&p.done, NULL, NR_VCPUS + 1);
 	for (i = 0; i < NR_VCPUS; i++) {
 		w[i] = (struct worker){ .p = &p, .id = i };
-		if (s2_create_vcpu(dev, p.vm, i, &w[i].vcpu) ||
+		if (tst_create_vcpu(dev, p.vm, i, &w[i].vcpu) ||
 		    pthread_create(&w[i].thread, NULL, worker_main, &w[i]))
 			return -1;
 	}
 
-	s2_stats(p.vm, &s0);
+	tst_stats(p.vm, &s0);
 	ns = pass(&p);
-	s2_stats(p.vm, &s1);
+	tst_stats(p.vm, &s1);
 	print_phase(mode, "populate", ns, &s0, &s1);
 
 	s0 = s1;
-	t0 = s2_now_ns();
+	t0 = tst_now_ns();
 	if (set_logging(&p, 1))
 		goto out;
-	ns = s2_now_ns() - t0;
-	s2_stats(p.vm, &s1);
+	ns = tst_now_ns() - t0;
+	tst_stats(p.vm, &s1);
 	print_phase(mode, "enable_logging", ns, &s0, &s1);
 
 	for (it = 1; it <= ITERATIONS; it++) {
@@ -151,19 +151,19 @@ static int run(int dev, int manual)
 		s0 = s1;
 		ns = pass(&p);
 		dirty_ns += ns;
-		s2_stats(p.vm, &s1);
+		tst_stats(p.vm, &s1);
 		snprintf(name, sizeof(name), "dirty_%d", it);
 		print_phase(mode, name, ns, &s0, &s1);
 
 		s0 = s1;
-		t0 = s2_now_ns();
+		t0 = tst_now_ns();
 		n = harvest(&p, manual);
-		ns = s2_now_ns() - t0;
+		ns = tst_now_ns() - t0;
 		if (n < 0)
 			goto out;
 		harvest_ns += ns;
 		harvested += n;
-		s2_stats(p.vm, &s1);
+		tst_stats(p.vm, &s1);
 		snprintf(name, sizeof(name), "harvest_%d", it);
 		print_phase(mode, name, ns, &s0, &s1);
 		printf("bench dirty_log_perf mode=%s phase=%s pages_harvested=%ld\n",
@@ -171,11 +171,11 @@ static int run(int dev, int manual)
 	}
 
 	s0 = s1;
-	t0 = s2_now_ns();
+	t0 = tst_now_ns();
 	if (set_logging(&p, 0))
 		goto out;
-	ns = s2_now_ns() - t0;
-	s2_stats(p.vm, &s1);
+	ns = tst_now_ns() - t0;
+	tst_stats(p.vm, &s1);
 	print_phase(mode, "disable_logging", ns, &s0, &s1);
 
 	printf("bench dirty_log_perf mode=%s summary iterations=%d pages=%lu",
@@ -193,7 +193,7 @@ out:
 	pthread_barrier_wait(&p.go);
 	for (i = 0; i < NR_VCPUS; i++) {
 		pthread_join(w[i].thread, NULL);
-		s2_destroy_vcpu(&w[i].vcpu);
+		tst_destroy_vcpu(&w[i].vcpu);
 	}
 	close(p.vm);
 	munmap(p.mem, MEM_SIZE);
@@ -203,7 +203,7 @@ out:
 
 int main(void)
 {
-	int dev = s2_open_dev();
+	int dev = tst_open_dev();
 
 	if (dev < 0) {
 		perror("/dev/s2mmu");

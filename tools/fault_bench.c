@@ -14,7 +14,7 @@
 #include <pthread.h>
 
 #define MEM_SIZE	(64UL << 20)
-#define MEM_PAGES	(MEM_SIZE / S2_PAGE)
+#define MEM_PAGES	(MEM_SIZE / TST_PAGE)
 #define GPA		0x40000000ULL
 #define RUNS		3
 #define MAX_THREADS	4
@@ -22,7 +22,7 @@
 struct toucher {
 	pthread_t thread;
 	pthread_barrier_t *start;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	__u64 first, count;
 	int error;
 };
@@ -36,8 +36,8 @@ static void *touch(void *arg)
 	pthread_barrier_wait(t->start);
 	for (p = t->first; p < t->first + t->count && !t->error; p++) {
 		v = p;
-		t->error = s2_access(&t->vcpu, GPA + p * S2_PAGE, &v, sizeof(v),
-				     S2MMU_ACCESS_WRITE, NULL);
+		t->error = tst_access(&t->vcpu, GPA + p * TST_PAGE, &v, sizeof(v),
+				      S2MMU_ACCESS_WRITE, NULL);
 	}
 	return NULL;
 }
@@ -51,30 +51,30 @@ static __u64 run_once(int dev, void *mem, int threads, struct s2mmu_stats *d)
 	__u64 t0 = 0, ns = 0;
 	int vm, i, err = 0;
 
-	vm = s2_create_vm(dev, 0);
-	if (vm < 0 || s2_set_region(vm, 0, 0, GPA, MEM_SIZE, mem))
+	vm = tst_create_vm(dev, 0);
+	if (vm < 0 || tst_set_region(vm, 0, 0, GPA, MEM_SIZE, mem))
 		return 0;
 	pthread_barrier_init(&start, NULL, threads + 1);
 	for (i = 0; i < threads; i++) {
 		t[i].start = &start;
 		t[i].first = MEM_PAGES / threads * i;
 		t[i].count = MEM_PAGES / threads;
-		if (s2_create_vcpu(dev, vm, i, &t[i].vcpu) ||
+		if (tst_create_vcpu(dev, vm, i, &t[i].vcpu) ||
 		    pthread_create(&t[i].thread, NULL, touch, &t[i]))
 			return 0;
 	}
-	s2_stats(vm, &before);
-	t0 = s2_now_ns();
+	tst_stats(vm, &before);
+	t0 = tst_now_ns();
 	pthread_barrier_wait(&start);
 	for (i = 0; i < threads; i++) {
 		pthread_join(t[i].thread, NULL);
 		err |= t[i].error;
 	}
-	ns = s2_now_ns() - t0;
-	s2_stats(vm, &after);
-	s2_stats_delta(&before, &after, d);
+	ns = tst_now_ns() - t0;
+	tst_stats(vm, &after);
+	tst_stats_delta(&before, &after, d);
 	for (i = 0; i < threads; i++)
-		s2_destroy_vcpu(&t[i].vcpu);
+		tst_destroy_vcpu(&t[i].vcpu);
 	pthread_barrier_destroy(&start);
 	close(vm);
 	return err ? 0 : ns;
@@ -87,11 +87,11 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int run_config(int dev, enum s2_backing backing, int threads)
+static int run_config(int dev, enum tst_backing backing, int threads)
 {
 	struct s2mmu_stats d, dm = { 0 };
 	__u64 ns[RUNS], faults;
-	void *mem = s2_alloc(backing, MEM_SIZE);
+	void *mem = tst_alloc(backing, MEM_SIZE);
 	int r;
 
 	if (!mem)
@@ -108,8 +108,8 @@ static int run_config(int dev, enum s2_backing backing, int threads)
 	qsort(ns, RUNS, sizeof(ns[0]), cmp_u64);
 	faults = dm.faults_translation + dm.faults_access + dm.faults_permission;
 	printf("bench fault_bench backing=%s threads=%d host_huge_mib=%lu pages=%lu",
-	       backing == S2_ANON ? "4k" : "2m", threads,
-	       s2_host_huge_bytes(mem) >> 20, MEM_PAGES);
+	       backing == TST_ANON ? "4k" : "2m", threads,
+	       tst_host_huge_bytes(mem) >> 20, MEM_PAGES);
 	printf(" faults=%llu ns_per_fault=%llu faults_per_sec=%llu ns_per_page=%llu",
 	       faults, faults ? ns[RUNS / 2] / faults : 0,
 	       ns[RUNS / 2] ? faults * 1000000000ULL / ns[RUNS / 2] : 0,
@@ -125,10 +125,10 @@ static int run_config(int dev, enum s2_backing backing, int threads)
 
 int main(void)
 {
-	static const enum s2_backing backings[] = { S2_ANON, S2_ANON_THP };
+	static const enum tst_backing backings[] = { TST_ANON, TST_ANON_THP };
 	static const int threads[] = { 1, 2, 4 };
 	unsigned int b, t;
-	int dev = s2_open_dev();
+	int dev = tst_open_dev();
 
 	if (dev < 0) {
 		perror("/dev/s2mmu");

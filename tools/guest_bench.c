@@ -72,7 +72,7 @@ GUEST_CODE void guest_write_passes(__u64 base, __u64 npages, __u64 iters,
 
 	for (it = 0; it <= iters; it++) {
 		for (p = 0; p < npages; p++)
-			guest_write64(base + p * S2_PAGE, it << 32 | p);
+			guest_write64(base + p * TST_PAGE, it << 32 | p);
 		guest_mmio_write64(mmio, it);
 	}
 	for (;;)
@@ -119,7 +119,7 @@ static void bvm_destroy(struct bvm *b)
 static int bvm_set_region(struct bvm *b, int log, void *mem, __u64 size)
 {
 	if (b->hv == HV_S2MMU)
-		return s2_set_region(b->vm, MEM_SLOT,
+		return tst_set_region(b->vm, MEM_SLOT,
 				     log ? S2MMU_MEM_LOG_DIRTY_PAGES : 0,
 				     MEM_GPA, size, mem);
 	return kvm_set_region(b->vm, MEM_SLOT, log ? KVM_MEM_LOG_DIRTY_PAGES : 0,
@@ -169,21 +169,21 @@ static int bvm_run(struct bvm *b, int id, __u64 *addr, __u64 *data)
 static int bvm_get_log(struct bvm *b, __u64 *bitmap)
 {
 	if (b->hv == HV_S2MMU)
-		return s2_get_dirty_log(b->vm, MEM_SLOT, bitmap);
+		return tst_get_dirty_log(b->vm, MEM_SLOT, bitmap);
 	return kvm_get_dirty_log(b->vm, MEM_SLOT, bitmap);
 }
 
 static int bvm_clear_log(struct bvm *b, __u32 pages, __u64 *bitmap)
 {
 	if (b->hv == HV_S2MMU)
-		return s2_clear_dirty_log(b->vm, MEM_SLOT, 0, pages, bitmap);
+		return tst_clear_dirty_log(b->vm, MEM_SLOT, 0, pages, bitmap);
 	return kvm_clear_dirty_log(b->vm, MEM_SLOT, 0, pages, bitmap);
 }
 
 static int bvm_manual_protect(struct bvm *b)
 {
 	if (b->hv == HV_S2MMU)
-		return s2_enable_manual_protect(b->vm);
+		return tst_enable_manual_protect(b->vm);
 	return kvm_enable_manual_protect(b->vm);
 }
 
@@ -192,7 +192,7 @@ static void bvm_stats(struct bvm *b, struct s2mmu_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (b->hv == HV_S2MMU)
-		s2_stats(b->vm, st);
+		tst_stats(b->vm, st);
 }
 
 static void print_counts(const struct s2mmu_stats *d)
@@ -237,7 +237,7 @@ static __u64 exit_run(enum hypervisor hv, const void *fn, const char *what)
 			return 0;
 		}
 		exits = 0;
-		t0 = s2_now_ns();
+		t0 = tst_now_ns();
 		for (;;) {
 			ret = bvm_run(&b, 0, &addr, &data);
 			if (ret == B_MMIO_WRITE && addr == MMIO_DONE)
@@ -246,7 +246,7 @@ static __u64 exit_run(enum hypervisor hv, const void *fn, const char *what)
 				break;
 			exits++;
 		}
-		ns[r] = s2_now_ns() - t0;
+		ns[r] = tst_now_ns() - t0;
 		bvm_destroy(&b);
 		if (ret != B_MMIO_WRITE) {
 			fprintf(stderr, "guest_bench: %s %s: run ended with %d\n",
@@ -319,13 +319,13 @@ static int pass_setup(struct pass_bench *pb, struct pass_vcpu *pv,
 
 	memset(pb, 0, sizeof(*pb));
 	pb->threads = threads;
-	pb->pages_per_vcpu = size / S2_PAGE / threads;
+	pb->pages_per_vcpu = size / TST_PAGE / threads;
 	if (bvm_create(&pb->b, hv, threads) || bvm_set_region(&pb->b, 0, mem, size))
 		return -1;
 	pthread_barrier_init(&pb->go, NULL, threads + 1);
 	pthread_barrier_init(&pb->done, NULL, threads + 1);
 	for (i = 0; i < threads; i++) {
-		args[0] = MEM_GPA + i * pb->pages_per_vcpu * S2_PAGE;
+		args[0] = MEM_GPA + i * pb->pages_per_vcpu * TST_PAGE;
 		args[1] = pb->pages_per_vcpu;
 		args[2] = iters;
 		args[3] = MMIO_IPA;
@@ -340,11 +340,11 @@ static int pass_setup(struct pass_bench *pb, struct pass_vcpu *pv,
 /* Lets every vCPU run one pass; returns its ns. */
 static __u64 pass_once(struct pass_bench *pb)
 {
-	__u64 t0 = s2_now_ns();
+	__u64 t0 = tst_now_ns();
 
 	pthread_barrier_wait(&pb->go);
 	pthread_barrier_wait(&pb->done);
-	return s2_now_ns() - t0;
+	return tst_now_ns() - t0;
 }
 
 static void pass_teardown(struct pass_bench *pb, struct pass_vcpu *pv)
@@ -366,7 +366,7 @@ static __u64 fault_run(enum hypervisor hv, int threads, void *mem)
 	struct pass_vcpu pv[MAX_THREADS];
 	struct s2mmu_stats s0, s1, d;
 	struct pass_bench pb;
-	__u64 ns[RUNS], pages = FAULT_SIZE / S2_PAGE;
+	__u64 ns[RUNS], pages = FAULT_SIZE / TST_PAGE;
 	int r;
 
 	for (r = 0; r < RUNS; r++) {
@@ -375,7 +375,7 @@ static __u64 fault_run(enum hypervisor hv, int threads, void *mem)
 		bvm_stats(&pb.b, &s0);
 		ns[r] = pass_once(&pb);
 		bvm_stats(&pb.b, &s1);
-		s2_stats_delta(&s0, &s1, &d);
+		tst_stats_delta(&s0, &s1, &d);
 		pass_teardown(&pb, pv);
 		if (pb.errors)
 			return 0;
@@ -391,7 +391,7 @@ static __u64 fault_run(enum hypervisor hv, int threads, void *mem)
 /* ns per page per iteration (dirty pass + harvest); 0 on error. */
 static __u64 dirty_run(enum hypervisor hv, int manual, void *mem)
 {
-	__u64 pages = DIRTY_SIZE / S2_PAGE, dirty_ns = 0, harvest_ns = 0;
+	__u64 pages = DIRTY_SIZE / TST_PAGE, dirty_ns = 0, harvest_ns = 0;
 	__u64 *bitmap = calloc(pages / 64, 8), t0, harvested = 0;
 	struct pass_vcpu pv[MAX_THREADS];
 	struct s2mmu_stats s0, s1, d;
@@ -407,16 +407,16 @@ static __u64 dirty_run(enum hypervisor hv, int manual, void *mem)
 	bvm_stats(&pb.b, &s0);
 	for (it = 1; it <= DIRTY_ITERS && !err && !pb.errors; it++) {
 		dirty_ns += pass_once(&pb);
-		t0 = s2_now_ns();
+		t0 = tst_now_ns();
 		err |= bvm_get_log(&pb.b, bitmap);
 		if (manual)
 			err |= bvm_clear_log(&pb.b, pages, bitmap);
-		harvest_ns += s2_now_ns() - t0;
+		harvest_ns += tst_now_ns() - t0;
 		for (i = 0; i < (int)(pages / 64); i++)
 			harvested += __builtin_popcountll(bitmap[i]);
 	}
 	bvm_stats(&pb.b, &s1);
-	s2_stats_delta(&s0, &s1, &d);
+	tst_stats_delta(&s0, &s1, &d);
 	pass_teardown(&pb, pv);
 	free(bitmap);
 	if (err || pb.errors || harvested != pages * DIRTY_ITERS) {
@@ -449,7 +449,7 @@ static void print_ratio(const char *test, __u64 s2, __u64 kvm)
 
 static void *populated(__u64 size)
 {
-	void *mem = s2_alloc(S2_ANON, size);
+	void *mem = tst_alloc(TST_ANON, size);
 
 	if (mem)
 		memset(mem, 0x5a, size);
@@ -481,7 +481,7 @@ int main(void)
 		"dirty_log_manual",
 	};
 	__u64 s2[NR_RESULTS] = { 0 }, kvm[NR_RESULTS] = { 0 };
-	int dev = s2_open_dev(), has_s2, has_kvm, i, bad = 0;
+	int dev = tst_open_dev(), has_s2, has_kvm, i, bad = 0;
 	void *mem;
 
 	has_s2 = dev >= 0 && guest_run_supported(dev);

@@ -32,7 +32,7 @@
 #define NR_VCPUS	4
 #define NR_SLOTS	2
 #define SLOT_SIZE	(32UL << 20)
-#define SLOT_PAGES	(SLOT_SIZE / S2_PAGE)
+#define SLOT_PAGES	(SLOT_SIZE / TST_PAGE)
 #define SLOT_GPA(i)	(0x40000000ULL * ((i) + 1))
 #define NR_ALL_SLOTS	(NR_SLOTS + 1)	/* and the code slot */
 /* Pages each vCPU keeps rewriting: the guest's working set. */
@@ -44,7 +44,7 @@
 
 /* Code-slot data area: the control word, then a generation per page. */
 #define CTL_DOFF	0
-#define GEN_DOFF	S2_PAGE
+#define GEN_DOFF	TST_PAGE
 #define CTL_CHECK	1
 
 /* ---- the guest ---- */
@@ -57,18 +57,18 @@ static inline GUEST_INLINE __u64 demo_word(__u64 slot, __u64 page, __u64 gen, __
 /* One word per 64 bytes of the page, all saying which generation. */
 static inline GUEST_INLINE void demo_fill(__u64 slot, __u64 page, __u64 gen)
 {
-	__u64 base = SLOT_GPA(slot) + page * S2_PAGE, w;
+	__u64 base = SLOT_GPA(slot) + page * TST_PAGE, w;
 
-	for (w = 0; w < S2_PAGE / 64; w++)
+	for (w = 0; w < TST_PAGE / 64; w++)
 		guest_write64(base + w * 64, demo_word(slot, page, gen, w));
 }
 
 /* 0, or the guest address of the first word that is not as written. */
 static inline GUEST_INLINE __u64 demo_check(__u64 slot, __u64 page, __u64 gen)
 {
-	__u64 base = SLOT_GPA(slot) + page * S2_PAGE, w;
+	__u64 base = SLOT_GPA(slot) + page * TST_PAGE, w;
 
-	for (w = 0; w < S2_PAGE / 64; w++)
+	for (w = 0; w < TST_PAGE / 64; w++)
 		if (guest_read64(base + w * 64) != demo_word(slot, page, gen, w))
 			return base + w * 64;
 	return 0;
@@ -127,7 +127,7 @@ struct vmm;
 
 struct vcpu {
 	struct vmm *m;
-	struct s2_vcpu *v;
+	struct tst_vcpu *v;
 	pthread_t thread;
 	__u64 checked;
 	char error[256];
@@ -155,7 +155,7 @@ static void on_sigusr1(int sig)
 static void *vcpu_main(void *arg)
 {
 	struct vcpu *c = arg;
-	struct s2_vcpu *v = c->v;
+	struct tst_vcpu *v = c->v;
 	int ret;
 
 	while (!atomic_load(&c->m->stop)) {
@@ -176,7 +176,7 @@ static void *vcpu_main(void *arg)
 		return NULL;
 	}
 	v->run->immediate_exit = 1;
-	ret = s2_run(v);
+	ret = tst_run(v);
 	if (ret != -EINTR)
 		snprintf(c->error, sizeof(c->error),
 			 "immediate_exit run returned %d", ret);
@@ -219,7 +219,7 @@ static int stop_vcpus(struct vmm *m)
 
 static int set_slot(struct vmm *m, struct slot *s, __u32 flags)
 {
-	return s2_set_region(m->g.vm, s->id, flags, s->gpa, s->size, s->mem);
+	return tst_set_region(m->g.vm, s->id, flags, s->gpa, s->size, s->mem);
 }
 
 /* The VM with its code slot, the two memory slots and 4 vCPUs. */
@@ -239,15 +239,15 @@ static int setup_vm(struct vmm *m)
 		s->id = i;
 		s->gpa = SLOT_GPA(i);
 		s->size = SLOT_SIZE;
-		s->mem = s2_alloc(i == 1 ? S2_ANON_THP : S2_ANON, SLOT_SIZE);
+		s->mem = tst_alloc(i == 1 ? TST_ANON_THP : TST_ANON, SLOT_SIZE);
 		if (!s->mem || set_slot(m, s, 0))
 			return -1;
 	}
 	*code = (struct slot){ .id = GUEST_CODE_SLOT, .gpa = GUEST_CODE_IPA,
 			       .size = GUEST_CODE_SLOT_SIZE, .mem = m->g.code };
 	for (i = 0; i < NR_ALL_SLOTS; i++) {
-		m->slots[i].bitmap = calloc(s2_bitmap_bytes(m->slots[i].size /
-							    S2_PAGE), 1);
+		m->slots[i].bitmap = calloc(tst_bitmap_bytes(m->slots[i].size /
+							    TST_PAGE), 1);
 		if (!m->slots[i].bitmap)
 			return -1;
 	}
@@ -323,7 +323,7 @@ static int send_page(int sock, struct slot *s, int idx, __u64 page)
 
 	if (write_all(sock, &h, sizeof(h)))
 		return -1;
-	return write_all(sock, s->mem + page * S2_PAGE, S2_PAGE);
+	return write_all(sock, s->mem + page * TST_PAGE, TST_PAGE);
 }
 
 /* Sends what the dirty log of every slot reports; returns pages, or -1. */
@@ -337,10 +337,10 @@ static long send_dirty(struct vmm *m, int sock)
 		struct slot *s = &m->slots[i];
 
 		/* Returns the log, clears it and write-protects its pages. */
-		if (s2_get_dirty_log(m->g.vm, s->id, s->bitmap))
+		if (tst_get_dirty_log(m->g.vm, s->id, s->bitmap))
 			return -1;
-		for (page = 0; page < s->size / S2_PAGE; page++) {
-			if (!s2_test_bit(s->bitmap, page))
+		for (page = 0; page < s->size / TST_PAGE; page++) {
+			if (!tst_test_bit(s->bitmap, page))
 				continue;
 			if (send_page(sock, s, i, page))
 				return -1;
@@ -357,7 +357,7 @@ static long send_all(struct vmm *m, int sock)
 	int i;
 
 	for (i = 0; i < NR_ALL_SLOTS; i++)
-		for (page = 0; page < m->slots[i].size / S2_PAGE; page++, sent++)
+		for (page = 0; page < m->slots[i].size / TST_PAGE; page++, sent++)
 			if (send_page(sock, &m->slots[i], i, page))
 				return -1;
 	return sent;
@@ -375,8 +375,8 @@ static long send_registers(struct vmm *m, int sock)
 
 	for (i = 0; list && i < NR_VCPUS; i++) {
 		list->n = 1024;
-		if (s2_ioctl(m->g.vcpu[i].fd, S2MMU_GET_REG_LIST,
-			     (unsigned long)list))
+		if (tst_ioctl(m->g.vcpu[i].fd, S2MMU_GET_REG_LIST,
+			      (unsigned long)list))
 			return -1;
 		for (n = 0; n < list->n; n++, sent++) {
 			memset(h.val, 0, sizeof(h.val));
@@ -384,8 +384,8 @@ static long send_registers(struct vmm *m, int sock)
 			h.arg = list->reg[n];
 			r = (struct s2mmu_one_reg){ .id = h.arg,
 						    .addr = (uintptr_t)h.val };
-			if (s2_ioctl(m->g.vcpu[i].fd, S2MMU_GET_ONE_REG,
-				     (unsigned long)&r) ||
+			if (tst_ioctl(m->g.vcpu[i].fd, S2MMU_GET_ONE_REG,
+				      (unsigned long)&r) ||
 			    write_all(sock, &h, sizeof(h)))
 				return -1;
 		}
@@ -467,7 +467,7 @@ static const char *yes(unsigned int flags, unsigned int bit)
 static int report_features(void)
 {
 	struct s2mmu_features f = { 0 };
-	int dev = s2_open_dev(), version;
+	int dev = tst_open_dev(), version;
 
 	if (dev < 0) {
 		fprintf(stderr, "/dev/s2mmu: %s\n", strerror(errno));
@@ -515,7 +515,7 @@ static int source_main(int sock, pid_t dest)
 	int i, status;
 
 	m->name = "source";
-	if (setup_vm(m) || s2_stats(m->g.vm, &created) || start_guest(m))
+	if (setup_vm(m) || tst_stats(m->g.vm, &created) || start_guest(m))
 		return 1;
 	for (i = 0; i < NR_SLOTS; i++)
 		printf("slot %d: %lu MiB at IPA 0x%llx, %s\n", i, SLOT_SIZE >> 20,
@@ -523,7 +523,7 @@ static int source_main(int sock, pid_t dest)
 		       "4K pages");
 	while (atomic_load(&m->booted) < NR_VCPUS && !atomic_load(&m->done))
 		usleep(10000);
-	if (atomic_load(&m->done) || s2_stats(m->g.vm, &booted)) {
+	if (atomic_load(&m->done) || tst_stats(m->g.vm, &booted)) {
 		stop_vcpus(m);
 		return 1;
 	}
@@ -532,7 +532,7 @@ static int source_main(int sock, pid_t dest)
 	       booted.mapped_l3);
 	report_mmu("while the guest booted (its first touch of memory)",
 		   &created, &booted);
-	if (migrate(m, sock) || s2_stats(m->g.vm, &migrated))
+	if (migrate(m, sock) || tst_stats(m->g.vm, &migrated))
 		return 1;
 	report_mmu("on the source through the migration", &booted, &migrated);
 	fflush(stdout);
@@ -556,8 +556,8 @@ static int receive(struct vmm *m, int sock, long *pages, long *regs)
 		if (h.type == MSG_REG && h.slot < NR_VCPUS) {
 			r = (struct s2mmu_one_reg){ .id = h.arg,
 						    .addr = (uintptr_t)h.val };
-			if (s2_ioctl(m->g.vcpu[h.slot].fd, S2MMU_SET_ONE_REG,
-				     (unsigned long)&r)) {
+			if (tst_ioctl(m->g.vcpu[h.slot].fd, S2MMU_SET_ONE_REG,
+				      (unsigned long)&r)) {
 				fprintf(stderr, "destination: register 0x%llx refused\n",
 					h.arg);
 				return -1;
@@ -568,8 +568,8 @@ static int receive(struct vmm *m, int sock, long *pages, long *regs)
 		if (h.type != MSG_PAGE || h.slot >= NR_ALL_SLOTS)
 			return -1;
 		s = &m->slots[h.slot];
-		if (h.arg >= s->size / S2_PAGE ||
-		    read_all(sock, s->mem + h.arg * S2_PAGE, S2_PAGE))
+		if (h.arg >= s->size / TST_PAGE ||
+		    read_all(sock, s->mem + h.arg * TST_PAGE, TST_PAGE))
 			return -1;
 		(*pages)++;
 	}
@@ -591,7 +591,7 @@ static int dest_main(int sock)
 	printf("destination VMM (pid %d): %ld pages and %ld registers received\n",
 	       getpid(), pages, regs);
 	printf("destination: resuming the guest\n");
-	if (s2_stats(m->g.vm, &before) || start_vcpus(m))
+	if (tst_stats(m->g.vm, &before) || start_vcpus(m))
 		return 1;
 	usleep(DEST_RUN_MS * 1000);
 	__atomic_store_n((__u64 *)guest_data(&m->g, CTL_DOFF), CTL_CHECK,
@@ -604,7 +604,7 @@ static int dest_main(int sock)
 		}
 		checked += m->vcpus[i].checked;
 	}
-	s2_stats(m->g.vm, &after);
+	tst_stats(m->g.vm, &after);
 	report_mmu("on the destination (resume, run on, final check)",
 		   &before, &after);
 	printf("verify: the guest's own check %s on the destination:\n",

@@ -89,30 +89,30 @@ TEST_F(dev, create_vm_ipa_bits)
 
 	ASSERT_EQ(0, ioctl(self->fd, S2MMU_GET_FEATURES, &f));
 	/* 0 is the default, 40 bits. */
-	vm = s2_create_vm(self->fd, 0);
+	vm = tst_create_vm(self->fd, 0);
 	ASSERT_LE(0, vm);
 	/* The VM fd does not leak into exec'ed programs. */
 	EXPECT_EQ(FD_CLOEXEC, fcntl(vm, F_GETFD) & FD_CLOEXEC);
 	close(vm);
 	for (bits = S2MMU_IPA_BITS_MIN; bits <= f.max_ipa_bits; bits++) {
-		vm = s2_create_vm(self->fd, bits);
+		vm = tst_create_vm(self->fd, bits);
 		EXPECT_LE(0, vm);
 		close(vm);
 	}
-	EXPECT_EQ(-EINVAL, s2_create_vm(self->fd, 1));
-	EXPECT_EQ(-EINVAL, s2_create_vm(self->fd, 31));
-	EXPECT_EQ(-EINVAL, s2_create_vm(self->fd, f.max_ipa_bits + 1));
-	EXPECT_EQ(-EINVAL, s2_create_vm(self->fd, 49));
-	EXPECT_EQ(-EINVAL, s2_create_vm(self->fd, 64));
-	EXPECT_EQ(-EINVAL, s2_create_vm(self->fd, (1UL << 32) | 40));
-	EXPECT_EQ(-EINVAL, s2_create_vm(self->fd, ~0UL));
+	EXPECT_EQ(-EINVAL, tst_create_vm(self->fd, 1));
+	EXPECT_EQ(-EINVAL, tst_create_vm(self->fd, 31));
+	EXPECT_EQ(-EINVAL, tst_create_vm(self->fd, f.max_ipa_bits + 1));
+	EXPECT_EQ(-EINVAL, tst_create_vm(self->fd, 49));
+	EXPECT_EQ(-EINVAL, tst_create_vm(self->fd, 64));
+	EXPECT_EQ(-EINVAL, tst_create_vm(self->fd, (1UL << 32) | 40));
+	EXPECT_EQ(-EINVAL, tst_create_vm(self->fd, ~0UL));
 }
 
 TEST_F(dev, vcpu_mmap_size)
 {
 	EXPECT_EQ(sysconf(_SC_PAGESIZE),
-		  s2_ioctl(self->fd, S2MMU_GET_VCPU_MMAP_SIZE, 0));
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->fd, S2MMU_GET_VCPU_MMAP_SIZE, 1));
+		  tst_ioctl(self->fd, S2MMU_GET_VCPU_MMAP_SIZE, 0));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->fd, S2MMU_GET_VCPU_MMAP_SIZE, 1));
 }
 
 TEST_F(dev, module_stats)
@@ -120,12 +120,12 @@ TEST_F(dev, module_stats)
 	struct s2mmu_module_stats ms;
 
 	memset(&ms, 0xa5, sizeof(ms));
-	ASSERT_EQ(0, s2_module_stats(self->fd, &ms));
+	ASSERT_EQ(0, tst_module_stats(self->fd, &ms));
 	EXPECT_EQ((__u32)S2MMU_MODULE_STATS_VERSION, ms.version);
 	EXPECT_EQ(sizeof(ms), ms.size);
 	for (unsigned int i = 0; i < ARRAY_SIZE(ms.reserved); i++)
 		EXPECT_EQ(0ULL, ms.reserved[i]);
-	EXPECT_EQ(-EFAULT, s2_ioctl(self->fd, S2MMU_GET_MODULE_STATS, 8));
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->fd, S2MMU_GET_MODULE_STATS, 8));
 }
 
 #define VM_GPA		0x10000000ULL
@@ -140,7 +140,7 @@ TEST_F(dev, module_stats)
  */
 FIXTURE(vm) {
 	int dev, vm;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	__u8 *mem;
 	struct s2mmu_stats base;
 };
@@ -152,25 +152,25 @@ FIXTURE_SETUP(vm)
 
 	self->vcpu.fd = -1;
 	self->vm = -1;
-	self->dev = s2_open_dev();
+	self->dev = tst_open_dev();
 	ASSERT_LE(0, self->dev);
-	self->vm = s2_create_vm(self->dev, VM_IPA_BITS);
+	self->vm = tst_create_vm(self->dev, VM_IPA_BITS);
 	ASSERT_LE(0, self->vm);
-	self->mem = s2_alloc(S2_ANON, 4 * VM_SIZE);
+	self->mem = tst_alloc(TST_ANON, 4 * VM_SIZE);
 	ASSERT_NE(NULL, self->mem);
 	memset(self->mem, 0x3c, 4 * VM_SIZE);
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, VM_GPA, VM_SIZE, self->mem));
-	ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
-	ASSERT_EQ(0, s2_access(&self->vcpu, VM_GPA, &v, 8, S2MMU_ACCESS_READ,
-			       &a));
-	ASSERT_EQ(0, s2_stats(self->vm, &self->base));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, VM_GPA, VM_SIZE, self->mem));
+	ASSERT_EQ(0, tst_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
+	ASSERT_EQ(0, tst_access(&self->vcpu, VM_GPA, &v, 8, S2MMU_ACCESS_READ,
+				&a));
+	ASSERT_EQ(0, tst_stats(self->vm, &self->base));
 	ASSERT_EQ(1ULL, self->base.memslots);
 	ASSERT_EQ(1ULL, self->base.pages_pinned);
 }
 
 FIXTURE_TEARDOWN(vm)
 {
-	s2_destroy_vcpu(&self->vcpu);
+	tst_destroy_vcpu(&self->vcpu);
 	if (self->vm >= 0)
 		close(self->vm);
 	if (self->mem)
@@ -185,24 +185,24 @@ static void check_unchanged(struct __test_metadata *_metadata,
 	struct s2mmu_stats st;
 	__u64 v = 0;
 
-	ASSERT_EQ(0, s2_stats(self->vm, &st));
+	ASSERT_EQ(0, tst_stats(self->vm, &st));
 	EXPECT_EQ(0, memcmp(&self->base, &st, sizeof(st)));
-	ASSERT_EQ(0, s2_access(&self->vcpu, VM_GPA, &v, 8, S2MMU_ACCESS_READ,
-			       &a));
-	EXPECT_EQ(0ULL, s2_faults(&a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, VM_GPA, &v, 8, S2MMU_ACCESS_READ,
+				&a));
+	EXPECT_EQ(0ULL, tst_faults(&a));
 	EXPECT_EQ(0x3c3c3c3c3c3c3c3cULL, v);
 	/* Right after the slot: still nothing there. */
-	ASSERT_EQ(0, s2_access(&self->vcpu, VM_GPA + VM_SIZE, &v, 8,
-			       S2MMU_ACCESS_READ, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, VM_GPA + VM_SIZE, &v, 8,
+				S2MMU_ACCESS_READ, &a));
 	EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, a.exit_reason);
 	/* The probes above are counted: make them part of the baseline. */
-	ASSERT_EQ(0, s2_stats(self->vm, &self->base));
+	ASSERT_EQ(0, tst_stats(self->vm, &self->base));
 }
 
 #define EXPECT_REGION(err, slot, flags, gpa, size, uaddr)		\
 	do {								\
-		EXPECT_EQ(err, s2_set_region(self->vm, slot, flags, gpa, \
-					     size, uaddr));		\
+		EXPECT_EQ(err, tst_set_region(self->vm, slot, flags, gpa, \
+					      size, uaddr));		\
 		check_unchanged(_metadata, self);			\
 	} while (0)
 
@@ -232,7 +232,7 @@ TEST_F(vm, region_bad_fields)
 	/* Deleting a slot that does not exist. */
 	EXPECT_REGION(-EINVAL, 1, 0, VM_GPA + VM_SIZE, 0, m);
 	/* The argument itself unreadable. */
-	EXPECT_EQ(-EFAULT, s2_ioctl(self->vm, S2MMU_SET_USER_MEMORY_REGION, 8));
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->vm, S2MMU_SET_USER_MEMORY_REGION, 8));
 	check_unchanged(_metadata, self);
 }
 
@@ -246,9 +246,9 @@ TEST_F(vm, region_overlap)
 	EXPECT_REGION(-EEXIST, 1, 0, VM_GPA + 4096, 4096, m);
 	EXPECT_REGION(-EEXIST, 1, 0, VM_GPA - VM_SIZE, 4 * VM_SIZE, m);
 	/* Adjacent is fine. */
-	EXPECT_EQ(0, s2_set_region(self->vm, 1, 0, VM_GPA - VM_SIZE, VM_SIZE,
-				   m));
-	EXPECT_EQ(0, s2_set_region(self->vm, 1, 0, VM_GPA - VM_SIZE, 0, m));
+	EXPECT_EQ(0, tst_set_region(self->vm, 1, 0, VM_GPA - VM_SIZE, VM_SIZE,
+				    m));
+	EXPECT_EQ(0, tst_set_region(self->vm, 1, 0, VM_GPA - VM_SIZE, 0, m));
 	check_unchanged(_metadata, self);
 }
 
@@ -262,14 +262,14 @@ TEST_F(vm, region_change_rules)
 	EXPECT_REGION(-EINVAL, 0, S2MMU_MEM_READONLY, VM_GPA, VM_SIZE,
 		      self->mem);
 	/* A move onto another slot. */
-	ASSERT_EQ(0, s2_set_region(self->vm, 1, 0, VM_GPA + 4 * VM_SIZE,
-				   VM_SIZE, m));
+	ASSERT_EQ(0, tst_set_region(self->vm, 1, 0, VM_GPA + 4 * VM_SIZE,
+				    VM_SIZE, m));
 	self->base.memslots = 2;
-	EXPECT_EQ(-EEXIST, s2_set_region(self->vm, 0, 0,
-					 VM_GPA + 4 * VM_SIZE - 4096, VM_SIZE,
-					 self->mem));
-	ASSERT_EQ(0, s2_set_region(self->vm, 1, 0, VM_GPA + 4 * VM_SIZE, 0,
-				   m));
+	EXPECT_EQ(-EEXIST, tst_set_region(self->vm, 0, 0,
+					  VM_GPA + 4 * VM_SIZE - 4096, VM_SIZE,
+					  self->mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, 1, 0, VM_GPA + 4 * VM_SIZE, 0,
+				    m));
 	self->base.memslots = 1;
 	check_unchanged(_metadata, self);
 	/* The same call twice changes nothing. */
@@ -282,15 +282,15 @@ TEST_F(vm, region_too_many)
 	int i;
 
 	for (i = 1; i < S2MMU_MAX_MEMSLOTS; i++)
-		ASSERT_EQ(0, s2_set_region(self->vm, i, 0, gpa + i * 4096,
-					   4096, self->mem));
+		ASSERT_EQ(0, tst_set_region(self->vm, i, 0, gpa + i * 4096,
+					    4096, self->mem));
 	self->base.memslots = S2MMU_MAX_MEMSLOTS;
 	EXPECT_REGION(-ENOSPC, 1000, 0, gpa, 4096, self->mem);
 	/* Overlap is reported before room. */
 	EXPECT_REGION(-EEXIST, 1000, 0, gpa + 4096, 4096, self->mem);
 	/* Freeing one makes room. */
-	ASSERT_EQ(0, s2_set_region(self->vm, 5, 0, 0, 0, NULL));
-	EXPECT_EQ(0, s2_set_region(self->vm, 1000, 0, gpa, 4096, self->mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, 5, 0, 0, 0, NULL));
+	EXPECT_EQ(0, tst_set_region(self->vm, 1000, 0, gpa, 4096, self->mem));
 }
 
 /* Delete, move and flags change do what they say, and unmap first. */
@@ -300,66 +300,66 @@ TEST_F(vm, region_move_delete)
 	struct s2mmu_stats st;
 	__u64 v;
 
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, VM_GPA + 8 * VM_SIZE,
-				   VM_SIZE, self->mem));
-	ASSERT_EQ(0, s2_stats(self->vm, &st));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, VM_GPA + 8 * VM_SIZE,
+				    VM_SIZE, self->mem));
+	ASSERT_EQ(0, tst_stats(self->vm, &st));
 	EXPECT_EQ(0ULL, st.pages_pinned);
-	ASSERT_EQ(0, s2_access(&self->vcpu, VM_GPA, &v, 8, S2MMU_ACCESS_READ,
-			       &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, VM_GPA, &v, 8, S2MMU_ACCESS_READ,
+				&a));
 	EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, a.exit_reason);
-	ASSERT_EQ(0, s2_access(&self->vcpu, VM_GPA + 8 * VM_SIZE, &v, 8,
-			       S2MMU_ACCESS_READ, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, VM_GPA + 8 * VM_SIZE, &v, 8,
+				S2MMU_ACCESS_READ, &a));
 	EXPECT_EQ((__u32)S2MMU_EXIT_NONE, a.exit_reason);
 	EXPECT_EQ(1U, a.faults_translation);
 	EXPECT_EQ(0x3c3c3c3c3c3c3c3cULL, v);
 
 	/* Dirty logging on: the writable mapping becomes read-only. */
-	ASSERT_EQ(0, s2_access(&self->vcpu, VM_GPA + 8 * VM_SIZE, &v, 8,
-			       S2MMU_ACCESS_WRITE, &a));
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   VM_GPA + 8 * VM_SIZE, VM_SIZE, self->mem));
-	ASSERT_EQ(0, s2_access(&self->vcpu, VM_GPA + 8 * VM_SIZE, &v, 8,
-			       S2MMU_ACCESS_WRITE, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, VM_GPA + 8 * VM_SIZE, &v, 8,
+				S2MMU_ACCESS_WRITE, &a));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    VM_GPA + 8 * VM_SIZE, VM_SIZE, self->mem));
+	ASSERT_EQ(0, tst_access(&self->vcpu, VM_GPA + 8 * VM_SIZE, &v, 8,
+				S2MMU_ACCESS_WRITE, &a));
 	EXPECT_EQ(1U, a.faults_permission);
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, VM_GPA + 8 * VM_SIZE,
-				   VM_SIZE, self->mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, VM_GPA + 8 * VM_SIZE,
+				    VM_SIZE, self->mem));
 
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, 0, 0, NULL));
-	ASSERT_EQ(0, s2_stats(self->vm, &st));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(0, tst_stats(self->vm, &st));
 	EXPECT_EQ(0ULL, st.memslots);
 	EXPECT_EQ(0ULL, st.pages_pinned);
-	ASSERT_EQ(0, s2_access(&self->vcpu, VM_GPA + 8 * VM_SIZE, &v, 8,
-			       S2MMU_ACCESS_READ, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu, VM_GPA + 8 * VM_SIZE, &v, 8,
+				S2MMU_ACCESS_READ, &a));
 	EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, a.exit_reason);
 }
 
 TEST_F(vm, vcpu_bad_fields)
 {
-	struct s2_vcpu v2 = { .fd = -1 };
+	struct tst_vcpu v2 = { .fd = -1 };
 
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_CREATE_VCPU,
-				    S2MMU_MAX_VCPUS));
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_CREATE_VCPU, ~0UL));
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_CREATE_VCPU,
-				    (1UL << 32)));
-	EXPECT_EQ(-EEXIST, s2_ioctl(self->vm, S2MMU_CREATE_VCPU, 0));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_CREATE_VCPU,
+				     S2MMU_MAX_VCPUS));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_CREATE_VCPU, ~0UL));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_CREATE_VCPU,
+				     (1UL << 32)));
+	EXPECT_EQ(-EEXIST, tst_ioctl(self->vm, S2MMU_CREATE_VCPU, 0));
 	check_unchanged(_metadata, self);
-	ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm,
-				    S2MMU_MAX_VCPUS - 1, &v2));
+	ASSERT_EQ(0, tst_create_vcpu(self->dev, self->vm,
+				     S2MMU_MAX_VCPUS - 1, &v2));
 	EXPECT_EQ(FD_CLOEXEC, fcntl(v2.fd, F_GETFD) & FD_CLOEXEC);
 	/* The shared page is there and starts with no exit. */
 	EXPECT_EQ((__u32)S2MMU_EXIT_NONE, v2.run->exit_reason);
-	s2_destroy_vcpu(&v2);
+	tst_destroy_vcpu(&v2);
 	/* An id stays taken for the VM's life. */
-	EXPECT_EQ(-EEXIST, s2_ioctl(self->vm, S2MMU_CREATE_VCPU,
-				    S2MMU_MAX_VCPUS - 1));
+	EXPECT_EQ(-EEXIST, tst_ioctl(self->vm, S2MMU_CREATE_VCPU,
+				     S2MMU_MAX_VCPUS - 1));
 	self->base.vcpus = 2;
 	check_unchanged(_metadata, self);
 }
 
 static int access_raw(struct _test_data_vm *self, struct s2mmu_vcpu_access *a)
 {
-	return s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS, (unsigned long)a);
+	return tst_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS, (unsigned long)a);
 }
 
 TEST_F(vm, access_bad_fields)
@@ -401,7 +401,7 @@ TEST_F(vm, access_bad_fields)
 	a = good; a.buf = (uintptr_t)ro;
 	EXPECT_EQ(-EFAULT, access_raw(self, &a));
 	munmap(ro, 4096);
-	EXPECT_EQ(-EFAULT, s2_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS, 8));
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS, 8));
 	/* Output fields given on input are ignored, not rejected. */
 	a = good; a.done = 99; a.faults_translation = 5;
 	EXPECT_EQ(0, access_raw(self, &a));
@@ -414,18 +414,18 @@ TEST_F(vm, access_bad_fields)
 TEST_F(vm, access_unbacked)
 {
 	struct s2mmu_vcpu_access a;
-	__u8 *m = s2_alloc(S2_ANON, VM_SIZE);
+	__u8 *m = tst_alloc(TST_ANON, VM_SIZE);
 	__u64 v;
 
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, s2_set_region(self->vm, 1, 0, VM_GPA + VM_SIZE, VM_SIZE,
-				   m));
+	ASSERT_EQ(0, tst_set_region(self->vm, 1, 0, VM_GPA + VM_SIZE, VM_SIZE,
+				    m));
 	munmap(m, VM_SIZE);
-	EXPECT_EQ(-EFAULT, s2_access(&self->vcpu, VM_GPA + VM_SIZE, &v, 8,
-				     S2MMU_ACCESS_READ, &a));
-	ASSERT_EQ(0, s2_set_region(self->vm, 1, 0, VM_GPA + VM_SIZE, 0, m));
+	EXPECT_EQ(-EFAULT, tst_access(&self->vcpu, VM_GPA + VM_SIZE, &v, 8,
+				      S2MMU_ACCESS_READ, &a));
+	ASSERT_EQ(0, tst_set_region(self->vm, 1, 0, VM_GPA + VM_SIZE, 0, m));
 	/* The failed fault is counted, and left nothing behind. */
-	ASSERT_EQ(0, s2_stats(self->vm, &self->base));
+	ASSERT_EQ(0, tst_stats(self->vm, &self->base));
 	EXPECT_EQ(1ULL, self->base.memslots);
 	EXPECT_EQ(1ULL, self->base.pages_pinned);
 	EXPECT_EQ(1ULL, self->base.mapped_l3);
@@ -437,22 +437,22 @@ TEST_F(vm, stats)
 	struct s2mmu_stats st;
 
 	memset(&st, 0xa5, sizeof(st));
-	ASSERT_EQ(0, s2_stats(self->vm, &st));
+	ASSERT_EQ(0, tst_stats(self->vm, &st));
 	EXPECT_EQ((__u32)S2MMU_STATS_VERSION, st.version);
 	EXPECT_EQ(sizeof(st), st.size);
 	EXPECT_EQ(1ULL, st.vcpus);
 	for (unsigned int i = 0; i < ARRAY_SIZE(st.reserved); i++)
 		EXPECT_EQ(0ULL, st.reserved[i]);
-	EXPECT_EQ(-EFAULT, s2_ioctl(self->vm, S2MMU_GET_STATS, 8));
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->vm, S2MMU_GET_STATS, 8));
 }
 
 TEST_F(vm, unknown_ioctls)
 {
-	EXPECT_EQ(-ENOTTY, s2_ioctl(self->vm, _IO(S2MMUIO, 0x5f), 0));
-	EXPECT_EQ(-ENOTTY, s2_ioctl(self->vm, S2MMU_VCPU_ACCESS, 0));
-	EXPECT_EQ(-ENOTTY, s2_ioctl(self->vcpu.fd, _IO(S2MMUIO, 0x8f), 0));
-	EXPECT_EQ(-ENOTTY, s2_ioctl(self->vcpu.fd, S2MMU_GET_STATS, 0));
-	EXPECT_EQ(-ENOTTY, s2_ioctl(self->dev, S2MMU_GET_STATS, 0));
+	EXPECT_EQ(-ENOTTY, tst_ioctl(self->vm, _IO(S2MMUIO, 0x5f), 0));
+	EXPECT_EQ(-ENOTTY, tst_ioctl(self->vm, S2MMU_VCPU_ACCESS, 0));
+	EXPECT_EQ(-ENOTTY, tst_ioctl(self->vcpu.fd, _IO(S2MMUIO, 0x8f), 0));
+	EXPECT_EQ(-ENOTTY, tst_ioctl(self->vcpu.fd, S2MMU_GET_STATS, 0));
+	EXPECT_EQ(-ENOTTY, tst_ioctl(self->dev, S2MMU_GET_STATS, 0));
 	check_unchanged(_metadata, self);
 }
 
@@ -475,12 +475,12 @@ TEST_F(vm, other_process)
 		__u64 v;
 		int bad = 0;
 
-		bad |= s2_stats(self->vm, &st) != -EIO;
-		bad |= s2_set_region(self->vm, 1, 0, VM_GPA + VM_SIZE, VM_SIZE,
-				     self->mem) != -EIO;
-		bad |= s2_ioctl(self->vm, S2MMU_CREATE_VCPU, 1) != -EIO;
-		bad |= s2_access(&self->vcpu, VM_GPA, &v, 8,
-				 S2MMU_ACCESS_READ, NULL) != -EIO;
+		bad |= tst_stats(self->vm, &st) != -EIO;
+		bad |= tst_set_region(self->vm, 1, 0, VM_GPA + VM_SIZE, VM_SIZE,
+				      self->mem) != -EIO;
+		bad |= tst_ioctl(self->vm, S2MMU_CREATE_VCPU, 1) != -EIO;
+		bad |= tst_access(&self->vcpu, VM_GPA, &v, 8,
+				  S2MMU_ACCESS_READ, NULL) != -EIO;
 		_exit(bad);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

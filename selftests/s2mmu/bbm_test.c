@@ -19,7 +19,7 @@
 
 FIXTURE(bbm) {
 	int dev, vm;
-	struct s2_vcpu vcpu[NR_THREADS];
+	struct tst_vcpu vcpu[NR_THREADS];
 	__u8 *mem;
 	size_t size;
 	struct s2mmu_stats before;
@@ -32,13 +32,13 @@ FIXTURE_SETUP(bbm)
 	self->vm = -1;
 	for (i = 0; i < NR_THREADS; i++)
 		self->vcpu[i].fd = -1;
-	self->dev = s2_open_dev();
+	self->dev = tst_open_dev();
 	ASSERT_LE(0, self->dev);
-	self->vm = s2_create_vm(self->dev, 0);
+	self->vm = tst_create_vm(self->dev, 0);
 	ASSERT_LE(0, self->vm);
 	for (i = 0; i < NR_THREADS; i++)
-		ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm, i,
-					    &self->vcpu[i]));
+		ASSERT_EQ(0, tst_create_vcpu(self->dev, self->vm, i,
+					     &self->vcpu[i]));
 }
 
 FIXTURE_TEARDOWN(bbm)
@@ -46,7 +46,7 @@ FIXTURE_TEARDOWN(bbm)
 	int i;
 
 	for (i = 0; i < NR_THREADS; i++)
-		s2_destroy_vcpu(&self->vcpu[i]);
+		tst_destroy_vcpu(&self->vcpu[i]);
 	if (self->vm >= 0)
 		close(self->vm);
 	if (self->mem)
@@ -55,16 +55,16 @@ FIXTURE_TEARDOWN(bbm)
 }
 
 static void add_slot(struct __test_metadata *_metadata,
-		     struct _test_data_bbm *self, enum s2_backing b, size_t size,
+		     struct _test_data_bbm *self, enum tst_backing b, size_t size,
 		     int populate)
 {
 	self->size = size;
-	self->mem = s2_alloc(b, size);
+	self->mem = tst_alloc(b, size);
 	ASSERT_NE(NULL, self->mem);
 	if (populate)
 		memset(self->mem, 0x11, size);
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, GPA, size, self->mem));
-	ASSERT_EQ(0, s2_stats(self->vm, &self->before));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, GPA, size, self->mem));
+	ASSERT_EQ(0, tst_stats(self->vm, &self->before));
 }
 
 /* Only permissions grow: relaxed in place, no BBM, no broadcast. */
@@ -74,20 +74,20 @@ TEST_F(bbm, perms_only)
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 
-	add_slot(_metadata, self, S2_ANON, NR_PAGES * S2_PAGE, 1);
-	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA, &v, 8, S2MMU_ACCESS_READ,
-			       &a));
-	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA, &v, 8, S2MMU_ACCESS_WRITE,
-			       &a));
+	add_slot(_metadata, self, TST_ANON, NR_PAGES * TST_PAGE, 1);
+	ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA, &v, 8, S2MMU_ACCESS_READ,
+				&a));
+	ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA, &v, 8, S2MMU_ACCESS_WRITE,
+				&a));
 	EXPECT_EQ(1U, a.faults_permission);
-	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA, &v, 8, S2MMU_ACCESS_EXEC,
-			       &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA, &v, 8, S2MMU_ACCESS_EXEC,
+				&a));
 	EXPECT_EQ(1U, a.faults_permission);
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_EQ(2ULL, d.relax_perms);
 	EXPECT_EQ(0ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid);
-	s2_print_stats(stderr, &d);
+	tst_print_stats(stderr, &d);
 }
 
 /*
@@ -103,22 +103,22 @@ TEST_F(bbm, zero_page_to_real_page)
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 
-	add_slot(_metadata, self, S2_ANON, NR_PAGES * S2_PAGE, 0);
-	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + 64, &v, 8,
-			       S2MMU_ACCESS_READ, &a));
+	add_slot(_metadata, self, TST_ANON, NR_PAGES * TST_PAGE, 0);
+	ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA + 64, &v, 8,
+				S2MMU_ACCESS_READ, &a));
 	EXPECT_EQ(0ULL, v);
 	EXPECT_EQ(1U, a.faults_translation);
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	EXPECT_EQ(1ULL, d.zero_page_maps);
 	EXPECT_EQ(0ULL, d.bbm);
 	/* The 4K zero page is never freed: nothing to pin. */
 	EXPECT_EQ(0ULL, d.pages_pinned);
 
-	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + 64, &w, 8,
-			       S2MMU_ACCESS_WRITE, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA + 64, &w, 8,
+				S2MMU_ACCESS_WRITE, &a));
 	EXPECT_EQ(1U, a.faults_permission);
 	EXPECT_EQ(1U, a.faults_translation);
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_LE(1ULL, d.notifier_invalidations);
 	EXPECT_EQ(1ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid);
@@ -129,11 +129,11 @@ TEST_F(bbm, zero_page_to_real_page)
 
 	/* Host and guest agree from now on. */
 	*(__u64 *)(self->mem + 72) = 99;
-	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + 72, &v, 8,
-			       S2MMU_ACCESS_READ, &a));
-	EXPECT_EQ(0ULL, s2_faults(&a));
+	ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA + 72, &v, 8,
+				S2MMU_ACCESS_READ, &a));
+	EXPECT_EQ(0ULL, tst_faults(&a));
 	EXPECT_EQ(99ULL, v);
-	s2_print_stats(stderr, &d);
+	tst_print_stats(stderr, &d);
 }
 
 /* Same with THP: the huge zero page, then a real page; still no BBM. */
@@ -143,18 +143,18 @@ TEST_F(bbm, thp_zero_page_to_real_page)
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 
-	add_slot(_metadata, self, S2_ANON_THP, S2_2M, 0);
-	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + S2_PAGE, &v, 8,
-			       S2MMU_ACCESS_READ, &a));
+	add_slot(_metadata, self, TST_ANON_THP, TST_2M, 0);
+	ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA + TST_PAGE, &v, 8,
+				S2MMU_ACCESS_READ, &a));
 	EXPECT_EQ(0ULL, v);
-	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + S2_PAGE, &w, 8,
-			       S2MMU_ACCESS_WRITE, &a));
-	d = s2_stats_since(self->vm, &self->before);
+	ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA + TST_PAGE, &w, 8,
+				S2MMU_ACCESS_WRITE, &a));
+	d = tst_stats_since(self->vm, &self->before);
 	EXPECT_EQ(1ULL, d.zero_page_maps);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_LE(1ULL, d.notifier_invalidations);
-	EXPECT_EQ(w, *(__u64 *)(self->mem + S2_PAGE));
-	s2_print_stats(stderr, &d);
+	EXPECT_EQ(w, *(__u64 *)(self->mem + TST_PAGE));
+	tst_print_stats(stderr, &d);
 }
 
 /*
@@ -172,45 +172,45 @@ TEST_F(bbm, logging_splits_blocks)
 	__u64 v, off;
 	int i;
 
-	add_slot(_metadata, self, S2_ANON_THP, blocks * S2_2M, 1);
+	add_slot(_metadata, self, TST_ANON_THP, blocks * TST_2M, 1);
 	for (i = 0; i < blocks; i++) {
 		v = i;
-		ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + i * S2_2M, &v, 8,
-				       S2MMU_ACCESS_WRITE, &a));
+		ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA + i * TST_2M, &v, 8,
+					S2MMU_ACCESS_WRITE, &a));
 	}
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	if (d.mapped_l2 != (__u64)blocks)
 		SKIP(return, "no THP backing (%llu blocks mapped)",
 		     (unsigned long long)d.mapped_l2);
 	ASSERT_EQ(0ULL, d.bbm);
 
-	ASSERT_EQ(0, s2_stats(self->vm, &self->before));
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES, GPA,
-				   self->size, self->mem));
-	d = s2_stats_since(self->vm, &self->before);
+	ASSERT_EQ(0, tst_stats(self->vm, &self->before));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES, GPA,
+				    self->size, self->mem));
+	d = tst_stats_since(self->vm, &self->before);
 	EXPECT_EQ((__u64)blocks, d.bbm);
 	EXPECT_EQ(1ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid);
-	s2_print_stats(stderr, &d);
+	tst_print_stats(stderr, &d);
 
-	ASSERT_EQ(0, s2_stats(self->vm, &self->before));
-	for (off = 0; off < self->size; off += 64 * S2_PAGE) {
-		ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + off, &v, 8,
-				       S2MMU_ACCESS_READ, &a));
-		EXPECT_EQ(0ULL, s2_faults(&a));
-		EXPECT_EQ(off % S2_2M ? 0x1111111111111111ULL : off / S2_2M, v);
+	ASSERT_EQ(0, tst_stats(self->vm, &self->before));
+	for (off = 0; off < self->size; off += 64 * TST_PAGE) {
+		ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA + off, &v, 8,
+					S2MMU_ACCESS_READ, &a));
+		EXPECT_EQ(0ULL, tst_faults(&a));
+		EXPECT_EQ(off % TST_2M ? 0x1111111111111111ULL : off / TST_2M, v);
 	}
 	v = 42;
-	ASSERT_EQ(0, s2_access(&self->vcpu[0], GPA + S2_PAGE, &v, 8,
-			       S2MMU_ACCESS_WRITE, &a));
+	ASSERT_EQ(0, tst_access(&self->vcpu[0], GPA + TST_PAGE, &v, 8,
+				S2MMU_ACCESS_WRITE, &a));
 	EXPECT_EQ(1U, a.faults_permission);
-	EXPECT_EQ(1ULL, s2_faults(&a));
-	d = s2_stats_since(self->vm, &self->before);
+	EXPECT_EQ(1ULL, tst_faults(&a));
+	d = tst_stats_since(self->vm, &self->before);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_EQ(0ULL, d.faults_translation);
 }
 
 struct racer {
-	struct s2_vcpu *vcpu;
+	struct tst_vcpu *vcpu;
 	int id;
 	int write;
 	int failed;
@@ -232,25 +232,25 @@ static void *race(void *arg)
 
 	for (round = 0; round < ROUNDS; round++) {
 		for (p = 0; p < NR_PAGES; p++) {
-			__u64 ipa = GPA + p * S2_PAGE + r->id * 8;
+			__u64 ipa = GPA + p * TST_PAGE + r->id * 8;
 			int kind = r->write ? S2MMU_ACCESS_WRITE :
 					      S2MMU_ACCESS_READ;
 
 			v = ((__u64)round << 32) | (r->id << 16) | p;
-			if (s2_access(r->vcpu, ipa, &v, 8, kind, &a) ||
+			if (tst_access(r->vcpu, ipa, &v, 8, kind, &a) ||
 			    a.done != 8) {
 				r->failed = 1;
 				return NULL;
 			}
-			r->faults += s2_faults(&a);
-			if (s2_faults(&a) > r->max_faults)
-				r->max_faults = s2_faults(&a);
+			r->faults += tst_faults(&a);
+			if (tst_faults(&a) > r->max_faults)
+				r->max_faults = tst_faults(&a);
 			if (!r->write)
 				continue;
 			/* A writer sees its write at once: nothing undid it. */
 			want = v;
-			if (s2_access(r->vcpu, ipa, &v, 8, S2MMU_ACCESS_READ,
-				      &a) || v != want) {
+			if (tst_access(r->vcpu, ipa, &v, 8, S2MMU_ACCESS_READ,
+				       &a) || v != want) {
 				r->failed = 2;
 				return NULL;
 			}
@@ -274,8 +274,8 @@ static void run_race(struct __test_metadata *_metadata,
 	}
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_join(t[i], NULL);
-	d = s2_stats_since(self->vm, &self->before);
-	s2_print_stats(stderr, &d);
+	d = tst_stats_since(self->vm, &self->before);
+	tst_print_stats(stderr, &d);
 	for (i = 0; i < NR_THREADS; i++) {
 		EXPECT_EQ(0, r[i].failed);
 		/*
@@ -288,7 +288,7 @@ static void run_race(struct __test_metadata *_metadata,
 	for (i = 0; i < writers; i++)
 		for (p = 0; p < NR_PAGES; p++)
 			EXPECT_EQ(((__u64)(ROUNDS - 1) << 32) | (i << 16) | p,
-				  *(__u64 *)(self->mem + p * S2_PAGE + i * 8));
+				  *(__u64 *)(self->mem + p * TST_PAGE + i * 8));
 	EXPECT_EQ((unsigned long long)NR_PAGES, d.pages_pinned);
 	if (!populated) {
 		/*
@@ -315,27 +315,27 @@ static void run_race(struct __test_metadata *_metadata,
 /* Identical re-maps by racing readers: no BBM, no TLBI. */
 TEST_F(bbm, racing_readers)
 {
-	add_slot(_metadata, self, S2_ANON, NR_PAGES * S2_PAGE, 1);
+	add_slot(_metadata, self, TST_ANON, NR_PAGES * TST_PAGE, 1);
 	run_race(_metadata, self, 0, 1);
 }
 
 /* Readers and writers: permissions only ever grow, no BBM, no TLBI. */
 TEST_F(bbm, racing_readers_writers)
 {
-	add_slot(_metadata, self, S2_ANON, NR_PAGES * S2_PAGE, 1);
+	add_slot(_metadata, self, TST_ANON, NR_PAGES * TST_PAGE, 1);
 	run_race(_metadata, self, 2, 1);
 }
 
 TEST_F(bbm, racing_writers)
 {
-	add_slot(_metadata, self, S2_ANON, NR_PAGES * S2_PAGE, 1);
+	add_slot(_metadata, self, TST_ANON, NR_PAGES * TST_PAGE, 1);
 	run_race(_metadata, self, NR_THREADS, 1);
 }
 
 /* Never-touched memory: zero pages and real pages race; no write is lost. */
 TEST_F(bbm, racing_untouched)
 {
-	add_slot(_metadata, self, S2_ANON, NR_PAGES * S2_PAGE, 0);
+	add_slot(_metadata, self, TST_ANON, NR_PAGES * TST_PAGE, 0);
 	run_race(_metadata, self, 2, 0);
 }
 

@@ -37,10 +37,10 @@
 #define SLOT		0
 #define SLOT_GPA	0x40000000ULL
 #define SLOT_PAGES	8192ULL			/* 32 MiB */
-#define SLOT_SIZE	(SLOT_PAGES * S2_PAGE)
+#define SLOT_SIZE	(SLOT_PAGES * TST_PAGE)
 #define CHURN_SLOT	1
 #define CHURN_GPA	0x80000000ULL
-#define CHURN_SIZE	(4 * S2_2M)
+#define CHURN_SIZE	(4 * TST_2M)
 #define CHURN_VCPU	NR_WRITERS
 
 /* Writes per variant: the four variants together make 2^20. */
@@ -69,7 +69,7 @@ struct stamp {
 struct writer {
 	struct shared *sh;
 	pthread_t thread;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	unsigned int id;
 	__u64 rng;
 	/* page << 32 | s of the write in progress, or NO_PAGE */
@@ -118,7 +118,7 @@ static void *writer_main(void *arg)
 
 		__u64 r = xorshift(&w->rng);
 		__u32 page = r % SLOT_PAGES;
-		__u32 off = (r >> 32) % (S2_PAGE / sizeof(st));
+		__u32 off = (r >> 32) % (TST_PAGE / sizeof(st));
 		__u32 s = atomic_load(&sh->harvests_done);
 
 		/* Published before the access, withdrawn after the record. */
@@ -126,8 +126,8 @@ static void *writer_main(void *arg)
 		st.page = page;
 		st.epoch = s + 1;
 		st.seq++;
-		w->error = s2_access(&w->vcpu,
-				     SLOT_GPA + page * S2_PAGE + off * sizeof(st),
+		w->error = tst_access(&w->vcpu,
+				      SLOT_GPA + page * TST_PAGE + off * sizeof(st),
 					&st, sizeof(st), S2MMU_ACCESS_WRITE, &res);
 		if (!w->error && res.exit_reason != S2MMU_EXIT_NONE)
 			w->error = -EREMOTEIO;
@@ -156,7 +156,7 @@ static void *writer_main(void *arg)
 struct churn {
 	struct shared *sh;
 	pthread_t thread;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	__u8 *mem;
 	__u64 rounds;
 	int error;
@@ -168,26 +168,26 @@ static int churn_once(struct churn *c, __u64 gpa)
 	__u64 v = c->rounds, back = 0;
 	int r;
 
-	r = s2_set_region(c->sh->vm, CHURN_SLOT, 0, gpa, CHURN_SIZE, c->mem);
+	r = tst_set_region(c->sh->vm, CHURN_SLOT, 0, gpa, CHURN_SIZE, c->mem);
 	if (r)
 		return r;
-	for (__u64 off = 0; off < CHURN_SIZE; off += S2_2M / 2) {
-		r = s2_access(&c->vcpu, gpa + off, &v, sizeof(v),
-			      S2MMU_ACCESS_WRITE, NULL);
+	for (__u64 off = 0; off < CHURN_SIZE; off += TST_2M / 2) {
+		r = tst_access(&c->vcpu, gpa + off, &v, sizeof(v),
+			       S2MMU_ACCESS_WRITE, NULL);
 		if (r)
 			return r;
-		r = s2_access(&c->vcpu, gpa + off, &back, sizeof(back),
-			      S2MMU_ACCESS_READ, NULL);
+		r = tst_access(&c->vcpu, gpa + off, &back, sizeof(back),
+			       S2MMU_ACCESS_READ, NULL);
 		if (r)
 			return r;
 		if (back != v || *(__u64 *)(c->mem + off) != v)
 			return -EILSEQ;
 	}
-	r = s2_set_region(c->sh->vm, CHURN_SLOT, 0, gpa, 0, c->mem);
+	r = tst_set_region(c->sh->vm, CHURN_SLOT, 0, gpa, 0, c->mem);
 	if (r)
 		return r;
 	/* Gone: the same access is now an MMIO exit. */
-	r = s2_access(&c->vcpu, gpa, &back, sizeof(back), S2MMU_ACCESS_READ, &res);
+	r = tst_access(&c->vcpu, gpa, &back, sizeof(back), S2MMU_ACCESS_READ, &res);
 	if (r)
 		return r;
 	return res.exit_reason == S2MMU_EXIT_MMIO ? 0 : -EILSEQ;
@@ -232,7 +232,7 @@ static bool reported_between(struct checker *ck, __u32 page, __u32 first,
 			     __u32 last)
 {
 	for (__u32 h = first; h <= last; h++)
-		if (s2_test_bit(ck->hist[h % HISTORY], page))
+		if (tst_test_bit(ck->hist[h % HISTORY], page))
 			return true;
 	return false;
 }
@@ -292,7 +292,7 @@ static void check_harvest(struct shared *sh, struct checker *ck, __u32 h)
 	for (__u64 p = 0; p < SLOT_PAGES; p++) {
 		bool explained;
 
-		if (!s2_test_bit(bm, p))
+		if (!tst_test_bit(bm, p))
 			continue;
 		ck->reported++;
 		explained = ck->max_e1[p] >= h;
@@ -342,27 +342,27 @@ FIXTURE_SETUP(dirty_log)
 {
 	memset(&self->sh, 0, sizeof(self->sh));
 	self->sh.vm = -1;
-	self->dev = s2_open_dev();
+	self->dev = tst_open_dev();
 	if (self->dev < 0)
 		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
-	self->sh.vm = s2_create_vm(self->dev, 0);
+	self->sh.vm = tst_create_vm(self->dev, 0);
 	ASSERT_LE(0, self->sh.vm);
-	self->sh.mem = s2_alloc(variant->thp ? S2_ANON_THP : S2_ANON, SLOT_SIZE);
+	self->sh.mem = tst_alloc(variant->thp ? TST_ANON_THP : TST_ANON, SLOT_SIZE);
 	self->dest = malloc(SLOT_SIZE);
 	ASSERT_NE(NULL, self->sh.mem);
 	ASSERT_NE(NULL, self->dest);
 	/* 4K backing: mapped_l2 then counts only the logged slot's blocks. */
-	self->churn.mem = s2_alloc(S2_ANON, CHURN_SIZE);
+	self->churn.mem = tst_alloc(TST_ANON, CHURN_SIZE);
 	ASSERT_NE(NULL, self->churn.mem);
 	memset(self->churn.mem, 0x5a, CHURN_SIZE);
 	memset(&self->ck, 0, sizeof(self->ck));
 	for (int h = 0; h < HISTORY; h++) {
-		self->ck.hist[h] = calloc(1, s2_bitmap_bytes(SLOT_PAGES));
+		self->ck.hist[h] = calloc(1, tst_bitmap_bytes(SLOT_PAGES));
 		ASSERT_NE(NULL, self->ck.hist[h]);
 	}
 	self->ck.max_e1 = calloc(SLOT_PAGES, sizeof(__u32));
 	ASSERT_NE(NULL, self->ck.max_e1);
-	self->ck.scratch = calloc(1, s2_bitmap_bytes(SLOT_PAGES));
+	self->ck.scratch = calloc(1, tst_bitmap_bytes(SLOT_PAGES));
 	ASSERT_NE(NULL, self->ck.scratch);
 }
 
@@ -384,16 +384,16 @@ static int harvest(struct shared *sh, struct checker *ck, bool manual,
 		   __u32 h, __u64 *rng)
 {
 	__u64 *bm = ck->hist[h % HISTORY];
-	size_t bytes = s2_bitmap_bytes(SLOT_PAGES);
+	size_t bytes = tst_bitmap_bytes(SLOT_PAGES);
 	__u32 split;
 	int r;
 
 	memset(bm, 0, bytes);
 	atomic_store(&sh->harvests_started, h);
-	r = s2_get_dirty_log(sh->vm, SLOT, bm);
+	r = tst_get_dirty_log(sh->vm, SLOT, bm);
 	if (r || !manual)
 		goto out;
-	r = s2_get_dirty_log(sh->vm, SLOT, ck->scratch);
+	r = tst_get_dirty_log(sh->vm, SLOT, ck->scratch);
 	for (__u64 w = 0; !r && w < SLOT_PAGES / 64; w++)
 		if (bm[w] & ~ck->scratch[w])
 			r = -EILSEQ;
@@ -402,10 +402,10 @@ static int harvest(struct shared *sh, struct checker *ck, bool manual,
 	/* Clear in two pieces, split at a random multiple of 64 pages. */
 	split = xorshift(rng) % (SLOT_PAGES / 64) * 64;
 	if (split)
-		r = s2_clear_dirty_log(sh->vm, SLOT, 0, split, bm);
+		r = tst_clear_dirty_log(sh->vm, SLOT, 0, split, bm);
 	if (!r)
-		r = s2_clear_dirty_log(sh->vm, SLOT, split, SLOT_PAGES - split,
-				       bm + split / 64);
+		r = tst_clear_dirty_log(sh->vm, SLOT, split, SLOT_PAGES - split,
+					bm + split / 64);
 out:
 	atomic_store(&sh->harvests_done, h);
 	return r;
@@ -414,9 +414,9 @@ out:
 static void copy_reported(__u8 *dest, const __u8 *mem, const __u64 *bm)
 {
 	for (__u64 p = 0; p < SLOT_PAGES; p++)
-		if (s2_test_bit(bm, p))
-			memcpy(dest + p * S2_PAGE, mem + p * S2_PAGE,
-			       S2_PAGE);
+		if (tst_test_bit(bm, p))
+			memcpy(dest + p * TST_PAGE, mem + p * TST_PAGE,
+			       TST_PAGE);
 }
 
 TEST_F_TIMEOUT(dirty_log, invariant, 300)
@@ -428,9 +428,9 @@ TEST_F_TIMEOUT(dirty_log, invariant, 300)
 	__u32 h = 0, empty_h;
 	int i;
 
-	ASSERT_EQ(0, s2_set_region(sh->vm, SLOT, 0, SLOT_GPA, SLOT_SIZE, sh->mem));
+	ASSERT_EQ(0, tst_set_region(sh->vm, SLOT, 0, SLOT_GPA, SLOT_SIZE, sh->mem));
 	for (i = 0; i < NR_WRITERS; i++) {
-		ASSERT_EQ(0, s2_create_vcpu(self->dev, sh->vm, i, &sh->w[i].vcpu));
+		ASSERT_EQ(0, tst_create_vcpu(self->dev, sh->vm, i, &sh->w[i].vcpu));
 		sh->w[i].sh = sh;
 		sh->w[i].id = i;
 		sh->w[i].rng = 0x2545f4914f6cdd1dULL * (i + 1);
@@ -439,19 +439,19 @@ TEST_F_TIMEOUT(dirty_log, invariant, 300)
 		ASSERT_NE(NULL, sh->w[i].ring);
 	}
 	if (variant->manual)
-		ASSERT_EQ(0, s2_enable_manual_protect(sh->vm));
+		ASSERT_EQ(0, tst_enable_manual_protect(sh->vm));
 
 	/* Boot: the guest writes all of its memory before logging starts. */
 	for (__u64 p = 0; p < SLOT_PAGES; p++)
-		ASSERT_EQ(0, s2_access(&sh->w[0].vcpu, SLOT_GPA + p * S2_PAGE,
-				       &p, sizeof(p), S2MMU_ACCESS_WRITE, NULL));
-	ASSERT_EQ(0, s2_stats(sh->vm, &st0));
+		ASSERT_EQ(0, tst_access(&sh->w[0].vcpu, SLOT_GPA + p * TST_PAGE,
+					&p, sizeof(p), S2MMU_ACCESS_WRITE, NULL));
+	ASSERT_EQ(0, tst_stats(sh->vm, &st0));
 	if (variant->thp)
 		TH_LOG("before logging: %llu blocks, %llu pages mapped",
 		       st0.mapped_l2, st0.mapped_l3);
 
-	ASSERT_EQ(0, s2_set_region(sh->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   SLOT_GPA, SLOT_SIZE, sh->mem));
+	ASSERT_EQ(0, tst_set_region(sh->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, SLOT_SIZE, sh->mem));
 	/* The first pass of a migration: all of memory. */
 	memcpy(self->dest, sh->mem, SLOT_SIZE);
 
@@ -461,8 +461,8 @@ TEST_F_TIMEOUT(dirty_log, invariant, 300)
 					    &sh->w[i]));
 	if (variant->churn) {
 		self->churn.sh = sh;
-		ASSERT_EQ(0, s2_create_vcpu(self->dev, sh->vm, CHURN_VCPU,
-					    &self->churn.vcpu));
+		ASSERT_EQ(0, tst_create_vcpu(self->dev, sh->vm, CHURN_VCPU,
+					     &self->churn.vcpu));
 		ASSERT_EQ(0, pthread_create(&self->churn.thread, NULL, churn_main,
 					    &self->churn));
 	}
@@ -502,7 +502,7 @@ TEST_F_TIMEOUT(dirty_log, invariant, 300)
 	for (__u64 w = 0; w < SLOT_PAGES / 64; w++)
 		EXPECT_EQ(0U, ck->hist[empty_h % HISTORY][w]);
 
-	ASSERT_EQ(0, s2_stats(sh->vm, &st));
+	ASSERT_EQ(0, tst_stats(sh->vm, &st));
 	TH_LOG("%llu writes, %u harvests, %llu pages reported, %llu write windows checked",
 	       (unsigned long long)atomic_load(&sh->writes_done), h,
 	       (unsigned long long)ck->reported, (unsigned long long)ck->checked);
@@ -530,24 +530,24 @@ TEST_F_TIMEOUT(dirty_log, invariant, 300)
 /* Small, exact cases: which pages a harvest reports and what it protects. */
 FIXTURE(log) {
 	int dev, vm;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	__u8 *mem;
 	__u64 *bm;
 };
 
 #define LOG_PAGES	1024ULL		/* 4 MiB: two 2 MiB blocks */
-#define LOG_SIZE	(LOG_PAGES * S2_PAGE)
+#define LOG_SIZE	(LOG_PAGES * TST_PAGE)
 
 FIXTURE_SETUP(log)
 {
-	int ret = s2_open_vm_vcpu(&self->dev, &self->vm, &self->vcpu);
+	int ret = tst_open_vm_vcpu(&self->dev, &self->vm, &self->vcpu);
 
 	if (ret == -ENODEV)
 		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
 	ASSERT_EQ(0, ret);
-	self->mem = s2_alloc(S2_ANON_THP, LOG_SIZE);
+	self->mem = tst_alloc(TST_ANON_THP, LOG_SIZE);
 	ASSERT_NE(NULL, self->mem);
-	self->bm = calloc(1, s2_bitmap_bytes(LOG_PAGES));
+	self->bm = calloc(1, tst_bitmap_bytes(LOG_PAGES));
 	ASSERT_NE(NULL, self->bm);
 }
 
@@ -559,11 +559,11 @@ FIXTURE_TEARDOWN(log)
 		close(self->dev);
 }
 
-static int write_page(struct s2_vcpu *vcpu, __u64 page, struct s2mmu_vcpu_access *res)
+static int write_page(struct tst_vcpu *vcpu, __u64 page, struct s2mmu_vcpu_access *res)
 {
 	__u64 v = page ^ 0xd1b54a32d192ed03ULL;
 
-	return s2_access(vcpu, SLOT_GPA + page * S2_PAGE, &v,
+	return tst_access(vcpu, SLOT_GPA + page * TST_PAGE, &v,
 			    sizeof(v), S2MMU_ACCESS_WRITE, res);
 }
 
@@ -573,7 +573,7 @@ static void bits(const __u64 *bm, __u64 pages, __s64 *out, int max)
 	int n = 0;
 
 	for (__u64 p = 0; p < pages && n < max - 1; p++)
-		if (s2_test_bit(bm, p))
+		if (tst_test_bit(bm, p))
 			out[n++] = p;
 	out[n] = -1;
 }
@@ -583,45 +583,45 @@ TEST_F(log, errors)
 	struct s2mmu_enable_cap cap = { .cap = S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT };
 	struct s2mmu_dirty_log log = { .slot = SLOT };
 
-	ASSERT_EQ(0, s2_set_region(self->vm, SLOT, 0, SLOT_GPA, LOG_SIZE, self->mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, 0, SLOT_GPA, LOG_SIZE, self->mem));
 	/* A slot without logging has no log; an unknown slot is invalid. */
-	EXPECT_EQ(-ENOENT, s2_get_dirty_log(self->vm, SLOT, self->bm));
-	EXPECT_EQ(-EINVAL, s2_get_dirty_log(self->vm, 7, self->bm));
-	EXPECT_EQ(-EINVAL, s2_get_dirty_log(self->vm, S2MMU_MEMSLOT_ID_LIMIT,
-					    self->bm));
-	ASSERT_EQ(0, s2_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   SLOT_GPA, LOG_SIZE, self->mem));
-	EXPECT_EQ(-EFAULT, s2_get_dirty_log(self->vm, SLOT, (__u64 *)8));
+	EXPECT_EQ(-ENOENT, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	EXPECT_EQ(-EINVAL, tst_get_dirty_log(self->vm, 7, self->bm));
+	EXPECT_EQ(-EINVAL, tst_get_dirty_log(self->vm, S2MMU_MEMSLOT_ID_LIMIT,
+					     self->bm));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, LOG_SIZE, self->mem));
+	EXPECT_EQ(-EFAULT, tst_get_dirty_log(self->vm, SLOT, (__u64 *)8));
 	log.padding = 1;
 	log.dirty_bitmap = (uintptr_t)self->bm;
 	EXPECT_EQ(-1, ioctl(self->vm, S2MMU_GET_DIRTY_LOG, &log));
 	EXPECT_EQ(EINVAL, errno);
 
 	/* CLEAR only exists in manual-protect mode. */
-	EXPECT_EQ(-EINVAL, s2_clear_dirty_log(self->vm, SLOT, 0, 64, self->bm));
+	EXPECT_EQ(-EINVAL, tst_clear_dirty_log(self->vm, SLOT, 0, 64, self->bm));
 	cap.cap = 0x7777;
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_ENABLE_CAP, (unsigned long)&cap));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_ENABLE_CAP, (unsigned long)&cap));
 	cap.cap = S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT;
 	cap.args[0] = 2;
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_ENABLE_CAP, (unsigned long)&cap));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_ENABLE_CAP, (unsigned long)&cap));
 	cap.args[0] = 1;
 	cap.flags = 1;
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_ENABLE_CAP, (unsigned long)&cap));
-	ASSERT_EQ(0, s2_enable_manual_protect(self->vm));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_ENABLE_CAP, (unsigned long)&cap));
+	ASSERT_EQ(0, tst_enable_manual_protect(self->vm));
 
-	EXPECT_EQ(0, s2_clear_dirty_log(self->vm, SLOT, 0, LOG_PAGES, self->bm));
-	EXPECT_EQ(0, s2_clear_dirty_log(self->vm, SLOT, 64, 64, self->bm));
+	EXPECT_EQ(0, tst_clear_dirty_log(self->vm, SLOT, 0, LOG_PAGES, self->bm));
+	EXPECT_EQ(0, tst_clear_dirty_log(self->vm, SLOT, 64, 64, self->bm));
 	/* first_page a multiple of 64; the range inside the slot ... */
-	EXPECT_EQ(-EINVAL, s2_clear_dirty_log(self->vm, SLOT, 1, 64, self->bm));
-	EXPECT_EQ(-EINVAL, s2_clear_dirty_log(self->vm, SLOT, LOG_PAGES, 64,
-					      self->bm));
-	EXPECT_EQ(-EINVAL, s2_clear_dirty_log(self->vm, SLOT, 64, LOG_PAGES,
-					      self->bm));
+	EXPECT_EQ(-EINVAL, tst_clear_dirty_log(self->vm, SLOT, 1, 64, self->bm));
+	EXPECT_EQ(-EINVAL, tst_clear_dirty_log(self->vm, SLOT, LOG_PAGES, 64,
+					       self->bm));
+	EXPECT_EQ(-EINVAL, tst_clear_dirty_log(self->vm, SLOT, 64, LOG_PAGES,
+					       self->bm));
 	/* ... and whole words of pages unless it ends with the slot. */
-	EXPECT_EQ(-EINVAL, s2_clear_dirty_log(self->vm, SLOT, 0, 65, self->bm));
-	EXPECT_EQ(-EINVAL, s2_clear_dirty_log(self->vm, 7, 0, 64, self->bm));
-	EXPECT_EQ(-EFAULT, s2_clear_dirty_log(self->vm, SLOT, 0, 64,
-					      (__u64 *)8));
+	EXPECT_EQ(-EINVAL, tst_clear_dirty_log(self->vm, SLOT, 0, 65, self->bm));
+	EXPECT_EQ(-EINVAL, tst_clear_dirty_log(self->vm, 7, 0, 64, self->bm));
+	EXPECT_EQ(-EFAULT, tst_clear_dirty_log(self->vm, SLOT, 0, 64,
+					       (__u64 *)8));
 }
 
 TEST_F(log, get_reports_and_protects)
@@ -629,14 +629,14 @@ TEST_F(log, get_reports_and_protects)
 	struct s2mmu_vcpu_access res;
 	__s64 got[8];
 
-	ASSERT_EQ(0, s2_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   SLOT_GPA, LOG_SIZE, self->mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, LOG_SIZE, self->mem));
 	ASSERT_EQ(0, write_page(&self->vcpu, 3, NULL));
 	ASSERT_EQ(0, write_page(&self->vcpu, 700, NULL));
 	/* Reads never dirty a page. */
-	ASSERT_EQ(0, s2_access(&self->vcpu, SLOT_GPA + 5 * S2_PAGE,
-			       got, 8, S2MMU_ACCESS_READ, NULL));
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, SLOT, self->bm));
+	ASSERT_EQ(0, tst_access(&self->vcpu, SLOT_GPA + 5 * TST_PAGE,
+				got, 8, S2MMU_ACCESS_READ, NULL));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
 	bits(self->bm, LOG_PAGES, got, 8);
 	EXPECT_EQ(3, got[0]);
 	EXPECT_EQ(700, got[1]);
@@ -652,12 +652,12 @@ TEST_F(log, get_reports_and_protects)
 	ASSERT_EQ(0, write_page(&self->vcpu, 5, &res));
 	EXPECT_EQ(1U, res.faults_permission);
 
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, SLOT, self->bm));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
 	bits(self->bm, LOG_PAGES, got, 8);
 	EXPECT_EQ(3, got[0]);
 	EXPECT_EQ(5, got[1]);
 	EXPECT_EQ(-1, got[2]);
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, SLOT, self->bm));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
 	bits(self->bm, LOG_PAGES, got, 8);
 	EXPECT_EQ(-1, got[0]);
 }
@@ -667,13 +667,13 @@ TEST_F(log, manual_get_reads_clear_protects)
 	struct s2mmu_vcpu_access res;
 	__s64 got[8];
 
-	ASSERT_EQ(0, s2_enable_manual_protect(self->vm));
-	ASSERT_EQ(0, s2_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   SLOT_GPA, LOG_SIZE, self->mem));
+	ASSERT_EQ(0, tst_enable_manual_protect(self->vm));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, LOG_SIZE, self->mem));
 	ASSERT_EQ(0, write_page(&self->vcpu, 10, NULL));
 	ASSERT_EQ(0, write_page(&self->vcpu, 200, NULL));
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, SLOT, self->bm));
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, SLOT, self->bm));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
 	bits(self->bm, LOG_PAGES, got, 8);
 	EXPECT_EQ(10, got[0]);
 	EXPECT_EQ(200, got[1]);
@@ -683,18 +683,18 @@ TEST_F(log, manual_get_reads_clear_protects)
 	EXPECT_EQ(0U, res.faults_permission);
 
 	/* Clear page 10 only (the word of pages 0-63). */
-	memset(self->bm, 0, s2_bitmap_bytes(LOG_PAGES));
-	s2_set_bit(self->bm, 10);
-	ASSERT_EQ(0, s2_clear_dirty_log(self->vm, SLOT, 0, 64, self->bm));
+	memset(self->bm, 0, tst_bitmap_bytes(LOG_PAGES));
+	tst_set_bit(self->bm, 10);
+	ASSERT_EQ(0, tst_clear_dirty_log(self->vm, SLOT, 0, 64, self->bm));
 	ASSERT_EQ(0, write_page(&self->vcpu, 200, &res));
 	EXPECT_EQ(0U, res.faults_permission);
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, SLOT, self->bm));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
 	bits(self->bm, LOG_PAGES, got, 8);
 	EXPECT_EQ(200, got[0]);
 	EXPECT_EQ(-1, got[1]);
 	ASSERT_EQ(0, write_page(&self->vcpu, 10, &res));
 	EXPECT_EQ(1U, res.faults_permission);
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, SLOT, self->bm));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
 	bits(self->bm, LOG_PAGES, got, 8);
 	EXPECT_EQ(10, got[0]);
 	EXPECT_EQ(200, got[1]);
@@ -706,13 +706,13 @@ TEST_F(log, failed_fault_marks_nothing)
 {
 	__s64 got[8];
 
-	ASSERT_EQ(0, s2_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   SLOT_GPA, LOG_SIZE, self->mem));
-	ASSERT_EQ(0, mprotect(self->mem + 20 * S2_PAGE, S2_PAGE,
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, LOG_SIZE, self->mem));
+	ASSERT_EQ(0, mprotect(self->mem + 20 * TST_PAGE, TST_PAGE,
 			      PROT_READ));
 	EXPECT_EQ(-EFAULT, write_page(&self->vcpu, 20, NULL));
 	ASSERT_EQ(0, write_page(&self->vcpu, 21, NULL));
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, SLOT, self->bm));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
 	bits(self->bm, LOG_PAGES, got, 8);
 	EXPECT_EQ(21, got[0]);
 	EXPECT_EQ(-1, got[1]);
@@ -728,17 +728,17 @@ TEST_F(log, blocks_split_and_come_back)
 	struct s2mmu_vcpu_access res;
 	__s64 got[8];
 
-	ASSERT_EQ(0, s2_set_region(self->vm, SLOT, 0, SLOT_GPA, LOG_SIZE, self->mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, 0, SLOT_GPA, LOG_SIZE, self->mem));
 	for (__u64 p = 0; p < LOG_PAGES; p += 512)
 		ASSERT_EQ(0, write_page(&self->vcpu, p, NULL));
-	ASSERT_EQ(0, s2_stats(self->vm, &st0));
+	ASSERT_EQ(0, tst_stats(self->vm, &st0));
 	if (st0.mapped_l2 != 2)
 		SKIP(return, "no transparent huge pages (%llu blocks mapped)",
 		     st0.mapped_l2);
 
-	ASSERT_EQ(0, s2_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   SLOT_GPA, LOG_SIZE, self->mem));
-	ASSERT_EQ(0, s2_stats(self->vm, &st1));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, LOG_SIZE, self->mem));
+	ASSERT_EQ(0, tst_stats(self->vm, &st1));
 	/* One BBM per block, whose subtree was built off-line. */
 	EXPECT_EQ(2U, st1.bbm - st0.bbm);
 	EXPECT_LE(st0.table_pages + 2, st1.table_pages);
@@ -747,22 +747,22 @@ TEST_F(log, blocks_split_and_come_back)
 	ASSERT_EQ(0, write_page(&self->vcpu, 513, &res));
 	EXPECT_EQ(0U, res.faults_translation);
 	EXPECT_EQ(1U, res.faults_permission);
-	ASSERT_EQ(0, s2_get_dirty_log(self->vm, SLOT, self->bm));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
 	bits(self->bm, LOG_PAGES, got, 8);
 	EXPECT_EQ(513, got[0]);
 	EXPECT_EQ(-1, got[1]);
-	ASSERT_EQ(0, s2_stats(self->vm, &st2));
+	ASSERT_EQ(0, tst_stats(self->vm, &st2));
 	EXPECT_EQ(st0.mapped_l2, st2.mapped_l2);
 
 	/*
 	 * Logging off: the split regions of huge host pages are unmapped,
 	 * and the next fault maps the whole block again.
 	 */
-	ASSERT_EQ(0, s2_set_region(self->vm, SLOT, 0, SLOT_GPA, LOG_SIZE, self->mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, 0, SLOT_GPA, LOG_SIZE, self->mem));
 	ASSERT_EQ(0, write_page(&self->vcpu, 600, &res));
 	EXPECT_EQ(1U, res.faults_translation);
 	EXPECT_EQ(0U, res.faults_permission);
-	ASSERT_EQ(0, s2_stats(self->vm, &st2));
+	ASSERT_EQ(0, tst_stats(self->vm, &st2));
 	EXPECT_EQ(st0.mapped_l2 + 1, st2.mapped_l2);
 }
 

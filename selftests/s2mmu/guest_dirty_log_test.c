@@ -36,7 +36,7 @@
 #define SLOT		0
 #define SLOT_GPA	0x40000000ULL
 #define SLOT_PAGES	4096ULL			/* 16 MiB */
-#define SLOT_SIZE	(SLOT_PAGES * S2_PAGE)
+#define SLOT_SIZE	(SLOT_PAGES * TST_PAGE)
 #define SHADOW_SLOT	1
 #define SHADOW_GPA	0x80000000ULL
 #define WORDS		(SLOT_PAGES * NR_VCPUS)
@@ -60,7 +60,7 @@ GUEST_CODE void guest_stamper(__u64 id, __u64 mem, __u64 ctl, __u64 shadow,
 			break;
 		p = guest_xorshift(&seed) % SLOT_PAGES;
 		stamp = it << 40 | id << 32 | ++seq;
-		word = mem + p * S2_PAGE + id * 8;
+		word = mem + p * TST_PAGE + id * 8;
 		guest_write64(word, stamp);
 		if (guest_read64(word) != stamp)
 			guest_fail(FAIL_READBACK, guest_read64(word), stamp);
@@ -80,7 +80,7 @@ struct dl_vcpu {
 static void *vcpu_main(void *arg)
 {
 	struct dl_vcpu *dv = arg;
-	struct s2_vcpu *v = &dv->g->vcpu[dv->id];
+	struct tst_vcpu *v = &dv->g->vcpu[dv->id];
 	int ret;
 
 	for (;;) {
@@ -122,7 +122,7 @@ FIXTURE_VARIANT_ADD(dl, manual_protect) {
 
 FIXTURE_SETUP(dl)
 {
-	__u64 words = WORDS * 8, maps = s2_bitmap_bytes(SLOT_PAGES);
+	__u64 words = WORDS * 8, maps = tst_bitmap_bytes(SLOT_PAGES);
 	int ret, i;
 
 	self->mem = NULL;
@@ -131,8 +131,8 @@ FIXTURE_SETUP(dl)
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "S2MMU_RUN not supported here");
 	ASSERT_EQ(0, ret);
-	self->mem = s2_alloc(S2_ANON, SLOT_SIZE);
-	self->shadow = s2_alloc(S2_ANON, SHADOW_SIZE);
+	self->mem = tst_alloc(TST_ANON, SLOT_SIZE);
+	self->shadow = tst_alloc(TST_ANON, SHADOW_SIZE);
 	ASSERT_NE(NULL, self->mem);
 	ASSERT_NE(NULL, self->shadow);
 	self->pre = calloc(1, words);
@@ -147,11 +147,11 @@ FIXTURE_SETUP(dl)
 		    self->post_prev && self->bitmap && self->bitmap_prev &&
 		    self->pending && self->open);
 	if (variant->manual)
-		ASSERT_EQ(0, s2_enable_manual_protect(self->g.vm));
-	ASSERT_EQ(0, s2_set_region(self->g.vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
-				   SLOT_GPA, SLOT_SIZE, self->mem));
-	ASSERT_EQ(0, s2_set_region(self->g.vm, SHADOW_SLOT, 0, SHADOW_GPA,
-				   SHADOW_SIZE, self->shadow));
+		ASSERT_EQ(0, tst_enable_manual_protect(self->g.vm));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, SLOT_SIZE, self->mem));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, SHADOW_SLOT, 0, SHADOW_GPA,
+				    SHADOW_SIZE, self->shadow));
 	self->ctl = guest_data(&self->g, CTL_DOFF);
 	__atomic_store_n(self->ctl, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < NR_VCPUS; i++) {
@@ -178,7 +178,7 @@ static void read_words(struct _test_data_dl *self, __u64 *out)
 	__u64 p, i, *page;
 
 	for (p = 0; p < SLOT_PAGES; p++) {
-		page = (__u64 *)(self->mem + p * S2_PAGE);
+		page = (__u64 *)(self->mem + p * TST_PAGE);
 		for (i = 0; i < NR_VCPUS; i++)
 			out[p * NR_VCPUS + i] = __atomic_load_n(page + i,
 								__ATOMIC_RELAXED);
@@ -206,15 +206,15 @@ static __u64 harvest_and_check(struct __test_metadata *_metadata,
 	int bad = 0;
 
 	read_words(self, self->pre);
-	memset(self->bitmap, 0, s2_bitmap_bytes(SLOT_PAGES));
-	EXPECT_EQ(0, s2_get_dirty_log(self->g.vm, SLOT, self->bitmap));
+	memset(self->bitmap, 0, tst_bitmap_bytes(SLOT_PAGES));
+	EXPECT_EQ(0, tst_get_dirty_log(self->g.vm, SLOT, self->bitmap));
 	if (manual)
-		EXPECT_EQ(0, s2_clear_dirty_log(self->g.vm, SLOT, 0, SLOT_PAGES,
-						self->bitmap));
+		EXPECT_EQ(0, tst_clear_dirty_log(self->g.vm, SLOT, 0, SLOT_PAGES,
+						 self->bitmap));
 	read_words(self, self->post);
 
 	for (p = 0; p < SLOT_PAGES && bad < 8; p++) {
-		int now = s2_test_bit(self->bitmap, p);
+		int now = tst_test_bit(self->bitmap, p);
 
 		n += now;
 		if (page_changed(self->post_prev, self->pre, p) && !now) {
@@ -223,7 +223,7 @@ static __u64 harvest_and_check(struct __test_metadata *_metadata,
 			bad++;
 		}
 		if (page_changed(self->pre_prev, self->post_prev, p) && !now &&
-		    !s2_test_bit(self->bitmap_prev, p)) {
+		    !tst_test_bit(self->bitmap_prev, p)) {
 			TH_LOG("page %llu written during harvest %llu, unreported by %llu",
 			       p, k - 1, k);
 			bad++;
@@ -272,7 +272,7 @@ static void check_contents(struct __test_metadata *_metadata,
 
 	for (p = 0; p < SLOT_PAGES; p++) {
 		for (i = 0; i < NR_VCPUS; i++) {
-			w = ((__u64 *)(self->mem + p * S2_PAGE))[i];
+			w = ((__u64 *)(self->mem + p * TST_PAGE))[i];
 			written += w != 0;
 			if (w != shadow[p * NR_VCPUS + i] ||
 			    (w && ((w >> 32 & 0xff) != i || w >> 40 > last_iter))) {

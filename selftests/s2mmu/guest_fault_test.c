@@ -24,22 +24,22 @@
 
 #define SLOT		0
 #define SLOT_GPA	0x40000000ULL
-#define SLOT_SIZE	(2 * S2_2M)
+#define SLOT_SIZE	(2 * TST_2M)
 /* Data: page 1 of the second 2M block, offset 8. */
-#define TEST_OFF	(S2_2M + S2_PAGE + 8)
+#define TEST_OFF	(TST_2M + TST_PAGE + 8)
 /* Load pairs across pages 2 and 3 of that block. */
-#define PAIR_OFF	(S2_2M + 3 * S2_PAGE - 8)
+#define PAIR_OFF	(TST_2M + 3 * TST_PAGE - 8)
 /* An IPA outside every slot. */
 #define MMIO_GPA	(SLOT_GPA + SLOT_SIZE + 16)
 #define MMIO_READ_VAL	0x0123456789abcdefULL
 /* The test slot's stage-1 tables: first 2M block, away from the data. */
-#define S1_L2_OFF	(S2_2M / 2)
-#define S1_L3_DATA_OFF	(S2_2M / 2 + S2_PAGE)
-#define S1_L3_MMIO_OFF	(S2_2M / 2 + 2 * S2_PAGE)
+#define S1_L2_OFF	(TST_2M / 2)
+#define S1_L3_DATA_OFF	(TST_2M / 2 + TST_PAGE)
+#define S1_L3_MMIO_OFF	(TST_2M / 2 + 2 * TST_PAGE)
 /* The code slot's own stage-1 tables, in the data area. */
 #define S1_ROOT_DOFF	0
-#define S1_CODE_L2_DOFF	S2_PAGE
-#define S1_CODE_L3_DOFF	(2 * S2_PAGE)
+#define S1_CODE_L2_DOFF	TST_PAGE
+#define S1_CODE_L3_DOFF	(2 * TST_PAGE)
 
 /* Commands of guest_cmd_loop(). */
 #define CMD_READ	1
@@ -96,7 +96,7 @@ static __u64 pattern(__u64 off)
 
 FIXTURE(gf) {
 	struct guest_vm g;
-	struct s2_vcpu *v;
+	struct tst_vcpu *v;
 	__u8 *mem;
 	int huge;	/* the host backs the slot with 2M pages */
 	int block;	/* and so stage 2 maps blocks */
@@ -107,231 +107,231 @@ FIXTURE(gf) {
 };
 
 FIXTURE_VARIANT(gf) {
-	enum s2_backing backing;
+	enum tst_backing backing;
 	int readonly;
 	int logging;
 	int mmu;
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_rw_nolog_mmuoff) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 0,
 	.logging = 0,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_rw_log_mmuoff) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 0,
 	.logging = 1,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_ro_nolog_mmuoff) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 1,
 	.logging = 0,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_ro_log_mmuoff) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 1,
 	.logging = 1,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_THP_rw_nolog_mmuoff) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 0,
 	.logging = 0,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_THP_rw_log_mmuoff) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 0,
 	.logging = 1,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_THP_ro_nolog_mmuoff) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 1,
 	.logging = 0,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_THP_ro_log_mmuoff) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 1,
 	.logging = 1,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, HUGETLB_rw_nolog_mmuoff) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 0,
 	.logging = 0,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, HUGETLB_rw_log_mmuoff) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 0,
 	.logging = 1,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, HUGETLB_ro_nolog_mmuoff) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 1,
 	.logging = 0,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, HUGETLB_ro_log_mmuoff) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 1,
 	.logging = 1,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, MEMFD_rw_nolog_mmuoff) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 0,
 	.logging = 0,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, MEMFD_rw_log_mmuoff) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 0,
 	.logging = 1,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, MEMFD_ro_nolog_mmuoff) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 1,
 	.logging = 0,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, MEMFD_ro_log_mmuoff) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 1,
 	.logging = 1,
 	.mmu = 0,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_rw_nolog_mmuon) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 0,
 	.logging = 0,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_rw_log_mmuon) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 0,
 	.logging = 1,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_ro_nolog_mmuon) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 1,
 	.logging = 0,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_ro_log_mmuon) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 1,
 	.logging = 1,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_THP_rw_nolog_mmuon) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 0,
 	.logging = 0,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_THP_rw_log_mmuon) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 0,
 	.logging = 1,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_THP_ro_nolog_mmuon) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 1,
 	.logging = 0,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, ANON_THP_ro_log_mmuon) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 1,
 	.logging = 1,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, HUGETLB_rw_nolog_mmuon) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 0,
 	.logging = 0,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, HUGETLB_rw_log_mmuon) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 0,
 	.logging = 1,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, HUGETLB_ro_nolog_mmuon) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 1,
 	.logging = 0,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, HUGETLB_ro_log_mmuon) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 1,
 	.logging = 1,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, MEMFD_rw_nolog_mmuon) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 0,
 	.logging = 0,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, MEMFD_rw_log_mmuon) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 0,
 	.logging = 1,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, MEMFD_ro_nolog_mmuon) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 1,
 	.logging = 0,
 	.mmu = 1,
 };
 
 FIXTURE_VARIANT_ADD(gf, MEMFD_ro_log_mmuon) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 1,
 	.logging = 1,
 	.mmu = 1,
@@ -354,7 +354,7 @@ static void s1_map_block(struct _test_data_gf *self, __u64 root, __u64 l2,
 	host_of(self, root)[va >> 30 & 511] = l2 | S1_TABLE;
 	host_of(self, l2)[va >> 21 & 511] = l3 | S1_TABLE;
 	for (i = 0; i < 512; i++)
-		host_of(self, l3)[i] = (va + i * S2_PAGE) | S1_PAGE | attr | S1_UXN;
+		host_of(self, l3)[i] = (va + i * TST_PAGE) | S1_PAGE | attr | S1_UXN;
 }
 
 /*
@@ -367,19 +367,19 @@ static int s1_enable(struct _test_data_gf *self)
 	__u64 root = GUEST_DATA_IPA + S1_ROOT_DOFF;
 	__u64 l2_test = SLOT_GPA + S1_L2_OFF;
 
-	memset(guest_data(&self->g, 0), 0, 3 * S2_PAGE);
-	memset(self->mem + S1_L2_OFF, 0, 3 * S2_PAGE);
+	memset(guest_data(&self->g, 0), 0, 3 * TST_PAGE);
+	memset(self->mem + S1_L2_OFF, 0, 3 * TST_PAGE);
 	s1_map_block(self, root, GUEST_DATA_IPA + S1_CODE_L2_DOFF,
 		     GUEST_DATA_IPA + S1_CODE_L3_DOFF, GUEST_CODE_IPA,
 		     S1_ATTR_NORMAL);
 	s1_map_block(self, root, l2_test, SLOT_GPA + S1_L3_DATA_OFF,
-		     SLOT_GPA + S2_2M, S1_ATTR_NORMAL);
+		     SLOT_GPA + TST_2M, S1_ATTR_NORMAL);
 	s1_map_block(self, root, l2_test, SLOT_GPA + S1_L3_MMIO_OFF,
-		     SLOT_GPA + 2 * S2_2M, S1_ATTR_DEVICE);
-	return s2_set_reg(self->v, S2MMU_REG_MAIR_EL1, MAIR_VALUE) ||
-	       s2_set_reg(self->v, S2MMU_REG_TCR_EL1, TCR_VALUE) ||
-	       s2_set_reg(self->v, S2MMU_REG_TTBR0_EL1, root) ||
-	       s2_set_reg(self->v, S2MMU_REG_SCTLR_EL1, SCTLR_MMU_ON);
+		     SLOT_GPA + 2 * TST_2M, S1_ATTR_DEVICE);
+	return tst_set_reg(self->v, S2MMU_REG_MAIR_EL1, MAIR_VALUE) ||
+	       tst_set_reg(self->v, S2MMU_REG_TCR_EL1, TCR_VALUE) ||
+	       tst_set_reg(self->v, S2MMU_REG_TTBR0_EL1, root) ||
+	       tst_set_reg(self->v, S2MMU_REG_SCTLR_EL1, SCTLR_MMU_ON);
 }
 
 /*
@@ -427,22 +427,22 @@ FIXTURE_SETUP(gf)
 		SKIP(return, "S2MMU_RUN not supported here");
 	ASSERT_EQ(0, ret);
 	self->v = &self->g.vcpu[0];
-	self->mem = s2_alloc(variant->backing, SLOT_SIZE);
+	self->mem = tst_alloc(variant->backing, SLOT_SIZE);
 	if (!self->mem)
-		SKIP(return, "no %s memory", s2_backing_name(variant->backing));
+		SKIP(return, "no %s memory", tst_backing_name(variant->backing));
 	/*
 	 * Populated by the host (no zero pages): a word in every page, and
 	 * the whole of the pages the guest reads (data, pair, MMIO side).
 	 */
-	for (off = 0; off < SLOT_SIZE; off += S2_PAGE)
+	for (off = 0; off < SLOT_SIZE; off += TST_PAGE)
 		*(__u64 *)(self->mem + off) = pattern(off);
-	for (off = S2_2M; off < S2_2M + 4 * S2_PAGE; off += 8)
+	for (off = TST_2M; off < TST_2M + 4 * TST_PAGE; off += 8)
 		*(__u64 *)(self->mem + off) = pattern(off);
-	huge = s2_host_huge_bytes(self->mem);
+	huge = tst_host_huge_bytes(self->mem);
 	if (huge && huge < SLOT_SIZE)
 		SKIP(return, "host backs the slot partly with huge pages");
 	self->huge = huge >= SLOT_SIZE;
-	if (variant->backing == S2_HUGETLB)
+	if (variant->backing == TST_HUGETLB)
 		ASSERT_TRUE(self->huge);
 	self->block = self->huge && !variant->logging;
 	/* The L2 and L3 tables: one 2M block, or two 4K pages. */
@@ -452,15 +452,15 @@ FIXTURE_SETUP(gf)
 		flags |= S2MMU_MEM_READONLY;
 	if (variant->logging)
 		flags |= S2MMU_MEM_LOG_DIRTY_PAGES;
-	ASSERT_EQ(0, s2_set_region(self->g.vm, SLOT, flags, SLOT_GPA, SLOT_SIZE,
-				   self->mem));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, flags, SLOT_GPA, SLOT_SIZE,
+				    self->mem));
 	if (variant->mmu)
 		ASSERT_EQ(0, s1_enable(self));
 	ASSERT_EQ(0, guest_start(self->v, guest_cmd_loop, 0, NULL));
 	/* The first GUEST_SYNC: code, stack and code-slot tables mapped. */
 	cmd(_metadata, self, 0, 0, 0);
 	self->mmio_exits = 0;
-	ASSERT_EQ(0, s2_stats(self->g.vm, &self->before));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &self->before));
 }
 
 FIXTURE_TEARDOWN(gf)
@@ -497,7 +497,7 @@ static void check_first_map(struct __test_metadata *_metadata,
 /* Counters are read again: what follows is measured from here. */
 static void snapshot(struct _test_data_gf *self)
 {
-	s2_stats(self->g.vm, &self->before);
+	tst_stats(self->g.vm, &self->before);
 	self->mmio_exits = 0;
 }
 
@@ -507,11 +507,11 @@ static void snapshot(struct _test_data_gf *self)
 static void check_log(struct __test_metadata *_metadata,
 		      struct _test_data_gf *self, __u64 want_page)
 {
-	__u64 bitmap[SLOT_SIZE / S2_PAGE / 64] = { 0 }, page, n = 0;
+	__u64 bitmap[SLOT_SIZE / TST_PAGE / 64] = { 0 }, page, n = 0;
 
-	ASSERT_EQ(0, s2_get_dirty_log(self->g.vm, SLOT, bitmap));
-	for (page = 0; page < SLOT_SIZE / S2_PAGE; page++) {
-		if (!s2_test_bit(bitmap, page))
+	ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, SLOT, bitmap));
+	for (page = 0; page < SLOT_SIZE / TST_PAGE; page++) {
+		if (!tst_test_bit(bitmap, page))
 			continue;
 		n++;
 		EXPECT_EQ(want_page, page);
@@ -531,7 +531,7 @@ TEST_F(gf, read)
 
 	val = cmd(_metadata, self, CMD_READ, SLOT_GPA + TEST_OFF, 0);
 	EXPECT_EQ(pattern(TEST_OFF), val);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	check_first_map(_metadata, self, &d);
 	EXPECT_EQ(0ULL, d.dirty_marked);
 	EXPECT_EQ(0ULL, d.mmio_exits);
@@ -543,7 +543,7 @@ TEST_F(gf, read)
 	snapshot(self);
 	val = cmd(_metadata, self, CMD_READ, SLOT_GPA + TEST_OFF, 0);
 	EXPECT_EQ(pattern(TEST_OFF), val);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	EXPECT_EQ(0ULL, no_faults(&d));
 }
 
@@ -554,7 +554,7 @@ TEST_F(gf, write)
 	struct s2mmu_stats d;
 
 	cmd(_metadata, self, CMD_WRITE, SLOT_GPA + TEST_OFF, w);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	if (variant->readonly) {
 		/* A store to a read-only slot is the VMM's to emulate. */
 		EXPECT_EQ(1ULL, self->mmio_exits);
@@ -581,12 +581,12 @@ TEST_F(gf, write)
 	EXPECT_EQ(self->block ? 512ULL : 1ULL, d.dirty_marked);
 	EXPECT_EQ(0ULL, d.mmio_exits);
 	if (variant->logging)
-		check_log(_metadata, self, TEST_OFF / S2_PAGE);
+		check_log(_metadata, self, TEST_OFF / TST_PAGE);
 
 	snapshot(self);
 	val = cmd(_metadata, self, CMD_READ, SLOT_GPA + TEST_OFF, 0);
 	EXPECT_EQ(w, val);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	EXPECT_EQ(0ULL, no_faults(&d));
 }
 
@@ -611,7 +611,7 @@ TEST_F(gf, exec)
 	write_code(self, TEST_OFF, code);
 	val = cmd(_metadata, self, CMD_EXEC, SLOT_GPA + TEST_OFF, 0);
 	EXPECT_EQ(code, val);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	check_first_map(_metadata, self, &d);
 	EXPECT_EQ(0ULL, d.dirty_marked);
 
@@ -621,7 +621,7 @@ TEST_F(gf, exec)
 	EXPECT_EQ(*(__u64 *)(self->mem + TEST_OFF), val);
 	val = cmd(_metadata, self, CMD_EXEC, SLOT_GPA + TEST_OFF, 0);
 	EXPECT_EQ(code, val);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	EXPECT_EQ(0ULL, no_faults(&d));
 }
 
@@ -638,11 +638,11 @@ TEST_F(gf, read_write_exec)
 
 	write_code(self, code_off, code);
 	cmd(_metadata, self, CMD_READ, SLOT_GPA + TEST_OFF, 0);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	EXPECT_EQ(first_maps(self), d.faults_translation);
 
 	cmd(_metadata, self, CMD_WRITE, SLOT_GPA + TEST_OFF, w);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	EXPECT_EQ(first_maps(self), d.faults_translation);
 	EXPECT_EQ(1ULL, d.faults_permission);
 	if (variant->readonly) {
@@ -659,7 +659,7 @@ TEST_F(gf, read_write_exec)
 
 	val = cmd(_metadata, self, CMD_EXEC, SLOT_GPA + code_off, 0);
 	EXPECT_EQ(code, val);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_EQ(variant->readonly ? 1ULL : 2ULL, d.relax_perms);
 	EXPECT_EQ(first_maps(self), d.faults_translation);
@@ -674,8 +674,8 @@ TEST_F(gf, read_write_exec)
 		  d.pages_pinned);
 	if (variant->logging)
 		check_log(_metadata, self,
-			  variant->readonly ? NO_PAGE : TEST_OFF / S2_PAGE);
-	s2_print_stats(stderr, &d);
+			  variant->readonly ? NO_PAGE : TEST_OFF / TST_PAGE);
+	tst_print_stats(stderr, &d);
 }
 
 /* Store then load: the store mapped it writable, the load is free. */
@@ -687,7 +687,7 @@ TEST_F(gf, write_read)
 	cmd(_metadata, self, CMD_WRITE, SLOT_GPA + TEST_OFF, w);
 	snapshot(self);
 	val = cmd(_metadata, self, CMD_READ, SLOT_GPA + TEST_OFF, 0);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	if (variant->readonly) {
 		/* The MMIO exit mapped nothing: the load maps the data. */
 		EXPECT_EQ(1ULL, d.faults_translation);
@@ -706,7 +706,7 @@ TEST_F(gf, pair_across_pages)
 
 	val = cmd(_metadata, self, CMD_READ_PAIR, SLOT_GPA + PAIR_OFF, 0);
 	EXPECT_EQ(pattern(PAIR_OFF) ^ pattern(PAIR_OFF + 8), val);
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	EXPECT_EQ(self->tables + (self->block ? 1ULL : 2ULL),
 		  d.faults_translation);
 	EXPECT_EQ(self->tables + (self->block ? 1ULL : 2ULL),
@@ -736,7 +736,7 @@ TEST_F(gf, no_slot_mmio)
 	EXPECT_EQ(MMIO_GPA, run->mmio.phys_addr);
 	EXPECT_EQ(1, run->mmio.is_write);
 	EXPECT_EQ(0, memcmp(&w, run->mmio.data, 8));
-	d = s2_stats_since(self->g.vm, &self->before);
+	d = tst_stats_since(self->g.vm, &self->before);
 	EXPECT_EQ(2ULL, d.mmio_exits);
 	/* Only the guest's tables for the MMIO block were mapped. */
 	EXPECT_EQ(self->tables, d.mapped_l2 + d.mapped_l3);

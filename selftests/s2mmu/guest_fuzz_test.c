@@ -108,7 +108,7 @@ static __u64 fuzz_addr(struct fuzz *f)
 }
 
 static void fuzz_sysregs(struct __test_metadata *_metadata, struct fuzz *f,
-			 struct s2_vcpu *v)
+			 struct tst_vcpu *v)
 {
 	static const __u64 ids[] = {
 		S2MMU_REG_SCTLR_EL1, S2MMU_REG_TCR_EL1, S2MMU_REG_TTBR0_EL1,
@@ -122,7 +122,7 @@ static void fuzz_sysregs(struct __test_metadata *_metadata, struct fuzz *f,
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		int ret = s2_set_reg(v, ids[rnd(f) % 12],
+		int ret = tst_set_reg(v, ids[rnd(f) % 12],
 				     rnd(f) & 1 ? fuzz_addr(f) : rnd(f));
 
 		if (ret) {
@@ -135,11 +135,11 @@ static void fuzz_sysregs(struct __test_metadata *_metadata, struct fuzz *f,
 		pstate = (pstate & ~0x1fULL) | modes[rnd(f) % 3];
 	/* PSTATE: only EL1h, EL1t or EL0t may be accepted. */
 	f->pstates++;
-	if (s2_set_reg(v, S2MMU_REG_CORE(pstate), pstate)) {
+	if (tst_set_reg(v, S2MMU_REG_CORE(pstate), pstate)) {
 		f->pstate_refused++;
 		return;
 	}
-	ASSERT_EQ(0, s2_get_reg(v, S2MMU_REG_CORE(pstate), &back));
+	ASSERT_EQ(0, tst_get_reg(v, S2MMU_REG_CORE(pstate), &back));
 	EXPECT_TRUE((back & 0x1f) == 0x5 || (back & 0x1f) == 0x4 ||
 		    (back & 0x1f) == 0x0);
 }
@@ -147,23 +147,23 @@ static void fuzz_sysregs(struct __test_metadata *_metadata, struct fuzz *f,
 /* Fresh random code and registers for one run of vCPU 0. */
 static void fuzz_setup_run(struct __test_metadata *_metadata, struct fuzz *f)
 {
-	struct s2_vcpu *v = &f->g.vcpu[0];
+	struct tst_vcpu *v = &f->g.vcpu[0];
 	__u32 *code = (__u32 *)f->rw;
 	int i;
 
-	for (i = 0; i < (int)(CODE_PAGES * S2_PAGE / 4); i++)
+	for (i = 0; i < (int)(CODE_PAGES * TST_PAGE / 4); i++)
 		code[i] = fuzz_insn(f);
 	/* The guest may have overwritten its vectors and stack: restore. */
 	memcpy(f->g.code, (void *)guest_code_base(), guest_code_size());
 	for (i = 0; i < 31; i++)
-		ASSERT_EQ(0, s2_set_reg(v, S2MMU_REG_CORE(regs[0]) + 2 * i,
-					fuzz_addr(f)));
-	ASSERT_EQ(0, s2_set_reg(v, S2MMU_REG_CORE(pc),
-				RW_GPA + rnd(f) % (CODE_PAGES * S2_PAGE) / 4 * 4));
-	ASSERT_EQ(0, s2_set_reg(v, S2MMU_REG_CORE(pstate), GUEST_PSTATE_EL1H));
-	ASSERT_EQ(0, s2_set_reg(v, S2MMU_REG_SCTLR_EL1, GUEST_SCTLR_RES1));
-	ASSERT_EQ(0, s2_set_reg(v, S2MMU_REG_VBAR_EL1,
-				guest_entry(GUEST_CODE_IPA, guest_vectors)));
+		ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_CORE(regs[0]) + 2 * i,
+					 fuzz_addr(f)));
+	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_CORE(pc),
+				 RW_GPA + rnd(f) % (CODE_PAGES * TST_PAGE) / 4 * 4));
+	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_CORE(pstate), GUEST_PSTATE_EL1H));
+	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_SCTLR_EL1, GUEST_SCTLR_RES1));
+	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_VBAR_EL1,
+				 guest_entry(GUEST_CODE_IPA, guest_vectors)));
 	if (rnd(f) % 4 == 0)
 		fuzz_sysregs(_metadata, f, v);
 }
@@ -171,14 +171,14 @@ static void fuzz_setup_run(struct __test_metadata *_metadata, struct fuzz *f)
 /* One run: up to EXITS_PER_RUN exits, until an error exit or the timer. */
 static void fuzz_run(struct __test_metadata *_metadata, struct fuzz *f)
 {
-	struct s2_vcpu *v = &f->g.vcpu[0];
+	struct tst_vcpu *v = &f->g.vcpu[0];
 	struct itimerval t = { .it_value.tv_usec = TIMER_US };
 	char why[256];
 	int i, ret;
 
 	setitimer(ITIMER_REAL, &t, NULL);
 	for (i = 0; i < EXITS_PER_RUN; i++) {
-		ret = s2_run(v);
+		ret = tst_run(v);
 		if (ret == -EINTR) {
 			f->intr++;
 			break;
@@ -226,9 +226,9 @@ static int fuzz_new_vm(struct fuzz *f)
 	f->have_vm = 1;
 	if (ret)
 		return ret;
-	if (s2_set_region(f->g.vm, RW_SLOT, 0, RW_GPA, RW_SIZE, f->rw) ||
-	    s2_set_region(f->g.vm, RO_SLOT, S2MMU_MEM_READONLY, RO_GPA,
-			  RO_SIZE, f->ro))
+	if (tst_set_region(f->g.vm, RW_SLOT, 0, RW_GPA, RW_SIZE, f->rw) ||
+	    tst_set_region(f->g.vm, RO_SLOT, S2MMU_MEM_READONLY, RO_GPA,
+			   RO_SIZE, f->ro))
 		return -EINVAL;
 	return 0;
 }
@@ -248,8 +248,8 @@ TEST(random_code)
 	f->rng = 0x2545f4914f6cdd1dULL ^ (__u64)time(NULL);
 	TH_LOG("seed 0x%llx", f->rng);
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	f->rw = s2_alloc(S2_ANON, RW_SIZE);
-	f->ro = s2_alloc(S2_ANON, RO_SIZE);
+	f->rw = tst_alloc(TST_ANON, RW_SIZE);
+	f->ro = tst_alloc(TST_ANON, RO_SIZE);
 	ASSERT_TRUE(f->rw && f->ro);
 	memset(f->ro, 0x5a, RO_SIZE);
 
@@ -277,9 +277,9 @@ TEST(random_code)
 	/* The runs did reach the guest and the VMM. */
 	EXPECT_LT(0ULL, f->exits[S2MMU_EXIT_HYPERCALL] + f->exits[S2MMU_EXIT_MMIO]);
 
-	i = s2_open_dev();
+	i = tst_open_dev();
 	ASSERT_LE(0, i);
-	ASSERT_EQ(0, s2_module_stats(i, &ms));
+	ASSERT_EQ(0, tst_module_stats(i, &ms));
 	EXPECT_EQ(0ULL, ms.vms);
 	EXPECT_EQ(0ULL, ms.pages_pinned);
 	close(i);

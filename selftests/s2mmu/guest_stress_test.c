@@ -46,9 +46,9 @@
 
 /* Code-slot data area: the stop flag, then a 16K shadow per vCPU. */
 #define CTL_DOFF	0
-#define SHADOW_DOFF(i)	(S2_PAGE + (i) * (16UL << 10))
+#define SHADOW_DOFF(i)	(TST_PAGE + (i) * (16UL << 10))
 #define SHADOW_MAIN	0
-#define SHADOW_SHARED	(MAIN_SIZE / S2_PAGE / NR_VCPUS * 8)
+#define SHADOW_SHARED	(MAIN_SIZE / TST_PAGE / NR_VCPUS * 8)
 
 /* What the guest reports with GUEST_FAIL. */
 #define FAIL_READBACK	1
@@ -58,7 +58,7 @@
 
 static inline GUEST_INLINE __u64 word_off(__u64 page)
 {
-	return page * 72 % (S2_PAGE - 8);
+	return page * 72 % (TST_PAGE - 8);
 }
 
 static inline GUEST_INLINE __u64 churn_val(__u64 off)
@@ -70,7 +70,7 @@ static inline GUEST_INLINE __u64 churn_val(__u64 off)
 static inline GUEST_INLINE void owned_write(__u64 gpa, __u64 page,
 					    __u64 shadow, __u64 stamp)
 {
-	__u64 w = gpa + page * S2_PAGE + word_off(page);
+	__u64 w = gpa + page * TST_PAGE + word_off(page);
 
 	guest_write64(w, stamp);
 	if (guest_read64(w) != stamp)
@@ -80,7 +80,7 @@ static inline GUEST_INLINE void owned_write(__u64 gpa, __u64 page,
 
 static inline GUEST_INLINE void owned_check(__u64 gpa, __u64 page, __u64 shadow, __u64 what)
 {
-	__u64 w = gpa + page * S2_PAGE + word_off(page);
+	__u64 w = gpa + page * TST_PAGE + word_off(page);
 	__u64 got = guest_read64(w), want = guest_read64(shadow);
 
 	if (got != want)
@@ -115,7 +115,7 @@ GUEST_CODE void guest_stress(__u64 id, __u64 ctl, __u64 shadow, __u64 seed)
 		}
 		/* MAIN 5/8 of the time, SHARED 2/8. */
 		gpa = r % 8 < 5 ? MAIN_GPA : SHARED_GPA;
-		slot_pages = (gpa == MAIN_GPA ? MAIN_SIZE : SHARED_SIZE) / S2_PAGE;
+		slot_pages = (gpa == MAIN_GPA ? MAIN_SIZE : SHARED_SIZE) / TST_PAGE;
 		page = (r >> 16) % (slot_pages / NR_VCPUS) * NR_VCPUS + id;
 		sh = shadow + (gpa == MAIN_GPA ? SHADOW_MAIN : SHADOW_SHARED) +
 		     page / NR_VCPUS * 8;
@@ -125,10 +125,10 @@ GUEST_CODE void guest_stress(__u64 id, __u64 ctl, __u64 shadow, __u64 seed)
 			owned_check(gpa, page, sh, FAIL_SHADOW);
 	}
 	/* Every owned word, once more, against the shadow. */
-	for (page = id; page < MAIN_SIZE / S2_PAGE; page += NR_VCPUS)
+	for (page = id; page < MAIN_SIZE / TST_PAGE; page += NR_VCPUS)
 		owned_check(MAIN_GPA, page,
 			    shadow + SHADOW_MAIN + page / NR_VCPUS * 8, FAIL_FINAL);
-	for (page = id; page < SHARED_SIZE / S2_PAGE; page += NR_VCPUS)
+	for (page = id; page < SHARED_SIZE / TST_PAGE; page += NR_VCPUS)
 		owned_check(SHARED_GPA, page,
 			    shadow + SHADOW_SHARED + page / NR_VCPUS * 8,
 			    FAIL_FINAL);
@@ -147,7 +147,7 @@ GUEST_CODE void guest_kvm_selfcheck(__u64 mem, __u64 npages, __u64 mmio,
 
 	for (;;) {
 		r = guest_xorshift(&seed);
-		w = mem + (r >> 8) % npages * S2_PAGE + word_off(r % 509);
+		w = mem + (r >> 8) % npages * TST_PAGE + word_off(r % 509);
 		v = seed ^ ops;
 		guest_write64(w, v);
 		if (guest_read64(w) != v)
@@ -181,7 +181,7 @@ static int in_churn_range(__u64 ipa)
 static void *vcpu_main(void *arg)
 {
 	struct stress_vcpu *sv = arg;
-	struct s2_vcpu *v = &sv->g->vcpu[sv->id];
+	struct tst_vcpu *v = &sv->g->vcpu[sv->id];
 	struct s2mmu_run *run = v->run;
 	__u64 data;
 	int ret;
@@ -237,20 +237,20 @@ FIXTURE_SETUP(stress)
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "S2MMU_RUN not supported here");
 	ASSERT_EQ(0, ret);
-	self->main_mem = s2_alloc(S2_ANON, MAIN_SIZE);
-	self->shared_mem = s2_alloc(S2_MEMFD, SHARED_SIZE);
-	self->churn_mem = s2_alloc(S2_ANON, CHURN_SIZE);
-	self->bitmap = calloc(1, s2_bitmap_bytes(MAIN_SIZE / S2_PAGE));
+	self->main_mem = tst_alloc(TST_ANON, MAIN_SIZE);
+	self->shared_mem = tst_alloc(TST_MEMFD, SHARED_SIZE);
+	self->churn_mem = tst_alloc(TST_ANON, CHURN_SIZE);
+	self->bitmap = calloc(1, tst_bitmap_bytes(MAIN_SIZE / TST_PAGE));
 	ASSERT_TRUE(self->main_mem && self->shared_mem && self->churn_mem &&
 		    self->bitmap);
 	for (off = 0; off < CHURN_SIZE; off += 8)
 		*(__u64 *)(self->churn_mem + off) = churn_val(off);
-	ASSERT_EQ(0, s2_set_region(self->g.vm, MAIN_SLOT, 0, MAIN_GPA,
-				   MAIN_SIZE, self->main_mem));
-	ASSERT_EQ(0, s2_set_region(self->g.vm, SHARED_SLOT, 0, SHARED_GPA,
-				   SHARED_SIZE, self->shared_mem));
-	ASSERT_EQ(0, s2_set_region(self->g.vm, CHURN_SLOT, 0, CHURN_GPA_A,
-				   CHURN_SIZE, self->churn_mem));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, MAIN_SLOT, 0, MAIN_GPA,
+				    MAIN_SIZE, self->main_mem));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, SHARED_SLOT, 0, SHARED_GPA,
+				    SHARED_SIZE, self->shared_mem));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, CHURN_SLOT, 0, CHURN_GPA_A,
+				    CHURN_SIZE, self->churn_mem));
 	self->churn_gpa = CHURN_GPA_A;
 	for (i = 0; i < NR_VCPUS; i++) {
 		__u64 args[4] = { i, GUEST_DATA_IPA + CTL_DOFF,
@@ -285,13 +285,13 @@ static int churn_slot(struct _test_data_stress *self, __u64 r)
 	if (from && r & 2) {
 		self->deletes++;
 		self->churn_gpa = 0;
-		return s2_set_region(self->g.vm, CHURN_SLOT, 0, from, 0,
+		return tst_set_region(self->g.vm, CHURN_SLOT, 0, from, 0,
 				     self->churn_mem);
 	}
 	if (self->churn_gpa)
 		self->moves++;
 	self->churn_gpa = to;
-	return s2_set_region(self->g.vm, CHURN_SLOT, 0, to, CHURN_SIZE,
+	return tst_set_region(self->g.vm, CHURN_SLOT, 0, to, CHURN_SIZE,
 			     self->churn_mem);
 }
 
@@ -302,15 +302,15 @@ static int toggle_logging(struct _test_data_stress *self)
 	int ret;
 
 	if (self->logging && self->log_toggles % 3 != 2) {
-		ret = s2_get_dirty_log(self->g.vm, MAIN_SLOT, self->bitmap);
-		for (i = 0; i < MAIN_SIZE / S2_PAGE / 64; i++)
+		ret = tst_get_dirty_log(self->g.vm, MAIN_SLOT, self->bitmap);
+		for (i = 0; i < MAIN_SIZE / TST_PAGE / 64; i++)
 			self->harvested += __builtin_popcountll(self->bitmap[i]);
 		self->log_toggles++;
 		return ret;
 	}
 	self->logging = !self->logging;
 	self->log_toggles++;
-	return s2_set_region(self->g.vm, MAIN_SLOT,
+	return tst_set_region(self->g.vm, MAIN_SLOT,
 			     self->logging ? S2MMU_MEM_LOG_DIRTY_PAGES : 0,
 			     MAIN_GPA, MAIN_SIZE, self->main_mem);
 }
@@ -353,7 +353,7 @@ static pid_t start_kvm_guest(struct guest_vm *g, __u64 *stop)
 	{
 		struct kvm_guest_vm k;
 		__u64 args[4] = { 0x40000000ULL, 1024, 0x08000000ULL, 12345 };
-		__u8 *mem = s2_alloc(S2_ANON, 4UL << 20);
+		__u8 *mem = tst_alloc(TST_ANON, 4UL << 20);
 		struct kvm_run *run;
 		__u64 ops = 0, data;
 		int ret;
@@ -387,7 +387,7 @@ TEST_F(stress, churn_under_four_vcpus)
 	int i, ret, status, with_kvm = !access("/dev/kvm", R_OK | W_OK);
 
 	if (with_kvm) {
-		self->kvm_stop = mmap(NULL, S2_PAGE, PROT_READ | PROT_WRITE,
+		self->kvm_stop = mmap(NULL, TST_PAGE, PROT_READ | PROT_WRITE,
 				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		ASSERT_NE(MAP_FAILED, self->kvm_stop);
 		self->kvm_child = start_kvm_guest(&self->g, self->kvm_stop);
@@ -398,8 +398,8 @@ TEST_F(stress, churn_under_four_vcpus)
 	for (i = 0; i < NR_VCPUS; i++)
 		ASSERT_EQ(0, pthread_create(&self->vcpu[i].thread, NULL,
 					    vcpu_main, &self->vcpu[i]));
-	t_end = s2_now_ns() + DURATION_MS * 1000000ULL;
-	while (s2_now_ns() < t_end) {
+	t_end = tst_now_ns() + DURATION_MS * 1000000ULL;
+	while (tst_now_ns() < t_end) {
 		r ^= r << 13;
 		r ^= r >> 7;
 		r ^= r << 17;
@@ -421,8 +421,8 @@ TEST_F(stress, churn_under_four_vcpus)
 		reads += self->vcpu[i].mmio_reads;
 		writes += self->vcpu[i].mmio_writes;
 	}
-	ASSERT_EQ(0, s2_stats(self->g.vm, &st));
-	s2_print_stats(stderr, &st);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st));
+	tst_print_stats(stderr, &st);
 	TH_LOG("%llu guest ops; churn slot: %llu moves, %llu deletes",
 	       ops, self->moves, self->deletes);
 	TH_LOG("churn slot: %llu MMIO loads, %llu MMIO stores", reads, writes);

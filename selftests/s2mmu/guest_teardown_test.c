@@ -29,7 +29,7 @@ GUEST_CODE void guest_spin_writes(__u64 mem, __u64 npages, __u64 seed)
 	guest_sync(0, 0, 0);
 	for (;;) {
 		p = guest_xorshift(&seed) % npages;
-		guest_write64(mem + p * S2_PAGE, seed);
+		guest_write64(mem + p * TST_PAGE, seed);
 	}
 }
 
@@ -44,10 +44,10 @@ GUEST_CODE void guest_wfi_forever(void)
 static void expect_clean(struct __test_metadata *_metadata)
 {
 	struct s2mmu_module_stats ms;
-	int dev = s2_open_dev();
+	int dev = tst_open_dev();
 
 	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, s2_module_stats(dev, &ms));
+	ASSERT_EQ(0, tst_module_stats(dev, &ms));
 	EXPECT_EQ(0ULL, ms.vms);
 	EXPECT_EQ(0ULL, ms.table_pages);
 	EXPECT_EQ(0ULL, ms.pages_pinned);
@@ -55,7 +55,7 @@ static void expect_clean(struct __test_metadata *_metadata)
 }
 
 struct runner {
-	struct s2_vcpu *v;
+	struct tst_vcpu *v;
 	int fd;
 	int ready_fd;		/* a byte is written here at the first sync */
 	pthread_t thread;
@@ -90,15 +90,15 @@ static void *runner_main(void *arg)
 static int start_guests(struct guest_vm *g, __u8 **mem, struct runner *r,
 			int nr, const void *fn, int ready[2])
 {
-	__u64 args[3] = { SLOT_GPA, SLOT_SIZE / S2_PAGE, 0 };
+	__u64 args[3] = { SLOT_GPA, SLOT_SIZE / TST_PAGE, 0 };
 	char c;
 	int i, ret;
 
 	ret = guest_vm_create(g, nr);
 	if (ret)
 		return ret;
-	*mem = s2_alloc(S2_ANON, SLOT_SIZE);
-	if (!*mem || s2_set_region(g->vm, SLOT, 0, SLOT_GPA, SLOT_SIZE, *mem))
+	*mem = tst_alloc(TST_ANON, SLOT_SIZE);
+	if (!*mem || tst_set_region(g->vm, SLOT, 0, SLOT_GPA, SLOT_SIZE, *mem))
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
 		args[2] = 0x9e3779b97f4a7c15ULL * (i + 1);
@@ -198,7 +198,7 @@ TEST(close_everything_while_vcpu_runs)
 
 	close(g.vm);
 	g.vm = -1;
-	munmap(g.vcpu[0].run, S2_PAGE);
+	munmap(g.vcpu[0].run, TST_PAGE);
 	close(g.vcpu[0].fd);
 	g.vcpu[0].fd = -1;
 	g.vcpu[0].run = NULL;

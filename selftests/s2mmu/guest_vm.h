@@ -19,7 +19,7 @@
 
 #define GUEST_CODE_SLOT		32000
 #define GUEST_CODE_IPA		0x10000000ULL
-#define GUEST_CODE_SLOT_SIZE	S2_2M
+#define GUEST_CODE_SLOT_SIZE	TST_2M
 #define GUEST_STACK_OFF		0x100000UL
 #define GUEST_STACK_SIZE	(16UL << 10)
 #define GUEST_MAX_VCPUS		8
@@ -45,26 +45,26 @@ struct guest_vm {
 	int dev, vm;
 	__u8 *code;
 	int nr_vcpus;
-	struct s2_vcpu vcpu[GUEST_MAX_VCPUS];
+	struct tst_vcpu vcpu[GUEST_MAX_VCPUS];
 };
 
-static inline int s2_set_reg(struct s2_vcpu *v, __u64 id, __u64 val)
+static inline int tst_set_reg(struct tst_vcpu *v, __u64 id, __u64 val)
 {
 	struct s2mmu_one_reg r = { .id = id, .addr = (uintptr_t)&val };
 
-	return s2_ioctl(v->fd, S2MMU_SET_ONE_REG, (unsigned long)&r);
+	return tst_ioctl(v->fd, S2MMU_SET_ONE_REG, (unsigned long)&r);
 }
 
-static inline int s2_get_reg(struct s2_vcpu *v, __u64 id, __u64 *val)
+static inline int tst_get_reg(struct tst_vcpu *v, __u64 id, __u64 *val)
 {
 	struct s2mmu_one_reg r = { .id = id, .addr = (uintptr_t)val };
 
-	return s2_ioctl(v->fd, S2MMU_GET_ONE_REG, (unsigned long)&r);
+	return tst_ioctl(v->fd, S2MMU_GET_ONE_REG, (unsigned long)&r);
 }
 
-static inline int s2_run(struct s2_vcpu *v)
+static inline int tst_run(struct tst_vcpu *v)
 {
-	return s2_ioctl(v->fd, S2MMU_RUN, 0);
+	return tst_ioctl(v->fd, S2MMU_RUN, 0);
 }
 
 /* Whether this host runs guests; 0 when it cannot be asked. */
@@ -72,7 +72,7 @@ static inline int guest_run_supported(int dev)
 {
 	struct s2mmu_features f = { 0 };
 
-	if (s2_ioctl(dev, S2MMU_GET_FEATURES, (unsigned long)&f))
+	if (tst_ioctl(dev, S2MMU_GET_FEATURES, (unsigned long)&f))
 		return 0;
 	return !!(f.flags & S2MMU_FEAT_RUN);
 }
@@ -80,17 +80,17 @@ static inline int guest_run_supported(int dev)
 /* Gives vCPU @id its stack and vectors. */
 static inline int guest_vcpu_init(struct guest_vm *g, int id)
 {
-	struct s2_vcpu *v = &g->vcpu[id];
+	struct tst_vcpu *v = &g->vcpu[id];
 	__u64 sp = GUEST_CODE_IPA + GUEST_STACK_OFF + (id + 1) * GUEST_STACK_SIZE;
 	int ret;
 
-	ret = s2_create_vcpu(g->dev, g->vm, id, v);
+	ret = tst_create_vcpu(g->dev, g->vm, id, v);
 	if (ret)
 		return ret;
-	ret = s2_set_reg(v, S2MMU_REG_CORE(sp_el1), sp);
+	ret = tst_set_reg(v, S2MMU_REG_CORE(sp_el1), sp);
 	if (!ret)
-		ret = s2_set_reg(v, S2MMU_REG_VBAR_EL1,
-				 guest_entry(GUEST_CODE_IPA, guest_vectors));
+		ret = tst_set_reg(v, S2MMU_REG_VBAR_EL1,
+				  guest_entry(GUEST_CODE_IPA, guest_vectors));
 	return ret;
 }
 
@@ -122,20 +122,20 @@ static inline int guest_vm_create(struct guest_vm *g, int nr_vcpus)
 		g->vcpu[i].fd = -1;
 	if (nr_vcpus > GUEST_MAX_VCPUS || guest_code_size() > GUEST_STACK_OFF)
 		return -E2BIG;
-	g->dev = s2_open_dev();
+	g->dev = tst_open_dev();
 	if (g->dev < 0)
 		return -ENODEV;
 	if (!guest_run_supported(g->dev))
 		return -EOPNOTSUPP;
-	g->vm = s2_create_vm(g->dev, 0);
+	g->vm = tst_create_vm(g->dev, 0);
 	if (g->vm < 0)
 		return g->vm;
-	g->code = s2_alloc(S2_ANON, GUEST_CODE_SLOT_SIZE);
+	g->code = tst_alloc(TST_ANON, GUEST_CODE_SLOT_SIZE);
 	if (!g->code)
 		return -ENOMEM;
 	memcpy(g->code, (void *)guest_code_base(), guest_code_size());
-	ret = s2_set_region(g->vm, GUEST_CODE_SLOT, 0, GUEST_CODE_IPA,
-			    GUEST_CODE_SLOT_SIZE, g->code);
+	ret = tst_set_region(g->vm, GUEST_CODE_SLOT, 0, GUEST_CODE_IPA,
+			     GUEST_CODE_SLOT_SIZE, g->code);
 	if (ret)
 		return ret;
 	return guest_vm_add_vcpus(g, nr_vcpus);
@@ -147,7 +147,7 @@ static inline void guest_vm_destroy(struct guest_vm *g)
 
 	for (i = 0; i < GUEST_MAX_VCPUS; i++)
 		if (g->vcpu[i].fd >= 0)
-			s2_destroy_vcpu(&g->vcpu[i]);
+			tst_destroy_vcpu(&g->vcpu[i]);
 	if (g->vm >= 0)
 		close(g->vm);
 	if (g->code)
@@ -166,14 +166,14 @@ static inline void *guest_data(struct guest_vm *g, __u64 off)
 }
 
 /* Points vCPU @v at guest function @fn with up to 6 arguments in x0-x5. */
-static inline int guest_start(struct s2_vcpu *v, const void *fn, int nargs,
+static inline int guest_start(struct tst_vcpu *v, const void *fn, int nargs,
 			      const __u64 *args)
 {
 	int i, ret;
 
-	ret = s2_set_reg(v, S2MMU_REG_CORE(pc), guest_entry(GUEST_CODE_IPA, fn));
+	ret = tst_set_reg(v, S2MMU_REG_CORE(pc), guest_entry(GUEST_CODE_IPA, fn));
 	for (i = 0; i < nargs && i < 6 && !ret; i++)
-		ret = s2_set_reg(v, S2MMU_REG_CORE(regs[0]) + 2 * i, args[i]);
+		ret = tst_set_reg(v, S2MMU_REG_CORE(regs[0]) + 2 * i, args[i]);
 	return ret;
 }
 
@@ -183,9 +183,9 @@ static inline int guest_start(struct s2_vcpu *v, const void *fn, int nargs,
  * handle (MMIO, internal error); -errno when S2MMU_RUN failed (-EINTR for
  * a signal or immediate_exit).
  */
-static inline int guest_run(struct s2_vcpu *v)
+static inline int guest_run(struct tst_vcpu *v)
 {
-	int ret = s2_run(v);
+	int ret = tst_run(v);
 
 	if (ret)
 		return ret;
@@ -195,13 +195,13 @@ static inline int guest_run(struct s2_vcpu *v)
 }
 
 /* The guest's x@n at its last HVC. */
-static inline __u64 guest_arg(struct s2_vcpu *v, int n)
+static inline __u64 guest_arg(struct tst_vcpu *v, int n)
 {
 	return v->run->hypercall.args[n];
 }
 
 /* What the last exit was, for a failure message. */
-static inline const char *guest_exit_str(struct s2_vcpu *v, int ret,
+static inline const char *guest_exit_str(struct tst_vcpu *v, int ret,
 					 char *buf, size_t len)
 {
 	struct s2mmu_run *r = v->run;
@@ -238,7 +238,7 @@ static inline const char *guest_exit_str(struct s2_vcpu *v, int ret,
  * Runs @v until an HVC whose x0 is @want (GUEST_SYNC, GUEST_DONE).
  * Return: 0, or -1 after describing what came instead in @why.
  */
-static inline int guest_expect_hvc(struct s2_vcpu *v, __u64 want, char *why,
+static inline int guest_expect_hvc(struct tst_vcpu *v, __u64 want, char *why,
 				   size_t len)
 {
 	int ret = guest_run(v);

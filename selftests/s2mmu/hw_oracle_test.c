@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include "../kselftest_harness.h"
 
-#define S2_1G		0x40000000UL
+#define TST_1G		0x40000000UL
 #define FSC_TRANS	0x04
 #define FSC_ACCESS	0x08
 #define FSC_PERM	0x0c
@@ -46,7 +46,7 @@ static void __attribute__((constructor)) totals_init(void)
 	void *p = mmap(NULL, sizeof(*totals), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	static struct totals fallback_totals;
-	int dev = s2_open_dev();
+	int dev = tst_open_dev();
 
 	totals = p == MAP_FAILED ? &fallback_totals : p;
 	/* For the summary: the tests read the features again. */
@@ -58,7 +58,7 @@ static void __attribute__((constructor)) totals_init(void)
 
 static int get_features(int dev)
 {
-	return s2_ioctl(dev, S2MMU_GET_FEATURES, (unsigned long)&feat);
+	return tst_ioctl(dev, S2MMU_GET_FEATURES, (unsigned long)&feat);
 }
 
 static bool hw_at(void)
@@ -75,7 +75,7 @@ static long translate(int vm, __u32 flags, struct s2mmu_hw_xlate *e,
 		.flags = flags,
 		.entries = (uintptr_t)e,
 	};
-	long ret = s2_ioctl(vm, S2MMU_HW_TRANSLATE, (unsigned long)&tt);
+	long ret = tst_ioctl(vm, S2MMU_HW_TRANSLATE, (unsigned long)&tt);
 
 	if (ret)
 		return ret;
@@ -187,7 +187,7 @@ static long dbg(int vm, __u32 op, __u64 ipa, __u64 size,
 		.op = op, .ipa = ipa, .size = size, .pa = pa, .prot = prot,
 		.flags = flags,
 	};
-	long ret = s2_ioctl(vm, S2MMU_DEBUG_TABLE_OP, (unsigned long)&o);
+	long ret = tst_ioctl(vm, S2MMU_DEBUG_TABLE_OP, (unsigned long)&o);
 
 	if (out)
 		*out = o;
@@ -205,11 +205,11 @@ FIXTURE(oracle) {
 FIXTURE_SETUP(oracle)
 {
 	self->vm = -1;
-	self->dev = s2_open_dev();
+	self->dev = tst_open_dev();
 	if (self->dev < 0)
 		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
 	ASSERT_EQ(0, get_features(self->dev));
-	self->vm = s2_create_vm(self->dev, 40);
+	self->vm = tst_create_vm(self->dev, 40);
 	ASSERT_LE(0, self->vm);
 }
 
@@ -255,34 +255,34 @@ TEST_F(oracle, bad_calls)
 	if (!hw_at())
 		SKIP(return, "no hardware translation (EL%u)", feat.current_el);
 	t.nr = 0;
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
 	t.nr = S2MMU_HWT_MAX + 1;
-	EXPECT_EQ(-E2BIG, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	EXPECT_EQ(-E2BIG, tst_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
 	t.nr = 1;
 	t.flags = 1U << 7;
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
 	t.flags = 0;
 	t.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
 	t.reserved[1] = 0;
 	e[0].access = 2;
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
 	e[0].access = 0;
 	e[0].ipa = 1ULL << feat.pa_bits;
-	EXPECT_EQ(-EINVAL, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
 	e[0].ipa = 0;
 	t.entries = 8;
-	EXPECT_EQ(-EFAULT, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
 	t.entries = (uintptr_t)e;
 	/* No debug table until the first S2MMU_DEBUG_TABLE_OP. */
 	t.flags = DBG;
-	EXPECT_EQ(-ENOENT, s2_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
+	EXPECT_EQ(-ENOENT, tst_ioctl(self->vm, S2MMU_HW_TRANSLATE, (unsigned long)&t));
 	/* Debug operations: misaligned, unknown op, Device and NC at once. */
-	EXPECT_EQ(-EINVAL, dbg(self->vm, S2MMU_DBG_MAP, 0x800, S2_PAGE, 0, RW, 0, NULL));
-	EXPECT_EQ(-EINVAL, dbg(self->vm, 99, 0, S2_PAGE, 0, RW, 0, NULL));
-	EXPECT_EQ(-EINVAL, dbg(self->vm, S2MMU_DBG_MAP, 0, S2_PAGE, 0,
+	EXPECT_EQ(-EINVAL, dbg(self->vm, S2MMU_DBG_MAP, 0x800, TST_PAGE, 0, RW, 0, NULL));
+	EXPECT_EQ(-EINVAL, dbg(self->vm, 99, 0, TST_PAGE, 0, RW, 0, NULL));
+	EXPECT_EQ(-EINVAL, dbg(self->vm, S2MMU_DBG_MAP, 0, TST_PAGE, 0,
 			       RW | S2MMU_DBG_PROT_DEVICE | S2MMU_DBG_PROT_NC, 0, NULL));
-	EXPECT_EQ(-ERANGE, dbg(self->vm, S2MMU_DBG_MAP, 1ULL << 40, S2_PAGE, 0, RW, 0, NULL));
+	EXPECT_EQ(-ERANGE, dbg(self->vm, S2MMU_DBG_MAP, 1ULL << 40, TST_PAGE, 0, RW, 0, NULL));
 }
 
 /* 4K pages: every page, both accesses; neighbours at each level. */
@@ -292,19 +292,19 @@ TEST_F(oracle, map_4k)
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + S2_PAGE, n * S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + TST_PAGE, n * TST_PAGE,
 			 pa, RW, S2MMU_DBG_FORCE_PTE, NULL));
-	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa + S2_PAGE, n, S2_PAGE,
+	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa + TST_PAGE, n, TST_PAGE,
 			      mapped(pa, ATTR_WB, SH_INNER)));
 	/* Same level-3 table, empty entries on either side. */
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, 1, S2_PAGE, S2MMU_HWT_READ,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, 1, TST_PAGE, S2MMU_HWT_READ,
 			   fault(FSC_TRANS, 3)));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa + (n + 1) * S2_PAGE, 512 - n - 1,
-			   S2_PAGE, S2MMU_HWT_WRITE, fault(FSC_TRANS, 3)));
+	EXPECT_EQ(0, check(self->vm, DBG, ipa + (n + 1) * TST_PAGE, 512 - n - 1,
+			   TST_PAGE, S2MMU_HWT_WRITE, fault(FSC_TRANS, 3)));
 	/* Next 2M: no level-3 table; next 1G: no level-2 table. */
-	EXPECT_EQ(0, check(self->vm, DBG, ipa + S2_2M, 511, S2_2M,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa + TST_2M, 511, TST_2M,
 			   S2MMU_HWT_READ, fault(FSC_TRANS, 2)));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa + S2_1G, 1022, S2_1G,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa + TST_1G, 1022, TST_1G,
 			   S2MMU_HWT_READ, fault(FSC_TRANS, 1)));
 }
 
@@ -315,26 +315,26 @@ TEST_F(oracle, map_2m)
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 4 * S2_2M, pa, RW, 0, NULL));
-	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa, 4 * 512, S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 4 * TST_2M, pa, RW, 0, NULL));
+	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa, 4 * 512, TST_PAGE,
 			      mapped(pa, ATTR_WB, SH_INNER)));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa + 4 * S2_2M, 508, S2_2M,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa + 4 * TST_2M, 508, TST_2M,
 			   S2MMU_HWT_READ, fault(FSC_TRANS, 2)));
 }
 
 /* A 1 GiB block: every 4K page read, a sample written. */
 TEST_F(oracle, map_1g)
 {
-	const __u64 ipa = 3 * S2_1G, pa = 5 * S2_1G;
+	const __u64 ipa = 3 * TST_1G, pa = 5 * TST_1G;
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, S2_1G, pa, RW, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, S2_1G / S2_PAGE, S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, TST_1G, pa, RW, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, TST_1G / TST_PAGE, TST_PAGE,
 			   S2MMU_HWT_READ, mapped(pa, ATTR_WB, SH_INNER)));
 	EXPECT_EQ(0, check(self->vm, DBG, ipa + 0x123000, 1000, 0x100000,
 			   S2MMU_HWT_WRITE, mapped(pa + 0x123000, ATTR_WB, SH_INNER)));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa + S2_1G, 1, S2_PAGE,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa + TST_1G, 1, TST_PAGE,
 			   S2MMU_HWT_READ, fault(FSC_TRANS, 1)));
 }
 
@@ -346,20 +346,20 @@ TEST_F(oracle, unmap)
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 2 * S2_2M, pa, RW, 0, NULL));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, hole, S2_PAGE, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa, 5, S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 2 * TST_2M, pa, RW, 0, NULL));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, hole, TST_PAGE, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa, 5, TST_PAGE,
 			      mapped(pa, ATTR_WB, SH_INNER)));
-	EXPECT_EQ(0, check(self->vm, DBG, hole, 1, S2_PAGE, S2MMU_HWT_READ,
+	EXPECT_EQ(0, check(self->vm, DBG, hole, 1, TST_PAGE, S2MMU_HWT_READ,
 			   fault(FSC_TRANS, 3)));
-	EXPECT_EQ(0, check_rw(self->vm, DBG, hole + S2_PAGE, 2 * 512 - 6, S2_PAGE,
+	EXPECT_EQ(0, check_rw(self->vm, DBG, hole + TST_PAGE, 2 * 512 - 6, TST_PAGE,
 			      mapped(pa + 0x6000, ATTR_WB, SH_INNER)));
 	/* The second block, whole, then nothing. */
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, ipa + S2_2M, S2_2M, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa + S2_2M, 512, S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, ipa + TST_2M, TST_2M, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, DBG, ipa + TST_2M, 512, TST_PAGE,
 			   S2MMU_HWT_READ, fault(FSC_TRANS, 2)));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, ipa, S2_2M, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, 1024, S2_PAGE, S2MMU_HWT_READ,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, ipa, TST_2M, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, 1024, TST_PAGE, S2MMU_HWT_READ,
 			   fault(FSC_TRANS, 1)));
 }
 
@@ -371,45 +371,45 @@ TEST_F(oracle, relax_and_wrprotect)
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, n * S2_PAGE, pa,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, n * TST_PAGE, pa,
 			 S2MMU_DBG_PROT_R, S2MMU_DBG_FORCE_PTE, NULL));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, S2_PAGE, S2MMU_HWT_READ,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, TST_PAGE, S2MMU_HWT_READ,
 			   mapped(pa, ATTR_WB, SH_INNER)));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, S2_PAGE, S2MMU_HWT_WRITE,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, TST_PAGE, S2MMU_HWT_WRITE,
 			   fault(FSC_PERM, 3)));
 	for (i = 0; i < n; i += 2)
-		ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_RELAX, ipa + i * S2_PAGE,
-				 S2_PAGE, 0, S2MMU_DBG_PROT_W, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, n / 2, 2 * S2_PAGE,
+		ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_RELAX, ipa + i * TST_PAGE,
+				 TST_PAGE, 0, S2MMU_DBG_PROT_W, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, n / 2, 2 * TST_PAGE,
 			   S2MMU_HWT_WRITE, mapped(pa, ATTR_WB, SH_INNER)));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa + S2_PAGE, n / 2, 2 * S2_PAGE,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa + TST_PAGE, n / 2, 2 * TST_PAGE,
 			   S2MMU_HWT_WRITE, fault(FSC_PERM, 3)));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_WRPROTECT, ipa, n * S2_PAGE, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, S2_PAGE, S2MMU_HWT_WRITE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_WRPROTECT, ipa, n * TST_PAGE, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, TST_PAGE, S2MMU_HWT_WRITE,
 			   fault(FSC_PERM, 3)));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, S2_PAGE, S2MMU_HWT_READ,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, TST_PAGE, S2MMU_HWT_READ,
 			   mapped(pa, ATTR_WB, SH_INNER)));
 	/* A write-protected 2M block faults at level 2. */
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + S2_2M, S2_2M, pa + S2_2M,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + TST_2M, TST_2M, pa + TST_2M,
 			 RW, 0, NULL));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_WRPROTECT, ipa + S2_2M, S2_2M, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa + S2_2M, 512, S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_WRPROTECT, ipa + TST_2M, TST_2M, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, DBG, ipa + TST_2M, 512, TST_PAGE,
 			   S2MMU_HWT_WRITE, fault(FSC_PERM, 2)));
 }
 
 /* Split a 1G block and a 2M block into pages: same translation, level 3. */
 TEST_F(oracle, split)
 {
-	const __u64 ipa = S2_1G, pa = 7 * S2_1G;
+	const __u64 ipa = TST_1G, pa = 7 * TST_1G;
 	struct s2mmu_hw_xlate e = { .ipa = ipa + 0x345000 };
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, S2_1G, pa, RW, 0, NULL));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, 2 * S2_1G, S2_2M, pa + S2_1G,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, TST_1G, pa, RW, 0, NULL));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, 2 * TST_1G, TST_2M, pa + TST_1G,
 			 RW, 0, NULL));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_SPLIT, ipa, S2_1G + S2_2M, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, S2_1G / S2_PAGE + 512, S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_SPLIT, ipa, TST_1G + TST_2M, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, TST_1G / TST_PAGE + 512, TST_PAGE,
 			   S2MMU_HWT_READ, mapped(pa, ATTR_WB, SH_INNER)));
 	EXPECT_EQ(0, check(self->vm, DBG, ipa + 0x1000, 1024, 0x100000,
 			   S2MMU_HWT_WRITE, mapped(pa + 0x1000, ATTR_WB, SH_INNER)));
@@ -426,28 +426,28 @@ TEST_F(oracle, access_flag)
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, n * S2_PAGE, pa, RW,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, n * TST_PAGE, pa, RW,
 			 S2MMU_DBG_FORCE_PTE, NULL));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + S2_2M, S2_2M, pa + S2_2M,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + TST_2M, TST_2M, pa + TST_2M,
 			 RW, 0, NULL));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_CLEAR_YOUNG, ipa, 2 * S2_2M, 0, 0, 0, &o));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_CLEAR_YOUNG, ipa, 2 * TST_2M, 0, 0, 0, &o));
 	EXPECT_EQ((__s64)n + 1, o.result);
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, S2_PAGE, S2MMU_HWT_READ,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, TST_PAGE, S2MMU_HWT_READ,
 			   fault(FSC_ACCESS, 3)));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, S2_PAGE, S2MMU_HWT_WRITE,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, n, TST_PAGE, S2MMU_HWT_WRITE,
 			   fault(FSC_ACCESS, 3)));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa + S2_2M, 512, S2_PAGE,
+	EXPECT_EQ(0, check(self->vm, DBG, ipa + TST_2M, 512, TST_PAGE,
 			   S2MMU_HWT_READ, fault(FSC_ACCESS, 2)));
 	/* Access flag before permission (Arm ARM fault priority). */
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_WRPROTECT, ipa, S2_PAGE, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, DBG, ipa, 1, S2_PAGE, S2MMU_HWT_WRITE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_WRPROTECT, ipa, TST_PAGE, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, DBG, ipa, 1, TST_PAGE, S2MMU_HWT_WRITE,
 			   fault(FSC_ACCESS, 3)));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MKYOUNG, ipa + S2_PAGE, 0, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa + S2_PAGE, 1, S2_PAGE,
-			      mapped(pa + S2_PAGE, ATTR_WB, SH_INNER)));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MKYOUNG, ipa + S2_2M, 0, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa + S2_2M, 512, S2_PAGE,
-			      mapped(pa + S2_2M, ATTR_WB, SH_INNER)));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MKYOUNG, ipa + TST_PAGE, 0, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa + TST_PAGE, 1, TST_PAGE,
+			      mapped(pa + TST_PAGE, ATTR_WB, SH_INNER)));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MKYOUNG, ipa + TST_2M, 0, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa + TST_2M, 512, TST_PAGE,
+			      mapped(pa + TST_2M, ATTR_WB, SH_INNER)));
 }
 
 /* Memory types: Device-nGnRE and Normal non-cacheable, pages and blocks. */
@@ -457,22 +457,22 @@ TEST_F(oracle, memory_types)
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 16 * S2_PAGE, pa,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 16 * TST_PAGE, pa,
 			 RW | S2MMU_DBG_PROT_DEVICE, S2MMU_DBG_FORCE_PTE, NULL));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + S2_2M, S2_2M, 0x40000000,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa + TST_2M, TST_2M, 0x40000000,
 			 RW | S2MMU_DBG_PROT_NC, 0, NULL));
-	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa, 16, S2_PAGE,
+	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa, 16, TST_PAGE,
 			      mapped(pa, ATTR_DEV, SH_OUTER)));
-	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa + S2_2M, 512, S2_PAGE,
+	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa + TST_2M, 512, TST_PAGE,
 			      mapped(0x40000000, ATTR_NC, SH_OUTER)));
 	/* Changing the type of a live mapping is a BBM; the new type shows. */
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 16 * S2_PAGE, pa,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 16 * TST_PAGE, pa,
 			 RW | S2MMU_DBG_PROT_NC, S2MMU_DBG_FORCE_PTE, NULL));
-	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa, 16, S2_PAGE,
+	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa, 16, TST_PAGE,
 			      mapped(pa, ATTR_NC, SH_OUTER)));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 16 * S2_PAGE, pa, RW,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 16 * TST_PAGE, pa, RW,
 			 S2MMU_DBG_FORCE_PTE, NULL));
-	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa, 16, S2_PAGE,
+	EXPECT_EQ(0, check_rw(self->vm, DBG, ipa, 16, TST_PAGE,
 			      mapped(pa, ATTR_WB, SH_INNER)));
 }
 
@@ -493,36 +493,36 @@ TEST_F(oracle, ipa_sizes)
 
 		if (sizes[i] > feat.max_ipa_bits)
 			continue;
-		vm = s2_create_vm(self->dev, sizes[i]);
+		vm = tst_create_vm(self->dev, sizes[i]);
 		ASSERT_LE(0, vm);
-		ASSERT_EQ(0, dbg(vm, S2MMU_DBG_MAP, 0, S2_PAGE, pa, RW,
+		ASSERT_EQ(0, dbg(vm, S2MMU_DBG_MAP, 0, TST_PAGE, pa, RW,
 				 S2MMU_DBG_FORCE_PTE, NULL));
-		ASSERT_EQ(0, dbg(vm, S2MMU_DBG_MAP, top - S2_PAGE, S2_PAGE,
-				 pa + S2_PAGE, RW, S2MMU_DBG_FORCE_PTE, NULL));
-		ASSERT_EQ(0, dbg(vm, S2MMU_DBG_MAP, top - 2 * S2_2M, S2_2M,
-				 pa + S2_2M, RW, 0, NULL));
-		EXPECT_EQ(0, check_rw(vm, DBG, 0, 1, S2_PAGE,
+		ASSERT_EQ(0, dbg(vm, S2MMU_DBG_MAP, top - TST_PAGE, TST_PAGE,
+				 pa + TST_PAGE, RW, S2MMU_DBG_FORCE_PTE, NULL));
+		ASSERT_EQ(0, dbg(vm, S2MMU_DBG_MAP, top - 2 * TST_2M, TST_2M,
+				 pa + TST_2M, RW, 0, NULL));
+		EXPECT_EQ(0, check_rw(vm, DBG, 0, 1, TST_PAGE,
 				      mapped(pa, ATTR_WB, SH_INNER)));
-		EXPECT_EQ(0, check_rw(vm, DBG, top - S2_PAGE, 1, S2_PAGE,
-				      mapped(pa + S2_PAGE, ATTR_WB, SH_INNER)));
-		EXPECT_EQ(0, check_rw(vm, DBG, top - 2 * S2_2M, 512, S2_PAGE,
-				      mapped(pa + S2_2M, ATTR_WB, SH_INNER)));
-		EXPECT_EQ(0, check(vm, DBG, top - 2 * S2_PAGE, 1, S2_PAGE,
+		EXPECT_EQ(0, check_rw(vm, DBG, top - TST_PAGE, 1, TST_PAGE,
+				      mapped(pa + TST_PAGE, ATTR_WB, SH_INNER)));
+		EXPECT_EQ(0, check_rw(vm, DBG, top - 2 * TST_2M, 512, TST_PAGE,
+				      mapped(pa + TST_2M, ATTR_WB, SH_INNER)));
+		EXPECT_EQ(0, check(vm, DBG, top - 2 * TST_PAGE, 1, TST_PAGE,
 				   S2MMU_HWT_READ, fault(FSC_TRANS, 3)));
 		/* At the top, just above it, and up to the PA size. */
 		if (sizes[i] < feat.pa_bits) {
-			EXPECT_EQ(0, check(vm, DBG, top, 1, S2_PAGE,
+			EXPECT_EQ(0, check(vm, DBG, top, 1, TST_PAGE,
 					   S2MMU_HWT_READ, fault(FSC_TRANS, 0)));
-			EXPECT_EQ(0, check(vm, DBG, top + S2_2M + S2_PAGE, 1,
-					   S2_PAGE, S2MMU_HWT_WRITE,
+			EXPECT_EQ(0, check(vm, DBG, top + TST_2M + TST_PAGE, 1,
+					   TST_PAGE, S2MMU_HWT_WRITE,
 					   fault(FSC_TRANS, 0)));
 			EXPECT_EQ(0, check(vm, DBG,
-					   (1ULL << feat.pa_bits) - S2_PAGE, 1,
-					   S2_PAGE, S2MMU_HWT_READ,
+					   (1ULL << feat.pa_bits) - TST_PAGE, 1,
+					   TST_PAGE, S2MMU_HWT_READ,
 					   fault(FSC_TRANS, 0)));
 		}
 		/* The debug table refuses to map beyond the top. */
-		EXPECT_EQ(-ERANGE, dbg(vm, S2MMU_DBG_MAP, top, S2_PAGE, pa, RW, 0, NULL));
+		EXPECT_EQ(-ERANGE, dbg(vm, S2MMU_DBG_MAP, top, TST_PAGE, pa, RW, 0, NULL));
 		close(vm);
 	}
 }
@@ -542,29 +542,29 @@ TEST_F(oracle, no_flush_changes)
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 3 * S2_2M, pa, RW, 0, &a));
-	EXPECT_EQ(0, check_rw(self->vm, nf, ipa, 3 * 512, S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, 3 * TST_2M, pa, RW, 0, &a));
+	EXPECT_EQ(0, check_rw(self->vm, nf, ipa, 3 * 512, TST_PAGE,
 			      mapped(pa, ATTR_WB, SH_INNER)));
 	/* BBM to another PA (single-IPA TLBI), then shatter by unmap. */
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, S2_2M, pa + S2_1G, RW, 0, NULL));
-	EXPECT_EQ(0, check_rw(self->vm, nf, ipa, 512, S2_PAGE,
-			      mapped(pa + S2_1G, ATTR_WB, SH_INNER)));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, ipa + S2_2M + 0x3000, S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, ipa, TST_2M, pa + TST_1G, RW, 0, NULL));
+	EXPECT_EQ(0, check_rw(self->vm, nf, ipa, 512, TST_PAGE,
+			      mapped(pa + TST_1G, ATTR_WB, SH_INNER)));
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, ipa + TST_2M + 0x3000, TST_PAGE,
 			 0, 0, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, nf, ipa + S2_2M + 0x3000, 1, S2_PAGE,
+	EXPECT_EQ(0, check(self->vm, nf, ipa + TST_2M + 0x3000, 1, TST_PAGE,
 			   S2MMU_HWT_READ, fault(FSC_TRANS, 3)));
 	/* Write-protect and split a range (range TLBI where available). */
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_WRPROTECT, ipa, 3 * S2_2M, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, nf, ipa + 2 * S2_2M, 512, S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_WRPROTECT, ipa, 3 * TST_2M, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, nf, ipa + 2 * TST_2M, 512, TST_PAGE,
 			   S2MMU_HWT_WRITE, fault(FSC_PERM, 2)));
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_SPLIT, ipa + 2 * S2_2M, S2_2M, 0, 0, 0, NULL));
-	EXPECT_EQ(0, check(self->vm, nf, ipa + 2 * S2_2M, 512, S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_SPLIT, ipa + 2 * TST_2M, TST_2M, 0, 0, 0, NULL));
+	EXPECT_EQ(0, check(self->vm, nf, ipa + 2 * TST_2M, 512, TST_PAGE,
 			   S2MMU_HWT_WRITE, fault(FSC_PERM, 3)));
-	EXPECT_EQ(0, check(self->vm, nf, ipa + 2 * S2_2M, 512, S2_PAGE,
-			   S2MMU_HWT_READ, mapped(pa + 2 * S2_2M, ATTR_WB, SH_INNER)));
+	EXPECT_EQ(0, check(self->vm, nf, ipa + 2 * TST_2M, 512, TST_PAGE,
+			   S2MMU_HWT_READ, mapped(pa + 2 * TST_2M, ATTR_WB, SH_INNER)));
 	/* Everything unmapped: a whole-range invalidation. */
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, ipa, 3 * S2_2M, 0, 0, 0, &b));
-	EXPECT_EQ(0, check(self->vm, nf, ipa, 3 * 512, S2_PAGE, S2MMU_HWT_READ,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_UNMAP, ipa, 3 * TST_2M, 0, 0, 0, &b));
+	EXPECT_EQ(0, check(self->vm, nf, ipa, 3 * 512, TST_PAGE, S2MMU_HWT_READ,
 			   fault(FSC_TRANS, 1)));
 	EXPECT_LT(a.tlbi, b.tlbi);
 }
@@ -572,7 +572,7 @@ TEST_F(oracle, no_flush_changes)
 /* Physical address of a page of ours, from /proc/self/pagemap (root). */
 static __u64 host_pa(void *p)
 {
-	__u64 ent = 0, vpn = (uintptr_t)p / S2_PAGE;
+	__u64 ent = 0, vpn = (uintptr_t)p / TST_PAGE;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -582,7 +582,7 @@ static __u64 host_pa(void *p)
 	close(fd);
 	if (!(ent & (1ULL << 63)))
 		return 0;
-	return (ent & ((1ULL << 55) - 1)) * S2_PAGE + ((uintptr_t)p % S2_PAGE);
+	return (ent & ((1ULL << 55) - 1)) * TST_PAGE + ((uintptr_t)p % TST_PAGE);
 }
 
 /*
@@ -592,10 +592,10 @@ static __u64 host_pa(void *p)
  */
 TEST_F(oracle, vm_faults)
 {
-	const __u64 gpa = 0x40000000, size = 4 * S2_2M, npages = size / S2_PAGE;
+	const __u64 gpa = 0x40000000, size = 4 * TST_2M, npages = size / TST_PAGE;
 	struct s2mmu_hw_xlate *e = calloc(npages, sizeof(*e));
-	__u8 *mem = s2_alloc(S2_ANON, size), *ro = s2_alloc(S2_ANON, S2_2M);
-	struct s2_vcpu v = { .fd = -1 };
+	__u8 *mem = tst_alloc(TST_ANON, size), *ro = tst_alloc(TST_ANON, TST_2M);
+	struct tst_vcpu v = { .fd = -1 };
 	__u64 i, bad = 0, blocks = 0, val = 0x5a;
 
 	if (!hw_at())
@@ -603,29 +603,29 @@ TEST_F(oracle, vm_faults)
 	ASSERT_NE(NULL, e);
 	ASSERT_NE(NULL, mem);
 	ASSERT_NE(NULL, ro);
-	memset(ro, 0x77, S2_2M);
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, gpa, size, mem));
-	ASSERT_EQ(0, s2_set_region(self->vm, 1, S2MMU_MEM_READONLY, gpa + S2_1G,
-				   S2_2M, ro));
-	ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm, 0, &v));
+	memset(ro, 0x77, TST_2M);
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, gpa, size, mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, 1, S2MMU_MEM_READONLY, gpa + TST_1G,
+				    TST_2M, ro));
+	ASSERT_EQ(0, tst_create_vcpu(self->dev, self->vm, 0, &v));
 
 	/* Write every other page, read the rest, read 16 RO pages. */
 	for (i = 0; i < npages; i++)
-		ASSERT_EQ(0, s2_access(&v, gpa + i * S2_PAGE, &val, 8,
-				       i & 1 ? S2MMU_ACCESS_READ : S2MMU_ACCESS_WRITE,
-				       NULL));
+		ASSERT_EQ(0, tst_access(&v, gpa + i * TST_PAGE, &val, 8,
+					i & 1 ? S2MMU_ACCESS_READ : S2MMU_ACCESS_WRITE,
+					NULL));
 	for (i = 0; i < 16; i++)
-		ASSERT_EQ(0, s2_access(&v, gpa + S2_1G + i * S2_PAGE, &val, 8,
-				       S2MMU_ACCESS_READ, NULL));
+		ASSERT_EQ(0, tst_access(&v, gpa + TST_1G + i * TST_PAGE, &val, 8,
+					S2MMU_ACCESS_READ, NULL));
 
 	for (i = 0; i < npages; i++) {
-		e[i].ipa = gpa + i * S2_PAGE;
+		e[i].ipa = gpa + i * TST_PAGE;
 		e[i].access = i & 1 ? S2MMU_HWT_READ : S2MMU_HWT_WRITE;
 	}
 	ASSERT_EQ(0, translate(self->vm, 0, e, npages, NULL));
 	for (i = 0; i < npages; i++) {
 		bool ok = !(e[i].flags & (S2MMU_HWT_F_FAULT | S2MMU_HWT_F_MISMATCH)) &&
-			  e[i].hw_pa == host_pa(mem + i * S2_PAGE) && e[i].hw_pa &&
+			  e[i].hw_pa == host_pa(mem + i * TST_PAGE) && e[i].hw_pa &&
 			  e[i].hw_attr == ATTR_WB;
 
 		/* A page only read may be the shared zero page: R only. */
@@ -638,30 +638,30 @@ TEST_F(oracle, vm_faults)
 
 	/* The read-only slot: reads map, writes take a permission fault. */
 	for (i = 0; i < 16; i++)
-		EXPECT_EQ(0, check(self->vm, 0, gpa + S2_1G + i * S2_PAGE, 1,
-				   S2_PAGE, S2MMU_HWT_READ,
-				   mapped(host_pa(ro + i * S2_PAGE), ATTR_WB,
+		EXPECT_EQ(0, check(self->vm, 0, gpa + TST_1G + i * TST_PAGE, 1,
+				   TST_PAGE, S2MMU_HWT_READ,
+				   mapped(host_pa(ro + i * TST_PAGE), ATTR_WB,
 					  SH_INNER)));
-	EXPECT_EQ(0, check(self->vm, 0, gpa + S2_1G, 16, S2_PAGE,
+	EXPECT_EQ(0, check(self->vm, 0, gpa + TST_1G, 16, TST_PAGE,
 			   S2MMU_HWT_WRITE, fault(FSC_PERM, 3)));
 
 	/* Dirty logging write-protects the slot: writes fault, reads do not. */
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES, gpa,
-				   size, mem));
-	EXPECT_EQ(0, check(self->vm, 0, gpa, npages / 2, 2 * S2_PAGE,
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, S2MMU_MEM_LOG_DIRTY_PAGES, gpa,
+				    size, mem));
+	EXPECT_EQ(0, check(self->vm, 0, gpa, npages / 2, 2 * TST_PAGE,
 			   S2MMU_HWT_WRITE, fault(FSC_PERM, 3)));
-	EXPECT_EQ(0, check(self->vm, 0, gpa, 1, S2_PAGE, S2MMU_HWT_READ,
+	EXPECT_EQ(0, check(self->vm, 0, gpa, 1, TST_PAGE, S2MMU_HWT_READ,
 			   mapped(host_pa(mem), ATTR_WB, SH_INNER)));
 	/* A logged write fault makes that one page writable again. */
-	ASSERT_EQ(0, s2_access(&v, gpa, &val, 8, S2MMU_ACCESS_WRITE, NULL));
-	EXPECT_EQ(0, check(self->vm, 0, gpa, 1, S2_PAGE, S2MMU_HWT_WRITE,
+	ASSERT_EQ(0, tst_access(&v, gpa, &val, 8, S2MMU_ACCESS_WRITE, NULL));
+	EXPECT_EQ(0, check(self->vm, 0, gpa, 1, TST_PAGE, S2MMU_HWT_WRITE,
 			   mapped(host_pa(mem), ATTR_WB, SH_INNER)));
 
 	/* Deleting the slot unmaps it and frees its now empty tables. */
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, gpa, 0, mem));
-	EXPECT_EQ(0, check(self->vm, 0, gpa, npages, S2_PAGE, S2MMU_HWT_READ,
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, gpa, 0, mem));
+	EXPECT_EQ(0, check(self->vm, 0, gpa, npages, TST_PAGE, S2MMU_HWT_READ,
 			   fault(FSC_TRANS, 1)));
-	s2_destroy_vcpu(&v);
+	tst_destroy_vcpu(&v);
 	free(e);
 }
 
@@ -690,10 +690,10 @@ static void *stress_remapper(void *arg)
 
 	for (i = 0; i < STRESS_REMAPS; i++) {
 		page = rand_r(&seed) % STRESS_PAGES;
-		pa = (rand_r(&seed) & 1 ? STRESS_PA_A : STRESS_PA_B) + page * S2_PAGE;
+		pa = (rand_r(&seed) & 1 ? STRESS_PA_A : STRESS_PA_B) + page * TST_PAGE;
 		/* A different PA on a valid entry: BBM in the shared walk. */
-		ret = dbg(s->vm, S2MMU_DBG_MAP, STRESS_IPA + page * S2_PAGE,
-			  S2_PAGE, pa, RW, S2MMU_DBG_SHARED | S2MMU_DBG_FORCE_PTE,
+		ret = dbg(s->vm, S2MMU_DBG_MAP, STRESS_IPA + page * TST_PAGE,
+			  TST_PAGE, pa, RW, S2MMU_DBG_SHARED | S2MMU_DBG_FORCE_PTE,
 			  NULL);
 		if (ret < 0) {
 			__atomic_add_fetch(&s->bbm_errors, 1, __ATOMIC_RELAXED);
@@ -713,7 +713,7 @@ static void *stress_translator(void *arg)
 	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
 		memset(e, 0, sizeof(e));
 		for (i = 0; i < STRESS_PAGES; i++) {
-			e[i].ipa = STRESS_IPA + i * S2_PAGE;
+			e[i].ipa = STRESS_IPA + i * TST_PAGE;
 			e[i].access = i & 1;
 		}
 		if (translate(s->vm, DBG, e, STRESS_PAGES, NULL)) {
@@ -721,7 +721,7 @@ static void *stress_translator(void *arg)
 			break;
 		}
 		for (i = 0; i < STRESS_PAGES; i++) {
-			off = i * S2_PAGE;
+			off = i * TST_PAGE;
 			want_a = STRESS_PA_A + off;
 			want_b = STRESS_PA_B + off;
 			pa = e[i].flags & S2MMU_HWT_F_FALLBACK ? e[i].sw_pa : e[i].hw_pa;
@@ -754,11 +754,11 @@ static int stress_quiet_check(int vm)
 	int i, bad = 0;
 
 	for (i = 0; i < STRESS_PAGES; i++)
-		e[i].ipa = STRESS_IPA + i * S2_PAGE;
+		e[i].ipa = STRESS_IPA + i * TST_PAGE;
 	if (translate(vm, DBG, e, STRESS_PAGES, NULL))
 		return -errno;
 	for (i = 0; i < STRESS_PAGES; i++) {
-		off = i * S2_PAGE;
+		off = i * TST_PAGE;
 		if (e[i].flags || (e[i].hw_pa != STRESS_PA_A + off &&
 				   e[i].hw_pa != STRESS_PA_B + off))
 			bad++;
@@ -776,9 +776,9 @@ TEST_F(oracle, bbm_stress)
 
 	if (!hw_at())
 		SKIP(return, "no hardware translation");
-	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, STRESS_IPA, STRESS_PAGES * S2_PAGE,
+	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, STRESS_IPA, STRESS_PAGES * TST_PAGE,
 			 STRESS_PA_A, RW, S2MMU_DBG_FORCE_PTE, &before));
-	ASSERT_EQ(0, s2_stats(self->vm, &st0));
+	ASSERT_EQ(0, tst_stats(self->vm, &st0));
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&tr[i], NULL, stress_translator, &s));
 	for (i = 0; i < 2; i++)
@@ -789,7 +789,7 @@ TEST_F(oracle, bbm_stress)
 	for (i = 0; i < 2; i++)
 		pthread_join(tr[i], NULL);
 	ASSERT_EQ(0, dbg(self->vm, S2MMU_DBG_MKYOUNG, STRESS_IPA, 0, 0, 0, 0, &after));
-	st = s2_stats_since(self->vm, &st0);
+	st = tst_stats_since(self->vm, &st0);
 
 	TH_LOG("%llu remaps (%llu BBM), %llu translations, %llu hardware faults, %llu fallbacks",
 	       (unsigned long long)s.remaps,

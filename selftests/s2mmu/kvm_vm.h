@@ -54,21 +54,21 @@ static inline int kvm_set_region(int vm, __u32 slot, __u32 flags, __u64 gpa,
 		.userspace_addr = (uintptr_t)uaddr,
 	};
 
-	return s2_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)&r);
+	return tst_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)&r);
 }
 
 static inline int kvm_set_reg(struct kvm_vcpu_h *v, __u64 id, __u64 val)
 {
 	struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)&val };
 
-	return s2_ioctl(v->fd, KVM_SET_ONE_REG, (unsigned long)&r);
+	return tst_ioctl(v->fd, KVM_SET_ONE_REG, (unsigned long)&r);
 }
 
 static inline int kvm_get_reg(struct kvm_vcpu_h *v, __u64 id, __u64 *val)
 {
 	struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)val };
 
-	return s2_ioctl(v->fd, KVM_GET_ONE_REG, (unsigned long)&r);
+	return tst_ioctl(v->fd, KVM_GET_ONE_REG, (unsigned long)&r);
 }
 
 /* A vCPU reset by KVM_ARM_VCPU_INIT, with guest_vm.h's stack and vectors. */
@@ -79,7 +79,7 @@ static inline int kvm_guest_vcpu_init(struct kvm_guest_vm *g, int id)
 	__u64 sp = GUEST_CODE_IPA + GUEST_STACK_OFF + (id + 1) * GUEST_STACK_SIZE;
 	int ret;
 
-	v->fd = s2_ioctl(g->vm, KVM_CREATE_VCPU, id);
+	v->fd = tst_ioctl(g->vm, KVM_CREATE_VCPU, id);
 	if (v->fd < 0)
 		return v->fd;
 	v->run = mmap(NULL, g->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -89,9 +89,9 @@ static inline int kvm_guest_vcpu_init(struct kvm_guest_vm *g, int id)
 		return -errno;
 	}
 	memset(&init, 0, sizeof(init));
-	ret = s2_ioctl(g->vm, KVM_ARM_PREFERRED_TARGET, (unsigned long)&init);
+	ret = tst_ioctl(g->vm, KVM_ARM_PREFERRED_TARGET, (unsigned long)&init);
 	if (!ret)
-		ret = s2_ioctl(v->fd, KVM_ARM_VCPU_INIT, (unsigned long)&init);
+		ret = tst_ioctl(v->fd, KVM_ARM_VCPU_INIT, (unsigned long)&init);
 	/* KVM's and s2mmu's ONE_REG ids are the same numbers. */
 	if (!ret)
 		ret = kvm_set_reg(v, S2MMU_REG_CORE(sp_el1), sp);
@@ -142,13 +142,13 @@ static inline int kvm_guest_vm_create(struct kvm_guest_vm *g, int nr_vcpus)
 	g->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (g->kvm < 0)
 		return -ENODEV;
-	g->run_size = s2_ioctl(g->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	g->run_size = tst_ioctl(g->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (g->run_size < 0)
 		return g->run_size;
-	g->vm = s2_ioctl(g->kvm, KVM_CREATE_VM, 0);
+	g->vm = tst_ioctl(g->kvm, KVM_CREATE_VM, 0);
 	if (g->vm < 0)
 		return g->vm;
-	g->code = s2_alloc(S2_ANON, GUEST_CODE_SLOT_SIZE);
+	g->code = tst_alloc(TST_ANON, GUEST_CODE_SLOT_SIZE);
 	if (!g->code)
 		return -ENOMEM;
 	memcpy(g->code, (void *)guest_code_base(), guest_code_size());
@@ -173,7 +173,7 @@ static inline int kvm_guest_start(struct kvm_vcpu_h *v, const void *fn,
 /* KVM_RUN once.  Return: the exit reason, or -errno. */
 static inline int kvm_guest_run(struct kvm_vcpu_h *v)
 {
-	int ret = s2_ioctl(v->fd, KVM_RUN, 0);
+	int ret = tst_ioctl(v->fd, KVM_RUN, 0);
 
 	return ret ? ret : (int)v->run->exit_reason;
 }
@@ -185,7 +185,7 @@ static inline int kvm_get_dirty_log(int vm, __u32 slot, __u64 *bitmap)
 		.dirty_bitmap = bitmap,
 	};
 
-	return s2_ioctl(vm, KVM_GET_DIRTY_LOG, (unsigned long)&log);
+	return tst_ioctl(vm, KVM_GET_DIRTY_LOG, (unsigned long)&log);
 }
 
 static inline int kvm_clear_dirty_log(int vm, __u32 slot, __u64 first_page,
@@ -198,7 +198,7 @@ static inline int kvm_clear_dirty_log(int vm, __u32 slot, __u64 first_page,
 		.dirty_bitmap = bitmap,
 	};
 
-	return s2_ioctl(vm, KVM_CLEAR_DIRTY_LOG, (unsigned long)&log);
+	return tst_ioctl(vm, KVM_CLEAR_DIRTY_LOG, (unsigned long)&log);
 }
 
 /* KVM's MANUAL_DIRTY_LOG_PROTECT2 without INITIALLY_SET, as s2mmu's. */
@@ -209,7 +209,7 @@ static inline int kvm_enable_manual_protect(int vm)
 		.args = { KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE },
 	};
 
-	return s2_ioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap);
+	return tst_ioctl(vm, KVM_ENABLE_CAP, (unsigned long)&cap);
 }
 
 #endif /* S2MMU_KVM_VM_H */

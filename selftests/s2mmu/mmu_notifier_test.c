@@ -31,31 +31,31 @@
 
 #define SLOT_GPA	0x40000000ULL
 #define NPAGES		64
-#define MEM_SIZE	(NPAGES * S2_PAGE)
+#define MEM_SIZE	(NPAGES * TST_PAGE)
 
 struct guest {
-	struct s2_vcpu *vcpu;
+	struct tst_vcpu *vcpu;
 	__u8 *mem;
 };
 
 FIXTURE(notifier) {
 	int dev, vm;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	__u8 *mem;
 	struct guest g;
 };
 
 FIXTURE_SETUP(notifier)
 {
-	int ret = s2_open_vm_vcpu(&self->dev, &self->vm, &self->vcpu);
+	int ret = tst_open_vm_vcpu(&self->dev, &self->vm, &self->vcpu);
 
 	if (ret == -ENODEV)
 		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
 	ASSERT_EQ(0, ret);
-	self->mem = s2_alloc(S2_ANON, MEM_SIZE);
+	self->mem = tst_alloc(TST_ANON, MEM_SIZE);
 	ASSERT_NE(NULL, self->mem);
 	memset(self->mem, 0x11, MEM_SIZE);
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, 0, SLOT_GPA, MEM_SIZE, self->mem));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, SLOT_GPA, MEM_SIZE, self->mem));
 	self->g.vcpu = &self->vcpu;
 	self->g.mem = self->mem;
 }
@@ -70,20 +70,20 @@ FIXTURE_TEARDOWN(notifier)
 
 static __u64 *host(const struct guest *g, int page)
 {
-	return (__u64 *)(g->mem + page * S2_PAGE);
+	return (__u64 *)(g->mem + page * TST_PAGE);
 }
 
 static int gread(const struct guest *g, int page, __u64 *v,
 		 struct s2mmu_vcpu_access *res)
 {
-	return s2_access(g->vcpu, SLOT_GPA + page * S2_PAGE, v,
+	return tst_access(g->vcpu, SLOT_GPA + page * TST_PAGE, v,
 			    sizeof(*v), S2MMU_ACCESS_READ, res);
 }
 
 static int gwrite(const struct guest *g, int page, __u64 v,
 		  struct s2mmu_vcpu_access *res)
 {
-	return s2_access(g->vcpu, SLOT_GPA + page * S2_PAGE, &v,
+	return tst_access(g->vcpu, SLOT_GPA + page * TST_PAGE, &v,
 			    sizeof(v), S2MMU_ACCESS_WRITE, res);
 }
 
@@ -109,11 +109,11 @@ TEST_F(notifier, munmap)
 	void *p;
 
 	ASSERT_EQ(0, map_writable(&self->g, 3, 0xaaaa));
-	ASSERT_EQ(0, munmap(host(&self->g, 3), S2_PAGE));
+	ASSERT_EQ(0, munmap(host(&self->g, 3), TST_PAGE));
 	/* Nothing backs the page now: the guest access cannot complete. */
 	EXPECT_EQ(-EFAULT, gread(&self->g, 3, &v, NULL));
 
-	p = mmap(host(&self->g, 3), S2_PAGE, PROT_READ | PROT_WRITE,
+	p = mmap(host(&self->g, 3), TST_PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	ASSERT_EQ((void *)host(&self->g, 3), p);
 	*host(&self->g, 3) = 0xbbbb;
@@ -132,7 +132,7 @@ TEST_F(notifier, madv_dontneed)
 
 	ASSERT_EQ(0, map_writable(&self->g, 5, 0xcccc));
 	ASSERT_EQ(0, map_writable(&self->g, 6, 0xdddd));
-	ASSERT_EQ(0, madvise(host(&self->g, 5), S2_PAGE, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(host(&self->g, 5), TST_PAGE, MADV_DONTNEED));
 	ASSERT_EQ(0ULL, *host(&self->g, 5));
 	ASSERT_EQ(0, gread(&self->g, 5, &v, &res));
 	EXPECT_EQ(0ULL, v);
@@ -149,7 +149,7 @@ TEST_F(notifier, mprotect)
 	__u64 v = 0;
 
 	ASSERT_EQ(0, map_writable(&self->g, 7, 0x7777));
-	ASSERT_EQ(0, mprotect(host(&self->g, 7), S2_PAGE, PROT_READ));
+	ASSERT_EQ(0, mprotect(host(&self->g, 7), TST_PAGE, PROT_READ));
 	/* The host forbids writes: so must stage 2. */
 	EXPECT_EQ(-EFAULT, gwrite(&self->g, 7, 0x8888, NULL));
 	EXPECT_EQ(0x7777ULL, *host(&self->g, 7));
@@ -157,7 +157,7 @@ TEST_F(notifier, mprotect)
 	EXPECT_EQ(0x7777ULL, v);
 	EXPECT_EQ(1U, res.faults_translation);
 
-	ASSERT_EQ(0, mprotect(host(&self->g, 7), S2_PAGE, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, mprotect(host(&self->g, 7), TST_PAGE, PROT_READ | PROT_WRITE));
 	ASSERT_EQ(0, gwrite(&self->g, 7, 0x9999, NULL));
 	EXPECT_EQ(0x9999ULL, *host(&self->g, 7));
 }
@@ -170,10 +170,10 @@ TEST_F(notifier, mremap)
 
 	ASSERT_EQ(0, map_writable(&self->g, 8, 0x8080));
 	ASSERT_EQ(0, map_writable(&self->g, 9, 0x9090));
-	to = mmap(NULL, 2 * S2_PAGE, PROT_NONE,
+	to = mmap(NULL, 2 * TST_PAGE, PROT_NONE,
 		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, to);
-	p = mremap(host(&self->g, 8), 2 * S2_PAGE, 2 * S2_PAGE,
+	p = mremap(host(&self->g, 8), 2 * TST_PAGE, 2 * TST_PAGE,
 		   MREMAP_MAYMOVE | MREMAP_FIXED, to);
 	ASSERT_EQ(to, p);
 	/* The pages moved away, contents and all ... */
@@ -181,7 +181,7 @@ TEST_F(notifier, mremap)
 	EXPECT_EQ(-EFAULT, gread(&self->g, 8, &v, NULL));
 
 	/* ... and the guest sees whatever now lives at the slot's address. */
-	p = mmap(host(&self->g, 8), 2 * S2_PAGE, PROT_READ | PROT_WRITE,
+	p = mmap(host(&self->g, 8), 2 * TST_PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	ASSERT_EQ((void *)host(&self->g, 8), p);
 	*host(&self->g, 8) = 0xf00d;
@@ -276,9 +276,9 @@ TEST_F(notifier, aging)
 
 	for (int p = 20; p < 28; p++)
 		ASSERT_EQ(0, map_writable(&self->g, p, p));
-	ASSERT_EQ(0, s2_stats(self->vm, &st0));
-	ASSERT_EQ(0, madvise(host(&self->g, 20), 8 * S2_PAGE, MADV_PAGEOUT));
-	ASSERT_EQ(0, s2_stats(self->vm, &st1));
+	ASSERT_EQ(0, tst_stats(self->vm, &st0));
+	ASSERT_EQ(0, madvise(host(&self->g, 20), 8 * TST_PAGE, MADV_PAGEOUT));
+	ASSERT_EQ(0, tst_stats(self->vm, &st1));
 	EXPECT_EQ(8U, st1.young_found - st0.young_found);
 
 	/* The guest uses three of them; each access faults on the cleared AF. */
@@ -288,8 +288,8 @@ TEST_F(notifier, aging)
 		EXPECT_EQ(1U, res.faults_access);
 		EXPECT_EQ(0U, res.faults_translation);
 	}
-	ASSERT_EQ(0, madvise(host(&self->g, 20), 8 * S2_PAGE, MADV_PAGEOUT));
-	ASSERT_EQ(0, s2_stats(self->vm, &st2));
+	ASSERT_EQ(0, madvise(host(&self->g, 20), 8 * TST_PAGE, MADV_PAGEOUT));
+	ASSERT_EQ(0, tst_stats(self->vm, &st2));
 	EXPECT_EQ(3U, st2.young_found - st1.young_found);
 	/* Aging moved no data. */
 	for (int p = 20; p < 28; p++)
@@ -337,17 +337,17 @@ static int recv_fd(int sock)
 /* The VMM maps 256 pages, hands its VM fd over, and exits. */
 static int release_child(int sock)
 {
-	int dev = s2_open_dev(), vm;
-	struct s2_vcpu vcpu;
-	__u8 *mem = s2_alloc(S2_ANON, 256 * S2_PAGE);
+	int dev = tst_open_dev(), vm;
+	struct tst_vcpu vcpu;
+	__u8 *mem = tst_alloc(TST_ANON, 256 * TST_PAGE);
 
-	vm = s2_create_vm(dev, 0);
-	if (dev < 0 || vm < 0 || s2_create_vcpu(dev, vm, 0, &vcpu) || !mem ||
-	    s2_set_region(vm, 0, 0, SLOT_GPA, 256 * S2_PAGE, mem))
+	vm = tst_create_vm(dev, 0);
+	if (dev < 0 || vm < 0 || tst_create_vcpu(dev, vm, 0, &vcpu) || !mem ||
+	    tst_set_region(vm, 0, 0, SLOT_GPA, 256 * TST_PAGE, mem))
 		return 1;
 	for (__u64 p = 0; p < 256; p++)
-		if (s2_access(&vcpu, SLOT_GPA + p * S2_PAGE, &p, sizeof(p),
-			      S2MMU_ACCESS_WRITE, NULL))
+		if (tst_access(&vcpu, SLOT_GPA + p * TST_PAGE, &p, sizeof(p),
+			       S2MMU_ACCESS_WRITE, NULL))
 			return 1;
 	return send_fd(sock, vm) ? 1 : 0;
 }
@@ -355,13 +355,13 @@ static int release_child(int sock)
 TEST(release_tears_down)
 {
 	struct s2mmu_module_stats ms0, ms1, ms2;
-	int dev = s2_open_dev(), sv[2], vm, status;
+	int dev = tst_open_dev(), sv[2], vm, status;
 	struct s2mmu_stats st;
 	pid_t pid;
 
 	if (dev < 0)
 		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
-	ASSERT_EQ(0, s2_module_stats(dev, &ms0));
+	ASSERT_EQ(0, tst_module_stats(dev, &ms0));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -373,14 +373,14 @@ TEST(release_tears_down)
 	ASSERT_EQ(0, status);
 
 	/* The creator's mm is gone, the VM is not: it holds no page now. */
-	ASSERT_EQ(0, s2_module_stats(dev, &ms1));
+	ASSERT_EQ(0, tst_module_stats(dev, &ms1));
 	EXPECT_EQ(ms0.vms + 1, ms1.vms);
 	EXPECT_EQ(ms0.pages_pinned, ms1.pages_pinned);
 	/* And it is not ours to use. */
-	EXPECT_EQ(-EIO, s2_stats(vm, &st));
+	EXPECT_EQ(-EIO, tst_stats(vm, &st));
 
 	close(vm);
-	ASSERT_EQ(0, s2_module_stats(dev, &ms2));
+	ASSERT_EQ(0, tst_module_stats(dev, &ms2));
 	EXPECT_EQ(ms0.vms, ms2.vms);
 	EXPECT_EQ(ms0.table_pages, ms2.table_pages);
 	close(dev);
@@ -432,15 +432,15 @@ static void *invalidate_loop(void *arg)
 	return NULL;
 }
 
-static int touch_pages(struct s2_vcpu *v, __u64 gpa, __u64 n, __u8 *host,
+static int touch_pages(struct tst_vcpu *v, __u64 gpa, __u64 n, __u8 *host,
 		       __u64 *done)
 {
 	__u64 p, val;
 
 	for (p = 0; p < n; p++) {
-		if (s2_access(v, gpa + p * S2_PAGE, &val, sizeof(val),
-			      S2MMU_ACCESS_READ, NULL) ||
-		    val != *(__u64 *)(host + p * S2_PAGE))
+		if (tst_access(v, gpa + p * TST_PAGE, &val, sizeof(val),
+			       S2MMU_ACCESS_READ, NULL) ||
+		    val != *(__u64 *)(host + p * TST_PAGE))
 			return -1;
 		if (done)
 			__atomic_store_n(done, p + 1, __ATOMIC_RELEASE);
@@ -451,35 +451,35 @@ static int touch_pages(struct s2_vcpu *v, __u64 gpa, __u64 n, __u8 *host,
 TEST(unrelated_invalidation_no_retry)
 {
 	struct invalidator inv = { 0 };
-	struct s2_vcpu vcpu = { .fd = -1 };
+	struct tst_vcpu vcpu = { .fd = -1 };
 	struct s2mmu_stats st0, d;
 	__u8 *quiet;
 	pthread_t t;
 	int dev, vm, ret;
 
-	ret = s2_open_vm_vcpu(&dev, &vm, &vcpu);
+	ret = tst_open_vm_vcpu(&dev, &vm, &vcpu);
 	if (ret == -ENODEV)
 		SKIP(return, "/dev/s2mmu: %s", strerror(errno));
 	ASSERT_EQ(0, ret);
-	quiet = s2_alloc(S2_ANON, QUIET_PAGES * S2_PAGE);
-	inv.mem = s2_alloc(S2_ANON, BUSY_SIZE);
+	quiet = tst_alloc(TST_ANON, QUIET_PAGES * TST_PAGE);
+	inv.mem = tst_alloc(TST_ANON, BUSY_SIZE);
 	ASSERT_NE(NULL, quiet);
 	ASSERT_NE(NULL, inv.mem);
-	memset(quiet, 0x5a, QUIET_PAGES * S2_PAGE);
-	ASSERT_EQ(0, s2_set_region(vm, 0, 0, SLOT_GPA, QUIET_PAGES * S2_PAGE,
-				   quiet));
-	ASSERT_EQ(0, s2_set_region(vm, 1, 0, BUSY_GPA, BUSY_SIZE, inv.mem));
+	memset(quiet, 0x5a, QUIET_PAGES * TST_PAGE);
+	ASSERT_EQ(0, tst_set_region(vm, 0, 0, SLOT_GPA, QUIET_PAGES * TST_PAGE,
+				    quiet));
+	ASSERT_EQ(0, tst_set_region(vm, 1, 0, BUSY_GPA, BUSY_SIZE, inv.mem));
 	/*
 	 * A first pass settles slot A's host pages (a long-term pin may
 	 * migrate one, an invalidation of A itself); deleting and recreating
 	 * the slot drops the stage-2 mappings and leaves those pages put.
 	 */
 	ASSERT_EQ(0, touch_pages(&vcpu, SLOT_GPA, QUIET_PAGES, quiet, NULL));
-	ASSERT_EQ(0, s2_set_region(vm, 0, 0, SLOT_GPA, 0, quiet));
-	ASSERT_EQ(0, s2_set_region(vm, 0, 0, SLOT_GPA, QUIET_PAGES * S2_PAGE,
-				   quiet));
+	ASSERT_EQ(0, tst_set_region(vm, 0, 0, SLOT_GPA, 0, quiet));
+	ASSERT_EQ(0, tst_set_region(vm, 0, 0, SLOT_GPA, QUIET_PAGES * TST_PAGE,
+				    quiet));
 
-	ASSERT_EQ(0, s2_stats(vm, &st0));
+	ASSERT_EQ(0, tst_stats(vm, &st0));
 	ASSERT_EQ(0, pthread_create(&t, NULL, invalidate_loop, &inv));
 	EXPECT_EQ(0, touch_pages(&vcpu, SLOT_GPA, QUIET_PAGES, quiet,
 				 &inv.faults));
@@ -489,7 +489,7 @@ TEST(unrelated_invalidation_no_retry)
 		sched_yield();
 	__atomic_store_n(&inv.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
-	d = s2_stats_since(vm, &st0);
+	d = tst_stats_since(vm, &st0);
 
 	TH_LOG("%llu faults on A, %llu invalidations of B meanwhile",
 	       (unsigned long long)d.faults_translation,
@@ -501,10 +501,10 @@ TEST(unrelated_invalidation_no_retry)
 	EXPECT_EQ(QUIET_PAGES, d.faults_translation);
 	EXPECT_EQ(0ULL, d.fault_retries);
 
-	s2_destroy_vcpu(&vcpu);
+	tst_destroy_vcpu(&vcpu);
 	close(vm);
 	close(dev);
-	munmap(quiet, QUIET_PAGES * S2_PAGE);
+	munmap(quiet, QUIET_PAGES * TST_PAGE);
 	munmap(inv.mem, BUSY_SIZE);
 }
 

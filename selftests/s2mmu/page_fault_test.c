@@ -10,9 +10,9 @@
 #include "../kselftest_harness.h"
 
 #define SLOT_GPA	0x40000000ULL
-#define SLOT_SIZE	(2 * S2_2M)
+#define SLOT_SIZE	(2 * TST_2M)
 /* Page 1 of the second 2M block, offset 8. */
-#define TEST_OFF	(S2_2M + S2_PAGE + 8)
+#define TEST_OFF	(TST_2M + TST_PAGE + 8)
 
 static __u64 pattern(__u64 off)
 {
@@ -21,7 +21,7 @@ static __u64 pattern(__u64 off)
 
 FIXTURE(pf) {
 	int dev, vm;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	__u8 *mem;
 	int huge;	/* the host backs the slot with 2M pages */
 	int block;	/* and so stage 2 maps blocks */
@@ -29,103 +29,103 @@ FIXTURE(pf) {
 };
 
 FIXTURE_VARIANT(pf) {
-	enum s2_backing backing;
+	enum tst_backing backing;
 	int readonly;
 	int logging;
 };
 
 FIXTURE_VARIANT_ADD(pf, ANON_rw_nolog) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 0,
 	.logging = 0,
 };
 
 FIXTURE_VARIANT_ADD(pf, ANON_rw_log) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 0,
 	.logging = 1,
 };
 
 FIXTURE_VARIANT_ADD(pf, ANON_ro_nolog) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 1,
 	.logging = 0,
 };
 
 FIXTURE_VARIANT_ADD(pf, ANON_ro_log) {
-	.backing = S2_ANON,
+	.backing = TST_ANON,
 	.readonly = 1,
 	.logging = 1,
 };
 
 FIXTURE_VARIANT_ADD(pf, ANON_THP_rw_nolog) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 0,
 	.logging = 0,
 };
 
 FIXTURE_VARIANT_ADD(pf, ANON_THP_rw_log) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 0,
 	.logging = 1,
 };
 
 FIXTURE_VARIANT_ADD(pf, ANON_THP_ro_nolog) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 1,
 	.logging = 0,
 };
 
 FIXTURE_VARIANT_ADD(pf, ANON_THP_ro_log) {
-	.backing = S2_ANON_THP,
+	.backing = TST_ANON_THP,
 	.readonly = 1,
 	.logging = 1,
 };
 
 FIXTURE_VARIANT_ADD(pf, HUGETLB_rw_nolog) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 0,
 	.logging = 0,
 };
 
 FIXTURE_VARIANT_ADD(pf, HUGETLB_rw_log) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 0,
 	.logging = 1,
 };
 
 FIXTURE_VARIANT_ADD(pf, HUGETLB_ro_nolog) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 1,
 	.logging = 0,
 };
 
 FIXTURE_VARIANT_ADD(pf, HUGETLB_ro_log) {
-	.backing = S2_HUGETLB,
+	.backing = TST_HUGETLB,
 	.readonly = 1,
 	.logging = 1,
 };
 
 FIXTURE_VARIANT_ADD(pf, MEMFD_rw_nolog) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 0,
 	.logging = 0,
 };
 
 FIXTURE_VARIANT_ADD(pf, MEMFD_rw_log) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 0,
 	.logging = 1,
 };
 
 FIXTURE_VARIANT_ADD(pf, MEMFD_ro_nolog) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 1,
 	.logging = 0,
 };
 
 FIXTURE_VARIANT_ADD(pf, MEMFD_ro_log) {
-	.backing = S2_MEMFD,
+	.backing = TST_MEMFD,
 	.readonly = 1,
 	.logging = 1,
 };
@@ -138,40 +138,40 @@ FIXTURE_SETUP(pf)
 
 	self->vm = -1;
 	self->vcpu.fd = -1;
-	self->dev = s2_open_dev();
+	self->dev = tst_open_dev();
 	ASSERT_LE(0, self->dev);
-	self->mem = s2_alloc(variant->backing, SLOT_SIZE);
+	self->mem = tst_alloc(variant->backing, SLOT_SIZE);
 	if (!self->mem)
-		SKIP(return, "no %s memory", s2_backing_name(variant->backing));
+		SKIP(return, "no %s memory", tst_backing_name(variant->backing));
 	/* Populated by the host: no zero pages here (see bbm_test). */
 	for (off = 0; off < SLOT_SIZE; off += 8)
 		*(__u64 *)(self->mem + off) = pattern(off);
-	huge = s2_host_huge_bytes(self->mem);
+	huge = tst_host_huge_bytes(self->mem);
 	if (huge && huge < SLOT_SIZE)
 		SKIP(return, "host backs the slot partly with huge pages");
 	self->huge = huge >= SLOT_SIZE;
 	/* THP may be unavailable; hugetlbfs, once allocated, is not. */
-	if (variant->backing == S2_HUGETLB)
+	if (variant->backing == TST_HUGETLB)
 		ASSERT_TRUE(self->huge);
 	self->block = self->huge && !variant->logging;
-	TH_LOG("%s: host huge pages %s", s2_backing_name(variant->backing),
+	TH_LOG("%s: host huge pages %s", tst_backing_name(variant->backing),
 	       self->huge ? "yes" : "no");
 
-	self->vm = s2_create_vm(self->dev, 0);
+	self->vm = tst_create_vm(self->dev, 0);
 	ASSERT_LE(0, self->vm);
 	if (variant->readonly)
 		flags |= S2MMU_MEM_READONLY;
 	if (variant->logging)
 		flags |= S2MMU_MEM_LOG_DIRTY_PAGES;
-	ASSERT_EQ(0, s2_set_region(self->vm, 0, flags, SLOT_GPA, SLOT_SIZE,
-				   self->mem));
-	ASSERT_EQ(0, s2_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
-	ASSERT_EQ(0, s2_stats(self->vm, &self->before));
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, flags, SLOT_GPA, SLOT_SIZE,
+				    self->mem));
+	ASSERT_EQ(0, tst_create_vcpu(self->dev, self->vm, 0, &self->vcpu));
+	ASSERT_EQ(0, tst_stats(self->vm, &self->before));
 }
 
 FIXTURE_TEARDOWN(pf)
 {
-	s2_destroy_vcpu(&self->vcpu);
+	tst_destroy_vcpu(&self->vcpu);
 	if (self->vm >= 0)
 		close(self->vm);
 	if (self->mem)
@@ -180,12 +180,12 @@ FIXTURE_TEARDOWN(pf)
 }
 
 /* One access of 8 bytes at TEST_OFF; returns the descriptor. */
-static struct s2mmu_vcpu_access access8(struct s2_vcpu *v, __u32 kind,
+static struct s2mmu_vcpu_access access8(struct tst_vcpu *v, __u32 kind,
 					__u64 *val, int *ret)
 {
 	struct s2mmu_vcpu_access a;
 
-	*ret = s2_access(v, SLOT_GPA + TEST_OFF, val, 8, kind, &a);
+	*ret = tst_access(v, SLOT_GPA + TEST_OFF, val, 8, kind, &a);
 	return a;
 }
 
@@ -221,7 +221,7 @@ TEST_F(pf, read)
 	EXPECT_EQ(8U, a.done);
 	EXPECT_EQ((__u32)S2MMU_EXIT_NONE, a.exit_reason);
 	EXPECT_EQ(pattern(TEST_OFF), val);
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	check_first_map(_metadata, self, &a, &d);
 	EXPECT_EQ(0ULL, d.dirty_marked);
 	EXPECT_EQ(0ULL, d.mmio_exits);
@@ -229,7 +229,7 @@ TEST_F(pf, read)
 	/* Mapped now: the same access takes no fault. */
 	a = access8(&self->vcpu, S2MMU_ACCESS_READ, &val, &ret);
 	ASSERT_EQ(0, ret);
-	EXPECT_EQ(0ULL, s2_faults(&a));
+	EXPECT_EQ(0ULL, tst_faults(&a));
 	EXPECT_EQ(pattern(TEST_OFF), val);
 }
 
@@ -242,7 +242,7 @@ TEST_F(pf, write)
 
 	a = access8(&self->vcpu, S2MMU_ACCESS_WRITE, &val, &ret);
 	ASSERT_EQ(0, ret);
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	if (variant->readonly) {
 		/* A write to a read-only slot is the VMM's to emulate. */
 		EXPECT_EQ(0U, a.done);
@@ -271,7 +271,7 @@ TEST_F(pf, write)
 
 	a = access8(&self->vcpu, S2MMU_ACCESS_READ, &back, &ret);
 	ASSERT_EQ(0, ret);
-	EXPECT_EQ(0ULL, s2_faults(&a));
+	EXPECT_EQ(0ULL, tst_faults(&a));
 	EXPECT_EQ(val, back);
 }
 
@@ -286,14 +286,14 @@ TEST_F(pf, exec)
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(8U, a.done);
 	EXPECT_EQ(pattern(TEST_OFF), val);
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	check_first_map(_metadata, self, &a, &d);
 	EXPECT_EQ(0ULL, d.dirty_marked);
 
 	/* Executable and readable: a read takes no fault. */
 	a = access8(&self->vcpu, S2MMU_ACCESS_READ, &val, &ret);
 	ASSERT_EQ(0, ret);
-	EXPECT_EQ(0ULL, s2_faults(&a));
+	EXPECT_EQ(0ULL, tst_faults(&a));
 }
 
 /*
@@ -316,7 +316,7 @@ TEST_F(pf, read_write_exec)
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(0U, a.faults_translation);
 	EXPECT_EQ(1U, a.faults_permission);
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	if (variant->readonly) {
 		EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, a.exit_reason);
 		EXPECT_EQ(0ULL, d.relax_perms);
@@ -335,7 +335,7 @@ TEST_F(pf, read_write_exec)
 	EXPECT_EQ(1U, a.faults_permission);
 	EXPECT_EQ(variant->readonly ? pattern(TEST_OFF) : w, val);
 
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	EXPECT_EQ(0ULL, d.bbm);
 	EXPECT_EQ(variant->readonly ? 1ULL : 2ULL, d.relax_perms);
 	EXPECT_EQ(1ULL, d.faults_translation);
@@ -346,7 +346,7 @@ TEST_F(pf, read_write_exec)
 	EXPECT_EQ(0ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid);
 	/* Neither is a pin ever taken twice for one page. */
 	EXPECT_EQ(self->block ? 512ULL : 1ULL, d.pages_pinned);
-	s2_print_stats(stderr, &d);
+	tst_print_stats(stderr, &d);
 }
 
 /* Write then read: the write mapped it writable, the read is free. */
@@ -365,7 +365,7 @@ TEST_F(pf, write_read)
 		EXPECT_EQ(1U, a.faults_translation);
 		EXPECT_EQ(pattern(TEST_OFF), val);
 	} else {
-		EXPECT_EQ(0ULL, s2_faults(&a));
+		EXPECT_EQ(0ULL, tst_faults(&a));
 		EXPECT_EQ(w, val);
 	}
 }
@@ -373,19 +373,19 @@ TEST_F(pf, write_read)
 /* An access across a page boundary faults each page once. */
 TEST_F(pf, cross_page)
 {
-	__u64 off = 2 * S2_PAGE - 16;
+	__u64 off = 2 * TST_PAGE - 16;
 	__u8 buf[32], want[32];
 	struct s2mmu_vcpu_access a;
 	struct s2mmu_stats d;
 	int ret;
 
 	memcpy(want, self->mem + off, sizeof(want));
-	ret = s2_access(&self->vcpu, SLOT_GPA + off, buf, sizeof(buf),
-			S2MMU_ACCESS_READ, &a);
+	ret = tst_access(&self->vcpu, SLOT_GPA + off, buf, sizeof(buf),
+			 S2MMU_ACCESS_READ, &a);
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(sizeof(buf), a.done);
 	EXPECT_EQ(0, memcmp(buf, want, sizeof(buf)));
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	/* Two pages, or one block covering both. */
 	EXPECT_EQ(self->block ? 1U : 2U, a.faults_translation);
 	EXPECT_EQ(self->block ? 1ULL : 2ULL, d.mapped_l2 + d.mapped_l3);
@@ -399,8 +399,8 @@ TEST_F(pf, no_slot_mmio)
 	struct s2mmu_stats d;
 	int ret;
 
-	ret = s2_access(&self->vcpu, SLOT_GPA + SLOT_SIZE + 16, &val, 4,
-			S2MMU_ACCESS_READ, &a);
+	ret = tst_access(&self->vcpu, SLOT_GPA + SLOT_SIZE + 16, &val, 4,
+			 S2MMU_ACCESS_READ, &a);
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(0U, a.done);
 	EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, a.exit_reason);
@@ -409,8 +409,8 @@ TEST_F(pf, no_slot_mmio)
 	EXPECT_EQ(0, self->vcpu.run->mmio.is_write);
 
 	/* A write straddling the slot's end completes up to the end. */
-	ret = s2_access(&self->vcpu, SLOT_GPA + SLOT_SIZE - 4, &val, 8,
-			S2MMU_ACCESS_WRITE, &a);
+	ret = tst_access(&self->vcpu, SLOT_GPA + SLOT_SIZE - 4, &val, 8,
+			 S2MMU_ACCESS_WRITE, &a);
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, a.exit_reason);
 	EXPECT_EQ(variant->readonly ? 0U : 4U, a.done);
@@ -418,9 +418,9 @@ TEST_F(pf, no_slot_mmio)
 				      SLOT_GPA + SLOT_SIZE,
 		  self->vcpu.run->mmio.phys_addr);
 	EXPECT_EQ(1, self->vcpu.run->mmio.is_write);
-	d = s2_stats_since(self->vm, &self->before);
+	d = tst_stats_since(self->vm, &self->before);
 	EXPECT_EQ(2ULL, d.mmio_exits);
-	s2_print_stats(stderr, &d);
+	tst_print_stats(stderr, &d);
 }
 
 TEST_HARNESS_MAIN

@@ -21,29 +21,29 @@
 
 #include <linux/s2mmu.h>
 
-#define S2_PAGE		4096UL
-#define S2_2M		(2UL << 20)
+#define TST_PAGE		4096UL
+#define TST_2M		(2UL << 20)
 
-static inline int s2_open_dev(void)
+static inline int tst_open_dev(void)
 {
 	return open("/dev/s2mmu", O_RDWR | O_CLOEXEC);
 }
 
 /* An ioctl's result: its value, or -errno. */
-static inline long s2_ioctl(int fd, unsigned long cmd, unsigned long arg)
+static inline long tst_ioctl(int fd, unsigned long cmd, unsigned long arg)
 {
 	long ret = ioctl(fd, cmd, arg);
 
 	return ret < 0 ? -errno : ret;
 }
 
-static inline int s2_create_vm(int dev, unsigned long ipa_bits)
+static inline int tst_create_vm(int dev, unsigned long ipa_bits)
 {
-	return s2_ioctl(dev, S2MMU_CREATE_VM, ipa_bits);
+	return tst_ioctl(dev, S2MMU_CREATE_VM, ipa_bits);
 }
 
-static inline int s2_set_region(int vm, __u32 slot, __u32 flags,
-				__u64 gpa, __u64 size, void *uaddr)
+static inline int tst_set_region(int vm, __u32 slot, __u32 flags,
+				 __u64 gpa, __u64 size, void *uaddr)
 {
 	struct s2mmu_userspace_memory_region r = {
 		.slot = slot,
@@ -53,35 +53,35 @@ static inline int s2_set_region(int vm, __u32 slot, __u32 flags,
 		.userspace_addr = (uintptr_t)uaddr,
 	};
 
-	return s2_ioctl(vm, S2MMU_SET_USER_MEMORY_REGION, (unsigned long)&r);
+	return tst_ioctl(vm, S2MMU_SET_USER_MEMORY_REGION, (unsigned long)&r);
 }
 
 /**
- * struct s2_vcpu - a vCPU fd and its shared page
+ * struct tst_vcpu - a vCPU fd and its shared page
  * @fd: the vCPU file descriptor
  * @run: its mmap()ed &struct s2mmu_run
  */
-struct s2_vcpu {
+struct tst_vcpu {
 	int fd;
 	struct s2mmu_run *run;
 };
 
-static inline int s2_create_vcpu(int dev, int vm, unsigned int id,
-				 struct s2_vcpu *v)
+static inline int tst_create_vcpu(int dev, int vm, unsigned int id,
+				  struct tst_vcpu *v)
 {
-	long size = s2_ioctl(dev, S2MMU_GET_VCPU_MMAP_SIZE, 0);
+	long size = tst_ioctl(dev, S2MMU_GET_VCPU_MMAP_SIZE, 0);
 
-	v->fd = s2_ioctl(vm, S2MMU_CREATE_VCPU, id);
+	v->fd = tst_ioctl(vm, S2MMU_CREATE_VCPU, id);
 	if (v->fd < 0 || size < 0)
 		return v->fd < 0 ? v->fd : (int)size;
 	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	return v->run == MAP_FAILED ? -errno : 0;
 }
 
-static inline void s2_destroy_vcpu(struct s2_vcpu *v)
+static inline void tst_destroy_vcpu(struct tst_vcpu *v)
 {
 	if (v->run && v->run != MAP_FAILED)
-		munmap(v->run, S2_PAGE);
+		munmap(v->run, TST_PAGE);
 	if (v->fd >= 0)
 		close(v->fd);
 	v->fd = -1;
@@ -93,22 +93,22 @@ static inline void s2_destroy_vcpu(struct s2_vcpu *v)
  * its vCPU 0.  Return: 0; -ENODEV when the module is not loaded (the
  * caller skips); else -errno.  *dev and *vm are -1 or open, for teardown.
  */
-static inline int s2_open_vm_vcpu(int *dev, int *vm, struct s2_vcpu *v)
+static inline int tst_open_vm_vcpu(int *dev, int *vm, struct tst_vcpu *v)
 {
 	*vm = -1;
-	*dev = s2_open_dev();
+	*dev = tst_open_dev();
 	if (*dev < 0)
 		return -ENODEV;
-	*vm = s2_create_vm(*dev, 0);
+	*vm = tst_create_vm(*dev, 0);
 	if (*vm < 0)
 		return -errno;
-	return s2_create_vcpu(*dev, *vm, 0, v) ? -errno : 0;
+	return tst_create_vcpu(*dev, *vm, 0, v) ? -errno : 0;
 }
 
 /* One guest access; @out (may be NULL) gets the completed descriptor. */
-static inline int s2_access(struct s2_vcpu *v, __u64 ipa, void *buf,
-			    __u32 len, __u32 kind,
-			    struct s2mmu_vcpu_access *out)
+static inline int tst_access(struct tst_vcpu *v, __u64 ipa, void *buf,
+			     __u32 len, __u32 kind,
+			     struct s2mmu_vcpu_access *out)
 {
 	struct s2mmu_vcpu_access a = {
 		.ipa = ipa,
@@ -116,38 +116,38 @@ static inline int s2_access(struct s2_vcpu *v, __u64 ipa, void *buf,
 		.len = len,
 		.kind = kind,
 	};
-	int ret = s2_ioctl(v->fd, S2MMU_VCPU_ACCESS, (unsigned long)&a);
+	int ret = tst_ioctl(v->fd, S2MMU_VCPU_ACCESS, (unsigned long)&a);
 
 	if (out)
 		*out = a;
 	return ret;
 }
 
-static inline __u64 s2_faults(const struct s2mmu_vcpu_access *a)
+static inline __u64 tst_faults(const struct s2mmu_vcpu_access *a)
 {
 	return (__u64)a->faults_translation + a->faults_access +
 	       a->faults_permission;
 }
 
-static inline int s2_stats(int vm, struct s2mmu_stats *st)
+static inline int tst_stats(int vm, struct s2mmu_stats *st)
 {
-	return s2_ioctl(vm, S2MMU_GET_STATS, (unsigned long)st);
+	return tst_ioctl(vm, S2MMU_GET_STATS, (unsigned long)st);
 }
 
-static inline int s2_module_stats(int dev, struct s2mmu_module_stats *st)
+static inline int tst_module_stats(int dev, struct s2mmu_module_stats *st)
 {
-	return s2_ioctl(dev, S2MMU_GET_MODULE_STATS, (unsigned long)st);
+	return tst_ioctl(dev, S2MMU_GET_MODULE_STATS, (unsigned long)st);
 }
 
 /* Host memory backings for memory slots. */
-enum s2_backing {
-	S2_ANON,	/* private anonymous, 4K pages */
-	S2_ANON_THP,	/* private anonymous, 2M aligned, MADV_HUGEPAGE */
-	S2_HUGETLB,	/* hugetlbfs 2M pages */
-	S2_MEMFD,	/* shared memfd (shmem) */
+enum tst_backing {
+	TST_ANON,	/* private anonymous, 4K pages */
+	TST_ANON_THP,	/* private anonymous, 2M aligned, MADV_HUGEPAGE */
+	TST_HUGETLB,	/* hugetlbfs 2M pages */
+	TST_MEMFD,	/* shared memfd (shmem) */
 };
 
-static inline const char *s2_backing_name(enum s2_backing b)
+static inline const char *tst_backing_name(enum tst_backing b)
 {
 	static const char * const names[] = {
 		"anon", "anon_thp", "hugetlb", "memfd",
@@ -157,18 +157,18 @@ static inline const char *s2_backing_name(enum s2_backing b)
 }
 
 /* Map @size bytes backed as @b, 2M aligned; NULL if unavailable. */
-static inline void *s2_alloc(enum s2_backing b, size_t size)
+static inline void *tst_alloc(enum tst_backing b, size_t size)
 {
 	int prot = PROT_READ | PROT_WRITE | PROT_EXEC;
 	__u8 *p, *aligned;
 	int fd;
 
 	switch (b) {
-	case S2_HUGETLB:
+	case TST_HUGETLB:
 		p = mmap(NULL, size, prot,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 		return p == MAP_FAILED ? NULL : p;
-	case S2_MEMFD:
+	case TST_MEMFD:
 		fd = memfd_create("s2mmu-test", MFD_CLOEXEC);
 		if (fd < 0)
 			return NULL;
@@ -180,15 +180,15 @@ static inline void *s2_alloc(enum s2_backing b, size_t size)
 		close(fd);
 		return p == MAP_FAILED ? NULL : p;
 	default:
-		p = mmap(NULL, size + S2_2M, prot,
+		p = mmap(NULL, size + TST_2M, prot,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p == MAP_FAILED)
 			return NULL;
-		aligned = (__u8 *)(((uintptr_t)p + S2_2M - 1) & ~(S2_2M - 1));
+		aligned = (__u8 *)(((uintptr_t)p + TST_2M - 1) & ~(TST_2M - 1));
 		if (aligned > p)
 			munmap(p, aligned - p);
-		munmap(aligned + size, p + S2_2M - aligned);
-		madvise(aligned, size, b == S2_ANON_THP ? MADV_HUGEPAGE :
+		munmap(aligned + size, p + TST_2M - aligned);
+		madvise(aligned, size, b == TST_ANON_THP ? MADV_HUGEPAGE :
 							  MADV_NOHUGEPAGE);
 		return aligned;
 	}
@@ -198,7 +198,7 @@ static inline void *s2_alloc(enum s2_backing b, size_t size)
  * Bytes of the host mapping around @p backed by 2M pages right now: the
  * VMA's AnonHugePages / ShmemPmdMapped, or its whole size for hugetlbfs.
  */
-static inline unsigned long s2_host_huge_bytes(void *p)
+static inline unsigned long tst_host_huge_bytes(void *p)
 {
 	unsigned long start = (uintptr_t)p, lo, hi, kb, huge = 0;
 	char line[256];
@@ -226,9 +226,9 @@ static inline unsigned long s2_host_huge_bytes(void *p)
 }
 
 /* Stats delta helper: b - a, field by field (all u64 after the header). */
-static inline void s2_stats_delta(const struct s2mmu_stats *a,
-				  const struct s2mmu_stats *b,
-				  struct s2mmu_stats *d)
+static inline void tst_stats_delta(const struct s2mmu_stats *a,
+				   const struct s2mmu_stats *b,
+				   struct s2mmu_stats *d)
 {
 	const __u64 *pa = &a->faults_translation;
 	const __u64 *pb = &b->faults_translation;
@@ -242,18 +242,18 @@ static inline void s2_stats_delta(const struct s2mmu_stats *a,
 }
 
 /* What changed in @vm's counters since @before was read. */
-static inline struct s2mmu_stats s2_stats_since(int vm,
-						const struct s2mmu_stats *before)
+static inline struct s2mmu_stats tst_stats_since(int vm,
+						 const struct s2mmu_stats *before)
 {
 	struct s2mmu_stats now, d;
 
 	memset(&now, 0, sizeof(now));
-	s2_stats(vm, &now);
-	s2_stats_delta(before, &now, &d);
+	tst_stats(vm, &now);
+	tst_stats_delta(before, &now, &d);
 	return d;
 }
 
-static inline void s2_print_stats(FILE *f, const struct s2mmu_stats *s)
+static inline void tst_print_stats(FILE *f, const struct s2mmu_stats *s)
 {
 	fprintf(f, "# stats: faults T/A/P %llu/%llu/%llu spurious %llu retries %llu mmio %llu\n"
 		"# stats: bbm %llu tlbi ipa/range/vmid/local %llu/%llu/%llu/%llu relax %llu af %llu\n"
@@ -284,18 +284,18 @@ static inline void s2_print_stats(FILE *f, const struct s2mmu_stats *s)
 
 /* ---- dirty logging ---- */
 
-static inline int s2_get_dirty_log(int vm, __u32 slot, __u64 *bitmap)
+static inline int tst_get_dirty_log(int vm, __u32 slot, __u64 *bitmap)
 {
 	struct s2mmu_dirty_log log = {
 		.slot = slot,
 		.dirty_bitmap = (uintptr_t)bitmap,
 	};
 
-	return s2_ioctl(vm, S2MMU_GET_DIRTY_LOG, (unsigned long)&log);
+	return tst_ioctl(vm, S2MMU_GET_DIRTY_LOG, (unsigned long)&log);
 }
 
-static inline int s2_clear_dirty_log(int vm, __u32 slot, __u64 first_page,
-				     __u32 num_pages, __u64 *bitmap)
+static inline int tst_clear_dirty_log(int vm, __u32 slot, __u64 first_page,
+				      __u32 num_pages, __u64 *bitmap)
 {
 	struct s2mmu_clear_dirty_log log = {
 		.slot = slot,
@@ -304,37 +304,37 @@ static inline int s2_clear_dirty_log(int vm, __u32 slot, __u64 first_page,
 		.dirty_bitmap = (uintptr_t)bitmap,
 	};
 
-	return s2_ioctl(vm, S2MMU_CLEAR_DIRTY_LOG, (unsigned long)&log);
+	return tst_ioctl(vm, S2MMU_CLEAR_DIRTY_LOG, (unsigned long)&log);
 }
 
 /* GET_DIRTY_LOG then only reads; CLEAR_DIRTY_LOG re-protects. */
-static inline int s2_enable_manual_protect(int vm)
+static inline int tst_enable_manual_protect(int vm)
 {
 	struct s2mmu_enable_cap cap = {
 		.cap = S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT,
 		.args = { 1 },
 	};
 
-	return s2_ioctl(vm, S2MMU_ENABLE_CAP, (unsigned long)&cap);
+	return tst_ioctl(vm, S2MMU_ENABLE_CAP, (unsigned long)&cap);
 }
 
-static inline int s2_test_bit(const __u64 *map, __u64 nr)
+static inline int tst_test_bit(const __u64 *map, __u64 nr)
 {
 	return map[nr / 64] >> (nr % 64) & 1;
 }
 
-static inline void s2_set_bit(__u64 *map, __u64 nr)
+static inline void tst_set_bit(__u64 *map, __u64 nr)
 {
 	map[nr / 64] |= 1ULL << (nr % 64);
 }
 
 /* Bytes of a dirty bitmap for @pages pages: whole 64-bit words. */
-static inline size_t s2_bitmap_bytes(__u64 pages)
+static inline size_t tst_bitmap_bytes(__u64 pages)
 {
 	return (pages + 63) / 64 * 8;
 }
 
-static inline __u64 s2_now_ns(void)
+static inline __u64 tst_now_ns(void)
 {
 	struct timespec ts;
 

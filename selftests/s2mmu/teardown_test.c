@@ -21,7 +21,7 @@ static void expect_clean(struct __test_metadata *_metadata, int dev)
 {
 	struct s2mmu_module_stats ms;
 
-	ASSERT_EQ(0, s2_module_stats(dev, &ms));
+	ASSERT_EQ(0, tst_module_stats(dev, &ms));
 	EXPECT_EQ((__u32)S2MMU_MODULE_STATS_VERSION, ms.version);
 	EXPECT_EQ(sizeof(ms), ms.size);
 	EXPECT_EQ(0ULL, ms.vms);
@@ -31,26 +31,26 @@ static void expect_clean(struct __test_metadata *_metadata, int dev)
 
 /* Build a VM with 32 MiB of 4K pages and 16 MiB of THP, all faulted. */
 static int build_vm(struct __test_metadata *_metadata, int dev,
-		    struct s2_vcpu *vcpu, __u8 **m4k, __u8 **mthp)
+		    struct tst_vcpu *vcpu, __u8 **m4k, __u8 **mthp)
 {
 	struct s2mmu_vcpu_access a;
 	__u64 off, v = 1;
 	int vm;
 
-	vm = s2_create_vm(dev, 0);
+	vm = tst_create_vm(dev, 0);
 	if (vm < 0)
 		return vm;
-	*m4k = s2_alloc(S2_ANON, SIZE_4K);
-	*mthp = s2_alloc(S2_ANON_THP, SIZE_THP);
+	*m4k = tst_alloc(TST_ANON, SIZE_4K);
+	*mthp = tst_alloc(TST_ANON_THP, SIZE_THP);
 	if (!*m4k || !*mthp)
 		return -ENOMEM;
 	memset(*mthp, 1, SIZE_THP);
-	if (s2_set_region(vm, 0, 0, GPA, SIZE_4K, *m4k) ||
-	    s2_set_region(vm, 1, 0, GPA + SIZE_4K, SIZE_THP, *mthp) ||
-	    s2_create_vcpu(dev, vm, 0, vcpu))
+	if (tst_set_region(vm, 0, 0, GPA, SIZE_4K, *m4k) ||
+	    tst_set_region(vm, 1, 0, GPA + SIZE_4K, SIZE_THP, *mthp) ||
+	    tst_create_vcpu(dev, vm, 0, vcpu))
 		return -EINVAL;
-	for (off = 0; off < SIZE_4K + SIZE_THP; off += S2_PAGE)
-		if (s2_access(vcpu, GPA + off, &v, 8, S2MMU_ACCESS_WRITE, &a) ||
+	for (off = 0; off < SIZE_4K + SIZE_THP; off += TST_PAGE)
+		if (tst_access(vcpu, GPA + off, &v, 8, S2MMU_ACCESS_WRITE, &a) ||
 		    a.done != 8)
 			return -EIO;
 	return vm;
@@ -90,21 +90,21 @@ TEST(close_frees_everything)
 {
 	struct s2mmu_module_stats ms;
 	struct s2mmu_stats st;
-	struct s2_vcpu vcpu = { .fd = -1 };
+	struct tst_vcpu vcpu = { .fd = -1 };
 	__u8 *m4k, *mthp;
 	int dev, vm;
 
-	dev = s2_open_dev();
+	dev = tst_open_dev();
 	ASSERT_LE(0, dev);
 	expect_clean(_metadata, dev);
 	vm = build_vm(_metadata, dev, &vcpu, &m4k, &mthp);
 	ASSERT_LE(0, vm);
 
-	ASSERT_EQ(0, s2_stats(vm, &st));
-	s2_print_stats(stderr, &st);
-	EXPECT_EQ((SIZE_4K + SIZE_THP) / S2_PAGE, st.pages_pinned);
+	ASSERT_EQ(0, tst_stats(vm, &st));
+	tst_print_stats(stderr, &st);
+	EXPECT_EQ((SIZE_4K + SIZE_THP) / TST_PAGE, st.pages_pinned);
 	EXPECT_LT(0ULL, st.table_pages);
-	ASSERT_EQ(0, s2_module_stats(dev, &ms));
+	ASSERT_EQ(0, tst_module_stats(dev, &ms));
 	EXPECT_EQ(1ULL, ms.vms);
 	EXPECT_EQ(st.pages_pinned, ms.pages_pinned);
 	/* Tables, plus the table pages the vCPU keeps cached for faults. */
@@ -112,14 +112,14 @@ TEST(close_frees_everything)
 
 	/* The vCPU keeps the VM alive after the VM fd is closed. */
 	close(vm);
-	ASSERT_EQ(0, s2_module_stats(dev, &ms));
+	ASSERT_EQ(0, tst_module_stats(dev, &ms));
 	EXPECT_EQ(1ULL, ms.vms);
 	EXPECT_EQ(st.pages_pinned, ms.pages_pinned);
-	s2_destroy_vcpu(&vcpu);
+	tst_destroy_vcpu(&vcpu);
 	expect_clean(_metadata, dev);
 
 	/* The memory is the process's again, as the guest left it. */
-	EXPECT_EQ(1, m4k[SIZE_4K - S2_PAGE]);
+	EXPECT_EQ(1, m4k[SIZE_4K - TST_PAGE]);
 	munmap(m4k, SIZE_4K);
 	munmap(mthp, SIZE_THP);
 	close(dev);
@@ -131,14 +131,14 @@ TEST(kill_frees_everything)
 	char c;
 	pid_t pid;
 
-	dev = s2_open_dev();
+	dev = tst_open_dev();
 	ASSERT_LE(0, dev);
 	expect_clean(_metadata, dev);
 	ASSERT_EQ(0, pipe(pipefd));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		struct s2_vcpu vcpu = { .fd = -1 };
+		struct tst_vcpu vcpu = { .fd = -1 };
 		__u8 *m4k, *mthp;
 
 		close(pipefd[0]);
@@ -161,7 +161,7 @@ TEST(kill_frees_everything)
 
 TEST(debugfs_shows_vm)
 {
-	struct s2_vcpu vcpu = { .fd = -1 };
+	struct tst_vcpu vcpu = { .fd = -1 };
 	char path[512], line[256];
 	__u8 *m4k, *mthp;
 	int dev, vm, dirs, found = 0;
@@ -171,7 +171,7 @@ TEST(debugfs_shows_vm)
 
 	if (access(DEBUGFS, R_OK))
 		SKIP(return, "no debugfs at " DEBUGFS);
-	dev = s2_open_dev();
+	dev = tst_open_dev();
 	ASSERT_LE(0, dev);
 	dirs = debugfs_vm_dirs();
 	vm = build_vm(_metadata, dev, &vcpu, &m4k, &mthp);
@@ -190,7 +190,7 @@ TEST(debugfs_shows_vm)
 	}
 	ASSERT_NE(NULL, e);
 	closedir(d);
-	EXPECT_EQ((SIZE_4K + SIZE_THP) / S2_PAGE,
+	EXPECT_EQ((SIZE_4K + SIZE_THP) / TST_PAGE,
 		  debugfs_value(path, "pages_pinned"));
 
 	/* The ptdump shows the first page: IPA, level 3, RW, WB, AF. */
@@ -204,7 +204,7 @@ TEST(debugfs_shows_vm)
 	fclose(f);
 	EXPECT_TRUE(found);
 
-	s2_destroy_vcpu(&vcpu);
+	tst_destroy_vcpu(&vcpu);
 	close(vm);
 	EXPECT_EQ(dirs, debugfs_vm_dirs());
 	EXPECT_EQ(0ULL, debugfs_value(DEBUGFS "/module_stats", "pages_pinned"));

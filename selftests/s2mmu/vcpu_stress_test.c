@@ -33,8 +33,8 @@
 #define CHURN_GPA_B	0x300000000ULL
 #define OPS_PER_VCPU	30000
 
-#define MAIN_PAGES	(MAIN_SIZE / S2_PAGE)
-#define CHURN_PAGES	(CHURN_SIZE / S2_PAGE)
+#define MAIN_PAGES	(MAIN_SIZE / TST_PAGE)
+#define CHURN_PAGES	(CHURN_SIZE / TST_PAGE)
 
 struct stress {
 	int vm;
@@ -46,7 +46,7 @@ struct stress {
 
 struct worker {
 	struct stress *s;
-	struct s2_vcpu vcpu;
+	struct tst_vcpu vcpu;
 	int id;
 	__u32 *shadow;	/* last stamp written per owned main page */
 	char err[160];
@@ -64,7 +64,7 @@ static __u64 xorshift(__u64 *x)
 /* The word a page's stamp lives at, different for every page. */
 static __u64 word_off(__u64 page)
 {
-	return (page * 72) % (S2_PAGE - 8);
+	return (page * 72) % (TST_PAGE - 8);
 }
 
 static void *vcpu_thread(void *arg)
@@ -85,9 +85,9 @@ static void *vcpu_thread(void *arg)
 			__u64 gpa = atomic_load(&w->s->churn_gpa);
 
 			page = (r >> 8) % CHURN_PAGES;
-			ipa = (gpa ? gpa : CHURN_GPA_A) + page * S2_PAGE;
-			if (s2_access(&w->vcpu, ipa, &v, 8, S2MMU_ACCESS_READ,
-				      &a)) {
+			ipa = (gpa ? gpa : CHURN_GPA_A) + page * TST_PAGE;
+			if (tst_access(&w->vcpu, ipa, &v, 8, S2MMU_ACCESS_READ,
+				       &a)) {
 				snprintf(w->err, sizeof(w->err),
 					 "churn read failed: %s",
 					 strerror(errno));
@@ -109,12 +109,12 @@ static void *vcpu_thread(void *arg)
 
 		/* Main memory: a page of ours. */
 		page = ((r >> 8) % (MAIN_PAGES / NR_VCPUS)) * NR_VCPUS + w->id;
-		ipa = MAIN_GPA + page * S2_PAGE + word_off(page);
+		ipa = MAIN_GPA + page * TST_PAGE + word_off(page);
 		if (write) {
 			stamp++;
 			v = ((__u64)stamp << 32) | page;
-			if (s2_access(&w->vcpu, ipa, &v, 8,
-				      S2MMU_ACCESS_WRITE, &a) || a.done != 8) {
+			if (tst_access(&w->vcpu, ipa, &v, 8,
+				       S2MMU_ACCESS_WRITE, &a) || a.done != 8) {
 				snprintf(w->err, sizeof(w->err),
 					 "write page %llu failed",
 					 (unsigned long long)page);
@@ -123,7 +123,7 @@ static void *vcpu_thread(void *arg)
 			w->shadow[page / NR_VCPUS] = stamp;
 			continue;
 		}
-		if (s2_access(&w->vcpu, ipa, &v, 8, S2MMU_ACCESS_READ, &a) ||
+		if (tst_access(&w->vcpu, ipa, &v, 8, S2MMU_ACCESS_READ, &a) ||
 		    a.done != 8) {
 			snprintf(w->err, sizeof(w->err), "read page %llu failed",
 				 (unsigned long long)page);
@@ -157,28 +157,28 @@ static void *churn_thread(void *arg)
 		switch (n++ % 4) {
 		case 0:	/* move */
 			atomic_store(&s->churn_gpa, 0);
-			if (s2_set_region(s->vm, 100, 0, to, CHURN_SIZE,
-					  s->churn_mem))
+			if (tst_set_region(s->vm, 100, 0, to, CHURN_SIZE,
+					   s->churn_mem))
 				return (void *)1;
 			gpa = to;
 			atomic_store(&s->churn_gpa, gpa);
 			break;
 		case 1:	/* delete */
 			atomic_store(&s->churn_gpa, 0);
-			if (s2_set_region(s->vm, 100, 0, gpa, 0, s->churn_mem))
+			if (tst_set_region(s->vm, 100, 0, gpa, 0, s->churn_mem))
 				return (void *)2;
 			break;
 		case 2:	/* recreate */
-			if (s2_set_region(s->vm, 100, 0, gpa, CHURN_SIZE,
-					  s->churn_mem))
+			if (tst_set_region(s->vm, 100, 0, gpa, CHURN_SIZE,
+					   s->churn_mem))
 				return (void *)3;
 			atomic_store(&s->churn_gpa, gpa);
 			break;
 		default:	/* a second slot comes and goes */
-			if (s2_set_region(s->vm, 101, 0, 0x400000000ULL,
-					  CHURN_SIZE, half) ||
-			    s2_set_region(s->vm, 101, 0, 0x400000000ULL, 0,
-					  half))
+			if (tst_set_region(s->vm, 101, 0, 0x400000000ULL,
+					   CHURN_SIZE, half) ||
+			    tst_set_region(s->vm, 101, 0, 0x400000000ULL, 0,
+					   half))
 				return (void *)4;
 			break;
 		}
@@ -197,30 +197,30 @@ TEST(stress)
 	__u64 p, mmio = 0;
 	int dev, i;
 
-	dev = s2_open_dev();
+	dev = tst_open_dev();
 	ASSERT_LE(0, dev);
-	s.vm = s2_create_vm(dev, 36);
+	s.vm = tst_create_vm(dev, 36);
 	ASSERT_LE(0, s.vm);
-	s.main_mem = s2_alloc(S2_ANON, MAIN_SIZE);
-	s.churn_mem = s2_alloc(S2_ANON, 2 * CHURN_SIZE);
+	s.main_mem = tst_alloc(TST_ANON, MAIN_SIZE);
+	s.churn_mem = tst_alloc(TST_ANON, 2 * CHURN_SIZE);
 	ASSERT_NE(NULL, s.main_mem);
 	ASSERT_NE(NULL, s.churn_mem);
 	for (p = 0; p < CHURN_PAGES; p++)
-		*(__u64 *)(s.churn_mem + p * S2_PAGE) = p;
+		*(__u64 *)(s.churn_mem + p * TST_PAGE) = p;
 	for (i = 0; i < MAIN_SLOTS; i++)
-		ASSERT_EQ(0, s2_set_region(s.vm, i, 0,
-					   MAIN_GPA + i * (MAIN_SIZE / MAIN_SLOTS),
-					   MAIN_SIZE / MAIN_SLOTS,
-					   s.main_mem + i * (MAIN_SIZE / MAIN_SLOTS)));
-	ASSERT_EQ(0, s2_set_region(s.vm, 100, 0, CHURN_GPA_A, CHURN_SIZE,
-				   s.churn_mem));
+		ASSERT_EQ(0, tst_set_region(s.vm, i, 0,
+					    MAIN_GPA + i * (MAIN_SIZE / MAIN_SLOTS),
+					    MAIN_SIZE / MAIN_SLOTS,
+					    s.main_mem + i * (MAIN_SIZE / MAIN_SLOTS)));
+	ASSERT_EQ(0, tst_set_region(s.vm, 100, 0, CHURN_GPA_A, CHURN_SIZE,
+				    s.churn_mem));
 	s.churn_gpa = CHURN_GPA_A;
 
 	for (i = 0; i < NR_VCPUS; i++) {
 		w[i] = (struct worker){ .s = &s, .id = i };
 		w[i].shadow = calloc(MAIN_PAGES / NR_VCPUS, sizeof(__u32));
 		ASSERT_NE(NULL, w[i].shadow);
-		ASSERT_EQ(0, s2_create_vcpu(dev, s.vm, i, &w[i].vcpu));
+		ASSERT_EQ(0, tst_create_vcpu(dev, s.vm, i, &w[i].vcpu));
 	}
 	ASSERT_EQ(0, pthread_create(&churn, NULL, churn_thread, &s));
 	for (i = 0; i < NR_VCPUS; i++)
@@ -240,7 +240,7 @@ TEST(stress)
 	for (i = 0; i < NR_VCPUS; i++)
 		for (p = i; p < MAIN_PAGES; p += NR_VCPUS) {
 			__u32 stamp = w[i].shadow[p / NR_VCPUS];
-			__u64 v = *(__u64 *)(s.main_mem + p * S2_PAGE +
+			__u64 v = *(__u64 *)(s.main_mem + p * TST_PAGE +
 						   word_off(p));
 
 			if (stamp && v != (((__u64)stamp << 32) | p)) {
@@ -249,8 +249,8 @@ TEST(stress)
 			}
 		}
 
-	ASSERT_EQ(0, s2_stats(s.vm, &st));
-	s2_print_stats(stderr, &st);
+	ASSERT_EQ(0, tst_stats(s.vm, &st));
+	tst_print_stats(stderr, &st);
 	TH_LOG("churn reads that exited to MMIO: %llu",
 	       (unsigned long long)mmio);
 	/* Only zero page -> real page changes need BBM: one per page at most. */
@@ -260,7 +260,7 @@ TEST(stress)
 	EXPECT_GE(st.mapped_l3, st.pages_pinned);
 
 	for (i = 0; i < NR_VCPUS; i++) {
-		s2_destroy_vcpu(&w[i].vcpu);
+		tst_destroy_vcpu(&w[i].vcpu);
 		free(w[i].shadow);
 	}
 	close(s.vm);

@@ -63,7 +63,7 @@ struct s2mmu_features {
  *   0x02-0x0f  /dev/s2mmu (CREATE_VM, GET_VCPU_MMAP_SIZE)
  *   0x40-0x5f  VM fd: memslots, vCPUs, stats
  *   0x60-0x6f  VM fd: dirty logging, ENABLE_CAP
- *   0x70-0x7f  VM fd: hardware translation (EL2 backend)
+ *   0x70-0x7f  VM fd: test interface (EL2 oracle), the header's last section
  *   0x80-0x8f  vCPU fd
  */
 
@@ -582,7 +582,7 @@ struct s2mmu_vcpu_access {
  * @pstate: PSTATE as SPSR_EL2 encodes it (M[4:0] EL1h or EL1t, DAIF, NZCV)
  * @sp_el1: SP_EL1
  * @elr_el1: ELR_EL1
- * @spsr: SPSR_EL1 in @spsr[0]; the others are accepted and ignored
+ * @spsr: SPSR_EL1 in @spsr[0]; the others name no register (-ENOENT)
  * @pad: alignment of @vregs
  * @vregs: V0-V31
  * @fpsr: FPSR
@@ -739,9 +739,18 @@ struct s2mmu_irq_level {
  * process.
  */
 #define S2MMU_IRQ_LINE		_IOW(S2MMUIO, 0x85, struct s2mmu_irq_level)
+
 /*
- * EL2 backend (VM fd, 0x70-0x7f): the hardware's own stage-2 walker as an
- * oracle.  See Documentation/el2.rst.
+ * ======================================================================
+ * Test interface: the EL2 oracle (VM fd, 0x70-0x7f)
+ * ======================================================================
+ *
+ * Everything below is for tests, not for a VMM: S2MMU_HW_TRANSLATE asks
+ * the hardware's own stage-2 walker (AT S12E1R/W) to translate IPAs and
+ * compares its answers with the software walker's; S2MMU_DEBUG_TABLE_OP
+ * builds a second, debug stage-2 table per VM for it to translate.  A VMM
+ * never needs them; the numbers are as stable as the rest of the ABI.
+ * Implemented by el2_oracle.c; see Documentation/el2.rst.
  */
 
 /* &struct s2mmu_hw_xlate.access */

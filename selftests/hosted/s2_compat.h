@@ -14,6 +14,7 @@
 #ifndef S2_COMPAT_H
 #define S2_COMPAT_H
 
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * s2mmu software vCPU access path (S2MMU_VCPU_ACCESS): each access is
+ * translated through the VM's stage-2 table as the MMU would; a stage-2
+ * fault gets the syndrome the hardware would build, goes to the fault
+ * handler, and the access is tried again, as the guest would re-execute
+ * the instruction.
+ */
+#include <linux/kernel.h>
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include <uapi/linux/s2mmu.h>
+#include "s2_pgtable.h"
+#include "s2mmu.h"
+#include "s2mmu_vm.h"
+
+/* A fault that keeps coming back this often is a bug, not a race. */
+#define S2MMU_MAX_FAULTS_PER_PAGE	1000
+
+/*
+ * Translate @ipa as the MMU would for an access of @kind.  On success
+ * return 0 with the page's kernel address in @va (valid while mmu_lock is
+ * held: unmapping, and so unpinning, needs it for write).  On a stage-2
+ * fault return 1 with the syndrome in @esr.
+ */
+static int s2mmu_translate(struct s2mmu_vm *vm, u64 ipa, u32 kind,
+			   void **va, u64 *esr)
+{
+	u64 ec = kind == S2MMU_ACCESS_EXEC ? S2MMU_ESR_EC_IABT_LOW :
+					     S2MMU_ESR_EC_DABT_LOW;
+	u32 need, fsc, prot;
+	s2_pte_t pte;
+	s8 level;
+
+	lockdep_assert_held_read(&vm->mmu_lock);
+	need = kind == S2MMU_ACCESS_WRITE ? S2_PROT_W :
+	       kind == S2MMU_ACCESS_EXEC ? S2_PROT_X : S2_PROT_R;
+	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) ||
+	    !s2_desc_valid(pte)) {
+		fsc = S2_FSC_TRANSLATION;
+	} else {
+		prot = s2_leaf_prot(pte);
+		if (!(prot & S2_PROT_AF)) {
+			fsc = S2_FSC_ACCESS;
+		} else if (!(prot & need)) {
+			fsc = S2_FSC_PERM;
+		} else {
+			*va = phys_to_virt(s2_desc_leaf_pa(pte, level, ipa));
+			return 0;
+		}
+	}
+	*esr = ec << S2MMU_ESR_EC_SHIFT | S2MMU_ESR_IL | fsc | level;
+	if (kind == S2MMU_ACCESS_WRITE)
+		*esr |= S2MMU_ESR_WNR;
+	return 1;
+}
+
+static void s2mmu_mmio_exit(struct s2mmu_vcpu *vcpu, u64 ipa, u32 kind,
+			    const void *data, u32 len)
+{
+	struct s2mmu_run *run = vcpu->run;
+
+	run->exit_reason = S2MMU_EXIT_MMIO;
+	run->mmio.phys_addr = ipa;
+	run->mmio.len = min_t(u32, len, sizeof(run->mmio.data));
+	run->mmio.is_write = kind == S2MMU_ACCESS_WRITE;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (run->mmio.is_write)
+		memcpy(run->mmio.data, data, run->mmio.len);
+}
+
+/*
+ * One access within one page: translate, and on a fault run the handler
+ * and try again, as the guest would re-execute the instruction.
+ * Return: 0 done, 1 MMIO exit, negative errno.
+ */
+static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
+			     struct s2mmu_vcpu_access *acc, u64 ipa, u32 len)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	int faults, ret;
+	void *va;
+	u64 esr;
+
+	for (faults = 0; faults < S2MMU_MAX_FAULTS_PER_PAGE; faults++) {
+		read_lock(&vm->mmu_lock);
+		ret = s2mmu_translate(vm, ipa, acc->kind, &va, &esr);
+		if (!ret) {
+			if (acc->kind == S2MMU_ACCESS_WRITE)
+				memcpy(va, vcpu->bounce, len);
+			else
+				memcpy(vcpu->bounce, va, len);
+		}
+		read_unlock(&vm->mmu_lock);
+		if (!ret)
+			return 0;
+
+		switch (esr & S2_FSC_TYPE_MASK) {
+		case S2_FSC_TRANSLATION:
+			acc->faults_translation++;
+			break;
+		case S2_FSC_ACCESS:
+			acc->faults_access++;
+			break;
+		default:
+			acc->faults_permission++;
+			break;
+		}
+		ret = s2mmu_handle_fault(vcpu, ipa, esr);
+		if (ret < 0)
+			return ret;
+		if (ret == S2MMU_FAULT_MMIO) {
+			s2mmu_mmio_exit(vcpu, ipa, acc->kind, vcpu->bounce, len);
+			return 1;
+		}
+		if (signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	WARN_ONCE(1, "s2mmu: access at 0x%llx keeps faulting\n", ipa);
+	return -EIO;
+}
+
+int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
+{
+	struct s2mmu_vcpu_access acc;
+	u8 __user *buf;
+	u64 end;
+	int ret = 0;
+
+	lockdep_assert_held(&vcpu->mutex);
+	if (copy_from_user(&acc, argp, sizeof(acc)))
+		return -EFAULT;
+	if (acc.kind > S2MMU_ACCESS_EXEC || acc.flags ||
+	    acc.reserved[0] || acc.reserved[1] || !acc.len || acc.len > S2MMU_ACCESS_MAX_LEN ||
+	    check_add_overflow(acc.ipa, (u64)acc.len, &end) ||
+	    end > BIT_ULL(vcpu->vm->ipa_bits))
+		return -EINVAL;
+	buf = u64_to_user_ptr(acc.buf);
+	if (!access_ok(buf, acc.len))
+		return -EFAULT;
+	acc.done = 0;
+	acc.exit_reason = S2MMU_EXIT_NONE;
+	acc.faults_translation = 0;
+	acc.faults_access = 0;
+	acc.faults_permission = 0;
+
+	vcpu->run->exit_reason = S2MMU_EXIT_NONE;
+	while (acc.done < acc.len) {
+		u64 ipa = acc.ipa + acc.done;
+		u32 len = min_t(u64, acc.len - acc.done,
+				PAGE_SIZE - offset_in_page(ipa));
+
+		if (acc.kind == S2MMU_ACCESS_WRITE &&
+		    copy_from_user(vcpu->bounce, buf + acc.done, len)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = s2mmu_access_page(vcpu, &acc, ipa, len);
+		if (ret)
+			break;
+		if (acc.kind != S2MMU_ACCESS_WRITE &&
+		    copy_to_user(buf + acc.done, vcpu->bounce, len)) {
+			ret = -EFAULT;
+			break;
+		}
+		acc.done += len;
+	}
+	if (ret < 0)
+		return ret;
+	acc.exit_reason = vcpu->run->exit_reason;
+	if (copy_to_user(argp, &acc, sizeof(acc)))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * s2mmu dirty logging: turning it on and off for a slot (split and
+ * write-protect; collapse back to blocks), S2MMU_GET_DIRTY_LOG,
+ * S2MMU_CLEAR_DIRTY_LOG and the manual-protect capability.
+ * See Documentation/dirty-logging.rst.
+ */
+#include <linux/bitmap.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include <uapi/linux/s2mmu.h>
+#include "s2_pgtable.h"
+#include "s2mmu.h"
+#include "s2mmu_vm.h"
+
+/* ---- logging on and off ---- */
+
+/*
+ * Dirty logging starts on @slot, whose flag and bitmap are published:
+ * split its blocks -- each replaced by a subtree built off-line, with one
+ * break-before-make -- and write-protect it, so that the next write to
+ * any of its pages faults and is logged, one 4K page at a time.
+ */
+static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
+				    struct s2mmu_memslot *slot)
+{
+	u64 start = s2mmu_slot_base(slot), end = s2mmu_slot_end(slot), next;
+	int min = S2MMU_SPLIT_CHUNK_PAGES;
+	struct s2_memcache *mc;
+	int ret = 0;
+
+	lockdep_assert_held(&vm->slots_lock);
+	mc = kzalloc(sizeof(*mc), GFP_KERNEL_ACCOUNT);
+	if (!mc)
+		return -ENOMEM;
+	for (; start < end; start = next) {
+		next = s2mmu_chunk_end(start, end);
+		/* Table pages are allocated where sleeping is allowed. */
+		ret = s2_memcache_topup(mc, min, &s2mmu_table_mm_ops, NULL);
+		if (ret)
+			break;
+		write_lock(&vm->mmu_lock);
+		ret = s2_split_wrprotect(&vm->pgt, start, next - start, mc);
+		write_unlock(&vm->mmu_lock);
+		if (ret == -ENOMEM && min < S2_MEMCACHE_SPLIT_1G) {
+			/* A 1 GiB block (not mapped by faults): enough for it. */
+			min = S2_MEMCACHE_SPLIT_1G;
+			next = start;
+			continue;
+		}
+		if (WARN_ON_ONCE(ret))
+			break;
+		cond_resched();
+	}
+	s2_memcache_drain(mc, &s2mmu_table_mm_ops);
+	kfree(mc);
+	return ret;
+}
+
+/* Is the 2 MiB region at @ipa backed by a huge page a fault could map whole? */
+static bool s2mmu_region_collapsible(struct s2mmu_memslot *slot, u64 ipa)
+{
+	u64 i = (ipa >> PAGE_SHIFT) - slot->base_gfn;
+	unsigned long hva = slot->userspace_addr + (i << PAGE_SHIFT);
+	struct page *page = s2mmu_pin_page(slot->pins[i]);
+
+	return IS_ALIGNED(hva, SZ_2M) && page && PageCompound(page) &&
+	       compound_nr(compound_head(page)) >= S2MMU_BLOCK_PAGES;
+}
+
+/*
+ * Dirty logging stopped on @slot: unmap the 2 MiB regions it split although
+ * the host backs them with a huge page, so that the next access maps the
+ * block again (KVM zaps such "collapsible" mappings the same way).  Faults
+ * may map these ranges again at once, so their pins go under mmu_lock too.
+ */
+static void s2mmu_slot_collapse(struct s2mmu_vm *vm, struct s2mmu_memslot *slot)
+{
+	u64 end = round_down(s2mmu_slot_end(slot), (u64)SZ_2M);
+	u64 start = round_up(s2mmu_slot_base(slot), (u64)SZ_2M);
+	u64 next, ipa, run;
+	bool in_run;
+
+	lockdep_assert_held(&vm->slots_lock);
+	for (; start < end; start = next) {
+		next = s2mmu_chunk_end(start, end);
+		in_run = false;
+		write_lock(&vm->mmu_lock);
+		/* One unmap, and so one invalidation, per run of regions. */
+		for (ipa = run = start; ipa < next; ipa += SZ_2M) {
+			if (s2mmu_region_collapsible(slot, ipa)) {
+				if (!in_run)
+					run = ipa;
+				in_run = true;
+			} else if (in_run) {
+				s2mmu_zap_locked(vm, slot, run, ipa);
+				in_run = false;
+			}
+		}
+		if (in_run)
+			s2mmu_zap_locked(vm, slot, run, next);
+		/* As after any slot change: faults in flight start over. */
+		s2mmu_invalidate_seq_bump(vm);
+		write_unlock(&vm->mmu_lock);
+		cond_resched();
+	}
+}
+
+/* Only dirty logging may change on an existing slot. */
+int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
+			 struct s2mmu_memslot *slot, u32 flags)
+{
+	unsigned long *bitmap = NULL;
+	u32 old_flags = slot->flags;
+	int ret;
+
+	lockdep_assert_held(&vm->slots_lock);
+	if (flags & S2MMU_MEM_LOG_DIRTY_PAGES) {
+		bitmap = kvcalloc(BITS_TO_LONGS(slot->npages), sizeof(long),
+				  GFP_KERNEL_ACCOUNT);
+		if (!bitmap)
+			return -ENOMEM;
+	}
+
+	write_lock(&vm->mmu_lock);
+	swap(slot->dirty_bitmap, bitmap);
+	WRITE_ONCE(slot->flags, flags);
+	s2mmu_invalidate_seq_bump(vm);
+	write_unlock(&vm->mmu_lock);
+
+	/* No fault can still be using the old bitmap: the sequence moved. */
+	kvfree(bitmap);
+	if (!(flags & S2MMU_MEM_LOG_DIRTY_PAGES)) {
+		s2mmu_slot_collapse(vm, slot);
+		return 0;
+	}
+	/*
+	 * Faults now map pages and log them; pages mapped writable (and
+	 * blocks) before must fault on their next write.  A failure leaves
+	 * the slot as it was: splits and write protection are harmless.
+	 */
+	ret = s2mmu_slot_start_logging(vm, slot);
+	if (ret)
+		WARN_ON_ONCE(s2mmu_slot_set_flags(vm, slot, old_flags));
+	return ret;
+}
+
+/* ---- the log ---- */
+
+/* A GET or CLEAR handles one page of bitmap per mmu_lock hold. */
+#define S2MMU_LOG_CHUNK_LONGS	(PAGE_SIZE / sizeof(long))
+
+/*
+ * Write-protect the pages of @slot whose bits are set in @mask, @n words
+ * from word @w0 of the slot's bitmap, with one walk and one batched
+ * invalidation over the span from the first to the last.  The pages in
+ * between need no care: with logging on, a page is only mapped writable
+ * by a fault that marks it dirty in the same mmu_lock section, so those
+ * still writable are dirty too -- protecting one costs it an extra fault,
+ * never a lost page.
+ */
+static void s2mmu_wrprotect_mask(struct s2mmu_vm *vm,
+				 struct s2mmu_memslot *slot, u64 w0,
+				 const unsigned long *mask, unsigned long n)
+{
+	unsigned long bits = n * BITS_PER_LONG;
+	unsigned long first = find_first_bit(mask, bits), last;
+	u64 ipa;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+	if (first >= bits)
+		return;
+	last = find_last_bit(mask, bits);
+	ipa = s2mmu_slot_base(slot) + ((w0 * BITS_PER_LONG + first) << PAGE_SHIFT);
+	WARN_ON_ONCE(s2_wrprotect(&vm->pgt, ipa,
+				  (u64)(last - first + 1) << PAGE_SHIFT));
+}
+
+/*
+ * Copy @slot's dirty log out.  Without manual protect, each chunk of the
+ * bitmap is read and cleared, and its pages write-protected, under one
+ * write hold of mmu_lock: a fault maps writable and marks dirty under the
+ * read side, so it lands wholly before (reported now) or after (its page
+ * protected again, reported next time).  A write that completed before
+ * the call is always reported: it went through a mapping whose fault has
+ * marked the page by the time the write side is ours.
+ */
+static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+			 u8 __user *ubuf, unsigned long *buf)
+{
+	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n, i;
+	unsigned long *bitmap = slot->dirty_bitmap;
+
+	lockdep_assert_held(&vm->slots_lock);
+	for (w = 0; w < nlongs; w += n) {
+		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
+		if (vm->manual_dirty_protect) {
+			/*
+			 * Read-only, but under the write side too: a fault
+			 * makes a page writable and marks it in one read-side
+			 * section, and another vCPU may write through the new
+			 * mapping in between; waiting for that section to end
+			 * is what lets this GET report every completed write.
+			 */
+			write_lock(&vm->mmu_lock);
+			for (i = 0; i < n; i++)
+				buf[i] = bitmap[w + i];
+			write_unlock(&vm->mmu_lock);
+		} else {
+			write_lock(&vm->mmu_lock);
+			for (i = 0; i < n; i++)
+				buf[i] = xchg(&bitmap[w + i], 0);
+			s2mmu_wrprotect_mask(vm, slot, w, buf, n);
+			write_unlock(&vm->mmu_lock);
+		}
+		if (copy_to_user(ubuf + w * sizeof(long), buf, n * sizeof(long)))
+			return -EFAULT;
+		cond_resched();
+	}
+	return 0;
+}
+
+int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
+{
+	struct s2mmu_dirty_log log;
+	struct s2mmu_memslot *slot;
+	unsigned long *buf;
+	u8 __user *ubuf;
+	int ret;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	if (log.padding || log.slot >= S2MMU_MEMSLOT_ID_LIMIT)
+		return -EINVAL;
+	ubuf = u64_to_user_ptr(log.dirty_bitmap);
+	buf = (unsigned long *)__get_free_page(GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	mutex_lock(&vm->slots_lock);
+	slot = s2mmu_slot_by_id(vm, log.slot);
+	ret = !slot ? -EINVAL : !slot->dirty_bitmap ? -ENOENT : 0;
+	/* Fail before anything is cleared: a harvest must not lose pages. */
+	if (!ret && clear_user(ubuf, BITS_TO_LONGS(slot->npages) * sizeof(long)))
+		ret = -EFAULT;
+	if (!ret)
+		ret = s2mmu_harvest(vm, slot, ubuf, buf);
+	mutex_unlock(&vm->slots_lock);
+	free_page((unsigned long)buf);
+	return ret;
+}
+
+static int s2mmu_check_clear_log(const struct s2mmu_memslot *slot,
+				 const struct s2mmu_clear_dirty_log *log)
+{
+	u64 left;
+
+	if (log->first_page % BITS_PER_LONG || log->first_page >= slot->npages)
+		return -EINVAL;
+	left = slot->npages - log->first_page;
+	/* Whole words, unless the range ends with the slot. */
+	if (log->num_pages > left ||
+	    (log->num_pages < left && log->num_pages % BITS_PER_LONG))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Clear the bits of @log's range set in the caller's bitmap and still set
+ * in the log, and write-protect those pages; chunk by chunk as a harvest.
+ */
+static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+			   const struct s2mmu_clear_dirty_log *log,
+			   unsigned long *buf)
+{
+	u8 __user *ubuf = u64_to_user_ptr(log->dirty_bitmap);
+	unsigned long nlongs = BITS_TO_LONGS(log->num_pages), w, n, i;
+	u64 w0 = log->first_page / BITS_PER_LONG;
+	unsigned long *bitmap = slot->dirty_bitmap + w0;
+
+	lockdep_assert_held(&vm->slots_lock);
+	for (w = 0; w < nlongs; w += n) {
+		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
+		if (copy_from_user(buf, ubuf + w * sizeof(long), n * sizeof(long)))
+			return -EFAULT;
+		if (w + n == nlongs && log->num_pages % BITS_PER_LONG)
+			buf[n - 1] &= BIT(log->num_pages % BITS_PER_LONG) - 1;
+		write_lock(&vm->mmu_lock);
+		for (i = 0; i < n; i++) {
+			buf[i] &= bitmap[w + i];
+			bitmap[w + i] &= ~buf[i];
+		}
+		s2mmu_wrprotect_mask(vm, slot, w0 + w, buf, n);
+		write_unlock(&vm->mmu_lock);
+		cond_resched();
+	}
+	return 0;
+}
+
+int s2mmu_clear_dirty_log(struct s2mmu_vm *vm, void __user *argp)
+{
+	struct s2mmu_clear_dirty_log log;
+	struct s2mmu_memslot *slot;
+	unsigned long *buf;
+	int ret;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	if (log.slot >= S2MMU_MEMSLOT_ID_LIMIT)
+		return -EINVAL;
+	buf = (unsigned long *)__get_free_page(GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	mutex_lock(&vm->slots_lock);
+	slot = s2mmu_slot_by_id(vm, log.slot);
+	if (!slot || !vm->manual_dirty_protect)
+		ret = -EINVAL;
+	else if (!slot->dirty_bitmap)
+		ret = -ENOENT;
+	else
+		ret = s2mmu_check_clear_log(slot, &log);
+	if (!ret)
+		ret = s2mmu_clear_log(vm, slot, &log, buf);
+	mutex_unlock(&vm->slots_lock);
+	free_page((unsigned long)buf);
+	return ret;
+}
+
+int s2mmu_enable_cap(struct s2mmu_vm *vm, void __user *argp)
+{
+	struct s2mmu_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags || cap.cap != S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT ||
+	    cap.args[0] > 1 || cap.args[1] || cap.args[2] || cap.args[3] ||
+	    memchr_inv(cap.pad, 0, sizeof(cap.pad)))
+		return -EINVAL;
+	mutex_lock(&vm->slots_lock);
+	vm->manual_dirty_protect = cap.args[0];
+	mutex_unlock(&vm->slots_lock);
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What el2.c (the EL2 backend: windows, TLBIs, VMIDs) gives el2_oracle.c
+ * (the debug table and the AT oracle).  Private to those two files.
+ */
+#ifndef S2MMU_EL2_H
+#define S2MMU_EL2_H
+
+#include <linux/types.h>
+
+#include <uapi/linux/s2mmu.h>
+#include "s2mmu.h"
+
+/* PAR_EL1 fields (Arm ARM D19.2, PAR_EL1). */
+#define PAR_F			BIT_ULL(0)
+#define PAR_FST_SHIFT		1
+#define PAR_FST_MASK		0x3fULL
+#define PAR_PTW			BIT_ULL(8)
+#define PAR_S			BIT_ULL(9)
+#define PAR_SH_SHIFT		7
+#define PAR_PA_MASK		GENMASK_ULL(51, 12)
+#define PAR_ATTR_SHIFT		56
+
+extern bool s2mmu_el2_hw_tlbi;
+extern bool s2mmu_el2_hw;	/* CurrentEL == 2 and the self-check passed */
+extern bool s2mmu_el2_kvm;	/* KVM initialised: every table uses VMID 0 */
+
+unsigned long s2mmu_el2_lock(void);
+void s2mmu_el2_unlock(unsigned long flags);
+u64 s2mmu_el2_vtcr(const struct s2_pgtable *pgt);
+u64 s2mmu_el2_vttbr(phys_addr_t root, u16 vmid);
+void s2mmu_el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
+			 unsigned int n, bool flush_before, bool flush_after);
+void s2mmu_el2_flush_bare_vmid(u16 vmid);
+int s2mmu_el2_vmid_get(struct s2mmu_el2_tlb *tlb, bool *has_vmid);
+void s2mmu_el2_vmid_put(struct s2mmu_el2_tlb *tlb, bool has_vmid);
+void s2mmu_el2_tlb_init(struct s2mmu_el2_tlb *tlb);
+
+/* el2_oracle.c, for el2.c */
+struct s2mmu_el2_dbg;
+void s2mmu_el2_dbg_destroy(struct s2mmu_el2_dbg *d);
+
+#endif /* S2MMU_EL2_H */

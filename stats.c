@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * s2mmu statistics: S2MMU_GET_STATS and S2MMU_GET_MODULE_STATS, and the
+ * debugfs files that show them and dump a VM's stage-2 table.
+ */
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
+#include <linux/seq_file.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
+
+#include <uapi/linux/s2mmu.h>
+#include "s2_pgtable.h"
+#include "s2mmu.h"
+#include "s2mmu_vm.h"
+
+static struct dentry *s2mmu_debugfs_root;
+
+/* ---- statistics ---- */
+
+/**
+ * struct s2mmu_stat_desc - one field of &struct s2mmu_stats
+ * @name: its name, as debugfs shows it
+ * @out: its offset in &struct s2mmu_stats
+ * @from: where its value comes from
+ * @in: for %S2MMU_STAT_FROM_VM the counter's &enum s2mmu_vm_stat_id, for
+ *	%S2MMU_STAT_FROM_ENG the field's offset in &struct s2_stats
+ */
+struct s2mmu_stat_desc {
+	const char	*name;
+	size_t		out;
+	enum {
+		S2MMU_STAT_FROM_VM,
+		S2MMU_STAT_FROM_ENG,
+		S2MMU_STAT_FROM_NOW,
+	} from;
+	size_t		in;
+};
+
+/* Every field of &struct s2mmu_stats after @size, in order. */
+static const struct s2mmu_stat_desc s2mmu_stat_descs[] = {
+#define S2MMU_STAT_VM(name) \
+	{ #name, offsetof(struct s2mmu_stats, name), S2MMU_STAT_FROM_VM, \
+	  S2MMU_VM_STAT_##name },
+#define S2MMU_STAT_ENG(name, field) \
+	{ #name, offsetof(struct s2mmu_stats, name), S2MMU_STAT_FROM_ENG, \
+	  offsetof(struct s2_stats, field) },
+#define S2MMU_STAT_NOW(name) \
+	{ #name, offsetof(struct s2mmu_stats, name), S2MMU_STAT_FROM_NOW, 0 },
+#include "s2mmu_stats.h"
+#undef S2MMU_STAT_VM
+#undef S2MMU_STAT_ENG
+#undef S2MMU_STAT_NOW
+};
+
+#define s2mmu_stat_descs_end (s2mmu_stat_descs + ARRAY_SIZE(s2mmu_stat_descs))
+
+static u64 *s2mmu_stat_field(struct s2mmu_stats *st,
+			     const struct s2mmu_stat_desc *d)
+{
+	return (u64 *)((u8 *)st + d->out);
+}
+
+/* The current values, the NOW() entries of S2MMU_STATS(). */
+static void s2mmu_vm_stats_now(struct s2mmu_vm *vm, struct s2mmu_stats *st,
+			       const struct s2_stats *es)
+{
+	int idx;
+
+	st->table_pages = max_t(s64, es->table_pages, 0);
+	st->pages_pinned = atomic64_read(&vm->pages_pinned);
+	idx = srcu_read_lock(&vm->srcu);
+	st->memslots = srcu_dereference(vm->slots, &vm->srcu)->nr;
+	srcu_read_unlock(&vm->srcu, idx);
+	st->vcpus = READ_ONCE(vm->nr_vcpus);
+	s2mmu_el2_vm_hwt_counts(&vm->el2, &st->hwt_translated,
+				&st->hwt_fallbacks, &st->hwt_mismatches);
+}
+
+void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)
+{
+	const struct s2mmu_stat_desc *d;
+	struct s2_stats es;
+
+	s2_stats_read(&vm->pgt, &es);
+	memset(st, 0, sizeof(*st));
+	st->version = S2MMU_STATS_VERSION;
+	st->size = sizeof(*st);
+	for (d = s2mmu_stat_descs; d < s2mmu_stat_descs_end; d++) {
+		if (d->from == S2MMU_STAT_FROM_VM)
+			*s2mmu_stat_field(st, d) = atomic64_read(&vm->stat[d->in]);
+		else if (d->from == S2MMU_STAT_FROM_ENG)
+			*s2mmu_stat_field(st, d) = *(u64 *)((u8 *)&es + d->in);
+	}
+	s2mmu_vm_stats_now(vm, st, &es);
+}
+
+static int s2mmu_stats_show(struct seq_file *m, void *v)
+{
+	struct s2mmu_vm *vm = m->private;
+	const struct s2mmu_stat_desc *d;
+	struct s2mmu_stats st;
+
+	s2mmu_vm_stats(vm, &st);
+	for (d = s2mmu_stat_descs; d < s2mmu_stat_descs_end; d++)
+		seq_printf(m, "%s %llu\n", d->name, *s2mmu_stat_field(&st, d));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(s2mmu_stats);
+
+/* ---- ptdump ---- */
+
+/**
+ * struct s2mmu_ptdump - state of a ptdump walk: one line per run of
+ *	leaves contiguous in IPA and PA with the same level and attributes
+ * @m: output
+ * @start: first IPA of the pending run
+ * @end: end of the pending run, 0 when none is pending
+ * @pa: PA of @start
+ * @level: level of the run's leaves
+ * @prot: &enum s2_prot of the run's leaves
+ */
+struct s2mmu_ptdump {
+	struct seq_file	*m;
+	u64		start;
+	u64		end;
+	phys_addr_t	pa;
+	s8		level;
+	u32		prot;
+};
+
+static void s2mmu_ptdump_flush(struct s2mmu_ptdump *d)
+{
+	u32 p = d->prot;
+
+	if (!d->end)
+		return;
+	seq_printf(d->m, "0x%012llx-0x%012llx L%d pa=0x%012llx %c%c%c %s %s\n",
+		   d->start, d->end, d->level, (u64)d->pa,
+		   p & S2_PROT_R ? 'R' : '-', p & S2_PROT_W ? 'W' : '-',
+		   p & S2_PROT_X ? 'X' : '-',
+		   p & S2_PROT_DEVICE ? "DEV" : p & S2_PROT_NC ? "NC" : "WB",
+		   p & S2_PROT_AF ? "AF" : "--");
+	d->end = 0;
+}
+
+static int s2mmu_ptdump_visit(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2mmu_ptdump *d = ctx->arg;
+	u64 size = S2_LEVEL_SIZE(ctx->level);
+	phys_addr_t pa;
+	u32 prot;
+
+	if (!s2_desc_valid(ctx->old))
+		return 0;
+	pa = s2_desc_leaf_pa(ctx->old, ctx->level, 0);
+	prot = s2_leaf_prot(ctx->old);
+	if (d->end && (d->end != ctx->addr || d->level != ctx->level ||
+		       d->prot != prot ||
+		       d->pa + (d->end - d->start) != pa))
+		s2mmu_ptdump_flush(d);
+	if (!d->end) {
+		d->start = ctx->addr;
+		d->pa = pa;
+		d->level = ctx->level;
+		d->prot = prot;
+	}
+	d->end = ctx->addr + size;
+	return 0;
+}
+
+static int s2mmu_ptdump_show(struct seq_file *m, void *v)
+{
+	struct s2mmu_vm *vm = m->private;
+	struct s2mmu_ptdump d = { .m = m };
+	struct s2_walker walker = {
+		.cb	= s2mmu_ptdump_visit,
+		.arg	= &d,
+		.flags	= S2_WALK_LEAF | S2_WALK_SHARED,
+	};
+
+	seq_printf(m, "# ipa_bits %u start_level %d roots %u\n",
+		   vm->pgt.ia_bits, vm->pgt.start_level, vm->pgt.nr_roots);
+	seq_puts(m, "# ipa-range level pa perms memtype af\n");
+	read_lock(&vm->mmu_lock);
+	s2_walk(&vm->pgt, 0, BIT_ULL(vm->ipa_bits), &walker);
+	read_unlock(&vm->mmu_lock);
+	s2mmu_ptdump_flush(&d);
+	return 0;
+}
+
+DEFINE_SHOW_ATTRIBUTE(s2mmu_ptdump);
+
+void s2mmu_vm_debugfs_init(struct s2mmu_vm *vm)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "vm%u", vm->id);
+	vm->debugfs = debugfs_create_dir(name, s2mmu_debugfs_root);
+	debugfs_create_file("stats", 0444, vm->debugfs, vm, &s2mmu_stats_fops);
+	debugfs_create_file("ptdump", 0444, vm->debugfs, vm,
+			    &s2mmu_ptdump_fops);
+}
+
+/* ---- module-wide ---- */
+
+void s2mmu_module_stats(struct s2mmu_module_stats *st)
+{
+	/* Table pages freed after a grace period count once freed. */
+	rcu_barrier();
+	memset(st, 0, sizeof(*st));
+	st->version = S2MMU_MODULE_STATS_VERSION;
+	st->size = sizeof(*st);
+	st->vms = atomic64_read(&s2mmu_nr_vms);
+	st->table_pages = atomic64_read(&s2mmu_table_pages);
+	st->pages_pinned = atomic64_read(&s2mmu_pages_pinned);
+}
+
+static int s2mmu_module_stats_show(struct seq_file *m, void *v)
+{
+	struct s2mmu_module_stats st;
+
+	s2mmu_module_stats(&st);
+	seq_printf(m, "vms %llu\ntable_pages %llu\npages_pinned %llu\n",
+		   st.vms, st.table_pages, st.pages_pinned);
+	return 0;
+}
+
+DEFINE_SHOW_ATTRIBUTE(s2mmu_module_stats);
+
+int s2mmu_mmu_init(void)
+{
+	s2mmu_debugfs_root = debugfs_create_dir("s2mmu", NULL);
+	debugfs_create_file("module_stats", 0444, s2mmu_debugfs_root, NULL,
+			    &s2mmu_module_stats_fops);
+	return 0;
+}
+
+void s2mmu_mmu_exit(void)
+{
+	debugfs_remove_recursive(s2mmu_debugfs_root);
+	/* Table pages still waiting for a grace period are freed by now. */
+	rcu_barrier();
+	WARN_ON(atomic64_read(&s2mmu_table_pages));
+	WARN_ON(atomic64_read(&s2mmu_pages_pinned));
+}
