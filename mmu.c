@@ -1010,6 +1010,28 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	return s2mmu_map_fault(vcpu, f);
 }
 
+/*
+ * What a stage-2 abort needs.  A fault on the guest's own stage-1 walk
+ * (S1PTW) carries in WnR, and in its exception class, the access that
+ * caused the walk, but the walk itself only reads the table, unless it
+ * updates the table's access or dirty flag in hardware: only a
+ * permission fault shows that (Arm ARM D19.2.43, ISS encoding for a Data
+ * Abort: S1PTW, WnR).  Taken as a write, a walk would mark the table page
+ * dirty and fail in a read-only slot; taken as a fetch, it would make the
+ * table executable.  KVM has done the same since Linux 6.2.
+ */
+static void s2mmu_abort_access(u64 esr, bool *write, bool *exec)
+{
+	bool walk = esr & S2MMU_ESR_S1PTW;
+
+	*exec = !walk &&
+		(esr >> S2MMU_ESR_EC_SHIFT) == S2MMU_ESR_EC_IABT_LOW;
+	if (walk)
+		*write = (esr & S2_FSC_TYPE_MASK) == S2_FSC_PERM;
+	else
+		*write = esr & S2MMU_ESR_WNR;
+}
+
 /**
  * s2mmu_handle_fault() - handle one stage-2 fault of @vcpu
  * @vcpu: the faulting vCPU; its mutex held
@@ -1028,12 +1050,11 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 		.ipa	= ipa,
 		.fsc	= esr & S2_FSC_TYPE_MASK,
 		.level	= esr & S2_FSC_LEVEL_MASK,
-		.write	= !!(esr & S2MMU_ESR_WNR),
-		.exec	= (esr >> S2MMU_ESR_EC_SHIFT) == S2MMU_ESR_EC_IABT_LOW,
 	};
 	int idx, ret;
 
 	lockdep_assert_held(&vcpu->mutex);
+	s2mmu_abort_access(esr, &f.write, &f.exec);
 	s2mmu_count_fault(vm, f.fsc);
 	f.prot = f.write ? S2_PROT_W : f.exec ? S2_PROT_X : S2_PROT_R;
 

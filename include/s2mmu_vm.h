@@ -41,6 +41,7 @@
 #define S2MMU_ESR_EC_DABT_LOW	0x24ULL
 #define S2MMU_ESR_IL		BIT_ULL(25)
 #define S2MMU_ESR_WNR		BIT_ULL(6)
+#define S2MMU_ESR_S1PTW		BIT_ULL(7)
 #define S2MMU_ESR_FSC_MASK	0x3fULL
 
 /* What the fault handler tells the access path. */

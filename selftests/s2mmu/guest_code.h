@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest code for the s2mmu selftests and benchmarks: C functions that run
+ * at EL1 in a guest, written in the test program itself and copied into
+ * guest memory, as KVM's selftests do.
+ *
+ * GUEST_CODE puts a function in the "s2guest" section.  The VMM copies
+ * that section (from the start of its first page) into guest memory at a
+ * page-aligned IPA; guest_entry() gives where a function landed.  The
+ * functions run with the stage-1 MMU off (VA = IPA) or on an identity
+ * map.  They are position independent as long as they stay inside the
+ * section: they may call each other and the always-inline helpers below,
+ * and nothing else: no libc, no globals, no string literals, no switch
+ * (jump tables live in .rodata), no C atomics (GCC outlines them into
+ * libgcc).  What they need comes in x0-x7 at entry.  With the MMU off
+ * data accesses are Device-nGnRnE: keep them naturally aligned.
+ */
+#ifndef S2MMU_GUEST_CODE_H
+#define S2MMU_GUEST_CODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+/* Userspace has no __section/__always_inline: spelled out here. */
+#define GUEST_CODE __attribute__((section("s2guest"), noinline, \
+				   used))
+#define GUEST_INLINE __attribute__((always_inline, \
+				     unused))
+
+extern char __start_s2guest[], __stop_s2guest[];
+
+/* ---- HVC calls from the guest to its VMM (x0 says what) ---- */
+
+#define GUEST_SYNC	0x5c00	/* x1-x3: values for the VMM */
+#define GUEST_DONE	0x5c01	/* x1: a result */
+#define GUEST_FAIL	0x5c02	/* x1: what failed, x2/x3: got/expected */
+#define GUEST_EXC	0x5c03	/* unexpected exception: x1 ESR, x2 ELR, x3 FAR, x4 vector */
+
+/*
+ * HVC #0 with x0-x3; returns the x0 the VMM put back.  x1-x3 come back
+ * through @r1..@r3 when not NULL.  Everything else is preserved.
+ */
+static inline GUEST_INLINE __u64 guest_hvc(__u64 a0, __u64 a1, __u64 a2,
+					   __u64 a3, __u64 *r1, __u64 *r2,
+					   __u64 *r3)
+{
+	register __u64 x0 asm("x0") = a0;
+	register __u64 x1 asm("x1") = a1;
+	register __u64 x2 asm("x2") = a2;
+	register __u64 x3 asm("x3") = a3;
+
+	asm volatile("hvc #0"
+		     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+		     :
+		     : "memory");
+	if (r1)
+		*r1 = x1;
+	if (r2)
+		*r2 = x2;
+	if (r3)
+		*r3 = x3;
+	return x0;
+}
+
+static inline GUEST_INLINE void guest_sync(__u64 a, __u64 b, __u64 c)
+{
+	guest_hvc(GUEST_SYNC, a, b, c, 0, 0, 0);
+}
+
+static inline GUEST_INLINE void guest_done(__u64 result)
+{
+	guest_hvc(GUEST_DONE, result, 0, 0, 0, 0, 0);
+}
+
+static inline GUEST_INLINE void guest_fail(__u64 what, __u64 got,
+					   __u64 want)
+{
+	guest_hvc(GUEST_FAIL, what, got, want, 0, 0, 0);
+}
+
+/* ---- memory ---- */
+
+static inline GUEST_INLINE __u64 guest_read64(__u64 addr)
+{
+	__u64 val;
+
+	asm volatile("ldr %0, [%1]" : "=r"(val) : "r"(addr) : "memory");
+	return val;
+}
+
+/*
+ * One STR: never merged, split or reordered by the compiler, and with a
+ * valid syndrome (ISV) if it traps as MMIO.
+ */
+static inline GUEST_INLINE void guest_write64(__u64 addr, __u64 val)
+{
+	asm volatile("str %0, [%1]" : : "r"(val), "r"(addr) : "memory");
+}
+
+/* A store meant to exit to the VMM (outside every slot). */
+static inline GUEST_INLINE void guest_mmio_write64(__u64 addr, __u64 val)
+{
+	guest_write64(addr, val);
+}
+
+static inline GUEST_INLINE __u64 guest_xorshift(__u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * The guest's exception vectors (VBAR_EL1): every entry reports the
+ * exception to the VMM as GUEST_EXC and spins, so an unexpected guest
+ * exception becomes a test failure with its syndrome instead of a jump
+ * into whatever VBAR_EL1 happened to hold.
+ */
+extern char guest_vectors[];
+asm(".pushsection s2guest, \"ax\", %progbits\n"
+	".balign 2048\n"
+	".globl guest_vectors\n"
+	"guest_vectors:\n"
+	".rept 16\n"
+	".balign 128\n"
+	"	mrs	x1, esr_el1\n"
+	"	mrs	x2, elr_el1\n"
+	"	mrs	x3, far_el1\n"
+	"	adr	x4, .\n"
+	"	movz	x0, #0x5c03\n"
+	"	hvc	#0\n"
+	"	b	.\n"
+	".endr\n"
+	".popsection\n");
+
+/* ---- the VMM side: where the section goes ---- */
+
+/* First byte copied: the start of the section's first page. */
+static inline uintptr_t guest_code_base(void)
+{
+	return (uintptr_t)__start_s2guest & ~(uintptr_t)4095;
+}
+
+/* Bytes to copy, from guest_code_base() to the end of the section. */
+static inline size_t guest_code_size(void)
+{
+	return (uintptr_t)__stop_s2guest - guest_code_base();
+}
+
+/* IPA of guest function @fn once the section was copied to @ipa. */
+static inline __u64 guest_entry(__u64 ipa, const void *fn)
+{
+	return ipa + ((uintptr_t)fn - guest_code_base());
+}
+
+#endif /* S2MMU_GUEST_CODE_H */

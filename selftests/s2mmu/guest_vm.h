@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Running guest code (guest_code.h) on s2mmu with S2MMU_RUN: a VM with a
+ * code slot holding the "s2guest" section, a stack and the exception
+ * vectors for every vCPU, ONE_REG wrappers, and a run loop that returns
+ * at the guest's next HVC or at an exit the caller has to handle.
+ *
+ * Guest-physical layout (the stage-1 MMU is off unless a test turns it
+ * on, so these are also the guest's virtual addresses):
+ *   GUEST_CODE_IPA                 code (the copied section)
+ *   + GUEST_STACK_OFF + 16K * id   the stack of vCPU id (grows down)
+ *   + GUEST_DATA_OFF               GUEST_DATA_SIZE bytes the test may use
+ */
+#ifndef S2MMU_GUEST_VM_H
+#define S2MMU_GUEST_VM_H
+
+#include "s2mmu_util.h"
+#include "guest_code.h"
+
+#define GUEST_CODE_SLOT		32000
+#define GUEST_CODE_IPA		0x10000000ULL
+#define GUEST_CODE_SLOT_SIZE	TST_2M
+#define GUEST_STACK_OFF		0x100000UL
+#define GUEST_STACK_SIZE	(16UL << 10)
+#define GUEST_MAX_VCPUS		8
+#define GUEST_DATA_OFF		(GUEST_STACK_OFF + GUEST_MAX_VCPUS * GUEST_STACK_SIZE)
+#define GUEST_DATA_IPA		(GUEST_CODE_IPA + GUEST_DATA_OFF)
+#define GUEST_DATA_SIZE		(GUEST_CODE_SLOT_SIZE - GUEST_DATA_OFF)
+
+/* SPSR/PSTATE: EL1h with D, A, I and F masked (the reset value). */
+#define GUEST_PSTATE_EL1H	0x3c5ULL
+
+/* SCTLR_EL1 with only its RES1 bits: MMU and caches off. */
+#define GUEST_SCTLR_RES1	0x30d00800ULL
+
+/**
+ * struct guest_vm - an s2mmu VM that runs guest code
+ * @dev: /dev/s2mmu
+ * @vm: the VM fd
+ * @code: host mapping of the code slot
+ * @nr_vcpus: vCPUs created
+ * @vcpu: the vCPUs
+ */
+struct guest_vm {
+	int dev, vm;
+	__u8 *code;
+	int nr_vcpus;
+	struct tst_vcpu vcpu[GUEST_MAX_VCPUS];
+};
+
+static inline int tst_set_reg(struct tst_vcpu *v, __u64 id, __u64 val)
+{
+	struct s2mmu_one_reg r = { .id = id, .addr = (uintptr_t)&val };
+
+	return tst_ioctl(v->fd, S2MMU_SET_ONE_REG, (unsigned long)&r);
+}
+
+static inline int tst_get_reg(struct tst_vcpu *v, __u64 id, __u64 *val)
+{
+	struct s2mmu_one_reg r = { .id = id, .addr = (uintptr_t)val };
+
+	return tst_ioctl(v->fd, S2MMU_GET_ONE_REG, (unsigned long)&r);
+}
+
+static inline int tst_run(struct tst_vcpu *v)
+{
+	return tst_ioctl(v->fd, S2MMU_RUN, 0);
+}
+
+/* Whether this host runs guests; 0 when it cannot be asked. */
+static inline int guest_run_supported(int dev)
+{
+	struct s2mmu_features f = { 0 };
+
+	if (tst_ioctl(dev, S2MMU_GET_FEATURES, (unsigned long)&f))
+		return 0;
+	return !!(f.flags & S2MMU_FEAT_RUN);
+}
+
+/* Gives vCPU @id its stack and vectors. */
+static inline int guest_vcpu_init(struct guest_vm *g, int id)
+{
+	struct tst_vcpu *v = &g->vcpu[id];
+	__u64 sp = GUEST_CODE_IPA + GUEST_STACK_OFF + (id + 1) * GUEST_STACK_SIZE;
+	int ret;
+
+	ret = tst_create_vcpu(g->dev, g->vm, id, v);
+	if (ret)
+		return ret;
+	ret = tst_set_reg(v, S2MMU_REG_CORE(sp_el1), sp);
+	if (!ret)
+		ret = tst_set_reg(v, S2MMU_REG_VBAR_EL1,
+				  guest_entry(GUEST_CODE_IPA, guest_vectors));
+	return ret;
+}
+
+/* Adds vCPUs up to @nr_vcpus (ids nr_vcpus-before .. nr_vcpus - 1). */
+static inline int guest_vm_add_vcpus(struct guest_vm *g, int nr_vcpus)
+{
+	int ret;
+
+	for (; g->nr_vcpus < nr_vcpus; g->nr_vcpus++) {
+		ret = guest_vcpu_init(g, g->nr_vcpus);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * A VM of the default IPA size with the code slot and @nr_vcpus vCPUs.
+ * Return: 0; -ENODEV no module; -EOPNOTSUPP no S2MMU_FEAT_RUN (the caller
+ * skips); else -errno.  guest_vm_destroy() cleans up in every case.
+ */
+static inline int guest_vm_create(struct guest_vm *g, int nr_vcpus)
+{
+	int i, ret;
+
+	memset(g, 0, sizeof(*g));
+	g->vm = -1;
+	for (i = 0; i < GUEST_MAX_VCPUS; i++)
+		g->vcpu[i].fd = -1;
+	if (nr_vcpus > GUEST_MAX_VCPUS || guest_code_size() > GUEST_STACK_OFF)
+		return -E2BIG;
+	g->dev = tst_open_dev();
+	if (g->dev < 0)
+		return -ENODEV;
+	if (!guest_run_supported(g->dev))
+		return -EOPNOTSUPP;
+	g->vm = tst_create_vm(g->dev, 0);
+	if (g->vm < 0)
+		return g->vm;
+	g->code = tst_alloc(TST_ANON, GUEST_CODE_SLOT_SIZE);
+	if (!g->code)
+		return -ENOMEM;
+	memcpy(g->code, (void *)guest_code_base(), guest_code_size());
+	ret = tst_set_region(g->vm, GUEST_CODE_SLOT, 0, GUEST_CODE_IPA,
+			     GUEST_CODE_SLOT_SIZE, g->code);
+	if (ret)
+		return ret;
+	return guest_vm_add_vcpus(g, nr_vcpus);
+}
+
+static inline void guest_vm_destroy(struct guest_vm *g)
+{
+	int i;
+
+	for (i = 0; i < GUEST_MAX_VCPUS; i++)
+		if (g->vcpu[i].fd >= 0)
+			tst_destroy_vcpu(&g->vcpu[i]);
+	if (g->vm >= 0)
+		close(g->vm);
+	if (g->code)
+		munmap(g->code, GUEST_CODE_SLOT_SIZE);
+	if (g->dev >= 0)
+		close(g->dev);
+	g->vm = -1;
+	g->dev = -1;
+	g->code = NULL;
+}
+
+/* Host pointer to guest data at offset @off of the data area. */
+static inline void *guest_data(struct guest_vm *g, __u64 off)
+{
+	return g->code + GUEST_DATA_OFF + off;
+}
+
+/* Points vCPU @v at guest function @fn with up to 6 arguments in x0-x5. */
+static inline int guest_start(struct tst_vcpu *v, const void *fn, int nargs,
+			      const __u64 *args)
+{
+	int i, ret;
+
+	ret = tst_set_reg(v, S2MMU_REG_CORE(pc), guest_entry(GUEST_CODE_IPA, fn));
+	for (i = 0; i < nargs && i < 6 && !ret; i++)
+		ret = tst_set_reg(v, S2MMU_REG_CORE(regs[0]) + 2 * i, args[i]);
+	return ret;
+}
+
+/*
+ * S2MMU_RUN until the guest's next HVC.  Return: 0 at an HVC (see
+ * run->hypercall); the exit reason (> 0) of any other exit the VMM must
+ * handle (MMIO, internal error); -errno when S2MMU_RUN failed (-EINTR for
+ * a signal or immediate_exit).
+ */
+static inline int guest_run(struct tst_vcpu *v)
+{
+	int ret = tst_run(v);
+
+	if (ret)
+		return ret;
+	if (v->run->exit_reason == S2MMU_EXIT_HYPERCALL)
+		return 0;
+	return v->run->exit_reason ? (int)v->run->exit_reason : -EPROTO;
+}
+
+/* The guest's x@n at its last HVC. */
+static inline __u64 guest_arg(struct tst_vcpu *v, int n)
+{
+	return v->run->hypercall.args[n];
+}
+
+/* What the last exit was, for a failure message. */
+static inline const char *guest_exit_str(struct tst_vcpu *v, int ret,
+					 char *buf, size_t len)
+{
+	struct s2mmu_run *r = v->run;
+
+	if (ret < 0)
+		snprintf(buf, len, "S2MMU_RUN: %s", strerror(-ret));
+	else if (r->exit_reason == S2MMU_EXIT_HYPERCALL &&
+		 r->hypercall.args[0] == GUEST_EXC)
+		snprintf(buf, len,
+			 "guest exception: ESR_EL1 0x%llx ELR 0x%llx FAR 0x%llx vector +0x%llx",
+			 r->hypercall.args[1], r->hypercall.args[2],
+			 r->hypercall.args[3],
+			 r->hypercall.args[4] - guest_entry(GUEST_CODE_IPA, guest_vectors));
+	else if (r->exit_reason == S2MMU_EXIT_HYPERCALL)
+		snprintf(buf, len, "hvc #%llu x0 0x%llx x1 0x%llx x2 0x%llx x3 0x%llx",
+			 r->hypercall.imm, r->hypercall.args[0],
+			 r->hypercall.args[1], r->hypercall.args[2],
+			 r->hypercall.args[3]);
+	else if (r->exit_reason == S2MMU_EXIT_MMIO)
+		snprintf(buf, len, "mmio %s 0x%llx len %u",
+			 r->mmio.is_write ? "write" : "read",
+			 r->mmio.phys_addr, r->mmio.len);
+	else if (r->exit_reason == S2MMU_EXIT_INTERNAL_ERROR)
+		snprintf(buf, len,
+			 "internal error %u: ESR_EL2 0x%llx FAR 0x%llx HPFAR 0x%llx PC 0x%llx",
+			 r->internal.suberror, r->internal.esr, r->internal.far,
+			 r->internal.hpfar, r->internal.pc);
+	else
+		snprintf(buf, len, "exit %u", r->exit_reason);
+	return buf;
+}
+
+/*
+ * Runs @v until an HVC whose x0 is @want (GUEST_SYNC, GUEST_DONE).
+ * Return: 0, or -1 after describing what came instead in @why.
+ */
+static inline int guest_expect_hvc(struct tst_vcpu *v, __u64 want, char *why,
+				   size_t len)
+{
+	int ret = guest_run(v);
+
+	if (!ret && guest_arg(v, 0) == want)
+		return 0;
+	guest_exit_str(v, ret, why, len);
+	return -1;
+}
+
+#endif /* S2MMU_GUEST_VM_H */
