@@ -585,6 +585,11 @@ static bool op_young(struct fuzz *f)
 			  clear && want);
 }
 
+static bool is_1g_block(struct fuzz *f, int i)
+{
+	return (f->seen[i].leaf & S2_PTE_VALID) && f->seen[i].level == 1;
+}
+
 /*
  * Split, or split and write-protect in one operation (one invalidation
  * for both): one BBM per block, and an invalidation if anything changed.
@@ -599,6 +604,14 @@ static bool op_split(struct fuzz *f, bool wrprotect)
 	int i, j, first, last, ret;
 
 	pick_range(f, &ipa, &size);
+	/*
+	 * The memcache holds what one 1 GiB block needs: a range over the
+	 * window's middle with a 1 GiB block on both sides stops there.
+	 */
+	if (is_1g_block(f, page_of(ipa)) &&
+	    is_1g_block(f, page_of(ipa + size) - 1) &&
+	    ipa < WBASE + SZ_2M && ipa + size > WBASE + SZ_2M)
+		size = WBASE + SZ_2M - ipa;
 	for (i = page_of(ipa); i < page_of(ipa + size); i++) {
 		if (!(f->seen[i].leaf & S2_PTE_VALID))
 			continue;
