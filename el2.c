@@ -502,8 +502,8 @@ bool s2mmu_el2_can_run(void)
 void s2mmu_el2_guest_regs(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
 			  u64 *vtcr, u64 *vttbr)
 {
-	*vtcr = s2mmu_el2_vtcr(pgt);
-	*vttbr = s2mmu_el2_vttbr(pgt->pgd_phys, ev->tlb.vmid);
+	*vtcr = el2_vtcr(pgt);
+	*vttbr = el2_vttbr(pgt->pgd_phys, ev->tlb.vmid);
 	WRITE_ONCE(ev->tlb.live, true);
 	/* @live before the guest's walks; pairs with el2_tlbi()'s barrier */
 	smp_mb();
