@@ -54,6 +54,7 @@ kvm_result() {	# kvm_result LOG NAME
 	line=$(grep -m1 -E "^(not )?ok [0-9]+ kvm:$2 on " "$1" 2>/dev/null)
 	case $line in
 	"")		echo "did not run" ;;
+	"not ok"*"# TODO"*) echo "known defect: ${line##*# TODO }" ;;
 	"not ok"*)	echo "FAIL ${line##* on }" ;;
 	*"# SKIP"*)	echo "skip: ${line##*# SKIP }" ;;
 	*)		echo "pass ${line##* on }" ;;

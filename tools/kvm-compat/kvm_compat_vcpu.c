@@ -217,6 +217,38 @@ static int kc_signal_mask(struct kc_vcpu *vcpu, unsigned long arg)
 	return 0;
 }
 
+/* KVM's default PPIs of the virtual and physical timers. */
+#define KC_VTIMER_PPI	27
+#define KC_PTIMER_PPI	30
+
+/*
+ * The timers' interrupt numbers, the only vCPU attributes: s2mmu's vCPU
+ * has the virtual timer but no GIC to route it, so reading KVM's default
+ * PPIs describes it; setting them, and every other group, is ENXIO.
+ */
+static int kc_device_attr(struct kc_vcpu *vcpu, unsigned long cmd,
+			  unsigned long arg)
+{
+	struct kvm_device_attr *attr = (void *)arg;
+	uint32_t ppi;
+
+	if (!attr)
+		return -EFAULT;
+	if (attr->flags)
+		return -EINVAL;
+	if (attr->group != KVM_ARM_VCPU_TIMER_CTRL ||
+	    attr->attr > KVM_ARM_VCPU_TIMER_IRQ_PTIMER)
+		return -ENXIO;
+	if (cmd == KVM_HAS_DEVICE_ATTR)
+		return 0;
+	if (cmd == KVM_SET_DEVICE_ATTR)
+		return -ENXIO;
+	ppi = attr->attr == KVM_ARM_VCPU_TIMER_IRQ_VTIMER ? KC_VTIMER_PPI :
+							     KC_PTIMER_PPI;
+	memcpy((void *)attr->addr, &ppi, sizeof(ppi));
+	return 0;
+}
+
 int kc_vcpu_ioctl(struct kc_vcpu *vcpu, unsigned long cmd, unsigned long arg)
 {
 	switch (cmd) {
@@ -231,6 +263,10 @@ int kc_vcpu_ioctl(struct kc_vcpu *vcpu, unsigned long cmd, unsigned long arg)
 		return kc_reg_list(vcpu, arg);
 	case KVM_SET_SIGNAL_MASK:
 		return kc_signal_mask(vcpu, arg);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return kc_device_attr(vcpu, cmd, arg);
 	default:
 		return -EINVAL;		/* as KVM/arm64 for an unknown ioctl */
 	}

@@ -67,6 +67,11 @@ kvm_binary_stats_test|kvm_binary_stats_test
 arch_timer|arch_timer -n 1 -i 2
 psci_test|psci_test'
 
+# Known defects of s2mmu (Documentation/kvm-compat.rst): a failure of
+# these on s2mmu is reported "not ok ... # TODO" (TAP's expected failure),
+# with the reason; it passes on KVM.
+known_s2mmu='demand_paging_test.uffd-missing|s2mmu pins guest pages with FOLL_LONGTERM, whose 6.1 GUP slow path cannot wait for userfaultfd: S2MMU_RUN returns EFAULT'
+
 n=$(echo "$runs" | wc -l)
 echo "TAP version 13"
 echo "# kvm selftests on $backend"
@@ -89,6 +94,9 @@ echo "$runs" | while IFS='|' read -r name cmd; do
 	elif [ $rc -eq 0 ]; then
 		echo "ok $i kvm:$name on $backend (${secs}s)"
 	else
-		echo "not ok $i kvm:$name on $backend (exit $rc, ${secs}s)"
+		todo=
+		[ $backend != s2mmu ] ||
+			todo=$(echo "$known_s2mmu" | sed -n "s/^$name|//p")
+		echo "not ok $i kvm:$name on $backend (exit $rc, ${secs}s)${todo:+ # TODO $todo}"
 	fi
 done
