@@ -624,7 +624,7 @@ static int s2mmu_create_vm(unsigned long arg)
 	return fd;
 }
 
-long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg)
+long s2mmu_vm_dev_ioctl(unsigned int cmd, unsigned long arg)
 {
 	struct s2mmu_module_stats st;
 
