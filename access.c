@@ -10,6 +10,7 @@
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
@@ -21,7 +22,10 @@
 #include "s2mmu.h"
 #include "s2mmu_vm.h"
 
-/* A fault that keeps coming back this often is a bug, not a race. */
+/*
+ * Faults one page may take in one access before the access gives up with
+ * -EAGAIN: a guest page the VMM keeps changing, not a kernel bug.
+ */
 #define S2MMU_MAX_FAULTS_PER_PAGE	1000
 
 /*
@@ -124,8 +128,14 @@ static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
 			return -EINTR;
 		cond_resched();
 	}
-	WARN_ONCE(1, "s2mmu: access at 0x%llx keeps faulting\n", ipa);
-	return -EIO;
+	/*
+	 * Not a kernel bug: the VMM itself can keep the page changing (a
+	 * thread unmapping it, harvesting the dirty log) as fast as this
+	 * maps it.  Say so, rarely, and let the VMM decide.
+	 */
+	pr_warn_ratelimited("s2mmu: vm%u: access at 0x%llx still faulting after %d faults, -EAGAIN\n",
+			    vm->id, ipa, S2MMU_MAX_FAULTS_PER_PAGE);
+	return -EAGAIN;
 }
 
 int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)

@@ -72,7 +72,7 @@ static bool s2mmu_region_collapsible(struct s2mmu_memslot *slot, u64 ipa)
 {
 	u64 i = (ipa >> PAGE_SHIFT) - slot->base_gfn;
 	unsigned long hva = slot->userspace_addr + (i << PAGE_SHIFT);
-	struct page *page = s2mmu_pin_page(slot->pins[i]);
+	struct page *page = s2mmu_pin_page(s2mmu_pin_of(slot, i));
 
 	return IS_ALIGNED(hva, SZ_2M) && page && PageCompound(page) &&
 	       compound_nr(compound_head(page)) >= S2MMU_BLOCK_PAGES;
@@ -127,7 +127,7 @@ int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 	lockdep_assert_held(&vm->slots_lock);
 	if (flags & S2MMU_MEM_LOG_DIRTY_PAGES) {
 		bitmap = kvcalloc(BITS_TO_LONGS(slot->npages), sizeof(long),
-				  GFP_KERNEL_ACCOUNT);
+				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!bitmap)
 			return -ENOMEM;
 	}
@@ -195,6 +195,27 @@ static void s2mmu_wrprotect_mask(struct s2mmu_vm *vm,
  * the call is always reported: it went through a mapping whose fault has
  * marked the page by the time the write side is ours.
  */
+/*
+ * The chunk @buf of @n words, taken from the log at @log, did not reach the
+ * caller: put its bits back for the next GET.  Its pages stay
+ * write-protected, which only costs them a fault: the log then holds
+ * them twice over, never a page less.  (Without manual protect; with it,
+ * nothing was taken.)
+ */
+static void s2mmu_harvest_undo(struct s2mmu_vm *vm, unsigned long *log,
+			       const unsigned long *buf, unsigned long n)
+{
+	unsigned long i;
+
+	if (vm->manual_dirty_protect)
+		return;
+	/* Faults set bits under the read side: none races with the ORs. */
+	write_lock(&vm->mmu_lock);
+	for (i = 0; i < n; i++)
+		log[i] |= buf[i];
+	write_unlock(&vm->mmu_lock);
+}
+
 static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			 u8 __user *ubuf, unsigned long *buf)
 {
@@ -223,8 +244,10 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			s2mmu_wrprotect_mask(vm, slot, w, buf, n);
 			write_unlock(&vm->mmu_lock);
 		}
-		if (copy_to_user(ubuf + w * sizeof(long), buf, n * sizeof(long)))
+		if (copy_to_user(ubuf + w * sizeof(long), buf, n * sizeof(long))) {
+			s2mmu_harvest_undo(vm, bitmap + w, buf, n);
 			return -EFAULT;
+		}
 		cond_resched();
 	}
 	return 0;

@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <asm/barrier.h>
+#include <asm/cpufeature.h>
 #include <asm/daifflags.h>
 #include <asm/kvm_arm.h>
 #include <asm/sysreg.h>
@@ -89,12 +90,15 @@ struct el2_saved {
 };
 
 /*
- * Order matters (the kernel's handling of errata 1165522 / 1530923 relies
- * on the same one): the stage-2 registers are written while TGE is still
- * set, so nothing can use them yet, and synchronised before the EL1&0
- * regime goes live.  EL1's stage 1 is turned off first: a guest that ran
- * on this CPU may have left SCTLR_EL12.M set, and with M clear the VA is
- * the IPA (Arm ARM D8.2.11, stage 1 disabled).
+ * Order matters: the whole EL1&0 context -- stage 1 (SCTLR_EL12, turned
+ * off: a guest that ran on this CPU may have left M set, and with M clear
+ * the VA is the IPA, Arm ARM D8.2.11) and stage 2 (VTCR_EL2, VTTBR_EL2) --
+ * is written while TGE is still set, so that nothing can use it yet, and
+ * synchronised by one ISB before TGE is cleared: from the moment the
+ * regime goes live, a translation (even a speculative one) can only see
+ * the context of this window, never half of it.  That is the order the
+ * kernel keeps for errata 1165522 / 1319367 / 1530923 (speculative AT);
+ * CPUs with those errata are refused anyway (s2mmu_el2_init()).
  */
 static __always_inline void el2_enter(struct el2_saved *s, u64 vtcr, u64 vttbr)
 {
@@ -104,10 +108,10 @@ static __always_inline void el2_enter(struct el2_saved *s, u64 vtcr, u64 vttbr)
 	s->sctlr = read_sysreg_s(SYS_SCTLR_EL12);
 	s->par = read_sysreg_par();
 
+	write_sysreg_s(s->sctlr & ~SCTLR_ELx_M, SYS_SCTLR_EL12);
 	write_sysreg(vtcr, vtcr_el2);
 	write_sysreg(vttbr, vttbr_el2);
 	isb();
-	write_sysreg_s(s->sctlr & ~SCTLR_ELx_M, SYS_SCTLR_EL12);
 	write_sysreg(EL2_HCR_WINDOW, hcr_el2);
 	isb();
 }
@@ -592,6 +596,16 @@ void s2mmu_el2_init(void)
 	/* nVHE and protected KVM keep EL2 out of the kernel's reach. */
 	if (f->current_el != 2 || !is_kernel_in_hyp_mode())
 		goto report;
+	/*
+	 * A CPU that may speculate AT with an inconsistent EL1&0 context
+	 * (errata 1165522, 1319367, 1530923) needs more than the window's
+	 * ordering (KVM also blocks stage-1 walks through TCR_EL1.EPDx around
+	 * every switch); the module does not open windows there at all.
+	 */
+	if (cpus_have_final_cap(ARM64_WORKAROUND_SPECULATIVE_AT)) {
+		pr_info("speculative-AT errata (1165522/1319367/1530923): no EL2 windows\n");
+		goto report;
+	}
 	s2mmu_el2_kvm = el2_kvm_initialised();
 	el2_ps = min_t(u64, f->pa_range, EL2_PS_48);
 	el2_vs = f->vmid_bits == 16;

@@ -157,6 +157,13 @@ static int oracle_dbg_check(const struct s2mmu_debug_table_op *op)
 			return -EINVAL;
 	if ((op->prot & S2MMU_DBG_PROT_DEVICE) && (op->prot & S2MMU_DBG_PROT_NC))
 		return -EINVAL;
+	/*
+	 * Only the operations a fault makes may run on the read side: an
+	 * exclusive one there would free tables other walkers still use.
+	 */
+	if ((op->flags & S2MMU_DBG_SHARED) && op->op != S2MMU_DBG_MAP &&
+	    op->op != S2MMU_DBG_RELAX && op->op != S2MMU_DBG_MKYOUNG)
+		return -EINVAL;
 	if ((op->ipa | op->size | op->pa) & (S2_PAGE_SIZE - 1))
 		return -EINVAL;
 	if (op->ipa + op->size < op->ipa)
@@ -275,6 +282,100 @@ static s64 oracle_dbg_run_retrying(struct s2mmu_el2_dbg *d,
 	}
 }
 
+/*
+ * Long calls run in steps, each its own engine call with its own lock hold,
+ * RCU section and invalidation, with a chance to reschedule in between.  A
+ * step never cuts a block the call may map or must keep whole: exclusive
+ * steps are 1 GiB-aligned (at most 262144 entries written, one batched
+ * invalidation); a shared map, whose every BBM invalidates on its own,
+ * steps by 2 MiB (at most 512 of them), by 1 GiB when its IPA and PA
+ * allow 1 GiB blocks (then at most 1022 leaves around the one block).
+ */
+static u64 oracle_dbg_step(const struct s2mmu_debug_table_op *op)
+{
+	bool blocks = !(op->flags & S2MMU_DBG_FORCE_PTE);
+
+	if (!(op->flags & S2MMU_DBG_SHARED) ||
+	    (blocks && !((op->ipa ^ op->pa) & (S2_LEVEL_SIZE(1) - 1))))
+		return S2_LEVEL_SIZE(1);
+	return S2_LEVEL_SIZE(2);
+}
+
+/*
+ * Where the next step of an operation that only changes what is mapped
+ * starts: past an empty entry of 1 GiB or more at @ipa, which a 48-bit
+ * table has by the hundred thousand.
+ */
+static u64 oracle_dbg_next_used(struct s2mmu_el2_dbg *d, u64 ipa, u64 end)
+{
+	s2_pte_t pte = 0;
+	s8 level = S2_MAX_LEVEL;
+	int ret = -ENOENT;
+
+	down_read(&d->lock);
+	if (!d->dead)
+		ret = s2_get_leaf(&d->pgt, ipa, &pte, &level);
+	up_read(&d->lock);
+	if (ret || pte || level > 1)
+		return ipa;
+	return min(ALIGN_DOWN(ipa, S2_LEVEL_SIZE(level)) + S2_LEVEL_SIZE(level),
+		   end);
+}
+
+/* The result of a call made of steps, from the one so far and a step's. */
+static s64 oracle_dbg_merge(const struct s2mmu_debug_table_op *op, s64 acc,
+			    s64 r, bool first)
+{
+	if (op->op == S2MMU_DBG_CLEAR_YOUNG)
+		return acc + r;
+	if (first || acc == S2_PERMS_DIFFER || r == S2_PERMS_DIFFER)
+		return first ? r : S2_PERMS_DIFFER;
+	return acc == 0 || r == 0 ? 0 : S2_UNCHANGED;
+}
+
+static bool oracle_dbg_ranged(const struct s2mmu_debug_table_op *op)
+{
+	return op->op != S2MMU_DBG_RELAX && op->op != S2MMU_DBG_MKYOUNG;
+}
+
+/*
+ * Run @op step by step.  A step that fails ends the call with the steps
+ * before it done (as an engine call that fails part way); so does a
+ * signal between steps (-EINTR).  An empty or out-of-range call goes to
+ * the engine whole, for its errno.
+ */
+static s64 oracle_dbg_run_steps(struct s2mmu_el2_dbg *d,
+				const struct s2mmu_debug_table_op *op,
+				struct s2_memcache *mc, u32 wflags)
+{
+	struct s2mmu_debug_table_op part = *op;
+	u64 end = op->ipa + op->size, step = oracle_dbg_step(op), ipa;
+	s64 r, acc = 0;
+	bool first = true;
+
+	if (!oracle_dbg_ranged(op) || !op->size ||
+	    end > BIT_ULL(d->ia_bits))
+		return oracle_dbg_run_retrying(d, op, mc, wflags);
+	for (ipa = op->ipa; ipa < end; ipa = part.ipa + part.size) {
+		if (op->op != S2MMU_DBG_MAP)
+			ipa = oracle_dbg_next_used(d, ipa, end);
+		if (ipa >= end)
+			break;
+		if (!first && signal_pending(current))
+			return -EINTR;
+		part.ipa = ipa;
+		part.size = min(ALIGN_DOWN(ipa, step) + step, end) - ipa;
+		part.pa = op->pa + (ipa - op->ipa);
+		r = oracle_dbg_run_retrying(d, &part, mc, wflags);
+		if (r < 0)
+			return r;
+		acc = oracle_dbg_merge(op, acc, r, first);
+		first = false;
+		cond_resched();
+	}
+	return acc;
+}
+
 /* Run @op on @d; its result (the engine's return value) goes to @result. */
 static int oracle_dbg_run(struct s2mmu_el2_dbg *d, const struct s2mmu_debug_table_op *op,
 			  s64 *result)
@@ -292,7 +393,7 @@ static int oracle_dbg_run(struct s2mmu_el2_dbg *d, const struct s2mmu_debug_tabl
 		if (!mc)
 			return -ENOMEM;
 	}
-	r = oracle_dbg_run_retrying(d, op, mc, wflags);
+	r = oracle_dbg_run_steps(d, op, mc, wflags);
 	if (mc) {
 		s2_memcache_drain(mc, &s2mmu_table_mm_ops);
 		kfree(mc);

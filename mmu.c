@@ -259,16 +259,43 @@ static void s2mmu_release_pin(struct s2mmu_vm *vm, unsigned long pin)
 void s2mmu_slot_release_pins(struct s2mmu_vm *vm,
 			     struct s2mmu_memslot *slot)
 {
-	u64 i;
+	u64 r, i;
 
-	for (i = 0; i < slot->npages; i++) {
-		unsigned long pin = xchg(&slot->pins[i], 0);
+	for (r = 0; r < DIV_ROUND_UP(slot->npages, S2MMU_PIN_RUN); r++) {
+		if (!slot->pins[r])
+			continue;
+		for (i = 0; i < S2MMU_PIN_RUN; i++) {
+			unsigned long pin = xchg(&slot->pins[r][i], 0);
 
-		if (pin)
-			s2mmu_release_pin(vm, pin);
-		if (!(i & 1023))
-			cond_resched();
+			if (pin)
+				s2mmu_release_pin(vm, pin);
+		}
+		cond_resched();
 	}
+}
+
+/*
+ * Give the slot's pages [@first, @first + @nr) their pin records before a
+ * fault may record pins there under mmu_lock, where it cannot allocate.
+ */
+static int s2mmu_pins_prepare(struct s2mmu_memslot *slot, u64 first, u64 nr)
+{
+	u64 r;
+
+	for (r = first / S2MMU_PIN_RUN; r <= (first + nr - 1) / S2MMU_PIN_RUN;
+	     r++) {
+		unsigned long run;
+
+		if (READ_ONCE(slot->pins[r]))
+			continue;
+		run = get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!run)
+			return -ENOMEM;
+		/* Full barrier: the zeroed page before the pointer to it. */
+		if (cmpxchg(&slot->pins[r], NULL, (unsigned long *)run))
+			free_page(run);
+	}
+	return 0;
 }
 
 /* ---- range operations, one chunk per mmu_lock hold ---- */
@@ -321,11 +348,18 @@ static void s2mmu_slot_release_range(struct s2mmu_vm *vm,
 	u64 last = (end >> PAGE_SHIFT) - slot->base_gfn;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
-	for (; i < last; i++) {
-		unsigned long pin = xchg(&slot->pins[i], 0);
+	while (i < last) {
+		unsigned long *rec = s2mmu_pin_rec(slot, i), pin;
 
+		/* A run the guest never touched: nothing pinned there. */
+		if (!rec) {
+			i = round_up(i + 1, S2MMU_PIN_RUN);
+			continue;
+		}
+		pin = xchg(rec, 0);
 		if (pin)
 			s2mmu_release_pin_atomic(vm, pin);
+		i++;
 	}
 }
 
@@ -430,11 +464,6 @@ struct s2mmu_fault {
 	unsigned long		busy_end;
 };
 
-static u64 s2mmu_fault_gfn_index(const struct s2mmu_fault *f)
-{
-	return (f->ipa >> PAGE_SHIFT) - f->slot->base_gfn;
-}
-
 /* Slot index of the first page the fault maps (the block's first). */
 static u64 s2mmu_fault_first_index(const struct s2mmu_fault *f)
 {
@@ -492,8 +521,8 @@ static void s2mmu_mark_dirty(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 
 	lockdep_assert_held(&vm->mmu_lock);
 	for (i = first; i < first + nr; i++) {
-		unsigned long *pin = &f->slot->pins[i];
-		unsigned long old = READ_ONCE(*pin);
+		unsigned long *pin = s2mmu_pin_rec(f->slot, i);
+		unsigned long old = pin ? READ_ONCE(*pin) : 0;
 
 		while (old && !(old & S2MMU_PIN_DIRTY) &&
 		       !try_cmpxchg(pin, &old, old | S2MMU_PIN_DIRTY))
@@ -502,6 +531,47 @@ static void s2mmu_mark_dirty(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 			set_bit(i, bitmap);
 	}
 	atomic64_add(nr, s2mmu_vm_stat(vm, dirty_marked));
+}
+
+/*
+ * Is @ipa mapped writable now?  @leaf_end: where the leaf found (or the
+ * page, if none) ends.
+ */
+static bool s2mmu_mapped_writable(struct s2mmu_vm *vm, u64 ipa, u64 *leaf_end)
+{
+	s2_pte_t pte;
+	s8 level;
+
+	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !(pte & S2_PTE_VALID)) {
+		*leaf_end = ipa + PAGE_SIZE;
+		return false;
+	}
+	*leaf_end = ALIGN_DOWN(ipa, S2_LEVEL_SIZE(level)) + S2_LEVEL_SIZE(level);
+	return pte & S2_PTE_S2AP_W;
+}
+
+/*
+ * Step 6 for a map that may have left some entries read-only (the engine
+ * never lowers permissions, and a relax that raced did not happen): mark
+ * the pages of [@ipa, @ipa + @nr pages), the slot's pages from @first,
+ * that are mapped writable now, leaf by leaf.
+ */
+static void s2mmu_mark_dirty_writable(struct s2mmu_vm *vm,
+				      struct s2mmu_fault *f, u64 ipa,
+				      u64 first, u64 nr)
+{
+	u64 end = ipa + (nr << PAGE_SHIFT), next, n;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	while (ipa < end) {
+		bool writable = s2mmu_mapped_writable(vm, ipa, &next);
+
+		n = (min(next, end) - ipa) >> PAGE_SHIFT;
+		if (writable)
+			s2mmu_mark_dirty(vm, f, first, n);
+		first += n;
+		ipa += n << PAGE_SHIFT;
+	}
 }
 
 /* Is @page what the stage-2 table maps at @ipa right now? */
@@ -526,11 +596,17 @@ static void s2mmu_record_pin(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 			     u64 i, struct page *page, unsigned long tags)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
-	unsigned long *pin = &f->slot->pins[i];
-	unsigned long old = READ_ONCE(*pin);
+	unsigned long *pin = s2mmu_pin_rec(f->slot, i);
 	u64 ipa = (f->slot->base_gfn + i) << PAGE_SHIFT;
+	unsigned long old;
 
 	lockdep_assert_held(&vm->mmu_lock);
+	/* s2mmu_pins_prepare() gave the fault's pages their records. */
+	if (WARN_ON_ONCE(!pin)) {
+		s2mmu_unpin_clean(vm, page);
+		return;
+	}
+	old = READ_ONCE(*pin);
 	for (;;) {
 		if (old && s2mmu_pin_page(old) == page) {
 			if (try_cmpxchg(pin, &old, old | tags)) {
@@ -581,19 +657,39 @@ void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu)
 }
 
 /*
+ * Were all the slot's pages [@first, @first + @nr) -- a leaf about to be
+ * made writable -- pinned for write?
+ */
+static bool s2mmu_pinned_for_write(const struct s2mmu_memslot *slot,
+				   u64 first, u64 nr)
+{
+	u64 i;
+
+	for (i = first; i < first + nr; i++)
+		if (!(s2mmu_pin_of(slot, i) & S2MMU_PIN_WRITE))
+			return false;
+	return true;
+}
+
+/*
  * Step 3: an access-flag fault, or a permission fault on a mapping of the
- * right size whose page was pinned with the intent the access needs, is
- * fixed in place: no page to resolve, no break-before-make.
+ * right size all of whose pages were pinned with the intent the access
+ * needs, is fixed in place: no page to resolve, no break-before-make.
  * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
  */
 static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
-	u64 i = s2mmu_fault_gfn_index(f);
+	u64 nr = S2_LEVEL_SIZE(f->level) >> PAGE_SHIFT;
+	u64 first = (ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(f->level)) >> PAGE_SHIFT) -
+		    f->slot->base_gfn;
 	unsigned long start, end;
 	int ret;
 
+	/* Faults map 4K pages and 2 MiB blocks only; anything else: look. */
+	if (f->level < 2)
+		return -ENOENT;
 	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
 		return -ENOENT;	/* a block stays read-only while logging */
 
@@ -606,13 +702,12 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
 		if (!ret)
 			atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
-	} else if (f->write &&
-		   !(READ_ONCE(f->slot->pins[i]) & S2MMU_PIN_WRITE)) {
+	} else if (f->write && !s2mmu_pinned_for_write(f->slot, first, nr)) {
 		ret = -ENOENT;
 	} else {
 		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
 		if (ret >= 0 && f->write)
-			s2mmu_mark_dirty(vm, f, i, 1);
+			s2mmu_mark_dirty(vm, f, first, nr);
 	}
 	if (ret == S2_UNCHANGED)
 		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
@@ -633,7 +728,7 @@ static bool s2mmu_is_zero_like(struct page *page)
 
 /*
  * Try to pin the whole 2 MiB block around the fault: the host backs it
- * with one physically contiguous, aligned huge page (THP or hugetlbfs),
+ * with one physically contiguous, aligned huge folio (THP or hugetlbfs),
  * the block lies inside the slot with the same offset in the host
  * mapping, and dirty logging does not want 4K granularity.
  */
@@ -661,8 +756,15 @@ static void s2mmu_try_block(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 	for (i = 1; got == S2MMU_BLOCK_PAGES && i <= got; i++)
 		if (page_to_pfn(vcpu->pages[i]) != pfn + i - 1)
 			break;
+	/*
+	 * One folio must hold the whole block: contiguous smaller folios
+	 * (64K hugetlb, large page-cache folios) are separate objects to the
+	 * host, which may write back, reclaim or migrate each on its own.
+	 */
 	if (got == S2MMU_BLOCK_PAGES && i > got &&
 	    IS_ALIGNED(pfn, S2MMU_BLOCK_PAGES) &&
+	    page_folio(vcpu->pages[1]) ==
+	    page_folio(vcpu->pages[S2MMU_BLOCK_PAGES]) &&
 	    vcpu->pages[1 + ((f->hva - hva_base) >> PAGE_SHIFT)] ==
 	    vcpu->pages[0]) {
 		/* The single pin is one of the block's: drop it. */
@@ -742,7 +844,9 @@ static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
  * entry under BBM, a lost compare-and-exchange) where the block's range
  * is already a table has installed some of its pages.  Those are mapped
  * now, and writable ones may be written without another fault: keep their
- * pins and mark them dirty as a completed fault would.  Drop the others.
+ * pins and mark the writable ones dirty as a completed fault would (an
+ * entry left read-only is not: its relax did not happen).  Drop the
+ * others.
  */
 static void s2mmu_keep_partial_map(struct s2mmu_vcpu *vcpu,
 				   struct s2mmu_fault *f, u64 ipa, u64 first)
@@ -761,9 +865,55 @@ static void s2mmu_keep_partial_map(struct s2mmu_vcpu *vcpu,
 		}
 		s2mmu_record_pin(vcpu, f, first + i, page, tags);
 		if (f->prot & S2_PROT_W)
-			s2mmu_mark_dirty(vm, f, first + i, 1);
+			s2mmu_mark_dirty_writable(vm, f, ipa + ((u64)i << PAGE_SHIFT),
+						  first + i, 1);
 	}
 	f->nr_pages = 0;
+}
+
+/*
+ * The page is mapped, with fewer permissions than the fault needs: raise
+ * them in place -- unless a write would make writable a leaf bigger than
+ * what the fault pinned (@size): its other pages were not pinned for
+ * write nor will be marked dirty, and the host could drop what the guest
+ * writes there.  -E2BIG then: the leaf must go (s2mmu_zap_leaf()).
+ */
+static int s2mmu_raise_perms(struct s2mmu_vm *vm, struct s2mmu_fault *f,
+			     u64 size)
+{
+	s2_pte_t pte;
+	s8 level;
+	int ret;
+
+	if ((f->prot & S2_PROT_W) &&
+	    !s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
+	    (pte & S2_PTE_VALID) && S2_LEVEL_SIZE(level) > size)
+		return -E2BIG;
+	ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+	return ret == -ENOENT ? -EAGAIN : ret;
+}
+
+/*
+ * Unmap the leaf around the fault (and drop its pins), which
+ * s2mmu_raise_perms() refused to make writable; the fault starts over and
+ * maps what it pins.  Leaves lie inside their slot.
+ */
+static int s2mmu_zap_leaf(struct s2mmu_vm *vm, struct s2mmu_fault *f)
+{
+	u64 lo = f->ipa, hi = f->ipa + PAGE_SIZE;
+	s2_pte_t pte;
+	s8 level;
+
+	write_lock(&vm->mmu_lock);
+	if (!s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
+	    (pte & S2_PTE_VALID)) {
+		lo = max(ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(level)),
+			 s2mmu_slot_base(f->slot));
+		hi = min(lo + S2_LEVEL_SIZE(level), s2mmu_slot_end(f->slot));
+		s2mmu_zap_locked(vm, f->slot, lo, hi);
+	}
+	write_unlock(&vm->mmu_lock);
+	return -EAGAIN;
 }
 
 /* Step 5: map through the engine, in shared mode. */
@@ -785,12 +935,8 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	}
 	ret = s2_map(&vm->pgt, ipa, size, page_to_phys(vcpu->pages[0]),
 		     f->prot, &vcpu->mc, S2_WALK_SHARED);
-	if (ret == S2_PERMS_DIFFER) {
-		/* Same page, fewer permissions: raise them, never lower. */
-		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
-		if (ret == -ENOENT)
-			ret = -EAGAIN;
-	}
+	if (ret == S2_PERMS_DIFFER)
+		ret = s2mmu_raise_perms(vm, f, size);
 	if (ret < 0) {
 		if (f->nr_pages > 1)
 			s2mmu_keep_partial_map(vcpu, f, ipa, first);
@@ -799,7 +945,7 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	changed = ret == 0;
 	s2mmu_record_pins(vcpu, f);
 	if (f->prot & S2_PROT_W)
-		s2mmu_mark_dirty(vm, f, first, size >> PAGE_SHIFT);
+		s2mmu_mark_dirty_writable(vm, f, ipa, first, size >> PAGE_SHIFT);
 	if (!changed)
 		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
 	ret = 0;
@@ -807,6 +953,8 @@ out:
 	read_unlock(&vm->mmu_lock);
 	s2mmu_drop_fault_pins(vcpu, f);
 	s2mmu_release_replaced(vcpu);
+	if (ret == -E2BIG)
+		ret = s2mmu_zap_leaf(vm, f);
 	return ret;
 }
 
@@ -850,6 +998,12 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	ret = s2mmu_resolve_page(vcpu, f);
 	if (ret)
 		return ret;
+	ret = s2mmu_pins_prepare(f->slot, s2mmu_fault_first_index(f),
+				 f->nr_pages);
+	if (ret) {
+		s2mmu_drop_fault_pins(vcpu, f);
+		return ret;
+	}
 	/* Step 5 (and 6 inside). */
 	if (f->zero)
 		return s2mmu_map_zero(vcpu, f);

@@ -706,18 +706,43 @@ int s2_pgtable_init(struct s2_pgtable *pgt, u32 ia_bits,
 	return 0;
 }
 
+/*
+ * Tables a destroy frees per step: one 1 GiB range, at most 513 pages and
+ * 262144 entries read, before the CPU may be given to someone else.
+ */
+#define S2_DESTROY_STEP		S2_LEVEL_SIZE(1)
+
 static int s2_destroy_walker(const struct s2_visit_ctx *ctx, u32 visit)
 {
 	unsigned long *freed = ctx->arg;
 
+	/* A table reaching beyond this step is freed by the last one. */
+	if (ctx->addr < ctx->start ||
+	    ctx->end - ctx->addr < S2_LEVEL_SIZE(ctx->level))
+		return 0;
 	WRITE_ONCE(*ctx->ptep, 0);
 	s2_put_table(ctx->pgt, s2_pte_table(ctx->pgt, ctx->old), false);
 	(*freed)++;
 	return 0;
 }
 
+/* Where the step after @addr starts: past a whole empty root entry. */
+static u64 s2_destroy_next(struct s2_pgtable *pgt, u64 addr)
+{
+	s8 root = pgt->start_level;
+	u64 next = addr + S2_DESTROY_STEP;
+
+	if (next < BIT_ULL(pgt->ia_bits) &&
+	    S2_LEVEL_SIZE(root) > S2_DESTROY_STEP &&
+	    !s2_pte_is_table(READ_ONCE(pgt->pgd[next >> S2_LEVEL_SHIFT(root)]),
+			     root))
+		return ALIGN_DOWN(next, S2_LEVEL_SIZE(root)) + S2_LEVEL_SIZE(root);
+	return next;
+}
+
 unsigned long s2_pgtable_destroy(struct s2_pgtable *pgt)
 {
+	u64 addr, limit = BIT_ULL(pgt->ia_bits);
 	unsigned long freed = 0;
 	struct s2_walker w = {
 		.cb	= s2_destroy_walker,
@@ -728,7 +753,16 @@ unsigned long s2_pgtable_destroy(struct s2_pgtable *pgt)
 	s2_assert_locked(pgt, true);
 	if (!pgt->pgd)
 		return 0;
-	s2_walk_rcu(pgt, 0, BIT_ULL(pgt->ia_bits), &w);
+	/*
+	 * Step by step, rescheduling in between: a table of terabytes must
+	 * not hold the CPU.  Only the few tables above the steps are left
+	 * for the last walk over everything.
+	 */
+	for (addr = 0; addr < limit; addr = s2_destroy_next(pgt, addr)) {
+		s2_walk_rcu(pgt, addr, S2_DESTROY_STEP, &w);
+		cond_resched();
+	}
+	s2_walk_rcu(pgt, 0, limit, &w);
 	pgt->mm_ops->free_pages_exact(pgt->pgd, pgt->nr_roots * S2_PAGE_SIZE);
 	pgt->pgd = NULL;
 	/* The counters go with the table: a destroyed one reads as zero. */
@@ -878,8 +912,9 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 		.arg	= d,
 		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_PRE | S2_WALK_OFFLINE,
 	};
+	u64 mapped[S2_MAX_LEVEL + 1];
 	s2_pte_t *table;
-	int ret;
+	int ret, level;
 
 	if (want == ctx->old)
 		return 0;
@@ -889,6 +924,9 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 	}
 	if (!offline && !s2_break(ctx))
 		return -EAGAIN;
+	/* Leaves of a subtree that is thrown away were never mapped. */
+	for (level = 0; level <= S2_MAX_LEVEL; level++)
+		mapped[level] = d->op.mapped[level];
 	table = s2_replicate_block(&d->op, ctx->old, ctx->level, false);
 	ret = table ? 0 : -ENOMEM;
 	if (table)
@@ -897,6 +935,8 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 				      min(ctx->addr + S2_LEVEL_SIZE(ctx->level),
 					  ctx->end), &w);
 	if (ret) {
+		for (level = 0; level <= S2_MAX_LEVEL; level++)
+			d->op.mapped[level] = mapped[level];
 		if (table)
 			d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL,
 							     table,
@@ -954,14 +994,15 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 		d->perms_differ = true;
 		return 0;
 	}
-	d->op.mapped[ctx->level]++;
 	if (ctx->flags & S2_WALK_OFFLINE) {
+		d->op.mapped[ctx->level]++;
 		WRITE_ONCE(*ctx->ptep, new);
 		return 0;
 	}
 	/* Different output or memory type: BBM (D8.14.1). */
 	if (!s2_break(ctx))
 		return -EAGAIN;
+	d->op.mapped[ctx->level]++;
 	s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
 	s2_make(ctx, &d->op, new);
 	return 0;
@@ -1041,10 +1082,13 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	rcu_read_unlock();
 	if (ret == -EAGAIN)
 		s2_stat_add(pgt, retries, 1);
-	if (ret < 0 || d.op.written)
+	if (ret < 0)
 		return ret;
+	/* Said even when others were written: those entries lack @prot. */
 	if (d.perms_differ)
 		return S2_PERMS_DIFFER;
+	if (d.op.written)
+		return 0;
 	s2_stat_add(pgt, unchanged, 1);
 	return S2_UNCHANGED;
 }

@@ -131,12 +131,16 @@ s2mmu_slot_alloc(const struct s2mmu_userspace_memory_region *mem)
 	slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
 	if (!slot)
 		return NULL;
-	slot->pins = kvcalloc(npages, sizeof(*slot->pins), GFP_KERNEL_ACCOUNT);
+	/* Sizes are bounded (S2MMU_MEM_MAX_PAGES); failing is not a bug. */
+	slot->pins = kvcalloc(DIV_ROUND_UP(npages, S2MMU_PIN_RUN),
+			      sizeof(*slot->pins),
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!slot->pins)
 		goto err;
 	if (mem->flags & S2MMU_MEM_LOG_DIRTY_PAGES) {
 		slot->dirty_bitmap = kvcalloc(BITS_TO_LONGS(npages),
-					      sizeof(long), GFP_KERNEL_ACCOUNT);
+					      sizeof(long),
+					      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!slot->dirty_bitmap)
 			goto err;
 	}
@@ -154,6 +158,10 @@ err:
 
 static void s2mmu_slot_free(struct s2mmu_memslot *slot)
 {
+	u64 r;
+
+	for (r = 0; r < DIV_ROUND_UP(slot->npages, S2MMU_PIN_RUN); r++)
+		free_page((unsigned long)slot->pins[r]);
 	kvfree(slot->dirty_bitmap);
 	kvfree(slot->pins);
 	kfree(slot);
@@ -173,6 +181,8 @@ static int s2mmu_check_region(struct s2mmu_vm *vm,
 	if (!PAGE_ALIGNED(mem->memory_size) ||
 	    !PAGE_ALIGNED(mem->guest_phys_addr) ||
 	    !PAGE_ALIGNED(mem->userspace_addr))
+		return -EINVAL;
+	if (mem->memory_size >> PAGE_SHIFT > S2MMU_MEM_MAX_PAGES)
 		return -EINVAL;
 	if (check_add_overflow(mem->guest_phys_addr, mem->memory_size, &end) ||
 	    end > BIT_ULL(vm->ipa_bits))
@@ -258,10 +268,16 @@ static int s2mmu_slot_delete_or_move(struct s2mmu_vm *vm, int idx,
 	s2mmu_slots_build(mid, old, idx, NULL);
 	rcu_assign_pointer(vm->slots, mid);
 
+	/*
+	 * The sequence moves first: the unmap drops mmu_lock between chunks,
+	 * and a fault that looked the slot up before it was unpublished must
+	 * not map behind the unmap.  It sampled the sequence before that
+	 * lookup, so under mmu_lock it finds it moved and starts over.
+	 */
 	write_lock(&vm->mmu_lock);
-	s2mmu_unmap_range_locked(vm, s2mmu_slot_base(slot),
-				 slot->npages << PAGE_SHIFT);
 	s2mmu_invalidate_seq_bump(vm);
+	s2mmu_slot_zap(vm, slot, s2mmu_slot_base(slot),
+		       slot->npages << PAGE_SHIFT, true);
 	write_unlock(&vm->mmu_lock);
 
 	/* After this no fault holds @slot: its pins can go. */

@@ -22,6 +22,7 @@
 #include <linux/kernel.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
 #else
@@ -414,9 +415,12 @@ u32 s2_leaf_prot(s2_pte_t pte);
  * different valid mapping with break-before-make.  Never lowers
  * permissions: an entry that differs only in R/W/X is left as it is.
  *
- * Return: 0 when something was written; %S2_UNCHANGED when the whole range
- * was already mapped identically; %S2_PERMS_DIFFER when nothing was
- * written but some entry differs only in permissions; -EAGAIN (shared
+ * Return: 0 when every entry of the range now maps as asked and something
+ * was written; %S2_UNCHANGED when the whole range was already mapped
+ * identically; %S2_PERMS_DIFFER when some entry differs only in
+ * permissions and was left as it was (other entries may have been
+ * written: the caller raises what it needs, and must not take the range
+ * as mapped with @prot); -EAGAIN (shared
  * mode: raced with another walker, retry); -ENOMEM (memcache empty);
  * -EINVAL (misaligned); -ERANGE (beyond the IPA space).
  */

@@ -68,9 +68,12 @@ enum s2mmu_fault_result {
  * @base_gfn: first guest frame
  * @npages: guest pages
  * @userspace_addr: host virtual address of the first page
- * @pins: per guest page, the pinned host page backing its stage-2
- *	mapping, or 0; tagged with S2MMU_PIN_*.  Set with cmpxchg by faults
- *	under mmu_lock (read), cleared when the slot's mappings are gone.
+ * @pins: per run of %S2MMU_PIN_RUN guest pages, NULL until a fault first
+ *	maps one of them (then set once, with cmpxchg), else one page of pin
+ *	records: per guest page, the pinned host page backing its stage-2
+ *	mapping, or 0; tagged with S2MMU_PIN_*.  Records are set with
+ *	cmpxchg by faults under mmu_lock (read), cleared when the slot's
+ *	mappings are gone.
  * @dirty_bitmap: one bit per page while dirty logging is on, else NULL;
  *	set by faults under mmu_lock (read)
  */
@@ -80,9 +83,26 @@ struct s2mmu_memslot {
 	u64		base_gfn;
 	u64		npages;
 	unsigned long	userspace_addr;
-	unsigned long	*pins;
+	unsigned long	**pins;
 	unsigned long	*dirty_bitmap;
 };
+
+/*
+ * Pin records are allocated one page (a run of pages of the slot) at a
+ * time, when the guest first touches the run: a slot costs the host one
+ * pointer per run up front, nothing per page (Documentation/s2mmu.rst).
+ */
+#define S2MMU_PIN_RUN		(PAGE_SIZE / sizeof(unsigned long))
+
+/* The pin record of the slot's page @i; NULL if its run has none yet. */
+static inline unsigned long *s2mmu_pin_rec(const struct s2mmu_memslot *slot,
+					   u64 i)
+{
+	/* Address dependency: the zeroed run before the pointer to it. */
+	unsigned long *run = READ_ONCE(slot->pins[i / S2MMU_PIN_RUN]);
+
+	return run ? &run[i % S2MMU_PIN_RUN] : NULL;
+}
 
 /**
  * struct s2mmu_memslots - the set of slots, replaced as a whole on change
@@ -258,6 +278,15 @@ static inline u64 s2mmu_slot_end(const struct s2mmu_memslot *slot)
 static inline struct page *s2mmu_pin_page(unsigned long pin)
 {
 	return (struct page *)(pin & ~S2MMU_PIN_TAGS);
+}
+
+/* The pin recorded for the slot's page @i, 0 for none. */
+static inline unsigned long s2mmu_pin_of(const struct s2mmu_memslot *slot,
+					 u64 i)
+{
+	unsigned long *rec = s2mmu_pin_rec(slot, i);
+
+	return rec ? READ_ONCE(*rec) : 0;
 }
 
 /* mmu.c */

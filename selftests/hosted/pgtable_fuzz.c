@@ -332,6 +332,7 @@ static bool op_map(struct fuzz *f)
 	u64 before_tlbi = broadcast(&f->vm.pgt);
 	u32 prot = pick_prot(f), flags = 0;
 	bool changed = false, wrote = false, big = false, replaced = false;
+	bool differ = false;
 	int i, ret, want;
 
 	pick_range(f, &ipa, &size);
@@ -393,21 +394,24 @@ static bool op_map(struct fuzz *f)
 		}
 		if (m->valid && m->pa == n.pa &&
 		    (m->prot & S2_PROT_MEMTYPE) == (n.prot & S2_PROT_MEMTYPE)) {
+			/* Left as it is, and said so (never lowered). */
+			differ |= m->prot != n.prot;
 			continue;
 		}
 		wrote = true;
 		changed |= m->valid;
 		*m = n;
 	}
-	want = wrote || replaced ? 0 : -1;
-	if (!big && want == 0 && ret > 0)
-		return fail(f, "map: returned %d but wrote", ret);
+	want = differ ? S2_PERMS_DIFFER : wrote || replaced ? 0 : -1;
+	if (!big && want >= 0 && ret != want)
+		return fail(f, "map: returned %d, not %d", ret, want);
 	if (!big && want < 0 && ret == 0)
 		return fail(f, "map: returned 0 but nothing to write");
 	if (!big && !changed && !replaced &&
 	    s2h_stats(&f->vm.pgt).bbm != before_bbm)
 		return fail(f, "map: BBM without a change");
-	if (ret > 0 && (s2h_stats(&f->vm.pgt).bbm != before_bbm ||
+	if ((ret == S2_UNCHANGED || (ret > 0 && !big && !wrote && !replaced)) &&
+	    (s2h_stats(&f->vm.pgt).bbm != before_bbm ||
 			broadcast(&f->vm.pgt) != before_tlbi))
 		return fail(f, "map: returned %d but broke or invalidated", ret);
 	if (flags & S2_WALK_SHARED) {

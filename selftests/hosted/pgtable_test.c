@@ -950,4 +950,44 @@ TEST(every_operation_checks_its_lock)
 	}
 }
 
+/*
+ * Issue 13, item 8: a map that wrote some entries and left others that
+ * differ only in permissions says so (the caller must raise those, and
+ * must not count them as writable); leaves written into an off-line
+ * subtree that is then discarded are not counted as mapped.
+ */
+TEST(map_reports_and_counts_only_what_it_did)
+{
+	struct s2_memcache two = { 0 };
+	struct s2_stats before;
+	struct s2h_vm vm;
+
+	VM_SETUP(&vm, 40, true);
+	/* Page 0 read-only; page 1 empty: map both read-write. */
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R, &vm.mc, 0));
+	EXPECT_EQ(S2_PERMS_DIFFER, s2_map(&vm.pgt, 0, 2 * SZ_4K, PA_BASE,
+					  S2_PROT_RW, &vm.mc, S2_WALK_SHARED));
+	EXPECT_EQ(PA_BASE + SZ_4K, s2h_translate(&vm.pgt, SZ_4K, NULL, NULL));
+
+	/*
+	 * A 1 GiB block; a new output address for [2M - 4K, 2M + 4K) needs
+	 * the level-2 copy and two level-3 copies: with two pages, the
+	 * second 2 MiB runs out after the first got its leaf.
+	 */
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_1G, SZ_1G, PA_BASE + SZ_1G,
+			    S2_PROT_RW, &vm.mc, 0));
+	ASSERT_EQ(0, s2_memcache_topup(&two, 2, &s2h_mm_ops, NULL));
+	before = s2h_stats(&vm.pgt);
+	EXPECT_EQ(-ENOMEM, s2_map(&vm.pgt, SZ_1G + SZ_2M - SZ_4K, 2 * SZ_4K,
+				  PA_BASE + 4 * SZ_1G, S2_PROT_RW, &two, 0));
+	EXPECT_EQ(before.mapped[3], s2h_stats(&vm.pgt).mapped[3]);
+	EXPECT_EQ(before.mapped[2], s2h_stats(&vm.pgt).mapped[2]);
+	EXPECT_EQ(before.bbm, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(before.table_pages, s2h_stats(&vm.pgt).table_pages);
+	EXPECT_EQ(PA_BASE + SZ_1G + SZ_2M,
+		  s2h_translate(&vm.pgt, SZ_1G + SZ_2M, NULL, NULL));
+	s2_memcache_drain(&two, &s2h_mm_ops);
+	VM_TEARDOWN(&vm);
+}
+
 TEST_HARNESS_MAIN

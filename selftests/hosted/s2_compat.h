@@ -121,6 +121,9 @@ void s2h_warn(const char *file, int line, const char *cond);
 #define rcu_read_lock()		s2h_rcu_read_lock()
 #define rcu_read_unlock()	s2h_rcu_read_unlock()
 
+/* The hosted engine runs in a plain thread: nothing to yield to. */
+#define cond_resched()		do { } while (0)
+
 #define WARN_ON(cond) ({						\
 	bool __c = !!(cond);						\
 	if (unlikely(__c))						\

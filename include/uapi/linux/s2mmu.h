@@ -137,6 +137,13 @@ struct s2mmu_module_stats {
 /* Slot ids are 0 .. S2MMU_MEMSLOT_ID_LIMIT - 1. */
 #define S2MMU_MEMSLOT_ID_LIMIT	32764
 
+/*
+ * Largest slot, in pages (KVM's limit): 8 TiB with 4K pages.  A slot costs
+ * the host nothing per page until the guest touches it (see
+ * Documentation/s2mmu.rst, "Pinned pages").
+ */
+#define S2MMU_MEM_MAX_PAGES		((1ULL << 31) - 1)
+
 #define S2MMU_MEM_LOG_DIRTY_PAGES	(1U << 0)
 #define S2MMU_MEM_READONLY		(1U << 1)
 
@@ -171,6 +178,7 @@ struct s2mmu_userspace_memory_region {
  *
  * Errors (a failed call changes nothing):
  * -EINVAL unknown flag, slot id out of range, misaligned address or size,
+ * more than %S2MMU_MEM_MAX_PAGES pages,
  * range overflowing or beyond the VM's IPA size, deleting a slot that
  * does not exist, changing the size, @userspace_addr or READONLY;
  * -EFAULT the argument or the @userspace_addr range is not accessible
@@ -366,7 +374,8 @@ struct s2mmu_enable_cap {
  * With %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT it only reads the log.
  *
  * The bitmap is whole 64-bit words: (npages + 63) / 64 * 8 bytes.  It is
- * checked writable before anything is cleared.
+ * checked writable before anything is cleared; a chunk that still cannot
+ * be copied out (-EFAULT) stays in the log, for the next GET.
  *
  * Errors: -EINVAL no such slot, non-zero @padding; -ENOENT the slot does
  * not log (no %S2MMU_MEM_LOG_DIRTY_PAGES); -EFAULT; -EIO called from
@@ -530,7 +539,9 @@ struct s2mmu_vcpu_access {
  * Errors: -EINVAL bad kind, flags, reserved or length, or a range beyond
  * the VM's IPA size; -EFAULT @buf or the slot's backing memory is not
  * accessible; -EIO called from another process; -EINTR a signal is
- * pending; -ENOMEM.
+ * pending; -EAGAIN one page took 1000 faults (the VMM or the host kept
+ * changing it as fast as it was mapped): the call may be repeated;
+ * -ENOMEM.
  */
 #define S2MMU_VCPU_ACCESS	_IOWR(S2MMUIO, 0x80, struct s2mmu_vcpu_access)
 
@@ -884,7 +895,8 @@ struct s2mmu_hw_translate {
 #define S2MMU_DBG_PROT_NC	(1U << 4)	/* Normal non-cacheable */
 
 /* &struct s2mmu_debug_table_op.flags */
-#define S2MMU_DBG_SHARED	(1U << 0)	/* MAP/RELAX/MKYOUNG: shared walk */
+/* MAP/RELAX/MKYOUNG only (else -EINVAL): a shared walk, as a fault's */
+#define S2MMU_DBG_SHARED	(1U << 0)
 #define S2MMU_DBG_FORCE_PTE	(1U << 1)	/* MAP: no blocks */
 
 /**
@@ -937,6 +949,10 @@ struct s2mmu_debug_table_op {
  * S2MMU_DEBUG_TABLE_OP: one engine operation on the VM's debug table
  * (created by the first call).  -EINVAL for a bad field, -ERANGE beyond
  * the IPA size, -ENOSPC when the table would exceed its page budget.
+ * %S2MMU_DBG_SHARED with another operation than MAP, RELAX or MKYOUNG is
+ * -EINVAL.  A long operation runs in steps (1 GiB; 2 MiB for a shared
+ * map), rescheduling in between; a signal between steps ends it with
+ * -EINTR, the steps before done.
  */
 #define S2MMU_DEBUG_TABLE_OP	_IOWR(S2MMUIO, 0x71, struct s2mmu_debug_table_op)
 
