@@ -140,7 +140,7 @@ static __always_inline void el2_tlbi_vmid_is(void)
  * and two windows must not overlap; without KVM it costs little, a window
  * being a few dozen instructions plus the ATs of one chunk.
  */
-unsigned long s2mmu_el2_lock(void)
+static unsigned long el2_lock(void)
 	__acquires(&el2_window_lock)
 {
 	unsigned long flags = local_daif_save();
@@ -149,14 +149,14 @@ unsigned long s2mmu_el2_lock(void)
 	return flags;
 }
 
-void s2mmu_el2_unlock(unsigned long flags)
+static void el2_unlock(unsigned long flags)
 	__releases(&el2_window_lock)
 {
 	raw_spin_unlock(&el2_window_lock);
 	local_daif_restore(flags);
 }
 
-u64 s2mmu_el2_vtcr(const struct s2_pgtable *pgt)
+static u64 el2_vtcr(const struct s2_pgtable *pgt)
 {
 	u64 vtcr = (pgt->vtcr & ~EL2_VTCR_PS_MASK) | S2_VTCR_RES1;
 
@@ -166,7 +166,7 @@ u64 s2mmu_el2_vtcr(const struct s2_pgtable *pgt)
 	return vtcr;
 }
 
-u64 s2mmu_el2_vttbr(phys_addr_t root, u16 vmid)
+static u64 el2_vttbr(phys_addr_t root, u16 vmid)
 {
 	return (root & S2_PTE_ADDR_MASK) | ((u64)vmid << 48);
 }
@@ -294,16 +294,16 @@ static void el2_tlbi(struct s2_pgtable *pgt, struct el2_tlbi_req *r)
 {
 	const struct s2mmu_el2_tlb *tlb =
 		container_of(pgt->tlb_ops, struct s2mmu_el2_tlb, ops);
-	u64 vtcr = s2mmu_el2_vtcr(pgt);
-	u64 vttbr = s2mmu_el2_vttbr(pgt->pgd_phys, tlb->vmid);
+	u64 vtcr = el2_vtcr(pgt);
+	u64 vttbr = el2_vttbr(pgt->pgd_phys, tlb->vmid);
 	unsigned long flags;
 
 	smp_mb();	/* descriptor writes before the read of @live */
 	if (!READ_ONCE(tlb->live))
 		return;
-	flags = s2mmu_el2_lock();
+	flags = el2_lock();
 	el2_tlbi_window(vtcr, vttbr, r);
-	s2mmu_el2_unlock(flags);
+	el2_unlock(flags);
 }
 
 static void el2_flush_ipa(struct s2_pgtable *pgt, u64 ipa, int level)
@@ -360,10 +360,10 @@ void s2mmu_el2_flush_bare_vmid(u16 vmid)
 	};
 	unsigned long flags;
 
-	flags = s2mmu_el2_lock();
-	el2_tlbi_window(s2mmu_el2_vtcr(&bare),
-			s2mmu_el2_vttbr(virt_to_phys(el2_empty_root), vmid), &r);
-	s2mmu_el2_unlock(flags);
+	flags = el2_lock();
+	el2_tlbi_window(el2_vtcr(&bare),
+			el2_vttbr(virt_to_phys(el2_empty_root), vmid), &r);
+	el2_unlock(flags);
 }
 
 /*
@@ -454,9 +454,9 @@ void s2mmu_el2_vm_destroy(struct s2mmu_el2_vm *ev)
  * VMID holds nothing once the window closes (VMID 0, shared when KVM is
  * active, must not carry one table's entries into another's window).
  */
-notrace void s2mmu_el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
-				 unsigned int n, bool flush_before,
-				 bool flush_after)
+static notrace void el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
+				  unsigned int n, bool flush_before,
+				  bool flush_after)
 {
 	struct el2_saved s;
 	unsigned int i;
@@ -477,7 +477,20 @@ notrace void s2mmu_el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
 	el2_leave(&s);
 }
 
-NOKPROBE_SYMBOL(s2mmu_el2_at_window);
+NOKPROBE_SYMBOL(el2_at_window);
+
+/* The oracle's translation, and the self-check's: one window of ATs. */
+void s2mmu_el2_translate(const struct s2_pgtable *pgt, u16 vmid,
+			 struct s2mmu_hw_xlate *e, unsigned int n, bool flush)
+{
+	u64 vtcr = el2_vtcr(pgt);
+	u64 vttbr = el2_vttbr(pgt->pgd_phys, vmid);
+	unsigned long flags;
+
+	flags = el2_lock();
+	el2_at_window(vtcr, vttbr, e, n, flush, flush);
+	el2_unlock(flags);
+}
 
 /* ---- Guests (run.c) ------------------------------------------------ */
 
@@ -489,8 +502,8 @@ bool s2mmu_el2_can_run(void)
 void s2mmu_el2_guest_regs(struct s2mmu_el2_vm *ev, struct s2_pgtable *pgt,
 			  u64 *vtcr, u64 *vttbr)
 {
-	*vtcr = s2mmu_el2_vtcr(pgt);
-	*vttbr = s2mmu_el2_vttbr(pgt->pgd_phys, ev->tlb.vmid);
+	*vtcr = el2_vtcr(pgt);
+	*vttbr = el2_vttbr(pgt->pgd_phys, ev->tlb.vmid);
 	WRITE_ONCE(ev->tlb.live, true);
 	/* @live before the guest's walks; pairs with el2_tlbi()'s barrier */
 	smp_mb();
@@ -534,7 +547,6 @@ static bool el2_self_check(void)
 			S2_VTCR_SH0_INNER,
 	};
 	s2_pte_t *l1, *l2, *l3;
-	unsigned long flags;
 	bool ok;
 
 	l1 = (s2_pte_t *)get_zeroed_page(GFP_KERNEL);
@@ -555,11 +567,8 @@ static bool el2_self_check(void)
 	 * No VMID is owned yet: borrow 255 (VMID 0 with KVM), invalidated
 	 * before and after the probe, as a new owner would anyway.
 	 */
-	flags = s2mmu_el2_lock();
-	s2mmu_el2_at_window(s2mmu_el2_vtcr(&pgt),
-			    s2mmu_el2_vttbr(virt_to_phys(l1), s2mmu_el2_kvm ? 0 : 255), e, 2,
-			    true, true);
-	s2mmu_el2_unlock(flags);
+	pgt.pgd_phys = virt_to_phys(l1);
+	s2mmu_el2_translate(&pgt, s2mmu_el2_kvm ? 0 : 255, e, 2, true);
 
 	ok = !(e[0].par & PAR_F) && (e[0].par & PAR_PA_MASK) == pa &&
 	     (e[1].par & PAR_F) && (e[1].par & PAR_S) &&

@@ -607,10 +607,7 @@ static void oracle_chunk(struct s2_pgtable *pgt, u16 vmid,
 {
 	struct oracle_before b[ORACLE_CHUNK];
 	unsigned int round;
-	u64 vtcr = s2mmu_el2_vtcr(pgt);
 	u32 locked = 0;
-	u64 vttbr = s2mmu_el2_vttbr(pgt->pgd_phys, vmid);
-	unsigned long flags;
 	unsigned int i;
 	u64 act;
 
@@ -620,9 +617,7 @@ static void oracle_chunk(struct s2_pgtable *pgt, u16 vmid,
 	for (i = 0; i < n; i++)
 		b[i].ret = s2_get_leaf(pgt, e[i].ipa, &b[i].pte, &b[i].level);
 
-	flags = s2mmu_el2_lock();
-	s2mmu_el2_at_window(vtcr, vttbr, e, n, flush, flush);
-	s2mmu_el2_unlock(flags);
+	s2mmu_el2_translate(pgt, vmid, e, n, flush);
 
 	for (i = 0; i < n; i++)
 		locked |= (u32)oracle_judge(pgt, &e[i], &b[i], false) << i;

@@ -86,7 +86,7 @@ static long s2mmu_dev_ioctl(struct file *file, unsigned int cmd,
 	case S2MMU_GET_FEATURES:
 		return s2mmu_get_features((void __user *)arg);
 	default:
-		return s2mmu_mmu_dev_ioctl(cmd, arg);
+		return s2mmu_vm_dev_ioctl(cmd, arg);
 	}
 }
 
@@ -119,13 +119,13 @@ static int __init s2mmu_init(void)
 		f->flags & S2MMU_FEAT_FWB ? "yes" : "no");
 	s2mmu_el2_init();
 
-	ret = s2mmu_mmu_init();
+	ret = s2mmu_stats_init();
 	if (ret)
 		goto err_el2;
 
 	ret = misc_register(&s2mmu_dev);
 	if (ret) {
-		s2mmu_mmu_exit();
+		s2mmu_stats_exit();
 		goto err_el2;
 	}
 	return 0;
@@ -138,7 +138,7 @@ err_el2:
 static void __exit s2mmu_exit(void)
 {
 	misc_deregister(&s2mmu_dev);
-	s2mmu_mmu_exit();
+	s2mmu_stats_exit();
 	s2mmu_el2_exit();
 	pr_info("unloaded\n");
 }

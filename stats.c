@@ -232,7 +232,7 @@ static int s2mmu_module_stats_show(struct seq_file *m, void *v)
 
 DEFINE_SHOW_ATTRIBUTE(s2mmu_module_stats);
 
-int s2mmu_mmu_init(void)
+int s2mmu_stats_init(void)
 {
 	s2mmu_debugfs_root = debugfs_create_dir("s2mmu", NULL);
 	debugfs_create_file("module_stats", 0444, s2mmu_debugfs_root, NULL,
@@ -240,7 +240,7 @@ int s2mmu_mmu_init(void)
 	return 0;
 }
 
-void s2mmu_mmu_exit(void)
+void s2mmu_stats_exit(void)
 {
 	debugfs_remove_recursive(s2mmu_debugfs_root);
 	/* Table pages still waiting for a grace period are freed by now. */

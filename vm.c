@@ -400,13 +400,18 @@ static long s2mmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return ret;
 	case S2MMU_IRQ_LINE:
 		return s2mmu_run_irq_line(vcpu->ctx, (void __user *)arg);
-	default:
+	case S2MMU_RUN:
+	case S2MMU_GET_ONE_REG:
+	case S2MMU_SET_ONE_REG:
+	case S2MMU_GET_REG_LIST:
 		/* Guest execution: another thread inside RUN means -EBUSY. */
 		if (!mutex_trylock(&vcpu->mutex))
 			return -EBUSY;
 		ret = s2mmu_run_ioctl(vcpu->ctx, cmd, arg);
 		mutex_unlock(&vcpu->mutex);
 		return ret;
+	default:
+		return -ENOTTY;
 	}
 }
 
@@ -618,7 +623,7 @@ static int s2mmu_create_vm(unsigned long arg)
 	return fd;
 }
 
-long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg)
+long s2mmu_vm_dev_ioctl(unsigned int cmd, unsigned long arg)
 {
 	struct s2mmu_module_stats st;
 

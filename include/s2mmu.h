@@ -75,10 +75,10 @@ extern const struct s2_mm_ops s2mmu_table_mm_ops;
 extern const struct s2_tlb_ops s2mmu_sw_tlb_ops;
 
 /* stats.c: the debugfs root and the module-wide leak checks */
-int s2mmu_mmu_init(void);
-void s2mmu_mmu_exit(void);
+int s2mmu_stats_init(void);
+void s2mmu_stats_exit(void);
 /* vm.c: the VM-related ioctls of /dev/s2mmu */
-long s2mmu_mmu_dev_ioctl(unsigned int cmd, unsigned long arg);
+long s2mmu_vm_dev_ioctl(unsigned int cmd, unsigned long arg);
 
 /* el2.c */
 

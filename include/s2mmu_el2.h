@@ -25,12 +25,13 @@ extern bool s2mmu_el2_hw_tlbi;
 extern bool s2mmu_el2_hw;	/* CurrentEL == 2 and the self-check passed */
 extern bool s2mmu_el2_kvm;	/* KVM initialised: every table uses VMID 0 */
 
-unsigned long s2mmu_el2_lock(void);
-void s2mmu_el2_unlock(unsigned long flags);
-u64 s2mmu_el2_vtcr(const struct s2_pgtable *pgt);
-u64 s2mmu_el2_vttbr(phys_addr_t root, u16 vmid);
-void s2mmu_el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
-			 unsigned int n, bool flush_before, bool flush_after);
+/*
+ * AT S12E1R/W of each entry of @e (@ipa, @access in; @par out) through
+ * @pgt under @vmid, in one exception-masked window; with @flush, the VMID
+ * is invalidated before and after the ATs.
+ */
+void s2mmu_el2_translate(const struct s2_pgtable *pgt, u16 vmid,
+			 struct s2mmu_hw_xlate *e, unsigned int n, bool flush);
 void s2mmu_el2_flush_bare_vmid(u16 vmid);
 int s2mmu_el2_vmid_get(struct s2mmu_el2_tlb *tlb, bool *has_vmid);
 void s2mmu_el2_vmid_put(struct s2mmu_el2_tlb *tlb, bool has_vmid);

