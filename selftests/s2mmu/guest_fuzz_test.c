@@ -172,7 +172,15 @@ static void fuzz_setup_run(struct __test_metadata *_metadata, struct fuzz *f)
 static void fuzz_run(struct __test_metadata *_metadata, struct fuzz *f)
 {
 	struct tst_vcpu *v = &f->g.vcpu[0];
-	struct itimerval t = { .it_value.tv_usec = TIMER_US };
+	/*
+	 * Periodic, not one-shot: a signal that lands while this thread is
+	 * between two S2MMU_RUNs is consumed by on_alarm(), and the next run
+	 * of a guest spinning or in WFI would then have nothing to stop it.
+	 */
+	struct itimerval t = {
+		.it_value.tv_usec = TIMER_US,
+		.it_interval.tv_usec = TIMER_US,
+	};
 	char why[256];
 	int i, ret;
 
@@ -246,6 +254,9 @@ TEST(random_code)
 
 	ASSERT_NE(NULL, f);
 	f->rng = 0x2545f4914f6cdd1dULL ^ (__u64)time(NULL);
+	/* S2MMU_FUZZ_SEED=0x... replays a run's code and registers. */
+	if (getenv("S2MMU_FUZZ_SEED"))
+		f->rng = strtoull(getenv("S2MMU_FUZZ_SEED"), NULL, 0);
 	TH_LOG("seed 0x%llx", f->rng);
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	f->rw = tst_alloc(TST_ANON, RW_SIZE);
