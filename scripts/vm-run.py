@@ -32,6 +32,8 @@ def qemu_cmd(args):
               "s2mmu_timeout=%d" % args.test_timeout]
     if args.bench_only:
         append.append("s2mmu_bench=" + args.bench_only)
+    if args.only:
+        append.append("s2mmu_only=" + ",".join(args.only.split()))
     if not args.kvm:
         append.append("kvm-arm.mode=none")
     return ["qemu-system-aarch64", "-M", "virt,virtualization=on",
@@ -114,6 +116,8 @@ def main():
                     help="let KVM initialise (no kvm-arm.mode=none)")
     ap.add_argument("--bench-only", default="",
                     help="bench mode: run only this program of /bench")
+    ap.add_argument("--only", default="",
+                    help="test mode: run only these programs (space separated)")
     ap.add_argument("--expect", default="",
                     help="file listing the test programs that must run")
     ap.add_argument("--log", required=True)
@@ -126,6 +130,8 @@ def main():
     expected = []
     if args.expect and os.path.exists(args.expect):
         expected = open(args.expect).read().split()
+    if args.only:
+        expected = [t for t in expected if t in args.only.split()]
     judge = Judge(args.name, expected)
     log = open(args.log, "w")
     log.write("# " + " ".join(cmd) + "\n")

@@ -45,10 +45,11 @@ initramfs: $(DEPS)
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _initramfs
 
 VM_RUN = python3 $(top)/scripts/vm-run.py --kernel $(S2MMU_VMLINUZ) \
-	--initrd $(O_DIR)/initramfs.cpio.gz --timeout $(VM_TIMEOUT)
+	--initrd $(O_DIR)/initramfs.cpio.gz --timeout $(VM_TIMEOUT) \
+	--only "$(VM_TESTS)"
 
 .PHONY: _vm-test _vm-kvm-test _vm-shell _demo _vm-bench
-#> vm-test: the kselftests in the arm64 VM (EXTRA_TESTS=DIR adds DIR's static arm64 TAP programs)
+#> vm-test: the kselftests in the arm64 VM (EXTRA_TESTS=DIR adds DIR's static arm64 TAP programs; VM_TESTS="a b" runs only those)
 #> vm-kvm-test: the same with KVM initialised alongside
 #> vm-shell: interactive arm64 VM with the module loaded
 #> demo: boot the arm64 VM, load the module, run the example VMM
