@@ -19,31 +19,9 @@
 
 #define S2_LEAF_ATTRS		(~(S2_PTE_ADDR_MASK | S2_PTE_TYPE))
 
-static bool s2_pte_valid(s2_pte_t pte)
-{
-	return pte & S2_PTE_VALID;
-}
-
-static bool s2_pte_is_table(s2_pte_t pte, s8 level)
-{
-	return level < S2_MAX_LEVEL &&
-	       (pte & (S2_PTE_VALID | S2_PTE_TYPE)) ==
-	       (S2_PTE_VALID | S2_PTE_TYPE);
-}
-
-static bool s2_pte_is_locked(s2_pte_t pte)
-{
-	return !s2_pte_valid(pte) && (pte & S2_PTE_LOCKED);
-}
-
-static u64 s2_pte_pa(s2_pte_t pte)
-{
-	return pte & S2_PTE_ADDR_MASK;
-}
-
 static s2_pte_t *s2_pte_table(struct s2_pgtable *pgt, s2_pte_t pte)
 {
-	return pgt->mm_ops->phys_to_virt(s2_pte_pa(pte));
+	return pgt->mm_ops->phys_to_virt(s2_desc_pa(pte));
 }
 
 static s2_pte_t s2_make_table(struct s2_pgtable *pgt, void *page)
@@ -245,7 +223,7 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 	ws->ctx.refs = &f->refs;
 	for (;; ptep++, addr += size) {
 		old = READ_ONCE(*ptep);
-		table = s2_pte_is_table(old, level);
+		table = s2_desc_table(old, level);
 		/* A table nobody wants to see: straight down. */
 		if (table &&
 		    !(how.flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST)))
@@ -257,14 +235,14 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		if (table && (how.flags & S2_WALK_TABLE_PRE)) {
 			ret = how.cb(&ws->ctx, S2_WALK_TABLE_PRE);
 			ws->ctx.old = READ_ONCE(*ptep);
-			table = s2_pte_is_table(ws->ctx.old, level);
+			table = s2_desc_table(ws->ctx.old, level);
 		}
 		if (!ret && !table && (how.flags & S2_WALK_LEAF)) {
 			ret = how.cb(&ws->ctx, S2_WALK_LEAF);
 			/* Did it install a table?  None at the last level. */
 			if (level < S2_MAX_LEVEL) {
 				ws->ctx.old = READ_ONCE(*ptep);
-				table = s2_pte_is_table(ws->ctx.old, level);
+				table = s2_desc_table(ws->ctx.old, level);
 			}
 		}
 		if (ret < 0)
@@ -685,7 +663,7 @@ static int s2_commit_walker(const struct s2_visit_ctx *ctx, u32 visit)
 {
 	s2_pte_t pte = ctx->old;
 
-	if (s2_pte_is_locked(pte) && (pte & ~S2_PTE_LOCKED)) {
+	if (s2_desc_locked(pte) && (pte & ~S2_PTE_LOCKED)) {
 		/*
 		 * Release: a subtree built off-line was complete before it
 		 * was parked, and a walker that takes no lock (the
@@ -722,7 +700,7 @@ static int s2_free_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	struct s2_free_data *d = ctx->arg;
 
 	if (visit == S2_WALK_LEAF) {
-		if (s2_pte_valid(ctx->old) && d->op)
+		if (s2_desc_valid(ctx->old) && d->op)
 			s2_tlb_add(&d->op->tlb, ctx->addr, ctx->level);
 		return 0;
 	}
@@ -782,7 +760,7 @@ static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
 	if (!table)
 		return NULL;
 	for (i = 0; i < S2_PTRS_PER_TABLE; i++) {
-		u64 pa = s2_pte_pa(block) + i * step;
+		u64 pa = s2_desc_pa(block) + i * step;
 		s2_pte_t pte = s2_leaf_at(block, pa, child);
 
 		if (to_pages && child < S2_MAX_LEVEL) {
@@ -913,7 +891,7 @@ static u64 s2_destroy_next(struct s2_pgtable *pgt, u64 addr)
 
 	if (next < BIT_ULL(pgt->ia_bits) &&
 	    S2_LEVEL_SIZE(root) > S2_DESTROY_STEP &&
-	    !s2_pte_is_table(READ_ONCE(pgt->pgd[next >> S2_LEVEL_SHIFT(root)]),
+	    !s2_desc_table(READ_ONCE(pgt->pgd[next >> S2_LEVEL_SHIFT(root)]),
 			     root))
 		return ALIGN_DOWN(next, S2_LEVEL_SIZE(root)) + S2_LEVEL_SIZE(root);
 	return next;
@@ -1069,7 +1047,7 @@ static int s2_map_new_table(const struct s2_visit_ctx *ctx,
 		if (cur != ctx->old) {
 			/* Lost the race: the page is still zero, keep it. */
 			s2_mc_push(&d->op, page);
-			return s2_pte_is_table(cur, ctx->level) ? 0 : -EAGAIN;
+			return s2_desc_table(cur, ctx->level) ? 0 : -EAGAIN;
 		}
 	} else {
 		/* Release: the zeroed page before the entry naming it. */
@@ -1163,7 +1141,7 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 		s2_make(ctx, &d->op, new);
 		return 0;
 	}
-	if (!s2_pte_valid(old))
+	if (!s2_desc_valid(old))
 		return s2_map_install(ctx, d, new);
 	if (old == new)
 		return 0;
@@ -1219,11 +1197,11 @@ static int s2_map_walker(const struct s2_visit_ctx *ctx, u32 visit)
 
 	if (visit == S2_WALK_TABLE_PRE)
 		return s2_map_table_pre(ctx, d);
-	if (s2_pte_is_locked(ctx->old) && ctx->ptep != d->op.broken)
+	if (s2_desc_locked(ctx->old) && ctx->ptep != d->op.broken)
 		return (ctx->flags & S2_WALK_SHARED) ? -EAGAIN : -EBUSY;
 	if (s2_map_leaf_fits(ctx, d))
 		return s2_map_set_leaf(ctx, d);
-	if (!s2_pte_valid(ctx->old))
+	if (!s2_desc_valid(ctx->old))
 		return s2_map_new_table(ctx, d);
 	return s2_map_shatter(ctx, d);
 }
@@ -1360,9 +1338,9 @@ static int s2_unmap_walker(const struct s2_visit_ctx *ctx, u32 visit)
 		d->op.table_pages--;
 		return 0;
 	}
-	if (WARN_ON(s2_pte_is_locked(ctx->old)))
+	if (WARN_ON(s2_desc_locked(ctx->old)))
 		return -EBUSY;
-	if (!s2_pte_valid(ctx->old))
+	if (!s2_desc_valid(ctx->old))
 		return 0;
 	if (ctx->addr < ctx->start ||
 	    ctx->end - ctx->addr < S2_LEVEL_SIZE(ctx->level))
@@ -1389,7 +1367,7 @@ static __always_inline int s2_unmap_visit(const struct s2_visit_ctx *ctx,
 		return s2_unmap_walker(ctx, visit);
 	if (!ctx->old)
 		return 0;
-	if (!s2_pte_valid(ctx->old) || ctx->addr < ctx->start ||
+	if (!s2_desc_valid(ctx->old) || ctx->addr < ctx->start ||
 	    ctx->end - ctx->addr < S2_LEVEL_SIZE(ctx->level))
 		return s2_unmap_walker(ctx, visit);
 	/* valid -> invalid needs no BBM, only the invalidation (D8.14.1). */
@@ -1490,9 +1468,9 @@ static __always_inline int s2_relax_walker(const struct s2_visit_ctx *ctx,
 	struct s2_relax_data *d = ctx->arg;
 	s2_pte_t new = (ctx->old | d->set) & ~d->clear;
 
-	if (s2_pte_is_locked(ctx->old))
+	if (s2_desc_locked(ctx->old))
 		return -EAGAIN;
-	if (!s2_pte_valid(ctx->old))
+	if (!s2_desc_valid(ctx->old))
 		return -ENOENT;
 	d->level = ctx->level;
 	if (new == ctx->old)
@@ -1577,7 +1555,7 @@ static int s2_young_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	s2_pte_t old = ctx->old;
 
 	/* Shared: a fault may set AF or replace the entry meanwhile. */
-	while (s2_pte_valid(old) && (old & S2_PTE_AF)) {
+	while (s2_desc_valid(old) && (old & S2_PTE_AF)) {
 		if (!d->clear) {
 			d->young++;
 			return 0;
@@ -1636,7 +1614,7 @@ static int s2_split_block(const struct s2_visit_ctx *ctx, struct s2_op *op,
 
 static int s2_split_walker(const struct s2_visit_ctx *ctx, u32 visit)
 {
-	if (!s2_pte_valid(ctx->old) || ctx->level == S2_MAX_LEVEL)
+	if (!s2_desc_valid(ctx->old) || ctx->level == S2_MAX_LEVEL)
 		return 0;
 	return s2_split_block(ctx, ctx->arg, 0);
 }
@@ -1655,7 +1633,7 @@ int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
 static int s2_split_wrprotect_walker(const struct s2_visit_ctx *ctx,
 				     u32 visit)
 {
-	if (!s2_pte_valid(ctx->old))
+	if (!s2_desc_valid(ctx->old))
 		return 0;
 	if (ctx->level == S2_MAX_LEVEL)
 		return s2_wrprotect_leaf(ctx, ctx->arg);

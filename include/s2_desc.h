@@ -53,8 +53,8 @@ typedef u64 s2_pte_t;
 				 S2_PTE_AF)
 
 /*
- * Decoding, for every user outside the engine (pgtable.c keeps private
- * equivalents of the first two for now).
+ * Decoding, for the engine and every other user: static inline, so that
+ * the walker's inner loop pays no call for them.
  */
 
 /* A valid descriptor: a table, a block or a page. */
@@ -63,10 +63,27 @@ static inline bool s2_desc_valid(s2_pte_t pte)
 	return pte & S2_PTE_VALID;
 }
 
+/*
+ * A table descriptor at @level: valid with the type bit, above level 3
+ * (where the same bits make a page).
+ */
+static inline bool s2_desc_table(s2_pte_t pte, s8 level)
+{
+	return level < S2_MAX_LEVEL &&
+	       (pte & (S2_PTE_VALID | S2_PTE_TYPE)) ==
+	       (S2_PTE_VALID | S2_PTE_TYPE);
+}
+
 /* Invalid, and held by a walker in the middle of break-before-make. */
 static inline bool s2_desc_locked(s2_pte_t pte)
 {
 	return !s2_desc_valid(pte) && (pte & S2_PTE_LOCKED);
+}
+
+/* The address field: a table's next-level table, a leaf's output page. */
+static inline u64 s2_desc_pa(s2_pte_t pte)
+{
+	return pte & S2_PTE_ADDR_MASK;
 }
 
 /*
