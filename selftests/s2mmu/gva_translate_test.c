@@ -687,9 +687,9 @@ static int set_s1_regs(struct gvm *m)
 }
 
 /*
- * Map every slot in stage 2 (AT does not fault anything in): the tables
- * and data by writing their own contents back, the read-only slot by
- * reading it.
+ * Map every slot in stage 2 (AT does not fault anything in): the tables,
+ * data and code by writing their own contents back, the read-only slot
+ * by reading it.
  */
 static int populate(struct gvm *m, struct tst_vcpu *v)
 {
@@ -706,6 +706,10 @@ static int populate(struct gvm *m, struct tst_vcpu *v)
 	for (off = 0; off < RO_SIZE && !ret; off += sizeof(buf))
 		ret = tst_access(v, RO_IPA + off, buf, sizeof(buf),
 				 S2MMU_ACCESS_READ, NULL);
+	/* The code slot too: pages the guest only ran would be read-only. */
+	for (off = 0; off < GUEST_CODE_SLOT_SIZE && !ret; off += sizeof(buf))
+		ret = tst_access(v, GUEST_CODE_IPA + off, m->gv.code + off,
+				 sizeof(buf), S2MMU_ACCESS_WRITE, NULL);
 	return ret;
 }
 
