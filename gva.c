@@ -643,6 +643,21 @@ static bool gva_hw_stage2_fault(const struct s2mmu_el2_gva_at *at)
 	       gva_par_stage2(at->par_w);
 }
 
+/*
+ * The fault status codes of two answers, the level of a stage-2 fault on
+ * the stage-1 walk aside: the Arm ARM reports the stage-2 level there
+ * (the software walk does), but QEMU (7.2) reports the level of the
+ * stage-1 lookup that was reading the table.  Everything else about such
+ * a fault (kind, stage, walk) must still agree.
+ */
+static bool gva_same_fst(const struct s2mmu_translate_gva *a,
+			 const struct s2mmu_translate_gva *b)
+{
+	if (a->fault_ptw && b->fault_ptw)
+		return (a->fst & S2_FSC_TYPE_MASK) == (b->fst & S2_FSC_TYPE_MASK);
+	return a->fst == b->fst;
+}
+
 /* Do the two answers agree on everything both of them give? */
 static bool gva_same(const struct s2mmu_translate_gva *a,
 		     const struct s2mmu_translate_gva *b)
@@ -650,7 +665,7 @@ static bool gva_same(const struct s2mmu_translate_gva *a,
 	const u32 addrs = S2MMU_GVA_R_IPA | S2MMU_GVA_R_PA;
 	u32 both = a->result & b->result;
 
-	if (a->fst != b->fst || a->fault_stage != b->fault_stage ||
+	if (!gva_same_fst(a, b) || a->fault_stage != b->fault_stage ||
 	    a->fault_ptw != b->fault_ptw ||
 	    ((a->perms ^ b->perms) & (S2MMU_GVA_PERM_R | S2MMU_GVA_PERM_W)) ||
 	    ((a->result ^ b->result) & addrs))
