@@ -267,21 +267,27 @@ static u32 gva_oa_bits(u64 tcr)
 	return min3((u32)ips_bits[S1_TCR_IPS(tcr)], s2mmu_cpu.pa_bits, 48U);
 }
 
-/* TxSZ as the CPU uses it: 16..39, or ..48 (47 for 64K) with FEAT_TTST. */
-static u32 gva_txsz(u32 txsz, u32 page_shift)
+/*
+ * Is TxSZ in the range the CPU supports: 16..39, or up to 48 (47 for 64K)
+ * with FEAT_TTST?  Outside it the Arm ARM lets an implementation either
+ * clamp or take a level-0 translation fault, and requires the fault with
+ * FEAT_LVA; QEMU faults, so does this walk (52-bit VAs are not modelled).
+ */
+static bool gva_txsz_ok(u32 txsz, u32 page_shift)
 {
 	u32 max = 39;
 
 	/* ID_AA64MMFR2_EL1.ST, bits 31:28 */
 	if ((s2mmu_cpu.mmfr2 >> 28) & 0xf)
 		max = page_shift == 16 ? 47 : 48;
-	return clamp(txsz, 16U, max);
+	return txsz >= 16 && txsz <= max;
 }
 
 /*
  * Which half of the address space @va is in, and that half's regime.
- * Return: false with @f set when the VA is in neither half or the half's
- * walks are disabled (TCR.EPDn): a level-0 translation fault.
+ * Return: false with @f set when the VA is in neither half, the half's
+ * walks are disabled (TCR.EPDn) or its TxSZ is out of range: a level-0
+ * translation fault.
  */
 static bool gva_select(const struct s2mmu_el2_s1_regs *r, u64 va, bool exec,
 		       struct gva_cfg *c, struct gva_fault *f)
@@ -289,6 +295,7 @@ static bool gva_select(const struct s2mmu_el2_s1_regs *r, u64 va, bool exec,
 	bool hi = va & BIT_ULL(55);
 	u64 tcr = r->tcr;
 	u32 tg = hi ? S1_TCR_TG1(tcr) : S1_TCR_TG0(tcr);
+	u32 txsz;
 	bool tbi;
 	u64 top;
 
@@ -297,8 +304,8 @@ static bool gva_select(const struct s2mmu_el2_s1_regs *r, u64 va, bool exec,
 		c->page_shift = tg == 1 ? 14 : tg == 3 ? 16 : 12;
 	else
 		c->page_shift = tg == 1 ? 16 : tg == 2 ? 14 : 12;
-	c->ia_bits = 64 - gva_txsz(hi ? S1_TCR_T1SZ(tcr) : S1_TCR_T0SZ(tcr),
-				   c->page_shift);
+	txsz = hi ? S1_TCR_T1SZ(tcr) : S1_TCR_T0SZ(tcr);
+	c->ia_bits = 64 - txsz;
 	c->oa_bits = gva_oa_bits(tcr);
 	c->hpd = tcr & (hi ? S1_TCR_HPD1 : S1_TCR_HPD0);
 	c->base = (hi ? r->ttbr1 : r->ttbr0) & S1_TTBR_BADDR_MASK;
@@ -308,7 +315,8 @@ static bool gva_select(const struct s2mmu_el2_s1_regs *r, u64 va, bool exec,
 	top = tbi ? va << 8 >> 8 : va;
 	if (hi)
 		top = ~top & (tbi ? GENMASK_ULL(55, 0) : ~0ULL);
-	if ((top >> c->ia_bits) || (tcr & (hi ? S1_TCR_EPD1 : S1_TCR_EPD0))) {
+	if (!gva_txsz_ok(txsz, c->page_shift) || (top >> c->ia_bits) ||
+	    (tcr & (hi ? S1_TCR_EPD1 : S1_TCR_EPD0))) {
 		gva_set_fault(f, 1, S2_FSC_TRANSLATION, 0, false);
 		return false;
 	}
