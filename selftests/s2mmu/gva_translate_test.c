@@ -237,11 +237,13 @@ static __u64 rand_tattr(struct gen *g)
 
 /*
  * Put region @r (va, level, desc filled) into the tables, making the
- * tables on the way; with @hole_ok a new table may instead point into
- * memory without a slot, which turns @r into a hole region.  Return:
- * false when something is in the way.
+ * tables on the way; with @wild a new table may instead point into
+ * memory without a slot, which turns @r into a hole region, and new
+ * table descriptors get random hierarchical attributes (never on the
+ * code's way: a PXNTable there leaves the guest looping on its own
+ * vector fetch).  Return: false when something is in the way.
  */
-static bool s1_insert(struct gen *g, struct region *r, bool hole_ok)
+static bool s1_insert(struct gen *g, struct region *r, bool wild)
 {
 	const struct s1_cfg *c = g->cfg;
 	int half = (r->va >> 55) & 1, level = start_level(c, half);
@@ -251,7 +253,7 @@ static bool s1_insert(struct gen *g, struct region *r, bool hole_ok)
 	r->tattr = 0;
 	for (; level < r->level; level++) {
 		e = entry(g, table, level, half, r->va);
-		if (!*e && hole_ok && pct(g) < 6) {
+		if (!*e && wild && pct(g) < 6) {
 			next = HOLE_IPA + (__u64)g->nr_hole++ * (1ULL << c->gshift);
 			*e = next | D_VALID | D_TABLE;
 			r->kind = R_HOLE;
@@ -264,7 +266,8 @@ static bool s1_insert(struct gen *g, struct region *r, bool hole_ok)
 			next = tbl_alloc(g);
 			if (!next)
 				return false;
-			*e = next | D_VALID | D_TABLE | rand_tattr(g);
+			*e = next | D_VALID | D_TABLE |
+			     (wild ? rand_tattr(g) : 0);
 		} else if ((*e & 3) != 3 || !in_table_slot(*e & amask)) {
 			return false;
 		}
