@@ -225,7 +225,8 @@ static u64 gva_read_page(struct page *page, u64 pa, bool big_endian)
 /*
  * Read the stage-1 descriptor at @ipa through stage 2, as the hardware
  * walker does.  Return: 0 with @desc, or with @f set (a stage-2 fault on
- * the walk); -EINTR; -EFAULT when a leaf maps something that is not RAM.
+ * the walk); -EINTR (a signal while the leaf kept changing or stayed under
+ * BBM); -EFAULT when a leaf maps something that is not RAM.
  */
 static int gva_read_desc(struct gva_walk *w, u64 ipa, u64 *desc,
 			 struct gva_fault *f)
@@ -249,6 +250,8 @@ static int gva_read_desc(struct gva_walk *w, u64 ipa, u64 *desc,
 		else if (PTR_ERR(page) != -EAGAIN)
 			return PTR_ERR(page);
 		w->saw_bbm = true;	/* the leaf moved under the read */
+		if (signal_pending(current))
+			return -EINTR;
 		cond_resched();
 	}
 	*desc = gva_read_page(page, s2_desc_leaf_pa(pte, level, ipa),
