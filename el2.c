@@ -496,6 +496,139 @@ void s2mmu_el2_translate(const struct s2_pgtable *pgt, u16 vmid,
 	el2_unlock(flags);
 }
 
+/* ---- The guest-VA window (gva.c) ------------------------------ */
+
+/*
+ * HCR_EL2 for a guest-VA translation: the EL1&0 regime as the guest runs
+ * in it (run.c's RUN_HCR_GUEST) as far as translation goes: stage 2 on,
+ * PTW (a stage-1 walk that meets Device memory at stage 2 faults), no DC
+ * (which would turn the guest's stage 1 off).
+ */
+#define EL2_HCR_GVA		(HCR_E2H | HCR_RW | HCR_VM | HCR_PTW)
+
+/* The host's EL1 stage-1 registers a guest-VA window replaces. */
+static __always_inline void el2_s1_read(struct s2mmu_el2_s1_regs *r)
+{
+	r->sctlr = read_sysreg_s(SYS_SCTLR_EL12);
+	r->tcr = read_sysreg_s(SYS_TCR_EL12);
+	r->ttbr0 = read_sysreg_s(SYS_TTBR0_EL12);
+	r->ttbr1 = read_sysreg_s(SYS_TTBR1_EL12);
+	r->mair = read_sysreg_s(SYS_MAIR_EL12);
+}
+
+static __always_inline void el2_s1_write(const struct s2mmu_el2_s1_regs *r)
+{
+	write_sysreg_s(r->sctlr, SYS_SCTLR_EL12);
+	write_sysreg_s(r->tcr, SYS_TCR_EL12);
+	write_sysreg_s(r->ttbr0, SYS_TTBR0_EL12);
+	write_sysreg_s(r->ttbr1, SYS_TTBR1_EL12);
+	write_sysreg_s(r->mair, SYS_MAIR_EL12);
+}
+
+/*
+ * The three ATs, each followed by an ISB before PAR_EL1 is read: an AT's
+ * result is only guaranteed in PAR_EL1 after a context synchronisation
+ * (Arm ARM C5.5, "AT").  read_sysreg_par() carries the barriers of
+ * erratum 1508412 (a PAR_EL1 read overtaking a load).  AT has no execute
+ * form: the caller answers execute accesses in software.
+ */
+static __always_inline void el2_gva_ats(struct s2mmu_el2_gva_at *at)
+{
+	if (at->el0) {
+		asm volatile("at s1e0r, %0" : : "r" (at->va));
+		isb();
+		at->par_s1 = read_sysreg_par();
+		asm volatile("at s12e0r, %0" : : "r" (at->va));
+		isb();
+		at->par_r = read_sysreg_par();
+		asm volatile("at s12e0w, %0" : : "r" (at->va));
+		isb();
+		at->par_w = read_sysreg_par();
+		return;
+	}
+	asm volatile("at s1e1r, %0" : : "r" (at->va));
+	isb();
+	at->par_s1 = read_sysreg_par();
+	asm volatile("at s12e1r, %0" : : "r" (at->va));
+	isb();
+	at->par_r = read_sysreg_par();
+	asm volatile("at s12e1w, %0" : : "r" (at->va));
+	isb();
+	at->par_w = read_sysreg_par();
+}
+
+/*
+ * The order of el2_enter(), with the guest's stage 1 instead of none:
+ * the whole EL1&0 context (the vCPU's SCTLR/TCR/TTBRs/MAIR and the VM's
+ * VTCR/VTTBR) is written while TGE is still set and synchronised by one
+ * ISB before HCR_EL2 makes the regime live, so that no translation, not
+ * even a speculative one (errata 1165522/1319367/1530923), sees half of
+ * it.  On the way out HCR_EL2 goes first: with TGE back, the EL1&0
+ * registers are inert again and can be restored in any order.
+ */
+static notrace void el2_gva_window(u64 vtcr, u64 vttbr,
+				   const struct s2mmu_el2_s1_regs *guest,
+				   struct s2mmu_el2_gva_at *at, bool flush)
+{
+	struct s2mmu_el2_s1_regs host;
+	struct el2_saved s;
+
+	s.hcr = read_sysreg(hcr_el2);
+	s.vttbr = read_sysreg(vttbr_el2);
+	s.vtcr = read_sysreg(vtcr_el2);
+	s.par = read_sysreg_par();
+	el2_s1_read(&host);
+
+	el2_s1_write(guest);
+	write_sysreg(vtcr, vtcr_el2);
+	write_sysreg(vttbr, vttbr_el2);
+	isb();
+	write_sysreg(EL2_HCR_GVA, hcr_el2);
+	isb();
+	if (flush)
+		el2_tlbi_vmid_is();
+	el2_gva_ats(at);
+	if (flush)
+		el2_tlbi_vmid_is();
+
+	write_sysreg(s.hcr, hcr_el2);
+	isb();
+	el2_s1_write(&host);
+	write_sysreg(s.vttbr, vttbr_el2);
+	write_sysreg(s.vtcr, vtcr_el2);
+	write_sysreg(s.par, par_el1);
+	isb();
+}
+
+NOKPROBE_SYMBOL(el2_gva_window);
+
+/**
+ * s2mmu_el2_translate_gva() - AT a guest VA with a vCPU's stage-1 context
+ * @ev: the VM's EL2 state (its VMID)
+ * @pgt: the VM's table; not locked: the hardware walks it as a vCPU would
+ * @s1: the vCPU's EL1 stage-1 registers
+ * @at: the VA and EL in, the three PAR_EL1 values out
+ *
+ * A VMID whose TLB entries the engine keeps invalidated (@live, with real
+ * TLBIs) may answer from the TLB, as the guest's own accesses would; any
+ * other (VMID 0 shared with every table when KVM is active, software
+ * TLBs, a VM that never ran) is invalidated before and after the ATs.
+ */
+void s2mmu_el2_translate_gva(struct s2mmu_el2_vm *ev, const struct s2_pgtable *pgt,
+			     const struct s2mmu_el2_s1_regs *s1,
+			     struct s2mmu_el2_gva_at *at)
+{
+	u64 vtcr = el2_vtcr(pgt);
+	u64 vttbr = el2_vttbr(pgt->pgd_phys, ev->tlb.vmid);
+	bool flush = s2mmu_el2_kvm || !s2mmu_el2_hw_tlbi ||
+		     !READ_ONCE(ev->tlb.live);
+	unsigned long flags;
+
+	flags = el2_lock();
+	el2_gva_window(vtcr, vttbr, s1, at, flush);
+	el2_unlock(flags);
+}
+
 /* ---- Guests (run.c) ------------------------------------------------ */
 
 bool s2mmu_el2_can_run(void)

@@ -655,8 +655,12 @@ static u32 oracle_diff(const struct oracle_view *hw, const struct oracle_view *s
 	return m;
 }
 
-/* Everything the engine counts when it changes a table, BBM included. */
-static u64 oracle_activity(const struct s2_pgtable *pgt)
+/*
+ * Everything the engine counts when it changes a table, BBM included: the
+ * counters move when an operation finishes, so a walk that met an entry
+ * under BBM sees them change by the time the BBM is over.
+ */
+u64 s2mmu_el2_table_activity(const struct s2_pgtable *pgt)
 {
 	struct s2_stats st;
 	u64 sum;
@@ -797,7 +801,7 @@ static void oracle_chunk(struct s2_pgtable *pgt, u16 vmid,
 	u64 act;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "table walked without RCU");
-	act = oracle_activity(pgt);
+	act = s2mmu_el2_table_activity(pgt);
 	smp_rmb();	/* counters before the first walk */
 	for (i = 0; i < n; i++)
 		b[i].ret = s2_get_leaf(pgt, e[i].ipa, &b[i].pte, &b[i].level);
@@ -807,7 +811,7 @@ static void oracle_chunk(struct s2_pgtable *pgt, u16 vmid,
 	for (i = 0; i < n; i++)
 		locked |= (u32)oracle_judge(pgt, &e[i], &b[i], false, !flush) << i;
 	smp_rmb();	/* the second walks before the counters */
-	if (oracle_activity(pgt) != act) {
+	if (s2mmu_el2_table_activity(pgt) != act) {
 		/* The table changed during the chunk: judge again knowing it. */
 		for (i = 0; i < n; i++)
 			if (e[i].flags & S2MMU_HWT_F_MISMATCH)

@@ -57,6 +57,8 @@ static void s2mmu_probe_cpu(struct s2mmu_cpu_features *f)
 		f->flags |= S2MMU_FEAT_FWB;
 	if (f->current_el == 2)
 		f->flags |= S2MMU_FEAT_VHE;
+	/* The software walk needs nothing of the CPU. */
+	f->flags |= S2MMU_FEAT_TRANSLATE_GVA;
 }
 
 static long s2mmu_get_features(void __user *argp)

@@ -417,6 +417,13 @@ static long s2mmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return ret;
 	case S2MMU_IRQ_LINE:
 		return s2mmu_run_irq_line(vcpu->ctx, (void __user *)arg);
+	case S2MMU_TRANSLATE_GVA:
+		/* The saved registers of a vCPU another thread runs are stale. */
+		if (!mutex_trylock(&vcpu->mutex))
+			return -EBUSY;
+		ret = s2mmu_gva_translate(vcpu, (void __user *)arg);
+		mutex_unlock(&vcpu->mutex);
+		return ret;
 	case S2MMU_RUN:
 	case S2MMU_GET_ONE_REG:
 	case S2MMU_SET_ONE_REG:

@@ -121,6 +121,57 @@ static inline u8 s2_desc_sh(s2_pte_t pte)
 	return (pte & S2_PTE_SH_MASK) >> 8;
 }
 
+/*
+ * ---- Stage 1: a guest's own tables (EL1&0 regime, VMSAv8-64) ----
+ * Read by the software walk of S2MMU_TRANSLATE_GVA (gva.c).  Arm ARM
+ * D8.3 (descriptors), D8.4 (permissions), D19.2 (TCR_EL1, SCTLR_EL1).
+ */
+#define S1_DESC_VALID		BIT_ULL(0)
+#define S1_DESC_TABLE		BIT_ULL(1)	/* table (L0-2) / page (L3) */
+#define S1_DESC_ATTRIDX_SHIFT	2
+#define S1_DESC_ATTRIDX_MASK	GENMASK_ULL(4, 2)
+#define S1_DESC_AP_EL0		BIT_ULL(6)	/* AP[1]: EL0 may access */
+#define S1_DESC_AP_RO		BIT_ULL(7)	/* AP[2]: read-only */
+#define S1_DESC_AF		BIT_ULL(10)
+#define S1_DESC_PXN		BIT_ULL(53)
+#define S1_DESC_UXN		BIT_ULL(54)
+/* Hierarchical attributes of a table descriptor (unless TCR.HPDn). */
+#define S1_TABLE_PXN		BIT_ULL(59)
+#define S1_TABLE_UXN		BIT_ULL(60)
+#define S1_TABLE_NO_EL0		BIT_ULL(61)	/* APTable[0] */
+#define S1_TABLE_RO		BIT_ULL(62)	/* APTable[1] */
+/* Output and next-table addresses: bits 47 down to the granule's shift. */
+#define S1_DESC_ADDR_TOP	47
+
+#define S1_TTBR_BADDR_MASK	GENMASK_ULL(47, 1)
+
+#define S1_TCR_T0SZ(tcr)	((u32)(tcr) & 0x3f)
+#define S1_TCR_EPD0		BIT_ULL(7)
+#define S1_TCR_TG0(tcr)		((u32)((tcr) >> 14) & 3)	/* 0 4K, 1 64K, 2 16K */
+#define S1_TCR_T1SZ(tcr)	((u32)((tcr) >> 16) & 0x3f)
+#define S1_TCR_EPD1		BIT_ULL(23)
+#define S1_TCR_TG1(tcr)		((u32)((tcr) >> 30) & 3)	/* 1 16K, 2 4K, 3 64K */
+#define S1_TCR_IPS(tcr)		((u32)((tcr) >> 32) & 7)
+#define S1_TCR_TBI0		BIT_ULL(37)
+#define S1_TCR_TBI1		BIT_ULL(38)
+#define S1_TCR_HA		BIT_ULL(39)
+#define S1_TCR_HPD0		BIT_ULL(41)
+#define S1_TCR_HPD1		BIT_ULL(42)
+#define S1_TCR_TBID0		BIT_ULL(51)
+#define S1_TCR_TBID1		BIT_ULL(52)
+
+#define S1_SCTLR_M		BIT_ULL(0)
+#define S1_SCTLR_WXN		BIT_ULL(19)
+#define S1_SCTLR_EE		BIT_ULL(25)	/* big-endian table walks */
+
+/* The MAIR_EL1 attribute byte a stage-1 leaf selects. */
+static inline u8 s1_desc_attr(u64 desc, u64 mair)
+{
+	u32 idx = (desc & S1_DESC_ATTRIDX_MASK) >> S1_DESC_ATTRIDX_SHIFT;
+
+	return mair >> (8 * idx);
+}
+
 /* VTCR_EL2 fields (4K granule, Arm ARM D19.2). */
 #define S2_VTCR_T0SZ(ia_bits)	((u64)(64 - (ia_bits)))
 #define S2_VTCR_SL0_SHIFT	6

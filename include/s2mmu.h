@@ -216,4 +216,7 @@ long s2mmu_run_ioctl(struct s2mmu_vcpu_ctx *ctx, unsigned int cmd,
 		     unsigned long arg);
 long s2mmu_run_irq_line(struct s2mmu_vcpu_ctx *ctx, void __user *argp);
 
+/* gva.c */
+long s2mmu_gva_translate(struct s2mmu_vcpu *vcpu, void __user *argp);
+
 #endif /* S2MMU_H */

@@ -461,6 +461,7 @@ TEST_F(fz, unknown_numbers)
 		S2MMU_RUN, S2MMU_GET_ONE_REG, S2MMU_SET_ONE_REG,
 		S2MMU_GET_REG_LIST, S2MMU_IRQ_LINE,
 #endif
+		S2MMU_TRANSLATE_GVA,
 	};
 
 	sweep_unknown(_metadata, self, self->dev, dev_known,
@@ -1072,6 +1073,60 @@ TEST_F(fz, vcpu_access)
 	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &a, EFAULT, "buf wraps");
 }
 
+/*
+ * S2MMU_TRANSLATE_GVA: every input field out of range is -EINVAL, a bad
+ * argument pointer -EFAULT, and neither changes anything (the gva_*
+ * counters included).  A good call answers (the reset vCPU's MMU is off:
+ * the VA is the IPA) and counts one translation.
+ */
+TEST_F(fz, translate_gva)
+{
+	struct s2mmu_translate_gva good = {
+		.gva = GPA_A, .access = S2MMU_GVA_READ, .el = 1,
+	}, a;
+	struct s2mmu_stats before, after;
+	__u64 p[5];
+	unsigned int i, b;
+
+	for (b = 0; b < 32; b++) {
+		a = good; a.access = 3 + b * 0x01010101U;
+		REJECT(self->vcpu.fd, S2MMU_TRANSLATE_GVA, &a, EINVAL, "access");
+		a = good; a.el = 2 + (b ? 1U << b : 0);
+		REJECT(self->vcpu.fd, S2MMU_TRANSLATE_GVA, &a, EINVAL, "el");
+		if (b) {
+			a = good; a.flags = 1U << b;
+			REJECT(self->vcpu.fd, S2MMU_TRANSLATE_GVA, &a, EINVAL,
+			       "flags");
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		a = good; a.pad[i] = 1 << i;
+		REJECT(self->vcpu.fd, S2MMU_TRANSLATE_GVA, &a, EINVAL, "pad");
+	}
+	for (i = 0; i < 2; i++) {
+		for (b = 0; b < 64; b += 9) {
+			a = good; a.reserved[i] = 1ULL << b;
+			REJECT(self->vcpu.fd, S2MMU_TRANSLATE_GVA, &a, EINVAL,
+			       "reserved[]");
+		}
+	}
+	bad_ptrs(self, p, false);
+	for (i = 0; i < 5; i++)
+		REJECT(self->vcpu.fd, S2MMU_TRANSLATE_GVA, (void *)p[i], EFAULT,
+		       "arg ptr");
+
+	ASSERT_EQ(0, tst_stats(self->vm, &before));
+	a = good;
+	ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_TRANSLATE_GVA, &a));
+	ASSERT_EQ(0, tst_stats(self->vm, &after));
+	EXPECT_NE(0U, a.how);
+	EXPECT_EQ(GPA_A, a.ipa);
+	EXPECT_TRUE(!!(a.result & S2MMU_GVA_R_IPA));
+	EXPECT_EQ(1ULL, after.gva_hw + after.gva_fallbacks + after.gva_sw -
+			before.gva_hw - before.gva_fallbacks - before.gva_sw);
+	take_snap(self, &self->base);
+}
+
 /* ---- random phase -------------------------------------------------- */
 
 /* A field of an ioctl argument, and how to make a bad value for it. */
@@ -1201,6 +1256,7 @@ static void random_target(struct __test_metadata *_metadata,
 		EINVAL, ERANGE, ENOSPC, ENOENT, EFAULT, EOPNOTSUPP, 0,
 	};
 	static const int acc_errs[] = { EINVAL, EFAULT, 0 };
+	static const int gva_errs[] = { EINVAL, EFAULT, 0 };
 	static const struct field region_f[] = {
 		FLD(struct s2mmu_userspace_memory_region, slot, 4, F_NUM),
 		FLD(struct s2mmu_userspace_memory_region, flags, 4, F_NUM),
@@ -1256,6 +1312,16 @@ static void random_target(struct __test_metadata *_metadata,
 		FLD(struct s2mmu_vcpu_access, reserved[0], 8, F_NUM),
 		FLD(struct s2mmu_vcpu_access, reserved[1], 8, F_NUM),
 	};
+	static const struct field gva_f[] = {
+		FLD(struct s2mmu_translate_gva, gva, 8, F_NUM),
+		FLD(struct s2mmu_translate_gva, access, 4, F_NUM),
+		FLD(struct s2mmu_translate_gva, el, 4, F_NUM),
+		FLD(struct s2mmu_translate_gva, flags, 4, F_NUM),
+		FLD(struct s2mmu_translate_gva, pad[0], 1, F_NUM),
+		FLD(struct s2mmu_translate_gva, pad[2], 1, F_NUM),
+		FLD(struct s2mmu_translate_gva, reserved[0], 8, F_NUM),
+		FLD(struct s2mmu_translate_gva, reserved[1], 8, F_NUM),
+	};
 	/* Goods that change nothing visible when accepted as they are. */
 	struct s2mmu_userspace_memory_region region_g =
 		region(0, 0, GPA_A, SLOT_SIZE, self->mem);
@@ -1276,6 +1342,10 @@ static void random_target(struct __test_metadata *_metadata,
 		.ipa = GPA_A, .buf = (uintptr_t)self->big, .len = 8,
 		.kind = S2MMU_ACCESS_READ,
 	};
+	/* Translations change nothing but the gva_* counters. */
+	struct s2mmu_translate_gva gva_g = {
+		.gva = GPA_A, .access = S2MMU_GVA_READ, .el = 1,
+	};
 	const struct target targets[] = {
 		{ "SET_USER_MEMORY_REGION", 0, S2MMU_SET_USER_MEMORY_REGION,
 		  &region_g, sizeof(region_g), region_f, ARRAY_SIZE(region_f),
@@ -1292,6 +1362,8 @@ static void random_target(struct __test_metadata *_metadata,
 		  sizeof(dbg_g), dbg_f, ARRAY_SIZE(dbg_f), dbg_errs },
 		{ "VCPU_ACCESS", 1, S2MMU_VCPU_ACCESS, &acc_g, sizeof(acc_g),
 		  acc_f, ARRAY_SIZE(acc_f), acc_errs },
+		{ "TRANSLATE_GVA", 1, S2MMU_TRANSLATE_GVA, &gva_g, sizeof(gva_g),
+		  gva_f, ARRAY_SIZE(gva_f), gva_errs },
 	};
 
 	self->xl[0].ipa = GPA_A;
@@ -1334,6 +1406,11 @@ TEST_F(fz, random_debug_table_op)
 TEST_F(fz, random_vcpu_access)
 {
 	random_target(_metadata, self, 6);
+}
+
+TEST_F(fz, random_translate_gva)
+{
+	random_target(_metadata, self, 7);
 }
 
 TEST_HARNESS_MAIN

@@ -52,6 +52,7 @@ struct s2mmu_features {
 #define S2MMU_FEAT_HW_TLBI	(1U << 5)	/* real TLBIs are issued */
 #define S2MMU_FEAT_KVM_ACTIVE	(1U << 6)	/* KVM initialised alongside */
 #define S2MMU_FEAT_RUN		(1U << 7)	/* S2MMU_RUN runs guests */
+#define S2MMU_FEAT_TRANSLATE_GVA (1U << 9)	/* S2MMU_TRANSLATE_GVA */
 
 /* ioctls on /dev/s2mmu */
 
@@ -72,6 +73,7 @@ struct s2mmu_features {
  *   0x60-0x6f  VM fd: dirty logging, ENABLE_CAP
  *   0x70-0x7f  VM fd: test interface (EL2 oracle), the header's last section
  *   0x80-0x8f  vCPU fd
+ *   0x90-0x9f  VM and vCPU fds: introspection (S2MMU_TRANSLATE_GVA 0x92)
  */
 
 /* ---- /dev/s2mmu: VMs ---- */
@@ -260,6 +262,12 @@ struct s2mmu_userspace_memory_region {
  *	break-before-make on the entry (%S2MMU_HWT_F_FALLBACK)
  * @hwt_mismatches: of those, unexplained disagreements between the
  *	hardware and the software walk (%S2MMU_HWT_F_MISMATCH); a bug
+ * @gva_hw: %S2MMU_TRANSLATE_GVA answers the hardware (AT) gave
+ * @gva_fallbacks: %S2MMU_TRANSLATE_GVA answers the software walk gave
+ *	after a hardware stage-2 fault that a concurrent change of the
+ *	table (break-before-make) explains
+ * @gva_sw: %S2MMU_TRANSLATE_GVA answers the software walk alone gave (no
+ *	EL2, an execute access, or %S2MMU_GVA_SOFTWARE)
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots and
@@ -295,6 +303,9 @@ struct s2mmu_stats {
 	__u64 hwt_translated;
 	__u64 hwt_fallbacks;
 	__u64 hwt_mismatches;
+	__u64 gva_hw;
+	__u64 gva_fallbacks;
+	__u64 gva_sw;
 	__u64 reserved[3];
 };
 
@@ -773,6 +784,110 @@ struct s2mmu_irq_level {
  * process.
  */
 #define S2MMU_IRQ_LINE		_IOW(S2MMUIO, 0x85, struct s2mmu_irq_level)
+
+/**
+ * struct s2mmu_translate_gva - argument of S2MMU_TRANSLATE_GVA
+ * @gva: in: the guest virtual address
+ * @access: in: %S2MMU_GVA_READ, %S2MMU_GVA_WRITE or %S2MMU_GVA_EXEC
+ * @el: in: the exception level of the access, 0 or 1
+ * @flags: in: 0, or %S2MMU_GVA_SOFTWARE to use the software walk only
+ * @how: out: %S2MMU_GVA_HOW_HW, %S2MMU_GVA_HOW_SW or
+ *	%S2MMU_GVA_HOW_FALLBACK
+ * @ipa: out: the IPA stage 1 gives (%S2MMU_GVA_R_IPA)
+ * @pa: out: the host physical address (%S2MMU_GVA_R_PA): the access
+ *	translates
+ * @result: out: ``S2MMU_GVA_R_*``: which outputs are valid, and
+ *	%S2MMU_GVA_R_DISAGREED
+ * @s1_attr: out: the stage-1 memory attribute, a MAIR_EL1 byte (0x00,
+ *	Device-nGnRnE, with the stage-1 MMU off) (%S2MMU_GVA_R_S1_ATTR)
+ * @s2_memattr: out: the stage-2 descriptor's MemAttr[3:0]
+ *	(%S2MMU_GVA_R_S2_MEMATTR)
+ * @par_attr: out: PAR_EL1.ATTR of the two-stage AT: both stages'
+ *	attributes combined (%S2MMU_GVA_R_PAR_ATTR, hardware answers)
+ * @perms: out: ``S2MMU_GVA_PERM_*``: the accesses at @el that translate
+ *	through both stages without a fault; the execute bit only with
+ *	%S2MMU_GVA_R_PERM_X
+ * @fault: out: 0, or the ``S2MMU_GVA_FAULT_*`` kind of the fault @access
+ *	takes
+ * @fault_stage: out: 1 or 2
+ * @fault_level: out: the lookup level that faulted, 0..3
+ * @fault_ptw: out: 1 when a stage-2 fault hit the stage-1 walk's read of
+ *	a table (S1PTW)
+ * @fst: out: the raw fault status code (ESR_ELx.DFSC / PAR_EL1.FST)
+ * @pad: zero
+ * @reserved: zero
+ */
+struct s2mmu_translate_gva {
+	__u64 gva;
+	__u32 access;
+	__u32 el;
+	__u32 flags;
+	__u32 how;
+	__u64 ipa;
+	__u64 pa;
+	__u32 result;
+	__u8  s1_attr;
+	__u8  s2_memattr;
+	__u8  par_attr;
+	__u8  perms;
+	__u8  fault;
+	__u8  fault_stage;
+	__u8  fault_level;
+	__u8  fault_ptw;
+	__u8  fst;
+	__u8  pad[3];
+	__u64 reserved[2];
+};
+
+#define S2MMU_GVA_READ		0
+#define S2MMU_GVA_WRITE		1
+#define S2MMU_GVA_EXEC		2
+
+#define S2MMU_GVA_SOFTWARE	(1U << 0)
+
+#define S2MMU_GVA_HOW_HW	1	/* AT on this CPU, at EL2 */
+#define S2MMU_GVA_HOW_SW	2	/* the software walk alone */
+#define S2MMU_GVA_HOW_FALLBACK	3	/* software, after a hardware fault */
+
+#define S2MMU_GVA_R_IPA		(1U << 0)
+#define S2MMU_GVA_R_PA		(1U << 1)
+#define S2MMU_GVA_R_S1_ATTR	(1U << 2)
+#define S2MMU_GVA_R_S2_MEMATTR	(1U << 3)
+#define S2MMU_GVA_R_PAR_ATTR	(1U << 4)
+#define S2MMU_GVA_R_PERM_X	(1U << 5)
+/* A hardware fault the software walk contradicted, on an unchanged table */
+#define S2MMU_GVA_R_DISAGREED	(1U << 6)
+
+#define S2MMU_GVA_PERM_R	(1U << 0)
+#define S2MMU_GVA_PERM_W	(1U << 1)
+#define S2MMU_GVA_PERM_X	(1U << 2)
+
+#define S2MMU_GVA_FAULT_TRANSLATION	1
+#define S2MMU_GVA_FAULT_ACCESS		2	/* access flag */
+#define S2MMU_GVA_FAULT_PERMISSION	3
+#define S2MMU_GVA_FAULT_ADDR_SIZE	4
+#define S2MMU_GVA_FAULT_OTHER		5	/* see @fst */
+
+/**
+ * DOC: S2MMU_TRANSLATE_GVA
+ *
+ * vCPU fd.  Translates a guest virtual address through the vCPU's own
+ * stage 1 (its SCTLR_EL1, TCR_EL1, TTBR0/1_EL1 and MAIR_EL1 as last saved
+ * or set) and the VM's stage 2, as an access at EL0 or EL1 would, without
+ * taking the VM's table lock.  At EL2 (%S2MMU_FEAT_HW_AT) reads and writes
+ * are answered by the hardware's AT instructions; a hardware stage-2
+ * fault is checked with the software walk, which answers instead when
+ * the table changed meanwhile (break-before-make on another CPU).
+ * Execute accesses (AT has no execute form), %S2MMU_GVA_SOFTWARE and
+ * hosts without EL2 use the software walk.  Nothing is mapped or
+ * changed.  See Documentation/gva-translate.rst.
+ *
+ * Errors: -EINVAL a bad @access, @el, @flags, or non-zero @pad or
+ * @reserved; -EBUSY the vCPU is running (or in another ioctl) in another
+ * thread; -EINTR a signal arrived while an entry stayed under
+ * break-before-make; -EFAULT; -EIO called from another process.
+ */
+#define S2MMU_TRANSLATE_GVA	_IOWR(S2MMUIO, 0x92, struct s2mmu_translate_gva)
 
 /*
  * ======================================================================
