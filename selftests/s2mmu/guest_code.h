@@ -30,6 +30,27 @@
 
 extern char __start_s2guest[], __stop_s2guest[];
 
+/*
+ * GUEST_ASM(name, "asm"): a guest program in AArch64 assembly, for tests
+ * that need exact instructions (an MMIO access of a given width, an SMC,
+ * a system register).  It lands in the same section as the C functions,
+ * between guest_<name>_start and guest_<name>_end, so it is copied with
+ * them and guest_entry(ipa, guest_<name>_start) is where it starts.  It
+ * must be position independent: PC-relative branches and adr only.
+ */
+#define GUEST_STR(x)		#x
+#define GUEST_XSTR(x)		GUEST_STR(x)
+#define GUEST_ASM(name, body)						\
+	extern char guest_##name##_start[], guest_##name##_end[];	\
+	asm(".pushsection s2guest, \"ax\", %progbits\n"		\
+	    ".balign 16\n"						\
+	    ".global guest_" #name "_start\n"				\
+	    "guest_" #name "_start:\n"					\
+	    body "\n"							\
+	    ".global guest_" #name "_end\n"				\
+	    "guest_" #name "_end:\n"					\
+	    ".popsection\n")
+
 /* ---- HVC calls from the guest to its VMM (x0 says what) ---- */
 
 #define GUEST_SYNC	0x5c00	/* x1-x3: values for the VMM */
@@ -116,8 +137,13 @@ static inline GUEST_INLINE __u64 guest_xorshift(__u64 *s)
  * The guest's exception vectors (VBAR_EL1): every entry reports the
  * exception to the VMM as GUEST_EXC and spins, so an unexpected guest
  * exception becomes a test failure with its syndrome instead of a jump
- * into whatever VBAR_EL1 happened to hold.
+ * into whatever VBAR_EL1 happened to hold.  x4 is an address inside the
+ * entry taken: (x4 - vectors) / 0x80 is its index, GUEST_VEC_*.
  */
+#define GUEST_VEC_SIZE		0x80
+#define GUEST_VEC_EL1H_SYNC	4	/* current EL, SP_EL1 */
+#define GUEST_VEC_EL1H_IRQ	5
+#define GUEST_VEC_EL1H_FIQ	6
 extern char guest_vectors[];
 asm(".pushsection s2guest, \"ax\", %progbits\n"
 	".balign 2048\n"

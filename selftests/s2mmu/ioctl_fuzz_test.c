@@ -22,7 +22,7 @@
  * only.
  */
 #include "s2mmu_util.h"
-#include "guest_code.h"
+#include "guest_vm.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -145,25 +145,6 @@ static unsigned int reg_bytes(__u64 id)
 	return 1U << ((id & S2MMU_REG_SIZE_MASK) >> S2MMU_REG_SIZE_SHIFT);
 }
 
-static long get_reg(int fd, __u64 id, void *val)
-{
-	struct s2mmu_one_reg r = { .id = id, .addr = (uintptr_t)val };
-
-	return xioctl(fd, S2MMU_GET_ONE_REG, &r);
-}
-
-static long set_reg(int fd, __u64 id, const void *val)
-{
-	struct s2mmu_one_reg r = { .id = id, .addr = (uintptr_t)val };
-
-	return xioctl(fd, S2MMU_SET_ONE_REG, &r);
-}
-
-static long set_reg64(int fd, __u64 id, __u64 val)
-{
-	return set_reg(fd, id, &val);
-}
-
 /* Index of @id in the fixture's register list (it is listed). */
 static unsigned int reg_index(const struct _test_data_fz *self, __u64 id)
 {
@@ -182,7 +163,7 @@ static void snap_vcpu(struct _test_data_fz *self, struct snap *s)
 	long r;
 
 	for (i = 0; i < self->nregs; i++) {
-		r = get_reg(self->vcpu.fd, self->reg_ids[i], s->regs[i]);
+		r = tst_get_reg(&self->vcpu, self->reg_ids[i], s->regs[i]);
 		if (r && !s->regs_ret)
 			s->regs_ret = r;
 	}
@@ -409,7 +390,7 @@ static int regs_setup(struct _test_data_fz *self)
 	memcpy(self->reg_ids, list.reg, list.n * sizeof(__u64));
 	for (i = 0; i < self->nregs; i++) {
 		reg_pattern(self->reg_ids[i], i, v);
-		r = set_reg(self->vcpu.fd, self->reg_ids[i], v);
+		r = tst_set_reg_from(&self->vcpu, self->reg_ids[i], v);
 		if (r)
 			return r;
 	}
@@ -1386,9 +1367,9 @@ TEST_F(fz, one_reg_pstate)
 	/* The good modes are accepted (and then put back). */
 	for (m = 0; m < 6; m += m ? 1 : 4) {
 		v = 0x3c0 | m;
-		EXPECT_EQ(0, set_reg(self->vcpu.fd, id, &v));
+		EXPECT_EQ(0, tst_set_reg_from(&self->vcpu, id, &v));
 	}
-	EXPECT_EQ(0, set_reg(self->vcpu.fd, id, self->base.regs[reg_index(self, id)]));
+	EXPECT_EQ(0, tst_set_reg_from(&self->vcpu, id, self->base.regs[reg_index(self, id)]));
 	EXPECT_TRUE(same_as_base(_metadata, self, "PSTATE put back", __LINE__));
 }
 
@@ -1515,8 +1496,8 @@ static void busy_calls(struct __test_metadata *_metadata,
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(busy_ids); i++) {
-		EXPECT_EQ(-EBUSY, set_reg(self->vcpu.fd, busy_ids[i], v));
-		EXPECT_EQ(-EBUSY, get_reg(self->vcpu.fd, busy_ids[i], v));
+		EXPECT_EQ(-EBUSY, tst_set_reg_from(&self->vcpu, busy_ids[i], v));
+		EXPECT_EQ(-EBUSY, tst_get_reg(&self->vcpu, busy_ids[i], v));
 	}
 	EXPECT_EQ(-EBUSY, xioctl(self->vcpu.fd, S2MMU_GET_REG_LIST, &list));
 	EXPECT_EQ((__u64)REG_MAX, list.n);
@@ -1539,8 +1520,8 @@ static int other_process_calls(struct _test_data_fz *self)
 	int bad = 0;
 
 	bad += xioctl(self->vcpu.fd, S2MMU_RUN, NULL) != -EIO;
-	bad += get_reg(self->vcpu.fd, S2MMU_REG_CORE(pc), v) != -EIO;
-	bad += set_reg(self->vcpu.fd, S2MMU_REG_CORE(regs[7]), v) != -EIO;
+	bad += tst_get_reg(&self->vcpu, S2MMU_REG_CORE(pc), v) != -EIO;
+	bad += tst_set_reg_from(&self->vcpu, S2MMU_REG_CORE(regs[7]), v) != -EIO;
 	bad += xioctl(self->vcpu.fd, S2MMU_GET_REG_LIST, &list) != -EIO;
 	bad += xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l) != -EIO;
 	bad += xioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc) != -EIO;
@@ -1589,11 +1570,11 @@ static long guest_setup(struct _test_data_fz *self, const void *fn, __u64 arg)
 	const struct {
 		__u64 id, val;
 	} r[] = {
-		{ S2MMU_REG_SCTLR_EL1, 0x30d00800ULL },
+		{ S2MMU_REG_SCTLR_EL1, GUEST_SCTLR_RESET },
 		{ S2MMU_REG_CPACR_EL1, 3ULL << 20 },
 		{ S2MMU_REG_CNTV_CTL_EL0, 0 },
 		{ S2MMU_REG_CNTKCTL_EL1, 0 },
-		{ S2MMU_REG_CORE(pstate), 0x3c5ULL },
+		{ GUEST_PSTATE, GUEST_PSTATE_RESET },
 		{ S2MMU_REG_VBAR_EL1, guest_entry(ipa, guest_vectors) },
 		{ S2MMU_REG_CORE(sp_el1), STACK_IPA },
 		{ S2MMU_REG_CORE(pc), guest_entry(ipa, fn) },
@@ -1606,7 +1587,7 @@ static long guest_setup(struct _test_data_fz *self, const void *fn, __u64 arg)
 	__builtin___clear_cache((char *)self->mem + CODE_OFF,
 				(char *)self->mem + CODE_OFF + guest_code_size());
 	for (i = 0; i < ARRAY_SIZE(r) && !ret; i++)
-		ret = set_reg64(self->vcpu.fd, r[i].id, r[i].val);
+		ret = tst_set_reg(&self->vcpu, r[i].id, r[i].val);
 	return ret;
 }
 
@@ -1614,15 +1595,11 @@ static long guest_setup(struct _test_data_fz *self, const void *fn, __u64 arg)
 static __u64 run_to_done(struct __test_metadata *_metadata,
 			 struct _test_data_fz *self)
 {
-	struct s2mmu_run *run = self->vcpu.run;
-	long r = xioctl(self->vcpu.fd, S2MMU_RUN, 0);
+	char why[160];
 
-	if (!r && run->exit_reason == S2MMU_EXIT_HYPERCALL &&
-	    run->hypercall.args[0] == GUEST_DONE)
-		return run->hypercall.args[1];
-	TH_LOG("S2MMU_RUN %ld exit %u x0 %#llx x4 %#llx", r, run->exit_reason,
-	       (unsigned long long)run->hypercall.args[0],
-	       (unsigned long long)run->hypercall.args[4]);
+	if (!guest_expect_hvc(&self->vcpu, GUEST_DONE, why, sizeof(why)))
+		return guest_arg(&self->vcpu, 1);
+	TH_LOG("%s", why);
 	return ~0ULL;
 }
 
@@ -1651,17 +1628,15 @@ TEST_F(fz, irq_line)
 	/* No refused call raised a line: the guest unmasks and goes on... */
 	ASSERT_EQ(0, guest_setup(self, fz_guest_unmask, 0));
 	EXPECT_EQ(0ULL, run_to_done(_metadata, self));
-	/*
-	 * ...where a raised one is taken at the IRQ vector (EL1h: +0x280;
-	 * the entry reports an address inside itself).
-	 */
+	/* ...where a raised one is taken at the IRQ vector. */
 	l = (struct s2mmu_irq_level){ .line = S2MMU_IRQ_LINE_IRQ, .level = 1 };
 	ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l));
 	ASSERT_EQ(0, guest_setup(self, fz_guest_unmask, 0));
 	EXPECT_EQ(~0ULL, run_to_done(_metadata, self));
 	EXPECT_EQ((__u64)GUEST_EXC, self->vcpu.run->hypercall.args[0]);
-	EXPECT_EQ(0x280ULL, (self->vcpu.run->hypercall.args[4] -
-			     guest_entry(GPA_A + CODE_OFF, guest_vectors)) & ~0x7fULL);
+	EXPECT_EQ((__u64)GUEST_VEC_EL1H_IRQ,
+		  (self->vcpu.run->hypercall.args[4] -
+		   guest_entry(GPA_A + CODE_OFF, guest_vectors)) / GUEST_VEC_SIZE);
 	l.level = 0;
 	EXPECT_EQ(0, xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l));
 }
@@ -1728,7 +1703,7 @@ TEST_F(fz, busy)
 	take_snap(self, &self->base);
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, self));
-	for (i = 0; i < 5000 && get_reg(self->vcpu.fd, S2MMU_REG_CORE(pc), v) != -EBUSY; i++)
+	for (i = 0; i < 5000 && tst_get_reg(&self->vcpu, S2MMU_REG_CORE(pc), v) != -EBUSY; i++)
 		usleep(1000);
 	busy_calls(_metadata, self);
 	pthread_kill(t, SIGUSR1);
@@ -1737,7 +1712,7 @@ TEST_F(fz, busy)
 	EXPECT_EQ((__u32)S2MMU_EXIT_INTR, self->vcpu.run->exit_reason);
 	for (i = 0; i < ARRAY_SIZE(busy_ids); i++) {
 		memset(v, 0, sizeof(v));
-		EXPECT_EQ(0, get_reg(self->vcpu.fd, busy_ids[i], v));
+		EXPECT_EQ(0, tst_get_reg(&self->vcpu, busy_ids[i], v));
 		EXPECT_EQ(0, memcmp(v, self->base.regs[reg_index(self, busy_ids[i])],
 				    reg_bytes(busy_ids[i]))) {
 			TH_LOG("register %#llx changed",

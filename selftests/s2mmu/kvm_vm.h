@@ -94,7 +94,7 @@ static inline int kvm_guest_vcpu_init(struct kvm_guest_vm *g, int id)
 		ret = tst_ioctl(v->fd, KVM_ARM_VCPU_INIT, (unsigned long)&init);
 	/* KVM's and s2mmu's ONE_REG ids are the same numbers. */
 	if (!ret)
-		ret = kvm_set_reg(v, S2MMU_REG_CORE(sp_el1), sp);
+		ret = kvm_set_reg(v, GUEST_SP_EL1, sp);
 	if (!ret)
 		ret = kvm_set_reg(v, S2MMU_REG_VBAR_EL1,
 				  guest_entry(GUEST_CODE_IPA, guest_vectors));
@@ -164,9 +164,9 @@ static inline int kvm_guest_start(struct kvm_vcpu_h *v, const void *fn,
 {
 	int i, ret;
 
-	ret = kvm_set_reg(v, S2MMU_REG_CORE(pc), guest_entry(GUEST_CODE_IPA, fn));
+	ret = kvm_set_reg(v, GUEST_PC, guest_entry(GUEST_CODE_IPA, fn));
 	for (i = 0; i < nargs && i < 6 && !ret; i++)
-		ret = kvm_set_reg(v, S2MMU_REG_CORE(regs[0]) + 2 * i, args[i]);
+		ret = kvm_set_reg(v, GUEST_X(i), args[i]);
 	return ret;
 }
 
