@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/types.h>
 
 /* Userspace has no __section/__always_inline: spelled out here. */
@@ -173,6 +174,17 @@ static inline uintptr_t guest_code_base(void)
 static inline size_t guest_code_size(void)
 {
 	return (uintptr_t)__stop_s2guest - guest_code_base();
+}
+
+/*
+ * Copies the section (guest_code_size() bytes) to @dst, the host mapping
+ * of the guest memory it runs from, and makes the copy visible to
+ * instruction fetches.
+ */
+static inline void guest_code_copy(void *dst)
+{
+	memcpy(dst, (void *)guest_code_base(), guest_code_size());
+	__builtin___clear_cache((char *)dst, (char *)dst + guest_code_size());
 }
 
 /* IPA of guest function @fn once the section was copied to @ipa. */

@@ -154,7 +154,7 @@ static void fuzz_setup_run(struct __test_metadata *_metadata, struct fuzz *f)
 	for (i = 0; i < (int)(CODE_PAGES * TST_PAGE / 4); i++)
 		code[i] = fuzz_insn(f);
 	/* The guest may have overwritten its vectors and stack: restore. */
-	memcpy(f->g.code, (void *)guest_code_base(), guest_code_size());
+	guest_code_copy(f->g.code);
 	for (i = 0; i < 31; i++)
 		ASSERT_EQ(0, tst_set_reg(v, GUEST_X(i), fuzz_addr(f)));
 	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_CORE(pc),

@@ -126,11 +126,27 @@ static inline int guest_can_run(void)
 	return ok;
 }
 
+/* Where vCPU @id's stack starts (SP_EL1; it grows down). */
+static inline __u64 guest_stack_top(int id)
+{
+	return GUEST_CODE_IPA + GUEST_STACK_OFF + (id + 1) * GUEST_STACK_SIZE;
+}
+
+/* The code slot's backing, the guest code copied in; NULL if no memory. */
+static inline __u8 *guest_code_slot_alloc(void)
+{
+	__u8 *code = tst_alloc(TST_ANON, GUEST_CODE_SLOT_SIZE);
+
+	if (code)
+		guest_code_copy(code);
+	return code;
+}
+
 /* Gives vCPU @id its stack and vectors. */
 static inline int guest_vcpu_init(struct guest_vm *g, int id)
 {
 	struct tst_vcpu *v = &g->vcpu[id];
-	__u64 sp = GUEST_CODE_IPA + GUEST_STACK_OFF + (id + 1) * GUEST_STACK_SIZE;
+	__u64 sp = guest_stack_top(id);
 	int ret;
 
 	ret = tst_create_vcpu(g->dev, g->vm, id, v);
@@ -188,10 +204,9 @@ static inline int guest_vm_create(struct guest_vm *g, int nr_vcpus)
 	g->vm = tst_create_vm(g->dev, 0);
 	if (g->vm < 0)
 		return g->vm;
-	g->code = tst_alloc(TST_ANON, GUEST_CODE_SLOT_SIZE);
+	g->code = guest_code_slot_alloc();
 	if (!g->code)
 		return -ENOMEM;
-	memcpy(g->code, (void *)guest_code_base(), guest_code_size());
 	ret = tst_set_region(g->vm, GUEST_CODE_SLOT, 0, GUEST_CODE_IPA,
 			     GUEST_CODE_SLOT_SIZE, g->code);
 	if (ret)
@@ -223,16 +238,31 @@ static inline void *guest_data(struct guest_vm *g, __u64 off)
 	return g->code + GUEST_DATA_OFF + off;
 }
 
-/* Points vCPU @v at guest function @fn with up to 6 arguments in x0-x5. */
+/*
+ * Points the vCPU @fd at guest function @fn with up to 6 arguments in
+ * x0-x5, through @set_one_reg: S2MMU_SET_ONE_REG, or KVM_SET_ONE_REG for
+ * a KVM vCPU (the same argument layout and register ids).
+ */
+static inline int guest_start_fd(int fd, unsigned long set_one_reg,
+				 const void *fn, int nargs, const __u64 *args)
+{
+	__u64 val = guest_entry(GUEST_CODE_IPA, fn);
+	struct s2mmu_one_reg r = { .id = GUEST_PC, .addr = (uintptr_t)&val };
+	int i, ret;
+
+	ret = tst_ioctl(fd, set_one_reg, (unsigned long)&r);
+	for (i = 0; i < nargs && i < 6 && !ret; i++) {
+		val = args[i];
+		r.id = GUEST_X(i);
+		ret = tst_ioctl(fd, set_one_reg, (unsigned long)&r);
+	}
+	return ret;
+}
+
 static inline int guest_start(struct tst_vcpu *v, const void *fn, int nargs,
 			      const __u64 *args)
 {
-	int i, ret;
-
-	ret = tst_set_reg(v, GUEST_PC, guest_entry(GUEST_CODE_IPA, fn));
-	for (i = 0; i < nargs && i < 6 && !ret; i++)
-		ret = tst_set_reg(v, GUEST_X(i), args[i]);
-	return ret;
+	return guest_start_fd(v->fd, S2MMU_SET_ONE_REG, fn, nargs, args);
 }
 
 /*

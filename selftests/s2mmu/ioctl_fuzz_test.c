@@ -1583,9 +1583,7 @@ static long guest_setup(struct _test_data_fz *self, const void *fn, __u64 arg)
 	unsigned int i;
 	long ret = 0;
 
-	memcpy(self->mem + CODE_OFF, (void *)guest_code_base(), guest_code_size());
-	__builtin___clear_cache((char *)self->mem + CODE_OFF,
-				(char *)self->mem + CODE_OFF + guest_code_size());
+	guest_code_copy(self->mem + CODE_OFF);
 	for (i = 0; i < ARRAY_SIZE(r) && !ret; i++)
 		ret = tst_set_reg(&self->vcpu, r[i].id, r[i].val);
 	return ret;
