@@ -95,5 +95,29 @@ dkms_build() {
 check "dkms add + dkms build against the fetched $krel headers" \
 	"$out/dkms.log" dkms_build
 
+# make deps from several trees at once (worktrees sharing one cache, a
+# parallel make): every run succeeds and leaves one whole env.mk.  The
+# cache here links to the fetched trees, so nothing is fetched again.
+deps_concurrent() {
+	local c=$out/deps-cache d i rc=0 pids=()
+	mkdir -p "$c"
+	for d in root ksrc ktools debs; do
+		ln -sfn "$(readlink -f "$cache/$d")" "$c/$d"
+	done
+	cp -p "$cache"/stamp-* "$c/"
+	for i in 1 2 3 4 5 6 7 8; do
+		S2MMU_CACHE=$c bash "$top/scripts/deps.sh" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || { echo "a deps.sh run failed"; rc=1; }
+	done
+	ls "$c"
+	[ "$(grep -c ' := ' "$c/env.mk")" -eq 7 ] &&
+		! ls "$c" | grep -q '^env\.mk\.' && return $rc
+}
+check "8 make deps at once on one cache: all succeed, env.mk whole" \
+	"$out/deps.log" deps_concurrent
+
 echo "RESULT packaging passed=$passed failed=$failed skipped=0"
 [ "$failed" -eq 0 ]

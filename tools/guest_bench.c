@@ -26,7 +26,7 @@
 
 #include <pthread.h>
 
-#define MMIO_IPA	0x08000000ULL	/* no slot: stores exit to the VMM */
+#define MMIO_IPA	GUEST_MMIO_IPA	/* no slot: stores exit to the VMM */
 #define MMIO_DONE	(MMIO_IPA + 8)
 #define MEM_SLOT	1
 #define MEM_GPA		0x40000000ULL

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/types.h>
 
 /* Userspace has no __section/__always_inline: spelled out here. */
@@ -29,6 +30,27 @@
 				     unused))
 
 extern char __start_s2guest[], __stop_s2guest[];
+
+/*
+ * GUEST_ASM(name, "asm"): a guest program in AArch64 assembly, for tests
+ * that need exact instructions (an MMIO access of a given width, an SMC,
+ * a system register).  It lands in the same section as the C functions,
+ * between guest_<name>_start and guest_<name>_end, so it is copied with
+ * them and guest_entry(ipa, guest_<name>_start) is where it starts.  It
+ * must be position independent: PC-relative branches and adr only.
+ */
+#define GUEST_STR(x)		#x
+#define GUEST_XSTR(x)		GUEST_STR(x)
+#define GUEST_ASM(name, body)						\
+	extern char guest_##name##_start[], guest_##name##_end[];	\
+	asm(".pushsection s2guest, \"ax\", %progbits\n"		\
+	    ".balign 16\n"						\
+	    ".global guest_" #name "_start\n"				\
+	    "guest_" #name "_start:\n"					\
+	    body "\n"							\
+	    ".global guest_" #name "_end\n"				\
+	    "guest_" #name "_end:\n"					\
+	    ".popsection\n")
 
 /* ---- HVC calls from the guest to its VMM (x0 says what) ---- */
 
@@ -116,8 +138,13 @@ static inline GUEST_INLINE __u64 guest_xorshift(__u64 *s)
  * The guest's exception vectors (VBAR_EL1): every entry reports the
  * exception to the VMM as GUEST_EXC and spins, so an unexpected guest
  * exception becomes a test failure with its syndrome instead of a jump
- * into whatever VBAR_EL1 happened to hold.
+ * into whatever VBAR_EL1 happened to hold.  x4 is an address inside the
+ * entry taken: (x4 - vectors) / 0x80 is its index, GUEST_VEC_*.
  */
+#define GUEST_VEC_SIZE		0x80
+#define GUEST_VEC_EL1H_SYNC	4	/* current EL, SP_EL1 */
+#define GUEST_VEC_EL1H_IRQ	5
+#define GUEST_VEC_EL1H_FIQ	6
 extern char guest_vectors[];
 asm(".pushsection s2guest, \"ax\", %progbits\n"
 	".balign 2048\n"
@@ -147,6 +174,17 @@ static inline uintptr_t guest_code_base(void)
 static inline size_t guest_code_size(void)
 {
 	return (uintptr_t)__stop_s2guest - guest_code_base();
+}
+
+/*
+ * Copies the section (guest_code_size() bytes) to @dst, the host mapping
+ * of the guest memory it runs from, and makes the copy visible to
+ * instruction fetches.
+ */
+static inline void guest_code_copy(void *dst)
+{
+	memcpy(dst, (void *)guest_code_base(), guest_code_size());
+	__builtin___clear_cache((char *)dst, (char *)dst + guest_code_size());
 }
 
 /* IPA of guest function @fn once the section was copied to @ipa. */

@@ -60,7 +60,7 @@
  */
 #define TCR_VALUE	0x200803519ULL
 /* SCTLR_EL1: M (0), C (2), I (12). */
-#define SCTLR_MMU_ON	(GUEST_SCTLR_RES1 | 0x1005ULL)
+#define SCTLR_MMU_ON	(GUEST_SCTLR_RESET | 0x1005ULL)
 
 /*
  * The guest: HVC GUEST_SYNC with the last result in x1; the VMM answers

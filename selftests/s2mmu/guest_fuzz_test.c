@@ -154,14 +154,13 @@ static void fuzz_setup_run(struct __test_metadata *_metadata, struct fuzz *f)
 	for (i = 0; i < (int)(CODE_PAGES * TST_PAGE / 4); i++)
 		code[i] = fuzz_insn(f);
 	/* The guest may have overwritten its vectors and stack: restore. */
-	memcpy(f->g.code, (void *)guest_code_base(), guest_code_size());
+	guest_code_copy(f->g.code);
 	for (i = 0; i < 31; i++)
-		ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_CORE(regs[0]) + 2 * i,
-					 fuzz_addr(f)));
+		ASSERT_EQ(0, tst_set_reg(v, GUEST_X(i), fuzz_addr(f)));
 	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_CORE(pc),
 				 RW_GPA + rnd(f) % (CODE_PAGES * TST_PAGE) / 4 * 4));
-	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_CORE(pstate), GUEST_PSTATE_EL1H));
-	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_SCTLR_EL1, GUEST_SCTLR_RES1));
+	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_CORE(pstate), GUEST_PSTATE_RESET));
+	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_SCTLR_EL1, GUEST_SCTLR_RESET));
 	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_VBAR_EL1,
 				 guest_entry(GUEST_CODE_IPA, guest_vectors)));
 	if (rnd(f) % 4 == 0)

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Running guest code (guest_code.h) on s2mmu with S2MMU_RUN: a VM with a
- * code slot holding the "s2guest" section, a stack and the exception
- * vectors for every vCPU, ONE_REG wrappers, and a run loop that returns
+ * Running guest code (guest_code.h: C functions and GUEST_ASM programs)
+ * on s2mmu with S2MMU_RUN, the one set of helpers every test and tool
+ * that runs a guest uses: a VM with a code slot holding the "s2guest"
+ * section, a stack and the exception vectors for every vCPU, the vCPU
+ * reset values, ONE_REG and IRQ_LINE wrappers, and run loops that return
  * at the guest's next HVC or at an exit the caller has to handle.
+ * kvm_vm.h runs the same guest code through /dev/kvm.
  *
  * Guest-physical layout (the stage-1 MMU is off unless a test turns it
  * on, so these are also the guest's virtual addresses):
+ *   GUEST_MMIO_IPA                 no slot: accesses exit to the VMM
  *   GUEST_CODE_IPA                 code (the copied section)
  *   + GUEST_STACK_OFF + 16K * id   the stack of vCPU id (grows down)
  *   + GUEST_DATA_OFF               GUEST_DATA_SIZE bytes the test may use
@@ -17,6 +21,7 @@
 #include "s2mmu_util.h"
 #include "guest_code.h"
 
+#define GUEST_MMIO_IPA		0x08000000ULL
 #define GUEST_CODE_SLOT		32000
 #define GUEST_CODE_IPA		0x10000000ULL
 #define GUEST_CODE_SLOT_SIZE	TST_2M
@@ -27,11 +32,20 @@
 #define GUEST_DATA_IPA		(GUEST_CODE_IPA + GUEST_DATA_OFF)
 #define GUEST_DATA_SIZE		(GUEST_CODE_SLOT_SIZE - GUEST_DATA_OFF)
 
-/* SPSR/PSTATE: EL1h with D, A, I and F masked (the reset value). */
-#define GUEST_PSTATE_EL1H	0x3c5ULL
+/*
+ * A vCPU after S2MMU_CREATE_VCPU (KVM's after KVM_ARM_VCPU_INIT): PSTATE
+ * EL1h with D, A, I and F masked; SCTLR_EL1 with only its RES1 bits (MMU
+ * and caches off); every other register 0.
+ */
+#define GUEST_PSTATE_RESET	0x3c5ULL
+#define GUEST_SCTLR_RESET	0x30d00800ULL
 
-/* SCTLR_EL1 with only its RES1 bits: MMU and caches off. */
-#define GUEST_SCTLR_RES1	0x30d00800ULL
+/* ONE_REG ids (KVM's numbers) of the core registers tests use most. */
+#define GUEST_X(n)		S2MMU_REG_CORE(regs[n])
+#define GUEST_SP_EL0		S2MMU_REG_CORE(sp)
+#define GUEST_PC		S2MMU_REG_CORE(pc)
+#define GUEST_PSTATE		S2MMU_REG_CORE(pstate)
+#define GUEST_SP_EL1		S2MMU_REG_CORE(sp_el1)
 
 /**
  * struct guest_vm - an s2mmu VM that runs guest code
@@ -48,23 +62,47 @@ struct guest_vm {
 	struct tst_vcpu vcpu[GUEST_MAX_VCPUS];
 };
 
-static inline int tst_set_reg(struct tst_vcpu *v, __u64 id, __u64 val)
+/* SET_ONE_REG from @val, which holds as many bytes as @id's size. */
+static inline int tst_set_reg_from(struct tst_vcpu *v, __u64 id,
+				   const void *val)
 {
-	struct s2mmu_one_reg r = { .id = id, .addr = (uintptr_t)&val };
+	struct s2mmu_one_reg r = { .id = id, .addr = (uintptr_t)val };
 
 	return tst_ioctl(v->fd, S2MMU_SET_ONE_REG, (unsigned long)&r);
 }
 
-static inline int tst_get_reg(struct tst_vcpu *v, __u64 id, __u64 *val)
+static inline int tst_set_reg(struct tst_vcpu *v, __u64 id, __u64 val)
+{
+	return tst_set_reg_from(v, id, &val);
+}
+
+/* GET_ONE_REG into @val, room for as many bytes as @id's size. */
+static inline int tst_get_reg(struct tst_vcpu *v, __u64 id, void *val)
 {
 	struct s2mmu_one_reg r = { .id = id, .addr = (uintptr_t)val };
 
 	return tst_ioctl(v->fd, S2MMU_GET_ONE_REG, (unsigned long)&r);
 }
 
+/* A 64-bit register's value; ~0 when it cannot be read. */
+static inline __u64 tst_reg(struct tst_vcpu *v, __u64 id)
+{
+	__u64 val = ~0ULL;
+
+	tst_get_reg(v, id, &val);
+	return val;
+}
+
 static inline int tst_run(struct tst_vcpu *v)
 {
 	return tst_ioctl(v->fd, S2MMU_RUN, 0);
+}
+
+static inline int tst_irq_line(struct tst_vcpu *v, __u32 line, __u32 level)
+{
+	struct s2mmu_irq_level l = { .line = line, .level = level };
+
+	return tst_ioctl(v->fd, S2MMU_IRQ_LINE, (unsigned long)&l);
 }
 
 /* Whether this host runs guests; 0 when it cannot be asked. */
@@ -77,17 +115,44 @@ static inline int guest_run_supported(int dev)
 	return !!(f.flags & S2MMU_FEAT_RUN);
 }
 
+/* Whether this host runs guests, asked of a /dev/s2mmu of its own. */
+static inline int guest_can_run(void)
+{
+	int dev = tst_open_dev();
+	int ok = dev >= 0 && guest_run_supported(dev);
+
+	if (dev >= 0)
+		close(dev);
+	return ok;
+}
+
+/* Where vCPU @id's stack starts (SP_EL1; it grows down). */
+static inline __u64 guest_stack_top(int id)
+{
+	return GUEST_CODE_IPA + GUEST_STACK_OFF + (id + 1) * GUEST_STACK_SIZE;
+}
+
+/* The code slot's backing, the guest code copied in; NULL if no memory. */
+static inline __u8 *guest_code_slot_alloc(void)
+{
+	__u8 *code = tst_alloc(TST_ANON, GUEST_CODE_SLOT_SIZE);
+
+	if (code)
+		guest_code_copy(code);
+	return code;
+}
+
 /* Gives vCPU @id its stack and vectors. */
 static inline int guest_vcpu_init(struct guest_vm *g, int id)
 {
 	struct tst_vcpu *v = &g->vcpu[id];
-	__u64 sp = GUEST_CODE_IPA + GUEST_STACK_OFF + (id + 1) * GUEST_STACK_SIZE;
+	__u64 sp = guest_stack_top(id);
 	int ret;
 
 	ret = tst_create_vcpu(g->dev, g->vm, id, v);
 	if (ret)
 		return ret;
-	ret = tst_set_reg(v, S2MMU_REG_CORE(sp_el1), sp);
+	ret = tst_set_reg(v, GUEST_SP_EL1, sp);
 	if (!ret)
 		ret = tst_set_reg(v, S2MMU_REG_VBAR_EL1,
 				  guest_entry(GUEST_CODE_IPA, guest_vectors));
@@ -107,6 +172,18 @@ static inline int guest_vm_add_vcpus(struct guest_vm *g, int nr_vcpus)
 	return 0;
 }
 
+/* Nothing open: what guest_vm_destroy() may be called on. */
+static inline void guest_vm_init(struct guest_vm *g)
+{
+	int i;
+
+	memset(g, 0, sizeof(*g));
+	g->dev = -1;
+	g->vm = -1;
+	for (i = 0; i < GUEST_MAX_VCPUS; i++)
+		g->vcpu[i].fd = -1;
+}
+
 /*
  * A VM of the default IPA size with the code slot and @nr_vcpus vCPUs.
  * Return: 0; -ENODEV no module; -EOPNOTSUPP no S2MMU_FEAT_RUN (the caller
@@ -114,12 +191,9 @@ static inline int guest_vm_add_vcpus(struct guest_vm *g, int nr_vcpus)
  */
 static inline int guest_vm_create(struct guest_vm *g, int nr_vcpus)
 {
-	int i, ret;
+	int ret;
 
-	memset(g, 0, sizeof(*g));
-	g->vm = -1;
-	for (i = 0; i < GUEST_MAX_VCPUS; i++)
-		g->vcpu[i].fd = -1;
+	guest_vm_init(g);
 	if (nr_vcpus > GUEST_MAX_VCPUS || guest_code_size() > GUEST_STACK_OFF)
 		return -E2BIG;
 	g->dev = tst_open_dev();
@@ -130,10 +204,9 @@ static inline int guest_vm_create(struct guest_vm *g, int nr_vcpus)
 	g->vm = tst_create_vm(g->dev, 0);
 	if (g->vm < 0)
 		return g->vm;
-	g->code = tst_alloc(TST_ANON, GUEST_CODE_SLOT_SIZE);
+	g->code = guest_code_slot_alloc();
 	if (!g->code)
 		return -ENOMEM;
-	memcpy(g->code, (void *)guest_code_base(), guest_code_size());
 	ret = tst_set_region(g->vm, GUEST_CODE_SLOT, 0, GUEST_CODE_IPA,
 			     GUEST_CODE_SLOT_SIZE, g->code);
 	if (ret)
@@ -165,16 +238,31 @@ static inline void *guest_data(struct guest_vm *g, __u64 off)
 	return g->code + GUEST_DATA_OFF + off;
 }
 
-/* Points vCPU @v at guest function @fn with up to 6 arguments in x0-x5. */
+/*
+ * Points the vCPU @fd at guest function @fn with up to 6 arguments in
+ * x0-x5, through @set_one_reg: S2MMU_SET_ONE_REG, or KVM_SET_ONE_REG for
+ * a KVM vCPU (the same argument layout and register ids).
+ */
+static inline int guest_start_fd(int fd, unsigned long set_one_reg,
+				 const void *fn, int nargs, const __u64 *args)
+{
+	__u64 val = guest_entry(GUEST_CODE_IPA, fn);
+	struct s2mmu_one_reg r = { .id = GUEST_PC, .addr = (uintptr_t)&val };
+	int i, ret;
+
+	ret = tst_ioctl(fd, set_one_reg, (unsigned long)&r);
+	for (i = 0; i < nargs && i < 6 && !ret; i++) {
+		val = args[i];
+		r.id = GUEST_X(i);
+		ret = tst_ioctl(fd, set_one_reg, (unsigned long)&r);
+	}
+	return ret;
+}
+
 static inline int guest_start(struct tst_vcpu *v, const void *fn, int nargs,
 			      const __u64 *args)
 {
-	int i, ret;
-
-	ret = tst_set_reg(v, S2MMU_REG_CORE(pc), guest_entry(GUEST_CODE_IPA, fn));
-	for (i = 0; i < nargs && i < 6 && !ret; i++)
-		ret = tst_set_reg(v, S2MMU_REG_CORE(regs[0]) + 2 * i, args[i]);
-	return ret;
+	return guest_start_fd(v->fd, S2MMU_SET_ONE_REG, fn, nargs, args);
 }
 
 /*
@@ -232,6 +320,36 @@ static inline const char *guest_exit_str(struct tst_vcpu *v, int ret,
 	else
 		snprintf(buf, len, "exit %u", r->exit_reason);
 	return buf;
+}
+
+/*
+ * The vector entry (GUEST_VEC_*) of the exception guest_vectors reported
+ * at the last exit; -1 when the exit was no such report.
+ */
+static inline int guest_exc_vector(struct tst_vcpu *v)
+{
+	struct s2mmu_run *r = v->run;
+	__u64 base = guest_entry(GUEST_CODE_IPA, guest_vectors);
+
+	if (r->exit_reason != S2MMU_EXIT_HYPERCALL ||
+	    r->hypercall.args[0] != GUEST_EXC)
+		return -1;
+	return (r->hypercall.args[4] - base) / GUEST_VEC_SIZE;
+}
+
+/*
+ * S2MMU_RUN once, for a guest that reports with "hvc #imm".  Return: the
+ * immediate; -1 on any other exit or error, described on stderr.
+ */
+static inline long guest_run_until_hvc(struct tst_vcpu *v)
+{
+	char why[160];
+	int ret = tst_run(v);
+
+	if (!ret && v->run->exit_reason == S2MMU_EXIT_HYPERCALL)
+		return (long)v->run->hypercall.imm;
+	fprintf(stderr, "# %s\n", guest_exit_str(v, ret, why, sizeof(why)));
+	return -1;
 }
 
 /*

@@ -71,7 +71,7 @@
 #define T_RO		0x4000000000000000ULL
 #define T_ATTRS		(T_PXN | T_UXN | T_NO_EL0 | T_RO)
 
-#define SCTLR_MMU_ON	(GUEST_SCTLR_RES1 | 0x1005ULL)	/* M, C, I */
+#define SCTLR_MMU_ON	(GUEST_SCTLR_RESET | 0x1005ULL)	/* M, C, I */
 /* MAIR: attr0 Normal WB (code and tables), the rest a mix. */
 #define MAIR_VALUE	0x0c4400bb04ff44ffULL
 
@@ -684,7 +684,7 @@ static int set_s1_regs(struct gvm *m)
 		      tst_set_reg(v, S2MMU_REG_TTBR0_EL1, m->g.root[0]) ?:
 		      tst_set_reg(v, S2MMU_REG_TTBR1_EL1, m->g.root[1]) ?:
 		      tst_set_reg(v, S2MMU_REG_SCTLR_EL1,
-				  c->gshift ? SCTLR_MMU_ON : GUEST_SCTLR_RES1);
+				  c->gshift ? SCTLR_MMU_ON : GUEST_SCTLR_RESET);
 	}
 	return ret;
 }

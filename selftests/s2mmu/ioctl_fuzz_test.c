@@ -6,8 +6,12 @@
  * errno the uapi header documents.  After every rejected call the test
  * proves that the call changed nothing: the VM's counters, the module's
  * counters, which slots exist and whether they log, the dirty logs, the
- * manual-protect mode, and (on EL2 hosts) what the VM's table and its
- * debug table translate a sample of IPAs to.
+ * manual-protect mode, (on EL2 hosts) what the VM's table and its debug
+ * table translate a sample of IPAs to, and the vCPU: every register
+ * S2MMU_GET_REG_LIST lists (each set to a value of its own first) and its
+ * run page.  On hosts that run guests, a pending MMIO read must survive
+ * refused calls, a refused S2MMU_IRQ_LINE must raise no line (the guest
+ * unmasks and checks), and a running vCPU makes the other calls EBUSY.
  *
  * Two phases per ioctl: a systematic one (each field, each kind of bad
  * value, the exact errno) and a seeded random one (1 to 3 fields of a good
@@ -18,8 +22,12 @@
  * only.
  */
 #include "s2mmu_util.h"
+#include "guest_vm.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/wait.h>
 #include "../kselftest_harness.h"
 
 #define IPA_BITS	36
@@ -38,6 +46,12 @@
 #define KERNEL_PTR	0xffff000000000000ULL
 #define RANDOM_ROUNDS	60
 #define BIG_SIZE	(4UL << 20)
+/* Guest code for the tests that run the vCPU: in slot 0, past the samples. */
+#define CODE_OFF	0x40000UL
+#define STACK_IPA	(GPA_A + 0x80000ULL)
+#define MMIO_IPA	GPA_FREE
+/* Room for every ONE_REG id GET_REG_LIST may list. */
+#define REG_MAX		256
 
 /* Slot ids whose existence (and logging) every check probes. */
 static const __u32 probe_ids[] = { 0, 1, 2, 3, 5, 7, 31, S2MMU_MEMSLOT_ID_LIMIT - 1 };
@@ -54,6 +68,9 @@ struct snap {
 	long manual;
 	long xl_ret[2];
 	struct s2mmu_hw_xlate xl[2][NXL];
+	__u64 regs[REG_MAX][2];		/* every listed vCPU register */
+	long regs_ret;			/* first GET_ONE_REG error */
+	struct s2mmu_run run;		/* the vCPU's shared page */
 };
 
 FIXTURE(fz) {
@@ -63,6 +80,7 @@ FIXTURE(fz) {
 	__u8 *mem;		/* backing of slots 0, 1, 2, and spare */
 	__u8 *ro;		/* a read-only page */
 	__u8 *none;		/* a PROT_NONE page */
+	__u8 *edge;		/* a read-write page followed by a PROT_NONE one */
 	__u64 *bitmap;		/* a good bitmap buffer, big enough for any slot */
 	__u8 *big;		/* S2MMU_ACCESS_MAX_LEN bytes for any access */
 	struct s2mmu_hw_xlate *xl;	/* S2MMU_HWT_MAX entries */
@@ -71,6 +89,8 @@ FIXTURE(fz) {
 	struct snap base;
 	unsigned int checks;
 	unsigned int seed;
+	unsigned int nregs;	/* S2MMU_GET_REG_LIST's count */
+	__u64 reg_ids[REG_MAX];	/* and its ids */
 };
 
 static long xioctl(int fd, unsigned long cmd, const void *arg)
@@ -119,6 +139,37 @@ static void xl_fill(struct s2mmu_hw_xlate *e, bool dbg)
 	}
 }
 
+/* Bytes of the register @id names (the size its id encodes). */
+static unsigned int reg_bytes(__u64 id)
+{
+	return 1U << ((id & S2MMU_REG_SIZE_MASK) >> S2MMU_REG_SIZE_SHIFT);
+}
+
+/* Index of @id in the fixture's register list (it is listed). */
+static unsigned int reg_index(const struct _test_data_fz *self, __u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < self->nregs; i++)
+		if (self->reg_ids[i] == id)
+			break;
+	return i;
+}
+
+/* The vCPU as the VMM sees it: every listed register, and its run page. */
+static void snap_vcpu(struct _test_data_fz *self, struct snap *s)
+{
+	unsigned int i;
+	long r;
+
+	for (i = 0; i < self->nregs; i++) {
+		r = tst_get_reg(&self->vcpu, self->reg_ids[i], s->regs[i]);
+		if (r && !s->regs_ret)
+			s->regs_ret = r;
+	}
+	memcpy(&s->run, self->vcpu.run, sizeof(s->run));
+}
+
 /*
  * Read everything the VM exposes without changing it.  The dirty log is
  * read with manual protect on (GET then only reads), restored after.
@@ -157,6 +208,7 @@ static void take_snap(struct _test_data_fz *self, struct snap *s)
 		xl_fill(s->xl[t], t);
 		s->xl_ret[t] = xioctl(self->vm, S2MMU_HW_TRANSLATE, &tr);
 	}
+	snap_vcpu(self, s);
 	tst_stats(self->vm, &s->st_after);
 }
 
@@ -168,6 +220,39 @@ static bool xl_same(const struct s2mmu_hw_xlate *a,
 	       a->sw_level == b->sw_level && a->hw_pa == b->hw_pa &&
 	       a->sw_pa == b->sw_pa &&
 	       (a->flags & S2MMU_HWT_F_MISMATCH) == (b->flags & S2MMU_HWT_F_MISMATCH);
+}
+
+/* The vCPU's registers and run page are as in self->base. */
+static bool vcpu_same(struct __test_metadata *_metadata,
+		      struct _test_data_fz *self, const struct snap *now,
+		      const char *what, int line)
+{
+	const struct snap *was = &self->base;
+	bool ok = true;
+	unsigned int i;
+
+	if (now->regs_ret != was->regs_ret) {
+		TH_LOG("line %d %s: GET_ONE_REG %ld, was %ld", line, what,
+		       now->regs_ret, was->regs_ret);
+		ok = false;
+	}
+	for (i = 0; i < self->nregs; i++) {
+		if (!memcmp(now->regs[i], was->regs[i], sizeof(now->regs[i])))
+			continue;
+		TH_LOG("line %d %s: register %#llx: %#llx:%#llx, was %#llx:%#llx",
+		       line, what, (unsigned long long)self->reg_ids[i],
+		       (unsigned long long)now->regs[i][1],
+		       (unsigned long long)now->regs[i][0],
+		       (unsigned long long)was->regs[i][1],
+		       (unsigned long long)was->regs[i][0]);
+		ok = false;
+	}
+	if (memcmp(&now->run, &was->run, sizeof(now->run))) {
+		TH_LOG("line %d %s: run page changed (exit %u, was %u)", line,
+		       what, now->run.exit_reason, was->run.exit_reason);
+		ok = false;
+	}
+	return ok;
 }
 
 /*
@@ -240,6 +325,7 @@ static bool same_as_base(struct __test_metadata *_metadata,
 			ok = false;
 		}
 	}
+	ok &= vcpu_same(_metadata, self, &now, what, line);
 	/* The translations of the check count: they are the new baseline. */
 	self->base = now;
 	return ok;
@@ -265,6 +351,52 @@ static __u64 rnd(struct _test_data_fz *self)
 	return hi << 33 ^ lo << 2 ^ rand_r(&self->seed);
 }
 
+/*
+ * A value of register @i that no reset, and no other register, holds: a
+ * refused call that wrote, reset or swapped a register shows in the next
+ * check.  PSTATE gets a valid one (EL1h, DAIF masked, Z and C set); FPSR
+ * and FPCR only bits they have.
+ */
+static void reg_pattern(__u64 id, unsigned int i, __u64 v[2])
+{
+	v[0] = 0x5a00000000000000ULL | (__u64)i << 32 | (0x1000 + 8 * i);
+	v[1] = reg_bytes(id) == 16 ? ~v[0] : 0;
+	if (id == S2MMU_REG_CORE(pstate))
+		v[0] = 0x600003c5ULL;
+	else if (id == S2MMU_REG_CORE(fpsr))
+		v[0] = 0x0800001fULL;
+	else if (id == S2MMU_REG_CORE(fpcr))
+		v[0] = 0x03c00000ULL;
+	else if (reg_bytes(id) == 4)
+		v[0] = (__u32)v[0];
+}
+
+/* The register list, and every register set to its pattern. */
+static int regs_setup(struct _test_data_fz *self)
+{
+	struct {
+		__u64 n;
+		__u64 reg[REG_MAX];
+	} list = { .n = REG_MAX };
+	__u64 v[2];
+	unsigned int i;
+	long r = xioctl(self->vcpu.fd, S2MMU_GET_REG_LIST, &list);
+
+	if (r)
+		return r;
+	if (list.n > REG_MAX)
+		return -E2BIG;
+	self->nregs = list.n;
+	memcpy(self->reg_ids, list.reg, list.n * sizeof(__u64));
+	for (i = 0; i < self->nregs; i++) {
+		reg_pattern(self->reg_ids[i], i, v);
+		r = tst_set_reg_from(&self->vcpu, self->reg_ids[i], v);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 FIXTURE_SETUP(fz)
 {
 	struct s2mmu_vcpu_access a;
@@ -286,8 +418,12 @@ FIXTURE_SETUP(fz)
 	memset(self->mem, 0x5a, 4 * SLOT_SIZE);
 	self->ro = mmap(NULL, TST_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	self->none = mmap(NULL, TST_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	self->edge = mmap(NULL, 2 * TST_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->ro);
 	ASSERT_NE(MAP_FAILED, self->none);
+	ASSERT_NE(MAP_FAILED, self->edge);
+	ASSERT_EQ(0, mprotect(self->edge + TST_PAGE, TST_PAGE, PROT_NONE));
 	/* A 2^24-page slot (the whole IPA space) has a 2 MiB bitmap. */
 	self->bitmap = mmap(NULL, BIG_SIZE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -314,6 +450,8 @@ FIXTURE_SETUP(fz)
 	ASSERT_EQ(0, tst_access(&self->vcpu, GPA_B + 130 * TST_PAGE, &v, 8,
 				S2MMU_ACCESS_WRITE, &a));
 	ASSERT_EQ(0, tst_access(&self->vcpu, GPA_C, &v, 8, S2MMU_ACCESS_READ, &a));
+	ASSERT_EQ(0, regs_setup(self));
+	ASSERT_LT(70U, self->nregs);
 	if (hw_at(self)) {
 		struct s2mmu_debug_table_op op = {
 			.op = S2MMU_DBG_MAP, .ipa = DBG_IPA, .size = TST_2M,
@@ -349,6 +487,8 @@ FIXTURE_TEARDOWN(fz)
 		close(self->vm);
 	if (self->mem)
 		munmap(self->mem, 4 * SLOT_SIZE);
+	if (self->edge && self->edge != MAP_FAILED)
+		munmap(self->edge, 2 * TST_PAGE);
 	if (self->bitmap && self->bitmap != MAP_FAILED)
 		munmap(self->bitmap, BIG_SIZE);
 	if (self->big && self->big != MAP_FAILED)
@@ -1127,10 +1267,539 @@ TEST_F(fz, translate_gva)
 	take_snap(self, &self->base);
 }
 
+/* Ids of no register: other architectures, classes, indices, encodings. */
+static const __u64 unknown_reg_ids[] = {
+	S2MMU_REG_ARM64 | S2MMU_REG_SIZE_U64,
+	S2MMU_REG_CORE(regs[0]) ^ S2MMU_REG_ARM64 ^ 0x4000000000000000ULL,
+	S2MMU_REG_CORE(regs[0]) ^ S2MMU_REG_ARM64 ^ 0x2000000000000000ULL,
+	S2MMU_REG_CORE(regs[0]) | 0x1000000000000000ULL,
+	S2MMU_REG_CORE(regs[0]) | 0x0100000000000000ULL,
+	S2MMU_REG_CORE(regs[0]) | 1ULL << 32,
+	S2MMU_REG_CORE(regs[0]) | 1ULL << 40,
+	S2MMU_REG_CORE(regs[0]) | 1ULL << 51,
+	S2MMU_REG_CORE(regs[0]) + 1,
+	S2MMU_REG_CORE(regs[30]) + 1,
+	S2MMU_REG_CORE(spsr[1]),
+	S2MMU_REG_CORE(spsr[4]),
+	S2MMU_REG_CORE(pad),
+	S2MMU_REG_CORE(vregs[0]) + 1,
+	S2MMU_REG_CORE(vregs[0]) + 2,
+	S2MMU_REG_CORE(vregs[31]) + 3,
+	S2MMU_REG_CORE(fp_reserved[0]),
+	S2MMU_REG_CORE(fp_reserved[1]),
+	S2MMU_REG_ARM64 | S2MMU_REG_SIZE_U64 | S2MMU_REG_ARM_CORE |
+		sizeof(struct s2mmu_core_regs) / 4,
+	S2MMU_REG_ARM64 | S2MMU_REG_SIZE_U64 | S2MMU_REG_ARM_CORE | 0xffff,
+	S2MMU_REG_ARM64 | S2MMU_REG_SIZE_U64 | 0x00110000ULL,	/* demux */
+	S2MMU_REG_ARM64 | S2MMU_REG_SIZE_U64 | 0x00140000ULL,	/* firmware */
+	S2MMU_REG_ARM64 | S2MMU_REG_SIZE_U64 | 0x00150000ULL,	/* SVE */
+	S2MMU_REG_ARM64 | S2MMU_REG_SIZE_U64 | 0xffff0000ULL,
+	S2MMU_REG_SCTLR_EL1 ^ S2MMU_REG_ARM64_SYSREG ^ 0x00120000ULL,
+	S2MMU_REG_SYS(3, 4, 1, 1, 0),	/* HCR_EL2 */
+	S2MMU_REG_SYS(3, 4, 1, 0, 0),	/* SCTLR_EL2 */
+	S2MMU_REG_SYS(3, 4, 2, 1, 0),	/* VTTBR_EL2 */
+	S2MMU_REG_SYS(3, 0, 0, 0, 0),	/* MIDR_EL1 */
+	S2MMU_REG_SYS(3, 0, 0, 4, 0),	/* ID_AA64PFR0_EL1 */
+	S2MMU_REG_SYS(3, 3, 14, 0, 2),	/* CNTVCT_EL0 */
+	S2MMU_REG_SYS(3, 3, 14, 3, 0),	/* CNTV_TVAL_EL0 */
+	S2MMU_REG_SYS(2, 0, 0, 2, 2),	/* MDSCR_EL1 */
+	S2MMU_REG_SYS(3, 5, 1, 0, 0),	/* SCTLR_EL12 */
+	S2MMU_REG_SYS(3, 6, 1, 0, 0),	/* SCTLR_EL3 */
+	S2MMU_REG_SYS(0, 0, 1, 0, 0),
+	S2MMU_REG_SYS(3, 7, 15, 15, 7),
+};
+
+/*
+ * The errno GET/SET_ONE_REG owe @id: 0 listed, EINVAL listed with another
+ * size, ENOENT not listed.
+ */
+static int expected_reg_err(const struct _test_data_fz *self, __u64 id)
+{
+	unsigned int i;
+	int err = ENOENT;
+
+	for (i = 0; i < self->nregs; i++) {
+		if (self->reg_ids[i] == id)
+			return 0;
+		if ((self->reg_ids[i] ^ id) == ((self->reg_ids[i] ^ id) &
+						S2MMU_REG_SIZE_MASK))
+			err = EINVAL;
+	}
+	return err;
+}
+
+/* A register that must be as it was: the pattern the fixture gave it. */
+#define REJECT_REG(cmd, id_, addr_, err, what)				\
+	do {								\
+		struct s2mmu_one_reg r1_ = {				\
+			.id = (id_), .addr = (uintptr_t)(addr_),	\
+		};							\
+		REJECT(self->vcpu.fd, cmd, &r1_, err, what);		\
+	} while (0)
+
+TEST_F(fz, one_reg_ids)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(unknown_reg_ids); i++) {
+		__u64 id = unknown_reg_ids[i];
+
+		REJECT_REG(S2MMU_GET_ONE_REG, id, self->big, ENOENT, "GET unknown id");
+		REJECT_REG(S2MMU_SET_ONE_REG, id, self->big, ENOENT, "SET unknown id");
+	}
+	/*
+	 * A listed id with one bit flipped: another listed register (not
+	 * tried), a listed one with the wrong size (EINVAL), or nothing.
+	 */
+	for (i = 0; i < self->nregs; i++) {
+		__u64 id = self->reg_ids[i] ^ 1ULL << (rnd(self) % 64);
+		int err = expected_reg_err(self, id);
+
+		if (err)
+			REJECT_REG(S2MMU_GET_ONE_REG, id, self->big, err, "GET flipped id");
+	}
+}
+
+/* Every listed register with every size but its own: EINVAL, both ways. */
+TEST_F(fz, one_reg_sizes)
+{
+	unsigned int i, sz;
+	long r;
+
+	memset(self->big, 0xa5, 1 << 16);
+	for (i = 0; i < self->nregs; i++) {
+		__u64 id = self->reg_ids[i];
+
+		for (sz = 0; sz < 16; sz++) {
+			struct s2mmu_one_reg one = {
+				.id = (id & ~S2MMU_REG_SIZE_MASK) |
+				      (__u64)sz << S2MMU_REG_SIZE_SHIFT,
+				.addr = (uintptr_t)self->big,
+			};
+
+			if (one.id == id)
+				continue;
+			r = xioctl(self->vcpu.fd, S2MMU_GET_ONE_REG, &one);
+			EXPECT_EQ(-EINVAL, r) {
+				TH_LOG("GET %#llx size %u", (unsigned long long)id, sz);
+			}
+			r = xioctl(self->vcpu.fd, S2MMU_SET_ONE_REG, &one);
+			EXPECT_EQ(-EINVAL, r) {
+				TH_LOG("SET %#llx size %u", (unsigned long long)id, sz);
+			}
+		}
+		/* The GETs wrote nothing either. */
+		EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, *(__u64 *)self->big);
+		EXPECT_TRUE(same_as_base(_metadata, self, "ONE_REG size", __LINE__));
+	}
+}
+
+/*
+ * PSTATE values the guest may not have: another mode (EL2, EL3, AArch32,
+ * reserved encodings) or a bit outside NZCV, DAIF, PAN, UAO, DIT, SSBS,
+ * BTYPE (single step, illegal execution, RES0 bits, PSTATE.PM...).
+ */
+TEST_F(fz, one_reg_pstate)
+{
+	static const unsigned int bad_bits[] = {
+		5, 14, 15, 16, 17, 18, 19, 20, 21, 26, 27, 32, 33, 35, 40, 63,
+	};
+	__u64 id = S2MMU_REG_CORE(pstate), v;
+	unsigned int m, i;
+
+	for (m = 0; m < 32; m++) {
+		if (m == 0 || m == 4 || m == 5)
+			continue;
+		v = 0x3c0 | m;
+		REJECT_REG(S2MMU_SET_ONE_REG, id, &v, EINVAL, "PSTATE mode");
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_bits); i++) {
+		v = 0x3c5 | 1ULL << bad_bits[i];
+		REJECT_REG(S2MMU_SET_ONE_REG, id, &v, EINVAL, "PSTATE bit");
+	}
+	v = ~0ULL;
+	REJECT_REG(S2MMU_SET_ONE_REG, id, &v, EINVAL, "PSTATE ~0");
+	/* The good modes are accepted (and then put back). */
+	for (m = 0; m < 6; m += m ? 1 : 4) {
+		v = 0x3c0 | m;
+		EXPECT_EQ(0, tst_set_reg_from(&self->vcpu, id, &v));
+	}
+	EXPECT_EQ(0, tst_set_reg_from(&self->vcpu, id, self->base.regs[reg_index(self, id)]));
+	EXPECT_TRUE(same_as_base(_metadata, self, "PSTATE put back", __LINE__));
+}
+
+/*
+ * Bad value pointers, for a 64-bit and a 128-bit register, GET and SET:
+ * NULL, low, kernel, read-only (GET), no access, and one that runs from
+ * an accessible page into an inaccessible one.  Then bad argument
+ * pointers.
+ */
+TEST_F(fz, one_reg_pointers)
+{
+	const __u64 ids[] = {
+		S2MMU_REG_CORE(regs[7]), S2MMU_REG_CORE(vregs[3]),
+		S2MMU_REG_CORE(fpcr), S2MMU_REG_TPIDR_EL1,
+	};
+	__u8 *end = self->edge + TST_PAGE;
+	unsigned int i, k;
+	__u64 p[5];
+
+	for (k = 0; k < ARRAY_SIZE(ids); k++) {
+		__u64 id = ids[k];
+		unsigned int n = reg_bytes(id);
+
+		bad_ptrs(self, p, true);
+		for (i = 0; i < 5; i++)
+			REJECT_REG(S2MMU_GET_ONE_REG, id, p[i], EFAULT, "GET addr");
+		bad_ptrs(self, p, false);
+		for (i = 0; i < 5; i++)
+			REJECT_REG(S2MMU_SET_ONE_REG, id, p[i], EFAULT, "SET addr");
+		memset(end - n, 0x77, n);
+		REJECT_REG(S2MMU_GET_ONE_REG, id, end - n + 1, EFAULT, "GET addr at edge");
+		REJECT_REG(S2MMU_SET_ONE_REG, id, end - n + 1, EFAULT, "SET addr at edge");
+		REJECT_REG(S2MMU_SET_ONE_REG, id, end - 1, EFAULT, "SET addr at edge");
+	}
+	bad_ptrs(self, p, false);
+	for (i = 0; i < 5; i++) {
+		REJECT(self->vcpu.fd, S2MMU_GET_ONE_REG, (void *)p[i], EFAULT, "GET arg");
+		REJECT(self->vcpu.fd, S2MMU_SET_ONE_REG, (void *)p[i], EFAULT, "SET arg");
+	}
+	REJECT(self->vcpu.fd, S2MMU_SET_ONE_REG, end - 8, EFAULT, "SET arg at edge");
+}
+
+TEST_F(fz, get_reg_list)
+{
+	const __u64 small[] = { 0, 1, 2, self->nregs / 2, self->nregs - 1 };
+	__u64 *hdr = (__u64 *)(self->edge + TST_PAGE) - 1;
+	struct {
+		__u64 n;
+		__u64 reg[REG_MAX];
+	} l;
+	unsigned int i;
+	__u64 p[5];
+
+	for (i = 0; i < ARRAY_SIZE(small); i++) {
+		memset(&l, 0xee, sizeof(l));
+		l.n = small[i];
+		REJECT(self->vcpu.fd, S2MMU_GET_REG_LIST, &l, E2BIG, "n too small");
+		/* @n says how many; not one id is written. */
+		EXPECT_EQ(self->nregs, l.n);
+		EXPECT_EQ(0xeeeeeeeeeeeeeeeeULL, l.reg[0]);
+	}
+	/* The header readable and writable, the ids not. */
+	*hdr = REG_MAX;
+	REJECT(self->vcpu.fd, S2MMU_GET_REG_LIST, hdr, EFAULT, "ids unwritable");
+	/* @n readable, not writable. */
+	REJECT(self->vcpu.fd, S2MMU_GET_REG_LIST, self->ro, EFAULT, "n read-only");
+	bad_ptrs(self, p, true);
+	for (i = 0; i < 5; i++)
+		REJECT(self->vcpu.fd, S2MMU_GET_REG_LIST, (void *)p[i], EFAULT, "arg");
+	/* Any room at all is enough, and the list is the fixture's. */
+	for (i = 0; i < 2; i++) {
+		memset(&l, 0, sizeof(l));
+		l.n = i ? ~0ULL : self->nregs;
+		EXPECT_EQ(0, xioctl(self->vcpu.fd, S2MMU_GET_REG_LIST, &l));
+		EXPECT_EQ(self->nregs, l.n);
+		EXPECT_EQ(0, memcmp(l.reg, self->reg_ids, self->nregs * 8));
+	}
+	EXPECT_TRUE(same_as_base(_metadata, self, "GET_REG_LIST", __LINE__));
+}
+
+/* One refused call of each vCPU ioctl, each checked. */
+static void refuse_all_vcpu_ioctls(struct __test_metadata *_metadata,
+				   struct _test_data_fz *self)
+{
+	struct s2mmu_vcpu_access acc = {
+		.ipa = GPA_A, .buf = (uintptr_t)self->big, .len = 8, .kind = 3,
+	};
+	struct s2mmu_irq_level l = { .line = 0, .level = 2 };
+	struct s2mmu_reg_list list = { .n = 0 };
+	__u64 v[2] = { 0x4444, 0x5555 }, pstate = 0x3c9;
+
+	REJECT(self->vcpu.fd, S2MMU_RUN, (void *)1, EINVAL, "RUN arg");
+	REJECT_REG(S2MMU_SET_ONE_REG, S2MMU_REG_CORE(pc) ^ S2MMU_REG_SIZE_U64 ^
+		   S2MMU_REG_SIZE_U32, v, EINVAL, "SET PC as u32");
+	REJECT_REG(S2MMU_SET_ONE_REG, S2MMU_REG_CORE(regs[5]) ^ S2MMU_REG_SIZE_U64 ^
+		   S2MMU_REG_SIZE_U128, v, EINVAL, "SET x5 as u128");
+	REJECT_REG(S2MMU_SET_ONE_REG, S2MMU_REG_CORE(pstate), &pstate, EINVAL,
+		   "SET PSTATE EL2h");
+	REJECT_REG(S2MMU_SET_ONE_REG, S2MMU_REG_CORE(pc), self->none, EFAULT,
+		   "SET PC unreadable");
+	REJECT_REG(S2MMU_GET_ONE_REG, S2MMU_REG_CORE(regs[0]) + 1, v, ENOENT,
+		   "GET unknown");
+	REJECT(self->vcpu.fd, S2MMU_GET_REG_LIST, &list, E2BIG, "REG_LIST n 0");
+	REJECT(self->vcpu.fd, S2MMU_IRQ_LINE, &l, EINVAL, "IRQ level 2");
+	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc, EINVAL, "ACCESS kind 3");
+}
+
+/* Registers the refused calls of a busy vCPU name. */
+static const __u64 busy_ids[] = {
+	S2MMU_REG_CORE(pc), S2MMU_REG_CORE(regs[7]),
+	S2MMU_REG_CORE(vregs[3]), S2MMU_REG_TPIDR_EL1,
+};
+
+/* While the vCPU runs in another thread: EBUSY, but for S2MMU_IRQ_LINE. */
+static void busy_calls(struct __test_metadata *_metadata,
+		       struct _test_data_fz *self)
+{
+	struct s2mmu_irq_level l = { .line = S2MMU_IRQ_LINE_FIQ, .level = 0 };
+	struct {
+		__u64 n;
+		__u64 reg[REG_MAX];
+	} list = { .n = REG_MAX };
+	__u64 v[2] = { 0xbad0bad0, 0xbad1bad1 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(busy_ids); i++) {
+		EXPECT_EQ(-EBUSY, tst_set_reg_from(&self->vcpu, busy_ids[i], v));
+		EXPECT_EQ(-EBUSY, tst_get_reg(&self->vcpu, busy_ids[i], v));
+	}
+	EXPECT_EQ(-EBUSY, xioctl(self->vcpu.fd, S2MMU_GET_REG_LIST, &list));
+	EXPECT_EQ((__u64)REG_MAX, list.n);
+	EXPECT_EQ(-EBUSY, xioctl(self->vcpu.fd, S2MMU_RUN, NULL));
+	EXPECT_EQ(0, xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l));
+}
+
+/* In a child process: every vCPU ioctl, well formed.  Return: not EIO. */
+static int other_process_calls(struct _test_data_fz *self)
+{
+	struct s2mmu_vcpu_access acc = {
+		.ipa = GPA_A, .buf = (uintptr_t)self->big, .len = 8,
+	};
+	struct s2mmu_irq_level l = { .line = S2MMU_IRQ_LINE_IRQ, .level = 1 };
+	struct {
+		__u64 n;
+		__u64 reg[REG_MAX];
+	} list = { .n = REG_MAX };
+	__u64 v[2] = { 0 };
+	int bad = 0;
+
+	bad += xioctl(self->vcpu.fd, S2MMU_RUN, NULL) != -EIO;
+	bad += tst_get_reg(&self->vcpu, S2MMU_REG_CORE(pc), v) != -EIO;
+	bad += tst_set_reg_from(&self->vcpu, S2MMU_REG_CORE(regs[7]), v) != -EIO;
+	bad += xioctl(self->vcpu.fd, S2MMU_GET_REG_LIST, &list) != -EIO;
+	bad += xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l) != -EIO;
+	bad += xioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc) != -EIO;
+	return bad;
+}
+
+/* ---- guest execution ------------------------------------------------- */
+
+/* Reads the MMIO address in x0 and reports the value read. */
+GUEST_CODE void fz_guest_mmio_read(__u64 mmio)
+{
+	guest_done(guest_read64(mmio));
+	for (;;)
+		;
+}
+
+/* Unmasks IRQ and FIQ: a raised line is taken before the HVC. */
+GUEST_CODE void fz_guest_unmask(void)
+{
+	asm volatile("msr daifclr, #3\n\tisb" : : : "memory");
+	guest_done(0);
+	for (;;)
+		;
+}
+
+/* Spins with every interrupt masked, until a signal ends S2MMU_RUN. */
+GUEST_CODE void fz_guest_spin(void)
+{
+	for (;;)
+		;
+}
+
+static bool can_run(const struct _test_data_fz *self)
+{
+	return self->feat.flags & S2MMU_FEAT_RUN;
+}
+
+/*
+ * Points the vCPU at guest function @fn with x0 = @arg, the guest code
+ * copied into slot 0 and the registers a guest with its MMU off needs
+ * (the fixture's patterns would turn the MMU on, trap FP, start timers).
+ */
+static long guest_setup(struct _test_data_fz *self, const void *fn, __u64 arg)
+{
+	const __u64 ipa = GPA_A + CODE_OFF;
+	const struct {
+		__u64 id, val;
+	} r[] = {
+		{ S2MMU_REG_SCTLR_EL1, GUEST_SCTLR_RESET },
+		{ S2MMU_REG_CPACR_EL1, 3ULL << 20 },
+		{ S2MMU_REG_CNTV_CTL_EL0, 0 },
+		{ S2MMU_REG_CNTKCTL_EL1, 0 },
+		{ GUEST_PSTATE, GUEST_PSTATE_RESET },
+		{ S2MMU_REG_VBAR_EL1, guest_entry(ipa, guest_vectors) },
+		{ S2MMU_REG_CORE(sp_el1), STACK_IPA },
+		{ S2MMU_REG_CORE(pc), guest_entry(ipa, fn) },
+		{ S2MMU_REG_CORE(regs[0]), arg },
+	};
+	unsigned int i;
+	long ret = 0;
+
+	guest_code_copy(self->mem + CODE_OFF);
+	for (i = 0; i < ARRAY_SIZE(r) && !ret; i++)
+		ret = tst_set_reg(&self->vcpu, r[i].id, r[i].val);
+	return ret;
+}
+
+/* S2MMU_RUN to the guest's GUEST_DONE.  Return: its x1, or ~0 (logged). */
+static __u64 run_to_done(struct __test_metadata *_metadata,
+			 struct _test_data_fz *self)
+{
+	char why[160];
+
+	if (!guest_expect_hvc(&self->vcpu, GUEST_DONE, why, sizeof(why)))
+		return guest_arg(&self->vcpu, 1);
+	TH_LOG("%s", why);
+	return ~0ULL;
+}
+
+TEST_F(fz, irq_line)
+{
+	static const __u32 bad[] = { 2, 3, 0x100, 1U << 31, ~0U };
+	struct s2mmu_irq_level l;
+	unsigned int i, k;
+	__u64 p[5];
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		for (k = 0; k < 2; k++) {
+			l = (struct s2mmu_irq_level){ .line = bad[i], .level = k };
+			REJECT(self->vcpu.fd, S2MMU_IRQ_LINE, &l, EINVAL, "line");
+			l = (struct s2mmu_irq_level){ .line = k, .level = bad[i] };
+			REJECT(self->vcpu.fd, S2MMU_IRQ_LINE, &l, EINVAL, "level");
+		}
+	}
+	bad_ptrs(self, p, false);
+	for (i = 0; i < 5; i++)
+		REJECT(self->vcpu.fd, S2MMU_IRQ_LINE, (void *)p[i], EFAULT, "arg");
+	REJECT(self->vcpu.fd, S2MMU_IRQ_LINE, self->edge + TST_PAGE - 4, EFAULT,
+	       "arg at edge");
+	if (!can_run(self))
+		return;
+	/* No refused call raised a line: the guest unmasks and goes on... */
+	ASSERT_EQ(0, guest_setup(self, fz_guest_unmask, 0));
+	EXPECT_EQ(0ULL, run_to_done(_metadata, self));
+	/* ...where a raised one is taken at the IRQ vector. */
+	l = (struct s2mmu_irq_level){ .line = S2MMU_IRQ_LINE_IRQ, .level = 1 };
+	ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l));
+	ASSERT_EQ(0, guest_setup(self, fz_guest_unmask, 0));
+	EXPECT_EQ(~0ULL, run_to_done(_metadata, self));
+	EXPECT_EQ((__u64)GUEST_EXC, self->vcpu.run->hypercall.args[0]);
+	EXPECT_EQ((__u64)GUEST_VEC_EL1H_IRQ,
+		  (self->vcpu.run->hypercall.args[4] -
+		   guest_entry(GPA_A + CODE_OFF, guest_vectors)) / GUEST_VEC_SIZE);
+	l.level = 0;
+	EXPECT_EQ(0, xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l));
+}
+
+TEST_F(fz, run)
+{
+	static const unsigned long bad_args[] = {
+		1, 2, 0x80, 1UL << 32, ~0UL, KERNEL_PTR,
+	};
+	const __u64 data = 0x8877665544332211ULL;
+	struct s2mmu_run *run = self->vcpu.run;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_args); i++)
+		REJECT(self->vcpu.fd, S2MMU_RUN, (void *)bad_args[i], EINVAL, "RUN arg");
+	if (!can_run(self)) {
+		REJECT(self->vcpu.fd, S2MMU_RUN, NULL, EOPNOTSUPP, "RUN");
+		return;
+	}
+	/*
+	 * An MMIO read waits for its data in the vCPU (target register, PC
+	 * to advance), where no register read shows it: refused calls must
+	 * neither complete, cancel nor redo it.
+	 */
+	ASSERT_EQ(0, guest_setup(self, fz_guest_mmio_read, MMIO_IPA));
+	ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_RUN, NULL));
+	ASSERT_EQ((__u32)S2MMU_EXIT_MMIO, run->exit_reason);
+	ASSERT_EQ(MMIO_IPA, run->mmio.phys_addr);
+	ASSERT_EQ(0, run->mmio.is_write);
+	take_snap(self, &self->base);
+	refuse_all_vcpu_ioctls(_metadata, self);
+	memcpy(run->mmio.data, &data, sizeof(data));
+	EXPECT_EQ(data, run_to_done(_metadata, self));
+}
+
+static void *run_thread(void *arg)
+{
+	struct _test_data_fz *self = arg;
+
+	return (void *)xioctl(self->vcpu.fd, S2MMU_RUN, NULL);
+}
+
+static void on_signal(int sig)
+{
+}
+
+/*
+ * While another thread runs the vCPU, every call that needs it idle is
+ * EBUSY and changes nothing; S2MMU_IRQ_LINE alone is accepted.  The
+ * registers the refused SETs named are compared after the run (those
+ * the guest cannot change: a system register read back from the CPU
+ * may differ from what was set, in its RES0 bits).
+ */
+TEST_F(fz, busy)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	__u64 v[2], i;
+	pthread_t t;
+	void *ret;
+
+	if (!can_run(self))
+		SKIP(return, "no S2MMU_FEAT_RUN");
+	ASSERT_EQ(0, guest_setup(self, fz_guest_spin, 0));
+	take_snap(self, &self->base);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, self));
+	for (i = 0; i < 5000 && tst_get_reg(&self->vcpu, S2MMU_REG_CORE(pc), v) != -EBUSY; i++)
+		usleep(1000);
+	busy_calls(_metadata, self);
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, &ret);
+	EXPECT_EQ(-EINTR, (long)ret);
+	EXPECT_EQ((__u32)S2MMU_EXIT_INTR, self->vcpu.run->exit_reason);
+	for (i = 0; i < ARRAY_SIZE(busy_ids); i++) {
+		memset(v, 0, sizeof(v));
+		EXPECT_EQ(0, tst_get_reg(&self->vcpu, busy_ids[i], v));
+		EXPECT_EQ(0, memcmp(v, self->base.regs[reg_index(self, busy_ids[i])],
+				    reg_bytes(busy_ids[i]))) {
+			TH_LOG("register %#llx changed",
+			       (unsigned long long)busy_ids[i]);
+		}
+	}
+}
+
+/* Every vCPU ioctl from another process: EIO, and the vCPU unchanged. */
+TEST_F(fz, other_process)
+{
+	struct snap *now = malloc(sizeof(*now));
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, now);
+	/* The child need not share slot memory (no copy-on-write marking). */
+	ASSERT_EQ(0, madvise(self->mem, 4 * SLOT_SIZE, MADV_DONTFORK));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(other_process_calls(self));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	take_snap(self, now);
+	EXPECT_TRUE(vcpu_same(_metadata, self, now, "other process", __LINE__));
+	free(now);
+}
+
 /* ---- random phase -------------------------------------------------- */
 
 /* A field of an ioctl argument, and how to make a bad value for it. */
-enum fkind { F_NUM, F_PTR };
+enum fkind { F_NUM, F_PTR, F_REGID };
 
 struct field {
 	unsigned int off, size;
@@ -1178,6 +1847,24 @@ static __u64 boundary(struct _test_data_fz *self, unsigned int size)
 	return size == 8 ? x : size == 4 ? (__u32)x : size == 2 ? (__u16)x : (__u8)x;
 }
 
+/* A ONE_REG id near the listed ones: flipped bit, other size, neighbour. */
+static __u64 bad_reg_id(struct _test_data_fz *self)
+{
+	__u64 r = rnd(self), id = self->reg_ids[(r >> 8) % self->nregs];
+
+	switch (r % 4) {
+	case 0:
+		return id ^ 1ULL << ((r >> 16) % 64);
+	case 1:
+		return (id & ~S2MMU_REG_SIZE_MASK) |
+		       ((r >> 16) % 16) << S2MMU_REG_SIZE_SHIFT;
+	case 2:
+		return id + ((r >> 16) % 7) - 3;
+	default:
+		return boundary(self, 8);
+	}
+}
+
 static __u64 bad_ptr(struct _test_data_fz *self)
 {
 	__u64 p[5];
@@ -1204,7 +1891,9 @@ static void random_phase(struct __test_metadata *_metadata,
 			 struct _test_data_fz *self, const struct target *t)
 {
 	unsigned int round, n, k, rejected = 0, accepted = 0;
-	__u8 arg[256];
+	/* Room for what GET_REG_LIST writes after its header. */
+	__u64 arg_words[512];
+	__u8 *arg = (__u8 *)arg_words;
 	int fd = t->which ? self->vcpu.fd : self->vm;
 
 	for (round = 0; round < RANDOM_ROUNDS; round++) {
@@ -1216,7 +1905,8 @@ static void random_phase(struct __test_metadata *_metadata,
 		for (k = 0; k < n; k++) {
 			const struct field *f = &t->fields[rnd(self) % t->nfields];
 			__u64 v = f->kind == F_PTR ? bad_ptr(self) :
-						     boundary(self, f->size);
+				  f->kind == F_REGID ? bad_reg_id(self) :
+				  boundary(self, f->size);
 
 			memcpy(arg + f->off, &v, f->size);
 		}
@@ -1257,6 +1947,20 @@ static void random_target(struct __test_metadata *_metadata,
 	};
 	static const int acc_errs[] = { EINVAL, EFAULT, 0 };
 	static const int gva_errs[] = { EINVAL, EFAULT, 0 };
+	static const int reg_errs[] = { ENOENT, EINVAL, EFAULT, 0 };
+	static const int list_errs[] = { E2BIG, EFAULT, 0 };
+	static const int irq_errs[] = { EINVAL, EFAULT, 0 };
+	static const struct field reg_f[] = {
+		FLD(struct s2mmu_one_reg, id, 8, F_REGID),
+		FLD(struct s2mmu_one_reg, addr, 8, F_PTR),
+	};
+	static const struct field list_f[] = {
+		FLD(struct s2mmu_reg_list, n, 8, F_NUM),
+	};
+	static const struct field irq_f[] = {
+		FLD(struct s2mmu_irq_level, line, 4, F_NUM),
+		FLD(struct s2mmu_irq_level, level, 4, F_NUM),
+	};
 	static const struct field region_f[] = {
 		FLD(struct s2mmu_userspace_memory_region, slot, 4, F_NUM),
 		FLD(struct s2mmu_userspace_memory_region, flags, 4, F_NUM),
@@ -1342,6 +2046,11 @@ static void random_target(struct __test_metadata *_metadata,
 		.ipa = GPA_A, .buf = (uintptr_t)self->big, .len = 8,
 		.kind = S2MMU_ACCESS_READ,
 	};
+	struct s2mmu_one_reg reg_g = {
+		.id = S2MMU_REG_TPIDR_EL1, .addr = (uintptr_t)(self->big + 64),
+	};
+	struct s2mmu_reg_list list_g = { .n = REG_MAX };
+	struct s2mmu_irq_level irq_g = { .line = S2MMU_IRQ_LINE_IRQ };
 	/* Translations change nothing but the gva_* counters. */
 	struct s2mmu_translate_gva gva_g = {
 		.gva = GPA_A, .access = S2MMU_GVA_READ, .el = 1,
@@ -1362,6 +2071,14 @@ static void random_target(struct __test_metadata *_metadata,
 		  sizeof(dbg_g), dbg_f, ARRAY_SIZE(dbg_f), dbg_errs },
 		{ "VCPU_ACCESS", 1, S2MMU_VCPU_ACCESS, &acc_g, sizeof(acc_g),
 		  acc_f, ARRAY_SIZE(acc_f), acc_errs },
+		{ "GET_ONE_REG", 1, S2MMU_GET_ONE_REG, &reg_g, sizeof(reg_g),
+		  reg_f, ARRAY_SIZE(reg_f), reg_errs },
+		{ "SET_ONE_REG", 1, S2MMU_SET_ONE_REG, &reg_g, sizeof(reg_g),
+		  reg_f, ARRAY_SIZE(reg_f), reg_errs },
+		{ "GET_REG_LIST", 1, S2MMU_GET_REG_LIST, &list_g,
+		  sizeof(list_g), list_f, ARRAY_SIZE(list_f), list_errs },
+		{ "IRQ_LINE", 1, S2MMU_IRQ_LINE, &irq_g, sizeof(irq_g),
+		  irq_f, ARRAY_SIZE(irq_f), irq_errs },
 		{ "TRANSLATE_GVA", 1, S2MMU_TRANSLATE_GVA, &gva_g, sizeof(gva_g),
 		  gva_f, ARRAY_SIZE(gva_f), gva_errs },
 	};
@@ -1408,9 +2125,42 @@ TEST_F(fz, random_vcpu_access)
 	random_target(_metadata, self, 6);
 }
 
-TEST_F(fz, random_translate_gva)
+TEST_F(fz, random_get_one_reg)
 {
 	random_target(_metadata, self, 7);
+}
+
+TEST_F(fz, random_set_one_reg)
+{
+	random_target(_metadata, self, 8);
+}
+
+TEST_F(fz, random_get_reg_list)
+{
+	random_target(_metadata, self, 9);
+}
+
+TEST_F(fz, random_irq_line)
+{
+	random_target(_metadata, self, 10);
+}
+
+TEST_F(fz, random_translate_gva)
+{
+	random_target(_metadata, self, 11);
+}
+
+/* S2MMU_RUN takes no argument: any other is EINVAL, the vCPU untouched. */
+TEST_F(fz, random_run)
+{
+	unsigned int round;
+
+	for (round = 0; round < RANDOM_ROUNDS; round++) {
+		/* Never 0: that would run the guest (of pattern registers). */
+		unsigned long arg = boundary(self, 8) ?: 1;
+
+		REJECT(self->vcpu.fd, S2MMU_RUN, (void *)arg, EINVAL, "RUN arg");
+	}
 }
 
 TEST_HARNESS_MAIN

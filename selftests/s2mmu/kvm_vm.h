@@ -76,7 +76,7 @@ static inline int kvm_guest_vcpu_init(struct kvm_guest_vm *g, int id)
 {
 	struct kvm_vcpu_h *v = &g->vcpu[id];
 	struct kvm_vcpu_init init;
-	__u64 sp = GUEST_CODE_IPA + GUEST_STACK_OFF + (id + 1) * GUEST_STACK_SIZE;
+	__u64 sp = guest_stack_top(id);
 	int ret;
 
 	v->fd = tst_ioctl(g->vm, KVM_CREATE_VCPU, id);
@@ -94,7 +94,7 @@ static inline int kvm_guest_vcpu_init(struct kvm_guest_vm *g, int id)
 		ret = tst_ioctl(v->fd, KVM_ARM_VCPU_INIT, (unsigned long)&init);
 	/* KVM's and s2mmu's ONE_REG ids are the same numbers. */
 	if (!ret)
-		ret = kvm_set_reg(v, S2MMU_REG_CORE(sp_el1), sp);
+		ret = kvm_set_reg(v, GUEST_SP_EL1, sp);
 	if (!ret)
 		ret = kvm_set_reg(v, S2MMU_REG_VBAR_EL1,
 				  guest_entry(GUEST_CODE_IPA, guest_vectors));
@@ -148,10 +148,9 @@ static inline int kvm_guest_vm_create(struct kvm_guest_vm *g, int nr_vcpus)
 	g->vm = tst_ioctl(g->kvm, KVM_CREATE_VM, 0);
 	if (g->vm < 0)
 		return g->vm;
-	g->code = tst_alloc(TST_ANON, GUEST_CODE_SLOT_SIZE);
+	g->code = guest_code_slot_alloc();
 	if (!g->code)
 		return -ENOMEM;
-	memcpy(g->code, (void *)guest_code_base(), guest_code_size());
 	ret = kvm_set_region(g->vm, GUEST_CODE_SLOT, 0, GUEST_CODE_IPA,
 			     GUEST_CODE_SLOT_SIZE, g->code);
 	for (; !ret && g->nr_vcpus < nr_vcpus; g->nr_vcpus++)
@@ -162,12 +161,7 @@ static inline int kvm_guest_vm_create(struct kvm_guest_vm *g, int nr_vcpus)
 static inline int kvm_guest_start(struct kvm_vcpu_h *v, const void *fn,
 				  int nargs, const __u64 *args)
 {
-	int i, ret;
-
-	ret = kvm_set_reg(v, S2MMU_REG_CORE(pc), guest_entry(GUEST_CODE_IPA, fn));
-	for (i = 0; i < nargs && i < 6 && !ret; i++)
-		ret = kvm_set_reg(v, S2MMU_REG_CORE(regs[0]) + 2 * i, args[i]);
-	return ret;
+	return guest_start_fd(v->fd, KVM_SET_ONE_REG, fn, nargs, args);
 }
 
 /* KVM_RUN once.  Return: the exit reason, or -errno. */

@@ -4,7 +4,7 @@
  * kind, MMIO emulation with the register write-back, ONE_REG, the
  * virtual interrupt line, and the errors of the run ABI.
  */
-#include "guest_util.h"
+#include "guest_vm.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -15,87 +15,91 @@
 /* Expectations are int literals; the ABI's fields are unsigned. */
 #pragma GCC diagnostic ignored "-Wsign-compare"
 
-#define RAM_SIZE	(2UL << 20)
 #define RO_IPA		0x50000000ULL
+#define TOUCH_OFF	0x10000UL	/* data area: where "touch" writes */
+
+/* Where program @name starts in the guest. */
+#define PROG_IPA(name)	guest_entry(GUEST_CODE_IPA, guest_##name##_start)
 
 /* Report x0-x3 back with an HVC, forever. */
-GUEST_CODE(hvc,
-	   "mov x0, #1\n mov x1, #2\n mov x2, #3\n mov x3, #4\n"
-	   "mov x4, #5\n mov x5, #6\n mov x6, #7\n mov x7, #8\n"
-	   "hvc #0x1234\n"
-	   "hvc #2\n"
-	   "b .\n");
+GUEST_ASM(hvc,
+	  "mov x0, #1\n mov x1, #2\n mov x2, #3\n mov x3, #4\n"
+	  "mov x4, #5\n mov x5, #6\n mov x6, #7\n mov x7, #8\n"
+	  "hvc #0x1234\n"
+	  "hvc #2\n"
+	  "b .\n");
 
 /* Every load and store width to MMIO at x20 (set by the test). */
-GUEST_CODE(mmio,
-	   "ldrb w1, [x20]\n"
-	   "ldrh w2, [x20, #2]\n"
-	   "ldr w3, [x20, #4]\n"
-	   "ldr x4, [x20, #8]\n"
-	   "ldrsb x5, [x20, #16]\n"
-	   "ldrsh x6, [x20, #18]\n"
-	   "ldrsw x7, [x20, #20]\n"
-	   "ldrsb w8, [x20, #24]\n"
-	   "ldrsh w9, [x20, #26]\n"
-	   "ldrsb x11, [x20, #28]\n"
-	   "strb w10, [x20, #32]\n"
-	   "strh w10, [x20, #34]\n"
-	   "str w10, [x20, #36]\n"
-	   "str x10, [x20, #40]\n"
-	   "str xzr, [x20, #48]\n"
-	   "hvc #3\n"
-	   "b .\n");
+GUEST_ASM(mmio,
+	  "ldrb w1, [x20]\n"
+	  "ldrh w2, [x20, #2]\n"
+	  "ldr w3, [x20, #4]\n"
+	  "ldr x4, [x20, #8]\n"
+	  "ldrsb x5, [x20, #16]\n"
+	  "ldrsh x6, [x20, #18]\n"
+	  "ldrsw x7, [x20, #20]\n"
+	  "ldrsb w8, [x20, #24]\n"
+	  "ldrsh w9, [x20, #26]\n"
+	  "ldrsb x11, [x20, #28]\n"
+	  "strb w10, [x20, #32]\n"
+	  "strh w10, [x20, #34]\n"
+	  "str w10, [x20, #36]\n"
+	  "str x10, [x20, #40]\n"
+	  "str xzr, [x20, #48]\n"
+	  "hvc #3\n"
+	  "b .\n");
 
 /* Read a read-only slot, then write it. */
-GUEST_CODE(ro,
-	   "ldr x1, [x21, #8]\n"
-	   "str x1, [x21, #16]\n"
-	   "hvc #4\n"
-	   "b .\n");
+GUEST_ASM(ro,
+	  "ldr x1, [x21, #8]\n"
+	  "str x1, [x21, #16]\n"
+	  "hvc #4\n"
+	  "b .\n");
 
 /* Instructions the module does not handle, and an SMC. */
-GUEST_CODE(bad_sysreg, "mrs x0, pmcr_el0\n hvc #9\n b .\n");
-GUEST_CODE(bad_ldp, "ldp x0, x1, [x20]\n hvc #9\n b .\n");
-GUEST_CODE(smc, "smc #0x55\n hvc #7\n b .\n");
+GUEST_ASM(bad_sysreg, "mrs x0, pmcr_el0\n hvc #9\n b .\n");
+GUEST_ASM(bad_ldp, "ldp x0, x1, [x20]\n hvc #9\n b .\n");
+GUEST_ASM(smc, "smc #0x55\n hvc #7\n b .\n");
 
 /* Spin forever. */
-GUEST_CODE(spin, "1: b 1b\n");
+GUEST_ASM(spin, "1: b 1b\n");
 
 /* Read the switched registers, use FP, report. */
-GUEST_CODE(regs,
-	   "mov v1.16b, v1.16b\n"
-	   "mrs x0, tpidr_el0\n mrs x1, tpidrro_el0\n mrs x2, tpidr_el1\n"
-	   "mrs x3, vbar_el1\n"
-	   "hvc #5\n"
-	   "b .\n");
+GUEST_ASM(regs,
+	  "mov v1.16b, v1.16b\n"
+	  "mrs x0, tpidr_el0\n mrs x1, tpidrro_el0\n mrs x2, tpidr_el1\n"
+	  "mrs x3, vbar_el1\n"
+	  "hvc #5\n"
+	  "b .\n");
 
 /* Unmask IRQ/FIQ, say ready, wait for interrupts (WFI or a spin). */
-GUEST_CODE(irq_wfi, "msr daifclr, #3\n hvc #6\n 1: wfi\n b 1b\n");
-GUEST_CODE(irq_spin, "msr daifclr, #3\n hvc #6\n 1: b 1b\n");
-GUEST_CODE(vectors, GUEST_VECTORS);
+GUEST_ASM(irq_wfi, "msr daifclr, #3\n hvc #6\n 1: wfi\n b 1b\n");
+GUEST_ASM(irq_spin, "msr daifclr, #3\n hvc #6\n 1: b 1b\n");
 
-/* Write a stamp to 16 pages of RAM from 1 MiB on, read it back. */
-GUEST_CODE(touch,
-	   "add x1, x22, #0x100000\n"
-	   "mov x2, #16\n"
-	   "1: str x2, [x1]\n"
-	   "ldr x3, [x1]\n"
-	   "add x1, x1, #4096\n"
-	   "subs x2, x2, #1\n"
-	   "b.ne 1b\n"
-	   "hvc #8\n"
-	   "b .\n");
+/* Write a stamp to 16 pages of memory from x22 on, read it back. */
+GUEST_ASM(touch,
+	  "mov x1, x22\n"
+	  "mov x2, #16\n"
+	  "1: str x2, [x1]\n"
+	  "ldr x3, [x1]\n"
+	  "add x1, x1, #4096\n"
+	  "subs x2, x2, #1\n"
+	  "b.ne 1b\n"
+	  "hvc #8\n"
+	  "b .\n");
 
 FIXTURE(run) {
 	struct guest_vm g;
-	struct guest_vcpu *v;
+	struct tst_vcpu *v;
 };
 
 FIXTURE_SETUP(run)
 {
-	if (!guest_can_run())
+	int ret = guest_vm_create(&self->g, 1);
+
+	if (ret == -ENODEV || ret == -EOPNOTSUPP)
 		SKIP(return, "S2MMU_FEAT_RUN not reported (no EL2/VHE)");
-	ASSERT_EQ(0, guest_vm_create(&self->g, RAM_SIZE, 1));
+	ASSERT_EQ(0, ret);
 	self->v = &self->g.vcpu[0];
 }
 
@@ -104,22 +108,17 @@ FIXTURE_TEARDOWN(run)
 	guest_vm_destroy(&self->g);
 }
 
-static void start(struct guest_vm *g, const char *s, const char *e)
-{
-	guest_vcpu_start(g, 0, guest_load(g, 0, s, e));
-}
-
-#define START(name) start(&self->g, guest_##name##_start, guest_##name##_end)
+#define START(name) ASSERT_EQ(0, tst_set_reg(self->v, GUEST_PC, PROG_IPA(name)))
 
 /* The reset state of a vCPU is KVM's after KVM_ARM_VCPU_INIT. */
 TEST_F(run, reset_state)
 {
-	struct guest_vcpu *v = self->v;
+	struct tst_vcpu *v = self->v;
 
-	EXPECT_EQ(GUEST_PSTATE_EL1H_MASKED, guest_reg(v, GUEST_PSTATE));
-	EXPECT_EQ(0, guest_reg(v, GUEST_PC));
-	EXPECT_EQ(0x30d00800ULL, guest_reg(v, S2MMU_REG_SCTLR_EL1));
-	EXPECT_EQ(0, guest_reg(v, GUEST_X(0)));
+	EXPECT_EQ(GUEST_PSTATE_RESET, tst_reg(v, GUEST_PSTATE));
+	EXPECT_EQ(0, tst_reg(v, GUEST_PC));
+	EXPECT_EQ(GUEST_SCTLR_RESET, tst_reg(v, S2MMU_REG_SCTLR_EL1));
+	EXPECT_EQ(0, tst_reg(v, GUEST_X(0)));
 }
 
 TEST_F(run, hvc_exit_and_results)
@@ -168,7 +167,7 @@ TEST_F(run, mmio_widths_sign_extension_write_back)
 		{ 7, 0xffffffffccddeeffULL }, { 8, 0xffffffffULL },
 		{ 9, 0xffffeeffULL }, { 11, 0x7f },
 	};
-	struct guest_vcpu *v = self->v;
+	struct tst_vcpu *v = self->v;
 	struct s2mmu_run *r = v->run;
 	__u64 data;
 	size_t i;
@@ -177,14 +176,16 @@ TEST_F(run, mmio_widths_sign_extension_write_back)
 	START(mmio);
 	/* Garbage in every target: the write-back must replace all 64 bits. */
 	for (i = 1; i < 12; i++)
-		ASSERT_EQ(0, guest_set_reg(v, GUEST_X(i), 0xdeadbeefdeadbeefULL));
-	ASSERT_EQ(0, guest_set_reg(v, GUEST_X(10), st));
-	ASSERT_EQ(0, guest_set_reg(v, GUEST_X(20), GUEST_MMIO_IPA));
+		ASSERT_EQ(0, tst_set_reg(v, GUEST_X(i), 0xdeadbeefdeadbeefULL));
+	ASSERT_EQ(0, tst_set_reg(v, GUEST_X(10), st));
+	ASSERT_EQ(0, tst_set_reg(v, GUEST_X(20), GUEST_MMIO_IPA));
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
-		ret = guest_run(v);
+		ret = tst_run(v);
 		ASSERT_EQ(0, ret);
 		ASSERT_EQ(S2MMU_EXIT_MMIO, r->exit_reason) {
-			guest_print_exit(stderr, v, ret);
+			char why[160];
+
+			TH_LOG("%s", guest_exit_str(v, ret, why, sizeof(why)));
 		}
 		EXPECT_EQ(GUEST_MMIO_IPA + steps[i].off, r->mmio.phys_addr);
 		EXPECT_EQ(steps[i].len, r->mmio.len);
@@ -201,25 +202,25 @@ TEST_F(run, mmio_widths_sign_extension_write_back)
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
 		int reg = want[i].reg;
 
-		EXPECT_EQ(want[i].val, guest_reg(v, GUEST_X(reg))) TH_LOG("x%d", reg);
+		EXPECT_EQ(want[i].val, tst_reg(v, GUEST_X(reg))) TH_LOG("x%d", reg);
 	}
 }
 
 TEST_F(run, ro_slot_write_is_mmio)
 {
-	struct guest_vcpu *v = self->v;
+	struct tst_vcpu *v = self->v;
 	struct s2mmu_run *r = v->run;
 	__u64 *ro, data = 0;
 
-	ro = mmap(NULL, GUEST_PAGE, PROT_READ | PROT_WRITE,
+	ro = mmap(NULL, TST_PAGE, PROT_READ | PROT_WRITE,
 		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, ro);
 	ro[1] = 0x5555aaaa1234ULL;
-	ASSERT_EQ(0, guest_set_slot(&self->g, 1, S2MMU_MEM_READONLY, RO_IPA,
-				    GUEST_PAGE, ro));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, 1, S2MMU_MEM_READONLY, RO_IPA,
+				    TST_PAGE, ro));
 	START(ro);
-	ASSERT_EQ(0, guest_set_reg(v, GUEST_X(21), RO_IPA));
-	ASSERT_EQ(0, guest_run(v));
+	ASSERT_EQ(0, tst_set_reg(v, GUEST_X(21), RO_IPA));
+	ASSERT_EQ(0, tst_run(v));
 	ASSERT_EQ(S2MMU_EXIT_MMIO, r->exit_reason);
 	EXPECT_EQ(RO_IPA + 16, r->mmio.phys_addr);
 	EXPECT_EQ(8, r->mmio.len);
@@ -228,7 +229,7 @@ TEST_F(run, ro_slot_write_is_mmio)
 	EXPECT_EQ(0x5555aaaa1234ULL, data);
 	EXPECT_EQ(0, ro[2]);
 	ASSERT_EQ(4, guest_run_until_hvc(v));
-	munmap(ro, GUEST_PAGE);
+	munmap(ro, TST_PAGE);
 }
 
 TEST_F(run, unhandled_sysreg_is_internal_error)
@@ -237,14 +238,14 @@ TEST_F(run, unhandled_sysreg_is_internal_error)
 	__u64 pc;
 
 	START(bad_sysreg);
-	pc = guest_reg(self->v, GUEST_PC);
-	ASSERT_EQ(0, guest_run(self->v));
+	pc = tst_reg(self->v, GUEST_PC);
+	ASSERT_EQ(0, tst_run(self->v));
 	ASSERT_EQ(S2MMU_EXIT_INTERNAL_ERROR, r->exit_reason);
 	EXPECT_EQ(S2MMU_INTERNAL_ERROR_SYSREG, r->internal.suberror);
 	EXPECT_EQ(0x18, r->internal.esr >> 26);
 	EXPECT_EQ(pc, r->internal.pc);
 	/* Nothing changed: the same exit again. */
-	ASSERT_EQ(0, guest_run(self->v));
+	ASSERT_EQ(0, tst_run(self->v));
 	EXPECT_EQ(S2MMU_EXIT_INTERNAL_ERROR, r->exit_reason);
 	EXPECT_EQ(pc, r->internal.pc);
 }
@@ -254,8 +255,8 @@ TEST_F(run, mmio_without_syndrome_is_internal_error)
 	struct s2mmu_run *r = self->v->run;
 
 	START(bad_ldp);
-	ASSERT_EQ(0, guest_set_reg(self->v, GUEST_X(20), GUEST_MMIO_IPA + 64));
-	ASSERT_EQ(0, guest_run(self->v));
+	ASSERT_EQ(0, tst_set_reg(self->v, GUEST_X(20), GUEST_MMIO_IPA + 64));
+	ASSERT_EQ(0, tst_run(self->v));
 	ASSERT_EQ(S2MMU_EXIT_INTERNAL_ERROR, r->exit_reason);
 	EXPECT_EQ(S2MMU_INTERNAL_ERROR_MMIO_NO_ISV, r->internal.suberror);
 	EXPECT_EQ(0x24, r->internal.esr >> 26);
@@ -278,26 +279,26 @@ TEST_F(run, smc_is_hypercall_with_flag)
 
 TEST_F(run, immediate_exit_completes_mmio_only)
 {
-	struct guest_vcpu *v = self->v;
+	struct tst_vcpu *v = self->v;
 	struct s2mmu_run *r = v->run;
 	__u64 pat = 0x42, pc;
 
 	START(mmio);
-	ASSERT_EQ(0, guest_set_reg(v, GUEST_X(20), GUEST_MMIO_IPA));
-	ASSERT_EQ(0, guest_run(v));
+	ASSERT_EQ(0, tst_set_reg(v, GUEST_X(20), GUEST_MMIO_IPA));
+	ASSERT_EQ(0, tst_run(v));
 	ASSERT_EQ(S2MMU_EXIT_MMIO, r->exit_reason);
-	pc = guest_reg(v, GUEST_PC);
+	pc = tst_reg(v, GUEST_PC);
 	memcpy(r->mmio.data, &pat, 8);
 	r->immediate_exit = 1;
-	EXPECT_EQ(-EINTR, guest_run(v));
+	EXPECT_EQ(-EINTR, tst_run(v));
 	EXPECT_EQ(S2MMU_EXIT_INTR, r->exit_reason);
-	EXPECT_EQ(0x42, guest_reg(v, GUEST_X(1)));
-	EXPECT_EQ(pc + 4, guest_reg(v, GUEST_PC));
+	EXPECT_EQ(0x42, tst_reg(v, GUEST_X(1)));
+	EXPECT_EQ(pc + 4, tst_reg(v, GUEST_PC));
 	/* Still no entry while it is set. */
-	EXPECT_EQ(-EINTR, guest_run(v));
-	EXPECT_EQ(pc + 4, guest_reg(v, GUEST_PC));
+	EXPECT_EQ(-EINTR, tst_run(v));
+	EXPECT_EQ(pc + 4, tst_reg(v, GUEST_PC));
 	r->immediate_exit = 0;
-	ASSERT_EQ(0, guest_run(v));
+	ASSERT_EQ(0, tst_run(v));
 	EXPECT_EQ(S2MMU_EXIT_MMIO, r->exit_reason);
 	EXPECT_EQ(GUEST_MMIO_IPA + 2, r->mmio.phys_addr);
 }
@@ -309,7 +310,7 @@ static void on_usr1(int sig)
 struct kicker {
 	pthread_t target;
 	int sig;
-	struct guest_vcpu *v;
+	struct tst_vcpu *v;
 	__u32 line;
 	useconds_t delay;
 };
@@ -332,11 +333,11 @@ TEST_F(run, signal_interrupts_run)
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));	/* no SA_RESTART */
 	START(spin);
 	ASSERT_EQ(0, pthread_create(&t, NULL, send_signal, &k));
-	EXPECT_EQ(-EINTR, guest_run(self->v));
+	EXPECT_EQ(-EINTR, tst_run(self->v));
 	EXPECT_EQ(S2MMU_EXIT_INTR, self->v->run->exit_reason);
 	pthread_join(t, NULL);
 	/* The guest made progress meanwhile: it still spins where it was. */
-	EXPECT_EQ(GUEST_RAM_IPA, guest_reg(self->v, GUEST_PC));
+	EXPECT_EQ(PROG_IPA(spin), tst_reg(self->v, GUEST_PC));
 }
 
 static __u64 reg_pattern(__u64 id, int i)
@@ -346,7 +347,7 @@ static __u64 reg_pattern(__u64 id, int i)
 
 TEST_F(run, one_reg_round_trip_every_register)
 {
-	struct guest_vcpu *v = self->v;
+	struct tst_vcpu *v = self->v;
 	struct s2mmu_reg_list *list;
 	struct s2mmu_one_reg one;
 	__u64 n = 0, val[2], got[2];
@@ -356,12 +357,12 @@ TEST_F(run, one_reg_round_trip_every_register)
 	list = calloc(1, sizeof(*list) + 512 * sizeof(__u64));
 	ASSERT_NE(NULL, list);
 	list->n = 1;
-	EXPECT_EQ(-E2BIG, guest_ioctl(v->fd, S2MMU_GET_REG_LIST,
-				      (unsigned long)list));
+	EXPECT_EQ(-E2BIG, tst_ioctl(v->fd, S2MMU_GET_REG_LIST,
+				    (unsigned long)list));
 	n = list->n;
 	ASSERT_GE(n, 31 + 6 + 32 + 2 + 21ULL);
 	ASSERT_LE(n, 512);
-	ASSERT_EQ(0, guest_ioctl(v->fd, S2MMU_GET_REG_LIST, (unsigned long)list));
+	ASSERT_EQ(0, tst_ioctl(v->fd, S2MMU_GET_REG_LIST, (unsigned long)list));
 	for (i = 0; i < n; i++) {
 		__u64 id = list->reg[i];
 
@@ -374,29 +375,29 @@ TEST_F(run, one_reg_round_trip_every_register)
 			val[0] = 0xf0000004ULL;	/* NZCV, EL1t */
 		one.id = id;
 		one.addr = (uintptr_t)val;
-		ASSERT_EQ(0, guest_ioctl(v->fd, S2MMU_SET_ONE_REG,
-					 (unsigned long)&one)) TH_LOG("id %#llx", id);
+		ASSERT_EQ(0, tst_ioctl(v->fd, S2MMU_SET_ONE_REG,
+				       (unsigned long)&one)) TH_LOG("id %#llx", id);
 		memset(got, 0, sizeof(got));
 		one.addr = (uintptr_t)got;
-		ASSERT_EQ(0, guest_ioctl(v->fd, S2MMU_GET_ONE_REG,
-					 (unsigned long)&one));
+		ASSERT_EQ(0, tst_ioctl(v->fd, S2MMU_GET_ONE_REG,
+				       (unsigned long)&one));
 		EXPECT_EQ(0, memcmp(val, got, size)) TH_LOG("id %#llx", id);
 	}
 	/* The errors: unknown id, wrong size, an EL2 PSTATE. */
-	EXPECT_EQ(-ENOENT, guest_set_reg(v, S2MMU_REG_SYS(3, 4, 1, 1, 0), 0));
-	EXPECT_EQ(-ENOENT, guest_set_reg(v, S2MMU_REG_CORE(regs[0]) + 1, 0));
+	EXPECT_EQ(-ENOENT, tst_set_reg(v, S2MMU_REG_SYS(3, 4, 1, 1, 0), 0));
+	EXPECT_EQ(-ENOENT, tst_set_reg(v, S2MMU_REG_CORE(regs[0]) + 1, 0));
 	one.id = (GUEST_X(0) & ~S2MMU_REG_SIZE_MASK) | S2MMU_REG_SIZE_U32;
-	EXPECT_EQ(-EINVAL, guest_ioctl(v->fd, S2MMU_SET_ONE_REG,
-				       (unsigned long)&one));
-	EXPECT_EQ(-EINVAL, guest_set_reg(v, GUEST_PSTATE, 0x3c9));	/* EL2h */
-	EXPECT_EQ(-EINVAL, guest_set_reg(v, GUEST_PSTATE, 0x3d5));	/* AArch32 */
+	EXPECT_EQ(-EINVAL, tst_ioctl(v->fd, S2MMU_SET_ONE_REG,
+				     (unsigned long)&one));
+	EXPECT_EQ(-EINVAL, tst_set_reg(v, GUEST_PSTATE, 0x3c9));	/* EL2h */
+	EXPECT_EQ(-EINVAL, tst_set_reg(v, GUEST_PSTATE, 0x3d5));	/* AArch32 */
 	free(list);
 }
 
 /* Registers survive an entry and exit, and the guest sees them. */
 TEST_F(run, registers_survive_the_world_switch)
 {
-	struct guest_vcpu *v = self->v;
+	struct tst_vcpu *v = self->v;
 	__u64 vr[2], got[2];
 	struct s2mmu_one_reg one = { .addr = (uintptr_t)vr };
 	const struct { __u64 id; __u64 val; } sys[] = {
@@ -418,17 +419,17 @@ TEST_F(run, registers_survive_the_world_switch)
 
 	START(regs);
 	/* FP/SIMD enabled at EL1 (CPACR_EL1.FPEN), so it reaches EL2's trap. */
-	ASSERT_EQ(0, guest_set_reg(v, S2MMU_REG_CPACR_EL1, 3 << 20));
+	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_CPACR_EL1, 3 << 20));
 	for (j = 4; j < 31; j++)
-		ASSERT_EQ(0, guest_set_reg(v, GUEST_X(j), 0x1000ULL + j));
+		ASSERT_EQ(0, tst_set_reg(v, GUEST_X(j), 0x1000ULL + j));
 	for (i = 0; i < ARRAY_SIZE(sys); i++)
-		ASSERT_EQ(0, guest_set_reg(v, sys[i].id, sys[i].val));
+		ASSERT_EQ(0, tst_set_reg(v, sys[i].id, sys[i].val));
 	for (j = 0; j < 32; j++) {
 		vr[0] = 0x5500 + j;
 		vr[1] = 0xaa00 + j;
 		one.id = S2MMU_REG_CORE(vregs[j]);
-		ASSERT_EQ(0, guest_ioctl(v->fd, S2MMU_SET_ONE_REG,
-					 (unsigned long)&one));
+		ASSERT_EQ(0, tst_ioctl(v->fd, S2MMU_SET_ONE_REG,
+				       (unsigned long)&one));
 	}
 	asm volatile("" : "+w"(keep));
 	ASSERT_EQ(5, guest_run_until_hvc(v));
@@ -442,17 +443,17 @@ TEST_F(run, registers_survive_the_world_switch)
 	EXPECT_EQ(0x40000800, v->run->hypercall.args[3]);
 	/* What came back. */
 	for (j = 4; j < 31; j++)
-		EXPECT_EQ(0x1000ULL + j, guest_reg(v, GUEST_X(j)));
+		EXPECT_EQ(0x1000ULL + j, tst_reg(v, GUEST_X(j)));
 	for (i = 0; i < ARRAY_SIZE(sys); i++) {
 		__u64 id = sys[i].id;
 
-		EXPECT_EQ(sys[i].val, guest_reg(v, id)) TH_LOG("id %#llx", id);
+		EXPECT_EQ(sys[i].val, tst_reg(v, id)) TH_LOG("id %#llx", id);
 	}
 	one.addr = (uintptr_t)got;
 	for (j = 0; j < 32; j++) {
 		one.id = S2MMU_REG_CORE(vregs[j]);
-		ASSERT_EQ(0, guest_ioctl(v->fd, S2MMU_GET_ONE_REG,
-					 (unsigned long)&one));
+		ASSERT_EQ(0, tst_ioctl(v->fd, S2MMU_GET_ONE_REG,
+				       (unsigned long)&one));
 		EXPECT_EQ(0x5500ULL + j, got[0]);
 		EXPECT_EQ(0xaa00ULL + j, got[1]);
 	}
@@ -464,11 +465,11 @@ TEST_F(run, guest_memory_faults_in_the_kernel)
 	int i;
 
 	START(touch);
-	ASSERT_EQ(0, guest_set_reg(self->v, GUEST_X(22), GUEST_RAM_IPA));
+	ASSERT_EQ(0, tst_set_reg(self->v, GUEST_X(22), GUEST_DATA_IPA + TOUCH_OFF));
 	ASSERT_EQ(8, guest_run_until_hvc(self->v));
 	for (i = 0; i < 16; i++)
-		EXPECT_EQ(16 - i, *(__u64 *)(self->g.ram + (1 << 20) + i * 4096));
-	ASSERT_EQ(0, guest_ioctl(self->g.fd, S2MMU_GET_STATS, (unsigned long)&st));
+		EXPECT_EQ(16 - i, *(__u64 *)guest_data(&self->g, TOUCH_OFF + i * 4096));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st));
 	/* The code page, the stack page is untouched, and 16 data pages. */
 	EXPECT_GE(st.faults_translation + st.faults_permission, 17);
 	EXPECT_EQ(0, st.mmio_exits);
@@ -476,15 +477,15 @@ TEST_F(run, guest_memory_faults_in_the_kernel)
 
 static void *run_in_thread(void *arg)
 {
-	struct guest_vcpu *v = arg;
+	struct tst_vcpu *v = arg;
 
-	return (void *)(long)guest_run(v);
+	return (void *)(long)tst_run(v);
 }
 
 TEST_F(run, busy_and_other_process)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	struct guest_vcpu *v = self->v;
+	struct tst_vcpu *v = self->v;
 	__u64 val;
 	pthread_t t;
 	void *ret;
@@ -495,21 +496,21 @@ TEST_F(run, busy_and_other_process)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid)
-		_exit(guest_run(v) == -EIO ? 0 : 1);
+		_exit(tst_run(v) == -EIO ? 0 : 1);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_in_thread, v));
 	/* Until the thread is inside RUN (ONE_REG never blocks). */
-	for (i = 0; i < 5000 && guest_get_reg(v, GUEST_PC, &val) != -EBUSY; i++)
+	for (i = 0; i < 5000 && tst_get_reg(v, GUEST_PC, &val) != -EBUSY; i++)
 		usleep(1000);
-	EXPECT_EQ(-EBUSY, guest_get_reg(v, GUEST_PC, &val));
-	EXPECT_EQ(-EBUSY, guest_run(v));
+	EXPECT_EQ(-EBUSY, tst_get_reg(v, GUEST_PC, &val));
+	EXPECT_EQ(-EBUSY, tst_run(v));
 	pthread_kill(t, SIGUSR1);
 	pthread_join(t, &ret);
 	EXPECT_EQ(-EINTR, (long)ret);
-	EXPECT_EQ(0, guest_get_reg(v, GUEST_PC, &val));
+	EXPECT_EQ(0, tst_get_reg(v, GUEST_PC, &val));
 }
 
 static void *raise_line(void *arg)
@@ -517,62 +518,67 @@ static void *raise_line(void *arg)
 	struct kicker *k = arg;
 
 	usleep(k->delay);
-	guest_irq_line(k->v, k->line, 1);
+	tst_irq_line(k->v, k->line, 1);
 	return NULL;
 }
 
+/*
+ * The guest unmasks, reports ready (hvc #6) and waits; the line raised
+ * from another thread is taken at entry @vec of guest_vectors (set by
+ * guest_vm_create()), which reports it.
+ */
 static void virtual_irq(struct __test_metadata *_metadata, struct guest_vm *g,
-			const char *s, const char *e, __u32 line, long vec)
+			const char *s, __u32 line, int vec)
 {
-	struct guest_vcpu *v = &g->vcpu[0];
+	struct tst_vcpu *v = &g->vcpu[0];
 	struct kicker k = { 0, 0, v, line, 100000 };
+	__u64 prog = guest_entry(GUEST_CODE_IPA, s);
 	pthread_t t;
 
-	guest_vcpu_start(g, 0, guest_load(g, 0, s, e));
-	guest_load(g, 2048, guest_vectors_start, guest_vectors_end);
-	ASSERT_EQ(0, guest_set_reg(v, S2MMU_REG_VBAR_EL1, GUEST_RAM_IPA + 2048));
+	ASSERT_EQ(0, tst_set_reg(v, GUEST_PC, prog));
 	ASSERT_EQ(6, guest_run_until_hvc(v));
 	/* Raised while the vCPU is in the guest (or in WFI). */
 	ASSERT_EQ(0, pthread_create(&t, NULL, raise_line, &k));
-	EXPECT_EQ(0x100 + vec, guest_run_until_hvc(v));
+	EXPECT_EQ(0, guest_run_until_hvc(v));
+	EXPECT_EQ(vec, guest_exc_vector(v));
 	pthread_join(t, NULL);
 	/* Taken from the wait loop; masked again by the exception entry. */
-	EXPECT_GE(guest_reg(v, S2MMU_REG_CORE(elr_el1)), GUEST_RAM_IPA);
-	EXPECT_LT(guest_reg(v, S2MMU_REG_CORE(elr_el1)), GUEST_RAM_IPA + 32);
-	EXPECT_NE(0, guest_reg(v, GUEST_PSTATE) & (line ? 0x40 : 0x80));
-	EXPECT_EQ(0, guest_irq_line(v, line, 0));
+	EXPECT_GE(tst_reg(v, S2MMU_REG_CORE(elr_el1)), prog);
+	EXPECT_LT(tst_reg(v, S2MMU_REG_CORE(elr_el1)), prog + 32);
+	EXPECT_NE(0, tst_reg(v, GUEST_PSTATE) & (line ? 0x40 : 0x80));
+	EXPECT_EQ(0, tst_irq_line(v, line, 0));
 }
 
 TEST_F(run, virtual_irq_wakes_wfi)
 {
-	virtual_irq(_metadata, &self->g, guest_irq_wfi_start, guest_irq_wfi_end,
+	virtual_irq(_metadata, &self->g, guest_irq_wfi_start,
 		    S2MMU_IRQ_LINE_IRQ, GUEST_VEC_EL1H_IRQ);
 }
 
 TEST_F(run, virtual_irq_kicks_running_vcpu)
 {
 	virtual_irq(_metadata, &self->g, guest_irq_spin_start,
-		    guest_irq_spin_end, S2MMU_IRQ_LINE_IRQ, GUEST_VEC_EL1H_IRQ);
+		    S2MMU_IRQ_LINE_IRQ, GUEST_VEC_EL1H_IRQ);
 }
 
 TEST_F(run, virtual_fiq)
 {
 	virtual_irq(_metadata, &self->g, guest_irq_spin_start,
-		    guest_irq_spin_end, S2MMU_IRQ_LINE_FIQ, GUEST_VEC_EL1H_FIQ);
+		    S2MMU_IRQ_LINE_FIQ, GUEST_VEC_EL1H_FIQ);
 }
 
 TEST_F(run, bad_arguments)
 {
 	struct s2mmu_irq_level l = { .line = 2, .level = 1 };
 
-	EXPECT_EQ(-EINVAL, guest_ioctl(self->v->fd, S2MMU_IRQ_LINE,
-				       (unsigned long)&l));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->v->fd, S2MMU_IRQ_LINE,
+				     (unsigned long)&l));
 	l.line = 0;
 	l.level = 2;
-	EXPECT_EQ(-EINVAL, guest_ioctl(self->v->fd, S2MMU_IRQ_LINE,
-				       (unsigned long)&l));
-	EXPECT_EQ(-EINVAL, guest_ioctl(self->v->fd, S2MMU_RUN, 1));
-	EXPECT_EQ(-EFAULT, guest_ioctl(self->v->fd, S2MMU_GET_ONE_REG, 8));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->v->fd, S2MMU_IRQ_LINE,
+				     (unsigned long)&l));
+	EXPECT_EQ(-EINVAL, tst_ioctl(self->v->fd, S2MMU_RUN, 1));
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->v->fd, S2MMU_GET_ONE_REG, 8));
 }
 
 TEST_HARNESS_MAIN

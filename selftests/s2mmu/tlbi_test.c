@@ -16,7 +16,7 @@
  * an HVC.  An MMIO read (the page's slot gone) is answered with the
  * published value: a read of the old page instead is the failure.
  */
-#include "guest_util.h"
+#include "guest_vm.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -27,7 +27,7 @@
 
 #pragma GCC diagnostic ignored "-Wsign-compare"
 
-#define RAM_SIZE	(2UL << 20)
+/* In the data area of guest_vm.h's code slot: */
 #define CTRL_OFF	0x1000UL	/* the control word */
 #define ACK_OFF		0x2000UL	/* last generation checked, checks */
 #define TARGET_IPA	0x60000000ULL
@@ -39,28 +39,28 @@
 #define HVC_STALE	0xbad
 
 /* x20: control word, x21: page checked, x22: ack words; x24 counts. */
-GUEST_CODE(reader,
-	   "1: ldar x2, [x20]\n"
-	   "tbnz x2, #32, 1b\n"
-	   "ldr x1, [x21]\n"
-	   "dmb ishld\n"
-	   "ldr x3, [x20]\n"
-	   "cmp x3, x2\n"
-	   "b.ne 1b\n"
-	   "cmp w1, w2\n"
-	   "b.ne 2f\n"
-	   "add x24, x24, #1\n"
-	   "stp x2, x24, [x22]\n"
-	   "b 1b\n"
-	   "2: hvc #" GUEST_XSTR(HVC_STALE) "\n"
-	   "b 1b\n");
+GUEST_ASM(reader,
+	  "1: ldar x2, [x20]\n"
+	  "tbnz x2, #32, 1b\n"
+	  "ldr x1, [x21]\n"
+	  "dmb ishld\n"
+	  "ldr x3, [x20]\n"
+	  "cmp x3, x2\n"
+	  "b.ne 1b\n"
+	  "cmp w1, w2\n"
+	  "b.ne 2f\n"
+	  "add x24, x24, #1\n"
+	  "stp x2, x24, [x22]\n"
+	  "b 1b\n"
+	  "2: hvc #" GUEST_XSTR(HVC_STALE) "\n"
+	  "b 1b\n");
 
 /* x21: a counter the guest increments for ever. */
-GUEST_CODE(writer,
-	   "1: ldr x1, [x21]\n"
-	   "add x1, x1, #1\n"
-	   "str x1, [x21]\n"
-	   "b 1b\n");
+GUEST_ASM(writer,
+	  "1: ldr x1, [x21]\n"
+	  "add x1, x1, #1\n"
+	  "str x1, [x21]\n"
+	  "b 1b\n");
 
 struct tlbi {
 	struct guest_vm g;
@@ -85,13 +85,13 @@ static void on_usr1(int sig)
 static void *vcpu_thread(void *arg)
 {
 	struct tlbi *t = arg;
-	struct guest_vcpu *v = &t->g.vcpu[0];
+	struct tst_vcpu *v = &t->g.vcpu[0];
 	struct s2mmu_run *r = v->run;
 	__u64 val;
 	int ret;
 
 	while (!atomic_load(&t->stop)) {
-		ret = guest_run(v);
+		ret = tst_run(v);
 		if (ret == -EINTR)
 			continue;
 		if (ret == -EFAULT) {	/* a write to a page made read-only */
@@ -112,7 +112,9 @@ static void *vcpu_thread(void *arg)
 			t->stale_ctrl = r->hypercall.args[2];
 			atomic_fetch_add(&t->stale, 1);
 		} else {
-			guest_print_exit(stderr, v, 0);
+			char why[160];
+
+			fprintf(stderr, "# %s\n", guest_exit_str(v, 0, why, sizeof(why)));
 			t->error = -EPROTO;
 			break;
 		}
@@ -141,31 +143,31 @@ static __u64 *target_word(struct tlbi *t)
 	return (__u64 *)(t->target + TARGET_PAGE);
 }
 
-static int spin_setup(struct tlbi *t, const char *s, const char *e,
-		      bool thp, int slot_flags)
+static int spin_setup(struct tlbi *t, const char *prog, bool thp,
+		      int slot_flags)
 {
-	struct guest_vcpu *v;
+	struct tst_vcpu *v;
 	int ret;
 
 	memset(t, 0, sizeof(*t));
-	ret = guest_vm_create(&t->g, RAM_SIZE, 1);
+	ret = guest_vm_create(&t->g, 1);
 	if (ret)
 		return ret;
 	v = &t->g.vcpu[0];
-	t->ctrl = (__u64 *)(t->g.ram + CTRL_OFF);
-	t->ack = (__u64 *)(t->g.ram + ACK_OFF);
+	t->ctrl = guest_data(&t->g, CTRL_OFF);
+	t->ack = guest_data(&t->g, ACK_OFF);
 	t->target = map_target(thp);
 	if (!t->target)
 		return -ENOMEM;
 	*target_word(t) = 1;
 	__atomic_store_n(t->ctrl, 1, __ATOMIC_RELEASE);	/* gen 0, value 1 */
 	t->target_flags = slot_flags;
-	ret = guest_set_slot(&t->g, 1, slot_flags, TARGET_IPA, TARGET_SIZE,
+	ret = tst_set_region(t->g.vm, 1, slot_flags, TARGET_IPA, TARGET_SIZE,
 			     t->target);
-	ret = ret ?: guest_vcpu_start(&t->g, 0, guest_load(&t->g, 0, s, e));
-	ret = ret ?: guest_set_reg(v, GUEST_X(20), GUEST_RAM_IPA + CTRL_OFF);
-	ret = ret ?: guest_set_reg(v, GUEST_X(21), TARGET_IPA + TARGET_PAGE);
-	ret = ret ?: guest_set_reg(v, GUEST_X(22), GUEST_RAM_IPA + ACK_OFF);
+	ret = ret ?: tst_set_reg(v, GUEST_PC, guest_entry(GUEST_CODE_IPA, prog));
+	ret = ret ?: tst_set_reg(v, GUEST_X(20), GUEST_DATA_IPA + CTRL_OFF);
+	ret = ret ?: tst_set_reg(v, GUEST_X(21), TARGET_IPA + TARGET_PAGE);
+	ret = ret ?: tst_set_reg(v, GUEST_X(22), GUEST_DATA_IPA + ACK_OFF);
 	if (ret)
 		return ret;
 	return pthread_create(&t->thread, NULL, vcpu_thread, t) ? -errno : 0;
@@ -239,8 +241,7 @@ FIXTURE_SETUP(tlbi)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
 
-	self->t.g.dev = -1;
-	self->t.g.fd = -1;
+	guest_vm_init(&self->t.g);
 	if (!guest_can_run())
 		SKIP(return, "S2MMU_FEAT_RUN not reported (no EL2/VHE)");
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
@@ -268,11 +269,11 @@ static void madv_dontneed(struct __test_metadata *_metadata, struct tlbi *t,
 {
 	int i;
 
-	ASSERT_EQ(0, spin_setup(t, guest_reader_start, guest_reader_end, thp, 0));
+	ASSERT_EQ(0, spin_setup(t, guest_reader_start, thp, 0));
 	ASSERT_EQ(0, wait_checked(t));
 	for (i = 0; i < CHANGES; i++) {
 		change_begin(t);
-		ASSERT_EQ(0, madvise(t->target + TARGET_PAGE, GUEST_PAGE,
+		ASSERT_EQ(0, madvise(t->target + TARGET_PAGE, TST_PAGE,
 				     MADV_DONTNEED));
 		*target_word(t) = 0x100 + i;
 		change_end(t, 0x100 + i);
@@ -298,8 +299,7 @@ TEST_F(tlbi, slot_delete_and_move)
 	__u64 ipa;
 	int i;
 
-	ASSERT_EQ(0, spin_setup(t, guest_reader_start, guest_reader_end,
-				false, 0));
+	ASSERT_EQ(0, spin_setup(t, guest_reader_start, false, 0));
 	ASSERT_EQ(0, wait_checked(t));
 	for (i = 0; i < CHANGES; i++) {
 		/* Gone: every read of the page is an MMIO exit. */
@@ -308,7 +308,7 @@ TEST_F(tlbi, slot_delete_and_move)
 			ipa = MOVED_IPA;
 		else
 			ipa = 0;
-		ASSERT_EQ(0, guest_set_slot(&t->g, 1, 0, ipa ?: TARGET_IPA,
+		ASSERT_EQ(0, tst_set_region(t->g.vm, 1, 0, ipa ?: TARGET_IPA,
 					    ipa ? TARGET_SIZE : 0,
 					    t->target));
 		change_end(t, 0xd00 + i);
@@ -316,11 +316,11 @@ TEST_F(tlbi, slot_delete_and_move)
 		/* Back, with a new value. */
 		change_begin(t);
 		if (ipa)
-			ASSERT_EQ(0, guest_set_slot(&t->g, 1, 0, TARGET_IPA,
+			ASSERT_EQ(0, tst_set_region(t->g.vm, 1, 0, TARGET_IPA,
 						    TARGET_SIZE, t->target));
 		*target_word(t) = 0x200 + i;
 		if (!ipa)
-			ASSERT_EQ(0, guest_set_slot(&t->g, 1, 0, TARGET_IPA,
+			ASSERT_EQ(0, tst_set_region(t->g.vm, 1, 0, TARGET_IPA,
 						    TARGET_SIZE, t->target));
 		change_end(t, 0x200 + i);
 		assert_checked(_metadata, t, i);
@@ -339,8 +339,7 @@ TEST_F(tlbi, mprotect_stops_writes)
 	__u64 before, after;
 	int i, faulted = 0;
 
-	ASSERT_EQ(0, spin_setup(t, guest_writer_start, guest_writer_end,
-				false, 0));
+	ASSERT_EQ(0, spin_setup(t, guest_writer_start, false, 0));
 	for (i = 0; i < CHANGES / 3; i++) {
 		before = read_counter(t);
 		while (read_counter(t) - before < 1000 && !t->error)
@@ -368,28 +367,28 @@ TEST_F(tlbi, mprotect_stops_writes)
 static void dirty_log(struct __test_metadata *_metadata, struct tlbi *t,
 		      bool thp)
 {
-	__u64 bitmap[TARGET_SIZE / GUEST_PAGE / 64], v1, v2;
+	__u64 bitmap[TARGET_SIZE / TST_PAGE / 64], v1, v2;
 	struct s2mmu_dirty_log log = {
 		.slot = 1, .dirty_bitmap = (uintptr_t)bitmap,
 	};
 	int i, written = 0;
-	__u64 bit = TARGET_PAGE / GUEST_PAGE;
+	__u64 bit = TARGET_PAGE / TST_PAGE;
 
-	ASSERT_EQ(0, spin_setup(t, guest_writer_start, guest_writer_end, thp,
+	ASSERT_EQ(0, spin_setup(t, guest_writer_start, thp,
 				0));
 	v1 = read_counter(t);
 	while (read_counter(t) - v1 < 1000 && !t->error)
 		sched_yield();
-	ASSERT_EQ(0, guest_set_slot(&t->g, 1, S2MMU_MEM_LOG_DIRTY_PAGES,
+	ASSERT_EQ(0, tst_set_region(t->g.vm, 1, S2MMU_MEM_LOG_DIRTY_PAGES,
 				    TARGET_IPA, TARGET_SIZE, t->target));
-	ASSERT_EQ(0, guest_ioctl(t->g.fd, S2MMU_GET_DIRTY_LOG,
-				 (unsigned long)&log));
+	ASSERT_EQ(0, tst_ioctl(t->g.vm, S2MMU_GET_DIRTY_LOG,
+			       (unsigned long)&log));
 	for (i = 0; i < CHANGES; i++) {
 		v1 = read_counter(t);
 		usleep(2000);
 		v2 = read_counter(t);
-		ASSERT_EQ(0, guest_ioctl(t->g.fd, S2MMU_GET_DIRTY_LOG,
-					 (unsigned long)&log));
+		ASSERT_EQ(0, tst_ioctl(t->g.vm, S2MMU_GET_DIRTY_LOG,
+				       (unsigned long)&log));
 		if (v1 == v2)
 			continue;
 		written++;

@@ -591,7 +591,8 @@ struct s2mmu_vcpu_access {
  * to its target register, &s2mmu_run.hypercall.ret to x0-x3, and the PC
  * moves past the instruction.  See Documentation/vcpu.rst.
  *
- * Errors: -EOPNOTSUPP %S2MMU_FEAT_RUN is clear (the kernel does not run at
+ * Errors: -EINVAL a non-zero argument (checked first, like KVM_RUN's);
+ * -EOPNOTSUPP %S2MMU_FEAT_RUN is clear (the kernel does not run at
  * EL2 with VHE); -EINTR a signal is pending or &s2mmu_run.immediate_exit
  * was set (exit_reason %S2MMU_EXIT_INTR); -EIO called from another process;
  * -EBUSY the vCPU runs in another thread; -EFAULT the backing memory of a
@@ -751,7 +752,8 @@ struct s2mmu_reg_list {
  * FPSR, FPCR, then the S2MMU_REG_* system registers.
  *
  * Errors: -E2BIG @n is too small (@n is set to the number needed);
- * -EFAULT; -EIO called from another process.
+ * -EFAULT; -EIO called from another process; -EBUSY the vCPU runs in
+ * another thread (as for S2MMU_GET_ONE_REG).
  */
 #define S2MMU_GET_REG_LIST	_IOWR(S2MMUIO, 0x84, struct s2mmu_reg_list)
 
