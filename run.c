@@ -470,6 +470,12 @@ static int run_abort(struct s2mmu_vcpu_ctx *ctx)
 	ret = s2mmu_handle_fault(ctx->vcpu, ipa, esr);
 	if (ret < 0)
 		return ret;
+	if (ret == S2MMU_FAULT_MEM_ACCESS) {
+		/* PC stays: the next S2MMU_RUN retries the instruction. */
+		s2mmu_mem_access_exit(ctx->vcpu, ctx->exit.far,
+				      !(esr & ESR_ELx_FnV), ctx->gp.pc, true);
+		return 0;
+	}
 	if (ret == S2MMU_FAULT_RETRY) {
 		if ((esr & ESR_ELx_FSC_TYPE) == ESR_ELx_FSC_PERM) {
 			ctx->relax_ipa = ipa;
