@@ -47,6 +47,7 @@ static const __u32 probe_ids[] = { 0, 1, 2, 3, 5, 7, 31, S2MMU_MEMSLOT_ID_LIMIT 
 static const __u64 ma_probe_gfns[] = {
 	GPA_A >> 12, (GPA_A >> 12) + 1, (1ULL << (IPA_BITS - 12)) - 1,
 };
+
 #define NPROBE_MA	ARRAY_SIZE(ma_probe_gfns)
 
 /* Everything a rejected call must leave as it was. */

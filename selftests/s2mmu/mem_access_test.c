@@ -180,6 +180,7 @@ static void check_event(struct __test_metadata *_metadata,
 	struct s2mmu_run *r = &self->ev;
 	__u64 addr = op_addr(op, page);
 	__u32 want_flags = S2MMU_MEM_ACCESS_F_GVA_VALID | S2MMU_MEM_ACCESS_F_PC_VALID;
+	int pc_ok;
 
 	if (converted(access, op) != access)
 		want_flags |= S2MMU_MEM_ACCESS_F_CONVERTED;
@@ -192,12 +193,10 @@ static void check_event(struct __test_metadata *_metadata,
 	EXPECT_EQ(access, r->mem_access.access);
 	EXPECT_EQ(converted(access, op), r->mem_access.new_access);
 	/* A fetch faults at its target; loads and stores in the guest code. */
-	if (op == CMD_EXEC) {
-		EXPECT_EQ(addr, r->mem_access.pc);
-	} else {
-		EXPECT_TRUE(r->mem_access.pc >= GUEST_CODE_IPA &&
-			    r->mem_access.pc < GUEST_CODE_IPA + guest_code_size());
-	}
+	pc_ok = op == CMD_EXEC ? r->mem_access.pc == addr :
+		r->mem_access.pc >= GUEST_CODE_IPA &&
+		r->mem_access.pc < GUEST_CODE_IPA + guest_code_size();
+	EXPECT_TRUE(pc_ok) TH_LOG("pc 0x%llx", r->mem_access.pc);
 }
 
 /* The command on @page completed as it should. */
@@ -205,13 +204,10 @@ static void check_done(struct __test_metadata *_metadata,
 		       struct _test_data_ma *self, int op, __u64 page,
 		       __u64 val)
 {
-	if (op == CMD_READ) {
-		EXPECT_EQ(*host64(self, page + DATA_OFF), self->res);
-	} else if (op == CMD_WRITE) {
-		EXPECT_EQ(val, *host64(self, page + DATA_OFF));
-	} else {
-		EXPECT_EQ(EXEC_RESULT, self->res);
-	}
+	__u64 data = *host64(self, page + DATA_OFF);
+	__u64 want = op == CMD_READ ? data : op == CMD_WRITE ? val : EXEC_RESULT;
+
+	EXPECT_EQ(want, op == CMD_WRITE ? data : self->res);
 }
 
 FIXTURE_SETUP(ma)
