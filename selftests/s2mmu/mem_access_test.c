@@ -361,6 +361,76 @@ TEST_F(ma, tighten_mapped)
 	       d.tlbi_ipa, d.tlbi_range, d.tlbi_vmid);
 }
 
+/* The guest increments the word at @addr for ever. */
+GUEST_CODE void guest_counter(__u64 addr)
+{
+	for (;;)
+		guest_write64(addr, guest_read64(addr) + 1);
+}
+
+static void *run_until_exit(void *arg)
+{
+	struct _test_data_ma *self = arg;
+
+	self->res = guest_run(self->v);
+	return NULL;
+}
+
+/* Waits (5 s at most) until the guest moved the counter @n times. */
+static int counter_moves(volatile __u64 *counter, __u64 n)
+{
+	__u64 start = *counter, t0 = tst_now_ns();
+
+	while (*counter - start < n)
+		if (tst_now_ns() - t0 > 5000000000ULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Tightening while the guest runs, its translation hot in the TLB and no
+ * exit to flush it: once SET returns, not one more write may land.  A
+ * missing invalidation lets the counter go on until something else
+ * flushes the vCPU's TLB.
+ */
+TEST_F(ma, tighten_running)
+{
+	static const __u32 forbid_write[] = {
+		S2MMU_MEM_ACCESS_R, S2MMU_MEM_ACCESS_N, S2MMU_MEM_ACCESS_X,
+		S2MMU_MEM_ACCESS_RX,
+	};
+	__u64 page = SLOT_GPA + 400 * TST_PAGE, addr = page + DATA_OFF, v1, v2;
+	volatile __u64 *counter = host64(self, addr);
+	struct s2mmu_run *ev = self->v->run;
+	unsigned int i, late = 0;
+	__u32 access;
+	pthread_t th;
+
+	*counter = 0;
+	ASSERT_EQ(0, guest_start(self->v, guest_counter, 1, &addr));
+	for (i = 0; i < 40; i++) {
+		access = forbid_write[i % 4];
+		ASSERT_EQ(0, set_access(self->g.vm, page, 1, S2MMU_MEM_ACCESS_RWX));
+		ASSERT_EQ(0, pthread_create(&th, NULL, run_until_exit, self));
+		ASSERT_TRUE(counter_moves(counter, 100));
+		ASSERT_EQ(0, set_access(self->g.vm, page, 1, access));
+		v1 = *counter;
+		pthread_join(th, NULL);
+		v2 = *counter;
+		ASSERT_EQ((__u64)S2MMU_EXIT_MEM_ACCESS, self->res);
+		EXPECT_EQ(addr, ev->mem_access.gpa);
+		EXPECT_EQ(access, ev->mem_access.access);
+		EXPECT_EQ(allows[access] & 1 ? (__u32)S2MMU_MEM_ACCESS_KIND_WRITE :
+			  (__u32)S2MMU_MEM_ACCESS_KIND_READ, ev->mem_access.kind);
+		if (v2 != v1)
+			late += v2 - v1;
+	}
+	EXPECT_EQ(0U, late) TH_LOG("%u guest writes after the tightening returned",
+				   late);
+	TH_LOG("40 tightenings under a running guest, counter at %llu",
+	       (unsigned long long)*counter);
+}
+
 /* rx2rw: reads and fetches go; the first write converts it to rw. */
 TEST_F(ma, rx2rw)
 {
