@@ -376,12 +376,18 @@ static void *run_until_exit(void *arg)
 	return NULL;
 }
 
-/* Waits (5 s at most) until the guest moved the counter @n times. */
-static int counter_moves(volatile __u64 *counter, __u64 n)
+/* The guest's counter, as it is now in memory. */
+static __u64 counter_now(__u64 *counter)
 {
-	__u64 start = *counter, t0 = tst_now_ns();
+	return __atomic_load_n(counter, __ATOMIC_ACQUIRE);
+}
 
-	while (*counter - start < n)
+/* Waits (5 s at most) until the guest moved the counter @n times. */
+static int counter_moves(__u64 *counter, __u64 n)
+{
+	__u64 start = counter_now(counter), t0 = tst_now_ns();
+
+	while (counter_now(counter) - start < n)
 		if (tst_now_ns() - t0 > 5000000000ULL)
 			return 0;
 	return 1;
@@ -400,7 +406,7 @@ TEST_F(ma, tighten_running)
 		S2MMU_MEM_ACCESS_RX,
 	};
 	__u64 page = SLOT_GPA + 400 * TST_PAGE, addr = page + DATA_OFF, v1, v2;
-	volatile __u64 *counter = host64(self, addr);
+	__u64 *counter = host64(self, addr);
 	struct s2mmu_run *ev = self->v->run;
 	unsigned int i, late = 0;
 	__u32 access;
@@ -414,9 +420,9 @@ TEST_F(ma, tighten_running)
 		ASSERT_EQ(0, pthread_create(&th, NULL, run_until_exit, self));
 		ASSERT_TRUE(counter_moves(counter, 100));
 		ASSERT_EQ(0, set_access(self->g.vm, page, 1, access));
-		v1 = *counter;
+		v1 = counter_now(counter);
 		pthread_join(th, NULL);
-		v2 = *counter;
+		v2 = counter_now(counter);
 		ASSERT_EQ((__u64)S2MMU_EXIT_MEM_ACCESS, self->res);
 		EXPECT_EQ(addr, ev->mem_access.gpa);
 		EXPECT_EQ(access, ev->mem_access.access);
@@ -428,7 +434,7 @@ TEST_F(ma, tighten_running)
 	EXPECT_EQ(0U, late) TH_LOG("%u guest writes after the tightening returned",
 				   late);
 	TH_LOG("40 tightenings under a running guest, counter at %llu",
-	       (unsigned long long)*counter);
+	       (unsigned long long)counter_now(counter));
 }
 
 /* rx2rw: reads and fetches go; the first write converts it to rw. */
