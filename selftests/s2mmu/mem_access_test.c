@@ -787,7 +787,7 @@ TEST(bad_input)
 
 #define NR_VCPUS	4
 #define PAGES_EACH	32
-#define SHARED_GPA	(SLOT_GPA + 1000 * TST_PAGE)
+#define SHARED_GPA	(SLOT_GPA + 500 * TST_PAGE)
 
 /*
  * The guest of each vCPU: read the shared n2rwx page once, then write
@@ -814,6 +814,7 @@ struct writer {
 	__u64 events;		/* write events, each on the expected page */
 	__u64 shared_events;
 	int bad;
+	char why[256];
 };
 
 static __u64 writer_base(int id)
@@ -833,6 +834,7 @@ static void *writer_thread(void *arg)
 		if (ret == 0 && guest_arg(v, 0) == GUEST_DONE)
 			return NULL;
 		if (ret != S2MMU_EXIT_MEM_ACCESS) {
+			guest_exit_str(v, ret, w->why, sizeof(w->why));
 			w->bad = 1;
 			return NULL;
 		}
@@ -889,7 +891,7 @@ TEST(four_vcpus)
 	for (i = 0; i < NR_VCPUS; i++)
 		pthread_join(th[i], NULL);
 	for (i = 0; i < NR_VCPUS; i++) {
-		EXPECT_EQ(0, w[i].bad) TH_LOG("vCPU %d", i);
+		EXPECT_EQ(0, w[i].bad) TH_LOG("vCPU %d: %s", i, w[i].why);
 		EXPECT_EQ((__u64)PAGES_EACH, w[i].events) TH_LOG("vCPU %d", i);
 		EXPECT_EQ((__u64)PAGES_EACH, guest_arg(&g.vcpu[i], 1));
 		total += w[i].events;
