@@ -570,6 +570,82 @@ TEST_F(ma, slot_move_and_logging)
 	EXPECT_EQ(4ULL, d.mem_access_write);
 }
 
+/* ---- the guest's own stage-1 walk ---- */
+
+/* Stage-1 (EL1&0, 4K granule, 39-bit VA) encodings. */
+#define S1_TABLE	0x3ULL
+#define S1_PAGE		0x703ULL	/* valid page, SH inner, AF */
+#define S1_UXN		(1ULL << 54)
+#define MAIR_VALUE	0xffULL		/* attr0 Normal write-back */
+/* TCR_EL1: T0SZ 25, write-back walks, inner shareable, TG0 4K, EPD1, IPS 40. */
+#define TCR_VALUE	0x200803519ULL
+#define SCTLR_MMU_ON	(GUEST_SCTLR_RES1 | 0x1005ULL)
+/* The code slot's tables in its data area; the test slot's in the slot. */
+#define S1_ROOT		(GUEST_DATA_IPA)
+#define S1_CODE_L2	(GUEST_DATA_IPA + TST_PAGE)
+#define S1_CODE_L3	(GUEST_DATA_IPA + 2 * TST_PAGE)
+#define S1_TEST_L2	(SLOT_GPA + 600 * TST_PAGE)
+#define S1_TEST_L3	(SLOT_GPA + 601 * TST_PAGE)
+
+static __u64 *guest_ptr(struct _test_data_ma *self, __u64 ipa)
+{
+	if (ipa >= SLOT_GPA)
+		return host64(self, ipa);
+	return (__u64 *)(self->g.code + ipa - GUEST_CODE_IPA);
+}
+
+/* Identity-maps the 2 MiB block at @va with 4K pages through @l2, @l3. */
+static void s1_map_block(struct _test_data_ma *self, __u64 l2, __u64 l3,
+			 __u64 va)
+{
+	__u64 i;
+
+	guest_ptr(self, S1_ROOT)[va >> 30 & 511] = l2 | S1_TABLE;
+	guest_ptr(self, l2)[va >> 21 & 511] = l3 | S1_TABLE;
+	for (i = 0; i < 512; i++)
+		guest_ptr(self, l3)[i] = (va + i * TST_PAGE) | S1_PAGE | S1_UXN;
+}
+
+/*
+ * The guest's stage-1 tables for the test slot lie in a page restricted
+ * to "n": the guest's walk of them is the forbidden access, reported as
+ * a walk of the table page for the VA the guest used.
+ */
+TEST_F(ma, stage1_walk)
+{
+	__u64 data = SLOT_GPA + 5 * TST_PAGE, l3_ipa;
+	struct s2mmu_stats d;
+
+	memset(guest_ptr(self, S1_ROOT), 0, 3 * TST_PAGE);
+	memset(guest_ptr(self, S1_TEST_L2), 0, 2 * TST_PAGE);
+	s1_map_block(self, S1_CODE_L2, S1_CODE_L3, GUEST_CODE_IPA);
+	s1_map_block(self, S1_TEST_L2, S1_TEST_L3, SLOT_GPA);
+	fill_page(self, data);
+	ASSERT_EQ(0, tst_set_reg(self->v, S2MMU_REG_MAIR_EL1, MAIR_VALUE));
+	ASSERT_EQ(0, tst_set_reg(self->v, S2MMU_REG_TCR_EL1, TCR_VALUE));
+	ASSERT_EQ(0, tst_set_reg(self->v, S2MMU_REG_TTBR0_EL1, S1_ROOT));
+	ASSERT_EQ(0, tst_set_reg(self->v, S2MMU_REG_SCTLR_EL1, SCTLR_MMU_ON));
+	ASSERT_EQ(0, set_access(self->g.vm, S1_TEST_L3, 1, S2MMU_MEM_ACCESS_N));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &self->before));
+
+	ASSERT_EQ(1, start(_metadata, self, CMD_READ, data + DATA_OFF, 0));
+	/* The table's page: HPFAR has no offset for a walk. */
+	l3_ipa = self->ev.mem_access.gpa;
+	EXPECT_EQ(S1_TEST_L3, l3_ipa);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_KIND_WALK, self->ev.mem_access.kind);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_N, self->ev.mem_access.access);
+	EXPECT_EQ(data + DATA_OFF, self->ev.mem_access.gva);
+	EXPECT_EQ(S2MMU_MEM_ACCESS_F_GVA_VALID | S2MMU_MEM_ACCESS_F_PC_VALID,
+		  self->ev.mem_access.flags);
+	/* Reading the table is all a walk needs: r lets it through. */
+	ASSERT_EQ(0, set_access(self->g.vm, S1_TEST_L3, 1, S2MMU_MEM_ACCESS_R));
+	ASSERT_EQ(0, resume(_metadata, self));
+	EXPECT_EQ(pattern(data), self->res);
+	d = tst_stats_since(self->g.vm, &self->before);
+	EXPECT_EQ(1ULL, d.mem_access_walk);
+	EXPECT_EQ(0ULL, d.mem_access_read);
+}
+
 /* S2MMU_VCPU_ACCESS meets restrictions as the guest does, and ptdump shows them. */
 static int ptdump_has(const char *want)
 {

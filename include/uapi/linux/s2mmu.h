@@ -490,7 +490,8 @@ struct s2mmu_enable_cap {
  *	access that a restriction of S2MMU_SET_MEM_ACCESS forbids.  The
  *	vCPU stays on the instruction, which S2MMU_RUN executes again
  *	(so it exits again unless the VMM changed the restriction)
- * @mem_access.gpa: the IPA accessed
+ * @mem_access.gpa: the IPA accessed; for a stage-1 walk, the start of
+ *	the page of the table (the syndrome gives no offset)
  * @mem_access.gva: the guest virtual address accessed (FAR_EL2), when
  *	%S2MMU_MEM_ACCESS_F_GVA_VALID is set
  * @mem_access.pc: the guest PC of the access, when
