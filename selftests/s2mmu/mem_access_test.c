@@ -575,7 +575,7 @@ TEST_F(ma, slot_move_and_logging)
 /* Stage-1 (EL1&0, 4K granule, 39-bit VA) encodings. */
 #define S1_TABLE	0x3ULL
 #define S1_PAGE		0x703ULL	/* valid page, SH inner, AF */
-#define S1_UXN		(1ULL << 54)
+#define S1_UXN		0x40000000000000ULL	/* bit 54 */
 #define MAIR_VALUE	0xffULL		/* attr0 Normal write-back */
 /* TCR_EL1: T0SZ 25, write-back walks, inner shareable, TG0 4K, EPD1, IPS 40. */
 #define TCR_VALUE	0x200803519ULL
