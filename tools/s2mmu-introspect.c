@@ -168,10 +168,11 @@ static int monitor(struct guest_vm *g, struct watch *w, __u64 code_pages,
 			return 0;
 		}
 		if (ret != S2MMU_EXIT_MEM_ACCESS) {
-			fprintf(stderr, "introspect: %s\n",
-				guest_exit_str(v, ret, why, sizeof(why)));
+			printf("introspect: unexpected exit: %s\n",
+			       guest_exit_str(v, ret, why, sizeof(why)));
 			return -1;
 		}
+		ret = 0;
 		if (r->mem_access.gpa >= GUEST_CODE_IPA &&
 		    r->mem_access.gpa < GUEST_CODE_IPA + code_pages * TST_PAGE)
 			on_code_page(w, r);

@@ -584,8 +584,8 @@ TEST_F(ma, slot_move_and_logging)
 #define S1_ROOT		(GUEST_DATA_IPA)
 #define S1_CODE_L2	(GUEST_DATA_IPA + TST_PAGE)
 #define S1_CODE_L3	(GUEST_DATA_IPA + 2 * TST_PAGE)
-#define S1_TEST_L2	(SLOT_GPA + 600 * TST_PAGE)
-#define S1_TEST_L3	(SLOT_GPA + 601 * TST_PAGE)
+#define S1_TEST_L2	(SLOT_GPA + 450 * TST_PAGE)
+#define S1_TEST_L3	(SLOT_GPA + 451 * TST_PAGE)
 
 static __u64 *guest_ptr(struct _test_data_ma *self, __u64 ipa)
 {
