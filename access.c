@@ -124,6 +124,11 @@ static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
 			s2mmu_mmio_exit(vcpu, ipa, acc->kind, vcpu->bounce, len);
 			return 1;
 		}
+		if (ret == S2MMU_FAULT_MEM_ACCESS) {
+			/* No guest VA or PC: the access came from the VMM. */
+			s2mmu_mem_access_exit(vcpu, 0, false, 0, false);
+			return 1;
+		}
 		if (signal_pending(current))
 			return -EINTR;
 		cond_resched();

@@ -48,7 +48,8 @@ static void s2mmu_probe_cpu(struct s2mmu_cpu_features *f)
 	f->max_ipa_bits = min_t(u32, f->pa_bits, 48);
 	f->vmid_bits = field(f->mmfr1, 4) == 2 ? 16 : 8;
 
-	f->flags = 0;
+	/* Restrictions work on every host: the software path checks them too. */
+	f->flags = S2MMU_FEAT_MEM_ACCESS;
 	if (field(f->isar0, 56) >= 2)
 		f->flags |= S2MMU_FEAT_TLBIRANGE;
 	if (field(f->mmfr2, 48) >= 1)

@@ -438,6 +438,8 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
  * @level: level from the syndrome
  * @write: the access was a write
  * @exec: the access was an instruction fetch
+ * @kind: %S2MMU_MEM_ACCESS_KIND_* of the access, for restrictions
+ * @allowed: what the frame's restriction lets a mapping allow (S2_PROT_*)
  * @seq: invalidate sequence sampled before the page was resolved
  * @slot: the slot holding @ipa
  * @hva: host address backing @ipa
@@ -454,6 +456,8 @@ struct s2mmu_fault {
 	s8			level;
 	bool			write;
 	bool			exec;
+	u32			kind;
+	u32			allowed;
 	unsigned long		seq;
 	struct s2mmu_memslot	*slot;
 	unsigned long		hva;
@@ -743,6 +747,8 @@ static void s2mmu_try_block(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 
 	if (READ_ONCE(slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES || f->zero ||
 	    !PageCompound(vcpu->pages[0]) ||
+	    s2mmu_mem_access_any(vcpu->vm, ipa_base >> PAGE_SHIFT,
+				 S2MMU_BLOCK_PAGES) ||
 	    (f->ipa & (SZ_2M - 1)) != (f->hva & (SZ_2M - 1)) ||
 	    ipa_base < s2mmu_slot_base(slot) ||
 	    ipa_base + SZ_2M > s2mmu_slot_end(slot))
@@ -827,6 +833,8 @@ static int s2mmu_resolve_page(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		f->prot |= S2_PROT_W;
 	if (f->exec)
 		f->prot |= S2_PROT_X;
+	/* Never more than the frame's restriction; the access is in it. */
+	f->prot &= f->allowed;
 	return 0;
 }
 
@@ -996,6 +1004,16 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	unsigned long start, end;
 	int ret;
 
+	/*
+	 * A restriction forbids the access: nothing is mapped, the VMM is
+	 * told.  Read after step 1, so that a SET tightening it meanwhile
+	 * makes this fault start over before it maps.
+	 */
+	ret = s2mmu_mem_access_check(vcpu, f->ipa, f->kind, f->prot,
+				     &f->allowed);
+	if (ret)
+		return ret;
+
 	/* Step 2: the slot, and whether the host is changing the page. */
 	f->slot = s2mmu_find_slot(srcu_dereference(vm->slots, &vm->srcu),
 				  f->ipa);
@@ -1047,16 +1065,20 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
  * dirty and fail in a read-only slot; taken as a fetch, it would make the
  * table executable.  KVM has done the same since Linux 6.2.
  */
-static void s2mmu_abort_access(u64 esr, bool *write, bool *exec)
+static void s2mmu_abort_access(u64 esr, struct s2mmu_fault *f)
 {
 	bool walk = esr & S2MMU_ESR_S1PTW;
 
-	*exec = !walk &&
-		(esr >> S2MMU_ESR_EC_SHIFT) == S2MMU_ESR_EC_IABT_LOW;
+	f->exec = !walk &&
+		  (esr >> S2MMU_ESR_EC_SHIFT) == S2MMU_ESR_EC_IABT_LOW;
 	if (walk)
-		*write = (esr & S2_FSC_TYPE_MASK) == S2_FSC_PERM;
+		f->write = (esr & S2_FSC_TYPE_MASK) == S2_FSC_PERM;
 	else
-		*write = esr & S2MMU_ESR_WNR;
+		f->write = esr & S2MMU_ESR_WNR;
+	f->kind = walk ? S2MMU_MEM_ACCESS_KIND_WALK :
+		  f->exec ? S2MMU_MEM_ACCESS_KIND_EXEC :
+		  f->write ? S2MMU_MEM_ACCESS_KIND_WRITE :
+		  S2MMU_MEM_ACCESS_KIND_READ;
 }
 
 /**
@@ -1066,7 +1088,9 @@ static void s2mmu_abort_access(u64 esr, bool *write, bool *exec)
  * @esr: the syndrome (ESR_EL2 of a stage-2 data or instruction abort)
  *
  * Return: %S2MMU_FAULT_RETRY (re-execute the access), %S2MMU_FAULT_MMIO
- * (no memory there for this access: exit to the VMM), or a negative
+ * (no memory there for this access: exit to the VMM),
+ * %S2MMU_FAULT_MEM_ACCESS (a restriction forbids the access: exit to the
+ * VMM with &s2mmu_vcpu.ma_event), or a negative
  * errno (-EFAULT: the slot's backing memory is not accessible, -EINTR:
  * a fatal signal while waiting for the host).
  */
@@ -1081,7 +1105,7 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	int idx, ret;
 
 	lockdep_assert_held(&vcpu->mutex);
-	s2mmu_abort_access(esr, &f.write, &f.exec);
+	s2mmu_abort_access(esr, &f);
 	s2mmu_count_fault(vm, f.fsc);
 	f.prot = f.write ? S2_PROT_W : f.exec ? S2_PROT_X : S2_PROT_R;
 

@@ -464,12 +464,24 @@ static int run_abort(struct s2mmu_vcpu_ctx *ctx)
 		s2mmu_internal_error(ctx, S2MMU_INTERNAL_ERROR_EXCEPTION);
 		return 0;
 	}
-	/* HPFAR_EL2.FIPA holds IPA bits 51:12 in its bits 43:4. */
+	/*
+	 * HPFAR_EL2.FIPA holds IPA bits 51:12 in its bits 43:4.  FAR_EL2 is
+	 * the VA, whose page offset is the IPA's, except on the guest's
+	 * stage-1 walk, where the IPA is a descriptor's and FAR is still the
+	 * VA being translated: only the page is known then.
+	 */
 	ipa = (ctx->exit.hpfar & GENMASK_ULL(43, 4)) << 8;
-	ipa |= ctx->exit.far & GENMASK_ULL(11, 0);
+	if (!(esr & ESR_ELx_S1PTW))
+		ipa |= ctx->exit.far & GENMASK_ULL(11, 0);
 	ret = s2mmu_handle_fault(ctx->vcpu, ipa, esr);
 	if (ret < 0)
 		return ret;
+	if (ret == S2MMU_FAULT_MEM_ACCESS) {
+		/* PC stays: the next S2MMU_RUN retries the instruction. */
+		s2mmu_mem_access_exit(ctx->vcpu, ctx->exit.far,
+				      !(esr & ESR_ELx_FnV), ctx->gp.pc, true);
+		return 0;
+	}
 	if (ret == S2MMU_FAULT_RETRY) {
 		if ((esr & ESR_ELx_FSC_TYPE) == ESR_ELx_FSC_PERM) {
 			ctx->relax_ipa = ipa;

@@ -12,6 +12,7 @@
 #include <linux/srcu.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
+#include <linux/xarray.h>
 
 #include <uapi/linux/s2mmu.h>
 #include "s2_pgtable.h"
@@ -123,9 +124,13 @@ DEFINE_SHOW_ATTRIBUTE(s2mmu_stats);
  * @pa: PA of @start
  * @level: level of the run's leaves
  * @prot: &enum s2_prot of the run's leaves
+ * @vm: the VM, whose restrictions the lines show
+ * @access: the restriction (``S2MMU_MEM_ACCESS_*``) of the run's frames
  */
 struct s2mmu_ptdump {
 	struct seq_file	*m;
+	struct s2mmu_vm	*vm;
+	u32		access;
 	u64		start;
 	u64		end;
 	phys_addr_t	pa;
@@ -139,12 +144,13 @@ static void s2mmu_ptdump_flush(struct s2mmu_ptdump *d)
 
 	if (!d->end)
 		return;
-	seq_printf(d->m, "0x%012llx-0x%012llx L%d pa=0x%012llx %c%c%c %s %s\n",
+	seq_printf(d->m, "0x%012llx-0x%012llx L%d pa=0x%012llx %c%c%c %s %s %s\n",
 		   d->start, d->end, d->level, (u64)d->pa,
 		   p & S2_PROT_R ? 'R' : '-', p & S2_PROT_W ? 'W' : '-',
 		   p & S2_PROT_X ? 'X' : '-',
 		   p & S2_PROT_DEVICE ? "DEV" : p & S2_PROT_NC ? "NC" : "WB",
-		   p & S2_PROT_AF ? "AF" : "--");
+		   p & S2_PROT_AF ? "AF" : "--",
+		   s2mmu_mem_access_name(d->access));
 	d->end = 0;
 }
 
@@ -153,14 +159,18 @@ static int s2mmu_ptdump_visit(const struct s2_visit_ctx *ctx, u32 visit)
 	struct s2mmu_ptdump *d = ctx->arg;
 	u64 size = S2_LEVEL_SIZE(ctx->level);
 	phys_addr_t pa;
-	u32 prot;
+	u32 prot, access;
 
 	if (!s2_desc_valid(ctx->old))
 		return 0;
 	pa = s2_desc_leaf_pa(ctx->old, ctx->level, 0);
 	prot = s2_leaf_prot(ctx->old);
+	/* Restricted frames are mapped at 4K only: blocks have none. */
+	access = ctx->level == S2_MAX_LEVEL ?
+		 s2mmu_mem_access_of(d->vm, ctx->addr >> PAGE_SHIFT) :
+		 S2MMU_MEM_ACCESS_RWX;
 	if (d->end && (d->end != ctx->addr || d->level != ctx->level ||
-		       d->prot != prot ||
+		       d->prot != prot || d->access != access ||
 		       d->pa + (d->end - d->start) != pa))
 		s2mmu_ptdump_flush(d);
 	if (!d->end) {
@@ -168,15 +178,45 @@ static int s2mmu_ptdump_visit(const struct s2_visit_ctx *ctx, u32 visit)
 		d->pa = pa;
 		d->level = ctx->level;
 		d->prot = prot;
+		d->access = access;
 	}
 	d->end = ctx->addr + size;
 	return 0;
 }
 
+/*
+ * The restrictions of S2MMU_SET_MEM_ACCESS, mapped or not, one line per
+ * run of frames with the same one.
+ */
+static void s2mmu_ptdump_mem_access(struct seq_file *m, struct s2mmu_vm *vm)
+{
+	unsigned long gfn, start = 0, next = 0;
+	u32 access = S2MMU_MEM_ACCESS_RWX, cur;
+	void *entry;
+
+	seq_puts(m, "# mem_access: ipa-range restriction\n");
+	xa_for_each(&vm->mem_access, gfn, entry) {
+		cur = xa_to_value(entry);
+		if (gfn == next && cur == access) {
+			next++;
+			continue;
+		}
+		if (next)
+			seq_printf(m, "0x%012llx-0x%012llx %s\n", (u64)start << PAGE_SHIFT,
+				   (u64)next << PAGE_SHIFT, s2mmu_mem_access_name(access));
+		start = gfn;
+		next = gfn + 1;
+		access = cur;
+	}
+	if (next)
+		seq_printf(m, "0x%012llx-0x%012llx %s\n", (u64)start << PAGE_SHIFT,
+			   (u64)next << PAGE_SHIFT, s2mmu_mem_access_name(access));
+}
+
 static int s2mmu_ptdump_show(struct seq_file *m, void *v)
 {
 	struct s2mmu_vm *vm = m->private;
-	struct s2mmu_ptdump d = { .m = m };
+	struct s2mmu_ptdump d = { .m = m, .vm = vm };
 	struct s2_walker walker = {
 		.cb	= s2mmu_ptdump_visit,
 		.arg	= &d,
@@ -185,11 +225,12 @@ static int s2mmu_ptdump_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "# ipa_bits %u start_level %d roots %u\n",
 		   vm->pgt.ia_bits, vm->pgt.start_level, vm->pgt.nr_roots);
-	seq_puts(m, "# ipa-range level pa perms memtype af\n");
+	seq_puts(m, "# ipa-range level pa perms memtype af restriction\n");
 	read_lock(&vm->mmu_lock);
 	s2_walk(&vm->pgt, 0, BIT_ULL(vm->ipa_bits), &walker);
 	read_unlock(&vm->mmu_lock);
 	s2mmu_ptdump_flush(&d);
+	s2mmu_ptdump_mem_access(m, vm);
 	return 0;
 }
 

@@ -379,6 +379,7 @@ static void s2mmu_vm_destroy(struct s2mmu_vm *vm)
 		s2mmu_slot_free(slots->slot[i]);
 	}
 	kfree(slots);
+	xa_destroy(&vm->mem_access);
 	WARN_ON_ONCE(atomic64_read(&vm->pages_pinned));
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
@@ -550,6 +551,10 @@ static long s2mmu_vm_ioctl(struct file *file, unsigned int cmd,
 		return s2mmu_get_dirty_log(vm, argp);
 	case S2MMU_CLEAR_DIRTY_LOG:
 		return s2mmu_clear_dirty_log(vm, argp);
+	case S2MMU_SET_MEM_ACCESS:
+		return s2mmu_set_mem_access(vm, argp);
+	case S2MMU_GET_MEM_ACCESS:
+		return s2mmu_get_mem_access(vm, argp);
 	case S2MMU_HW_TRANSLATE:
 	case S2MMU_DEBUG_TABLE_OP:
 		return s2mmu_el2_vm_ioctl(&vm->el2, &vm->pgt, cmd, arg);
@@ -603,6 +608,7 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	init_waitqueue_head(&vm->mmu_invalidate_wq);
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->lock);
+	xa_init(&vm->mem_access);
 	RCU_INIT_POINTER(vm->slots, slots);
 	/* Everything a notifier callback touches is initialised by now. */
 	vm->mmu_notifier.ops = &s2mmu_mn_ops;

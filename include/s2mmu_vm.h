@@ -18,6 +18,7 @@
 #include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 
 #include <uapi/linux/s2mmu.h>
 #include "s2_pgtable.h"
@@ -48,6 +49,7 @@
 enum s2mmu_fault_result {
 	S2MMU_FAULT_RETRY,	/* re-execute the access */
 	S2MMU_FAULT_MMIO,	/* exit to the VMM */
+	S2MMU_FAULT_MEM_ACCESS,	/* a restriction forbids it: exit to the VMM */
 };
 
 /*
@@ -202,6 +204,10 @@ enum s2mmu_vm_stat_id {
  * @manual_dirty_protect: %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT is on: GET
  *	only reads the log, CLEAR re-protects; changed under @slots_lock
  * @el2: the EL2 backend's state: VMID, TLB ops, debug table
+ * @mem_access: the S2MMU_SET_MEM_ACCESS restrictions, by guest frame,
+ *	only those other than %S2MMU_MEM_ACCESS_RWX (xa_mk_value()); set
+ *	under @slots_lock, converted by faults with xa_cmpxchg(), read
+ *	locklessly (Documentation/mem-access.rst)
  */
 struct s2mmu_vm {
 	refcount_t		refs;
@@ -231,6 +237,23 @@ struct s2mmu_vm {
 	struct mmu_notifier	mmu_notifier;
 	bool			manual_dirty_protect;
 	struct s2mmu_el2_vm	el2;
+	struct xarray		mem_access;
+};
+
+/**
+ * struct s2mmu_mem_access_event - what the last forbidden access was
+ * @gpa: the IPA
+ * @kind: %S2MMU_MEM_ACCESS_KIND_*
+ * @access: the restriction in force
+ * @new_access: the restriction after it (differs once converted)
+ * @walk_write: a stage-1 walk that writes its table (AF/DBM update)
+ */
+struct s2mmu_mem_access_event {
+	u64	gpa;
+	u32	kind;
+	u32	access;
+	u32	new_access;
+	bool	walk_write;
 };
 
 /**
@@ -246,6 +269,7 @@ struct s2mmu_vm {
  * @release: pins that fault replaced, released once mmu_lock is dropped
  * @nr_release: entries in @release
  * @ctx: guest registers and run state (run.c)
+ * @ma_event: the event of the last %S2MMU_FAULT_MEM_ACCESS
  */
 struct s2mmu_vcpu {
 	struct s2mmu_vm		*vm;
@@ -258,6 +282,7 @@ struct s2mmu_vcpu {
 	unsigned long		*release;
 	int			nr_release;
 	struct s2mmu_vcpu_ctx	*ctx;
+	struct s2mmu_mem_access_event ma_event;
 };
 
 static inline struct s2mmu_memslots *s2mmu_slots(struct s2mmu_vm *vm)
@@ -325,6 +350,17 @@ int s2mmu_enable_cap(struct s2mmu_vm *vm, void __user *argp);
 
 /* access.c */
 int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp);
+
+/* mem_access.c */
+int s2mmu_set_mem_access(struct s2mmu_vm *vm, void __user *argp);
+int s2mmu_get_mem_access(struct s2mmu_vm *vm, void __user *argp);
+int s2mmu_mem_access_check(struct s2mmu_vcpu *vcpu, u64 ipa, u32 kind,
+			   u32 need, u32 *allowed);
+bool s2mmu_mem_access_any(struct s2mmu_vm *vm, u64 gfn, u64 nr);
+u32 s2mmu_mem_access_of(struct s2mmu_vm *vm, u64 gfn);
+const char *s2mmu_mem_access_name(u32 access);
+void s2mmu_mem_access_exit(struct s2mmu_vcpu *vcpu, u64 gva, bool gva_valid,
+			   u64 pc, bool pc_valid);
 
 /* stats.c */
 void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st);

@@ -39,7 +39,10 @@ test)
 demo)
 	say "begin demo"
 	/tools/s2mmu-vmm
-	say "end demo rc=$?"
+	rc=$?
+	# After the migration: the introspection example (mem_access events).
+	/tools/s2mmu-introspect || rc=1
+	say "end demo rc=$rc"
 	dmesg | grep s2mmu
 	;;
 bench)

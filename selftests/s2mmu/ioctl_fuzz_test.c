@@ -57,6 +57,12 @@
 static const __u32 probe_ids[] = { 0, 1, 2, 3, 5, 7, 31, S2MMU_MEMSLOT_ID_LIMIT - 1 };
 #define NPROBE		ARRAY_SIZE(probe_ids)
 #define NXL		16
+/* Frames whose restriction every check reads: slot A's first, the last. */
+static const __u64 ma_probe_gfns[] = {
+	GPA_A >> 12, (GPA_A >> 12) + 1, (1ULL << (IPA_BITS - 12)) - 1,
+};
+
+#define NPROBE_MA	ARRAY_SIZE(ma_probe_gfns)
 
 /* Everything a rejected call must leave as it was. */
 struct snap {
@@ -71,6 +77,7 @@ struct snap {
 	__u64 regs[REG_MAX][2];		/* every listed vCPU register */
 	long regs_ret;			/* first GET_ONE_REG error */
 	struct s2mmu_run run;		/* the vCPU's shared page */
+	__u32 ma[NPROBE_MA];
 };
 
 FIXTURE(fz) {
@@ -198,6 +205,13 @@ static void take_snap(struct _test_data_fz *self, struct snap *s)
 	}
 	if (!self->manual_on)
 		manual_enable(self->vm, 0);
+	for (i = 0; i < NPROBE_MA; i++) {
+		struct s2mmu_mem_access ma = {
+			.gfn = ma_probe_gfns[i], .nr_pages = 1,
+		};
+
+		s->ma[i] = xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &ma) ? ~0U : ma.access;
+	}
 	for (t = 0; t < 2 && hw_at(self); t++) {
 		struct s2mmu_hw_translate tr = {
 			.nr = NXL,
@@ -297,6 +311,14 @@ static bool same_as_base(struct __test_metadata *_metadata,
 		TH_LOG("line %d %s: slot %u: GET_DIRTY_LOG %d, was %d", line,
 		       what, probe_ids[i], now.slot_err[i],
 		       self->base.slot_err[i]);
+		ok = false;
+	}
+	for (i = 0; i < NPROBE_MA; i++) {
+		if (now.ma[i] == self->base.ma[i])
+			continue;
+		TH_LOG("line %d %s: restriction of gfn %#llx: %u, was %u", line,
+		       what, (unsigned long long)ma_probe_gfns[i], now.ma[i],
+		       self->base.ma[i]);
 		ok = false;
 	}
 	if (memcmp(now.log, self->base.log, sizeof(now.log))) {
@@ -594,6 +616,7 @@ TEST_F(fz, unknown_numbers)
 		S2MMU_SET_USER_MEMORY_REGION, S2MMU_CREATE_VCPU, S2MMU_GET_STATS,
 		S2MMU_ENABLE_CAP, S2MMU_GET_DIRTY_LOG, S2MMU_CLEAR_DIRTY_LOG,
 		S2MMU_HW_TRANSLATE, S2MMU_DEBUG_TABLE_OP,
+		S2MMU_SET_MEM_ACCESS, S2MMU_GET_MEM_ACCESS,
 	};
 	static const unsigned long vcpu_known[] = {
 		S2MMU_VCPU_ACCESS,
@@ -738,6 +761,78 @@ TEST_F(fz, create_vcpu_and_stats)
 	for (i = 0; i < 5; i++)
 		REJECT(self->vm, S2MMU_GET_STATS, (void *)p[i], EFAULT,
 		       "GET_STATS ptr");
+}
+
+/* ---- memory access restrictions ------------------------------------- */
+
+/*
+ * A good SET would put slot A's first frame under "n" (it is rx now):
+ * detectable if accepted.
+ */
+TEST_F(fz, mem_access)
+{
+	const __u64 top = 1ULL << (IPA_BITS - 12);
+	struct s2mmu_mem_access good = {
+		.gfn = GPA_A >> 12, .nr_pages = 1, .access = S2MMU_MEM_ACCESS_N,
+	}, m;
+	__u64 p[5];
+	unsigned int i, b;
+
+	m = good;
+	m.access = S2MMU_MEM_ACCESS_RX;
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_SET_MEM_ACCESS, &m));
+	EXPECT_TRUE(same_as_base(_metadata, self, "set rx", __LINE__) == false);
+	for (b = 0; b < 32; b++) {
+		m = good; m.access = S2MMU_MEM_ACCESS_N2RWX + (1U << b);
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "access");
+		m = good; m.flags = 1U << b;
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "flags");
+	}
+	for (i = 0; i < 2; i++) {
+		for (b = 0; b < 64; b += 9) {
+			m = good; m.reserved[i] = 1ULL << b;
+			REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "reserved");
+		}
+	}
+	m = good; m.nr_pages = 0;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "0 pages");
+	m = good; m.gfn = top;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "gfn = top");
+	m = good; m.gfn = top - 1; m.nr_pages = 2;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "end > top");
+	m = good; m.nr_pages = top;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "end = top + gfn");
+	m = good; m.gfn = ~0ULL; m.nr_pages = 2;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "range wraps");
+	m = good; m.nr_pages = ~0ULL;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "pages wrap");
+	m = good; m.gfn = 0; m.nr_pages = S2MMU_MEM_ACCESS_MAX_PAGES + 1;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, E2BIG, "too many pages");
+	bad_ptrs(self, p, false);
+	for (i = 0; i < 5; i++)
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, (void *)p[i], EFAULT, "arg ptr");
+
+	m = good; m.access = 0; m.nr_pages = 2;
+	REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "get 2 pages");
+	m = good; m.access = 0; m.nr_pages = 0;
+	REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "get 0 pages");
+	m = good; m.access = 1;
+	REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "get access in");
+	m = good; m.access = 0; m.gfn = top;
+	REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "get gfn = top");
+	for (b = 0; b < 32; b += 5) {
+		m = good; m.access = 0; m.flags = 1U << b;
+		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "get flags");
+		m = good; m.access = 0; m.reserved[1] = 1ULL << b;
+		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "get reserved");
+	}
+	/* Read before written: a read-only page would be -EINVAL (zeros). */
+	bad_ptrs(self, p, false);
+	for (i = 0; i < 5; i++)
+		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, (void *)p[i], EFAULT, "get ptr");
+	m = good; m.access = 0;
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &m));
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_RX, m.access);
 }
 
 /* ---- dirty logging ------------------------------------------------- */

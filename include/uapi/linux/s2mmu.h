@@ -52,6 +52,7 @@ struct s2mmu_features {
 #define S2MMU_FEAT_HW_TLBI	(1U << 5)	/* real TLBIs are issued */
 #define S2MMU_FEAT_KVM_ACTIVE	(1U << 6)	/* KVM initialised alongside */
 #define S2MMU_FEAT_RUN		(1U << 7)	/* S2MMU_RUN runs guests */
+#define S2MMU_FEAT_MEM_ACCESS	(1U << 8)	/* S2MMU_SET_MEM_ACCESS */
 #define S2MMU_FEAT_TRANSLATE_GVA (1U << 9)	/* S2MMU_TRANSLATE_GVA */
 
 /* ioctls on /dev/s2mmu */
@@ -73,7 +74,8 @@ struct s2mmu_features {
  *   0x60-0x6f  VM fd: dirty logging, ENABLE_CAP
  *   0x70-0x7f  VM fd: test interface (EL2 oracle), the header's last section
  *   0x80-0x8f  vCPU fd
- *   0x90-0x9f  VM and vCPU fds: introspection (S2MMU_TRANSLATE_GVA 0x92)
+ *   0x90-0x9f  introspection: VM fd mem_access 0x90-0x91; vCPU fd
+ *              S2MMU_TRANSLATE_GVA 0x92
  */
 
 /* ---- /dev/s2mmu: VMs ---- */
@@ -268,6 +270,13 @@ struct s2mmu_userspace_memory_region {
  *	table (break-before-make) explains
  * @gva_sw: %S2MMU_TRANSLATE_GVA answers the software walk alone gave (no
  *	EL2, an execute access, or %S2MMU_GVA_SOFTWARE)
+ * @mem_access_read: %S2MMU_EXIT_MEM_ACCESS events of guest reads
+ * @mem_access_write: %S2MMU_EXIT_MEM_ACCESS events of guest writes
+ * @mem_access_exec: %S2MMU_EXIT_MEM_ACCESS events of instruction fetches
+ * @mem_access_walk: %S2MMU_EXIT_MEM_ACCESS events of the guest's stage-1
+ *	table walks
+ * @mem_access_converted: of those events, %S2MMU_MEM_ACCESS_RX2RW and
+ *	%S2MMU_MEM_ACCESS_N2RWX restrictions the access converted
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots and
@@ -306,6 +315,11 @@ struct s2mmu_stats {
 	__u64 gva_hw;
 	__u64 gva_fallbacks;
 	__u64 gva_sw;
+	__u64 mem_access_read;
+	__u64 mem_access_write;
+	__u64 mem_access_exec;
+	__u64 mem_access_walk;
+	__u64 mem_access_converted;
 	__u64 reserved[3];
 };
 
@@ -435,6 +449,7 @@ struct s2mmu_enable_cap {
 #define S2MMU_EXIT_MMIO			6
 #define S2MMU_EXIT_INTR			10
 #define S2MMU_EXIT_INTERNAL_ERROR	17
+#define S2MMU_EXIT_MEM_ACCESS		40
 
 /* &s2mmu_run.hypercall.flags */
 #define S2MMU_HYPERCALL_SMC		(1U << 0)	/* SMC, not HVC */
@@ -482,6 +497,22 @@ struct s2mmu_enable_cap {
  * @internal.far: FAR_EL2 of the exit (guest virtual address)
  * @internal.hpfar: HPFAR_EL2 of the exit (IPA bits 51:12 in bits 43:4)
  * @internal.pc: the guest PC (ELR_EL2) of the exit
+ * @mem_access: valid for %S2MMU_EXIT_MEM_ACCESS: the guest tried an
+ *	access that a restriction of S2MMU_SET_MEM_ACCESS forbids.  The
+ *	vCPU stays on the instruction, which S2MMU_RUN executes again
+ *	(so it exits again unless the VMM changed the restriction)
+ * @mem_access.gpa: the IPA accessed; for a stage-1 walk, the start of
+ *	the page of the table (the syndrome gives no offset)
+ * @mem_access.gva: the guest virtual address accessed (FAR_EL2), when
+ *	%S2MMU_MEM_ACCESS_F_GVA_VALID is set
+ * @mem_access.pc: the guest PC of the access, when
+ *	%S2MMU_MEM_ACCESS_F_PC_VALID is set
+ * @mem_access.flags: ``S2MMU_MEM_ACCESS_F_*``
+ * @mem_access.kind: ``S2MMU_MEM_ACCESS_KIND_*``: what the guest tried
+ * @mem_access.access: the restriction in force (``S2MMU_MEM_ACCESS_*``)
+ * @mem_access.new_access: the restriction from now on: @mem_access.access,
+ *	or what an %S2MMU_MEM_ACCESS_RX2RW or %S2MMU_MEM_ACCESS_N2RWX
+ *	restriction became (%S2MMU_MEM_ACCESS_F_CONVERTED)
  * @padding: room for later exits
  *
  * The layout up to @mmio is that of %S2MMU_API_VERSION 1; new exits only
@@ -514,6 +545,15 @@ struct s2mmu_run {
 			__u64 hpfar;
 			__u64 pc;
 		} internal;
+		struct {
+			__u64 gpa;
+			__u64 gva;
+			__u64 pc;
+			__u32 flags;
+			__u32 kind;
+			__u32 access;
+			__u32 new_access;
+		} mem_access;
 		char padding[256];
 	};
 };
@@ -890,6 +930,87 @@ struct s2mmu_translate_gva {
  * break-before-make; -EFAULT; -EIO called from another process.
  */
 #define S2MMU_TRANSLATE_GVA	_IOWR(S2MMUIO, 0x92, struct s2mmu_translate_gva)
+
+/* ---- VM fd: memory access restrictions (Documentation/mem-access.rst) ---- */
+
+/* Restrictions (&struct s2mmu_mem_access.access): Xen's set and numbers. */
+#define S2MMU_MEM_ACCESS_N	0	/* no access */
+#define S2MMU_MEM_ACCESS_R	1
+#define S2MMU_MEM_ACCESS_W	2
+#define S2MMU_MEM_ACCESS_RW	3
+#define S2MMU_MEM_ACCESS_X	4
+#define S2MMU_MEM_ACCESS_RX	5
+#define S2MMU_MEM_ACCESS_WX	6
+#define S2MMU_MEM_ACCESS_RWX	7	/* the default: no restriction */
+#define S2MMU_MEM_ACCESS_RX2RW	8	/* rx; a write converts it to rw */
+#define S2MMU_MEM_ACCESS_N2RWX	9	/* n; any access converts it to rwx */
+
+/* &s2mmu_run.mem_access.kind */
+#define S2MMU_MEM_ACCESS_KIND_READ	0
+#define S2MMU_MEM_ACCESS_KIND_WRITE	1
+#define S2MMU_MEM_ACCESS_KIND_EXEC	2	/* instruction fetch */
+#define S2MMU_MEM_ACCESS_KIND_WALK	3	/* the guest's stage-1 walk */
+
+/* &s2mmu_run.mem_access.flags */
+#define S2MMU_MEM_ACCESS_F_GVA_VALID	(1U << 0)	/* @gva holds FAR */
+#define S2MMU_MEM_ACCESS_F_PC_VALID	(1U << 1)	/* @pc is the guest's */
+#define S2MMU_MEM_ACCESS_F_CONVERTED	(1U << 2)	/* rx2rw/n2rwx changed */
+#define S2MMU_MEM_ACCESS_F_WALK_WRITE	(1U << 3)	/* walk updating AF/DBM */
+
+/* Largest &struct s2mmu_mem_access.nr_pages of one S2MMU_SET_MEM_ACCESS. */
+#define S2MMU_MEM_ACCESS_MAX_PAGES	(1ULL << 20)
+
+/**
+ * struct s2mmu_mem_access - argument of S2MMU_SET_MEM_ACCESS and
+ *	S2MMU_GET_MEM_ACCESS
+ * @gfn: first guest frame (IPA >> 12)
+ * @nr_pages: SET: frames from @gfn, 1..%S2MMU_MEM_ACCESS_MAX_PAGES;
+ *	GET: 1
+ * @access: SET: in, an ``S2MMU_MEM_ACCESS_*`` value; GET: out, the
+ *	restriction of @gfn
+ * @flags: zero
+ * @reserved: zero
+ */
+struct s2mmu_mem_access {
+	__u64 gfn;
+	__u64 nr_pages;
+	__u32 access;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * DOC: S2MMU_SET_MEM_ACCESS
+ *
+ * Restricts how the guest may access the frames [@gfn, @gfn + @nr_pages),
+ * on top of what their slot (read-only) and host pages allow, like Xen's
+ * mem_access.  A guest access that a restriction forbids does not
+ * happen: the vCPU stops on the instruction with %S2MMU_EXIT_MEM_ACCESS
+ * (from S2MMU_RUN, and from S2MMU_VCPU_ACCESS).  Restrictions belong to
+ * guest frames (IPAs): they stay while memory slots come, go, move or
+ * log, and while the host changes the pages behind them.
+ * %S2MMU_MEM_ACCESS_RWX lifts them.  Tightening takes effect for every
+ * vCPU before the call returns; see Documentation/mem-access.rst.
+ *
+ * Errors (a failed call changes nothing): -EINVAL unknown @access,
+ * non-zero @flags or @reserved, @nr_pages 0, the range overflowing or
+ * beyond the VM's IPA size; -E2BIG @nr_pages above
+ * %S2MMU_MEM_ACCESS_MAX_PAGES; -EFAULT; -ENOMEM; -EIO called from
+ * another process.
+ */
+#define S2MMU_SET_MEM_ACCESS	_IOW(S2MMUIO, 0x90, struct s2mmu_mem_access)
+
+/**
+ * DOC: S2MMU_GET_MEM_ACCESS
+ *
+ * Reads the restriction of frame @gfn into @access (%S2MMU_MEM_ACCESS_RWX
+ * when it has none).
+ *
+ * Errors: -EINVAL @nr_pages not 1, non-zero @flags, @access or
+ * @reserved, @gfn beyond the VM's IPA size; -EFAULT; -EIO called from
+ * another process.
+ */
+#define S2MMU_GET_MEM_ACCESS	_IOWR(S2MMUIO, 0x91, struct s2mmu_mem_access)
 
 /*
  * ======================================================================
