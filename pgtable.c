@@ -762,16 +762,29 @@ static unsigned long s2_free_subtree(struct s2_pgtable *pgt, struct s2_op *op,
 }
 
 /*
+ * Bits a split removes from the leaves it builds, only inside [@start,
+ * @end): a block that sticks out of the range keeps them outside it.
+ */
+struct s2_split_clear {
+	s2_pte_t	bits;
+	u64		start;
+	u64		end;
+};
+
+/*
  * A table at @level + 1 translating exactly like the block @block at
- * @level; with @to_pages, all the way down to 4K pages.  Built off-line,
- * from the memcache only, so it can be swapped in with a single BBM.
+ * @level, which maps from @addr; with @to_pages, all the way down to 4K
+ * pages; with @clr, its leaves inside @clr's range lack @clr's bits.
+ * Built off-line, from the memcache only, so it can be swapped in with a
+ * single BBM.
  */
 static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
-				    s8 level, bool to_pages)
+				    s8 level, u64 addr, bool to_pages,
+				    const struct s2_split_clear *clr)
 {
 	struct s2_pgtable *pgt = op->pgt;
 	s8 child = level + 1;
-	u64 step = S2_LEVEL_SIZE(child);
+	u64 step = S2_LEVEL_SIZE(child), a;
 	s2_pte_t *table, *sub;
 	int i;
 
@@ -781,13 +794,15 @@ static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
 	table = s2_mc_pop(op);
 	if (!table)
 		return NULL;
-	for (i = 0; i < S2_PTRS_PER_TABLE; i++) {
+	for (i = 0, a = addr; i < S2_PTRS_PER_TABLE; i++, a += step) {
 		u64 pa = s2_pte_pa(block) + i * step;
 		s2_pte_t pte = s2_leaf_at(block, pa, child);
 
 		if (to_pages && child < S2_MAX_LEVEL) {
-			sub = s2_replicate_block(op, pte, child, true);
+			sub = s2_replicate_block(op, pte, child, a, true, clr);
 			pte = s2_make_table(pgt, sub);
+		} else if (clr && a >= clr->start && a + step <= clr->end) {
+			pte &= ~clr->bits;
 		}
 		WRITE_ONCE(table[i], pte);
 	}
@@ -1105,7 +1120,8 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 	/* Leaves of a subtree that is thrown away were never mapped. */
 	for (level = 0; level <= S2_MAX_LEVEL; level++)
 		mapped[level] = d->op.mapped[level];
-	table = s2_replicate_block(&d->op, ctx->old, ctx->level, false);
+	table = s2_replicate_block(&d->op, ctx->old, ctx->level, ctx->addr,
+				   false, NULL);
 	ret = table ? 0 : -ENOMEM;
 	if (table)
 		ret = s2_walk_subtree(ctx->pgt, table, ctx->level + 1,
@@ -1319,7 +1335,8 @@ static int s2_unmap_shatter(const struct s2_visit_ctx *ctx,
 	};
 	s2_pte_t *table;
 
-	table = s2_replicate_block(&d->op, ctx->old, ctx->level, false);
+	table = s2_replicate_block(&d->op, ctx->old, ctx->level, ctx->addr,
+				   false, NULL);
 	if (!table)
 		return -ENOMEM;
 	if (s2_walk_subtree(ctx->pgt, table, ctx->level + 1,
@@ -1615,16 +1632,18 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 /* split                                                               */
 
 /*
- * Replace the block by a subtree of pages built off-line, whose leaves
- * lack @clear.  The new subtree is made valid only after the operation's
- * single invalidation, which covers the block's old translations.
+ * Replace the block by a subtree of pages built off-line (whose leaves
+ * inside @clr's range lack its bits).  The new subtree is made valid only
+ * after the operation's single invalidation, which covers the block's old
+ * translations.
  */
 static int s2_split_block(const struct s2_visit_ctx *ctx, struct s2_op *op,
-			  s2_pte_t clear)
+			  const struct s2_split_clear *clr)
 {
 	s2_pte_t *table;
 
-	table = s2_replicate_block(op, ctx->old & ~clear, ctx->level, true);
+	table = s2_replicate_block(op, ctx->old, ctx->level, ctx->addr, true,
+				   clr);
 	if (!table)
 		return -ENOMEM;
 	/* Block -> table is a change of block size: BBM (D8.14.1). */
@@ -1638,7 +1657,7 @@ static int s2_split_walker(const struct s2_visit_ctx *ctx, u32 visit)
 {
 	if (!s2_pte_valid(ctx->old) || ctx->level == S2_MAX_LEVEL)
 		return 0;
-	return s2_split_block(ctx, ctx->arg, 0);
+	return s2_split_block(ctx, ctx->arg, NULL);
 }
 
 int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
@@ -1649,17 +1668,24 @@ int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
 
 /*
  * Dirty logging wants both: pages already mapped lose W in place, blocks
- * become read-only pages.  Done in one walk, the lowered pages and the
- * broken blocks share one invalidation instead of one each.
+ * become pages, read-only inside the range.  Done in one walk, the
+ * lowered pages and the broken blocks share one invalidation instead of
+ * one each.  A block sticking out of the range keeps W outside it: a
+ * manual-protect CLEAR of part of a block must not protect (and so cost
+ * a fault to) pages still dirty in the log.
  */
 static int s2_split_wrprotect_walker(const struct s2_visit_ctx *ctx,
 				     u32 visit)
 {
+	struct s2_split_clear clr = {
+		.bits = S2_PTE_S2AP_W, .start = ctx->start, .end = ctx->end,
+	};
+
 	if (!s2_pte_valid(ctx->old))
 		return 0;
 	if (ctx->level == S2_MAX_LEVEL)
 		return s2_wrprotect_leaf(ctx, ctx->arg);
-	return s2_split_block(ctx, ctx->arg, S2_PTE_S2AP_W);
+	return s2_split_block(ctx, ctx->arg, &clr);
 }
 
 int s2_split_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size,

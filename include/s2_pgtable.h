@@ -533,10 +533,12 @@ int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
  * @size: bytes
  * @mc: table pages, as for s2_split()
  *
- * What starting dirty logging needs, as one operation: every block becomes
- * a subtree of read-only 4K pages (one BBM each), every page already
- * mapped loses write permission in place, and one batched invalidation
- * covers both.
+ * What dirty logging needs, as one operation: every block that maps any
+ * of the range becomes a subtree of 4K pages (one BBM each), read-only
+ * inside the range and as before outside it; every page already mapped
+ * in the range loses write permission in place; one batched invalidation
+ * covers both.  Exactly the range is write-protected, so a CLEAR of part
+ * of a block leaves its other pages writable.
  *
  * Return: 0, -ENOMEM when @mc ran out (what was done stays done: call
  * again with a fuller memcache), -EINVAL, -ERANGE.

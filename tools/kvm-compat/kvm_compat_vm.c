@@ -72,6 +72,11 @@ static int kc_set_memory_region(struct kc_vm *vm, unsigned long arg)
 	return kc_ioctl(vm->fd, S2MMU_SET_USER_MEMORY_REGION, arg);
 }
 
+_Static_assert(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE ==
+	       S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE, "KVM's manual-protect bit");
+_Static_assert(KVM_DIRTY_LOG_INITIALLY_SET == S2MMU_DIRTY_LOG_INITIALLY_SET,
+	       "KVM's initially-set bit");
+
 static int kc_enable_cap(struct kc_vm *vm, unsigned long arg)
 {
 	struct kvm_enable_cap *cap = (void *)arg;
@@ -83,7 +88,9 @@ static int kc_enable_cap(struct kc_vm *vm, unsigned long arg)
 		return -EFAULT;
 	if (cap->cap != KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 || cap->flags)
 		return -EINVAL;
-	if (cap->args[0] & ~(uint64_t)KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
+	/* KVM's bits are s2mmu's; the module checks their combination. */
+	if (cap->args[0] & ~(uint64_t)(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+				       KVM_DIRTY_LOG_INITIALLY_SET))
 		return -EINVAL;
 	s2.args[0] = cap->args[0];
 	return kc_ioctl(vm->fd, S2MMU_ENABLE_CAP, (unsigned long)&s2);
