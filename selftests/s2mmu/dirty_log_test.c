@@ -781,7 +781,7 @@ TEST_F(log, blocks_split_and_come_back)
  * invalidation or table page.  Return false (after SKIP) without THP.
  */
 static bool start_initially_set(struct __test_metadata *_metadata,
-				FIXTURE_DATA(log) *self, __u64 caps,
+				struct _test_data_log *self, __u64 caps,
 				struct s2mmu_stats *after)
 {
 	struct s2mmu_stats st0;

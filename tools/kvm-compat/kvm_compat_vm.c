@@ -5,6 +5,7 @@
  * and s2mmu does not (or answers with another errno), then passes them on.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,10 +73,10 @@ static int kc_set_memory_region(struct kc_vm *vm, unsigned long arg)
 	return kc_ioctl(vm->fd, S2MMU_SET_USER_MEMORY_REGION, arg);
 }
 
-_Static_assert(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE ==
-	       S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE, "KVM's manual-protect bit");
-_Static_assert(KVM_DIRTY_LOG_INITIALLY_SET == S2MMU_DIRTY_LOG_INITIALLY_SET,
-	       "KVM's initially-set bit");
+static_assert(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE ==
+	      S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE, "KVM's manual-protect bit");
+static_assert(KVM_DIRTY_LOG_INITIALLY_SET == S2MMU_DIRTY_LOG_INITIALLY_SET,
+	      "KVM's initially-set bit");
 
 static int kc_enable_cap(struct kc_vm *vm, unsigned long arg)
 {
