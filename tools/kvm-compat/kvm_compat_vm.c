@@ -70,7 +70,8 @@ static int kc_set_memory_region(struct kc_vm *vm, unsigned long arg)
 	if (r->memory_size && (r->guest_phys_addr >= ipa_end ||
 			       r->memory_size > ipa_end - r->guest_phys_addr))
 		return -EFAULT;
-	return kc_ioctl(vm->fd, S2MMU_SET_USER_MEMORY_REGION, arg);
+	return kc_counted_ioctl(vm, KC_COUNT_SET_REGION,
+				S2MMU_SET_USER_MEMORY_REGION, arg);
 }
 
 static_assert(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE ==
@@ -156,9 +157,11 @@ int kc_vm_ioctl(struct kc_vm *vm, unsigned long cmd, unsigned long arg)
 		return kc_enable_cap(vm, arg);
 	/* Same layout and errno as KVM's. */
 	case KVM_GET_DIRTY_LOG:
-		return kc_ioctl(vm->fd, S2MMU_GET_DIRTY_LOG, arg);
+		return kc_counted_ioctl(vm, KC_COUNT_GET_LOG,
+					S2MMU_GET_DIRTY_LOG, arg);
 	case KVM_CLEAR_DIRTY_LOG:
-		return kc_ioctl(vm->fd, S2MMU_CLEAR_DIRTY_LOG, arg);
+		return kc_counted_ioctl(vm, KC_COUNT_CLEAR_LOG,
+					S2MMU_CLEAR_DIRTY_LOG, arg);
 	case KVM_IRQ_LINE:
 		return kc_irq_line(vm, arg);
 	case KVM_CREATE_DEVICE:
