@@ -229,16 +229,12 @@ static void s2mmu_log_split_done(struct s2mmu_log_split *ls)
 }
 
 /*
- * Write-protect the pages of @slot whose bits are set in @mask, @n words
- * from word @w0 of the slot's bitmap, with one walk and one batched
- * invalidation over the span from the first to the last, splitting any
- * block that maps part of the span (one is left only by a log started
- * with every page set): the block's pages outside the span stay writable.
- * The pages in between need no care: with logging on, a page is only
- * writable through a mapping made before the log started with its bit
- * set, or by a fault that set its bit in the same mmu_lock section, and
- * a bit only leaves the log here; so those still writable are in the log
- * -- protecting one costs it an extra fault, never a lost page.
+ * Write-protect exactly the pages of @slot whose bits are set in @mask, @n
+ * words from word @w0 of the slot's bitmap: one walk from the first to
+ * the last, one batched invalidation, and a split of any block that maps
+ * one of them (there is one only in a log that started with every page
+ * set), whose other pages stay as they were.  [@ipa, @ipa + @size): the
+ * span walked, for the memcache's size.
  * Return: 0, or -ENOMEM: @ls lacks table pages (what was done stays done).
  */
 static int s2mmu_wrprotect_mask(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
@@ -248,15 +244,16 @@ static int s2mmu_wrprotect_mask(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 {
 	unsigned long bits = n * BITS_PER_LONG;
 	unsigned long first = find_first_bit(mask, bits), last;
+	u64 base = s2mmu_slot_base(slot) + ((w0 * BITS_PER_LONG) << PAGE_SHIFT);
 	int ret;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
 	if (first >= bits)
 		return 0;
 	last = find_last_bit(mask, bits);
-	*ipa = s2mmu_slot_base(slot) + ((w0 * BITS_PER_LONG + first) << PAGE_SHIFT);
+	*ipa = base + ((u64)first << PAGE_SHIFT);
 	*size = (u64)(last - first + 1) << PAGE_SHIFT;
-	ret = s2_split_wrprotect(&vm->pgt, *ipa, *size, ls->mc);
+	ret = s2_wrprotect_mask(&vm->pgt, base, bits, mask, ls->mc);
 	WARN_ON_ONCE(ret && ret != -ENOMEM);
 	return ret == -ENOMEM ? ret : 0;
 }
