@@ -116,6 +116,29 @@ static void s2mmu_slot_collapse(struct s2mmu_vm *vm, struct s2mmu_memslot *slot)
 	}
 }
 
+/**
+ * s2mmu_dirty_bitmap_alloc() - the log of a slot that starts logging
+ * @vm: the VM; its slots_lock held
+ * @npages: pages of the slot
+ *
+ * Empty, or with every page set under %S2MMU_DIRTY_LOG_INITIALLY_SET (the
+ * bits past @npages stay clear: a GET copies whole words).
+ *
+ * Return: the bitmap, NULL when it cannot be allocated.
+ */
+unsigned long *s2mmu_dirty_bitmap_alloc(struct s2mmu_vm *vm, u64 npages)
+{
+	unsigned long *bitmap;
+
+	lockdep_assert_held(&vm->slots_lock);
+	/* Sizes are bounded (S2MMU_MEM_MAX_PAGES); failing is not a bug. */
+	bitmap = kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
+			  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (bitmap && vm->dirty_log_initially_set)
+		bitmap_set(bitmap, 0, npages);
+	return bitmap;
+}
+
 /* Only dirty logging may change on an existing slot. */
 int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 			 struct s2mmu_memslot *slot, u32 flags)
@@ -126,8 +149,7 @@ int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 
 	lockdep_assert_held(&vm->slots_lock);
 	if (flags & S2MMU_MEM_LOG_DIRTY_PAGES) {
-		bitmap = kvcalloc(BITS_TO_LONGS(slot->npages), sizeof(long),
-				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		bitmap = s2mmu_dirty_bitmap_alloc(vm, slot->npages);
 		if (!bitmap)
 			return -ENOMEM;
 	}
@@ -145,9 +167,17 @@ int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 		return 0;
 	}
 	/*
-	 * Faults now map pages and log them; pages mapped writable (and
-	 * blocks) before must fault on their next write.  A failure leaves
-	 * the slot as it was: splits and write protection are harmless.
+	 * Faults now map pages and log them.  With every page already in
+	 * the log, a write through a mapping made before cannot be lost:
+	 * nothing to split or protect until a CLEAR takes pages out of the
+	 * log (KVM's initially-set mode, why its enabling is cheap).
+	 */
+	if (vm->dirty_log_initially_set)
+		return 0;
+	/*
+	 * Otherwise pages mapped writable (and blocks) before must fault on
+	 * their next write.  A failure leaves the slot as it was: splits and
+	 * write protection are harmless.
 	 */
 	ret = s2mmu_slot_start_logging(vm, slot);
 	if (ret)
@@ -160,41 +190,112 @@ int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 /* A GET or CLEAR handles one page of bitmap per mmu_lock hold. */
 #define S2MMU_LOG_CHUNK_LONGS	(PAGE_SIZE / sizeof(long))
 
-/*
- * Write-protect the pages of @slot whose bits are set in @mask, @n words
- * from word @w0 of the slot's bitmap, with one walk and one batched
- * invalidation over the span from the first to the last.  The pages in
- * between need no care: with logging on, a page is only mapped writable
- * by a fault that marks it dirty in the same mmu_lock section, so those
- * still writable are dirty too -- protecting one costs it an extra fault,
- * never a lost page.
+/**
+ * struct s2mmu_log_split - table pages for the splits of one GET or CLEAR
+ * @mc: allocated at the first split that needs pages, drained at the end
+ * @min: pages to top up to next time; grows to a 1 GiB block's worth
  */
-static void s2mmu_wrprotect_mask(struct s2mmu_vm *vm,
-				 struct s2mmu_memslot *slot, u64 w0,
-				 const unsigned long *mask, unsigned long n)
-{
-	unsigned long bits = n * BITS_PER_LONG;
-	unsigned long first = find_first_bit(mask, bits), last;
-	u64 ipa;
+struct s2mmu_log_split {
+	struct s2_memcache	*mc;
+	int			min;
+};
 
-	lockdep_assert_held_write(&vm->mmu_lock);
-	if (first >= bits)
+/*
+ * The operation that ran out of table pages dropped mmu_lock: refill
+ * @ls, where sleeping is allowed, with enough for every 2 MiB region of
+ * [@ipa, @ipa + @size) the first time, for a 1 GiB block after that.
+ */
+static int s2mmu_log_split_topup(struct s2mmu_log_split *ls, u64 ipa, u64 size)
+{
+	u64 regions = (ALIGN(ipa + size, (u64)SZ_2M) -
+		       ALIGN_DOWN(ipa, (u64)SZ_2M)) / SZ_2M;
+
+	if (!ls->mc) {
+		ls->mc = kzalloc(sizeof(*ls->mc), GFP_KERNEL_ACCOUNT);
+		if (!ls->mc)
+			return -ENOMEM;
+	}
+	ls->min = ls->min ? S2_MEMCACHE_SPLIT_1G :
+		  (int)min_t(u64, regions, S2_MEMCACHE_SPLIT_1G);
+	return s2_memcache_topup(ls->mc, ls->min, &s2mmu_table_mm_ops, NULL);
+}
+
+static void s2mmu_log_split_done(struct s2mmu_log_split *ls)
+{
+	if (!ls->mc)
 		return;
-	last = find_last_bit(mask, bits);
-	ipa = s2mmu_slot_base(slot) + ((w0 * BITS_PER_LONG + first) << PAGE_SHIFT);
-	WARN_ON_ONCE(s2_wrprotect(&vm->pgt, ipa,
-				  (u64)(last - first + 1) << PAGE_SHIFT));
+	s2_memcache_drain(ls->mc, &s2mmu_table_mm_ops);
+	kfree(ls->mc);
 }
 
 /*
- * Copy @slot's dirty log out.  Without manual protect, each chunk of the
- * bitmap is read and cleared, and its pages write-protected, under one
- * write hold of mmu_lock: a fault maps writable and marks dirty under the
- * read side, so it lands wholly before (reported now) or after (its page
- * protected again, reported next time).  A write that completed before
- * the call is always reported: it went through a mapping whose fault has
- * marked the page by the time the write side is ours.
+ * Write-protect exactly the pages of @slot whose bits are set in @mask, @n
+ * words from word @w0 of the slot's bitmap: one walk from the first to
+ * the last, one batched invalidation, and a split of any block that maps
+ * one of them (there is one only in a log that started with every page
+ * set), whose other pages stay as they were.  [@ipa, @ipa + @size): the
+ * span walked, for the memcache's size.
+ * Return: 0, or -ENOMEM: @ls lacks table pages (what was done stays done).
  */
+static int s2mmu_wrprotect_mask(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+				u64 w0, const unsigned long *mask,
+				unsigned long n, struct s2mmu_log_split *ls,
+				u64 *ipa, u64 *size)
+{
+	unsigned long bits = n * BITS_PER_LONG;
+	unsigned long first = find_first_bit(mask, bits), last;
+	u64 base = s2mmu_slot_base(slot) + ((w0 * BITS_PER_LONG) << PAGE_SHIFT);
+	int ret;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+	if (first >= bits)
+		return 0;
+	last = find_last_bit(mask, bits);
+	*ipa = base + ((u64)first << PAGE_SHIFT);
+	*size = (u64)(last - first + 1) << PAGE_SHIFT;
+	ret = s2_wrprotect_mask(&vm->pgt, base, bits, mask, ls->mc);
+	WARN_ON_ONCE(ret && ret != -ENOMEM);
+	return ret == -ENOMEM ? ret : 0;
+}
+
+/*
+ * Take out of the log of @slot, @n words from word @w0, the bits set in
+ * @mask (the caller's CLEAR bitmap, left with the bits taken), or with
+ * @mask NULL every bit (a GET without manual protect, @taken then gets
+ * them), and write-protect those pages.  Log and protection change in
+ * one write-side section of mmu_lock: a fault maps writable and marks
+ * dirty under the read side, so it lands wholly before (its bit taken,
+ * its page protected) or after (its bit in the log again).  When a split
+ * needs table pages, the lock is dropped to allocate them and everything
+ * is done again under the next hold: the bits stay in the log until then,
+ * so a page the first attempt left writable is never missing from it.
+ */
+static int s2mmu_log_take(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+			  u64 w0, unsigned long n, unsigned long *mask,
+			  unsigned long *taken, struct s2mmu_log_split *ls)
+{
+	unsigned long *log = slot->dirty_bitmap + w0, *t = mask ?: taken;
+	u64 ipa = 0, size = 0;
+	unsigned long i;
+	int ret;
+
+	for (;;) {
+		write_lock(&vm->mmu_lock);
+		for (i = 0; i < n; i++)
+			t[i] = mask ? mask[i] & log[i] : log[i];
+		ret = s2mmu_wrprotect_mask(vm, slot, w0, t, n, ls, &ipa, &size);
+		if (!ret)
+			for (i = 0; i < n; i++)
+				log[i] &= ~t[i];
+		write_unlock(&vm->mmu_lock);
+		if (ret != -ENOMEM)
+			return ret;
+		ret = s2mmu_log_split_topup(ls, ipa, size);
+		if (ret)
+			return ret;
+	}
+}
+
 /*
  * The chunk @buf of @n words, taken from the log at @log, did not reach the
  * caller: put its bits back for the next GET.  Its pages stay
@@ -216,11 +317,21 @@ static void s2mmu_harvest_undo(struct s2mmu_vm *vm, unsigned long *log,
 	write_unlock(&vm->mmu_lock);
 }
 
+/*
+ * Copy @slot's dirty log out.  Without manual protect, each chunk of the
+ * bitmap is taken out of the log and its pages write-protected
+ * (s2mmu_log_take()).  A write that completed before the call is always
+ * reported: it went through a mapping whose fault has marked the page by
+ * the time the write side is ours (or made before a log that started
+ * with every page set).
+ */
 static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			 u8 __user *ubuf, unsigned long *buf)
 {
 	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n, i;
 	unsigned long *bitmap = slot->dirty_bitmap;
+	struct s2mmu_log_split ls = { };
+	int ret = 0;
 
 	lockdep_assert_held(&vm->slots_lock);
 	for (w = 0; w < nlongs; w += n) {
@@ -238,19 +349,19 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 				buf[i] = bitmap[w + i];
 			write_unlock(&vm->mmu_lock);
 		} else {
-			write_lock(&vm->mmu_lock);
-			for (i = 0; i < n; i++)
-				buf[i] = xchg(&bitmap[w + i], 0);
-			s2mmu_wrprotect_mask(vm, slot, w, buf, n);
-			write_unlock(&vm->mmu_lock);
+			ret = s2mmu_log_take(vm, slot, w, n, NULL, buf, &ls);
+			if (ret)
+				break;
 		}
 		if (copy_to_user(ubuf + w * sizeof(long), buf, n * sizeof(long))) {
 			s2mmu_harvest_undo(vm, bitmap + w, buf, n);
-			return -EFAULT;
+			ret = -EFAULT;
+			break;
 		}
 		cond_resched();
 	}
-	return 0;
+	s2mmu_log_split_done(&ls);
+	return ret;
 }
 
 int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
@@ -300,10 +411,6 @@ static int s2mmu_check_clear_log(const struct s2mmu_memslot *slot,
 }
 
 /*
- * Clear the bits of @log's range set in the caller's bitmap and still set
- * in the log, and write-protect those pages; chunk by chunk as a harvest.
- */
-/*
  * Can every page of [@p, @p + @len) be read?  CLEAR reads its bitmap one
  * chunk at a time, clearing as it goes: a bitmap that ends unreadable
  * must fail the call before the first chunk is cleared.  (A bitmap that
@@ -320,34 +427,38 @@ static int s2mmu_bitmap_readable(const u8 __user *p, unsigned long len)
 	return 0;
 }
 
+/*
+ * Clear the bits of @log's range set in the caller's bitmap and still set
+ * in the log, and write-protect those pages; chunk by chunk as a harvest.
+ */
 static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			   const struct s2mmu_clear_dirty_log *log,
 			   unsigned long *buf)
 {
 	u8 __user *ubuf = u64_to_user_ptr(log->dirty_bitmap);
-	unsigned long nlongs = BITS_TO_LONGS(log->num_pages), w, n, i;
+	unsigned long nlongs = BITS_TO_LONGS(log->num_pages), w, n;
 	u64 w0 = log->first_page / BITS_PER_LONG;
-	unsigned long *bitmap = slot->dirty_bitmap + w0;
+	struct s2mmu_log_split ls = { };
+	int ret = 0;
 
 	lockdep_assert_held(&vm->slots_lock);
 	if (s2mmu_bitmap_readable(ubuf, nlongs * sizeof(long)))
 		return -EFAULT;
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
-		if (copy_from_user(buf, ubuf + w * sizeof(long), n * sizeof(long)))
-			return -EFAULT;
+		if (copy_from_user(buf, ubuf + w * sizeof(long), n * sizeof(long))) {
+			ret = -EFAULT;
+			break;
+		}
 		if (w + n == nlongs && log->num_pages % BITS_PER_LONG)
 			buf[n - 1] &= BIT(log->num_pages % BITS_PER_LONG) - 1;
-		write_lock(&vm->mmu_lock);
-		for (i = 0; i < n; i++) {
-			buf[i] &= bitmap[w + i];
-			bitmap[w + i] &= ~buf[i];
-		}
-		s2mmu_wrprotect_mask(vm, slot, w0 + w, buf, n);
-		write_unlock(&vm->mmu_lock);
+		ret = s2mmu_log_take(vm, slot, w0 + w, n, buf, NULL, &ls);
+		if (ret)
+			break;
 		cond_resched();
 	}
-	return 0;
+	s2mmu_log_split_done(&ls);
+	return ret;
 }
 
 int s2mmu_clear_dirty_log(struct s2mmu_vm *vm, void __user *argp)
@@ -380,6 +491,17 @@ int s2mmu_clear_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 	return ret;
 }
 
+/*
+ * KVM's values of args[0]: 0, or MANUAL_PROTECT_ENABLE with or without
+ * INITIALLY_SET (which means nothing alone; KVM refuses it too).
+ */
+static bool s2mmu_manual_protect_valid(u64 arg)
+{
+	return !(arg & ~(u64)(S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+			      S2MMU_DIRTY_LOG_INITIALLY_SET)) &&
+	       (!arg || (arg & S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE));
+}
+
 int s2mmu_enable_cap(struct s2mmu_vm *vm, void __user *argp)
 {
 	struct s2mmu_enable_cap cap;
@@ -387,11 +509,19 @@ int s2mmu_enable_cap(struct s2mmu_vm *vm, void __user *argp)
 	if (copy_from_user(&cap, argp, sizeof(cap)))
 		return -EFAULT;
 	if (cap.flags || cap.cap != S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT ||
-	    cap.args[0] > 1 || cap.args[1] || cap.args[2] || cap.args[3] ||
+	    !s2mmu_manual_protect_valid(cap.args[0]) ||
+	    cap.args[1] || cap.args[2] || cap.args[3] ||
 	    memchr_inv(cap.pad, 0, sizeof(cap.pad)))
 		return -EINVAL;
+	/*
+	 * It may change while slots log (KVM allows it as well): every way
+	 * a bit leaves a log (GET, CLEAR) protects and splits its page, so
+	 * a log started either way stays exact under the other.  The mode
+	 * only decides how the next log starts and what GET does.
+	 */
 	mutex_lock(&vm->slots_lock);
-	vm->manual_dirty_protect = cap.args[0];
+	vm->manual_dirty_protect = cap.args[0] & S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+	vm->dirty_log_initially_set = cap.args[0] & S2MMU_DIRTY_LOG_INITIALLY_SET;
 	mutex_unlock(&vm->slots_lock);
 	return 0;
 }

@@ -740,16 +740,65 @@ static unsigned long s2_free_subtree(struct s2_pgtable *pgt, struct s2_op *op,
 }
 
 /*
+ * Bits a split removes from the leaves it builds, only inside [@start,
+ * @end) and, with @mask, only from the pages whose bit is set there (bit
+ * i: the page at @base + i pages): a block keeps them elsewhere.
+ */
+struct s2_split_clear {
+	s2_pte_t		bits;
+	u64			start;
+	u64			end;
+	const unsigned long	*mask;
+	u64			base;
+};
+
+#define S2_MASK_BITS	(8 * sizeof(unsigned long))
+
+static bool s2_mask_test(const unsigned long *mask, u64 i)
+{
+	return (mask[i / S2_MASK_BITS] >> (i % S2_MASK_BITS)) & 1;
+}
+
+/* Is any bit of [@i, @end) set in @mask? */
+static bool s2_mask_any(const unsigned long *mask, u64 i, u64 end)
+{
+	while (i < end) {
+		if (!(i % S2_MASK_BITS) && end - i >= S2_MASK_BITS) {
+			if (mask[i / S2_MASK_BITS])
+				return true;
+			i += S2_MASK_BITS;
+		} else if (s2_mask_test(mask, i++)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Does @clr remove its bits from the leaf at @addr, @size bytes? */
+static bool s2_split_clears(const struct s2_split_clear *clr, u64 addr,
+			    u64 size)
+{
+	if (!clr || addr < clr->start || addr + size > clr->end)
+		return false;
+	return !clr->mask ||
+	       s2_mask_any(clr->mask, (addr - clr->base) >> S2_PAGE_SHIFT,
+			   (addr + size - clr->base) >> S2_PAGE_SHIFT);
+}
+
+/*
  * A table at @level + 1 translating exactly like the block @block at
- * @level; with @to_pages, all the way down to 4K pages.  Built off-line,
- * from the memcache only, so it can be swapped in with a single BBM.
+ * @level, which maps from @addr; with @to_pages, all the way down to 4K
+ * pages; with @clr, its leaves inside @clr's range lack @clr's bits.
+ * Built off-line, from the memcache only, so it can be swapped in with a
+ * single BBM.
  */
 static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
-				    s8 level, bool to_pages)
+				    s8 level, u64 addr, bool to_pages,
+				    const struct s2_split_clear *clr)
 {
 	struct s2_pgtable *pgt = op->pgt;
 	s8 child = level + 1;
-	u64 step = S2_LEVEL_SIZE(child);
+	u64 step = S2_LEVEL_SIZE(child), a;
 	s2_pte_t *table, *sub;
 	int i;
 
@@ -759,13 +808,15 @@ static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
 	table = s2_mc_pop(op);
 	if (!table)
 		return NULL;
-	for (i = 0; i < S2_PTRS_PER_TABLE; i++) {
+	for (i = 0, a = addr; i < S2_PTRS_PER_TABLE; i++, a += step) {
 		u64 pa = s2_desc_pa(block) + i * step;
 		s2_pte_t pte = s2_leaf_at(block, pa, child);
 
 		if (to_pages && child < S2_MAX_LEVEL) {
-			sub = s2_replicate_block(op, pte, child, true);
+			sub = s2_replicate_block(op, pte, child, a, true, clr);
 			pte = s2_make_table(pgt, sub);
+		} else if (s2_split_clears(clr, a, step)) {
+			pte &= ~clr->bits;
 		}
 		WRITE_ONCE(table[i], pte);
 	}
@@ -1083,7 +1134,8 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 	/* Leaves of a subtree that is thrown away were never mapped. */
 	for (level = 0; level <= S2_MAX_LEVEL; level++)
 		mapped[level] = d->op.mapped[level];
-	table = s2_replicate_block(&d->op, ctx->old, ctx->level, false);
+	table = s2_replicate_block(&d->op, ctx->old, ctx->level, ctx->addr,
+				   false, NULL);
 	ret = table ? 0 : -ENOMEM;
 	if (table)
 		ret = s2_walk_subtree(ctx->pgt, table, ctx->level + 1,
@@ -1297,7 +1349,8 @@ static int s2_unmap_shatter(const struct s2_visit_ctx *ctx,
 	};
 	s2_pte_t *table;
 
-	table = s2_replicate_block(&d->op, ctx->old, ctx->level, false);
+	table = s2_replicate_block(&d->op, ctx->old, ctx->level, ctx->addr,
+				   false, NULL);
 	if (!table)
 		return -ENOMEM;
 	if (s2_walk_subtree(ctx->pgt, table, ctx->level + 1,
@@ -1593,16 +1646,18 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 /* split                                                               */
 
 /*
- * Replace the block by a subtree of pages built off-line, whose leaves
- * lack @clear.  The new subtree is made valid only after the operation's
- * single invalidation, which covers the block's old translations.
+ * Replace the block by a subtree of pages built off-line (whose leaves
+ * inside @clr's range lack its bits).  The new subtree is made valid only
+ * after the operation's single invalidation, which covers the block's old
+ * translations.
  */
 static int s2_split_block(const struct s2_visit_ctx *ctx, struct s2_op *op,
-			  s2_pte_t clear)
+			  const struct s2_split_clear *clr)
 {
 	s2_pte_t *table;
 
-	table = s2_replicate_block(op, ctx->old & ~clear, ctx->level, true);
+	table = s2_replicate_block(op, ctx->old, ctx->level, ctx->addr, true,
+				   clr);
 	if (!table)
 		return -ENOMEM;
 	/* Block -> table is a change of block size: BBM (D8.14.1). */
@@ -1616,7 +1671,7 @@ static int s2_split_walker(const struct s2_visit_ctx *ctx, u32 visit)
 {
 	if (!s2_desc_valid(ctx->old) || ctx->level == S2_MAX_LEVEL)
 		return 0;
-	return s2_split_block(ctx, ctx->arg, 0);
+	return s2_split_block(ctx, ctx->arg, NULL);
 }
 
 int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
@@ -1627,23 +1682,98 @@ int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
 
 /*
  * Dirty logging wants both: pages already mapped lose W in place, blocks
- * become read-only pages.  Done in one walk, the lowered pages and the
- * broken blocks share one invalidation instead of one each.
+ * become pages, read-only inside the range.  Done in one walk, the
+ * lowered pages and the broken blocks share one invalidation instead of
+ * one each.  A block sticking out of the range keeps W outside it: a
+ * manual-protect CLEAR of part of a block must not protect (and so cost
+ * a fault to) pages still dirty in the log.
  */
 static int s2_split_wrprotect_walker(const struct s2_visit_ctx *ctx,
 				     u32 visit)
 {
+	struct s2_split_clear clr = {
+		.bits = S2_PTE_S2AP_W, .start = ctx->start, .end = ctx->end,
+	};
+
 	if (!s2_desc_valid(ctx->old))
 		return 0;
 	if (ctx->level == S2_MAX_LEVEL)
 		return s2_wrprotect_leaf(ctx, ctx->arg);
-	return s2_split_block(ctx, ctx->arg, S2_PTE_S2AP_W);
+	return s2_split_block(ctx, ctx->arg, &clr);
 }
 
 int s2_split_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size,
 		       struct s2_memcache *mc)
 {
 	return s2_exclusive_op(pgt, ipa, size, mc, s2_split_wrprotect_walker);
+}
+
+struct s2_wp_mask_data {
+	struct s2_op		op;
+	struct s2_split_clear	clr;
+};
+
+/*
+ * Only leaves mapping a page whose bit is set change: a page loses W in
+ * place, a block is split and only those of its pages lose W.
+ */
+static int s2_wrprotect_mask_walker(const struct s2_visit_ctx *ctx, u32 visit)
+{
+	struct s2_wp_mask_data *d = ctx->arg;
+	const struct s2_split_clear *clr = &d->clr;
+	u64 lo = max(ctx->addr, clr->start);
+	u64 hi = min(ctx->addr + S2_LEVEL_SIZE(ctx->level), clr->end);
+
+	if (!s2_desc_valid(ctx->old) ||
+	    !s2_mask_any(clr->mask, (lo - clr->base) >> S2_PAGE_SHIFT,
+			 (hi - clr->base) >> S2_PAGE_SHIFT))
+		return 0;
+	if (ctx->level == S2_MAX_LEVEL)
+		return s2_wrprotect_leaf(ctx, &d->op);
+	return s2_split_block(ctx, &d->op, clr);
+}
+
+/* Word @w of @mask, its bits at and past @nbits cleared. */
+static unsigned long s2_mask_word(const unsigned long *mask, u64 w, u64 nbits)
+{
+	unsigned long word = mask[w];
+
+	if ((w + 1) * S2_MASK_BITS > nbits)
+		word &= (1UL << (nbits % S2_MASK_BITS)) - 1;
+	return word;
+}
+
+int s2_wrprotect_mask(struct s2_pgtable *pgt, u64 base, u64 nbits,
+		      const unsigned long *mask, struct s2_memcache *mc)
+{
+	struct s2_wp_mask_data d = {
+		.clr = { .bits = S2_PTE_S2AP_W, .mask = mask, .base = base },
+	};
+	u64 words = (nbits + S2_MASK_BITS - 1) / S2_MASK_BITS, w, first, last;
+	int ret;
+
+	s2_assert_locked(pgt, true);
+	for (w = 0; w < words && !s2_mask_word(mask, w, nbits); w++)
+		;
+	if (w == words)
+		return 0;
+	first = w * S2_MASK_BITS + __builtin_ctzl(s2_mask_word(mask, w, nbits));
+	for (w = words - 1; !s2_mask_word(mask, w, nbits); w--)
+		;
+	last = w * S2_MASK_BITS + S2_MASK_BITS - 1 -
+	       __builtin_clzl(s2_mask_word(mask, w, nbits));
+	d.clr.start = base + (first << S2_PAGE_SHIFT);
+	d.clr.end = base + ((last + 1) << S2_PAGE_SHIFT);
+	ret = s2_check_range(pgt, d.clr.start, d.clr.end - d.clr.start);
+	if (ret)
+		return ret;
+	s2_op_init(&d.op, pgt, mc);
+	rcu_read_lock();
+	ret = s2_walk_root(pgt, d.clr.start, d.clr.end - d.clr.start,
+			   s2_wrprotect_mask_walker, &d, S2_WALK_LEAF);
+	s2_op_finish(&d.op);
+	rcu_read_unlock();
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */

@@ -123,7 +123,8 @@ static void s2mmu_slots_publish(struct s2mmu_vm *vm,
 }
 
 static struct s2mmu_memslot *
-s2mmu_slot_alloc(const struct s2mmu_userspace_memory_region *mem)
+s2mmu_slot_alloc(struct s2mmu_vm *vm,
+		 const struct s2mmu_userspace_memory_region *mem)
 {
 	struct s2mmu_memslot *slot;
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
@@ -138,9 +139,7 @@ s2mmu_slot_alloc(const struct s2mmu_userspace_memory_region *mem)
 	if (!slot->pins)
 		goto err;
 	if (mem->flags & S2MMU_MEM_LOG_DIRTY_PAGES) {
-		slot->dirty_bitmap = kvcalloc(BITS_TO_LONGS(npages),
-					      sizeof(long),
-					      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		slot->dirty_bitmap = s2mmu_dirty_bitmap_alloc(vm, npages);
 		if (!slot->dirty_bitmap)
 			goto err;
 	}
@@ -224,7 +223,7 @@ static int s2mmu_slot_create(struct s2mmu_vm *vm,
 	if (old->nr >= S2MMU_MAX_MEMSLOTS)
 		return -ENOSPC;
 	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
-	slot = s2mmu_slot_alloc(mem);
+	slot = s2mmu_slot_alloc(vm, mem);
 	if (!new || !slot) {
 		kfree(new);
 		if (slot)
@@ -256,7 +255,7 @@ static int s2mmu_slot_delete_or_move(struct s2mmu_vm *vm, int idx,
 	mid = kzalloc(sizeof(*mid), GFP_KERNEL_ACCOUNT);
 	if (mem) {
 		fin = kzalloc(sizeof(*fin), GFP_KERNEL_ACCOUNT);
-		moved = s2mmu_slot_alloc(mem);
+		moved = s2mmu_slot_alloc(vm, mem);
 	}
 	if (!mid || (mem && (!fin || !moved))) {
 		kfree(mid);

@@ -221,7 +221,8 @@ struct s2_stats {
  *	operation calls it first: with @exclusive true when it needs the
  *	VM's MMU lock held for write (s2_map() and s2_walk() without
  *	%S2_WALK_SHARED, s2_unmap(), s2_wrprotect(), s2_split(),
- *	s2_split_wrprotect(), s2_pgtable_destroy(), s2_relax_perms() and
+ *	s2_split_wrprotect(), s2_wrprotect_mask(), s2_pgtable_destroy(),
+ *	s2_relax_perms() and
  *	s2_mkyoung() without %S2_WALK_SHARED), false when the read side is
  *	enough (the same in shared mode, s2_test_clear_young()).  It returns
  *	when the caller holds what is asked; what it does otherwise is the
@@ -533,16 +534,38 @@ int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
  * @size: bytes
  * @mc: table pages, as for s2_split()
  *
- * What starting dirty logging needs, as one operation: every block becomes
- * a subtree of read-only 4K pages (one BBM each), every page already
- * mapped loses write permission in place, and one batched invalidation
- * covers both.
+ * What dirty logging needs, as one operation: every block that maps any
+ * of the range becomes a subtree of 4K pages (one BBM each), read-only
+ * inside the range and as before outside it; every page already mapped
+ * in the range loses write permission in place; one batched invalidation
+ * covers both.  Exactly the range is write-protected, so a CLEAR of part
+ * of a block leaves its other pages writable.
  *
  * Return: 0, -ENOMEM when @mc ran out (what was done stays done: call
  * again with a fuller memcache), -EINVAL, -ERANGE.
  */
 int s2_split_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size,
 		       struct s2_memcache *mc);
+
+/**
+ * s2_wrprotect_mask() - write-protect the pages a bitmap names
+ * @pgt: the table; exclusive
+ * @base: IPA of the page of bit 0
+ * @nbits: bits of @mask (bit i: the page at @base + i * 4K)
+ * @mask: the pages to protect
+ * @mc: table pages, as for s2_split()
+ *
+ * What a manual-protect CLEAR needs: exactly the pages whose bits are set
+ * lose write permission, in one walk from the first to the last with one
+ * batched invalidation.  A block mapping any of them is split into pages
+ * (one BBM); its other pages keep their permissions.  Leaves mapping no
+ * such page are left alone.
+ *
+ * Return: 0 (also for an empty @mask), -ENOMEM when @mc ran out (what was
+ * done stays done: call again with a fuller memcache), -EINVAL, -ERANGE.
+ */
+int s2_wrprotect_mask(struct s2_pgtable *pgt, u64 base, u64 nbits,
+		      const unsigned long *mask, struct s2_memcache *mc);
 
 /**
  * s2_memcache_topup() - fill @mc up to @min pages

@@ -203,6 +203,9 @@ enum s2mmu_vm_stat_id {
  * @mmu_notifier: on @mm: host changes to the slots' memory unmap stage 2
  * @manual_dirty_protect: %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT is on: GET
  *	only reads the log, CLEAR re-protects; changed under @slots_lock
+ * @dirty_log_initially_set: with @manual_dirty_protect,
+ *	%S2MMU_DIRTY_LOG_INITIALLY_SET: a new log starts with every page
+ *	set and nothing is split or protected until CLEAR; under @slots_lock
  * @el2: the EL2 backend's state: VMID, TLB ops, debug table
  * @mem_access: the S2MMU_SET_MEM_ACCESS restrictions, by guest frame,
  *	only those other than %S2MMU_MEM_ACCESS_RWX (xa_mk_value()); set
@@ -236,6 +239,7 @@ struct s2mmu_vm {
 	struct dentry		*debugfs;
 	struct mmu_notifier	mmu_notifier;
 	bool			manual_dirty_protect;
+	bool			dirty_log_initially_set;
 	struct s2mmu_el2_vm	el2;
 	struct xarray		mem_access;
 };
@@ -342,6 +346,7 @@ bool s2mmu_invalidate_stale(struct s2mmu_vm *vm, unsigned long seq,
 extern const struct mmu_notifier_ops s2mmu_mn_ops;
 
 /* dirty_log.c */
+unsigned long *s2mmu_dirty_bitmap_alloc(struct s2mmu_vm *vm, u64 npages);
 int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 			 struct s2mmu_memslot *slot, u32 flags);
 int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp);

@@ -46,14 +46,14 @@ initramfs: $(DEPS)
 
 VM_RUN = python3 $(top)/scripts/vm-run.py --kernel $(S2MMU_VMLINUZ) \
 	--initrd $(O_DIR)/initramfs.cpio.gz --timeout $(VM_TIMEOUT) \
-	--only "$(VM_TESTS)"
+	--only "$(VM_TESTS)" --bench-only "$(VM_BENCH)"
 
 .PHONY: _vm-test _vm-kvm-test _vm-shell _demo _vm-bench
 #> vm-test: the kselftests in the arm64 VM (EXTRA_TESTS=DIR adds DIR's static arm64 TAP programs; VM_TESTS="a b" runs only those)
 #> vm-kvm-test: the same with KVM initialised alongside
 #> vm-shell: interactive arm64 VM with the module loaded
 #> demo: boot the arm64 VM, load the module, run the example VMM
-#> vm-bench: benchmarks in the arm64 VM
+#> vm-bench: benchmarks in the arm64 VM (VM_BENCH=NAME runs only that one of /bench, e.g. kvm_selftests_bench)
 vm-test vm-kvm-test vm-shell demo vm-bench: $(DEPS)
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _initramfs
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _$@

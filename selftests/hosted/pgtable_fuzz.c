@@ -601,7 +601,7 @@ static bool op_split(struct fuzz *f, bool wrprotect)
 	u64 bbm = s2h_stats(&f->vm.pgt).bbm;
 	u64 blocks = 0, last_base = ~0ULL;
 	bool owed = false;
-	int i, j, first, last, ret;
+	int i, ret;
 
 	pick_range(f, &ipa, &size);
 	/*
@@ -623,11 +623,12 @@ static bool op_split(struct fuzz *f, bool wrprotect)
 		if (!wrprotect || !f->model[i].valid ||
 		    !(f->model[i].prot & S2_PROT_W))
 			continue;
-		/* A block loses W whole: it is replicated whole. */
+		/*
+		 * Exactly the range loses W: a block sticking out of it is
+		 * split, and keeps W outside.
+		 */
 		owed = true;
-		leaf_pages(f, i, &first, &last);
-		for (j = first; j <= last; j++)
-			f->model[j].prot &= ~S2_PROT_W;
+		f->model[i].prot &= ~S2_PROT_W;
 	}
 	lock_vm(f, 0);
 	if (wrprotect)

@@ -579,6 +579,98 @@ TEST(split_wrprotect_one_invalidation)
 	VM_TEARDOWN(&vm);
 }
 
+/*
+ * A manual-protect CLEAR of part of a block: exactly the range loses W.
+ *
+ *   [0, 2M)   one 2M block, RW; protect [64K, 1M) and the first page of
+ *             [2M, 4M), a second block: both split (2 BBMs), one
+ *             invalidation; pages outside the range stay writable.
+ */
+TEST(split_wrprotect_part_of_blocks)
+{
+	struct s2h_vm vm;
+	struct s2h_shape shape;
+	struct s2_stats before;
+	u64 ipa, lo = 16 * SZ_4K, hi = 256 * SZ_4K;
+	s2_pte_t pte;
+	s8 level;
+	u32 prot;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, 2 * SZ_2M, PA_BASE, S2_PROT_RW,
+			    &vm.mc, 0));
+	before = s2h_stats(&vm.pgt);
+	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_SPLIT_1G));
+	ASSERT_EQ(0, s2_split_wrprotect(&vm.pgt, lo, hi - lo, &vm.mc));
+	ASSERT_EQ(0, s2_split_wrprotect(&vm.pgt, SZ_2M, SZ_4K, &vm.mc));
+	EXPECT_EQ(before.bbm + 2, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(tlbi_of(&before) + 2, tlbi(&vm.pgt));
+	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
+	EXPECT_EQ(0, shape.leaves[2]);
+	EXPECT_EQ(2 * 512, shape.leaves[3]);
+	for (ipa = 0; ipa < 2 * SZ_2M; ipa += SZ_4K) {
+		bool in = (ipa >= lo && ipa < hi) || ipa == SZ_2M;
+
+		ASSERT_EQ(PA_BASE + ipa, s2h_translate(&vm.pgt, ipa, &pte, &level));
+		ASSERT_EQ(3, level);
+		prot = in ? S2_PROT_R | S2_PROT_AF : S2_PROT_RW | S2_PROT_AF;
+		ASSERT_EQ(prot, s2_leaf_prot(pte));
+	}
+	VM_TEARDOWN(&vm);
+}
+
+/*
+ * A manual-protect CLEAR: exactly the pages of a bitmap lose W.
+ *
+ *   [0, 2M) block, [2M, 4M) block, [4M, 4M+64K) 16 pages, all RW;
+ *   bits 3, 100-110 (block 0), 1024 + 5 (a page): block 0 is split (one
+ *   BBM), block 1, inside the span but without a bit, stays a writable
+ *   block; one invalidation; only the 13 pages lose W.
+ */
+TEST(wrprotect_mask_exact)
+{
+	unsigned long mask[(1024 + 64) / (8 * sizeof(long))] = { 0 };
+	u64 ipa, end = 2 * SZ_2M + 16 * SZ_4K, i;
+	struct s2h_vm vm;
+	struct s2h_shape shape;
+	struct s2_stats before;
+	s2_pte_t pte;
+	s8 level;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, 2 * SZ_2M, PA_BASE, S2_PROT_RW,
+			    &vm.mc, 0));
+	ASSERT_EQ(0, s2_map(&vm.pgt, 2 * SZ_2M, 16 * SZ_4K, PA_BASE + 2 * SZ_2M,
+			    S2_PROT_RW, &vm.mc, S2_MAP_FORCE_PTE));
+	before = s2h_stats(&vm.pgt);
+	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_SPLIT_1G));
+	mask[0] = 1UL << 3;
+	for (i = 100; i <= 110; i++)
+		mask[i / (8 * sizeof(long))] |= 1UL << (i % (8 * sizeof(long)));
+	i = 1024 + 5;
+	mask[i / (8 * sizeof(long))] |= 1UL << (i % (8 * sizeof(long)));
+	ASSERT_EQ(0, s2_wrprotect_mask(&vm.pgt, 0, 1024 + 64, mask, &vm.mc));
+	EXPECT_EQ(before.bbm + 1, s2h_stats(&vm.pgt).bbm);
+	EXPECT_EQ(tlbi_of(&before) + 1, tlbi(&vm.pgt));
+	ASSERT_EQ(NULL, s2h_check(&vm.pgt, &shape));
+	EXPECT_EQ(1, shape.leaves[2]);
+	EXPECT_EQ(512 + 16, shape.leaves[3]);
+	for (ipa = 0; ipa < end; ipa += SZ_4K) {
+		u64 page = ipa / SZ_4K;
+		bool in = page == 3 || (page >= 100 && page <= 110) ||
+			  page == 1024 + 5;
+
+		ASSERT_EQ(PA_BASE + ipa, s2h_translate(&vm.pgt, ipa, &pte, &level));
+		ASSERT_EQ(in ? S2_PROT_R | S2_PROT_AF : S2_PROT_RW | S2_PROT_AF,
+			  s2_leaf_prot(pte));
+	}
+	/* An empty mask: nothing to walk, nothing to invalidate. */
+	memset(mask, 0, sizeof(mask));
+	ASSERT_EQ(0, s2_wrprotect_mask(&vm.pgt, 0, 1024 + 64, mask, &vm.mc));
+	EXPECT_EQ(tlbi_of(&before) + 1, tlbi(&vm.pgt));
+	VM_TEARDOWN(&vm);
+}
+
 TEST(split_1g_block_and_memcache_exhaustion)
 {
 	struct s2h_vm vm;

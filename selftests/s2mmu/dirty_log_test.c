@@ -604,6 +604,15 @@ TEST_F(log, errors)
 	cap.cap = S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT;
 	cap.args[0] = 2;
 	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_ENABLE_CAP, (unsigned long)&cap));
+	/* INITIALLY_SET needs MANUAL_PROTECT_ENABLE; no other bit exists. */
+	EXPECT_EQ(-EINVAL, tst_enable_dirty_log_caps(self->vm,
+						     S2MMU_DIRTY_LOG_INITIALLY_SET));
+	EXPECT_EQ(-EINVAL, tst_enable_dirty_log_caps(self->vm, 4));
+	EXPECT_EQ(-EINVAL, tst_enable_dirty_log_caps(self->vm,
+						     TST_MANUAL_INITIALLY_SET | 4));
+	EXPECT_EQ(-EINVAL, tst_enable_dirty_log_caps(self->vm, 1ULL << 63));
+	/* None of them turned manual protect on: CLEAR is still refused. */
+	EXPECT_EQ(-EINVAL, tst_clear_dirty_log(self->vm, SLOT, 0, 64, self->bm));
 	cap.args[0] = 1;
 	cap.flags = 1;
 	EXPECT_EQ(-EINVAL, tst_ioctl(self->vm, S2MMU_ENABLE_CAP, (unsigned long)&cap));
@@ -764,6 +773,182 @@ TEST_F(log, blocks_split_and_come_back)
 	EXPECT_EQ(0U, res.faults_permission);
 	ASSERT_EQ(0, tst_stats(self->vm, &st2));
 	EXPECT_EQ(st0.mapped_l2 + 1, st2.mapped_l2);
+}
+
+/*
+ * Map the slot with two 2 MiB blocks (written), then start its log in
+ * initially-set mode (@caps), checking that this cost nothing: no BBM,
+ * invalidation or table page.  Return false (after SKIP) without THP.
+ */
+static bool start_initially_set(struct __test_metadata *_metadata,
+				struct _test_data_log *self, __u64 caps,
+				struct s2mmu_stats *after)
+{
+	struct s2mmu_stats st0;
+
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, 0, SLOT_GPA, LOG_SIZE, self->mem));
+	for (__u64 p = 0; p < LOG_PAGES; p += 512)
+		ASSERT_EQ(0, write_page(&self->vcpu, p, NULL));
+	ASSERT_EQ(0, tst_stats(self->vm, &st0));
+	if (st0.mapped_l2 != 2) {
+		SKIP(return false, "no transparent huge pages (%llu blocks mapped)",
+		     st0.mapped_l2);
+	}
+	ASSERT_EQ(0, tst_enable_dirty_log_caps(self->vm, caps));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, LOG_SIZE, self->mem));
+	ASSERT_EQ(0, tst_stats(self->vm, after));
+	EXPECT_EQ(st0.bbm, after->bbm);
+	EXPECT_EQ(st0.tlbi_ipa, after->tlbi_ipa);
+	EXPECT_EQ(st0.tlbi_range, after->tlbi_range);
+	EXPECT_EQ(st0.tlbi_vmid, after->tlbi_vmid);
+	EXPECT_EQ(st0.table_pages, after->table_pages);
+	EXPECT_EQ(st0.mapped_l3, after->mapped_l3);
+	return true;
+}
+
+/* Every page of the slot, and nothing past it, is in @bm. */
+static bool all_set(const __u64 *bm)
+{
+	for (__u64 w = 0; w < LOG_PAGES / 64; w++)
+		if (bm[w] != ~0ULL)
+			return false;
+	return true;
+}
+
+/* The pages whose bits differ between @bm and @want, for readable asserts. */
+static int diff_bits(const __u64 *bm, const __u64 *want, __s64 *out, int max)
+{
+	int n = 0;
+
+	for (__u64 p = 0; p < LOG_PAGES && n < max - 1; p++)
+		if (tst_test_bit(bm, p) != tst_test_bit(want, p))
+			out[n++] = p;
+	out[n] = -1;
+	return n;
+}
+
+/*
+ * KVM_DIRTY_LOG_INITIALLY_SET: starting the log splits and protects
+ * nothing and the first GET reports every page; CLEAR of part of a block
+ * splits it and protects exactly the pages cleared: a write to one of
+ * them faults and is logged, a write to the rest of the block does not
+ * fault (still in the log).  Were the block left writable by CLEAR, the
+ * writes to pages 3, 255 and 600 would take no fault and be lost.
+ */
+TEST_F(log, initially_set_clear_splits_blocks)
+{
+	static const __u64 cleared_written[] = { 3, 255, 600 };
+	static const __u64 kept_written[] = { 300, 511, 700, 1023 };
+	struct s2mmu_stats st1, st2, st3;
+	struct s2mmu_vcpu_access res;
+	__u64 want[LOG_PAGES / 64];
+	__s64 got[8];
+	unsigned int i;
+
+	if (!start_initially_set(_metadata, self, TST_MANUAL_INITIALLY_SET, &st1))
+		return;
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	EXPECT_TRUE(all_set(self->bm));
+	/* Still writable: nothing faults, nothing changes in the log. */
+	ASSERT_EQ(0, write_page(&self->vcpu, 7, &res));
+	EXPECT_EQ(0U, res.faults_permission + res.faults_translation);
+
+	/* Clear pages [0, 256) of block 0 and [576, 640) of block 1. */
+	memset(self->bm, 0, tst_bitmap_bytes(LOG_PAGES));
+	for (__u64 p = 0; p < 256; p++)
+		tst_set_bit(self->bm, p);
+	for (__u64 p = 576; p < 640; p++)
+		tst_set_bit(self->bm, p);
+	ASSERT_EQ(0, tst_clear_dirty_log(self->vm, SLOT, 0, LOG_PAGES, self->bm));
+	ASSERT_EQ(0, tst_stats(self->vm, &st2));
+	/* Each block split once: one BBM and one table of pages each. */
+	EXPECT_EQ(2U, st2.bbm - st1.bbm);
+	EXPECT_EQ(2ULL, st2.table_pages - st1.table_pages);
+
+	for (i = 0; i < ARRAY_SIZE(cleared_written); i++) {
+		ASSERT_EQ(0, write_page(&self->vcpu, cleared_written[i], &res));
+		EXPECT_EQ(1U, res.faults_permission);
+		EXPECT_EQ(0U, res.faults_translation);
+	}
+	for (i = 0; i < ARRAY_SIZE(kept_written); i++) {
+		ASSERT_EQ(0, write_page(&self->vcpu, kept_written[i], &res));
+		EXPECT_EQ(0U, res.faults_permission + res.faults_translation);
+	}
+	memset(want, 0xff, sizeof(want));
+	for (__u64 p = 0; p < 256; p++)
+		want[p / 64] &= ~(1ULL << (p % 64));
+	for (__u64 p = 576; p < 640; p++)
+		want[p / 64] &= ~(1ULL << (p % 64));
+	for (i = 0; i < ARRAY_SIZE(cleared_written); i++)
+		tst_set_bit(want, cleared_written[i]);
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	EXPECT_EQ(0, diff_bits(self->bm, want, got, 8));
+	EXPECT_EQ(-1, got[0]);
+
+	/* Clear everything reported: nothing left to split. */
+	ASSERT_EQ(0, tst_clear_dirty_log(self->vm, SLOT, 0, LOG_PAGES, self->bm));
+	ASSERT_EQ(0, tst_stats(self->vm, &st3));
+	EXPECT_EQ(st2.bbm, st3.bbm);
+	EXPECT_EQ(st2.table_pages, st3.table_pages);
+	ASSERT_EQ(0, write_page(&self->vcpu, 5, &res));
+	EXPECT_EQ(1U, res.faults_permission);
+	ASSERT_EQ(0, write_page(&self->vcpu, 513, &res));
+	EXPECT_EQ(1U, res.faults_permission);
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	bits(self->bm, LOG_PAGES, got, 8);
+	EXPECT_EQ(5, got[0]);
+	EXPECT_EQ(513, got[1]);
+	EXPECT_EQ(-1, got[2]);
+}
+
+/*
+ * The mode may change while the slot logs: a log started initially set,
+ * harvested by GET without manual protect, is split and protected by that
+ * GET, which reports every page; then exactly what is written.
+ */
+TEST_F(log, initially_set_then_get_harvests)
+{
+	struct s2mmu_stats st1, st2;
+	struct s2mmu_vcpu_access res;
+	__s64 got[8];
+
+	if (!start_initially_set(_metadata, self, TST_MANUAL_INITIALLY_SET, &st1))
+		return;
+	ASSERT_EQ(0, tst_enable_dirty_log_caps(self->vm, 0));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	EXPECT_TRUE(all_set(self->bm));
+	ASSERT_EQ(0, tst_stats(self->vm, &st2));
+	EXPECT_EQ(2U, st2.bbm - st1.bbm);
+	ASSERT_EQ(0, write_page(&self->vcpu, 10, &res));
+	EXPECT_EQ(1U, res.faults_permission);
+	ASSERT_EQ(0, write_page(&self->vcpu, 1000, &res));
+	EXPECT_EQ(1U, res.faults_permission);
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	bits(self->bm, LOG_PAGES, got, 8);
+	EXPECT_EQ(10, got[0]);
+	EXPECT_EQ(1000, got[1]);
+	EXPECT_EQ(-1, got[2]);
+}
+
+/*
+ * A slot created with logging on in initially-set mode starts with every
+ * page set too (as KVM); one created in manual mode alone starts empty.
+ */
+TEST_F(log, initially_set_new_slot)
+{
+	ASSERT_EQ(0, tst_enable_dirty_log_caps(self->vm, TST_MANUAL_INITIALLY_SET));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, LOG_SIZE, self->mem));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	EXPECT_TRUE(all_set(self->bm));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, 0, SLOT_GPA, 0, NULL));
+	ASSERT_EQ(0, tst_enable_manual_protect(self->vm));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, LOG_SIZE, self->mem));
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	for (__u64 w = 0; w < LOG_PAGES / 64; w++)
+		ASSERT_EQ(0ULL, self->bm[w]);
 }
 
 TEST_HARNESS_MAIN

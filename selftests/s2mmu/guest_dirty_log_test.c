@@ -26,6 +26,18 @@
  * The guest reads back each stamp it wrote and keeps a shadow copy of its
  * words in another slot; when the vCPUs have stopped, guest memory must
  * equal the shadow word for word, and a last harvest must report nothing.
+ *
+ * In the manual_initially_set variant (KVM_DIRTY_LOG_INITIALLY_SET) the
+ * slot is THP-backed and mapped with 2 MiB blocks before the log starts;
+ * starting it splits nothing, and harvest 0 (all ones) runs while the
+ * vCPUs write, its CLEAR splitting the blocks under them.
+ *
+ * blk.*: initially-set mode, exactly, page by page, on a slot the host
+ * backs with 2 MiB pages (THP or hugetlbfs) and stage 2 maps with blocks:
+ * a CLEAR of part of each block, guest writes inside and outside the
+ * cleared parts, and GET must return exactly the uncleared pages and the
+ * cleared ones written.  A CLEAR that left the blocks writable would lose
+ * the cleared pages written: the guest writes them without a fault.
  */
 #include "guest_vm.h"
 
@@ -110,6 +122,7 @@ FIXTURE(dl) {
 
 FIXTURE_VARIANT(dl) {
 	int manual;
+	int init_set;	/* INITIALLY_SET, THP blocks mapped before the log */
 };
 
 FIXTURE_VARIANT_ADD(dl, get) {
@@ -119,6 +132,40 @@ FIXTURE_VARIANT_ADD(dl, get) {
 FIXTURE_VARIANT_ADD(dl, manual_protect) {
 	.manual = 1,
 };
+
+FIXTURE_VARIANT_ADD(dl, manual_initially_set) {
+	.manual = 1,
+	.init_set = 1,
+};
+
+/*
+ * Map the slot with blocks where the host has huge pages (a write of zero
+ * to each 2 MiB region: the contents stay as they were), then start its
+ * log in initially-set mode: no BBM, no invalidation, no table page.
+ */
+static void start_log_over_blocks(struct __test_metadata *_metadata,
+				  struct _test_data_dl *self)
+{
+	struct s2mmu_stats st0, st1;
+	__u64 zero = 0, off;
+
+	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, SLOT_SIZE,
+				    self->mem));
+	for (off = 0; off < SLOT_SIZE; off += TST_2M)
+		ASSERT_EQ(0, tst_access(&self->g.vcpu[0], SLOT_GPA + off, &zero,
+					sizeof(zero), S2MMU_ACCESS_WRITE, NULL));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st0));
+	TH_LOG("%llu blocks mapped before the log starts", st0.mapped_l2);
+	ASSERT_EQ(0, tst_enable_dirty_log_caps(self->g.vm,
+					       TST_MANUAL_INITIALLY_SET));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, SLOT_SIZE, self->mem));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st1));
+	EXPECT_EQ(st0.bbm, st1.bbm);
+	EXPECT_EQ(st0.tlbi_ipa + st0.tlbi_range + st0.tlbi_vmid,
+		  st1.tlbi_ipa + st1.tlbi_range + st1.tlbi_vmid);
+	EXPECT_EQ(st0.table_pages, st1.table_pages);
+}
 
 FIXTURE_SETUP(dl)
 {
@@ -131,7 +178,8 @@ FIXTURE_SETUP(dl)
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "S2MMU_RUN not supported here");
 	ASSERT_EQ(0, ret);
-	self->mem = tst_alloc(TST_ANON, SLOT_SIZE);
+	self->mem = tst_alloc(variant->init_set ? TST_ANON_THP : TST_ANON,
+			      SLOT_SIZE);
 	self->shadow = tst_alloc(TST_ANON, SHADOW_SIZE);
 	ASSERT_NE(NULL, self->mem);
 	ASSERT_NE(NULL, self->shadow);
@@ -146,10 +194,15 @@ FIXTURE_SETUP(dl)
 	ASSERT_TRUE(self->pre && self->post && self->pre_prev &&
 		    self->post_prev && self->bitmap && self->bitmap_prev &&
 		    self->pending && self->open);
-	if (variant->manual)
-		ASSERT_EQ(0, tst_enable_manual_protect(self->g.vm));
-	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
-				    SLOT_GPA, SLOT_SIZE, self->mem));
+	if (variant->init_set) {
+		start_log_over_blocks(_metadata, self);
+	} else {
+		if (variant->manual)
+			ASSERT_EQ(0, tst_enable_manual_protect(self->g.vm));
+		ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT,
+					    S2MMU_MEM_LOG_DIRTY_PAGES, SLOT_GPA,
+					    SLOT_SIZE, self->mem));
+	}
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SHADOW_SLOT, 0, SHADOW_GPA,
 				    SHADOW_SIZE, self->shadow));
 	self->ctl = guest_data(&self->g, CTL_DOFF);
@@ -287,6 +340,32 @@ static void check_contents(struct __test_metadata *_metadata,
 	TH_LOG("%llu words written, all equal to the guest's shadow", written);
 }
 
+/*
+ * Initially set: harvest 0, while the vCPUs write, reports every page;
+ * its CLEAR splits the blocks under them.  It is the baseline of harvest
+ * 1, which must report every page written after it.
+ */
+static void harvest_all_ones(struct __test_metadata *_metadata,
+			     struct _test_data_dl *self)
+{
+	struct s2mmu_stats st0, st1;
+	__u64 p, missing = 0;
+
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st0));
+	read_words(self, self->pre_prev);
+	ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, SLOT, self->bitmap_prev));
+	ASSERT_EQ(0, tst_clear_dirty_log(self->g.vm, SLOT, 0, SLOT_PAGES,
+					 self->bitmap_prev));
+	read_words(self, self->post_prev);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st1));
+	for (p = 0; p < SLOT_PAGES; p++)
+		missing += !tst_test_bit(self->bitmap_prev, p);
+	EXPECT_EQ(0ULL, missing);
+	TH_LOG("harvest 0: all %llu pages; its CLEAR: %llu BBM, %lld table pages",
+	       SLOT_PAGES, st1.bbm - st0.bbm,
+	       (long long)(st1.table_pages - st0.table_pages));
+}
+
 TEST_F(dl, stamps_while_harvesting)
 {
 	__u64 it, n, writes = 0;
@@ -298,6 +377,10 @@ TEST_F(dl, stamps_while_harvesting)
 	for (i = 0; i < NR_VCPUS; i++)
 		ASSERT_EQ(0, pthread_create(&self->vcpu[i].thread, NULL,
 					    vcpu_main, &self->vcpu[i]));
+	if (variant->init_set) {
+		usleep(INTERVAL_US);
+		harvest_all_ones(_metadata, self);
+	}
 	for (it = 1; it <= ITERATIONS; it++) {
 		usleep(INTERVAL_US);
 		__atomic_store_n(self->ctl, it + 1, __ATOMIC_SEQ_CST);
@@ -322,6 +405,212 @@ TEST_F(dl, stamps_while_harvesting)
 	       self->lost_checked);
 	TH_LOG("%llu reports came before their store landed", self->late_stores);
 	EXPECT_LT(0ULL, self->lost_checked);
+}
+
+/* ---- blk: initially set, exactly, over 2 MiB blocks ---- */
+
+#define BLK_PAGES	1024ULL			/* 4 MiB: two 2 MiB blocks */
+#define BLK_SIZE	(BLK_PAGES * TST_PAGE)
+#define BLK_WORDS	(BLK_PAGES / 64)
+#define LIST_DOFF	0			/* the pages to write, in data */
+
+/*
+ * At each HVC the VMM answers with a count (x0) and a stamp (x1): write
+ * stamp | page to the first word of each of the first count pages of the
+ * list, then report the count.
+ */
+GUEST_CODE void guest_page_writer(__u64 mem, __u64 list)
+{
+	__u64 n = 0, stamp = 0, i, p;
+
+	for (;;) {
+		n = guest_hvc(GUEST_SYNC, n, 0, 0, &stamp, NULL, NULL);
+		for (i = 0; i < n; i++) {
+			p = guest_read64(list + i * 8);
+			guest_write64(mem + p * TST_PAGE, stamp | p);
+		}
+	}
+}
+
+FIXTURE(blk) {
+	struct guest_vm g;
+	struct tst_vcpu *v;
+	__u8 *mem;
+	__u64 stamp;
+	__u64 bm[BLK_WORDS], want[BLK_WORDS];
+};
+
+FIXTURE_VARIANT(blk) {
+	enum tst_backing backing;
+};
+
+FIXTURE_VARIANT_ADD(blk, thp) {
+	.backing = TST_ANON_THP,
+};
+
+FIXTURE_VARIANT_ADD(blk, hugetlb) {
+	.backing = TST_HUGETLB,
+};
+
+FIXTURE_SETUP(blk)
+{
+	__u64 args[2] = { SLOT_GPA, GUEST_DATA_IPA + LIST_DOFF };
+	char why[256];
+	int ret;
+
+	self->mem = NULL;
+	ret = guest_vm_create(&self->g, 1);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "S2MMU_RUN not supported here");
+	ASSERT_EQ(0, ret);
+	self->v = &self->g.vcpu[0];
+	self->mem = tst_alloc(variant->backing, BLK_SIZE);
+	if (!self->mem)
+		SKIP(return, "no %s memory", tst_backing_name(variant->backing));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, BLK_SIZE,
+				    self->mem));
+	ASSERT_EQ(0, guest_start(self->v, guest_page_writer, 2, args));
+	ret = guest_expect_hvc(self->v, GUEST_SYNC, why, sizeof(why));
+	if (ret)
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, ret);
+}
+
+FIXTURE_TEARDOWN(blk)
+{
+	guest_vm_destroy(&self->g);
+	if (self->mem)
+		munmap(self->mem, BLK_SIZE);
+}
+
+/*
+ * The guest writes the @n pages of @pages (one store each); the host sees
+ * every store.  Return the guest's stage-2 permission faults, spurious
+ * ones (a stale TLB entry on another CPU) left out.
+ */
+static __u64 guest_write_pages(struct __test_metadata *_metadata,
+			       struct _test_data_blk *self,
+			       const __u64 *pages, __u64 n)
+{
+	struct s2mmu_stats st0, st1;
+	char why[256];
+	__u64 i;
+	int ret;
+
+	memcpy(guest_data(&self->g, LIST_DOFF), pages, n * 8);
+	self->stamp += 1ULL << 32;
+	self->v->run->hypercall.ret[0] = n;
+	self->v->run->hypercall.ret[1] = self->stamp;
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st0));
+	ret = guest_expect_hvc(self->v, GUEST_SYNC, why, sizeof(why));
+	if (ret)
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(n, guest_arg(self->v, 1));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st1));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(self->stamp | pages[i],
+			  *(__u64 *)(self->mem + pages[i] * TST_PAGE));
+	return (st1.faults_permission - st0.faults_permission) -
+	       (st1.faults_spurious - st0.faults_spurious);
+}
+
+/* GET equals @want page for page; the first differences are logged. */
+static void expect_log(struct __test_metadata *_metadata,
+		       struct _test_data_blk *self, const char *when)
+{
+	__u64 p, bad = 0;
+
+	memset(self->bm, 0, sizeof(self->bm));
+	ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, SLOT, self->bm));
+	for (p = 0; p < BLK_PAGES; p++) {
+		if (tst_test_bit(self->bm, p) == tst_test_bit(self->want, p))
+			continue;
+		if (bad++ < 8)
+			TH_LOG("%s: page %llu %s", when, p,
+			       tst_test_bit(self->want, p) ?
+			       "missing (lost)" : "reported, not written");
+	}
+	EXPECT_EQ(0ULL, bad);
+}
+
+static void set_range(__u64 *map, __u64 first, __u64 end)
+{
+	for (; first < end; first++)
+		tst_set_bit(map, first);
+}
+
+TEST_F(blk, initially_set_clear_part_of_blocks)
+{
+	static const __u64 cleared_written[] = { 3, 100, 255, 600, 639 };
+	static const __u64 kept_written[] = { 300, 511, 512, 700, 1023 };
+	static const __u64 second[] = { 0, 77, 512, 513, 1000 };
+	__u64 all[BLK_PAGES], p, faults;
+	struct s2mmu_stats st0, st1, st2, st3;
+	unsigned int i;
+
+	/* Stage 2 maps the slot with two blocks, made by guest writes. */
+	for (p = 0; p < BLK_PAGES; p++)
+		all[p] = p;
+	guest_write_pages(_metadata, self, all, BLK_PAGES);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st0));
+	if (tst_host_huge_bytes(self->mem) < BLK_SIZE || st0.mapped_l2 < 2)
+		SKIP(return, "no 2 MiB host pages (%llu blocks mapped)",
+		     st0.mapped_l2);
+
+	/* Starting the log splits, protects and invalidates nothing. */
+	ASSERT_EQ(0, tst_enable_dirty_log_caps(self->g.vm,
+					       TST_MANUAL_INITIALLY_SET));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, BLK_SIZE, self->mem));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st1));
+	EXPECT_EQ(st0.bbm, st1.bbm);
+	EXPECT_EQ(st0.tlbi_ipa + st0.tlbi_range + st0.tlbi_vmid,
+		  st1.tlbi_ipa + st1.tlbi_range + st1.tlbi_vmid);
+	EXPECT_EQ(st0.table_pages, st1.table_pages);
+	memset(self->want, 0xff, sizeof(self->want));
+	expect_log(_metadata, self, "first GET");
+
+	/* CLEAR [0, 256) of block 0 and [576, 640) of block 1. */
+	memset(self->bm, 0, sizeof(self->bm));
+	set_range(self->bm, 0, 256);
+	set_range(self->bm, 576, 640);
+	ASSERT_EQ(0, tst_clear_dirty_log(self->g.vm, SLOT, 0, BLK_PAGES,
+					 self->bm));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st2));
+	EXPECT_EQ(2ULL, st2.bbm - st1.bbm);
+	EXPECT_EQ(2ULL, st2.table_pages - st1.table_pages);
+	TH_LOG("CLEAR of part of 2 blocks: %llu BBM, %llu TLBI",
+	       st2.bbm - st1.bbm,
+	       (st2.tlbi_ipa + st2.tlbi_range + st2.tlbi_vmid) -
+	       (st1.tlbi_ipa + st1.tlbi_range + st1.tlbi_vmid));
+
+	/* Only the cleared pages fault: the rest of each block is writable. */
+	faults = guest_write_pages(_metadata, self, cleared_written,
+				   ARRAY_SIZE(cleared_written));
+	EXPECT_EQ(ARRAY_SIZE(cleared_written), faults);
+	faults = guest_write_pages(_metadata, self, kept_written,
+				   ARRAY_SIZE(kept_written));
+	EXPECT_EQ(0ULL, faults);
+	for (p = 0; p < 256; p++)
+		self->want[p / 64] &= ~(1ULL << (p % 64));
+	for (p = 576; p < 640; p++)
+		self->want[p / 64] &= ~(1ULL << (p % 64));
+	for (i = 0; i < ARRAY_SIZE(cleared_written); i++)
+		tst_set_bit(self->want, cleared_written[i]);
+	expect_log(_metadata, self, "after a partial CLEAR");
+
+	/* Everything reported cleared: exactly what is written next. */
+	ASSERT_EQ(0, tst_clear_dirty_log(self->g.vm, SLOT, 0, BLK_PAGES,
+					 self->bm));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &st3));
+	EXPECT_EQ(st2.bbm, st3.bbm);
+	faults = guest_write_pages(_metadata, self, second, ARRAY_SIZE(second));
+	EXPECT_EQ(ARRAY_SIZE(second), faults);
+	memset(self->want, 0, sizeof(self->want));
+	for (i = 0; i < ARRAY_SIZE(second); i++)
+		tst_set_bit(self->want, second[i]);
+	expect_log(_metadata, self, "second round");
 }
 
 TEST_HARNESS_MAIN

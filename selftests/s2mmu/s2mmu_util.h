@@ -318,6 +318,20 @@ static inline int tst_enable_manual_protect(int vm)
 	return tst_ioctl(vm, S2MMU_ENABLE_CAP, (unsigned long)&cap);
 }
 
+/* S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT with @args0 (S2MMU_DIRTY_LOG_* bits). */
+static inline int tst_enable_dirty_log_caps(int vm, __u64 args0)
+{
+	struct s2mmu_enable_cap cap = {
+		.cap = S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT,
+		.args = { args0 },
+	};
+
+	return tst_ioctl(vm, S2MMU_ENABLE_CAP, (unsigned long)&cap);
+}
+
+#define TST_MANUAL_INITIALLY_SET	(S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE | \
+					 S2MMU_DIRTY_LOG_INITIALLY_SET)
+
 static inline int tst_test_bit(const __u64 *map, __u64 nr)
 {
 	return map[nr / 64] >> (nr % 64) & 1;

@@ -117,6 +117,17 @@ void kc_vcpu_free(struct kc_vcpu *vcpu);
 /* kvm_compat_run.c */
 int kc_vcpu_run(struct kc_vcpu *vcpu);
 
+/* kvm_compat_counts.c: s2mmu's counters per dirty-log ioctl (benchmarks). */
+enum kc_count_id {
+	KC_COUNT_SET_REGION,
+	KC_COUNT_GET_LOG,
+	KC_COUNT_CLEAR_LOG,
+	KC_COUNT_NR,
+};
+
+int kc_counted_ioctl(struct kc_vm *vm, enum kc_count_id id,
+		     unsigned long cmd, unsigned long arg);
+
 /* The C library's own functions, which --wrap renames. */
 int __real_open(const char *path, int flags, ...);
 int __real_ioctl(int fd, unsigned long cmd, ...);

@@ -47,8 +47,9 @@ long kc_check_extension(long cap)
 	case KVM_CAP_MAX_VCPU_ID:
 		return KC_MAX_VCPUS;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
-		/* Not KVM_DIRTY_LOG_INITIALLY_SET: a new log starts empty. */
-		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+		/* The module built with this layer takes both (same tree). */
+		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+		       KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return kc_feat.max_ipa_bits;
 	default:

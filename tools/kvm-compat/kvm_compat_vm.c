@@ -5,6 +5,7 @@
  * and s2mmu does not (or answers with another errno), then passes them on.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,8 +70,14 @@ static int kc_set_memory_region(struct kc_vm *vm, unsigned long arg)
 	if (r->memory_size && (r->guest_phys_addr >= ipa_end ||
 			       r->memory_size > ipa_end - r->guest_phys_addr))
 		return -EFAULT;
-	return kc_ioctl(vm->fd, S2MMU_SET_USER_MEMORY_REGION, arg);
+	return kc_counted_ioctl(vm, KC_COUNT_SET_REGION,
+				S2MMU_SET_USER_MEMORY_REGION, arg);
 }
+
+static_assert(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE ==
+	      S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE, "KVM's manual-protect bit");
+static_assert(KVM_DIRTY_LOG_INITIALLY_SET == S2MMU_DIRTY_LOG_INITIALLY_SET,
+	      "KVM's initially-set bit");
 
 static int kc_enable_cap(struct kc_vm *vm, unsigned long arg)
 {
@@ -83,7 +90,9 @@ static int kc_enable_cap(struct kc_vm *vm, unsigned long arg)
 		return -EFAULT;
 	if (cap->cap != KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 || cap->flags)
 		return -EINVAL;
-	if (cap->args[0] & ~(uint64_t)KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
+	/* KVM's bits are s2mmu's; the module checks their combination. */
+	if (cap->args[0] & ~(uint64_t)(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+				       KVM_DIRTY_LOG_INITIALLY_SET))
 		return -EINVAL;
 	s2.args[0] = cap->args[0];
 	return kc_ioctl(vm->fd, S2MMU_ENABLE_CAP, (unsigned long)&s2);
@@ -148,9 +157,11 @@ int kc_vm_ioctl(struct kc_vm *vm, unsigned long cmd, unsigned long arg)
 		return kc_enable_cap(vm, arg);
 	/* Same layout and errno as KVM's. */
 	case KVM_GET_DIRTY_LOG:
-		return kc_ioctl(vm->fd, S2MMU_GET_DIRTY_LOG, arg);
+		return kc_counted_ioctl(vm, KC_COUNT_GET_LOG,
+					S2MMU_GET_DIRTY_LOG, arg);
 	case KVM_CLEAR_DIRTY_LOG:
-		return kc_ioctl(vm->fd, S2MMU_CLEAR_DIRTY_LOG, arg);
+		return kc_counted_ioctl(vm, KC_COUNT_CLEAR_LOG,
+					S2MMU_CLEAR_DIRTY_LOG, arg);
 	case KVM_IRQ_LINE:
 		return kc_irq_line(vm, arg);
 	case KVM_CREATE_DEVICE:

@@ -38,6 +38,8 @@ figures() {	# figures NAME LOG
 
 if [ $mode = bench ]; then
 	echo "# kvm selftests benchmarks on $backend"
+	# s2mmu's counters per dirty-log ioctl (kvm_compat_counts.c).
+	export KVM_COMPAT_COUNTS=1
 	echo 'dirty_log_perf_test|dirty_log_perf_test -m 5 -i 3 -b 64M -v 2
 dirty_log_perf_test.get-log|dirty_log_perf_test -m 5 -g -i 3 -b 64M -v 2
 memslot_perf_test|memslot_perf_test -s 32 -e 4 -l 2 -r 1
@@ -47,6 +49,7 @@ kvm_page_table_test|kvm_page_table_test -m 5 -b 128M -v 2' |
 		(cd "$dir" && timeout "$per_test_timeout" ./$cmd) > /tmp/kvmst.log 2>&1
 		echo "# $name on $backend: exit $?"
 		figures "$name" /tmp/kvmst.log
+		sed -n "s/^kvm-compat counts /# counts $name /p" /tmp/kvmst.log
 	done
 	exit 0
 fi

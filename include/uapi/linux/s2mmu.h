@@ -339,6 +339,8 @@ struct s2mmu_stats {
  * Setting %S2MMU_MEM_LOG_DIRTY_PAGES on a slot (S2MMU_SET_USER_MEMORY_REGION)
  * splits its blocks and write-protects it: from then on every write that
  * makes a page writable in stage 2 sets the page's bit in the slot's log.
+ * With %S2MMU_DIRTY_LOG_INITIALLY_SET the log starts with every page set
+ * instead, and nothing is split or protected until CLEAR takes pages out.
  * Clearing the flag drops the log and lets 2 MiB blocks come back.
  */
 
@@ -375,7 +377,9 @@ struct s2mmu_clear_dirty_log {
  * struct s2mmu_enable_cap - argument of S2MMU_ENABLE_CAP
  * @cap: capability, %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT
  * @flags: zero
- * @args: capability arguments; ``args[0]`` 1 enables, 0 disables; others zero
+ * @args: capability arguments; ``args[0]``: 0 disables, or
+ *	%S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE, optionally with
+ *	%S2MMU_DIRTY_LOG_INITIALLY_SET; others zero
  * @pad: zero
  */
 struct s2mmu_enable_cap {
@@ -388,16 +392,30 @@ struct s2mmu_enable_cap {
 /* GET_DIRTY_LOG only reads the log; CLEAR_DIRTY_LOG clears and protects. */
 #define S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT	1
 
+/* ``args[0]`` bits of %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT (KVM's values). */
+#define S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE	(1ULL << 0)
+#define S2MMU_DIRTY_LOG_INITIALLY_SET		(1ULL << 1)
+
 /**
  * DOC: S2MMU_ENABLE_CAP
  *
  * Enables (or, ``args[0]`` 0, disables) a capability of the VM; the only one
- * is %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT, like KVM's
- * MANUAL_DIRTY_LOG_PROTECT2 without INITIALLY_SET: the log of a slot starts
- * empty.  It may change at any time; it applies to the next GET or CLEAR.
+ * is %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT, KVM's MANUAL_DIRTY_LOG_PROTECT2.
+ * ``args[0]`` %S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE: GET only reads the
+ * log, CLEAR clears and protects, and a new log starts empty (the slot is
+ * split and write-protected when logging starts).  Adding
+ * %S2MMU_DIRTY_LOG_INITIALLY_SET: a new log (logging turned on, or a slot
+ * created or moved with it on) starts with every page set and nothing is
+ * split or write-protected then; CLEAR write-protects exactly the pages it
+ * clears, splitting any block that maps part of them.  It may change at
+ * any time, also while slots log; it applies to the next new log, GET or
+ * CLEAR.  A module without %S2MMU_DIRTY_LOG_INITIALLY_SET refuses it
+ * with -EINVAL: that is how a VMM finds out.
  *
  * Errors: -EINVAL unknown capability, non-zero @flags, @pad or unused
- * @args, ``args[0]`` above 1; -EFAULT; -EIO called from another process.
+ * @args, an unknown ``args[0]`` bit, %S2MMU_DIRTY_LOG_INITIALLY_SET without
+ * %S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE (as KVM); -EFAULT; -EIO called
+ * from another process.
  */
 #define S2MMU_ENABLE_CAP	_IOW(S2MMUIO, 0x60, struct s2mmu_enable_cap)
 
@@ -428,7 +446,9 @@ struct s2mmu_enable_cap {
  * Manual-protect mode only: for each page of [@first_page, @first_page +
  * @num_pages) whose bit is set in @dirty_bitmap and in the log, clears the
  * log bit and write-protects the page (one batched TLB invalidation per
- * 32768 pages).  A VMM calls it with what GET returned, just before it
+ * 32768 pages).  A 2 MiB block mapping any such page (there are some only
+ * in a log that started with every page set) is split into pages first,
+ * its other pages left writable.  A VMM calls it with what GET returned, just before it
  * copies those pages: a write after the clear is logged again.
  * @num_pages 0 is a successful no-op that reads no bitmap, for any
  * @first_page up to and including the slot's end (as KVM).  The bitmap is
