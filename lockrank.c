@@ -51,7 +51,7 @@ atomic64_t s2mmu_lock_inversions_provoked;
 atomic64_t s2mmu_lock_untracked;
 
 #define S2MMU_RANK_TASKS_BITS	8
-#define S2MMU_RANK_TASKS	(1U << S2MMU_RANK_TASKS_BITS)
+#define S2MMU_RANK_TASKS	BIT(S2MMU_RANK_TASKS_BITS)
 
 /*
  * One task holding sleeping locks.  @task is claimed with cmpxchg and
@@ -63,7 +63,12 @@ struct s2mmu_rank_task {
 };
 
 static struct s2mmu_rank_task s2mmu_rank_tasks[S2MMU_RANK_TASKS];
+#ifdef __KERNEL__
 static DEFINE_PER_CPU(u64, s2mmu_rank_spinning);
+#else
+/* Hosted: a thread is a CPU that never migrates. */
+static __thread u64 s2mmu_rank_spinning;
+#endif
 
 static const char * const s2mmu_rank_names[S2MMU_RANK_MAX] = {
 	[S2MMU_RANK_VCPU_MUTEX]		= "vcpu->mutex",
@@ -201,9 +206,10 @@ void s2mmu_lockrank_release(enum s2mmu_lock_rank rank)
 	if (!t)
 		return;
 	t->held &= ~BIT_ULL(rank);
-	/* The mask is empty before another task may claim the entry. */
-	if (!t->held)
-		smp_store_release(&t->task, NULL);
+	if (t->held)
+		return;
+	/* Release: the next owner must find the mask empty. */
+	smp_store_release(&t->task, NULL);
 }
 
 /* Turns the checker on; only at load, before any lock is held. */

@@ -42,6 +42,7 @@
 #include "s2_pgtable.h"
 #include "s2mmu.h"
 #include "s2mmu_vm.h"
+#include "s2mmu_lockrank.h"
 
 /* Module-wide leak accounting, reported by S2MMU_GET_MODULE_STATS. */
 atomic64_t s2mmu_nr_vms;
@@ -275,11 +276,11 @@ static int s2mmu_slot_delete_or_move(struct s2mmu_vm *vm, int idx,
 	 * not map behind the unmap.  It sampled the sequence before that
 	 * lookup, so under mmu_lock it finds it moved and starts over.
 	 */
-	write_lock(&vm->mmu_lock);
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	s2mmu_invalidate_seq_bump(vm);
 	s2mmu_slot_zap(vm, slot, s2mmu_slot_base(slot),
 		       slot->npages << PAGE_SHIFT, true);
-	write_unlock(&vm->mmu_lock);
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 
 	/* After this no fault holds @slot: its pins can go. */
 	synchronize_srcu(&vm->srcu);
@@ -307,7 +308,7 @@ static int s2mmu_set_memory_region(struct s2mmu_vm *vm, void __user *argp)
 	if (ret)
 		return ret;
 
-	mutex_lock(&vm->slots_lock);
+	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	slots = s2mmu_slots(vm);
 	idx = s2mmu_slot_index_by_id(slots, mem.slot);
 	slot = idx >= 0 ? slots->slot[idx] : NULL;
@@ -327,7 +328,7 @@ static int s2mmu_set_memory_region(struct s2mmu_vm *vm, void __user *argp)
 	} else {
 		ret = 0;
 	}
-	mutex_unlock(&vm->slots_lock);
+	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	return ret;
 }
 
@@ -410,10 +411,10 @@ static long s2mmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return -EIO;
 	switch (cmd) {
 	case S2MMU_VCPU_ACCESS:
-		if (mutex_lock_killable(&vcpu->mutex))
+		if (s2mmu_mutex_lock_killable(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX))
 			return -EINTR;
 		ret = s2mmu_vcpu_access(vcpu, (void __user *)arg);
-		mutex_unlock(&vcpu->mutex);
+		s2mmu_mutex_unlock(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX);
 		return ret;
 	case S2MMU_IRQ_LINE:
 		return s2mmu_run_irq_line(vcpu->ctx, (void __user *)arg);
@@ -422,10 +423,10 @@ static long s2mmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 	case S2MMU_SET_ONE_REG:
 	case S2MMU_GET_REG_LIST:
 		/* Guest execution: another thread inside RUN means -EBUSY. */
-		if (!mutex_trylock(&vcpu->mutex))
+		if (!s2mmu_mutex_trylock(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX))
 			return -EBUSY;
 		ret = s2mmu_run_ioctl(vcpu->ctx, cmd, arg);
-		mutex_unlock(&vcpu->mutex);
+		s2mmu_mutex_unlock(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX);
 		return ret;
 	default:
 		return -ENOTTY;
@@ -498,7 +499,7 @@ static int s2mmu_create_vcpu(struct s2mmu_vm *vm, unsigned long id)
 	if (!vcpu)
 		return -ENOMEM;
 
-	mutex_lock(&vm->lock);
+	s2mmu_mutex_lock(&vm->lock, S2MMU_RANK_VM_LOCK);
 	if (vm->vcpus[id]) {
 		fd = -EEXIST;
 		goto err;
@@ -512,10 +513,10 @@ static int s2mmu_create_vcpu(struct s2mmu_vm *vm, unsigned long id)
 	}
 	vm->vcpus[id] = vcpu;
 	WRITE_ONCE(vm->nr_vcpus, vm->nr_vcpus + 1);
-	mutex_unlock(&vm->lock);
+	s2mmu_mutex_unlock(&vm->lock, S2MMU_RANK_VM_LOCK);
 	return fd;
 err:
-	mutex_unlock(&vm->lock);
+	s2mmu_mutex_unlock(&vm->lock, S2MMU_RANK_VM_LOCK);
 	s2mmu_vcpu_free(vcpu);
 	return fd;
 }

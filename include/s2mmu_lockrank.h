@@ -89,7 +89,6 @@ static inline unsigned int s2mmu_rank_top(u64 held)
 	return 63 - __builtin_clzll(held);
 }
 
-
 DECLARE_STATIC_KEY_FALSE(s2mmu_lock_check_key);
 extern atomic64_t s2mmu_lock_inversions;
 extern atomic64_t s2mmu_lock_inversions_provoked;

@@ -19,7 +19,8 @@ echo madvise > /sys/kernel/mm/transparent_hugepage/enabled
 say() { echo "S2MMU-VM: $*"; }
 
 say "boot ok: $(uname -r), $(nproc) cpus"
-if insmod /s2mmu.ko; then
+# lock_check=1: every test run checks the lock ranks (lock_check_test).
+if insmod /s2mmu.ko lock_check=1; then
 	say "insmod ok"
 else
 	say "insmod failed"

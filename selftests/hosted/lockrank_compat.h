@@ -21,7 +21,6 @@ extern __thread char s2h_task_self;
 #define preempt_disable()	do { } while (0)
 #define preempt_enable()	do { } while (0)
 
-#define DEFINE_PER_CPU(type, name)	__thread type name
 #define this_cpu_ptr(p)			(p)
 
 struct static_key_false {
@@ -35,9 +34,12 @@ struct static_key_false {
 #define static_branch_enable(k)						\
 	__atomic_store_n(&(k)->enabled, true, __ATOMIC_RELAXED)
 
-typedef struct {
+/* A macro rather than a new typedef: the kernel has the typedef. */
+#define atomic64_t		struct s2h_atomic64
+
+struct s2h_atomic64 {
 	long long counter;
-} atomic64_t;
+};
 
 static inline void atomic64_add(long long n, atomic64_t *v)
 {
@@ -63,8 +65,7 @@ static inline unsigned int hash_ptr(const void *p, unsigned int bits)
 
 #define _THIS_IP_	({ __label__ __here; __here: (unsigned long)&&__here; })
 
-void s2h_lockrank_report(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+void s2h_lockrank_report(const char *fmt, ...);
 #define pr_warn_ratelimited(fmt, ...) s2h_lockrank_report(fmt, ##__VA_ARGS__)
 
 #endif /* S2_LOCKRANK_COMPAT_H */

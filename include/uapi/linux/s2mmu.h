@@ -52,6 +52,8 @@ struct s2mmu_features {
 #define S2MMU_FEAT_HW_TLBI	(1U << 5)	/* real TLBIs are issued */
 #define S2MMU_FEAT_KVM_ACTIVE	(1U << 6)	/* KVM initialised alongside */
 #define S2MMU_FEAT_RUN		(1U << 7)	/* S2MMU_RUN runs guests */
+#define S2MMU_FEAT_INFO_PAGE	(1U << 10)	/* S2MMU_MAP_INFO_PAGE */
+#define S2MMU_FEAT_LOCK_CHECK	(1U << 11)	/* the lock checker is on */
 
 /* ioctls on /dev/s2mmu */
 
@@ -113,6 +115,12 @@ struct s2mmu_features {
  *	by every VM and not yet freed, including pages waiting for an RCU
  *	grace period
  * @pages_pinned: guest pages pinned by every VM and not yet released
+ * @lock_inversions: locks taken out of rank order since the module was
+ *	loaded, as the lock checker saw them (module parameter lock_check;
+ *	0 while it is off)
+ * @lock_inversions_provoked: those of @lock_inversions that the checker's
+ *	self-test (module parameter lock_check_selftest) took on purpose;
+ *	the real code's are the difference
  * @reserved: zero
  */
 struct s2mmu_module_stats {
@@ -121,7 +129,9 @@ struct s2mmu_module_stats {
 	__u64 vms;
 	__u64 table_pages;
 	__u64 pages_pinned;
-	__u64 reserved[4];
+	__u64 lock_inversions;
+	__u64 lock_inversions_provoked;
+	__u64 reserved[2];
 };
 
 #define S2MMU_MODULE_STATS_VERSION	1
