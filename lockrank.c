@@ -73,6 +73,7 @@ static __thread u64 s2mmu_rank_spinning;
 static const char * const s2mmu_rank_names[S2MMU_RANK_MAX] = {
 	[S2MMU_RANK_VCPU_MUTEX]		= "vcpu->mutex",
 	[S2MMU_RANK_VM_LOCK]		= "vm->lock",
+	[S2MMU_RANK_INFO_LOCK]		= "vm->info.lock",
 	[S2MMU_RANK_SLOTS_LOCK]		= "vm->slots_lock",
 	[S2MMU_RANK_SRCU]		= "vm->srcu",
 	[S2MMU_RANK_EL2_DBG_LOCK]	= "el2 dbg_lock",
@@ -80,7 +81,6 @@ static const char * const s2mmu_rank_names[S2MMU_RANK_MAX] = {
 	[S2MMU_RANK_MMAP_LOCK]		= "mmap_lock",
 	[S2MMU_RANK_MMU_LOCK]		= "vm->mmu_lock",
 	[S2MMU_RANK_INVALIDATE_LOCK]	= "vm->mmu_invalidate_lock",
-	[S2MMU_RANK_INFO_LOCK]		= "vm->info_lock",
 	[S2MMU_RANK_EL2_WINDOW]		= "el2_window_lock",
 };
 

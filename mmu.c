@@ -576,7 +576,7 @@ static void s2mmu_mark_dirty_writable(struct s2mmu_vm *vm,
 }
 
 /* Is @page what the stage-2 table maps at @ipa right now? */
-static bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page)
+bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page)
 {
 	s2_pte_t pte;
 	s8 level;
@@ -1035,18 +1035,8 @@ static void s2mmu_abort_access(u64 esr, bool *write, bool *exec)
 		*write = esr & S2MMU_ESR_WNR;
 }
 
-/**
- * s2mmu_handle_fault() - handle one stage-2 fault of @vcpu
- * @vcpu: the faulting vCPU; its mutex held
- * @ipa: the faulting IPA (HPFAR_EL2 and FAR_EL2 combined)
- * @esr: the syndrome (ESR_EL2 of a stage-2 data or instruction abort)
- *
- * Return: %S2MMU_FAULT_RETRY (re-execute the access), %S2MMU_FAULT_MMIO
- * (no memory there for this access: exit to the VMM), or a negative
- * errno (-EFAULT: the slot's backing memory is not accessible, -EINTR:
- * a fatal signal while waiting for the host).
- */
-int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+/* One stage-2 fault: see s2mmu_handle_fault(). */
+static int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	struct s2mmu_fault f = {
@@ -1090,4 +1080,24 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 				!s2mmu_hva_busy(vm, f.busy_start, f.busy_end)))
 		return -EINTR;
 	return S2MMU_FAULT_RETRY;
+}
+
+/**
+ * s2mmu_handle_fault() - handle one stage-2 fault of @vcpu
+ * @vcpu: the faulting vCPU; its mutex held
+ * @ipa: the faulting IPA (HPFAR_EL2 and FAR_EL2 combined)
+ * @esr: the syndrome (ESR_EL2 of a stage-2 data or instruction abort)
+ *
+ * Return: %S2MMU_FAULT_RETRY (re-execute the access), %S2MMU_FAULT_MMIO
+ * (no memory there for this access: exit to the VMM), or a negative
+ * errno (-EFAULT: the slot's backing memory is not accessible, -EINTR:
+ * a fatal signal while waiting for the host).
+ */
+int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+{
+	int ret = s2mmu_resolve_fault(vcpu, ipa, esr);
+
+	/* A guest reading its counters sees this fault once it resumes. */
+	s2mmu_info_publish(vcpu->vm);
+	return ret;
 }

@@ -220,7 +220,9 @@ static int s2mmu_slot_create(struct s2mmu_vm *vm,
 
 	lockdep_assert_held(&vm->slots_lock);
 	if (s2mmu_slots_overlap(old, mem->guest_phys_addr >> PAGE_SHIFT,
-				mem->memory_size >> PAGE_SHIFT, NULL))
+				mem->memory_size >> PAGE_SHIFT, NULL) ||
+	    s2mmu_info_overlaps(vm, mem->guest_phys_addr >> PAGE_SHIFT,
+				mem->memory_size >> PAGE_SHIFT))
 		return -EEXIST;
 	if (old->nr >= S2MMU_MAX_MEMSLOTS)
 		return -ENOSPC;
@@ -250,8 +252,10 @@ static int s2mmu_slot_delete_or_move(struct s2mmu_vm *vm, int idx,
 	struct s2mmu_memslot *slot = old->slot[idx], *moved = NULL;
 
 	lockdep_assert_held(&vm->slots_lock);
-	if (mem && s2mmu_slots_overlap(old, mem->guest_phys_addr >> PAGE_SHIFT,
-				       slot->npages, slot))
+	if (mem && (s2mmu_slots_overlap(old, mem->guest_phys_addr >> PAGE_SHIFT,
+					slot->npages, slot) ||
+		    s2mmu_info_overlaps(vm, mem->guest_phys_addr >> PAGE_SHIFT,
+					slot->npages)))
 		return -EEXIST;
 
 	mid = kzalloc(sizeof(*mid), GFP_KERNEL_ACCOUNT);
@@ -373,6 +377,7 @@ static void s2mmu_vm_destroy(struct s2mmu_vm *vm)
 	vm->pgt.assert_locked = NULL;	/* the last user: no lock to hold */
 	s2_pgtable_destroy(&vm->pgt);
 	s2mmu_el2_vm_destroy(&vm->el2);
+	s2mmu_info_free(vm);	/* after the table that mapped it */
 
 	slots = rcu_dereference_protected(vm->slots, true);
 	for (i = 0; i < slots->nr; i++) {
@@ -544,6 +549,10 @@ static long s2mmu_vm_ioctl(struct file *file, unsigned int cmd,
 		return s2mmu_get_dirty_log(vm, argp);
 	case S2MMU_CLEAR_DIRTY_LOG:
 		return s2mmu_clear_dirty_log(vm, argp);
+	case S2MMU_MAP_INFO_PAGE:
+		return s2mmu_map_info_page(vm, argp);
+	case S2MMU_UNMAP_INFO_PAGE:
+		return s2mmu_unmap_info_page(vm, arg);
 	case S2MMU_HW_TRANSLATE:
 	case S2MMU_DEBUG_TABLE_OP:
 		return s2mmu_el2_vm_ioctl(&vm->el2, &vm->pgt, cmd, arg);
@@ -597,6 +606,7 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	init_waitqueue_head(&vm->mmu_invalidate_wq);
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->lock);
+	mutex_init(&vm->info.lock);
 	RCU_INIT_POINTER(vm->slots, slots);
 	/* Everything a notifier callback touches is initialised by now. */
 	vm->mmu_notifier.ops = &s2mmu_mn_ops;

@@ -37,6 +37,8 @@
  * @S2MMU_RANK_NONE: not a rank (0 is never held)
  * @S2MMU_RANK_VCPU_MUTEX: &s2mmu_vcpu.mutex, around a vCPU ioctl or RUN
  * @S2MMU_RANK_VM_LOCK: &s2mmu_vm.lock, around vCPU creation
+ * @S2MMU_RANK_INFO_LOCK: &s2mmu_info.lock, writers of the info page; the
+ *	counters it copies are read under it (SRCU, the EL2 debug lock)
  * @S2MMU_RANK_SLOTS_LOCK: &s2mmu_vm.slots_lock, around slot and info-page
  *	changes and the dirty-log ioctls
  * @S2MMU_RANK_SRCU: the read side of &s2mmu_vm.srcu (the slot array)
@@ -47,7 +49,6 @@
  * @S2MMU_RANK_FIRST_ATOMIC: the first rank of a spinning lock
  * @S2MMU_RANK_MMU_LOCK: &s2mmu_vm.mmu_lock, the stage-2 table (view 0)
  * @S2MMU_RANK_INVALIDATE_LOCK: &s2mmu_vm.mmu_invalidate_lock
- * @S2MMU_RANK_INFO_LOCK: &s2mmu_vm.info_lock, writers of the info page
  * @S2MMU_RANK_EL2_WINDOW: el2_window_lock (el2.c), the innermost lock
  * @S2MMU_RANK_MAX: one past the highest rank
  *
@@ -60,6 +61,7 @@ enum s2mmu_lock_rank {
 	S2MMU_RANK_NONE			= 0,
 	S2MMU_RANK_VCPU_MUTEX		= 4,
 	S2MMU_RANK_VM_LOCK		= 8,
+	S2MMU_RANK_INFO_LOCK		= 10,
 	S2MMU_RANK_SLOTS_LOCK		= 12,
 	S2MMU_RANK_SRCU			= 20,
 	S2MMU_RANK_EL2_DBG_LOCK		= 28,
@@ -68,7 +70,6 @@ enum s2mmu_lock_rank {
 	S2MMU_RANK_FIRST_ATOMIC		= 40,
 	S2MMU_RANK_MMU_LOCK		= 40,
 	S2MMU_RANK_INVALIDATE_LOCK	= 52,
-	S2MMU_RANK_INFO_LOCK		= 56,
 	S2MMU_RANK_EL2_WINDOW		= 60,
 	S2MMU_RANK_MAX			= 64,
 };

@@ -76,10 +76,11 @@ TEST(off_until_enabled_sees_nothing)
 TEST(every_documented_nesting_passes)
 {
 	static const enum s2mmu_lock_rank order[] = {
-		S2MMU_RANK_VCPU_MUTEX, S2MMU_RANK_SLOTS_LOCK, S2MMU_RANK_SRCU,
+		S2MMU_RANK_VCPU_MUTEX, S2MMU_RANK_INFO_LOCK,
+		S2MMU_RANK_SLOTS_LOCK, S2MMU_RANK_SRCU,
 		S2MMU_RANK_EL2_DBG_LOCK, S2MMU_RANK_EL2_DBG_TABLE,
 		S2MMU_RANK_MMU_LOCK, S2MMU_RANK_INVALIDATE_LOCK,
-		S2MMU_RANK_INFO_LOCK, S2MMU_RANK_EL2_WINDOW,
+		S2MMU_RANK_EL2_WINDOW,
 	};
 	long long before = inversions();
 	int i;
