@@ -76,6 +76,7 @@ bool s2mmu_info_overlaps(struct s2mmu_vm *vm, u64 gfn, u64 npages)
 /* The page, allocated once; a racing allocation is dropped. */
 static struct page *s2mmu_info_get_page(struct s2mmu_vm *vm)
 {
+	/* Acquire: a page another map installed comes with its zeroes. */
 	struct page *page = smp_load_acquire(&vm->info.page), *old;
 
 	if (page)
