@@ -11,8 +11,6 @@
  *   the module was loaded -- by every test before this one in the run,
  *   which lists it last -- must be 0.
  */
-#include <sys/stat.h>
-
 #include "s2mmu_util.h"
 #include "../kselftest_harness.h"
 
