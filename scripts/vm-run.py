@@ -22,6 +22,9 @@ BAD_CONSOLE = re.compile(
     r"WARNING:|BUG:|Oops|Call trace:|Kernel panic|Unable to handle kernel|"
     r"general protection fault|refcount_t:|list_add corruption|"
     r"rcu_sched self-detected stall|blocked for more than")
+KERNEL_LINE = re.compile(r"^\[\s*\d+\.\d+\] ")
+STALL = re.compile(r"rcu_sched self-detected stall|rcu_sched detected stalls")
+KVM_FRAME = re.compile(r"\b(kvm_\w+|__kvm_\w+|stage2_\w+)\+0x")
 TAP = re.compile(r"^(not ok|ok) (\d+) ?(.*)$")
 MARK = re.compile(r"^S2MMU-VM: (.*)$")
 
@@ -52,6 +55,7 @@ class Judge:
         self.finished = []
         self.problems = []
         self.marks = set()
+        self.report = None
 
     def check(self, ok, what):
         if ok:
@@ -62,9 +66,44 @@ class Judge:
             print("not ok - %s: %s" % (self.name, what))
             self.problems.append(what)
 
+    def console_report(self, text):
+        """Collects a kernel report (a WARN, a stall) up to its last
+        kernel line, then judges it whole.  Return: whether @text was
+        taken as part of a report."""
+        if self.report is None:
+            if not BAD_CONSOLE.search(text):
+                return False
+            self.report = [text]
+            return True
+        if KERNEL_LINE.match(text) and len(self.report) < 80:
+            self.report.append(text)
+            return True
+        self.judge_report()
+        return self.console_report(text)
+
+    def judge_report(self):
+        """A stall whose backtrace runs in the host kernel's own KVM and
+        nowhere in s2mmu is a limit of the 6.1 KVM the comparison boot runs
+        (it unmaps a whole memslot without rescheduling; under TCG on a
+        loaded host that can pass the 21 s RCU stall limit): reported,
+        not counted against s2mmu.  Anything else fails."""
+        report, self.report = self.report, None
+        if report is None:
+            return
+        first = report[0].strip()
+        text = "\n".join(report)
+        if STALL.search(first) and KVM_FRAME.search(text) and \
+                "[s2mmu]" not in text and "s2mmu_" not in text:
+            self.skipped += 1
+            print("ok - %s: kernel console: %s # SKIP stall inside the "
+                  "host kernel's KVM (%s), not s2mmu"
+                  % (self.name, first, KVM_FRAME.search(text).group(0)))
+            return
+        self.check(False, "kernel console: " + first)
+
     def line(self, text):
-        if BAD_CONSOLE.search(text):
-            self.check(False, "kernel console: " + text.strip())
+        if self.console_report(text):
+            return
         m = MARK.match(text)
         if m:
             mark = m.group(1)
@@ -159,6 +198,7 @@ def main():
             log.write(text + "\n")
             judge.line(text)
     log.write(buf.decode("utf-8", "replace"))
+    judge.judge_report()
     proc.wait()
     log.close()
 
