@@ -54,12 +54,23 @@ atomic64_t s2mmu_lock_untracked;
 #define S2MMU_RANK_TASKS	BIT(S2MMU_RANK_TASKS_BITS)
 
 /*
+ * The one rank a task may hold more than once: SRCU read sections nest,
+ * and do.  A fault holds one across GUP, and a write GUP that breaks a
+ * copy-on-write runs the MMU notifier, which takes another.  Its depth
+ * is counted per task, so that the rank stays held until the outer one
+ * ends; a second nesting rank would need a depth of its own.
+ */
+#define S2MMU_RANK_NESTING	S2MMU_RANK_SRCU
+
+/*
  * One task holding sleeping locks.  @task is claimed with cmpxchg and
- * released by its owner; @held is written by the owner only.
+ * released by its owner; @held and @nest_depth are written by the owner
+ * only.
  */
 struct s2mmu_rank_task {
 	struct task_struct	*task;
 	u64			held;
+	unsigned int		nest_depth;
 };
 
 static struct s2mmu_rank_task s2mmu_rank_tasks[S2MMU_RANK_TASKS];
@@ -163,6 +174,9 @@ void s2mmu_lockrank_check(enum s2mmu_lock_rank rank, unsigned long ip)
 	t = s2mmu_rank_task_find();
 	held = *this_cpu_ptr(&s2mmu_rank_spinning) | (t ? t->held : 0);
 	preempt_enable();
+	/* Nesting in itself is fine; under a higher rank it is not. */
+	if (rank == S2MMU_RANK_NESTING)
+		held &= ~BIT_ULL(rank);
 	if (!s2mmu_rank_in_order(held, rank))
 		s2mmu_lockrank_complain(rank, held, ip);
 }
@@ -184,8 +198,11 @@ void s2mmu_lockrank_record(enum s2mmu_lock_rank rank)
 	t = s2mmu_rank_task_find();
 	if (!t)
 		t = s2mmu_rank_task_claim();
-	if (t)
-		t->held |= BIT_ULL(rank);
+	if (!t)
+		return;
+	t->held |= BIT_ULL(rank);
+	if (rank == S2MMU_RANK_NESTING)
+		t->nest_depth++;
 }
 
 /**
@@ -205,6 +222,8 @@ void s2mmu_lockrank_release(enum s2mmu_lock_rank rank)
 	t = s2mmu_rank_task_find();
 	if (!t)
 		return;
+	if (rank == S2MMU_RANK_NESTING && t->nest_depth && --t->nest_depth)
+		return;		/* an outer section still holds it */
 	t->held &= ~BIT_ULL(rank);
 	if (t->held)
 		return;

@@ -77,7 +77,8 @@ enum s2mmu_lock_rank {
 /*
  * The rule the checker enforces, on a mask of held ranks: nothing held
  * ranks at or above @rank (the same rank twice is refused too: two locks
- * of one rank have no order between them).
+ * of one rank have no order between them).  The one exception, SRCU read
+ * sections nesting in themselves, is made by the checker (lockrank.c).
  */
 static inline bool s2mmu_rank_in_order(u64 held, unsigned int rank)
 {

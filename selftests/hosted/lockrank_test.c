@@ -162,6 +162,44 @@ TEST(same_rank_twice_is_reported)
 	ASSERT_EQ(before + 1, inversions());
 }
 
+/*
+ * SRCU read sections nest (a fault's GUP running the MMU notifier), and
+ * the rank stays held until the outer one ends.
+ */
+TEST(srcu_nests_and_stays_held_until_the_outer_section_ends)
+{
+	long long before = inversions();
+
+	s2mmu_lockrank_enable();
+	take(S2MMU_RANK_VCPU_MUTEX);
+	take(S2MMU_RANK_SRCU);
+	take(S2MMU_RANK_SRCU);		/* the notifier, inside GUP */
+	take(S2MMU_RANK_MMU_LOCK);
+	drop(S2MMU_RANK_MMU_LOCK);
+	drop(S2MMU_RANK_SRCU);
+	ASSERT_EQ(before, inversions());
+	/* The fault's own section is still open. */
+	expected = 1;
+	take(S2MMU_RANK_SLOTS_LOCK);
+	ASSERT_EQ(0, expected);
+	drop(S2MMU_RANK_SLOTS_LOCK);
+	drop(S2MMU_RANK_SRCU);
+	take(S2MMU_RANK_SLOTS_LOCK);
+	drop(S2MMU_RANK_SLOTS_LOCK);
+	drop(S2MMU_RANK_VCPU_MUTEX);
+	ASSERT_EQ(before + 1, inversions());
+	/* Nesting under a higher rank is still an inversion. */
+	take(S2MMU_RANK_SRCU);
+	take(S2MMU_RANK_MMU_LOCK);
+	expected = 1;
+	take(S2MMU_RANK_SRCU);
+	ASSERT_EQ(0, expected);
+	drop(S2MMU_RANK_SRCU);
+	drop(S2MMU_RANK_MMU_LOCK);
+	drop(S2MMU_RANK_SRCU);
+	ASSERT_EQ(before + 2, inversions());
+}
+
 /* GUP's mmap_lock is checked, never recorded. */
 TEST(mmap_lock_under_mmu_lock_is_reported)
 {
