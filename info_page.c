@@ -34,6 +34,9 @@
 #include "s2mmu_lockrank.h"
 #include "s2mmu_vm.h"
 
+/* Info pages allocated and not yet freed, in every VM: leak checks. */
+atomic64_t s2mmu_info_pages;
+
 static bool test_hooks;
 module_param(test_hooks, bool, 0644);
 MODULE_PARM_DESC(test_hooks, "accept the test-only flags of ioctls (S2MMU_INFO_UNMAP_TEST_STALE)");
@@ -85,8 +88,10 @@ static struct page *s2mmu_info_get_page(struct s2mmu_vm *vm)
 	if (!page)
 		return NULL;
 	old = cmpxchg(&vm->info.page, NULL, page);
-	if (!old)
+	if (!old) {
+		atomic64_inc(&s2mmu_info_pages);
 		return page;
+	}
 	__free_page(page);
 	return old;
 }
@@ -204,6 +209,8 @@ int s2mmu_unmap_info_page(struct s2mmu_vm *vm, unsigned long arg)
 /* The VM is gone and so is its table: the page can go. */
 void s2mmu_info_free(struct s2mmu_vm *vm)
 {
-	if (vm->info.page)
-		__free_page(vm->info.page);
+	if (!vm->info.page)
+		return;
+	__free_page(vm->info.page);
+	atomic64_dec(&s2mmu_info_pages);
 }

@@ -222,6 +222,7 @@ void s2mmu_module_stats(struct s2mmu_module_stats *st)
 	st->lock_inversions = atomic64_read(&s2mmu_lock_inversions);
 	st->lock_inversions_provoked =
 		atomic64_read(&s2mmu_lock_inversions_provoked);
+	st->info_pages = atomic64_read(&s2mmu_info_pages);
 }
 
 static int s2mmu_module_stats_show(struct seq_file *m, void *v)
@@ -231,10 +232,10 @@ static int s2mmu_module_stats_show(struct seq_file *m, void *v)
 	s2mmu_module_stats(&st);
 	seq_printf(m, "vms %llu\ntable_pages %llu\npages_pinned %llu\n"
 		   "lock_inversions %llu\nlock_inversions_provoked %llu\n"
-		   "lock_untracked %lld\n",
+		   "lock_untracked %lld\ninfo_pages %llu\n",
 		   st.vms, st.table_pages, st.pages_pinned, st.lock_inversions,
 		   st.lock_inversions_provoked,
-		   (s64)atomic64_read(&s2mmu_lock_untracked));
+		   (s64)atomic64_read(&s2mmu_lock_untracked), st.info_pages);
 	return 0;
 }
 

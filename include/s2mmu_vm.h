@@ -331,6 +331,7 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr);
 bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page);
 
 /* info_page.c */
+extern atomic64_t s2mmu_info_pages;
 void s2mmu_info_publish(struct s2mmu_vm *vm);
 bool s2mmu_info_overlaps(struct s2mmu_vm *vm, u64 gfn, u64 npages);
 int s2mmu_map_info_page(struct s2mmu_vm *vm, void __user *argp);

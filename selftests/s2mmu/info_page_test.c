@@ -328,4 +328,22 @@ TEST_F(ip, checked_removal_refuses_a_stale_back_pointer)
 	ASSERT_EQ(MMIO_READ_VAL, cmd(_metadata, self, CMD_READ, INFO_GPA, 0));
 }
 
+/* The page goes with the VM, mapped or not. */
+TEST_F(ip, freed_with_the_vm)
+{
+	struct s2mmu_module_stats a, b;
+	int dev = tst_open_dev();
+
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, tst_module_stats(dev, &a));
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA, 0, 0));
+	ASSERT_EQ(0, tst_module_stats(dev, &b));
+	ASSERT_EQ(a.info_pages + 1, b.info_pages);
+	guest_vm_destroy(&self->g);
+	ASSERT_EQ(0, tst_module_stats(dev, &b));
+	EXPECT_EQ(a.info_pages, b.info_pages);
+	EXPECT_EQ(a.vms - 1, b.vms);
+	close(dev);
+}
+
 TEST_HARNESS_MAIN

@@ -121,6 +121,8 @@ struct s2mmu_features {
  * @lock_inversions_provoked: those of @lock_inversions that the checker's
  *	self-test (module parameter lock_check_selftest) took on purpose;
  *	the real code's are the difference
+ * @info_pages: info pages (%S2MMU_MAP_INFO_PAGE) allocated by every VM
+ *	and not yet freed
  * @reserved: zero
  */
 struct s2mmu_module_stats {
@@ -131,7 +133,8 @@ struct s2mmu_module_stats {
 	__u64 pages_pinned;
 	__u64 lock_inversions;
 	__u64 lock_inversions_provoked;
-	__u64 reserved[2];
+	__u64 info_pages;
+	__u64 reserved[1];
 };
 
 #define S2MMU_MODULE_STATS_VERSION	1
@@ -139,9 +142,10 @@ struct s2mmu_module_stats {
 /**
  * DOC: S2MMU_GET_MODULE_STATS
  *
- * Fills a &struct s2mmu_module_stats.  After every VM was closed, all
- * three counts are back to zero (table pages once pending RCU callbacks
- * ran: the module waits for them on this call).
+ * Fills a &struct s2mmu_module_stats.  After every VM was closed, the
+ * VM, table page, pinned page and info page counts are back to zero
+ * (table pages once pending RCU callbacks ran: the module waits for them
+ * on this call).
  *
  * Errors: -EFAULT.
  */
