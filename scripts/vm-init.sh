@@ -36,6 +36,9 @@ test)
 		(cd /tests && timeout "${s2mmu_timeout:-600}" "./$t")
 		say "end $t rc=$?"
 	done
+	# The lock checker's verdict on the whole run, judged by vm-run.py.
+	ms=/sys/kernel/debug/s2mmu/module_stats
+	say "lock inversions: $(sed -n 's/^lock_inversions //p' $ms) provoked $(sed -n 's/^lock_inversions_provoked //p' $ms)"
 	;;
 demo)
 	say "begin demo"

@@ -7,9 +7,11 @@
  *   checker must see exactly those, in its counter and in the kernel log;
  * - then the real code: every lock path this program can reach (slots,
  *   faults through the access path, dirty logging, the MMU notifier,
- *   debugfs, teardown) runs, and the inversions the real code made since
- *   the module was loaded -- by every test before this one in the run,
- *   which lists it last -- must be 0.
+ *   teardown) runs, and the inversions the real code made since the
+ *   module was loaded -- by this program and every one before it in the
+ *   run -- must be 0.  The whole run is judged the same way once its last
+ *   program ended (scripts/vm-init.sh prints the counts, vm-run.py checks
+ *   them).
  */
 #include "s2mmu_util.h"
 #include "../kselftest_harness.h"
