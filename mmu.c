@@ -781,6 +781,27 @@ static void s2mmu_try_block(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 }
 
 /*
+ * Fault the host page in the way a user access would, with retry allowed.
+ * The FOLL_LONGTERM slow path of GUP (6.1) faults without
+ * FAULT_FLAG_ALLOW_RETRY, so a page handled by userfaultfd (a VMM doing
+ * post-copy migration or demand paging) would get SIGBUS there instead of
+ * waiting for the VMM to supply it.  Here the fault may wait, killably;
+ * the pin that follows finds the page present.
+ */
+static int s2mmu_fault_in_host(struct s2mmu_fault *f)
+{
+	struct mm_struct *mm = current->mm;
+	bool unlocked = false;
+	int ret;
+
+	s2mmu_mmap_read_lock(mm);
+	ret = fixup_user_fault(mm, f->hva, f->write ? FAULT_FLAG_WRITE : 0,
+			       &unlocked);
+	s2mmu_mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
  * Step 4: pin the host page(s) backing the fault.  Write intent only for
  * write faults, so that reads never break COW or dirty a file.
  */
@@ -789,8 +810,15 @@ static int s2mmu_resolve_page(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	unsigned int gup = FOLL_LONGTERM | (f->write ? FOLL_WRITE : 0);
 	int ret;
 
+	/* GUP may take mmap_lock: nothing ranked above it may be held. */
 	s2mmu_rank_might_take_mmap_lock();
-	ret = pin_user_pages_fast(f->hva, 1, gup, vcpu->pages);
+	ret = pin_user_pages_fast_only(f->hva, 1, gup, vcpu->pages);
+	if (ret != 1) {
+		/* Not present (or userfaultfd's to supply): fault, then pin. */
+		ret = s2mmu_fault_in_host(f);
+		if (!ret)
+			ret = pin_user_pages_fast(f->hva, 1, gup, vcpu->pages);
+	}
 	if (ret != 1)
 		return ret < 0 ? ret : -EFAULT;
 	s2mmu_pins_add(vcpu->vm, 1);

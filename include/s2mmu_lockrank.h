@@ -24,6 +24,7 @@
 #ifdef __KERNEL__
 #include <linux/atomic.h>
 #include <linux/jump_label.h>
+#include <linux/mmap_lock.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -274,6 +275,22 @@ static inline void s2mmu_srcu_read_unlock(struct srcu_struct *ssp, int idx)
 
 /* GUP may take mmap_lock: check the order without recording anything. */
 #define s2mmu_rank_might_take_mmap_lock() s2mmu_rank_check(S2MMU_RANK_MMAP_LOCK)
+
+/*
+ * mmap_lock taken by the module itself is checked the same way and not
+ * recorded either: the MMU notifier runs under it and opens an SRCU read
+ * section, which waits for nothing and so cannot deadlock against it.
+ */
+static inline void s2mmu_mmap_read_lock(struct mm_struct *mm)
+{
+	s2mmu_rank_might_take_mmap_lock();
+	mmap_read_lock(mm);
+}
+
+static inline void s2mmu_mmap_read_unlock(struct mm_struct *mm)
+{
+	mmap_read_unlock(mm);
+}
 #endif /* __KERNEL__ */
 
 #endif /* S2MMU_LOCKRANK_H */

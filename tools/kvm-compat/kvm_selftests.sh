@@ -70,7 +70,7 @@ psci_test|psci_test'
 # Known defects of s2mmu (Documentation/kvm-compat.rst): a failure of
 # these on s2mmu is reported "not ok ... # TODO" (TAP's expected failure),
 # with the reason; it passes on KVM.
-known_s2mmu='demand_paging_test.uffd-missing|s2mmu pins guest pages with FOLL_LONGTERM, whose 6.1 GUP slow path cannot wait for userfaultfd: S2MMU_RUN returns EFAULT'
+known_s2mmu=''
 
 n=$(echo "$runs" | wc -l)
 echo "TAP version 13"
