@@ -96,17 +96,26 @@ static struct page *s2mmu_info_get_page(struct s2mmu_vm *vm)
 	return old;
 }
 
+/* May the page go to @ipa?  slots_lock held. */
+static int s2mmu_info_free_at(struct s2mmu_vm *vm, u64 ipa)
+{
+	lockdep_assert_held(&vm->slots_lock);
+	if (vm->info.mapped)
+		return -EBUSY;
+	if (s2mmu_find_slot(s2mmu_slots(vm), ipa))
+		return -EEXIST;
+	return 0;
+}
+
 /* Map @page read-only at @ipa and record it; slots_lock held. */
 static int s2mmu_info_place(struct s2mmu_vm *vm, u64 ipa, struct page *page)
 {
 	struct s2_memcache *mc;
 	int ret;
 
-	lockdep_assert_held(&vm->slots_lock);
-	if (vm->info.mapped)
-		return -EBUSY;
-	if (s2mmu_find_slot(s2mmu_slots(vm), ipa))
-		return -EEXIST;
+	ret = s2mmu_info_free_at(vm, ipa);
+	if (ret)
+		return ret;
 	mc = kzalloc(sizeof(*mc), GFP_KERNEL_ACCOUNT);
 	if (!mc)
 		return -ENOMEM;
@@ -147,6 +156,16 @@ int s2mmu_map_info_page(struct s2mmu_vm *vm, void __user *argp)
 	if (m.flags || m.padding || !PAGE_ALIGNED(m.guest_phys_addr) ||
 	    m.guest_phys_addr >= BIT_ULL(vm->ipa_bits))
 		return -EINVAL;
+	/*
+	 * Refused before anything is allocated, so that a refused call
+	 * leaves the VM (and the module's page count) as it was; checked
+	 * again once the page is filled, as slots may change meanwhile.
+	 */
+	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
+	ret = s2mmu_info_free_at(vm, m.guest_phys_addr);
+	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
+	if (ret)
+		return ret;
 	page = s2mmu_info_get_page(vm);
 	if (!page)
 		return -ENOMEM;

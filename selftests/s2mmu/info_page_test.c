@@ -79,6 +79,7 @@ GUEST_CODE void guest_info_loop(void)
 
 FIXTURE(ip) {
 	struct guest_vm g;
+	int ready;	/* setup completed: a guest to run */
 	struct tst_vcpu *v;
 	__u8 *mem;
 	__u64 mmio_exits;
@@ -138,6 +139,7 @@ FIXTURE_SETUP(ip)
 	int ret;
 
 	self->mem = NULL;
+	self->ready = 0;
 	ret = guest_vm_create(&self->g, 1);
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "S2MMU_RUN not supported here");
@@ -151,6 +153,7 @@ FIXTURE_SETUP(ip)
 	ASSERT_EQ(0, guest_start(self->v, guest_info_loop, 0, NULL));
 	cmd(_metadata, self, 0, 0, 0);	/* code and stack mapped */
 	self->mmio_exits = 0;
+	self->ready = 1;
 }
 
 FIXTURE_TEARDOWN(ip)
@@ -171,6 +174,9 @@ TEST_F(ip, guest_reads_its_own_fault_count)
 	struct s2mmu_stats st;
 	__u64 f0, f1, off;
 
+	/* A SKIP in FIXTURE_SETUP does not stop the body (6.1's harness). */
+	if (!self->ready)
+		SKIP(return, "no guest: S2MMU_RUN not supported here");
 	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA, 0, 0));
 	ASSERT_EQ((__u64)S2MMU_INFO_PAGE_VERSION,
 		  guest_info(_metadata, self, INFO_GPA, OFF_VERSION));
@@ -201,6 +207,8 @@ TEST_F(ip, guest_write_exits_as_mmio_and_changes_nothing)
 {
 	__u64 perm0, perm1;
 
+	if (!self->ready)
+		SKIP(return, "no guest: S2MMU_RUN not supported here");
 	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA, 0, 0));
 	perm0 = guest_info(_metadata, self, INFO_GPA, OFF_PERM);
 	cmd(_metadata, self, CMD_WRITE, INFO_GPA + OFF_FAULTS, 0xdead);
@@ -218,6 +226,8 @@ TEST_F(ip, guest_write_exits_as_mmio_and_changes_nothing)
 
 TEST_F(ip, unmapped_page_reads_exit_as_mmio)
 {
+	if (!self->ready)
+		SKIP(return, "no guest: S2MMU_RUN not supported here");
 	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA, 0, 0));
 	ASSERT_EQ((__u64)S2MMU_INFO_PAGE_VERSION,
 		  guest_info(_metadata, self, INFO_GPA, OFF_VERSION));
@@ -239,6 +249,8 @@ TEST_F(ip, once_only_and_never_over_a_slot)
 {
 	int vm = self->g.vm;
 
+	if (!self->ready)
+		SKIP(return, "no guest: S2MMU_RUN not supported here");
 	/* Over the slot, or any page of it. */
 	ASSERT_EQ(-EEXIST, map_info(vm, SLOT_GPA, 0, 0));
 	ASSERT_EQ(-EEXIST, map_info(vm, SLOT_GPA + SLOT_SIZE - TST_PAGE, 0, 0));
@@ -265,6 +277,8 @@ TEST_F(ip, bad_arguments)
 {
 	int vm = self->g.vm;
 
+	if (!self->ready)
+		SKIP(return, "no guest: S2MMU_RUN not supported here");
 	ASSERT_EQ(-EINVAL, map_info(vm, INFO_GPA, 1, 0));
 	ASSERT_EQ(-EINVAL, map_info(vm, INFO_GPA, 0x80000000U, 0));
 	ASSERT_EQ(-EINVAL, map_info(vm, INFO_GPA, 0, 1));
@@ -302,6 +316,8 @@ TEST_F(ip, checked_removal_refuses_a_stale_back_pointer)
 	struct s2mmu_stats a, b;
 	int vm = self->g.vm, ret;
 
+	if (!self->ready)
+		SKIP(return, "no guest: S2MMU_RUN not supported here");
 	ASSERT_EQ(0, map_info(vm, INFO_GPA, 0, 0));
 	/* Without the parameter the flag is refused like any unknown bit. */
 	ret = write_param(TEST_HOOKS, "N");
@@ -334,6 +350,8 @@ TEST_F(ip, freed_with_the_vm)
 	struct s2mmu_module_stats a, b;
 	int dev = tst_open_dev();
 
+	if (!self->ready)
+		SKIP(return, "no guest: S2MMU_RUN not supported here");
 	ASSERT_LE(0, dev);
 	ASSERT_EQ(0, tst_module_stats(dev, &a));
 	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA, 0, 0));

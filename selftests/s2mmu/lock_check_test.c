@@ -71,15 +71,15 @@ static int kmsg_count(int fd, const char *what)
 
 FIXTURE(lc) {
 	int dev;
+	int on;
 };
 
 FIXTURE_SETUP(lc)
 {
 	self->dev = tst_open_dev();
-	if (self->dev < 0)
-		SKIP(return, "no /dev/s2mmu");
-	if (!checker_on(self->dev))
-		SKIP(return, "module loaded without lock_check=1");
+	self->on = self->dev >= 0 && checker_on(self->dev);
+	if (!self->on)
+		SKIP(return, "no module, or loaded without lock_check=1");
 }
 
 FIXTURE_TEARDOWN(lc)
@@ -91,8 +91,12 @@ FIXTURE_TEARDOWN(lc)
 TEST_F(lc, provoked_inversions_are_seen)
 {
 	struct s2mmu_module_stats a, b;
-	int kmsg = kmsg_open_at_end();
+	int kmsg;
 
+	/* A SKIP in FIXTURE_SETUP does not stop the body (6.1's harness). */
+	if (!self->on)
+		SKIP(return, "no module, or loaded without lock_check=1");
+	kmsg = kmsg_open_at_end();
 	ASSERT_LE(0, kmsg);
 	ASSERT_EQ(0, tst_module_stats(self->dev, &a));
 	ASSERT_EQ(0, write_param(SELFTEST_PARAM, "1"));
@@ -144,6 +148,8 @@ TEST_F(lc, real_code_took_no_lock_out_of_order)
 {
 	struct s2mmu_module_stats st;
 
+	if (!self->on)
+		SKIP(return, "no module, or loaded without lock_check=1");
 	exercise(_metadata, self->dev);
 	ASSERT_EQ(0, tst_module_stats(self->dev, &st));
 	TH_LOG("since load: %llu inversions, %llu of them provoked",
