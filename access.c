@@ -21,6 +21,7 @@
 #include "s2_pgtable.h"
 #include "s2mmu.h"
 #include "s2mmu_vm.h"
+#include "s2mmu_lockrank.h"
 
 /*
  * Faults one page may take in one access before the access gives up with
@@ -94,7 +95,7 @@ static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
 	u64 esr;
 
 	for (faults = 0; faults < S2MMU_MAX_FAULTS_PER_PAGE; faults++) {
-		read_lock(&vm->mmu_lock);
+		s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		ret = s2mmu_translate(vm, ipa, acc->kind, &va, &esr);
 		if (!ret) {
 			if (acc->kind == S2MMU_ACCESS_WRITE)
@@ -102,7 +103,7 @@ static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
 			else
 				memcpy(vcpu->bounce, va, len);
 		}
-		read_unlock(&vm->mmu_lock);
+		s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		if (!ret)
 			return 0;
 

@@ -22,6 +22,7 @@
 #include "s2_pgtable.h"
 #include "s2mmu.h"
 #include "s2mmu_vm.h"
+#include "s2mmu_lockrank.h"
 
 /* ---- logging on and off ---- */
 
@@ -49,9 +50,9 @@ static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
 		ret = s2_memcache_topup(mc, min, &s2mmu_table_mm_ops, NULL);
 		if (ret)
 			break;
-		write_lock(&vm->mmu_lock);
+		s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		ret = s2_split_wrprotect(&vm->pgt, start, next - start, mc);
-		write_unlock(&vm->mmu_lock);
+		s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		if (ret == -ENOMEM && min < S2_MEMCACHE_SPLIT_1G) {
 			/* A 1 GiB block (not mapped by faults): enough for it. */
 			min = S2_MEMCACHE_SPLIT_1G;
@@ -95,7 +96,7 @@ static void s2mmu_slot_collapse(struct s2mmu_vm *vm, struct s2mmu_memslot *slot)
 	for (; start < end; start = next) {
 		next = s2mmu_chunk_end(start, end);
 		in_run = false;
-		write_lock(&vm->mmu_lock);
+		s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		/* One unmap, and so one invalidation, per run of regions. */
 		for (ipa = run = start; ipa < next; ipa += SZ_2M) {
 			if (s2mmu_region_collapsible(slot, ipa)) {
@@ -111,7 +112,7 @@ static void s2mmu_slot_collapse(struct s2mmu_vm *vm, struct s2mmu_memslot *slot)
 			s2mmu_zap_locked(vm, slot, run, next);
 		/* As after any slot change: faults in flight start over. */
 		s2mmu_invalidate_seq_bump(vm);
-		write_unlock(&vm->mmu_lock);
+		s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		cond_resched();
 	}
 }
@@ -154,11 +155,11 @@ int s2mmu_slot_set_flags(struct s2mmu_vm *vm,
 			return -ENOMEM;
 	}
 
-	write_lock(&vm->mmu_lock);
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	swap(slot->dirty_bitmap, bitmap);
 	WRITE_ONCE(slot->flags, flags);
 	s2mmu_invalidate_seq_bump(vm);
-	write_unlock(&vm->mmu_lock);
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 
 	/* No fault can still be using the old bitmap: the sequence moved. */
 	kvfree(bitmap);
@@ -280,14 +281,14 @@ static int s2mmu_log_take(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	int ret;
 
 	for (;;) {
-		write_lock(&vm->mmu_lock);
+		s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		for (i = 0; i < n; i++)
 			t[i] = mask ? mask[i] & log[i] : log[i];
 		ret = s2mmu_wrprotect_mask(vm, slot, w0, t, n, ls, &ipa, &size);
 		if (!ret)
 			for (i = 0; i < n; i++)
 				log[i] &= ~t[i];
-		write_unlock(&vm->mmu_lock);
+		s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		if (ret != -ENOMEM)
 			return ret;
 		ret = s2mmu_log_split_topup(ls, ipa, size);
@@ -311,10 +312,10 @@ static void s2mmu_harvest_undo(struct s2mmu_vm *vm, unsigned long *log,
 	if (vm->manual_dirty_protect)
 		return;
 	/* Faults set bits under the read side: none races with the ORs. */
-	write_lock(&vm->mmu_lock);
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	for (i = 0; i < n; i++)
 		log[i] |= buf[i];
-	write_unlock(&vm->mmu_lock);
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 }
 
 /*
@@ -344,10 +345,10 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			 * mapping in between; waiting for that section to end
 			 * is what lets this GET report every completed write.
 			 */
-			write_lock(&vm->mmu_lock);
+			s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 			for (i = 0; i < n; i++)
 				buf[i] = bitmap[w + i];
-			write_unlock(&vm->mmu_lock);
+			s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		} else {
 			ret = s2mmu_log_take(vm, slot, w, n, NULL, buf, &ls);
 			if (ret)
@@ -381,7 +382,7 @@ int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 	if (!buf)
 		return -ENOMEM;
 
-	mutex_lock(&vm->slots_lock);
+	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	slot = s2mmu_slot_by_id(vm, log.slot);
 	ret = !slot ? -EINVAL : !slot->dirty_bitmap ? -ENOENT : 0;
 	/* Fail before anything is cleared: a harvest must not lose pages. */
@@ -389,7 +390,7 @@ int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 		ret = -EFAULT;
 	if (!ret)
 		ret = s2mmu_harvest(vm, slot, ubuf, buf);
-	mutex_unlock(&vm->slots_lock);
+	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	free_page((unsigned long)buf);
 	return ret;
 }
@@ -476,7 +477,7 @@ int s2mmu_clear_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 	if (!buf)
 		return -ENOMEM;
 
-	mutex_lock(&vm->slots_lock);
+	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	slot = s2mmu_slot_by_id(vm, log.slot);
 	if (!slot || !vm->manual_dirty_protect)
 		ret = -EINVAL;
@@ -486,7 +487,7 @@ int s2mmu_clear_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 		ret = s2mmu_check_clear_log(slot, &log);
 	if (!ret)
 		ret = s2mmu_clear_log(vm, slot, &log, buf);
-	mutex_unlock(&vm->slots_lock);
+	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	free_page((unsigned long)buf);
 	return ret;
 }
@@ -519,9 +520,9 @@ int s2mmu_enable_cap(struct s2mmu_vm *vm, void __user *argp)
 	 * a log started either way stays exact under the other.  The mode
 	 * only decides how the next log starts and what GET does.
 	 */
-	mutex_lock(&vm->slots_lock);
+	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	vm->manual_dirty_protect = cap.args[0] & S2MMU_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
 	vm->dirty_log_initially_set = cap.args[0] & S2MMU_DIRTY_LOG_INITIALLY_SET;
-	mutex_unlock(&vm->slots_lock);
+	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include <uapi/linux/s2mmu.h>
 #include "s2mmu.h"
 #include "s2mmu_el2.h"
+#include "s2mmu_lockrank.h"
 
 /*
  * HCR_EL2 inside a window: E2H kept (EL2 keeps its own regime), TGE clear
@@ -149,14 +150,14 @@ static unsigned long el2_lock(void)
 {
 	unsigned long flags = local_daif_save();
 
-	raw_spin_lock(&el2_window_lock);
+	s2mmu_raw_spin_lock(&el2_window_lock, S2MMU_RANK_EL2_WINDOW);
 	return flags;
 }
 
 static void el2_unlock(unsigned long flags)
 	__releases(&el2_window_lock)
 {
-	raw_spin_unlock(&el2_window_lock);
+	s2mmu_raw_spin_unlock(&el2_window_lock, S2MMU_RANK_EL2_WINDOW);
 	local_daif_restore(flags);
 }
 

@@ -24,6 +24,7 @@
 #include <uapi/linux/s2mmu.h>
 #include "s2mmu.h"
 #include "s2mmu_el2.h"
+#include "s2mmu_lockrank.h"
 
 /* One VM's debug table may hold this many table pages (64 MiB). */
 #define ORACLE_DBG_MAX_PAGES		16384
@@ -76,7 +77,7 @@ static struct s2mmu_el2_dbg *oracle_dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits
 	struct s2mmu_el2_dbg *d;
 	int ret;
 
-	mutex_lock(&ev->dbg_lock);
+	s2mmu_mutex_lock(&ev->dbg_lock, S2MMU_RANK_EL2_DBG_LOCK);
 	d = ev->dbg;
 	if (d)
 		goto out;
@@ -109,7 +110,7 @@ err_free:
 	kfree(d);
 	d = ERR_PTR(ret == -ENOMEM ? -ENOSPC : ret);
 out:
-	mutex_unlock(&ev->dbg_lock);
+	s2mmu_mutex_unlock(&ev->dbg_lock, S2MMU_RANK_EL2_DBG_LOCK);
 	return d;
 }
 
@@ -263,17 +264,17 @@ static s64 oracle_dbg_run_locked(struct s2mmu_el2_dbg *d,
 	s64 r;
 
 	if (shared)
-		down_read(&d->lock);
+		s2mmu_down_read(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 	else
-		down_write(&d->lock);
+		s2mmu_down_write(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 	rcu_read_lock();
 	/* A reset that could not allocate a new root left nothing to use. */
 	r = d->dead ? -ENOSPC : oracle_dbg_apply(d, op, mc, wflags);
 	rcu_read_unlock();
 	if (shared)
-		up_read(&d->lock);
+		s2mmu_up_read(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 	else
-		up_write(&d->lock);
+		s2mmu_up_write(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 	return r;
 }
 
@@ -342,10 +343,10 @@ static u64 oracle_dbg_next_used(struct s2mmu_el2_dbg *d, u64 ipa, u64 end)
 	s8 level = S2_MAX_LEVEL;
 	int ret = -ENOENT;
 
-	down_read(&d->lock);
+	s2mmu_down_read(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 	if (!d->dead)
 		ret = s2_get_leaf(&d->pgt, ipa, &pte, &level);
-	up_read(&d->lock);
+	s2mmu_up_read(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 	if (ret || pte || level > 1)
 		return ipa;
 	return min(ALIGN_DOWN(ipa, S2_LEVEL_SIZE(level)) + S2_LEVEL_SIZE(level),
@@ -441,12 +442,12 @@ static int oracle_dbg_reset(struct s2mmu_el2_vm *ev)
 	struct s2mmu_el2_dbg *d;
 	int ret = 0;
 
-	mutex_lock(&ev->dbg_lock);
+	s2mmu_mutex_lock(&ev->dbg_lock, S2MMU_RANK_EL2_DBG_LOCK);
 	d = ev->dbg;
-	mutex_unlock(&ev->dbg_lock);
+	s2mmu_mutex_unlock(&ev->dbg_lock, S2MMU_RANK_EL2_DBG_LOCK);
 	if (!d)
 		return 0;
-	down_write(&d->lock);
+	s2mmu_down_write(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 	if (!d->dead)
 		s2_pgtable_destroy(&d->pgt);
 	/* The engine drops leaves without invalidating: do it for the VMID. */
@@ -458,7 +459,7 @@ static int oracle_dbg_reset(struct s2mmu_el2_vm *ev)
 			      &d->tlb.ops, d);
 	d->pgt.assert_locked = oracle_dbg_assert_locked;
 	d->dead = ret != 0;
-	up_write(&d->lock);
+	s2mmu_up_write(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 	return ret == -ENOMEM ? -ENOSPC : ret;
 }
 
@@ -467,9 +468,9 @@ static struct s2mmu_el2_dbg *oracle_dbg_find(struct s2mmu_el2_vm *ev)
 {
 	struct s2mmu_el2_dbg *d;
 
-	mutex_lock(&ev->dbg_lock);
+	s2mmu_mutex_lock(&ev->dbg_lock, S2MMU_RANK_EL2_DBG_LOCK);
 	d = ev->dbg;
-	mutex_unlock(&ev->dbg_lock);
+	s2mmu_mutex_unlock(&ev->dbg_lock, S2MMU_RANK_EL2_DBG_LOCK);
 	return d;
 }
 
@@ -526,9 +527,9 @@ static long oracle_dbg_ioctl(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 		if (ret)
 			return ret;
 		/* A reset frees the counters with the table: not while we sum. */
-		down_read(&d->lock);
+		s2mmu_down_read(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 		s2_stats_read(&d->pgt, &st);
-		up_read(&d->lock);
+		s2mmu_up_read(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 	}
 out:
 	op.bbm = st.bbm;
@@ -930,15 +931,15 @@ static int oracle_get_target(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 		*tg = (struct oracle_target){ vm_pgt, &ev->tlb, NULL, &ev->counts };
 		return 0;
 	}
-	mutex_lock(&ev->dbg_lock);
+	s2mmu_mutex_lock(&ev->dbg_lock, S2MMU_RANK_EL2_DBG_LOCK);
 	d = ev->dbg;
 	if (d)
-		down_read(&d->lock);
-	mutex_unlock(&ev->dbg_lock);
+		s2mmu_down_read(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
+	s2mmu_mutex_unlock(&ev->dbg_lock, S2MMU_RANK_EL2_DBG_LOCK);
 	if (!d)
 		return -ENOENT;
 	if (d->dead) {
-		up_read(&d->lock);
+		s2mmu_up_read(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 		return -ENOENT;
 	}
 	*tg = (struct oracle_target){ &d->pgt, &d->tlb, d, &d->counts };
@@ -948,7 +949,7 @@ static int oracle_get_target(struct s2mmu_el2_vm *ev, struct s2_pgtable *vm_pgt,
 static void oracle_put_target(struct oracle_target *tg)
 {
 	if (tg->dbg)
-		up_read(&tg->dbg->lock);
+		s2mmu_up_read(&tg->dbg->lock, S2MMU_RANK_EL2_DBG_TABLE);
 }
 
 /*
@@ -1046,10 +1047,10 @@ void s2mmu_el2_vm_hwt_counts(struct s2mmu_el2_vm *ev, u64 *translated,
 	*fallback = 0;
 	*mismatch = 0;
 	/* A debug table, once created, lives as long as the VM. */
-	mutex_lock(&ev->dbg_lock);
+	s2mmu_mutex_lock(&ev->dbg_lock, S2MMU_RANK_EL2_DBG_LOCK);
 	if (ev->dbg)
 		c[1] = &ev->dbg->counts;
-	mutex_unlock(&ev->dbg_lock);
+	s2mmu_mutex_unlock(&ev->dbg_lock, S2MMU_RANK_EL2_DBG_LOCK);
 	for (i = 0; i < ARRAY_SIZE(c) && c[i]; i++) {
 		*translated += atomic64_read(&c[i]->translated);
 		*fallback += atomic64_read(&c[i]->fallback);

@@ -26,13 +26,14 @@
 #include "s2_pgtable.h"
 #include "s2mmu.h"
 #include "s2mmu_vm.h"
+#include "s2mmu_lockrank.h"
 
 /* ---- write side ---- */
 
 static void s2mmu_invalidate_write_begin(struct s2mmu_vm *vm)
 	__acquires(&vm->mmu_invalidate_lock)
 {
-	spin_lock(&vm->mmu_invalidate_lock);
+	s2mmu_spin_lock(&vm->mmu_invalidate_lock, S2MMU_RANK_INVALIDATE_LOCK);
 	write_seqcount_begin(&vm->mmu_invalidate_seqcount);
 }
 
@@ -40,7 +41,7 @@ static void s2mmu_invalidate_write_end(struct s2mmu_vm *vm)
 	__releases(&vm->mmu_invalidate_lock)
 {
 	write_seqcount_end(&vm->mmu_invalidate_seqcount);
-	spin_unlock(&vm->mmu_invalidate_lock);
+	s2mmu_spin_unlock(&vm->mmu_invalidate_lock, S2MMU_RANK_INVALIDATE_LOCK);
 }
 
 /*
@@ -321,14 +322,14 @@ static int s2mmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 	s2mmu_mn_hva_range(range, &start, &end);
 	s2mmu_invalidate_begin(vm, start, end);
 
-	idx = srcu_read_lock(&vm->srcu);
+	idx = s2mmu_srcu_read_lock(&vm->srcu);
 	slots = srcu_dereference(vm->slots, &vm->srcu);
 	for (i = 0; i < slots->nr && !hit; i++)
 		hit = s2mmu_slot_hva_range(slots->slot[i], range->start,
 					   range->end, &ipa, &size);
 	/* Host memory no slot uses (the VMM's own): nothing to lock. */
 	if (hit) {
-		write_lock(&vm->mmu_lock);
+		s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		for (i = 0; i < slots->nr; i++) {
 			if (!s2mmu_slot_hva_range(slots->slot[i], range->start,
 						  range->end, &ipa, &size))
@@ -336,9 +337,9 @@ static int s2mmu_mn_invalidate_range_start(struct mmu_notifier *mn,
 			s2mmu_slot_zap(vm, slots->slot[i], ipa, size,
 				       blockable);
 		}
-		write_unlock(&vm->mmu_lock);
+		s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	}
-	srcu_read_unlock(&vm->srcu, idx);
+	s2mmu_srcu_read_unlock(&vm->srcu, idx);
 	if (hit)
 		atomic64_inc(s2mmu_vm_stat(vm, notifier_invalidations));
 	return 0;
@@ -366,17 +367,17 @@ static u64 s2mmu_mn_age(struct s2mmu_vm *vm, unsigned long start,
 	u64 ipa, size, young = 0;
 	int i, idx;
 
-	idx = srcu_read_lock(&vm->srcu);
+	idx = s2mmu_srcu_read_lock(&vm->srcu);
 	slots = srcu_dereference(vm->slots, &vm->srcu);
 	for (i = 0; i < slots->nr; i++) {
 		if (!s2mmu_slot_hva_range(slots->slot[i], start, end, &ipa,
 					  &size))
 			continue;
-		read_lock(&vm->mmu_lock);
+		s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		young += s2_test_clear_young(&vm->pgt, ipa, size, clear);
-		read_unlock(&vm->mmu_lock);
+		s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	}
-	srcu_read_unlock(&vm->srcu, idx);
+	s2mmu_srcu_read_unlock(&vm->srcu, idx);
 	atomic64_add(young, s2mmu_vm_stat(vm, young_found));
 	return young;
 }
@@ -414,16 +415,16 @@ static void s2mmu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	struct s2mmu_memslot *slot;
 	int i, idx;
 
-	idx = srcu_read_lock(&vm->srcu);
+	idx = s2mmu_srcu_read_lock(&vm->srcu);
 	slots = srcu_dereference(vm->slots, &vm->srcu);
-	write_lock(&vm->mmu_lock);
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	for (i = 0; i < slots->nr; i++) {
 		slot = slots->slot[i];
 		s2mmu_slot_zap(vm, slot, s2mmu_slot_base(slot),
 			       slot->npages << PAGE_SHIFT, true);
 	}
-	write_unlock(&vm->mmu_lock);
-	srcu_read_unlock(&vm->srcu, idx);
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_srcu_read_unlock(&vm->srcu, idx);
 }
 
 const struct mmu_notifier_ops s2mmu_mn_ops = {

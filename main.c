@@ -18,6 +18,7 @@
 
 #include <uapi/linux/s2mmu.h>
 #include "s2mmu.h"
+#include "s2mmu_lockrank.h"
 
 struct s2mmu_cpu_features s2mmu_cpu;
 
@@ -70,7 +71,9 @@ static long s2mmu_get_features(void __user *argp)
 		.pa_bits = s2mmu_cpu.pa_bits,
 		.max_ipa_bits = s2mmu_cpu.max_ipa_bits,
 		.vmid_bits = s2mmu_cpu.vmid_bits,
-		.flags = s2mmu_cpu.flags,
+		.flags = s2mmu_cpu.flags | S2MMU_FEAT_INFO_PAGE |
+			 (static_key_enabled(&s2mmu_lock_check_key) ?
+			  S2MMU_FEAT_LOCK_CHECK : 0),
 		.id_aa64mmfr0 = s2mmu_cpu.mmfr0,
 		.id_aa64mmfr1 = s2mmu_cpu.mmfr1,
 		.id_aa64mmfr2 = s2mmu_cpu.mmfr2,
@@ -112,6 +115,7 @@ static int __init s2mmu_init(void)
 	struct s2mmu_cpu_features *f = &s2mmu_cpu;
 	int ret;
 
+	s2mmu_lockrank_init();
 	s2mmu_probe_cpu(f);
 	pr_info("running at EL%u%s; PA %u bits, IPA up to %u bits, %u-bit VMID\n",
 		f->current_el, f->current_el == 2 ? " (VHE)" : "", f->pa_bits,

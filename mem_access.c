@@ -26,6 +26,7 @@
 #include "s2_pgtable.h"
 #include "s2mmu.h"
 #include "s2mmu_vm.h"
+#include "s2mmu_lockrank.h"
 
 /* Frames handled between two reschedule points of a long SET. */
 #define S2MMU_MA_BATCH		1024
@@ -125,7 +126,7 @@ static void s2mmu_ma_revoke(struct s2mmu_vm *vm, u64 start, u64 end)
 	u64 lo, hi;
 	int i;
 
-	write_lock(&vm->mmu_lock);
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	s2mmu_invalidate_seq_bump(vm);
 	for (i = 0; i < slots->nr; i++) {
 		struct s2mmu_memslot *slot = slots->slot[i];
@@ -135,7 +136,7 @@ static void s2mmu_ma_revoke(struct s2mmu_vm *vm, u64 start, u64 end)
 		if (lo < hi)
 			s2mmu_slot_zap(vm, slot, lo, hi - lo, true);
 	}
-	write_unlock(&vm->mmu_lock);
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 }
 
 /* ---- S2MMU_SET_MEM_ACCESS / S2MMU_GET_MEM_ACCESS ---- */
@@ -244,7 +245,7 @@ int s2mmu_set_mem_access(struct s2mmu_vm *vm, void __user *argp)
 	if (ret)
 		return ret;
 
-	mutex_lock(&vm->slots_lock);
+	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	if (ma.access == S2MMU_MEM_ACCESS_RWX) {
 		tighter = s2mmu_ma_lift(vm, ma.gfn, ma.nr_pages);
 	} else {
@@ -255,7 +256,7 @@ int s2mmu_set_mem_access(struct s2mmu_vm *vm, void __user *argp)
 	if (tighter)
 		s2mmu_ma_revoke(vm, ma.gfn << PAGE_SHIFT,
 				(ma.gfn + ma.nr_pages) << PAGE_SHIFT);
-	mutex_unlock(&vm->slots_lock);
+	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	return ret;
 }
 

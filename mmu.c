@@ -24,6 +24,7 @@
 #include "s2_pgtable.h"
 #include "s2mmu.h"
 #include "s2mmu_vm.h"
+#include "s2mmu_lockrank.h"
 
 /* ---- memory for the engine ---- */
 
@@ -405,10 +406,10 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	lockdep_assert_held_write(&vm->mmu_lock);
 	for (start = ipa; start < end; start = hi) {
 		if (start != ipa) {
-			write_unlock(&vm->mmu_lock);
+			s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 			if (resched)
 				cond_resched();
-			write_lock(&vm->mmu_lock);
+			s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		}
 		lo = start;
 		hi = s2mmu_chunk_end(start, end);
@@ -579,7 +580,7 @@ static void s2mmu_mark_dirty_writable(struct s2mmu_vm *vm,
 }
 
 /* Is @page what the stage-2 table maps at @ipa right now? */
-static bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page)
+bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page)
 {
 	s2_pte_t pte;
 	s8 level;
@@ -699,7 +700,7 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 
 	/* The syndrome's level is the level of the leaf to fix. */
 	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
-	read_lock(&vm->mmu_lock);
+	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	if (s2mmu_fault_stale(vm, f, start, end)) {
 		ret = -EAGAIN;
 	} else if (f->fsc == S2_FSC_ACCESS) {
@@ -715,7 +716,7 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	}
 	if (ret == S2_UNCHANGED)
 		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
-	read_unlock(&vm->mmu_lock);
+	s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	return ret > 0 ? 0 : ret;
 }
 
@@ -754,6 +755,7 @@ static void s2mmu_try_block(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 	    ipa_base + SZ_2M > s2mmu_slot_end(slot))
 		return;
 
+	s2mmu_rank_might_take_mmap_lock();
 	got = pin_user_pages_fast(hva_base, S2MMU_BLOCK_PAGES, gup,
 				  vcpu->pages + 1);
 	if (got > 0)
@@ -798,10 +800,10 @@ static int s2mmu_fault_in_host(struct s2mmu_fault *f)
 	bool unlocked = false;
 	int ret;
 
-	mmap_read_lock(mm);
+	s2mmu_mmap_read_lock(mm);
 	ret = fixup_user_fault(mm, f->hva, f->write ? FAULT_FLAG_WRITE : 0,
 			       &unlocked);
-	mmap_read_unlock(mm);
+	s2mmu_mmap_read_unlock(mm);
 	return ret;
 }
 
@@ -814,6 +816,8 @@ static int s2mmu_resolve_page(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	unsigned int gup = FOLL_LONGTERM | (f->write ? FOLL_WRITE : 0);
 	int ret;
 
+	/* GUP may take mmap_lock: nothing ranked above it may be held. */
+	s2mmu_rank_might_take_mmap_lock();
 	ret = pin_user_pages_fast_only(f->hva, 1, gup, vcpu->pages);
 	if (ret != 1) {
 		/* Not present (or userfaultfd's to supply): fault, then pin. */
@@ -855,7 +859,7 @@ static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	int ret = -EAGAIN;
 
 	s2mmu_fault_hva_range(f, PAGE_SIZE, &start, &end);
-	write_lock(&vm->mmu_lock);
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	if (!s2mmu_fault_stale(vm, f, start, end) &&
 	    !s2_get_leaf(&vm->pgt, ipa, &pte, &level) &&
 	    !s2_desc_valid(pte)) {
@@ -868,7 +872,7 @@ static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 				s2mmu_record_pins(vcpu, f);
 		}
 	}
-	write_unlock(&vm->mmu_lock);
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	s2mmu_drop_fault_pins(vcpu, f);
 	s2mmu_release_replaced(vcpu);
 	return ret;
@@ -939,7 +943,7 @@ static int s2mmu_zap_leaf(struct s2mmu_vm *vm, struct s2mmu_fault *f)
 	s2_pte_t pte;
 	s8 level;
 
-	write_lock(&vm->mmu_lock);
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	if (!s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
 	    (pte & S2_PTE_VALID)) {
 		lo = max(ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(level)),
@@ -947,7 +951,7 @@ static int s2mmu_zap_leaf(struct s2mmu_vm *vm, struct s2mmu_fault *f)
 		hi = min(lo + S2_LEVEL_SIZE(level), s2mmu_slot_end(f->slot));
 		s2mmu_zap_locked(vm, f->slot, lo, hi);
 	}
-	write_unlock(&vm->mmu_lock);
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	return -EAGAIN;
 }
 
@@ -963,7 +967,7 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	int ret;
 
 	s2mmu_fault_hva_range(f, size, &start, &end);
-	read_lock(&vm->mmu_lock);
+	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	if (s2mmu_fault_stale(vm, f, start, end)) {
 		ret = -EAGAIN;
 		goto out;
@@ -985,7 +989,7 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
 	ret = 0;
 out:
-	read_unlock(&vm->mmu_lock);
+	s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	s2mmu_drop_fault_pins(vcpu, f);
 	s2mmu_release_replaced(vcpu);
 	if (ret == -E2BIG)
@@ -1081,20 +1085,8 @@ static void s2mmu_abort_access(u64 esr, struct s2mmu_fault *f)
 		  S2MMU_MEM_ACCESS_KIND_READ;
 }
 
-/**
- * s2mmu_handle_fault() - handle one stage-2 fault of @vcpu
- * @vcpu: the faulting vCPU; its mutex held
- * @ipa: the faulting IPA (HPFAR_EL2 and FAR_EL2 combined)
- * @esr: the syndrome (ESR_EL2 of a stage-2 data or instruction abort)
- *
- * Return: %S2MMU_FAULT_RETRY (re-execute the access), %S2MMU_FAULT_MMIO
- * (no memory there for this access: exit to the VMM),
- * %S2MMU_FAULT_MEM_ACCESS (a restriction forbids the access: exit to the
- * VMM with &s2mmu_vcpu.ma_event), or a negative
- * errno (-EFAULT: the slot's backing memory is not accessible, -EINTR:
- * a fatal signal while waiting for the host).
- */
-int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+/* One stage-2 fault: see s2mmu_handle_fault(). */
+static int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	struct s2mmu_fault f = {
@@ -1117,9 +1109,9 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 
 	/* Step 1: sample before the slot and the page are looked up. */
 	f.seq = s2mmu_sample_invalidate_seq(vm);
-	idx = srcu_read_lock(&vm->srcu);
+	idx = s2mmu_srcu_read_lock(&vm->srcu);
 	ret = s2mmu_fault_in_slot(vcpu, &f);
-	srcu_read_unlock(&vm->srcu, idx);
+	s2mmu_srcu_read_unlock(&vm->srcu, idx);
 
 	if (ret == S2MMU_FAULT_MMIO) {
 		atomic64_inc(s2mmu_vm_stat(vm, mmio_exits));
@@ -1138,4 +1130,26 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 				!s2mmu_hva_busy(vm, f.busy_start, f.busy_end)))
 		return -EINTR;
 	return S2MMU_FAULT_RETRY;
+}
+
+/**
+ * s2mmu_handle_fault() - handle one stage-2 fault of @vcpu
+ * @vcpu: the faulting vCPU; its mutex held
+ * @ipa: the faulting IPA (HPFAR_EL2 and FAR_EL2 combined)
+ * @esr: the syndrome (ESR_EL2 of a stage-2 data or instruction abort)
+ *
+ * Return: %S2MMU_FAULT_RETRY (re-execute the access), %S2MMU_FAULT_MMIO
+ * (no memory there for this access: exit to the VMM),
+ * %S2MMU_FAULT_MEM_ACCESS (a restriction forbids the access: exit to the
+ * VMM with &s2mmu_vcpu.ma_event), or a negative
+ * errno (-EFAULT: the slot's backing memory is not accessible, -EINTR:
+ * a fatal signal while waiting for the host).
+ */
+int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+{
+	int ret = s2mmu_resolve_fault(vcpu, ipa, esr);
+
+	/* A guest reading its counters sees this fault once it resumes. */
+	s2mmu_info_publish(vcpu->vm);
+	return ret;
 }

@@ -18,6 +18,7 @@
 #include "s2_pgtable.h"
 #include "s2mmu.h"
 #include "s2mmu_vm.h"
+#include "s2mmu_lockrank.h"
 
 static struct dentry *s2mmu_debugfs_root;
 
@@ -74,9 +75,9 @@ static void s2mmu_vm_stats_now(struct s2mmu_vm *vm, struct s2mmu_stats *st,
 
 	st->table_pages = max_t(s64, es->table_pages, 0);
 	st->pages_pinned = atomic64_read(&vm->pages_pinned);
-	idx = srcu_read_lock(&vm->srcu);
+	idx = s2mmu_srcu_read_lock(&vm->srcu);
 	st->memslots = srcu_dereference(vm->slots, &vm->srcu)->nr;
-	srcu_read_unlock(&vm->srcu, idx);
+	s2mmu_srcu_read_unlock(&vm->srcu, idx);
 	st->vcpus = READ_ONCE(vm->nr_vcpus);
 	s2mmu_el2_vm_hwt_counts(&vm->el2, &st->hwt_translated,
 				&st->hwt_fallbacks, &st->hwt_mismatches);
@@ -226,9 +227,9 @@ static int s2mmu_ptdump_show(struct seq_file *m, void *v)
 	seq_printf(m, "# ipa_bits %u start_level %d roots %u\n",
 		   vm->pgt.ia_bits, vm->pgt.start_level, vm->pgt.nr_roots);
 	seq_puts(m, "# ipa-range level pa perms memtype af restriction\n");
-	read_lock(&vm->mmu_lock);
+	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	s2_walk(&vm->pgt, 0, BIT_ULL(vm->ipa_bits), &walker);
-	read_unlock(&vm->mmu_lock);
+	s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	s2mmu_ptdump_flush(&d);
 	s2mmu_ptdump_mem_access(m, vm);
 	return 0;
@@ -259,6 +260,10 @@ void s2mmu_module_stats(struct s2mmu_module_stats *st)
 	st->vms = atomic64_read(&s2mmu_nr_vms);
 	st->table_pages = atomic64_read(&s2mmu_table_pages);
 	st->pages_pinned = atomic64_read(&s2mmu_pages_pinned);
+	st->lock_inversions = atomic64_read(&s2mmu_lock_inversions);
+	st->lock_inversions_provoked =
+		atomic64_read(&s2mmu_lock_inversions_provoked);
+	st->info_pages = atomic64_read(&s2mmu_info_pages);
 }
 
 static int s2mmu_module_stats_show(struct seq_file *m, void *v)
@@ -266,8 +271,12 @@ static int s2mmu_module_stats_show(struct seq_file *m, void *v)
 	struct s2mmu_module_stats st;
 
 	s2mmu_module_stats(&st);
-	seq_printf(m, "vms %llu\ntable_pages %llu\npages_pinned %llu\n",
-		   st.vms, st.table_pages, st.pages_pinned);
+	seq_printf(m, "vms %llu\ntable_pages %llu\npages_pinned %llu\n"
+		   "lock_inversions %llu\nlock_inversions_provoked %llu\n"
+		   "lock_untracked %lld\ninfo_pages %llu\n",
+		   st.vms, st.table_pages, st.pages_pinned, st.lock_inversions,
+		   st.lock_inversions_provoked,
+		   (s64)atomic64_read(&s2mmu_lock_untracked), st.info_pages);
 	return 0;
 }
 

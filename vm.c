@@ -42,6 +42,7 @@
 #include "s2_pgtable.h"
 #include "s2mmu.h"
 #include "s2mmu_vm.h"
+#include "s2mmu_lockrank.h"
 
 /* Module-wide leak accounting, reported by S2MMU_GET_MODULE_STATS. */
 atomic64_t s2mmu_nr_vms;
@@ -218,7 +219,9 @@ static int s2mmu_slot_create(struct s2mmu_vm *vm,
 
 	lockdep_assert_held(&vm->slots_lock);
 	if (s2mmu_slots_overlap(old, mem->guest_phys_addr >> PAGE_SHIFT,
-				mem->memory_size >> PAGE_SHIFT, NULL))
+				mem->memory_size >> PAGE_SHIFT, NULL) ||
+	    s2mmu_info_overlaps(vm, mem->guest_phys_addr >> PAGE_SHIFT,
+				mem->memory_size >> PAGE_SHIFT))
 		return -EEXIST;
 	if (old->nr >= S2MMU_MAX_MEMSLOTS)
 		return -ENOSPC;
@@ -248,8 +251,10 @@ static int s2mmu_slot_delete_or_move(struct s2mmu_vm *vm, int idx,
 	struct s2mmu_memslot *slot = old->slot[idx], *moved = NULL;
 
 	lockdep_assert_held(&vm->slots_lock);
-	if (mem && s2mmu_slots_overlap(old, mem->guest_phys_addr >> PAGE_SHIFT,
-				       slot->npages, slot))
+	if (mem && (s2mmu_slots_overlap(old, mem->guest_phys_addr >> PAGE_SHIFT,
+					slot->npages, slot) ||
+		    s2mmu_info_overlaps(vm, mem->guest_phys_addr >> PAGE_SHIFT,
+					slot->npages)))
 		return -EEXIST;
 
 	mid = kzalloc(sizeof(*mid), GFP_KERNEL_ACCOUNT);
@@ -274,11 +279,11 @@ static int s2mmu_slot_delete_or_move(struct s2mmu_vm *vm, int idx,
 	 * not map behind the unmap.  It sampled the sequence before that
 	 * lookup, so under mmu_lock it finds it moved and starts over.
 	 */
-	write_lock(&vm->mmu_lock);
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	s2mmu_invalidate_seq_bump(vm);
 	s2mmu_slot_zap(vm, slot, s2mmu_slot_base(slot),
 		       slot->npages << PAGE_SHIFT, true);
-	write_unlock(&vm->mmu_lock);
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 
 	/* After this no fault holds @slot: its pins can go. */
 	synchronize_srcu(&vm->srcu);
@@ -306,7 +311,7 @@ static int s2mmu_set_memory_region(struct s2mmu_vm *vm, void __user *argp)
 	if (ret)
 		return ret;
 
-	mutex_lock(&vm->slots_lock);
+	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	slots = s2mmu_slots(vm);
 	idx = s2mmu_slot_index_by_id(slots, mem.slot);
 	slot = idx >= 0 ? slots->slot[idx] : NULL;
@@ -326,7 +331,7 @@ static int s2mmu_set_memory_region(struct s2mmu_vm *vm, void __user *argp)
 	} else {
 		ret = 0;
 	}
-	mutex_unlock(&vm->slots_lock);
+	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	return ret;
 }
 
@@ -371,6 +376,7 @@ static void s2mmu_vm_destroy(struct s2mmu_vm *vm)
 	vm->pgt.assert_locked = NULL;	/* the last user: no lock to hold */
 	s2_pgtable_destroy(&vm->pgt);
 	s2mmu_el2_vm_destroy(&vm->el2);
+	s2mmu_info_free(vm);	/* after the table that mapped it */
 
 	slots = rcu_dereference_protected(vm->slots, true);
 	for (i = 0; i < slots->nr; i++) {
@@ -410,29 +416,29 @@ static long s2mmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return -EIO;
 	switch (cmd) {
 	case S2MMU_VCPU_ACCESS:
-		if (mutex_lock_killable(&vcpu->mutex))
+		if (s2mmu_mutex_lock_killable(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX))
 			return -EINTR;
 		ret = s2mmu_vcpu_access(vcpu, (void __user *)arg);
-		mutex_unlock(&vcpu->mutex);
+		s2mmu_mutex_unlock(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX);
 		return ret;
 	case S2MMU_IRQ_LINE:
 		return s2mmu_run_irq_line(vcpu->ctx, (void __user *)arg);
 	case S2MMU_TRANSLATE_GVA:
 		/* The saved registers of a vCPU another thread runs are stale. */
-		if (!mutex_trylock(&vcpu->mutex))
+		if (!s2mmu_mutex_trylock(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX))
 			return -EBUSY;
 		ret = s2mmu_gva_translate(vcpu, (void __user *)arg);
-		mutex_unlock(&vcpu->mutex);
+		s2mmu_mutex_unlock(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX);
 		return ret;
 	case S2MMU_RUN:
 	case S2MMU_GET_ONE_REG:
 	case S2MMU_SET_ONE_REG:
 	case S2MMU_GET_REG_LIST:
 		/* Guest execution: another thread inside RUN means -EBUSY. */
-		if (!mutex_trylock(&vcpu->mutex))
+		if (!s2mmu_mutex_trylock(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX))
 			return -EBUSY;
 		ret = s2mmu_run_ioctl(vcpu->ctx, cmd, arg);
-		mutex_unlock(&vcpu->mutex);
+		s2mmu_mutex_unlock(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX);
 		return ret;
 	default:
 		return -ENOTTY;
@@ -505,7 +511,7 @@ static int s2mmu_create_vcpu(struct s2mmu_vm *vm, unsigned long id)
 	if (!vcpu)
 		return -ENOMEM;
 
-	mutex_lock(&vm->lock);
+	s2mmu_mutex_lock(&vm->lock, S2MMU_RANK_VM_LOCK);
 	if (vm->vcpus[id]) {
 		fd = -EEXIST;
 		goto err;
@@ -519,10 +525,10 @@ static int s2mmu_create_vcpu(struct s2mmu_vm *vm, unsigned long id)
 	}
 	vm->vcpus[id] = vcpu;
 	WRITE_ONCE(vm->nr_vcpus, vm->nr_vcpus + 1);
-	mutex_unlock(&vm->lock);
+	s2mmu_mutex_unlock(&vm->lock, S2MMU_RANK_VM_LOCK);
 	return fd;
 err:
-	mutex_unlock(&vm->lock);
+	s2mmu_mutex_unlock(&vm->lock, S2MMU_RANK_VM_LOCK);
 	s2mmu_vcpu_free(vcpu);
 	return fd;
 }
@@ -554,6 +560,10 @@ static long s2mmu_vm_ioctl(struct file *file, unsigned int cmd,
 		return s2mmu_set_mem_access(vm, argp);
 	case S2MMU_GET_MEM_ACCESS:
 		return s2mmu_get_mem_access(vm, argp);
+	case S2MMU_MAP_INFO_PAGE:
+		return s2mmu_map_info_page(vm, argp);
+	case S2MMU_UNMAP_INFO_PAGE:
+		return s2mmu_unmap_info_page(vm, arg);
 	case S2MMU_HW_TRANSLATE:
 	case S2MMU_DEBUG_TABLE_OP:
 		return s2mmu_el2_vm_ioctl(&vm->el2, &vm->pgt, cmd, arg);
@@ -608,6 +618,7 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->lock);
 	xa_init(&vm->mem_access);
+	mutex_init(&vm->info.lock);
 	RCU_INIT_POINTER(vm->slots, slots);
 	/* Everything a notifier callback touches is initialised by now. */
 	vm->mmu_notifier.ops = &s2mmu_mn_ops;

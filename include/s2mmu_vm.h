@@ -144,6 +144,26 @@ struct s2mmu_hva_range {
 	unsigned long	end;
 };
 
+/**
+ * struct s2mmu_info - the VM's info page (info_page.c)
+ * @lock: serialises the writers of the page's contents; taken with
+ *	nothing but vcpu->mutex held (ranks: locking.rst)
+ * @page: the page, allocated by the first S2MMU_MAP_INFO_PAGE (set once,
+ *	with cmpxchg), freed with the VM
+ * @ipa: the back-pointer: where @page is mapped while @mapped
+ * @mapped: @page is in the stage-2 table at @ipa
+ *
+ * @ipa and @mapped change under slots_lock and mmu_lock (write), so
+ * either lock is enough to read them: slot changes (slots_lock) check a
+ * new slot against them.
+ */
+struct s2mmu_info {
+	struct mutex	lock;	/* see above */
+	struct page	*page;
+	u64		ipa;
+	bool		mapped;
+};
+
 /* The VM's own counters: the S2MMU_STAT_VM() entries of s2mmu_stats.h. */
 enum s2mmu_vm_stat_id {
 #define S2MMU_STAT_VM(name)		S2MMU_VM_STAT_##name,
@@ -207,6 +227,7 @@ enum s2mmu_vm_stat_id {
  *	%S2MMU_DIRTY_LOG_INITIALLY_SET: a new log starts with every page
  *	set and nothing is split or protected until CLEAR; under @slots_lock
  * @el2: the EL2 backend's state: VMID, TLB ops, debug table
+ * @info: the info page
  * @mem_access: the S2MMU_SET_MEM_ACCESS restrictions, by guest frame,
  *	only those other than %S2MMU_MEM_ACCESS_RWX (xa_mk_value()); set
  *	under @slots_lock, converted by faults with xa_cmpxchg(), read
@@ -241,6 +262,7 @@ struct s2mmu_vm {
 	bool			manual_dirty_protect;
 	bool			dirty_log_initially_set;
 	struct s2mmu_el2_vm	el2;
+	struct s2mmu_info	info;
 	struct xarray		mem_access;
 };
 
@@ -334,6 +356,16 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 		    u64 ipa, u64 size, bool resched);
 void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu);
 int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr);
+
+bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page);
+
+/* info_page.c */
+extern atomic64_t s2mmu_info_pages;
+void s2mmu_info_publish(struct s2mmu_vm *vm);
+bool s2mmu_info_overlaps(struct s2mmu_vm *vm, u64 gfn, u64 npages);
+int s2mmu_map_info_page(struct s2mmu_vm *vm, void __user *argp);
+int s2mmu_unmap_info_page(struct s2mmu_vm *vm, unsigned long arg);
+void s2mmu_info_free(struct s2mmu_vm *vm);
 
 /* invalidate.c */
 void s2mmu_invalidate_seq_bump(struct s2mmu_vm *vm);

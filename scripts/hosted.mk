@@ -55,12 +55,13 @@ $(H_OUT)/pgtable_libfuzzer: $(H_SRC)/pgtable_fuzz.c $(H_DEPS) | $(H_OUT)
 		$(top)/pgtable.c $(H_SRC)/s2_hosted.c $(H_LIBS)
 
 hosted-build: $(H_OUT)/pgtable_test $(H_OUT)/pgtable_fuzz \
-	$(H_OUT)/pgtable_race_test $(H_OUT)/pgtable_bench
+	$(H_OUT)/pgtable_race_test $(H_OUT)/pgtable_bench $(H_OUT)/lockrank_test
 
-#> hosted-test: engine unit tests + bounded differential fuzz, ASan+UBSan
-hosted-test: $(H_OUT)/pgtable_test $(H_OUT)/pgtable_fuzz
+#> hosted-test: engine and lock-rank checker unit tests + bounded differential fuzz, ASan+UBSan
+hosted-test: $(H_OUT)/pgtable_test $(H_OUT)/pgtable_fuzz $(H_OUT)/lockrank_test
 	@rc=0; \
 	$(H_OUT)/pgtable_test || rc=1; \
+	$(H_OUT)/lockrank_test || rc=1; \
 	S2_FUZZ_OPS=$(FUZZ_OPS) $(H_OUT)/pgtable_fuzz || rc=1; \
 	exit $$rc
 
@@ -91,3 +92,8 @@ bench-ab:
 		--rounds $(ROUNDS) --instr $(BENCH_INSTR) --only '$(ONLY)' \
 		--cc '$(CC)' --cflags '$(H_BASE_CFLAGS) $(H_FAST)' \
 		--ksft $(H_KSFT)
+
+$(H_OUT)/lockrank_test: $(H_SRC)/lockrank_test.c $(top)/lockrank.c \
+	$(top)/include/s2mmu_lockrank.h $(H_SRC)/lockrank_compat.h \
+	$(H_SRC)/s2_compat.h | $(H_OUT)
+	$(CC) $(H_CFLAGS) $(H_ASAN) -o $@ $< $(top)/lockrank.c $(H_LIBS)

@@ -19,7 +19,8 @@ echo madvise > /sys/kernel/mm/transparent_hugepage/enabled
 say() { echo "S2MMU-VM: $*"; }
 
 say "boot ok: $(uname -r), $(nproc) cpus"
-if insmod /s2mmu.ko; then
+# lock_check=1: every test run checks the lock ranks (lock_check_test).
+if insmod /s2mmu.ko lock_check=1; then
 	say "insmod ok"
 else
 	say "insmod failed"
@@ -35,6 +36,9 @@ test)
 		(cd /tests && timeout "${s2mmu_timeout:-600}" "./$t")
 		say "end $t rc=$?"
 	done
+	# The lock checker's verdict on the whole run, judged by vm-run.py.
+	ms=/sys/kernel/debug/s2mmu/module_stats
+	say "lock inversions: $(sed -n 's/^lock_inversions //p' $ms) provoked $(sed -n 's/^lock_inversions_provoked //p' $ms)"
 	;;
 demo)
 	say "begin demo"

@@ -27,6 +27,8 @@ STALL = re.compile(r"rcu_sched self-detected stall|rcu_sched detected stalls")
 KVM_FRAME = re.compile(r"\b(kvm_\w+|__kvm_\w+|stage2_\w+)\+0x")
 TAP = re.compile(r"^(not ok|ok) (\d+) ?(.*)$")
 MARK = re.compile(r"^S2MMU-VM: (.*)$")
+# The lock checker's counts at the end of a test run (vm-init.sh).
+LOCKS = re.compile(r"^lock inversions: (\d+) provoked (\d+)$")
 
 
 def qemu_cmd(args):
@@ -56,6 +58,7 @@ class Judge:
         self.problems = []
         self.marks = set()
         self.report = None
+        self.lock_inversions = None
 
     def check(self, ok, what):
         if ok:
@@ -109,6 +112,9 @@ class Judge:
             mark = m.group(1)
             print(text, flush=True)
             self.marks.add(mark.split(":")[0])
+            lk = LOCKS.match(mark)
+            if lk:
+                self.lock_inversions = (int(lk.group(1)), int(lk.group(2)))
             if mark.startswith("begin "):
                 self.current = mark.split()[1]
                 self.tap_fail = 0
@@ -207,6 +213,12 @@ def main():
     judge.check("insmod ok" in judge.marks, "module loaded")
     if args.mode != "shell":
         judge.check("rmmod ok" in judge.marks, "module unloaded")
+    if args.mode == "test":
+        # Inversions beyond those lock_check_test provokes on purpose are
+        # the real code's (Documentation/locking.rst, the checker).
+        n, p = judge.lock_inversions or (-1, 0)
+        judge.check(n == p, "no lock taken out of rank order in the run "
+                    "(%d inversions, %d provoked)" % (n, p))
     for test in expected:
         if test not in judge.finished:
             judge.check(False, "%s did not run to its end" % test)

@@ -617,6 +617,7 @@ TEST_F(fz, unknown_numbers)
 		S2MMU_ENABLE_CAP, S2MMU_GET_DIRTY_LOG, S2MMU_CLEAR_DIRTY_LOG,
 		S2MMU_HW_TRANSLATE, S2MMU_DEBUG_TABLE_OP,
 		S2MMU_SET_MEM_ACCESS, S2MMU_GET_MEM_ACCESS,
+		S2MMU_MAP_INFO_PAGE, S2MMU_UNMAP_INFO_PAGE,
 	};
 	static const unsigned long vcpu_known[] = {
 		S2MMU_VCPU_ACCESS,
@@ -833,6 +834,88 @@ TEST_F(fz, mem_access)
 	m = good; m.access = 0;
 	ASSERT_EQ(0, xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &m));
 	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_RX, m.access);
+}
+
+/* ---- the info page ------------------------------------------------- */
+
+static struct s2mmu_info_page_map info_map(__u64 gpa, __u32 flags,
+					   __u32 padding)
+{
+	return (struct s2mmu_info_page_map){
+		.guest_phys_addr = gpa, .flags = flags, .padding = padding,
+	};
+}
+
+/* Refusals while the page is not mapped; the VM stays as it was. */
+static void info_page_unmapped(struct __test_metadata *_metadata,
+			       struct _test_data_fz *self)
+{
+	static const __u64 gpas[] = {
+		GPA_FREE + 1, GPA_FREE + 0x800, 1ULL << IPA_BITS,
+		(1ULL << IPA_BITS) + TST_PAGE, ~0ULL << 12, ~0ULL,
+	};
+	static const __u32 bits[] = { 1, 2, 0x80000000U, ~0U };
+	struct s2mmu_info_page_map m;
+	__u64 p[5];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(gpas); i++) {
+		m = info_map(gpas[i], 0, 0);
+		REJECT(self->vm, S2MMU_MAP_INFO_PAGE, &m, EINVAL, "info gpa");
+	}
+	for (i = 0; i < ARRAY_SIZE(bits); i++) {
+		m = info_map(GPA_FREE, bits[i], 0);
+		REJECT(self->vm, S2MMU_MAP_INFO_PAGE, &m, EINVAL, "info flags");
+		m = info_map(GPA_FREE, 0, bits[i]);
+		REJECT(self->vm, S2MMU_MAP_INFO_PAGE, &m, EINVAL, "info pad");
+	}
+	m = info_map(GPA_A, 0, 0);
+	REJECT(self->vm, S2MMU_MAP_INFO_PAGE, &m, EEXIST, "info on slot 0");
+	m = info_map(GPA_C + RO_SIZE - TST_PAGE, 0, 0);
+	REJECT(self->vm, S2MMU_MAP_INFO_PAGE, &m, EEXIST, "info on slot 2");
+	bad_ptrs(self, p, false);
+	for (i = 0; i < 5; i++)
+		REJECT(self->vm, S2MMU_MAP_INFO_PAGE, (void *)p[i], EFAULT,
+		       "info ptr");
+	REJECT(self->vm, S2MMU_UNMAP_INFO_PAGE, (void *)0, ENOENT,
+	       "info unmap, not mapped");
+}
+
+/* Refusals while it is mapped at GPA_FREE. */
+static void info_page_mapped(struct __test_metadata *_metadata,
+			     struct _test_data_fz *self)
+{
+	static const unsigned long args[] = { 2, 4, 1UL << 31, ~0UL };
+	struct s2mmu_userspace_memory_region r;
+	struct s2mmu_info_page_map m;
+	unsigned int i;
+
+	m = info_map(GPA_FREE, 0, 0);
+	REJECT(self->vm, S2MMU_MAP_INFO_PAGE, &m, EBUSY, "info twice");
+	m = info_map(GPA_FREE + TST_2M, 0, 0);
+	REJECT(self->vm, S2MMU_MAP_INFO_PAGE, &m, EBUSY, "info elsewhere");
+	r = region(3, 0, GPA_FREE - TST_PAGE, 2 * TST_PAGE, self->mem);
+	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EEXIST,
+	       "slot over the info page");
+	r = region(0, 0, GPA_FREE - TST_PAGE, SLOT_SIZE, self->mem);
+	REJECT(self->vm, S2MMU_SET_USER_MEMORY_REGION, &r, EEXIST,
+	       "slot moved over the info page");
+	for (i = 0; i < ARRAY_SIZE(args); i++)
+		REJECT(self->vm, S2MMU_UNMAP_INFO_PAGE, (void *)args[i], EINVAL,
+		       "info unmap arg");
+}
+
+TEST_F(fz, info_page)
+{
+	struct s2mmu_info_page_map m = info_map(GPA_FREE, 0, 0);
+
+	info_page_unmapped(_metadata, self);
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_MAP_INFO_PAGE, &m));
+	take_snap(self, &self->base);	/* mapped: the new baseline */
+	info_page_mapped(_metadata, self);
+	ASSERT_EQ(0, tst_ioctl(self->vm, S2MMU_UNMAP_INFO_PAGE, 0));
+	take_snap(self, &self->base);
+	info_page_unmapped(_metadata, self);
 }
 
 /* ---- dirty logging ------------------------------------------------- */

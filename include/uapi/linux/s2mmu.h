@@ -54,6 +54,8 @@ struct s2mmu_features {
 #define S2MMU_FEAT_RUN		(1U << 7)	/* S2MMU_RUN runs guests */
 #define S2MMU_FEAT_MEM_ACCESS	(1U << 8)	/* S2MMU_SET_MEM_ACCESS */
 #define S2MMU_FEAT_TRANSLATE_GVA (1U << 9)	/* S2MMU_TRANSLATE_GVA */
+#define S2MMU_FEAT_INFO_PAGE	(1U << 10)	/* S2MMU_MAP_INFO_PAGE */
+#define S2MMU_FEAT_LOCK_CHECK	(1U << 11)	/* the lock checker is on */
 
 /* ioctls on /dev/s2mmu */
 
@@ -117,6 +119,14 @@ struct s2mmu_features {
  *	by every VM and not yet freed, including pages waiting for an RCU
  *	grace period
  * @pages_pinned: guest pages pinned by every VM and not yet released
+ * @lock_inversions: locks taken out of rank order since the module was
+ *	loaded, as the lock checker saw them (module parameter lock_check;
+ *	0 while it is off)
+ * @lock_inversions_provoked: those of @lock_inversions that the checker's
+ *	self-test (module parameter lock_check_selftest) took on purpose;
+ *	the real code's are the difference
+ * @info_pages: info pages (%S2MMU_MAP_INFO_PAGE) allocated by every VM
+ *	and not yet freed
  * @reserved: zero
  */
 struct s2mmu_module_stats {
@@ -125,7 +135,10 @@ struct s2mmu_module_stats {
 	__u64 vms;
 	__u64 table_pages;
 	__u64 pages_pinned;
-	__u64 reserved[4];
+	__u64 lock_inversions;
+	__u64 lock_inversions_provoked;
+	__u64 info_pages;
+	__u64 reserved[1];
 };
 
 #define S2MMU_MODULE_STATS_VERSION	1
@@ -133,9 +146,10 @@ struct s2mmu_module_stats {
 /**
  * DOC: S2MMU_GET_MODULE_STATS
  *
- * Fills a &struct s2mmu_module_stats.  After every VM was closed, all
- * three counts are back to zero (table pages once pending RCU callbacks
- * ran: the module waits for them on this call).
+ * Fills a &struct s2mmu_module_stats.  After every VM was closed, the
+ * VM, table page, pinned page and info page counts are back to zero
+ * (table pages once pending RCU callbacks ran: the module waits for them
+ * on this call).
  *
  * Errors: -EFAULT.
  */
@@ -277,6 +291,9 @@ struct s2mmu_userspace_memory_region {
  *	table walks
  * @mem_access_converted: of those events, %S2MMU_MEM_ACCESS_RX2RW and
  *	%S2MMU_MEM_ACCESS_N2RWX restrictions the access converted
+ * @info_page_mismatches: removals of the info page that found the
+ *	stage-2 table not mapping it where its back-pointer said, and left
+ *	the table untouched (%S2MMU_UNMAP_INFO_PAGE); a bug
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots and
@@ -320,7 +337,8 @@ struct s2mmu_stats {
 	__u64 mem_access_exec;
 	__u64 mem_access_walk;
 	__u64 mem_access_converted;
-	__u64 reserved[3];
+	__u64 info_page_mismatches;
+	__u64 reserved[2];
 };
 
 #define S2MMU_STATS_VERSION	1
@@ -1266,5 +1284,80 @@ struct s2mmu_debug_table_op {
  * -EINTR, the steps before done.
  */
 #define S2MMU_DEBUG_TABLE_OP	_IOWR(S2MMUIO, 0x71, struct s2mmu_debug_table_op)
+
+/* ---- VM fd: the info page ---- */
+
+/**
+ * struct s2mmu_info_page_map - argument of S2MMU_MAP_INFO_PAGE
+ * @guest_phys_addr: IPA of the page: page-aligned, below the VM's IPA
+ *	size, in no memory slot
+ * @flags: 0
+ * @padding: 0
+ */
+struct s2mmu_info_page_map {
+	__u64 guest_phys_addr;
+	__u32 flags;
+	__u32 padding;
+};
+
+/**
+ * struct s2mmu_info_page - what the guest reads on the info page
+ * @version: %S2MMU_INFO_PAGE_VERSION (0 before the first publication)
+ * @seq: odd while the module rewrites @stats, even otherwise.  A reader
+ *	reads @seq, then @stats, then @seq again, and starts over if the
+ *	two differ or are odd.
+ * @stats: the VM's counters as %S2MMU_GET_STATS gives them, published
+ *	when the page is mapped and after every stage-2 fault the module
+ *	handles (so a guest sees its own fault counted when the faulting
+ *	access completes or exits)
+ *
+ * The rest of the page reads as zero.
+ */
+struct s2mmu_info_page {
+	__u32 version;
+	__u32 seq;
+	struct s2mmu_stats stats;
+};
+
+#define S2MMU_INFO_PAGE_VERSION		1
+
+/*
+ * Test-only flag of S2MMU_UNMAP_INFO_PAGE, refused unless the module
+ * parameter test_hooks is set: the removal checks the table against a
+ * frame the info page does not have, as a stale back-pointer would.
+ */
+#define S2MMU_INFO_UNMAP_TEST_STALE	(1U << 0)
+
+/**
+ * DOC: S2MMU_MAP_INFO_PAGE
+ *
+ * Maps the VM's info page (&struct s2mmu_info_page, a page the module
+ * owns) read-only at @guest_phys_addr.  The guest's reads see the VM's
+ * counters; its writes and instruction fetches there exit to the VMM as
+ * %S2MMU_EXIT_MMIO (as in a read-only slot).  One info page per VM,
+ * mapped at one place at a time; a memory slot cannot overlap it.
+ *
+ * Errors: -EFAULT; -EINVAL flags or padding not 0, address not aligned or
+ * beyond the IPA size; -EBUSY already mapped; -EEXIST a memory slot
+ * covers the address; -ENOMEM.
+ */
+#define S2MMU_MAP_INFO_PAGE	_IOW(S2MMUIO, 0x93, struct s2mmu_info_page_map)
+
+/**
+ * DOC: S2MMU_UNMAP_INFO_PAGE
+ *
+ * Removes the info page from where S2MMU_MAP_INFO_PAGE put it (the page
+ * remembers where).  The argument is 0 (or %S2MMU_INFO_UNMAP_TEST_STALE).
+ * The removal first checks that the stage-2 table still maps that page
+ * there; if not, it leaves the table as it is, counts it in
+ * info_page_mismatches of &struct s2mmu_stats, logs it, and fails with
+ * -EIO: the page stays
+ * mapped as far as the module knows, until the VM is destroyed.  A guest
+ * access after a removal exits to the VMM as %S2MMU_EXIT_MMIO.
+ *
+ * Errors: -EINVAL bad argument; -ENOENT not mapped; -EIO the check
+ * failed.
+ */
+#define S2MMU_UNMAP_INFO_PAGE	_IO(S2MMUIO, 0x94)
 
 #endif /* _UAPI_LINUX_S2MMU_H */
