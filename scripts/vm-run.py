@@ -23,7 +23,8 @@ BAD_CONSOLE = re.compile(
     r"general protection fault|refcount_t:|list_add corruption|"
     r"rcu_sched self-detected stall|blocked for more than")
 KERNEL_LINE = re.compile(r"^\[\s*\d+\.\d+\] ")
-STALL = re.compile(r"rcu_sched self-detected stall|rcu_sched detected stalls")
+STALL = re.compile(r"rcu_sched self-detected stall|rcu_sched detected stalls|"
+                   r"soft lockup - CPU#")
 KVM_FRAME = re.compile(r"\b(kvm_\w+|__kvm_\w+|stage2_\w+)\+0x")
 TAP = re.compile(r"^(not ok|ok) (\d+) ?(.*)$")
 MARK = re.compile(r"^S2MMU-VM: (.*)$")
@@ -88,8 +89,9 @@ class Judge:
         """A stall whose backtrace runs in the host kernel's own KVM and
         nowhere in s2mmu is a limit of the 6.1 KVM the comparison boot runs
         (it unmaps a whole memslot without rescheduling; under TCG on a
-        loaded host that can pass the 21 s RCU stall limit): reported,
-        not counted against s2mmu.  Anything else fails."""
+        loaded host that can pass the 21 s RCU stall limit or the soft
+        lockup watchdog): reported, not counted against s2mmu.  Anything
+        else fails."""
         report, self.report = self.report, None
         if report is None:
             return
