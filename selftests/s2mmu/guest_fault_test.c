@@ -457,6 +457,7 @@ FIXTURE_SETUP(gf)
 	if (variant->mmu)
 		ASSERT_EQ(0, s1_enable(self));
 	ASSERT_EQ(0, guest_start(self->v, guest_cmd_loop, 0, NULL));
+	ASSERT_EQ(0, guest_map_code(&self->g));
 	/* The first GUEST_SYNC: code, stack and code-slot tables mapped. */
 	cmd(_metadata, self, 0, 0, 0);
 	self->mmio_exits = 0;

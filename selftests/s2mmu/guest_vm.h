@@ -232,6 +232,27 @@ static inline void guest_vm_destroy(struct guest_vm *g)
 	g->code = NULL;
 }
 
+/*
+ * Maps every page of the guest code for execution now, through vCPU 0.
+ * A test that counts stage-2 faults calls it first: where a function
+ * crosses a page boundary depends on the link, and the first fetch from
+ * a code page the test's earlier steps did not reach would count too.
+ */
+static inline int guest_map_code(struct guest_vm *g)
+{
+	__u64 off;
+	__u32 insn;
+	int ret;
+
+	for (off = 0; off < guest_code_size(); off += TST_PAGE) {
+		ret = tst_access(&g->vcpu[0], GUEST_CODE_IPA + off, &insn,
+				 sizeof(insn), S2MMU_ACCESS_EXEC, NULL);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* Host pointer to guest data at offset @off of the data area. */
 static inline void *guest_data(struct guest_vm *g, __u64 off)
 {
