@@ -245,6 +245,53 @@ TEST_F(ip, unmapped_page_reads_exit_as_mmio)
 	ASSERT_EQ(2ULL, self->mmio_exits);
 }
 
+/*
+ * The page is rewritten after a fault only while it is mapped: a page
+ * that was mapped once and removed costs a fault nothing.  Counted on
+ * the page's own sequence count (two a rewrite): a map and unmap with no
+ * fault in between moves it by what one map writes, and so must one
+ * with faults taken while the page was unmapped.
+ */
+TEST_F(ip, not_rewritten_while_unmapped)
+{
+	const __u64 gpa = 0x60000000ULL, size = 4 * TST_PAGE;
+	__u64 seq0, seq1, seq2, off;
+	struct s2mmu_stats a, b;
+	__u8 *mem;
+
+	if (!self->ready)
+		SKIP(return, "no guest: S2MMU_RUN not supported here");
+	/* A slot of 4 pages: every read below is a translation fault. */
+	mem = tst_alloc(TST_ANON, size);
+	ASSERT_NE(NULL, mem);
+	memset(mem, 0x5a, size);
+	ASSERT_EQ(0, tst_set_region(self->g.vm, 3, 0, gpa, size, mem));
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA, 0, 0));
+	/* Twice: the first read may fault the reader's code in. */
+	guest_info(_metadata, self, INFO_GPA, OFF_SEQ);
+	seq0 = guest_info(_metadata, self, INFO_GPA, OFF_SEQ);
+	/* One map's worth: moved without a fault. */
+	ASSERT_EQ(0, unmap_info(self->g.vm, 0));
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA2, 0, 0));
+	seq1 = guest_info(_metadata, self, INFO_GPA2, OFF_SEQ);
+	ASSERT_LT(seq0, seq1);
+
+	ASSERT_EQ(0, unmap_info(self->g.vm, 0));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &a));
+	for (off = 0; off < size; off += TST_PAGE)
+		ASSERT_EQ(0x5a5a5a5a5a5a5a5aULL,
+			  cmd(_metadata, self, CMD_READ, gpa + off, 0));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &b));
+	ASSERT_LE(a.faults_translation + 4, b.faults_translation);
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA, 0, 0));
+	seq2 = guest_info(_metadata, self, INFO_GPA, OFF_SEQ);
+	EXPECT_EQ(seq1 - seq0, seq2 - seq1);
+	/* And it counts them all. */
+	EXPECT_EQ(b.faults_translation,
+		  guest_info(_metadata, self, INFO_GPA, OFF_FAULTS));
+	munmap(mem, size);
+}
+
 TEST_F(ip, once_only_and_never_over_a_slot)
 {
 	int vm = self->g.vm;
