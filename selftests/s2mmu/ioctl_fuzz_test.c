@@ -789,11 +789,17 @@ TEST_F(fz, mem_access)
 		m = good; m.flags = 1U << b;
 		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "flags");
 	}
-	for (i = 0; i < 2; i++) {
-		for (b = 0; b < 64; b += 9) {
-			m = good; m.reserved[i] = 1ULL << b;
-			REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "reserved");
-		}
+	for (b = 0; b < 64; b += 9) {
+		m = good; m.reserved = 1ULL << b;
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "reserved");
+	}
+	for (b = 0; b < 32; b++) {
+		m = good; m.pad = 1U << b;
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "pad");
+		m = good; m.view = 1U << b;
+		/* No view exists: in range -ENOENT, beyond -EINVAL. */
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m,
+		       (1U << b) < S2MMU_MAX_VIEWS ? ENOENT : EINVAL, "view");
 	}
 	m = good; m.nr_pages = 0;
 	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "0 pages");
@@ -824,8 +830,11 @@ TEST_F(fz, mem_access)
 	for (b = 0; b < 32; b += 5) {
 		m = good; m.access = 0; m.flags = 1U << b;
 		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "get flags");
-		m = good; m.access = 0; m.reserved[1] = 1ULL << b;
+		m = good; m.access = 0; m.reserved = 1ULL << b;
 		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "get reserved");
+		m = good; m.access = 0; m.view = 1U << b;
+		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m,
+		       (1U << b) < S2MMU_MAX_VIEWS ? ENOENT : EINVAL, "get view");
 	}
 	/* Read before written: a read-only page would be -EINVAL (zeros). */
 	bad_ptrs(self, p, false);
@@ -2326,6 +2335,69 @@ TEST_F(fz, random_irq_line)
 TEST_F(fz, random_translate_gva)
 {
 	random_target(_metadata, self, 11);
+}
+
+/*
+ * Views: every bad id of CREATE/DESTROY/SWITCH and view-addressed
+ * mem_access is refused with its errno and changes nothing (no view is
+ * created, the stats stay); then the good calls, up to -ENOSPC.
+ */
+TEST_F(fz, views)
+{
+	struct s2mmu_mem_access m = {
+		.gfn = GPA_A >> 12, .nr_pages = 1, .access = S2MMU_MEM_ACCESS_N,
+	};
+	unsigned long bad[] = { S2MMU_MAX_VIEWS, S2MMU_MAX_VIEWS + 1, 255,
+				1UL << 31, 1UL << 32, ~0UL };
+	unsigned int i, b;
+	int id;
+
+	if (!(self->feat.flags & S2MMU_FEAT_VIEWS))
+		SKIP(return, "no S2MMU_FEAT_VIEWS");
+	for (b = 0; b < 64; b++)
+		REJECT(self->vm, S2MMU_CREATE_VIEW, (void *)(1UL << b), EINVAL,
+		       "create arg");
+	REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)0UL, EINVAL, "destroy 0");
+	for (i = 1; i < S2MMU_MAX_VIEWS; i++) {
+		REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)(unsigned long)i,
+		       ENOENT, "destroy absent");
+		REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)(unsigned long)i,
+		       ENOENT, "switch absent");
+		m.view = i;
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, ENOENT, "set absent");
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)bad[i], EINVAL,
+		       "destroy id");
+		REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)bad[i], EINVAL,
+		       "switch id");
+	}
+	REJECT(self->vcpu.fd, S2MMU_CREATE_VIEW, (void *)0UL, ENOTTY,
+	       "create on vcpu");
+	REJECT(self->vm, S2MMU_SWITCH_VIEW, (void *)0UL, ENOTTY, "switch on vm");
+	/* Switching to view 0 is always fine and changes nothing. */
+	ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)0UL));
+	EXPECT_TRUE(same_as_base(_metadata, self, "switch 0", __LINE__));
+
+	for (i = 1; i < S2MMU_MAX_VIEWS; i++) {
+		id = xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL);
+		EXPECT_EQ((int)i, id);
+	}
+	EXPECT_EQ(-ENOSPC, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)3UL));
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_DESTROY_VIEW, (void *)3UL));
+	EXPECT_EQ(-ENOENT, xioctl(self->vm, S2MMU_DESTROY_VIEW, (void *)3UL));
+	/* The lowest free id comes back. */
+	EXPECT_EQ(3, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	m.view = 3;
+	EXPECT_EQ(0, xioctl(self->vm, S2MMU_SET_MEM_ACCESS, &m));
+	m.access = 0;
+	EXPECT_EQ(0, xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &m));
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_N, m.access);
+	m.view = 0;
+	m.access = 0;
+	EXPECT_EQ(0, xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &m));
+	EXPECT_NE((__u32)S2MMU_MEM_ACCESS_N, m.access);
 }
 
 /* S2MMU_RUN takes no argument: any other is EINVAL, the vCPU untouched. */
