@@ -263,7 +263,6 @@ void s2mmu_views_free(struct s2mmu_vm *vm)
 		if (!view)
 			continue;
 		vm->views[id] = NULL;
-		view->pgt.tlb_ops->flush_vmid(&view->pgt);
 		/* Every vCPU reference went with the vCPUs: the last one. */
 		WARN_ON_ONCE(refcount_read(&view->refs) != 1);
 		s2mmu_view_put(view);
@@ -349,6 +348,7 @@ void s2mmu_view_revoke(struct s2mmu_view *view, u64 start, u64 end)
 	u64 next;
 
 	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	/* The caller's store before the move: pairs with the fault's. */
 	smp_store_release(&view->ma_seq, view->ma_seq + 1);
 	for (; start < end; start = next) {
 		next = s2mmu_chunk_end(start, end);
@@ -448,11 +448,15 @@ int s2mmu_view_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	int ret;
 
 	atomic64_inc(s2mmu_vm_stat(vcpu->vm, view_faults));
+	/* Being destroyed: the run loop moves the vCPU to view 0. */
+	if (READ_ONCE(view->dead))
+		return S2MMU_FAULT_RETRY;
 	ret = s2_memcache_topup(&vcpu->mc, S2_MEMCACHE_MIN_MAP,
 				&s2mmu_table_mm_ops, NULL);
 	if (ret)
 		return ret;
 	s2mmu_abort_need(esr, &kind, &need);
+	/* Before the restriction is read: pairs with s2mmu_view_revoke(). */
 	seq = smp_load_acquire(&view->ma_seq);
 	ret = s2mmu_mem_access_check(vcpu, view, ipa, kind, need, &allowed);
 	if (ret)

@@ -57,7 +57,7 @@
  * @S2MMU_RANK_MAX: one past the highest rank
  *
  * Reserved, unused here: 13-19 for a sleeping lock of mem_access beside
- * the slots lock; 21, 23-27 beside the views' list lock (sleeping); 41-47
+ * the slots lock; 21 and 23-27 beside the views' list lock; 41-47
  * for table locks of views, should they ever need their own (they do not:
  * views.rst); 48-51 for a
  * spinning lock of mem_access taken under mmu_lock.

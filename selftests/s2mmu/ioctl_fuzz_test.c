@@ -2366,7 +2366,7 @@ TEST_F(fz, views)
 		m.view = i;
 		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, ENOENT, "set absent");
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)bad[i], EINVAL,
 		       "destroy id");
 		REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)bad[i], EINVAL,

@@ -17,7 +17,6 @@
 #include "../kselftest_harness.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 
 #define SLOT		0
 #define SLOT_GPA	0x40000000ULL
@@ -378,8 +377,8 @@ struct stress {
 	struct _test_data_views *self;
 	struct __test_metadata *md;
 	int id;
-	_Atomic __u64 *gen;
-	_Atomic int *stop;
+	__u64 *gen;
+	int *stop;
 	int stale;
 	int errors;
 	int reads;
@@ -392,8 +391,8 @@ static void *stress_vcpu(void *arg)
 	__u64 gpa = SLOT_GPA + (16 + s->id) * TST_PAGE + DATA_OFF, res;
 	unsigned int view = s->id;
 
-	while (!atomic_load(s->stop)) {
-		__u64 seen = atomic_load(s->gen);
+	while (!__atomic_load_n(s->stop, __ATOMIC_ACQUIRE)) {
+		__u64 seen = __atomic_load_n(s->gen, __ATOMIC_ACQUIRE);
 
 		view = (view + 1) % 3;
 		if (switch_view(v, view) ||
@@ -411,8 +410,8 @@ static void *stress_vcpu(void *arg)
 
 TEST_F(views, switch_stress)
 {
-	_Atomic __u64 gen = 0;
-	_Atomic int stop = 0;
+	__u64 gen = 0;
+	int stop = 0;
 	struct stress s[NR_VCPUS];
 	pthread_t th[NR_VCPUS];
 	__u64 g;
@@ -432,9 +431,9 @@ TEST_F(views, switch_stress)
 			madvise(p, TST_PAGE, MADV_DONTNEED);
 			p[DATA_OFF / 8] = 0xbb00000000000000ULL | g;
 		}
-		atomic_store(&gen, g);
+		__atomic_store_n(&gen, g, __ATOMIC_RELEASE);
 	}
-	atomic_store(&stop, 1);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < NR_VCPUS; i++) {
 		pthread_join(th[i], NULL);
 		EXPECT_EQ(0, s[i].errors);
