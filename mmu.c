@@ -312,11 +312,14 @@ void s2mmu_unmap_range_locked(struct s2mmu_vm *vm, u64 ipa, u64 size)
 	int ret;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
+	/*
+	 * Same hold, before the caller releases any pin, and before view 0's
+	 * unmap: the views' checked removal compares with view 0's pages.
+	 */
+	s2mmu_views_follow(vm, S2MMU_VIEW_UNMAP, ipa, size);
 	ret = s2_unmap(&vm->pgt, ipa, size);
 	/* Slots hold whole blocks only, so no block is ever split here. */
 	WARN_ON_ONCE(ret);
-	/* Same hold, before the caller releases any pin: views.rst. */
-	s2mmu_views_follow(vm, S2MMU_VIEW_UNMAP, ipa, size);
 }
 
 /*
@@ -667,8 +670,8 @@ static void s2mmu_replaced_leave_views(struct s2mmu_vcpu *vcpu)
 
 	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	for (i = 0; i < vcpu->nr_release; i++)
-		s2mmu_views_follow(vm, S2MMU_VIEW_UNMAP, vcpu->release_ipa[i],
-				   PAGE_SIZE);
+		s2mmu_views_forget_page(vm, vcpu->release_ipa[i],
+					page_to_phys(s2mmu_pin_page(vcpu->release[i])));
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 }
 

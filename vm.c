@@ -577,6 +577,8 @@ static long s2mmu_vm_ioctl(struct file *file, unsigned int cmd,
 		return s2mmu_create_view(vm, arg);
 	case S2MMU_DESTROY_VIEW:
 		return s2mmu_destroy_view(vm, arg);
+	case S2MMU_VIEW_CHANGE_GFN:
+		return s2mmu_view_change_gfn(vm, argp);
 	case S2MMU_HW_TRANSLATE:
 	case S2MMU_DEBUG_TABLE_OP:
 		return s2mmu_el2_vm_ioctl(&vm->el2, &vm->pgt, cmd, arg);

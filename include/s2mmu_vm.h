@@ -380,6 +380,7 @@ void s2mmu_abort_need(u64 esr, u32 *kind, u32 *need);
 bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page);
 
 /* info_page.c */
+extern bool s2mmu_test_hooks;
 extern atomic64_t s2mmu_info_pages;
 void s2mmu_info_publish(struct s2mmu_vm *vm);
 bool s2mmu_info_overlaps(struct s2mmu_vm *vm, u64 gfn, u64 npages);

@@ -618,9 +618,10 @@ TEST_F(fz, unknown_numbers)
 		S2MMU_HW_TRANSLATE, S2MMU_DEBUG_TABLE_OP,
 		S2MMU_SET_MEM_ACCESS, S2MMU_GET_MEM_ACCESS,
 		S2MMU_MAP_INFO_PAGE, S2MMU_UNMAP_INFO_PAGE,
+		S2MMU_CREATE_VIEW, S2MMU_DESTROY_VIEW, S2MMU_VIEW_CHANGE_GFN,
 	};
 	static const unsigned long vcpu_known[] = {
-		S2MMU_VCPU_ACCESS,
+		S2MMU_VCPU_ACCESS, S2MMU_SWITCH_VIEW,
 #ifdef S2MMU_RUN
 		S2MMU_RUN, S2MMU_GET_ONE_REG, S2MMU_SET_ONE_REG,
 		S2MMU_GET_REG_LIST, S2MMU_IRQ_LINE,
@@ -2372,6 +2373,34 @@ TEST_F(fz, views)
 		REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)bad[i], EINVAL,
 		       "switch id");
 	}
+	for (i = 0; i < 64; i += 3) {
+		struct s2mmu_view_change_gfn cg = {
+			.view = 1, .gfn = GPA_A >> 12, .new_gfn = GPA_A >> 12,
+		};
+		const __u64 top = 1ULL << (IPA_BITS - 12);
+
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, ENOENT, "cg absent");
+		cg.view = 0;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg view 0");
+		cg.view = S2MMU_MAX_VIEWS + i;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg view");
+		cg.view = 1;
+		if (i < 32) {
+			cg.flags = 1U << i;
+			REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL,
+			       "cg flags");
+			cg.flags = 0;
+		}
+		cg.reserved[i & 1] = 1ULL << i;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg reserved");
+		cg.reserved[i & 1] = 0;
+		cg.gfn = top + i;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg gfn");
+		cg.gfn = GPA_A >> 12;
+		cg.new_gfn = top << (i % 8);
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg new_gfn");
+	}
+	REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, (void *)8UL, EFAULT, "cg ptr");
 	REJECT(self->vcpu.fd, S2MMU_CREATE_VIEW, (void *)0UL, ENOTTY,
 	       "create on vcpu");
 	REJECT(self->vm, S2MMU_SWITCH_VIEW, (void *)0UL, ENOTTY, "switch on vm");

@@ -6,7 +6,10 @@
  * change reaching a vCPU that runs on a view (MMU-notifier invalidation,
  * slot delete, dirty-log write-protect, a view-0 restriction); a view
  * destroyed under a vCPU; four vCPUs switching views while the VMM keeps
- * replacing the pages they read; bad input.
+ * replacing the pages they read; S2MMU_VIEW_CHANGE_GFN (frame A shows
+ * frame B's page in one view only), its reverse map reaching A when B's
+ * page changes, and its checked removal refusing a stale record; bad
+ * input.
  *
  * The propagation tests fail when view-0 changes do not reach the views
  * (shown with a build whose s2mmu_views_follow() returned at once: the
@@ -16,7 +19,11 @@
 #include "guest_vm.h"
 #include "../kselftest_harness.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define SLOT		0
 #define SLOT_GPA	0x40000000ULL
@@ -85,6 +92,32 @@ static __u32 get_access(int vm, __u32 view, __u64 gpa)
 static int switch_view(struct tst_vcpu *v, unsigned long id)
 {
 	return tst_ioctl(v->fd, S2MMU_SWITCH_VIEW, id);
+}
+
+static int change_gfn(int vm, __u32 view, __u64 gpa, __u64 new_gpa,
+		      __u32 flags)
+{
+	struct s2mmu_view_change_gfn cg = {
+		.view = view, .flags = flags, .gfn = gpa >> 12,
+		.new_gfn = new_gpa == S2MMU_VIEW_GFN_RESET ? new_gpa :
+			   new_gpa >> 12,
+	};
+
+	return tst_ioctl(vm, S2MMU_VIEW_CHANGE_GFN, (unsigned long)&cg);
+}
+
+#define TEST_HOOKS	"/sys/module/s2mmu/parameters/test_hooks"
+
+static int write_param(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
 }
 
 FIXTURE(views) {
@@ -364,6 +397,163 @@ TEST_F(views, bad_input)
 	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
 	/* vCPU 1 is still on view 0: no restriction */
 	EXPECT_EQ(0, cmd(b, CMD_WRITE, x + DATA_OFF, 1, NULL));
+}
+
+/*
+ * Frame A shows frame B's page in view 1 only: reads and writes through
+ * A there reach B's page; view 0 and view 2 still see A's; a change to
+ * B's page (MADV_DONTNEED) reaches A in view 1 through the reverse map;
+ * resetting (to A, or S2MMU_VIEW_GFN_RESET) brings A's page back.
+ */
+TEST_F(views, change_gfn)
+{
+	struct tst_vcpu *a0 = &self->g.vcpu[0], *a1 = &self->g.vcpu[1],
+			*a2 = &self->g.vcpu[2];
+	__u64 fa = SLOT_GPA + 20 * TST_PAGE, fb = SLOT_GPA + 21 * TST_PAGE;
+	__u64 da = *host64(self, fa + DATA_OFF), db = *host64(self, fb + DATA_OFF);
+	struct s2mmu_stats before, after;
+
+	ASSERT_NE(da, db);
+	ASSERT_EQ(0, switch_view(a1, self->v1));
+	ASSERT_EQ(0, switch_view(a2, self->v2));
+	EXPECT_EQ(da, rd(_metadata, a1, fa + DATA_OFF));	/* mapped first */
+	ASSERT_EQ(0, change_gfn(self->g.vm, self->v1, fa, fb, 0));
+	EXPECT_EQ(db, rd(_metadata, a1, fa + DATA_OFF));
+	EXPECT_EQ(da, rd(_metadata, a0, fa + DATA_OFF));
+	EXPECT_EQ(da, rd(_metadata, a2, fa + DATA_OFF));
+	EXPECT_EQ(db, rd(_metadata, a0, fb + DATA_OFF));
+
+	EXPECT_EQ(0, cmd(a1, CMD_WRITE, fa + DATA_OFF, 0xb0b0, NULL));
+	EXPECT_EQ(0xb0b0ULL, *host64(self, fb + DATA_OFF));
+	EXPECT_EQ(da, *host64(self, fa + DATA_OFF));
+
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ASSERT_EQ(0, madvise(host64(self, fb), TST_PAGE, MADV_DONTNEED));
+	*host64(self, fb + DATA_OFF) = 0xc0c0;
+	EXPECT_EQ(0xc0c0ULL, rd(_metadata, a1, fa + DATA_OFF));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &after));
+	EXPECT_LE(before.view_rmap_hits + 1, after.view_rmap_hits);
+	EXPECT_EQ(before.view_rmap_mismatches, after.view_rmap_mismatches);
+
+	ASSERT_EQ(0, change_gfn(self->g.vm, self->v1, fa, fa, 0));
+	EXPECT_EQ(da, rd(_metadata, a1, fa + DATA_OFF));
+	ASSERT_EQ(0, change_gfn(self->g.vm, self->v1, fa, fb, 0));
+	EXPECT_EQ(0xc0c0ULL, rd(_metadata, a1, fa + DATA_OFF));
+	ASSERT_EQ(0, change_gfn(self->g.vm, self->v1, fa,
+				S2MMU_VIEW_GFN_RESET, 0));
+	EXPECT_EQ(da, rd(_metadata, a1, fa + DATA_OFF));
+	/* two frames showing one page, then B's page replaced again */
+	ASSERT_EQ(0, change_gfn(self->g.vm, self->v1, fa, fb, 0));
+	ASSERT_EQ(0, change_gfn(self->g.vm, self->v1, fa + TST_PAGE, fb, 0));
+	EXPECT_EQ(0xc0c0ULL, rd(_metadata, a1, fa + DATA_OFF));
+	ASSERT_EQ(0, madvise(host64(self, fb), TST_PAGE, MADV_DONTNEED));
+	*host64(self, fb + DATA_OFF) = 0xd0d0;
+	EXPECT_EQ(0xd0d0ULL, rd(_metadata, a1, fa + DATA_OFF));
+}
+
+/* A write through A in a view marks B dirty, every round (reverse map). */
+TEST_F(views, change_gfn_dirty_log)
+{
+	struct tst_vcpu *a1 = &self->g.vcpu[1];
+	__u64 fa = SLOT_GPA + 24 * TST_PAGE, fb = LOG_GPA + 7 * TST_PAGE;
+	__u64 bitmap[1];
+	int round;
+
+	ASSERT_EQ(0, switch_view(a1, self->v1));
+	ASSERT_EQ(0, change_gfn(self->g.vm, self->v1, fa, fb, 0));
+	ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, LOG_SLOT, bitmap));
+	for (round = 0; round < 4; round++) {
+		EXPECT_EQ(0, cmd(a1, CMD_WRITE, fa + DATA_OFF, 0x100 + round,
+				 NULL));
+		ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, LOG_SLOT, bitmap));
+		EXPECT_EQ(1ULL << 7, bitmap[0]) TH_LOG("round %d", round);
+		EXPECT_EQ(0x100ULL + round, *host64(self, fb + DATA_OFF));
+	}
+}
+
+/*
+ * The checked removal: with a reverse map made stale on purpose (test
+ * hook: the remap of A to B recorded under B + 1), a change to B + 1
+ * meets A's entry, which does not show B + 1's page: it is left alone,
+ * counted, and the guest still reads B's page through A.
+ */
+TEST_F(views, checked_removal_refuses_stale_rmap)
+{
+	struct tst_vcpu *a1 = &self->g.vcpu[1];
+	__u64 fa = SLOT_GPA + 28 * TST_PAGE, fb = SLOT_GPA + 30 * TST_PAGE;
+	__u64 db = *host64(self, fb + DATA_OFF);
+	struct s2mmu_stats before, after;
+	int ret;
+
+	ret = write_param(TEST_HOOKS, "N");
+	if (ret)
+		SKIP(return, "cannot write %s: %s", TEST_HOOKS, strerror(-ret));
+	EXPECT_EQ(-EINVAL, change_gfn(self->g.vm, self->v1, fa, fb,
+				      S2MMU_VIEW_CHANGE_GFN_TEST_STALE));
+	ASSERT_EQ(0, write_param(TEST_HOOKS, "Y"));
+	ret = change_gfn(self->g.vm, self->v1, fa, fb,
+			 S2MMU_VIEW_CHANGE_GFN_TEST_STALE);
+	ASSERT_EQ(0, write_param(TEST_HOOKS, "N"));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, switch_view(a1, self->v1));
+	EXPECT_EQ(db, rd(_metadata, a1, fa + DATA_OFF));
+	rd(_metadata, &self->g.vcpu[0], fb + TST_PAGE);	/* B + 1 mapped */
+
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ASSERT_EQ(0, madvise(host64(self, fb + TST_PAGE), TST_PAGE,
+			     MADV_DONTNEED));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &after));
+	EXPECT_EQ(before.view_rmap_mismatches + 1, after.view_rmap_mismatches);
+	EXPECT_EQ(before.view_rmap_hits, after.view_rmap_hits);
+	/* untouched: still B's page, with no fault needed */
+	EXPECT_EQ(db, rd(_metadata, a1, fa + DATA_OFF));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	EXPECT_EQ(after.view_faults, before.view_faults);
+	/* the view goes before B's page could */
+	ASSERT_EQ(0, switch_view(a1, 0));
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_DESTROY_VIEW, self->v1));
+}
+
+/* Bad S2MMU_VIEW_CHANGE_GFN input: its errno, and nothing changed. */
+TEST_F(views, change_gfn_bad_input)
+{
+	struct tst_vcpu *a1 = &self->g.vcpu[1];
+	__u64 fa = SLOT_GPA + 32 * TST_PAGE, fb = SLOT_GPA + 33 * TST_PAGE;
+	__u64 top = 1ULL << (40 - 12);
+	struct s2mmu_view_change_gfn cg = { .view = self->v1,
+					    .gfn = fa >> 12,
+					    .new_gfn = fb >> 12 };
+	struct s2mmu_stats before, after;
+	unsigned int b;
+
+#define BAD(err, change) do {						\
+		struct s2mmu_view_change_gfn c_ = cg;			\
+		c_.change;						\
+		EXPECT_EQ(-(err), tst_ioctl(self->g.vm,		\
+					     S2MMU_VIEW_CHANGE_GFN,	\
+					     (unsigned long)&c_));	\
+	} while (0)
+	ASSERT_EQ(0, switch_view(a1, self->v1));
+	EXPECT_EQ(*host64(self, fa + DATA_OFF), rd(_metadata, a1, fa + DATA_OFF));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	for (b = 0; b < 32; b++)
+		BAD(EINVAL, flags = 1U << b);
+	BAD(EINVAL, reserved[0] = 1);
+	BAD(EINVAL, reserved[1] = 1ULL << 63);
+	BAD(EINVAL, view = 0);
+	BAD(EINVAL, view = S2MMU_MAX_VIEWS);
+	BAD(ENOENT, view = 3);
+	BAD(EINVAL, gfn = top);
+	BAD(EINVAL, new_gfn = top);
+	BAD(EINVAL, new_gfn = S2MMU_VIEW_GFN_RESET - 1);
+#undef BAD
+	EXPECT_EQ(-EFAULT, tst_ioctl(self->g.vm, S2MMU_VIEW_CHANGE_GFN, 8));
+	EXPECT_EQ(-ENOTTY, tst_ioctl(a1->fd, S2MMU_VIEW_CHANGE_GFN,
+				     (unsigned long)&cg));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &after));
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	/* still A's page in view 1 */
+	EXPECT_EQ(*host64(self, fa + DATA_OFF), rd(_metadata, a1, fa + DATA_OFF));
 }
 
 /*

@@ -304,6 +304,11 @@ struct s2mmu_userspace_memory_region {
  *	applied to an alternate view, one per view per operation chunk
  * @view_fallbacks: vCPUs moved to view 0 because their view was
  *	destroyed
+ * @view_rmap_hits: view entries showing a remapped frame
+ *	(%S2MMU_VIEW_CHANGE_GFN) that a view-0 change found through the
+ *	reverse map and removed or write-protected
+ * @view_rmap_mismatches: of those found, entries that did not map the
+ *	page view 0 has for the frame, left untouched (a bug: logged)
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots,
@@ -354,6 +359,8 @@ struct s2mmu_stats {
 	__u64 view_maps;
 	__u64 view_propagations;
 	__u64 view_fallbacks;
+	__u64 view_rmap_hits;
+	__u64 view_rmap_mismatches;
 	__u64 reserved[2];
 };
 
@@ -1122,6 +1129,53 @@ struct s2mmu_mem_access {
  * called from another process.
  */
 #define S2MMU_SWITCH_VIEW	_IO(S2MMUIO, 0x9a)
+
+/* &struct s2mmu_view_change_gfn.new_gfn that restores the frame. */
+#define S2MMU_VIEW_GFN_RESET		(~0ULL)
+
+/*
+ * Test-only flag of S2MMU_VIEW_CHANGE_GFN, refused unless the module
+ * parameter test_hooks is set: the reverse map records the remap under
+ * @new_gfn + 1, as a stale reverse map would, so that a change to that
+ * frame meets a view entry that does not show its page.
+ */
+#define S2MMU_VIEW_CHANGE_GFN_TEST_STALE	(1U << 0)
+
+/**
+ * struct s2mmu_view_change_gfn - argument of S2MMU_VIEW_CHANGE_GFN
+ * @view: the view, 1 .. %S2MMU_MAX_VIEWS - 1 (view 0 cannot remap)
+ * @flags: zero (or %S2MMU_VIEW_CHANGE_GFN_TEST_STALE, see there)
+ * @gfn: the frame A whose contents change in @view
+ * @new_gfn: the frame B whose page A shows in @view from now on; @gfn or
+ *	%S2MMU_VIEW_GFN_RESET restores A's own page
+ * @reserved: zero
+ */
+struct s2mmu_view_change_gfn {
+	__u32 view;
+	__u32 flags;
+	__u64 gfn;
+	__u64 new_gfn;
+	__u64 reserved[2];
+};
+
+/**
+ * DOC: S2MMU_VIEW_CHANGE_GFN
+ *
+ * VM fd.  In view @view only, guest frame @gfn shows the page of frame
+ * @new_gfn, with @gfn's restrictions in that view: how an introspection
+ * tool hides a breakpoint page from the guest's own reads (Xen's
+ * altp2m_change_gfn).  Every other view, view 0 included, is unchanged;
+ * a write through @gfn in @view writes @new_gfn's page (and logs it as
+ * dirty).  The view's old mapping of @gfn is removed before the call
+ * returns.  If @new_gfn has no memory, an access to @gfn in @view exits
+ * as %S2MMU_EXIT_MMIO at @gfn's address.
+ *
+ * Errors (a failed call changes nothing): -EINVAL non-zero @flags or
+ * @reserved, @view 0 or not below %S2MMU_MAX_VIEWS, @gfn or @new_gfn
+ * beyond the VM's IPA size; -ENOENT no view @view; -ENOMEM; -EFAULT;
+ * -EIO called from another process.
+ */
+#define S2MMU_VIEW_CHANGE_GFN	_IOW(S2MMUIO, 0x9b, struct s2mmu_view_change_gfn)
 
 /*
  * ======================================================================
