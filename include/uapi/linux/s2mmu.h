@@ -1109,8 +1109,8 @@ struct s2mmu_mem_access {
  * VM fd; argument: a view id (an integer).  Removes every mapping of the
  * view and its restrictions; the id may be returned by a later
  * %S2MMU_CREATE_VIEW.  A vCPU that was switched to the view runs on view
- * 0 from its next entry, as if %S2MMU_SWITCH_VIEW(0) had been called (its
- * run in progress, if any, takes a fault and moves on to view 0).
+ * 0 from its next entry, as if switched to view 0 (its run in progress,
+ * if any, takes a fault and moves on to view 0).
  *
  * Errors: -EINVAL id 0 or not below %S2MMU_MAX_VIEWS; -ENOENT no such
  * view; -EIO called from another process.
