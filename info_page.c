@@ -37,9 +37,9 @@
 /* Info pages allocated and not yet freed, in every VM: leak checks. */
 atomic64_t s2mmu_info_pages;
 
-static bool test_hooks;
-module_param(test_hooks, bool, 0644);
-MODULE_PARM_DESC(test_hooks, "accept the test-only flags of ioctls (S2MMU_INFO_UNMAP_TEST_STALE)");
+bool s2mmu_test_hooks;
+module_param_named(test_hooks, s2mmu_test_hooks, bool, 0644);
+MODULE_PARM_DESC(test_hooks, "accept the test-only flags of ioctls (S2MMU_INFO_UNMAP_TEST_STALE, S2MMU_VIEW_CHANGE_GFN_TEST_STALE)");
 
 /*
  * Rewrite @page with the VM's counters now.  Under info.lock, so that two
@@ -238,7 +238,7 @@ int s2mmu_unmap_info_page(struct s2mmu_vm *vm, unsigned long arg)
 
 	if (arg & ~(unsigned long)S2MMU_INFO_UNMAP_TEST_STALE)
 		return -EINVAL;
-	if (arg && !READ_ONCE(test_hooks))
+	if (arg && !READ_ONCE(s2mmu_test_hooks))
 		return -EINVAL;
 	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	ret = vm->info.mapped ? s2mmu_info_remove(vm, arg) : -ENOENT;

@@ -831,8 +831,10 @@ TEST(bad_input)
 	BAD(EINVAL, ma.access = S2MMU_MEM_ACCESS_N2RWX + 1);
 	BAD(EINVAL, ma.access = ~0U);
 	BAD(EINVAL, ma.flags = 1);
-	BAD(EINVAL, ma.reserved[0] = 1);
-	BAD(EINVAL, ma.reserved[1] = 1ULL << 63);
+	BAD(EINVAL, ma.pad = 1);
+	BAD(EINVAL, ma.reserved = 1ULL << 63);
+	BAD(EINVAL, ma.view = S2MMU_MAX_VIEWS);
+	BAD(ENOENT, ma.view = 1);
 	BAD(EINVAL, ma.nr_pages = 0);
 	BAD(EINVAL, (ma.gfn = last, ma.nr_pages = 2));
 	BAD(EINVAL, ma.gfn = last + 1);

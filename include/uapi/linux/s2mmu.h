@@ -56,6 +56,7 @@ struct s2mmu_features {
 #define S2MMU_FEAT_TRANSLATE_GVA (1U << 9)	/* S2MMU_TRANSLATE_GVA */
 #define S2MMU_FEAT_INFO_PAGE	(1U << 10)	/* S2MMU_MAP_INFO_PAGE */
 #define S2MMU_FEAT_LOCK_CHECK	(1U << 11)	/* the lock checker is on */
+#define S2MMU_FEAT_VIEWS	(1U << 12)	/* S2MMU_CREATE_VIEW and co. */
 
 /* ioctls on /dev/s2mmu */
 
@@ -77,7 +78,7 @@ struct s2mmu_features {
  *   0x70-0x7f  VM fd: test interface (EL2 oracle), the header's last section
  *   0x80-0x8f  vCPU fd
  *   0x90-0x9f  introspection: VM fd mem_access 0x90-0x91; vCPU fd
- *              S2MMU_TRANSLATE_GVA 0x92
+ *              S2MMU_TRANSLATE_GVA 0x92; views 0x98-0x9f
  */
 
 /* ---- /dev/s2mmu: VMs ---- */
@@ -294,10 +295,24 @@ struct s2mmu_userspace_memory_region {
  * @info_page_mismatches: removals of the info page that found the
  *	stage-2 table not mapping it where its back-pointer said, and left
  *	the table untouched (%S2MMU_UNMAP_INFO_PAGE); a bug
+ * @views: alternate views that exist now (view 0 not counted)
+ * @view_tlbi: TLB invalidations (by IPA, range or VMID) the tables of
+ *	the views that exist now have issued
+ * @view_faults: stage-2 faults of vCPUs running on an alternate view
+ * @view_maps: leaves installed (or raised) in alternate views
+ * @view_propagations: range operations on view 0 (unmap, write-protect)
+ *	applied to an alternate view, one per view per operation chunk
+ * @view_fallbacks: vCPUs moved to view 0 because their view was
+ *	destroyed
+ * @view_rmap_hits: view entries showing a remapped frame
+ *	(%S2MMU_VIEW_CHANGE_GFN) that a view-0 change found through the
+ *	reverse map and removed or write-protected
+ * @view_rmap_mismatches: of those found, entries that did not map the
+ *	page view 0 has for the frame, left untouched (a bug: logged)
  * @reserved: zero
  *
- * Counters only grow, except @table_pages, @pages_pinned, @memslots and
- * @vcpus, which are current values.
+ * Counters only grow, except @table_pages, @pages_pinned, @memslots,
+ * @vcpus, @views and @view_tlbi, which are current values.
  */
 struct s2mmu_stats {
 	__u32 version;
@@ -338,6 +353,14 @@ struct s2mmu_stats {
 	__u64 mem_access_walk;
 	__u64 mem_access_converted;
 	__u64 info_page_mismatches;
+	__u64 views;
+	__u64 view_tlbi;
+	__u64 view_faults;
+	__u64 view_maps;
+	__u64 view_propagations;
+	__u64 view_fallbacks;
+	__u64 view_rmap_hits;
+	__u64 view_rmap_mismatches;
 	__u64 reserved[2];
 };
 
@@ -1016,6 +1039,10 @@ struct s2mmu_translate_gva {
  * @access: SET: in, an ``S2MMU_MEM_ACCESS_*`` value; GET: out, the
  *	restriction of @gfn
  * @flags: zero
+ * @view: the view whose restrictions these are: 0 (the default view,
+ *	what every caller that leaves it zero gets) or an id that
+ *	%S2MMU_CREATE_VIEW returned
+ * @pad: zero
  * @reserved: zero
  */
 struct s2mmu_mem_access {
@@ -1023,7 +1050,9 @@ struct s2mmu_mem_access {
 	__u64 nr_pages;
 	__u32 access;
 	__u32 flags;
-	__u64 reserved[2];
+	__u32 view;
+	__u32 pad;
+	__u64 reserved;
 };
 
 /**
@@ -1039,9 +1068,13 @@ struct s2mmu_mem_access {
  * %S2MMU_MEM_ACCESS_RWX lifts them.  Tightening takes effect for every
  * vCPU before the call returns; see Documentation/mem-access.rst.
  *
+ * @view selects the view (Documentation/views.rst): each view has its
+ * own restrictions; 0 is the default view.
+ *
  * Errors (a failed call changes nothing): -EINVAL unknown @access,
- * non-zero @flags or @reserved, @nr_pages 0, the range overflowing or
- * beyond the VM's IPA size; -E2BIG @nr_pages above
+ * non-zero @flags, @pad or @reserved, @view not below %S2MMU_MAX_VIEWS,
+ * @nr_pages 0, the range overflowing or beyond the VM's IPA size;
+ * -ENOENT no view @view exists; -E2BIG @nr_pages above
  * %S2MMU_MEM_ACCESS_MAX_PAGES; -EFAULT; -ENOMEM; -EIO called from
  * another process.
  */
@@ -1050,14 +1083,108 @@ struct s2mmu_mem_access {
 /**
  * DOC: S2MMU_GET_MEM_ACCESS
  *
- * Reads the restriction of frame @gfn into @access (%S2MMU_MEM_ACCESS_RWX
- * when it has none).
+ * Reads the restriction of frame @gfn in view @view into @access
+ * (%S2MMU_MEM_ACCESS_RWX when it has none).
  *
- * Errors: -EINVAL @nr_pages not 1, non-zero @flags, @access or
- * @reserved, @gfn beyond the VM's IPA size; -EFAULT; -EIO called from
- * another process.
+ * Errors: -EINVAL @nr_pages not 1, non-zero @flags, @access, @pad or
+ * @reserved, @view not below %S2MMU_MAX_VIEWS, @gfn beyond the VM's IPA
+ * size; -ENOENT no view @view exists; -EFAULT; -EIO called from another
+ * process.
  */
 #define S2MMU_GET_MEM_ACCESS	_IOWR(S2MMUIO, 0x91, struct s2mmu_mem_access)
+
+/* ---- Alternate views (Documentation/views.rst) ---- */
+
+/* Views of one VM, the default view 0 included. */
+#define S2MMU_MAX_VIEWS		8
+
+/**
+ * DOC: S2MMU_CREATE_VIEW
+ *
+ * VM fd; argument 0.  Creates an alternate stage-2 view of the VM: a
+ * second table over the same memory slots, empty at first and filled
+ * lazily by the faults of the vCPUs that run on it (%S2MMU_SWITCH_VIEW),
+ * with its own mem_access restrictions.  Returns the new view's id,
+ * 1 .. %S2MMU_MAX_VIEWS - 1 (the lowest free one).
+ *
+ * Errors: -EINVAL non-zero argument; -ENOSPC %S2MMU_MAX_VIEWS - 1 views
+ * exist; -ENOMEM; -EIO called from another process.
+ */
+#define S2MMU_CREATE_VIEW	_IO(S2MMUIO, 0x98)
+
+/**
+ * DOC: S2MMU_DESTROY_VIEW
+ *
+ * VM fd; argument: a view id (an integer).  Removes every mapping of the
+ * view and its restrictions; the id may be returned by a later
+ * %S2MMU_CREATE_VIEW.  A vCPU that was switched to the view runs on view
+ * 0 from its next entry, as if switched to view 0 (its run in progress,
+ * if any, takes a fault and moves on to view 0).
+ *
+ * Errors: -EINVAL id 0 or not below %S2MMU_MAX_VIEWS; -ENOENT no such
+ * view; -EIO called from another process.
+ */
+#define S2MMU_DESTROY_VIEW	_IO(S2MMUIO, 0x99)
+
+/**
+ * DOC: S2MMU_SWITCH_VIEW
+ *
+ * vCPU fd; argument: a view id (an integer), 0 for the default view.  The
+ * vCPU runs on that view from its next S2MMU_RUN.  S2MMU_VCPU_ACCESS and
+ * S2MMU_TRANSLATE_GVA always use view 0.
+ *
+ * Errors: -EINVAL id not below %S2MMU_MAX_VIEWS; -ENOENT no such view;
+ * -EBUSY another thread is inside an ioctl of this vCPU (S2MMU_RUN); -EIO
+ * called from another process.
+ */
+#define S2MMU_SWITCH_VIEW	_IO(S2MMUIO, 0x9a)
+
+/* &struct s2mmu_view_change_gfn.new_gfn that restores the frame. */
+#define S2MMU_VIEW_GFN_RESET		(~0ULL)
+
+/*
+ * Test-only flag of S2MMU_VIEW_CHANGE_GFN, refused unless the module
+ * parameter test_hooks is set: the reverse map records the remap under
+ * @new_gfn + 1, as a stale reverse map would, so that a change to that
+ * frame meets a view entry that does not show its page.
+ */
+#define S2MMU_VIEW_CHANGE_GFN_TEST_STALE	(1U << 0)
+
+/**
+ * struct s2mmu_view_change_gfn - argument of S2MMU_VIEW_CHANGE_GFN
+ * @view: the view, 1 .. %S2MMU_MAX_VIEWS - 1 (view 0 cannot remap)
+ * @flags: zero (or %S2MMU_VIEW_CHANGE_GFN_TEST_STALE, see there)
+ * @gfn: the frame A whose contents change in @view
+ * @new_gfn: the frame B whose page A shows in @view from now on; @gfn or
+ *	%S2MMU_VIEW_GFN_RESET restores A's own page
+ * @reserved: zero
+ */
+struct s2mmu_view_change_gfn {
+	__u32 view;
+	__u32 flags;
+	__u64 gfn;
+	__u64 new_gfn;
+	__u64 reserved[2];
+};
+
+/**
+ * DOC: S2MMU_VIEW_CHANGE_GFN
+ *
+ * VM fd.  In view @view only, guest frame @gfn shows the page of frame
+ * @new_gfn, with @gfn's restrictions in that view: how an introspection
+ * tool hides a breakpoint page from the guest's own reads (Xen's
+ * altp2m_change_gfn).  Every other view, view 0 included, is unchanged;
+ * a write through @gfn in @view writes @new_gfn's page (and logs it as
+ * dirty).  The view's old mapping of @gfn is removed before the call
+ * returns.  If @new_gfn has no memory, an access to @gfn in @view exits
+ * as %S2MMU_EXIT_MMIO at @gfn's address.
+ *
+ * Errors (a failed call changes nothing): -EINVAL non-zero @flags or
+ * @reserved, @view 0 or not below %S2MMU_MAX_VIEWS, @gfn or @new_gfn
+ * beyond the VM's IPA size; -ENOENT no view @view; -ENOMEM; -EFAULT;
+ * -EIO called from another process.
+ */
+#define S2MMU_VIEW_CHANGE_GFN	_IOW(S2MMUIO, 0x9b, struct s2mmu_view_change_gfn)
 
 /*
  * ======================================================================
