@@ -5,6 +5,7 @@
  * S2MMU_CLEAR_DIRTY_LOG and the manual-protect capability.
  * See Documentation/dirty-logging.rst.
  */
+#include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
@@ -229,6 +230,13 @@ static void s2mmu_log_split_done(struct s2mmu_log_split *ls)
 	kfree(ls->mc);
 }
 
+/* One write-side hold of mmu_lock that reads @words words of a log. */
+static void s2mmu_log_count(struct s2mmu_vm *vm, unsigned long words)
+{
+	atomic64_inc(s2mmu_vm_stat(vm, dirty_log_lock_holds));
+	atomic64_add(words, s2mmu_vm_stat(vm, dirty_log_words));
+}
+
 /*
  * Write-protect exactly the pages of @slot whose bits are set in @mask, @n
  * words from word @w0 of the slot's bitmap: one walk from the first to
@@ -282,6 +290,7 @@ static int s2mmu_log_take(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 
 	for (;;) {
 		s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+		s2mmu_log_count(vm, n);
 		for (i = 0; i < n; i++)
 			t[i] = mask ? mask[i] & log[i] : log[i];
 		ret = s2mmu_wrprotect_mask(vm, slot, w0, t, n, ls, &ipa, &size);
@@ -313,6 +322,7 @@ static void s2mmu_harvest_undo(struct s2mmu_vm *vm, unsigned long *log,
 		return;
 	/* Faults set bits under the read side: none races with the ORs. */
 	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_log_count(vm, n);
 	for (i = 0; i < n; i++)
 		log[i] |= buf[i];
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
@@ -346,6 +356,7 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			 * is what lets this GET report every completed write.
 			 */
 			s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+			s2mmu_log_count(vm, n);
 			for (i = 0; i < n; i++)
 				buf[i] = bitmap[w + i];
 			s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
@@ -354,6 +365,7 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			if (ret)
 				break;
 		}
+		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
 		if (copy_to_user(ubuf + w * sizeof(long), buf, n * sizeof(long))) {
 			s2mmu_harvest_undo(vm, bitmap + w, buf, n);
 			ret = -EFAULT;
@@ -386,8 +398,11 @@ int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 	slot = s2mmu_slot_by_id(vm, log.slot);
 	ret = !slot ? -EINVAL : !slot->dirty_bitmap ? -ENOENT : 0;
 	/* Fail before anything is cleared: a harvest must not lose pages. */
-	if (!ret && clear_user(ubuf, BITS_TO_LONGS(slot->npages) * sizeof(long)))
-		ret = -EFAULT;
+	if (!ret) {
+		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
+		if (clear_user(ubuf, BITS_TO_LONGS(slot->npages) * sizeof(long)))
+			ret = -EFAULT;
+	}
 	if (!ret)
 		ret = s2mmu_harvest(vm, slot, ubuf, buf);
 	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
@@ -447,6 +462,7 @@ static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 		return -EFAULT;
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
+		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
 		if (copy_from_user(buf, ubuf + w * sizeof(long), n * sizeof(long))) {
 			ret = -EFAULT;
 			break;

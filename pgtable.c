@@ -1711,7 +1711,19 @@ int s2_split_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size,
 struct s2_wp_mask_data {
 	struct s2_op		op;
 	struct s2_split_clear	clr;
+	u64			leaves;
+	u64			protected;
 };
+
+/* Bits set in [@i, @end) of @mask. */
+static u64 s2_mask_weight(const unsigned long *mask, u64 i, u64 end)
+{
+	u64 n = 0;
+
+	for (; i < end; i++)
+		n += s2_mask_test(mask, i);
+	return n;
+}
 
 /*
  * Only leaves mapping a page whose bit is set change: a page loses W in
@@ -1724,10 +1736,14 @@ static int s2_wrprotect_mask_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	u64 lo = max(ctx->addr, clr->start);
 	u64 hi = min(ctx->addr + S2_LEVEL_SIZE(ctx->level), clr->end);
 
-	if (!s2_desc_valid(ctx->old) ||
-	    !s2_mask_any(clr->mask, (lo - clr->base) >> S2_PAGE_SHIFT,
-			 (hi - clr->base) >> S2_PAGE_SHIFT))
+	u64 i = (lo - clr->base) >> S2_PAGE_SHIFT;
+	u64 end = (hi - clr->base) >> S2_PAGE_SHIFT;
+
+	d->leaves++;
+	if (!s2_desc_valid(ctx->old) || !s2_mask_any(clr->mask, i, end))
 		return 0;
+	if (ctx->old & S2_PTE_S2AP_W)
+		d->protected += s2_mask_weight(clr->mask, i, end);
 	if (ctx->level == S2_MAX_LEVEL)
 		return s2_wrprotect_leaf(ctx, &d->op);
 	return s2_split_block(ctx, &d->op, clr);
@@ -1773,6 +1789,9 @@ int s2_wrprotect_mask(struct s2_pgtable *pgt, u64 base, u64 nbits,
 			   s2_wrprotect_mask_walker, &d, S2_WALK_LEAF);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
+	s2_stat_add(pgt, wp_mask_walks, 1);
+	s2_stat_add(pgt, wp_mask_leaves, d.leaves);
+	s2_stat_add(pgt, wp_mask_protected, d.protected);
 	return ret;
 }
 

@@ -294,6 +294,15 @@ struct s2mmu_userspace_memory_region {
  * @info_page_mismatches: removals of the info page that found the
  *	stage-2 table not mapping it where its back-pointer said, and left
  *	the table untouched (%S2MMU_UNMAP_INFO_PAGE); a bug
+ * @dirty_log_walks: stage-2 walks %S2MMU_GET_DIRTY_LOG and
+ *	%S2MMU_CLEAR_DIRTY_LOG made to write-protect the pages they took
+ * @dirty_log_leaves: leaves those walks looked at
+ * @dirty_log_protected: leaves those walks write-protected (pages of a
+ *	block split for it included)
+ * @dirty_log_lock_holds: write-side holds of the VM's MMU lock taken by
+ *	%S2MMU_GET_DIRTY_LOG and %S2MMU_CLEAR_DIRTY_LOG
+ * @dirty_log_words: 64-bit words of dirty log those ioctls read
+ * @dirty_log_user_copies: copies to or from their callers' bitmaps
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots and
@@ -338,6 +347,12 @@ struct s2mmu_stats {
 	__u64 mem_access_walk;
 	__u64 mem_access_converted;
 	__u64 info_page_mismatches;
+	__u64 dirty_log_walks;
+	__u64 dirty_log_leaves;
+	__u64 dirty_log_protected;
+	__u64 dirty_log_lock_holds;
+	__u64 dirty_log_words;
+	__u64 dirty_log_user_copies;
 	__u64 reserved[2];
 };
 
