@@ -37,7 +37,9 @@ figures() {	# figures NAME LOG
 }
 
 if [ $mode = bench ]; then
-	echo "# kvm selftests benchmarks on $backend"
+	# Which module measures (scripts/vm-init.sh, VM_BENCH_REV): NAME@TAG.
+	tag=${S2MMU_BENCH_TAG:+@$S2MMU_BENCH_TAG}
+	echo "# kvm selftests benchmarks on $backend$tag"
 	# s2mmu's counters per dirty-log ioctl (kvm_compat_counts.c).
 	export KVM_COMPAT_COUNTS=1
 	echo 'dirty_log_perf_test|dirty_log_perf_test -m 5 -i 3 -b 64M -v 2
@@ -47,9 +49,9 @@ kvm_page_table_test|kvm_page_table_test -m 5 -b 128M -v 2' |
 	while IFS='|' read -r name cmd; do
 		# shellcheck disable=SC2086
 		(cd "$dir" && timeout "$per_test_timeout" ./$cmd) > /tmp/kvmst.log 2>&1
-		echo "# $name on $backend: exit $?"
-		figures "$name" /tmp/kvmst.log
-		sed -n "s/^kvm-compat counts /# counts $name /p" /tmp/kvmst.log
+		echo "# $name$tag on $backend: exit $?"
+		figures "$name$tag" /tmp/kvmst.log
+		sed -n "s/^kvm-compat counts /# counts $name$tag /p" /tmp/kvmst.log
 	done
 	exit 0
 fi
