@@ -567,7 +567,9 @@ int s2_split_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size,
  * lose write permission, in one walk from the first to the last with one
  * batched invalidation.  A block mapping any of them is split into pages
  * (one BBM); its other pages keep their permissions.  Leaves mapping no
- * such page are left alone.
+ * such page are left alone, and not looked at: a table mapping none is
+ * not entered, and a last-level table is read only at the set bits, one
+ * mask word at a time, so the cost follows the bits set, not the span.
  *
  * Return: 0 (also for an empty @mask), -ENOMEM when @mc ran out (what was
  * done stays done: call again with a fuller memcache), -EINVAL, -ERANGE.
