@@ -461,7 +461,8 @@ struct s2mmu_enable_cap {
  * clears the log and write-protects the pages it reported, so that their
  * next write is logged again; log and protection change together,
  * 32768 pages at a time, each chunk with one batched TLB invalidation.
- * With %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT it only reads the log.
+ * With %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT it only reads the log (and
+ * copies it out straight, as KVM does).
  *
  * The bitmap is whole 64-bit words: (npages + 63) / 64 * 8 bytes.  It is
  * checked writable before anything is cleared; a chunk that still cannot
