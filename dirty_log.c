@@ -345,12 +345,12 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 		ret = s2mmu_log_take(vm, slot, w, n, NULL, buf, &ls);
 		if (ret)
 			break;
-		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
 		if (copy_to_user(ubuf + w * sizeof(long), buf, n * sizeof(long))) {
 			s2mmu_harvest_undo(vm, slot->dirty_bitmap + w, buf, n);
 			ret = -EFAULT;
 			break;
 		}
+		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
 		cond_resched();
 	}
 	s2mmu_log_split_done(&ls);
@@ -366,26 +366,26 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
  * every such section, after which their bits are in the log.  Bits that
  * faults set during the copy are of pages written during the call: right
  * now or next time.  Nothing else changes the log under us: CLEAR and
- * stopping the log hold slots_lock, as we do.
+ * stopping the log hold slots_lock, as we do.  Counted only if it
+ * succeeds: a call refused for its bitmap leaves the VM as it was.
  */
 static int s2mmu_harvest_manual(struct s2mmu_vm *vm,
 				struct s2mmu_memslot *slot, u8 __user *ubuf)
 {
-	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n;
+	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n, copies = 0;
 
 	lockdep_assert_held(&vm->slots_lock);
 	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	s2mmu_log_count(vm, 0);
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	for (w = 0; w < nlongs; w += n) {
+	for (w = 0; w < nlongs; w += n, copies++) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
-		atomic64_add(n, s2mmu_vm_stat(vm, dirty_log_words));
-		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
 		if (copy_to_user(ubuf + w * sizeof(long), slot->dirty_bitmap + w,
 				 n * sizeof(long)))
 			return -EFAULT;
 		cond_resched();
 	}
+	s2mmu_log_count(vm, nlongs);
+	atomic64_add(copies, s2mmu_vm_stat(vm, dirty_log_user_copies));
 	return 0;
 }
 
@@ -411,11 +411,10 @@ int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 		goto out;
 	}
 	/* Fail before anything is cleared: a harvest must not lose pages. */
-	if (!ret) {
+	if (!ret && clear_user(ubuf, BITS_TO_LONGS(slot->npages) * sizeof(long)))
+		ret = -EFAULT;
+	else if (!ret)
 		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
-		if (clear_user(ubuf, BITS_TO_LONGS(slot->npages) * sizeof(long)))
-			ret = -EFAULT;
-	}
 	if (!ret) {
 		buf = (unsigned long *)__get_free_page(GFP_KERNEL);
 		ret = buf ? s2mmu_harvest(vm, slot, ubuf, buf) : -ENOMEM;
@@ -478,11 +477,11 @@ static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 		return -EFAULT;
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
-		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
 		if (copy_from_user(buf, ubuf + w * sizeof(long), n * sizeof(long))) {
 			ret = -EFAULT;
 			break;
 		}
+		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
 		if (w + n == nlongs && log->num_pages % BITS_PER_LONG)
 			buf[n - 1] &= BIT(log->num_pages % BITS_PER_LONG) - 1;
 		ret = s2mmu_log_take(vm, slot, w0 + w, n, buf, NULL, &ls);

@@ -302,7 +302,8 @@ struct s2mmu_userspace_memory_region {
  * @dirty_log_lock_holds: write-side holds of the VM's MMU lock taken by
  *	%S2MMU_GET_DIRTY_LOG and %S2MMU_CLEAR_DIRTY_LOG
  * @dirty_log_words: 64-bit words of dirty log those ioctls read
- * @dirty_log_user_copies: copies to or from their callers' bitmaps
+ * @dirty_log_user_copies: copies to or from their callers' bitmaps that
+ *	succeeded (a call refused for its bitmap counts nothing here)
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots and
