@@ -10,7 +10,7 @@ machine is emulated (TCG; KVM runs nested in it), so ratios, not absolute
 times, are the point.
 
 With VM_BENCH_REV the s2mmu boot measured two modules, alternating, and
-named its figures TEST.METRIC@new and TEST.METRIC@base: each gets its own
+named its figures TEST@new.METRIC and TEST@base.METRIC: each gets its own
 column (the mean of its runs, which are listed too) and ratio to KVM, and
 new / base is the A/B ratio of the same boot.
 """
@@ -19,6 +19,8 @@ import statistics
 import sys
 
 LINE = re.compile(r"^bench kvmst (\S+) ([0-9.]+)$")
+# TEST@TAG.METRIC (kvm_selftests.sh under VM_BENCH_REV): TEST.METRIC, TAG.
+TAGGED = re.compile(r"^([^@.]+(?:\.[^@.]+)?)@([a-z]+)\.(.+)$")
 
 
 def figures(path):
@@ -29,7 +31,10 @@ def figures(path):
             for text in f:
                 m = LINE.match(text.strip())
                 if m:
-                    name, _, tag = m.group(1).partition("@")
+                    name, tag = m.group(1), ""
+                    t = TAGGED.match(name)
+                    if t:
+                        name, tag = t.group(1) + "." + t.group(3), t.group(2)
                     out.setdefault(name, {}).setdefault(tag, []).append(
                         float(m.group(2)))
     except OSError:
