@@ -53,6 +53,7 @@ static int s2mmu_slot_start_logging(struct s2mmu_vm *vm,
 			break;
 		s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		ret = s2_split_wrprotect(&vm->pgt, start, next - start, mc);
+		s2mmu_views_follow(vm, S2MMU_VIEW_WRPROTECT, start, next - start);
 		s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		if (ret == -ENOMEM && min < S2_MEMCACHE_SPLIT_1G) {
 			/* A 1 GiB block (not mapped by faults): enough for it. */
@@ -264,6 +265,8 @@ static int s2mmu_wrprotect_mask(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	*size = (u64)(last - first + 1) << PAGE_SHIFT;
 	ret = s2_wrprotect_mask(&vm->pgt, base, bits, mask, ls->mc);
 	WARN_ON_ONCE(ret && ret != -ENOMEM);
+	/* Views hold 4K leaves: the span of the mask, no split, one pass. */
+	s2mmu_views_follow(vm, S2MMU_VIEW_WRPROTECT, *ipa, *size);
 	return ret == -ENOMEM ? ret : 0;
 }
 

@@ -87,6 +87,7 @@ static const char * const s2mmu_rank_names[S2MMU_RANK_MAX] = {
 	[S2MMU_RANK_INFO_LOCK]		= "vm->info.lock",
 	[S2MMU_RANK_SLOTS_LOCK]		= "vm->slots_lock",
 	[S2MMU_RANK_SRCU]		= "vm->srcu",
+	[S2MMU_RANK_VIEWS_LOCK]		= "vm->views_lock",
 	[S2MMU_RANK_EL2_DBG_LOCK]	= "el2 dbg_lock",
 	[S2MMU_RANK_EL2_DBG_TABLE]	= "el2 debug table lock",
 	[S2MMU_RANK_MMAP_LOCK]		= "mmap_lock",

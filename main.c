@@ -71,7 +71,7 @@ static long s2mmu_get_features(void __user *argp)
 		.pa_bits = s2mmu_cpu.pa_bits,
 		.max_ipa_bits = s2mmu_cpu.max_ipa_bits,
 		.vmid_bits = s2mmu_cpu.vmid_bits,
-		.flags = s2mmu_cpu.flags | S2MMU_FEAT_INFO_PAGE |
+		.flags = s2mmu_cpu.flags | S2MMU_FEAT_INFO_PAGE | S2MMU_FEAT_VIEWS |
 			 (static_key_enabled(&s2mmu_lock_check_key) ?
 			  S2MMU_FEAT_LOCK_CHECK : 0),
 		.id_aa64mmfr0 = s2mmu_cpu.mmfr0,

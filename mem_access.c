@@ -139,6 +139,22 @@ static void s2mmu_ma_revoke(struct s2mmu_vm *vm, u64 start, u64 end)
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 }
 
+/* The restrictions of @view: view 0's are the VM's. */
+static struct xarray *s2mmu_ma_xa(struct s2mmu_vm *vm, struct s2mmu_view *view)
+{
+	return view ? &view->mem_access : &vm->mem_access;
+}
+
+/* Tightening [@start, @end) in @view (NULL: view 0). */
+static void s2mmu_ma_tighten(struct s2mmu_vm *vm, struct s2mmu_view *view,
+			     u64 start, u64 end)
+{
+	if (view)
+		s2mmu_view_revoke(view, start, end);
+	else
+		s2mmu_ma_revoke(vm, start, end);
+}
+
 /* ---- S2MMU_SET_MEM_ACCESS / S2MMU_GET_MEM_ACCESS ---- */
 
 static int s2mmu_ma_check_set(struct s2mmu_vm *vm,
@@ -146,8 +162,8 @@ static int s2mmu_ma_check_set(struct s2mmu_vm *vm,
 {
 	u64 end;
 
-	if (ma->access > S2MMU_MEM_ACCESS_N2RWX || ma->flags ||
-	    ma->reserved[0] || ma->reserved[1] || !ma->nr_pages)
+	if (ma->access > S2MMU_MEM_ACCESS_N2RWX || ma->flags || ma->pad ||
+	    ma->reserved || !ma->nr_pages || ma->view >= S2MMU_MAX_VIEWS)
 		return -EINVAL;
 	if (check_add_overflow(ma->gfn, ma->nr_pages, &end) ||
 	    end > BIT_ULL(vm->ipa_bits - PAGE_SHIFT))
@@ -162,15 +178,14 @@ static int s2mmu_ma_check_set(struct s2mmu_vm *vm,
  * slot in the store, so that the stores after cannot fail: a SET either
  * changes the whole range or nothing.  Undone on failure.
  */
-static int s2mmu_ma_reserve(struct s2mmu_vm *vm, u64 gfn, u64 nr)
+static int s2mmu_ma_reserve(struct xarray *xa, u64 gfn, u64 nr)
 {
 	u64 i;
 	int ret = 0;
 
 	for (i = 0; i < nr; i++) {
-		if (!xa_load(&vm->mem_access, gfn + i))
-			ret = xa_reserve(&vm->mem_access, gfn + i,
-					 GFP_KERNEL_ACCOUNT);
+		if (!xa_load(xa, gfn + i))
+			ret = xa_reserve(xa, gfn + i, GFP_KERNEL_ACCOUNT);
 		if (ret)
 			break;
 		if (!(i % S2MMU_MA_BATCH))
@@ -179,7 +194,7 @@ static int s2mmu_ma_reserve(struct s2mmu_vm *vm, u64 gfn, u64 nr)
 	if (!ret)
 		return 0;
 	while (i--)
-		xa_release(&vm->mem_access, gfn + i);
+		xa_release(xa, gfn + i);
 	return ret;
 }
 
@@ -187,7 +202,7 @@ static int s2mmu_ma_reserve(struct s2mmu_vm *vm, u64 gfn, u64 nr)
  * Store @access for [@gfn, @gfn + @nr).  Return: whether some frame lost
  * a permission it had, which its mappings must lose too.
  */
-static bool s2mmu_ma_store(struct s2mmu_vm *vm, u64 gfn, u64 nr, u32 access)
+static bool s2mmu_ma_store(struct xarray *xa, u64 gfn, u64 nr, u32 access)
 {
 	u32 perms = s2mmu_ma_perms[access];
 	bool tighter = false;
@@ -195,7 +210,7 @@ static bool s2mmu_ma_store(struct s2mmu_vm *vm, u64 gfn, u64 nr, u32 access)
 	u64 i;
 
 	for (i = 0; i < nr; i++) {
-		old = xa_store(&vm->mem_access, gfn + i, s2mmu_ma_entry(access),
+		old = xa_store(xa, gfn + i, s2mmu_ma_entry(access),
 			       GFP_KERNEL_ACCOUNT);
 		/* Reserved above: no allocation, so no error here. */
 		if (WARN_ON_ONCE(xa_is_err(old)))
@@ -209,14 +224,14 @@ static bool s2mmu_ma_store(struct s2mmu_vm *vm, u64 gfn, u64 nr, u32 access)
 }
 
 /* Lifting a range: only frames with an entry cost anything. */
-static bool s2mmu_ma_lift(struct s2mmu_vm *vm, u64 gfn, u64 nr)
+static bool s2mmu_ma_lift(struct xarray *xa, u64 gfn, u64 nr)
 {
 	unsigned long index;
 	unsigned int n = 0;
 	void *entry;
 
-	xa_for_each_range(&vm->mem_access, index, entry, gfn, gfn + nr - 1) {
-		xa_erase(&vm->mem_access, index);
+	xa_for_each_range(xa, index, entry, gfn, gfn + nr - 1) {
+		xa_erase(xa, index);
 		if (!(++n % S2MMU_MA_BATCH))
 			cond_resched();
 	}
@@ -229,14 +244,17 @@ static bool s2mmu_ma_lift(struct s2mmu_vm *vm, u64 gfn, u64 nr)
  * @argp: user pointer to &struct s2mmu_mem_access
  *
  * Serialised with slot changes by slots_lock: the slots whose mappings a
- * tightening removes stay put meanwhile.
+ * tightening removes stay put meanwhile; and with view destruction by
+ * views_lock: the view stays.
  *
  * Return: 0 or a negative errno (the uapi header lists them).
  */
 int s2mmu_set_mem_access(struct s2mmu_vm *vm, void __user *argp)
 {
 	struct s2mmu_mem_access ma;
-	bool tighter;
+	struct s2mmu_view *view = NULL;
+	struct xarray *xa;
+	bool tighter = false;
 	int ret;
 
 	if (copy_from_user(&ma, argp, sizeof(ma)))
@@ -246,16 +264,26 @@ int s2mmu_set_mem_access(struct s2mmu_vm *vm, void __user *argp)
 		return ret;
 
 	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
-	if (ma.access == S2MMU_MEM_ACCESS_RWX) {
-		tighter = s2mmu_ma_lift(vm, ma.gfn, ma.nr_pages);
+	s2mmu_mutex_lock(&vm->views_lock, S2MMU_RANK_VIEWS_LOCK);
+	if (ma.view) {
+		view = s2mmu_view_get_locked(vm, ma.view);
+		if (!view)
+			ret = -ENOENT;
+	}
+	xa = s2mmu_ma_xa(vm, view);
+	if (ret) {
+		/* no such view */
+	} else if (ma.access == S2MMU_MEM_ACCESS_RWX) {
+		tighter = s2mmu_ma_lift(xa, ma.gfn, ma.nr_pages);
 	} else {
-		ret = s2mmu_ma_reserve(vm, ma.gfn, ma.nr_pages);
-		tighter = !ret && s2mmu_ma_store(vm, ma.gfn, ma.nr_pages,
+		ret = s2mmu_ma_reserve(xa, ma.gfn, ma.nr_pages);
+		tighter = !ret && s2mmu_ma_store(xa, ma.gfn, ma.nr_pages,
 						 ma.access);
 	}
 	if (tighter)
-		s2mmu_ma_revoke(vm, ma.gfn << PAGE_SHIFT,
-				(ma.gfn + ma.nr_pages) << PAGE_SHIFT);
+		s2mmu_ma_tighten(vm, view, ma.gfn << PAGE_SHIFT,
+				 (ma.gfn + ma.nr_pages) << PAGE_SHIFT);
+	s2mmu_mutex_unlock(&vm->views_lock, S2MMU_RANK_VIEWS_LOCK);
 	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	return ret;
 }
@@ -270,13 +298,23 @@ int s2mmu_set_mem_access(struct s2mmu_vm *vm, void __user *argp)
 int s2mmu_get_mem_access(struct s2mmu_vm *vm, void __user *argp)
 {
 	struct s2mmu_mem_access ma;
+	struct s2mmu_view *view = NULL;
 
 	if (copy_from_user(&ma, argp, sizeof(ma)))
 		return -EFAULT;
-	if (ma.nr_pages != 1 || ma.flags || ma.access || ma.reserved[0] ||
-	    ma.reserved[1] || ma.gfn >= BIT_ULL(vm->ipa_bits - PAGE_SHIFT))
+	if (ma.nr_pages != 1 || ma.flags || ma.access || ma.pad ||
+	    ma.reserved || ma.view >= S2MMU_MAX_VIEWS ||
+	    ma.gfn >= BIT_ULL(vm->ipa_bits - PAGE_SHIFT))
 		return -EINVAL;
-	ma.access = s2mmu_mem_access_of(vm, ma.gfn);
+	s2mmu_mutex_lock(&vm->views_lock, S2MMU_RANK_VIEWS_LOCK);
+	if (ma.view)
+		view = s2mmu_view_get_locked(vm, ma.view);
+	if (!ma.view || view)
+		ma.access = s2mmu_ma_value(xa_load(s2mmu_ma_xa(vm, view),
+						   ma.gfn));
+	s2mmu_mutex_unlock(&vm->views_lock, S2MMU_RANK_VIEWS_LOCK);
+	if (ma.view && !view)
+		return -ENOENT;
 	return copy_to_user(argp, &ma, sizeof(ma)) ? -EFAULT : 0;
 }
 
@@ -313,22 +351,25 @@ static void s2mmu_ma_count(struct s2mmu_vm *vm, u32 kind, bool converted)
  * frame go (the caller holds the SRCU read side that keeps slots alive).
  * Return: 0 converted, -EAGAIN changed meanwhile: fault again.
  */
-static int s2mmu_ma_convert(struct s2mmu_vm *vm, u64 gfn, void *entry,
-			    u32 next)
+static int s2mmu_ma_convert(struct s2mmu_vm *vm, struct s2mmu_view *view,
+			    u64 gfn, void *entry, u32 next)
 {
-	void *old = xa_cmpxchg(&vm->mem_access, gfn, entry,
+	void *old = xa_cmpxchg(s2mmu_ma_xa(vm, view), gfn, entry,
 			       s2mmu_ma_entry(next), GFP_KERNEL_ACCOUNT);
 
 	if (old != entry)
 		return -EAGAIN;
 	if (s2mmu_ma_perms[s2mmu_ma_value(entry)] & ~s2mmu_ma_perms[next])
-		s2mmu_ma_revoke(vm, gfn << PAGE_SHIFT, (gfn + 1) << PAGE_SHIFT);
+		s2mmu_ma_tighten(vm, view, gfn << PAGE_SHIFT,
+				 (gfn + 1) << PAGE_SHIFT);
 	return 0;
 }
 
 /**
  * s2mmu_mem_access_check() - may the faulting access go on?
  * @vcpu: the faulting vCPU
+ * @view: the view whose restrictions apply (NULL: view 0); a vCPU's own
+ *	view, which its reference keeps
  * @ipa: the IPA accessed
  * @kind: %S2MMU_MEM_ACCESS_KIND_*
  * @need: the S2_PROT_* permission the access needs
@@ -343,12 +384,12 @@ static int s2mmu_ma_convert(struct s2mmu_vm *vm, u64 gfn, void *entry,
  * Return: 0 allowed; %S2MMU_FAULT_MEM_ACCESS forbidden; -EAGAIN the
  * restriction changed under the conversion: fault again.
  */
-int s2mmu_mem_access_check(struct s2mmu_vcpu *vcpu, u64 ipa, u32 kind,
-			   u32 need, u32 *allowed)
+int s2mmu_mem_access_check(struct s2mmu_vcpu *vcpu, struct s2mmu_view *view,
+			   u64 ipa, u32 kind, u32 need, u32 *allowed)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	u64 gfn = ipa >> PAGE_SHIFT;
-	void *entry = xa_load(&vm->mem_access, gfn);
+	void *entry = xa_load(s2mmu_ma_xa(vm, view), gfn);
 	u32 access = s2mmu_ma_value(entry), next;
 	int ret;
 
@@ -357,7 +398,7 @@ int s2mmu_mem_access_check(struct s2mmu_vcpu *vcpu, u64 ipa, u32 kind,
 		return 0;
 	next = s2mmu_ma_converted(access, kind);
 	if (next != access) {
-		ret = s2mmu_ma_convert(vm, gfn, entry, next);
+		ret = s2mmu_ma_convert(vm, view, gfn, entry, next);
 		if (ret)
 			return ret;
 	}

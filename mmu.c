@@ -312,6 +312,11 @@ void s2mmu_unmap_range_locked(struct s2mmu_vm *vm, u64 ipa, u64 size)
 	int ret;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
+	/*
+	 * Same hold, before the caller releases any pin, and before view 0's
+	 * unmap: the views' checked removal compares with view 0's pages.
+	 */
+	s2mmu_views_follow(vm, S2MMU_VIEW_UNMAP, ipa, size);
 	ret = s2_unmap(&vm->pgt, ipa, size);
 	/* Slots hold whole blocks only, so no block is ever split here. */
 	WARN_ON_ONCE(ret);
@@ -627,8 +632,10 @@ static void s2mmu_record_pin(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
 		if (try_cmpxchg(pin, &old, (unsigned long)page | tags))
 			break;
 	}
-	if (old)
+	if (old) {
+		vcpu->release_ipa[vcpu->nr_release] = ipa;
 		vcpu->release[vcpu->nr_release++] = old;
+	}
 }
 
 static void s2mmu_record_pins(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
@@ -652,10 +659,28 @@ static void s2mmu_drop_fault_pins(struct s2mmu_vcpu *vcpu,
 	f->nr_pages = 0;
 }
 
+/*
+ * A fault replaced a mapping of view 0 by another page: a view may still
+ * show the old one, which must leave every view before its pin goes.
+ */
+static void s2mmu_replaced_leave_views(struct s2mmu_vcpu *vcpu)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	int i;
+
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	for (i = 0; i < vcpu->nr_release; i++)
+		s2mmu_views_forget_page(vm, vcpu->release_ipa[i],
+					page_to_phys(s2mmu_pin_page(vcpu->release[i])));
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+}
+
 void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu)
 {
 	int i;
 
+	if (vcpu->nr_release && READ_ONCE(vcpu->vm->nr_views))
+		s2mmu_replaced_leave_views(vcpu);
 	for (i = 0; i < vcpu->nr_release; i++)
 		s2mmu_release_pin(vcpu->vm, vcpu->release[i]);
 	vcpu->nr_release = 0;
@@ -1013,7 +1038,7 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	 * told.  Read after step 1, so that a SET tightening it meanwhile
 	 * makes this fault start over before it maps.
 	 */
-	ret = s2mmu_mem_access_check(vcpu, f->ipa, f->kind, f->prot,
+	ret = s2mmu_mem_access_check(vcpu, NULL, f->ipa, f->kind, f->prot,
 				     &f->allowed);
 	if (ret)
 		return ret;
@@ -1085,8 +1110,32 @@ static void s2mmu_abort_access(u64 esr, struct s2mmu_fault *f)
 		  S2MMU_MEM_ACCESS_KIND_READ;
 }
 
-/* One stage-2 fault: see s2mmu_handle_fault(). */
-static int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+/**
+ * s2mmu_abort_need() - what a stage-2 abort's access needs
+ * @esr: the syndrome
+ * @kind: out: %S2MMU_MEM_ACCESS_KIND_*
+ * @need: out: the S2_PROT_* permission
+ */
+void s2mmu_abort_need(u64 esr, u32 *kind, u32 *need)
+{
+	struct s2mmu_fault f = { .fsc = esr & S2_FSC_TYPE_MASK };
+
+	s2mmu_abort_access(esr, &f);
+	*kind = f.kind;
+	*need = f.write ? S2_PROT_W : f.exec ? S2_PROT_X : S2_PROT_R;
+}
+
+/**
+ * s2mmu_resolve_fault() - one stage-2 fault on view 0
+ * @vcpu: the faulting vCPU; its mutex held
+ * @ipa: the faulting IPA
+ * @esr: the syndrome
+ *
+ * views.c calls it for the page a view's fault needs.
+ *
+ * Return: as s2mmu_handle_fault().
+ */
+int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	struct s2mmu_fault f = {
@@ -1150,6 +1199,27 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	int ret = s2mmu_resolve_fault(vcpu, ipa, esr);
 
 	/* A guest reading its counters sees this fault once it resumes. */
+	s2mmu_info_publish(vcpu->vm);
+	return ret;
+}
+
+/**
+ * s2mmu_handle_guest_fault() - a stage-2 fault of a running guest
+ * @vcpu: the vCPU; its mutex held
+ * @ipa: the faulting IPA
+ * @esr: the syndrome
+ *
+ * As s2mmu_handle_fault(), on the view the vCPU runs on.
+ *
+ * Return: as s2mmu_handle_fault().
+ */
+int s2mmu_handle_guest_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+{
+	int ret;
+
+	if (!vcpu->view)
+		return s2mmu_handle_fault(vcpu, ipa, esr);
+	ret = s2mmu_view_fault(vcpu, ipa, esr);
 	s2mmu_info_publish(vcpu->vm);
 	return ret;
 }

@@ -90,6 +90,8 @@
 
 /* The id of the vCPU context that ran last on each CPU. */
 static DEFINE_PER_CPU(u64, run_last_ctx);
+/* The VTTBR_EL2 (table and VMID) the last entry on this CPU used. */
+static DEFINE_PER_CPU(u64, run_last_vttbr);
 static atomic64_t run_next_ctx_id = ATOMIC64_INIT(0);
 
 /**
@@ -137,8 +139,9 @@ struct run_host {
  * @vttbr: VTTBR_EL2 (table and VMID)
  * @cptr: CPTR_EL2
  * @sme: the CPU has SME: TPIDR2_EL0, which the guest can write, is saved
+ * @pgt: the table @vttbr points at: view 0's or the vCPU's view's
  * @flush_all: invalidate this VMID's entries on this CPU first (another
- *	vCPU context ran here last)
+ *	vCPU context, or another view of the VM, ran here last)
  * @flush_ipa: invalidate this IPA on this CPU first (after a relax)
  * @flush_one: @flush_ipa is valid
  */
@@ -148,6 +151,7 @@ struct run_guest_cfg {
 	u64	cptr_base;
 	u64	vtcr;
 	u64	vttbr;
+	struct s2_pgtable *pgt;
 	u64	cptr;
 	bool	sme;
 	bool	flush_all;
@@ -393,8 +397,14 @@ static void run_enter_once(struct s2mmu_vcpu_ctx *ctx,
 	smp_mb();
 	cfg->hcr = run_hcr(ctx, cfg->hcr_base);
 	cfg->cptr = cfg->cptr_base | (ctx->fp_live ? RUN_CPTR_FPEN : 0);
-	cfg->flush_all = this_cpu_read(run_last_ctx) != ctx->id;
+	/*
+	 * Views share the VM's VMID (views.rst): entries another view's
+	 * table left on this CPU would answer for this one.
+	 */
+	cfg->flush_all = this_cpu_read(run_last_ctx) != ctx->id ||
+			 this_cpu_read(run_last_vttbr) != cfg->vttbr;
 	this_cpu_write(run_last_ctx, ctx->id);
+	this_cpu_write(run_last_vttbr, cfg->vttbr);
 	cfg->flush_one = ctx->relax_pending;
 	cfg->flush_ipa = ctx->relax_ipa;
 	ctx->relax_pending = false;
@@ -473,7 +483,7 @@ static int run_abort(struct s2mmu_vcpu_ctx *ctx)
 	ipa = (ctx->exit.hpfar & GENMASK_ULL(43, 4)) << 8;
 	if (!(esr & ESR_ELx_S1PTW))
 		ipa |= ctx->exit.far & GENMASK_ULL(11, 0);
-	ret = s2mmu_handle_fault(ctx->vcpu, ipa, esr);
+	ret = s2mmu_handle_guest_fault(ctx->vcpu, ipa, esr);
 	if (ret < 0)
 		return ret;
 	if (ret == S2MMU_FAULT_MEM_ACCESS) {
@@ -558,7 +568,21 @@ static void run_cfg_init(struct s2mmu_vcpu_ctx *ctx, struct run_guest_cfg *cfg)
 	if ((pfr0 >> ID_AA64PFR0_EL1_AMU_SHIFT) & 0xf)
 		cfg->cptr_base |= RUN_CPTR_TAM;
 	cfg->sme = !!((pfr1 >> ID_AA64PFR1_EL1_SME_SHIFT) & 0xf);
-	s2mmu_el2_guest_regs(ctx->el2, ctx->pgt, &cfg->vtcr, &cfg->vttbr);
+	cfg->pgt = NULL;
+}
+
+/*
+ * The table of the vCPU's view, looked up before every entry: a view
+ * destroyed while the vCPU runs sends it back to view 0 here.
+ */
+static void run_cfg_table(struct s2mmu_vcpu_ctx *ctx, struct run_guest_cfg *cfg)
+{
+	struct s2_pgtable *pgt = s2mmu_vcpu_table(ctx->vcpu);
+
+	if (pgt == cfg->pgt)
+		return;
+	cfg->pgt = pgt;
+	s2mmu_el2_guest_regs(ctx->el2, pgt, &cfg->vtcr, &cfg->vttbr);
 }
 
 static int run_loop(struct s2mmu_vcpu_ctx *ctx)
@@ -573,6 +597,7 @@ static int run_loop(struct s2mmu_vcpu_ctx *ctx)
 			return -EINTR;
 		}
 		cond_resched();
+		run_cfg_table(ctx, &cfg);
 		run_enter_once(ctx, &cfg);
 		ret = run_handle_exit(ctx);
 		if (ret <= 0)
@@ -580,15 +605,35 @@ static int run_loop(struct s2mmu_vcpu_ctx *ctx)
 	}
 }
 
+/*
+ * What the VMM writes on the run page and the kernel reads before it
+ * does anything: padding1 zero (room for later inputs), immediate_exit a
+ * flag.  Read once: another thread of the VMM may write the page.
+ * Return: immediate_exit, or -EINVAL.
+ */
+static int run_page_inputs(const struct s2mmu_run *run)
+{
+	u8 immediate_exit = READ_ONCE(run->immediate_exit);
+	unsigned int i;
+
+	for (i = 0; i < sizeof(run->padding1); i++)
+		if (READ_ONCE(run->padding1[i]))
+			return -EINVAL;
+	return immediate_exit > 1 ? -EINVAL : immediate_exit;
+}
+
 static long run_vcpu(struct s2mmu_vcpu_ctx *ctx)
 {
 	struct s2mmu_run *run = ctx->run;
+	int immediate_exit = run_page_inputs(run);
 
+	if (immediate_exit < 0)
+		return immediate_exit;
 	if (!s2mmu_el2_can_run())
 		return -EOPNOTSUPP;
 	s2mmu_complete_pending(ctx);
 	run->exit_reason = S2MMU_EXIT_NONE;
-	if (READ_ONCE(run->immediate_exit)) {
+	if (immediate_exit) {
 		run->exit_reason = S2MMU_EXIT_INTR;
 		return -EINTR;
 	}

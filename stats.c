@@ -81,6 +81,7 @@ static void s2mmu_vm_stats_now(struct s2mmu_vm *vm, struct s2mmu_stats *st,
 	st->vcpus = READ_ONCE(vm->nr_vcpus);
 	s2mmu_el2_vm_hwt_counts(&vm->el2, &st->hwt_translated,
 				&st->hwt_fallbacks, &st->hwt_mismatches);
+	st->view_tlbi = s2mmu_views_tlbi(vm, &st->views);
 }
 
 void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)

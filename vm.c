@@ -345,6 +345,8 @@ static void s2mmu_vcpu_free(struct s2mmu_vcpu *vcpu)
 	free_page((unsigned long)vcpu->bounce);
 	kfree(vcpu->pages);
 	kfree(vcpu->release);
+	kfree(vcpu->release_ipa);
+	s2mmu_vcpu_views_release(vcpu);
 	s2mmu_run_ctx_free(vcpu->ctx);
 	kfree(vcpu);
 }
@@ -371,7 +373,9 @@ static void s2mmu_vm_destroy(struct s2mmu_vm *vm)
 	/*
 	 * The table goes first: no mapping may outlive the pins.  The VMID is
 	 * invalidated before its table pages are freed, like any table page.
+	 * The views go before it: they map only pages view 0 maps.
 	 */
+	s2mmu_views_free(vm);
 	vm->pgt.tlb_ops->flush_vmid(&vm->pgt);
 	vm->pgt.assert_locked = NULL;	/* the last user: no lock to hold */
 	s2_pgtable_destroy(&vm->pgt);
@@ -423,6 +427,8 @@ static long s2mmu_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return ret;
 	case S2MMU_IRQ_LINE:
 		return s2mmu_run_irq_line(vcpu->ctx, (void __user *)arg);
+	case S2MMU_SWITCH_VIEW:
+		return s2mmu_switch_view(vcpu, arg);
 	case S2MMU_TRANSLATE_GVA:
 		/* The saved registers of a vCPU another thread runs are stale. */
 		if (!s2mmu_mutex_trylock(&vcpu->mutex, S2MMU_RANK_VCPU_MUTEX))
@@ -491,9 +497,12 @@ static struct s2mmu_vcpu *s2mmu_vcpu_alloc(struct s2mmu_vm *vm, u32 id)
 			      GFP_KERNEL_ACCOUNT);
 	vcpu->release = kcalloc(S2MMU_BLOCK_PAGES, sizeof(*vcpu->release),
 				GFP_KERNEL_ACCOUNT);
+	vcpu->release_ipa = kcalloc(S2MMU_BLOCK_PAGES,
+				    sizeof(*vcpu->release_ipa),
+				    GFP_KERNEL_ACCOUNT);
 	vcpu->ctx = s2mmu_run_ctx_alloc(vcpu, vcpu->run, &vm->el2, &vm->pgt);
 	if (!vcpu->run || !vcpu->bounce || !vcpu->pages || !vcpu->release ||
-	    !vcpu->ctx) {
+	    !vcpu->release_ipa || !vcpu->ctx) {
 		s2mmu_vcpu_free(vcpu);
 		return NULL;
 	}
@@ -564,6 +573,12 @@ static long s2mmu_vm_ioctl(struct file *file, unsigned int cmd,
 		return s2mmu_map_info_page(vm, argp);
 	case S2MMU_UNMAP_INFO_PAGE:
 		return s2mmu_unmap_info_page(vm, arg);
+	case S2MMU_CREATE_VIEW:
+		return s2mmu_create_view(vm, arg);
+	case S2MMU_DESTROY_VIEW:
+		return s2mmu_destroy_view(vm, arg);
+	case S2MMU_VIEW_CHANGE_GFN:
+		return s2mmu_view_change_gfn(vm, argp);
 	case S2MMU_HW_TRANSLATE:
 	case S2MMU_DEBUG_TABLE_OP:
 		return s2mmu_el2_vm_ioctl(&vm->el2, &vm->pgt, cmd, arg);
@@ -618,6 +633,7 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->lock);
 	xa_init(&vm->mem_access);
+	mutex_init(&vm->views_lock);
 	mutex_init(&vm->info.lock);
 	RCU_INIT_POINTER(vm->slots, slots);
 	/* Everything a notifier callback touches is initialised by now. */

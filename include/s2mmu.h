@@ -216,6 +216,9 @@ long s2mmu_run_ioctl(struct s2mmu_vcpu_ctx *ctx, unsigned int cmd,
 		     unsigned long arg);
 long s2mmu_run_irq_line(struct s2mmu_vcpu_ctx *ctx, void __user *argp);
 
+/* mmio.c */
+bool s2mmu_exit_pending(const struct s2mmu_vcpu_ctx *ctx);
+
 /* gva.c */
 long s2mmu_gva_translate(struct s2mmu_vcpu *vcpu, void __user *argp);
 

@@ -43,6 +43,9 @@
  * @S2MMU_RANK_SLOTS_LOCK: &s2mmu_vm.slots_lock, around slot and info-page
  *	changes and the dirty-log ioctls
  * @S2MMU_RANK_SRCU: the read side of &s2mmu_vm.srcu (the slot array)
+ * @S2MMU_RANK_VIEWS_LOCK: &s2mmu_vm.views_lock, around view creation and
+ *	destruction and the ioctls that name a view; view tables have no
+ *	lock of their own: view 0's mmu_lock covers them (views.rst)
  * @S2MMU_RANK_EL2_DBG_LOCK: &s2mmu_el2_vm.dbg_lock (finds the debug table)
  * @S2MMU_RANK_EL2_DBG_TABLE: &s2mmu_el2_dbg.lock (the debug table)
  * @S2MMU_RANK_MMAP_LOCK: the VMM's mmap_lock, taken by GUP; never taken
@@ -54,8 +57,9 @@
  * @S2MMU_RANK_MAX: one past the highest rank
  *
  * Reserved, unused here: 13-19 for a sleeping lock of mem_access beside
- * the slots lock; 21-27 for the views' list lock (sleeping); 41-47 for
- * the views' own table locks, below view 0's mmu_lock; 48-51 for a
+ * the slots lock; 21 and 23-27 beside the views' list lock; 41-47
+ * for table locks of views, should they ever need their own (they do not:
+ * views.rst); 48-51 for a
  * spinning lock of mem_access taken under mmu_lock.
  */
 enum s2mmu_lock_rank {
@@ -65,6 +69,7 @@ enum s2mmu_lock_rank {
 	S2MMU_RANK_INFO_LOCK		= 10,
 	S2MMU_RANK_SLOTS_LOCK		= 12,
 	S2MMU_RANK_SRCU			= 20,
+	S2MMU_RANK_VIEWS_LOCK		= 22,
 	S2MMU_RANK_EL2_DBG_LOCK		= 28,
 	S2MMU_RANK_EL2_DBG_TABLE	= 32,
 	S2MMU_RANK_MMAP_LOCK		= 36,

@@ -23,6 +23,7 @@
 #include <uapi/linux/s2mmu.h>
 #include "s2_pgtable.h"
 #include "s2mmu.h"
+#include "s2mmu_views.h"
 
 /* Pages of one 2 MiB block: the only block size faults install. */
 #define S2MMU_BLOCK_PAGES	(SZ_2M >> PAGE_SHIFT)
@@ -155,7 +156,10 @@ struct s2mmu_hva_range {
  *
  * @ipa and @mapped change under slots_lock and mmu_lock (write), so
  * either lock is enough to read them: slot changes (slots_lock) check a
- * new slot against them.
+ * new slot against them.  s2mmu_info_publish() reads @mapped with no
+ * lock (READ_ONCE; it is written with WRITE_ONCE), the one test a fault
+ * makes when no page is mapped: a stale answer only rewrites a page
+ * nobody reads, or skips a rewrite the map makes again once in place.
  */
 struct s2mmu_info {
 	struct mutex	lock;	/* see above */
@@ -232,6 +236,13 @@ enum s2mmu_vm_stat_id {
  *	only those other than %S2MMU_MEM_ACCESS_RWX (xa_mk_value()); set
  *	under @slots_lock, converted by faults with xa_cmpxchg(), read
  *	locklessly (Documentation/mem-access.rst)
+ * @views_lock: serialises the creation and destruction of views and the
+ *	callers that need a view to stay (SET/GET_MEM_ACCESS, SWITCH_VIEW)
+ * @views: the alternate views by id (0 unused: view 0 is @pgt); changed
+ *	under @views_lock and @mmu_lock (write), so either lock is enough
+ *	to read it
+ * @nr_views: views in @views, written like them; lets view-0 operations
+ *	skip the views when there are none
  */
 struct s2mmu_vm {
 	refcount_t		refs;
@@ -264,6 +275,9 @@ struct s2mmu_vm {
 	struct s2mmu_el2_vm	el2;
 	struct s2mmu_info	info;
 	struct xarray		mem_access;
+	struct mutex		views_lock;	/* see above */
+	struct s2mmu_view	*views[S2MMU_MAX_VIEWS];
+	int			nr_views;
 };
 
 /**
@@ -296,6 +310,10 @@ struct s2mmu_mem_access_event {
  * @nr_release: entries in @release
  * @ctx: guest registers and run state (run.c)
  * @ma_event: the event of the last %S2MMU_FAULT_MEM_ACCESS
+ * @view: the alternate view the vCPU runs on (holding a reference), NULL
+ *	for view 0; changed under @mutex
+ * @release_ipa: the IPA each entry of @release was mapped at, to remove
+ *	it from the views before the pin goes
  */
 struct s2mmu_vcpu {
 	struct s2mmu_vm		*vm;
@@ -309,6 +327,8 @@ struct s2mmu_vcpu {
 	int			nr_release;
 	struct s2mmu_vcpu_ctx	*ctx;
 	struct s2mmu_mem_access_event ma_event;
+	struct s2mmu_view	*view;
+	u64			*release_ipa;
 };
 
 static inline struct s2mmu_memslots *s2mmu_slots(struct s2mmu_vm *vm)
@@ -356,10 +376,14 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 		    u64 ipa, u64 size, bool resched);
 void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu);
 int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr);
+int s2mmu_handle_guest_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr);
+int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr);
+void s2mmu_abort_need(u64 esr, u32 *kind, u32 *need);
 
 bool s2mmu_maps_page(struct s2mmu_vm *vm, u64 ipa, struct page *page);
 
 /* info_page.c */
+extern bool s2mmu_test_hooks;
 extern atomic64_t s2mmu_info_pages;
 void s2mmu_info_publish(struct s2mmu_vm *vm);
 bool s2mmu_info_overlaps(struct s2mmu_vm *vm, u64 gfn, u64 npages);
@@ -391,8 +415,8 @@ int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp);
 /* mem_access.c */
 int s2mmu_set_mem_access(struct s2mmu_vm *vm, void __user *argp);
 int s2mmu_get_mem_access(struct s2mmu_vm *vm, void __user *argp);
-int s2mmu_mem_access_check(struct s2mmu_vcpu *vcpu, u64 ipa, u32 kind,
-			   u32 need, u32 *allowed);
+int s2mmu_mem_access_check(struct s2mmu_vcpu *vcpu, struct s2mmu_view *view,
+			   u64 ipa, u32 kind, u32 need, u32 *allowed);
 bool s2mmu_mem_access_any(struct s2mmu_vm *vm, u64 gfn, u64 nr);
 u32 s2mmu_mem_access_of(struct s2mmu_vm *vm, u64 gfn);
 const char *s2mmu_mem_access_name(u32 access);

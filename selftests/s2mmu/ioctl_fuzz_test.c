@@ -618,9 +618,10 @@ TEST_F(fz, unknown_numbers)
 		S2MMU_HW_TRANSLATE, S2MMU_DEBUG_TABLE_OP,
 		S2MMU_SET_MEM_ACCESS, S2MMU_GET_MEM_ACCESS,
 		S2MMU_MAP_INFO_PAGE, S2MMU_UNMAP_INFO_PAGE,
+		S2MMU_CREATE_VIEW, S2MMU_DESTROY_VIEW, S2MMU_VIEW_CHANGE_GFN,
 	};
 	static const unsigned long vcpu_known[] = {
-		S2MMU_VCPU_ACCESS,
+		S2MMU_VCPU_ACCESS, S2MMU_SWITCH_VIEW,
 #ifdef S2MMU_RUN
 		S2MMU_RUN, S2MMU_GET_ONE_REG, S2MMU_SET_ONE_REG,
 		S2MMU_GET_REG_LIST, S2MMU_IRQ_LINE,
@@ -789,11 +790,17 @@ TEST_F(fz, mem_access)
 		m = good; m.flags = 1U << b;
 		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "flags");
 	}
-	for (i = 0; i < 2; i++) {
-		for (b = 0; b < 64; b += 9) {
-			m = good; m.reserved[i] = 1ULL << b;
-			REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "reserved");
-		}
+	for (b = 0; b < 64; b += 9) {
+		m = good; m.reserved = 1ULL << b;
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "reserved");
+	}
+	for (b = 0; b < 32; b++) {
+		m = good; m.pad = 1U << b;
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "pad");
+		m = good; m.view = 1U << b;
+		/* No view exists: in range -ENOENT, beyond -EINVAL. */
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m,
+		       (1U << b) < S2MMU_MAX_VIEWS ? ENOENT : EINVAL, "view");
 	}
 	m = good; m.nr_pages = 0;
 	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "0 pages");
@@ -824,8 +831,11 @@ TEST_F(fz, mem_access)
 	for (b = 0; b < 32; b += 5) {
 		m = good; m.access = 0; m.flags = 1U << b;
 		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "get flags");
-		m = good; m.access = 0; m.reserved[1] = 1ULL << b;
+		m = good; m.access = 0; m.reserved = 1ULL << b;
 		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "get reserved");
+		m = good; m.access = 0; m.view = 1U << b;
+		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m,
+		       (1U << b) < S2MMU_MAX_VIEWS ? ENOENT : EINVAL, "get view");
 	}
 	/* Read before written: a read-only page would be -EINVAL (zeros). */
 	bad_ptrs(self, p, false);
@@ -1872,6 +1882,40 @@ TEST_F(fz, irq_line)
 	EXPECT_EQ(0, xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l));
 }
 
+/*
+ * The run page's inputs with a pending MMIO read: a bad immediate_exit or
+ * padding1 byte refuses the run, and the software access path refuses
+ * to write the page while the read waits.  Each changes nothing (the
+ * poked byte is part of the baseline, then put back).
+ */
+static void run_page_inputs(struct __test_metadata *_metadata,
+			    struct _test_data_fz *self)
+{
+	static const __u8 bad_exit[] = { 2, 3, 0x10, 0x80, 0xff };
+	struct s2mmu_vcpu_access acc = {
+		.ipa = MMIO_IPA + TST_PAGE, .buf = (uintptr_t)self->big, .len = 8,
+	};
+	struct s2mmu_run *run = self->vcpu.run;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_exit); i++) {
+		run->immediate_exit = bad_exit[i];
+		take_snap(self, &self->base);
+		REJECT(self->vcpu.fd, S2MMU_RUN, NULL, EINVAL, "immediate_exit");
+	}
+	run->immediate_exit = 0;
+	for (i = 0; i < sizeof(run->padding1); i++) {
+		run->padding1[i] = 0x80 >> i;
+		take_snap(self, &self->base);
+		REJECT(self->vcpu.fd, S2MMU_RUN, NULL, EINVAL, "padding1");
+		run->padding1[i] = 0;
+	}
+	take_snap(self, &self->base);
+	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc, EBUSY, "ACCESS, MMIO pending");
+	acc.ipa = GPA_A;
+	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc, EBUSY, "ACCESS RAM, MMIO pending");
+}
+
 TEST_F(fz, run)
 {
 	static const unsigned long bad_args[] = {
@@ -1899,6 +1943,7 @@ TEST_F(fz, run)
 	ASSERT_EQ(0, run->mmio.is_write);
 	take_snap(self, &self->base);
 	refuse_all_vcpu_ioctls(_metadata, self);
+	run_page_inputs(_metadata, self);
 	memcpy(run->mmio.data, &data, sizeof(data));
 	EXPECT_EQ(data, run_to_done(_metadata, self));
 }
@@ -2326,6 +2371,97 @@ TEST_F(fz, random_irq_line)
 TEST_F(fz, random_translate_gva)
 {
 	random_target(_metadata, self, 11);
+}
+
+/*
+ * Views: every bad id of CREATE/DESTROY/SWITCH and view-addressed
+ * mem_access is refused with its errno and changes nothing (no view is
+ * created, the stats stay); then the good calls, up to -ENOSPC.
+ */
+TEST_F(fz, views)
+{
+	struct s2mmu_mem_access m = {
+		.gfn = GPA_A >> 12, .nr_pages = 1, .access = S2MMU_MEM_ACCESS_N,
+	};
+	unsigned long bad[] = { S2MMU_MAX_VIEWS, S2MMU_MAX_VIEWS + 1, 255,
+				1UL << 31, 1UL << 32, ~0UL };
+	unsigned int i, b;
+	int id;
+
+	if (!(self->feat.flags & S2MMU_FEAT_VIEWS))
+		SKIP(return, "no S2MMU_FEAT_VIEWS");
+	for (b = 0; b < 64; b++)
+		REJECT(self->vm, S2MMU_CREATE_VIEW, (void *)(1UL << b), EINVAL,
+		       "create arg");
+	REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)0UL, EINVAL, "destroy 0");
+	for (i = 1; i < S2MMU_MAX_VIEWS; i++) {
+		REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)(unsigned long)i,
+		       ENOENT, "destroy absent");
+		REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)(unsigned long)i,
+		       ENOENT, "switch absent");
+		m.view = i;
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, ENOENT, "set absent");
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)bad[i], EINVAL,
+		       "destroy id");
+		REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)bad[i], EINVAL,
+		       "switch id");
+	}
+	for (i = 0; i < 64; i += 3) {
+		struct s2mmu_view_change_gfn cg = {
+			.view = 1, .gfn = GPA_A >> 12, .new_gfn = GPA_A >> 12,
+		};
+		const __u64 top = 1ULL << (IPA_BITS - 12);
+
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, ENOENT, "cg absent");
+		cg.view = 0;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg view 0");
+		cg.view = S2MMU_MAX_VIEWS + i;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg view");
+		cg.view = 1;
+		if (i < 32) {
+			cg.flags = 1U << i;
+			REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL,
+			       "cg flags");
+			cg.flags = 0;
+		}
+		cg.reserved[i & 1] = 1ULL << i;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg reserved");
+		cg.reserved[i & 1] = 0;
+		cg.gfn = top + i;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg gfn");
+		cg.gfn = GPA_A >> 12;
+		cg.new_gfn = top << (i % 8);
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg new_gfn");
+	}
+	REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, (void *)8UL, EFAULT, "cg ptr");
+	REJECT(self->vcpu.fd, S2MMU_CREATE_VIEW, (void *)0UL, ENOTTY,
+	       "create on vcpu");
+	REJECT(self->vm, S2MMU_SWITCH_VIEW, (void *)0UL, ENOTTY, "switch on vm");
+	/* Switching to view 0 is always fine and changes nothing. */
+	ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)0UL));
+	EXPECT_TRUE(same_as_base(_metadata, self, "switch 0", __LINE__));
+
+	for (i = 1; i < S2MMU_MAX_VIEWS; i++) {
+		id = xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL);
+		EXPECT_EQ((int)i, id);
+	}
+	EXPECT_EQ(-ENOSPC, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)3UL));
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_DESTROY_VIEW, (void *)3UL));
+	EXPECT_EQ(-ENOENT, xioctl(self->vm, S2MMU_DESTROY_VIEW, (void *)3UL));
+	/* The lowest free id comes back. */
+	EXPECT_EQ(3, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	m.view = 3;
+	EXPECT_EQ(0, xioctl(self->vm, S2MMU_SET_MEM_ACCESS, &m));
+	m.access = 0;
+	EXPECT_EQ(0, xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &m));
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_N, m.access);
+	m.view = 0;
+	m.access = 0;
+	EXPECT_EQ(0, xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &m));
+	EXPECT_NE((__u32)S2MMU_MEM_ACCESS_N, m.access);
 }
 
 /* S2MMU_RUN takes no argument: any other is EINVAL, the vCPU untouched. */

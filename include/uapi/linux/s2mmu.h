@@ -56,6 +56,7 @@ struct s2mmu_features {
 #define S2MMU_FEAT_TRANSLATE_GVA (1U << 9)	/* S2MMU_TRANSLATE_GVA */
 #define S2MMU_FEAT_INFO_PAGE	(1U << 10)	/* S2MMU_MAP_INFO_PAGE */
 #define S2MMU_FEAT_LOCK_CHECK	(1U << 11)	/* the lock checker is on */
+#define S2MMU_FEAT_VIEWS	(1U << 12)	/* S2MMU_CREATE_VIEW and co. */
 
 /* ioctls on /dev/s2mmu */
 
@@ -77,7 +78,7 @@ struct s2mmu_features {
  *   0x70-0x7f  VM fd: test interface (EL2 oracle), the header's last section
  *   0x80-0x8f  vCPU fd
  *   0x90-0x9f  introspection: VM fd mem_access 0x90-0x91; vCPU fd
- *              S2MMU_TRANSLATE_GVA 0x92
+ *              S2MMU_TRANSLATE_GVA 0x92; views 0x98-0x9f
  */
 
 /* ---- /dev/s2mmu: VMs ---- */
@@ -294,6 +295,20 @@ struct s2mmu_userspace_memory_region {
  * @info_page_mismatches: removals of the info page that found the
  *	stage-2 table not mapping it where its back-pointer said, and left
  *	the table untouched (%S2MMU_UNMAP_INFO_PAGE); a bug
+ * @views: alternate views that exist now (view 0 not counted)
+ * @view_tlbi: TLB invalidations (by IPA, range or VMID) the tables of
+ *	the views that exist now have issued
+ * @view_faults: stage-2 faults of vCPUs running on an alternate view
+ * @view_maps: leaves installed (or raised) in alternate views
+ * @view_propagations: range operations on view 0 (unmap, write-protect)
+ *	applied to an alternate view, one per view per operation chunk
+ * @view_fallbacks: vCPUs moved to view 0 because their view was
+ *	destroyed
+ * @view_rmap_hits: view entries showing a remapped frame
+ *	(%S2MMU_VIEW_CHANGE_GFN) that a view-0 change found through the
+ *	reverse map and removed or write-protected
+ * @view_rmap_mismatches: of those found, entries that did not map the
+ *	page view 0 has for the frame, left untouched (a bug: logged)
  * @dirty_log_walks: stage-2 walks %S2MMU_GET_DIRTY_LOG and
  *	%S2MMU_CLEAR_DIRTY_LOG made to write-protect the pages they took
  * @dirty_log_leaves: leaves those walks looked at
@@ -306,8 +321,8 @@ struct s2mmu_userspace_memory_region {
  *	succeeded (a call refused for its bitmap counts nothing here)
  * @reserved: zero
  *
- * Counters only grow, except @table_pages, @pages_pinned, @memslots and
- * @vcpus, which are current values.
+ * Counters only grow, except @table_pages, @pages_pinned, @memslots,
+ * @vcpus, @views and @view_tlbi, which are current values.
  */
 struct s2mmu_stats {
 	__u32 version;
@@ -348,6 +363,14 @@ struct s2mmu_stats {
 	__u64 mem_access_walk;
 	__u64 mem_access_converted;
 	__u64 info_page_mismatches;
+	__u64 views;
+	__u64 view_tlbi;
+	__u64 view_faults;
+	__u64 view_maps;
+	__u64 view_propagations;
+	__u64 view_fallbacks;
+	__u64 view_rmap_hits;
+	__u64 view_rmap_mismatches;
 	__u64 dirty_log_walks;
 	__u64 dirty_log_leaves;
 	__u64 dirty_log_protected;
@@ -519,11 +542,12 @@ struct s2mmu_enable_cap {
  * struct s2mmu_run - a vCPU's shared page, mmap()ed from its fd
  * @exit_reason: why the last S2MMU_RUN (or S2MMU_VCPU_ACCESS) returned to
  *	the VMM: one of ``S2MMU_EXIT_*``
- * @immediate_exit: in: when non-zero, S2MMU_RUN completes a pending MMIO
- *	read or hypercall (register write-back, PC advance) and returns
- *	-EINTR with %S2MMU_EXIT_INTR without entering the guest, like KVM's
+ * @immediate_exit: in: 0 or 1 (S2MMU_RUN fails with -EINVAL otherwise);
+ *	when 1, S2MMU_RUN completes a pending MMIO read or hypercall
+ *	(register write-back, PC advance) and returns -EINTR with
+ *	%S2MMU_EXIT_INTR without entering the guest, like KVM's
  *	immediate_exit
- * @padding1: zero
+ * @padding1: zero (S2MMU_RUN fails with -EINVAL otherwise)
  * @mmio: valid for %S2MMU_EXIT_MMIO: the access hit an IPA with no memory
  *	slot, or wrote to a read-only slot; the VMM emulates it
  * @mmio.phys_addr: the IPA accessed
@@ -571,7 +595,10 @@ struct s2mmu_enable_cap {
  * @padding: room for later exits
  *
  * The layout up to @mmio is that of %S2MMU_API_VERSION 1; new exits only
- * add members to the union.
+ * add members to the union.  The kernel reads @immediate_exit and
+ * @padding1 on every S2MMU_RUN, and to complete the last exit the first
+ * @mmio.len bytes of @mmio.data (MMIO read) or @hypercall.ret; every
+ * other field is output only, ignored on input.
  */
 struct s2mmu_run {
 	__u32 exit_reason;
@@ -663,7 +690,10 @@ struct s2mmu_vcpu_access {
  * Errors found before the access starts change nothing: -EINVAL bad kind,
  * flags, reserved or length, or a range beyond the VM's IPA size; -EFAULT
  * the argument, or @buf is not readable (a write) or writable (a read)
- * for all of @len; -EIO called from another process.  Errors met during
+ * for all of @len; -EBUSY an MMIO or hypercall exit of S2MMU_RUN awaits
+ * completion (the run page holds its inputs; S2MMU_RUN with
+ * &s2mmu_run.immediate_exit completes it); -EIO called from another
+ * process.  Errors met during
  * the access stop it where it is, and the structure is still written
  * back: @done bytes were accessed (written to guest memory, or read into
  * @buf), and the fault counters count the faults taken: -EFAULT the
@@ -686,10 +716,12 @@ struct s2mmu_vcpu_access {
  * to its target register, &s2mmu_run.hypercall.ret to x0-x3, and the PC
  * moves past the instruction.  See Documentation/vcpu.rst.
  *
- * Errors: -EINVAL a non-zero argument (checked first, like KVM_RUN's);
- * -EOPNOTSUPP %S2MMU_FEAT_RUN is clear (the kernel does not run at
- * EL2 with VHE); -EINTR a signal is pending or &s2mmu_run.immediate_exit
- * was set (exit_reason %S2MMU_EXIT_INTR); -EIO called from another process;
+ * Errors: -EINVAL a non-zero argument (checked first, like KVM_RUN's),
+ * then &s2mmu_run.immediate_exit above 1 or &s2mmu_run.padding1 not
+ * zero (nothing done: a pending exit stays pending); -EOPNOTSUPP
+ * %S2MMU_FEAT_RUN is clear (the kernel does not run at EL2 with VHE);
+ * -EINTR a signal is pending or &s2mmu_run.immediate_exit was set
+ * (exit_reason %S2MMU_EXIT_INTR); -EIO called from another process;
  * -EBUSY the vCPU runs in another thread; -EFAULT the backing memory of a
  * slot the guest accessed is not accessible; -ENOMEM.
  */
@@ -1024,6 +1056,10 @@ struct s2mmu_translate_gva {
  * @access: SET: in, an ``S2MMU_MEM_ACCESS_*`` value; GET: out, the
  *	restriction of @gfn
  * @flags: zero
+ * @view: the view whose restrictions these are: 0 (the default view,
+ *	what every caller that leaves it zero gets) or an id that
+ *	%S2MMU_CREATE_VIEW returned
+ * @pad: zero
  * @reserved: zero
  */
 struct s2mmu_mem_access {
@@ -1031,7 +1067,9 @@ struct s2mmu_mem_access {
 	__u64 nr_pages;
 	__u32 access;
 	__u32 flags;
-	__u64 reserved[2];
+	__u32 view;
+	__u32 pad;
+	__u64 reserved;
 };
 
 /**
@@ -1047,9 +1085,13 @@ struct s2mmu_mem_access {
  * %S2MMU_MEM_ACCESS_RWX lifts them.  Tightening takes effect for every
  * vCPU before the call returns; see Documentation/mem-access.rst.
  *
+ * @view selects the view (Documentation/views.rst): each view has its
+ * own restrictions; 0 is the default view.
+ *
  * Errors (a failed call changes nothing): -EINVAL unknown @access,
- * non-zero @flags or @reserved, @nr_pages 0, the range overflowing or
- * beyond the VM's IPA size; -E2BIG @nr_pages above
+ * non-zero @flags, @pad or @reserved, @view not below %S2MMU_MAX_VIEWS,
+ * @nr_pages 0, the range overflowing or beyond the VM's IPA size;
+ * -ENOENT no view @view exists; -E2BIG @nr_pages above
  * %S2MMU_MEM_ACCESS_MAX_PAGES; -EFAULT; -ENOMEM; -EIO called from
  * another process.
  */
@@ -1058,14 +1100,108 @@ struct s2mmu_mem_access {
 /**
  * DOC: S2MMU_GET_MEM_ACCESS
  *
- * Reads the restriction of frame @gfn into @access (%S2MMU_MEM_ACCESS_RWX
- * when it has none).
+ * Reads the restriction of frame @gfn in view @view into @access
+ * (%S2MMU_MEM_ACCESS_RWX when it has none).
  *
- * Errors: -EINVAL @nr_pages not 1, non-zero @flags, @access or
- * @reserved, @gfn beyond the VM's IPA size; -EFAULT; -EIO called from
- * another process.
+ * Errors: -EINVAL @nr_pages not 1, non-zero @flags, @access, @pad or
+ * @reserved, @view not below %S2MMU_MAX_VIEWS, @gfn beyond the VM's IPA
+ * size; -ENOENT no view @view exists; -EFAULT; -EIO called from another
+ * process.
  */
 #define S2MMU_GET_MEM_ACCESS	_IOWR(S2MMUIO, 0x91, struct s2mmu_mem_access)
+
+/* ---- Alternate views (Documentation/views.rst) ---- */
+
+/* Views of one VM, the default view 0 included. */
+#define S2MMU_MAX_VIEWS		8
+
+/**
+ * DOC: S2MMU_CREATE_VIEW
+ *
+ * VM fd; argument 0.  Creates an alternate stage-2 view of the VM: a
+ * second table over the same memory slots, empty at first and filled
+ * lazily by the faults of the vCPUs that run on it (%S2MMU_SWITCH_VIEW),
+ * with its own mem_access restrictions.  Returns the new view's id,
+ * 1 .. %S2MMU_MAX_VIEWS - 1 (the lowest free one).
+ *
+ * Errors: -EINVAL non-zero argument; -ENOSPC %S2MMU_MAX_VIEWS - 1 views
+ * exist; -ENOMEM; -EIO called from another process.
+ */
+#define S2MMU_CREATE_VIEW	_IO(S2MMUIO, 0x98)
+
+/**
+ * DOC: S2MMU_DESTROY_VIEW
+ *
+ * VM fd; argument: a view id (an integer).  Removes every mapping of the
+ * view and its restrictions; the id may be returned by a later
+ * %S2MMU_CREATE_VIEW.  A vCPU that was switched to the view runs on view
+ * 0 from its next entry, as if switched to view 0 (its run in progress,
+ * if any, takes a fault and moves on to view 0).
+ *
+ * Errors: -EINVAL id 0 or not below %S2MMU_MAX_VIEWS; -ENOENT no such
+ * view; -EIO called from another process.
+ */
+#define S2MMU_DESTROY_VIEW	_IO(S2MMUIO, 0x99)
+
+/**
+ * DOC: S2MMU_SWITCH_VIEW
+ *
+ * vCPU fd; argument: a view id (an integer), 0 for the default view.  The
+ * vCPU runs on that view from its next S2MMU_RUN.  S2MMU_VCPU_ACCESS and
+ * S2MMU_TRANSLATE_GVA always use view 0.
+ *
+ * Errors: -EINVAL id not below %S2MMU_MAX_VIEWS; -ENOENT no such view;
+ * -EBUSY another thread is inside an ioctl of this vCPU (S2MMU_RUN); -EIO
+ * called from another process.
+ */
+#define S2MMU_SWITCH_VIEW	_IO(S2MMUIO, 0x9a)
+
+/* &struct s2mmu_view_change_gfn.new_gfn that restores the frame. */
+#define S2MMU_VIEW_GFN_RESET		(~0ULL)
+
+/*
+ * Test-only flag of S2MMU_VIEW_CHANGE_GFN, refused unless the module
+ * parameter test_hooks is set: the reverse map records the remap under
+ * @new_gfn + 1, as a stale reverse map would, so that a change to that
+ * frame meets a view entry that does not show its page.
+ */
+#define S2MMU_VIEW_CHANGE_GFN_TEST_STALE	(1U << 0)
+
+/**
+ * struct s2mmu_view_change_gfn - argument of S2MMU_VIEW_CHANGE_GFN
+ * @view: the view, 1 .. %S2MMU_MAX_VIEWS - 1 (view 0 cannot remap)
+ * @flags: zero (or %S2MMU_VIEW_CHANGE_GFN_TEST_STALE, see there)
+ * @gfn: the frame A whose contents change in @view
+ * @new_gfn: the frame B whose page A shows in @view from now on; @gfn or
+ *	%S2MMU_VIEW_GFN_RESET restores A's own page
+ * @reserved: zero
+ */
+struct s2mmu_view_change_gfn {
+	__u32 view;
+	__u32 flags;
+	__u64 gfn;
+	__u64 new_gfn;
+	__u64 reserved[2];
+};
+
+/**
+ * DOC: S2MMU_VIEW_CHANGE_GFN
+ *
+ * VM fd.  In view @view only, guest frame @gfn shows the page of frame
+ * @new_gfn, with @gfn's restrictions in that view: how an introspection
+ * tool hides a breakpoint page from the guest's own reads (Xen's
+ * altp2m_change_gfn).  Every other view, view 0 included, is unchanged;
+ * a write through @gfn in @view writes @new_gfn's page (and logs it as
+ * dirty).  The view's old mapping of @gfn is removed before the call
+ * returns.  If @new_gfn has no memory, an access to @gfn in @view exits
+ * as %S2MMU_EXIT_MMIO at @gfn's address.
+ *
+ * Errors (a failed call changes nothing): -EINVAL non-zero @flags or
+ * @reserved, @view 0 or not below %S2MMU_MAX_VIEWS, @gfn or @new_gfn
+ * beyond the VM's IPA size; -ENOENT no view @view; -ENOMEM; -EFAULT;
+ * -EIO called from another process.
+ */
+#define S2MMU_VIEW_CHANGE_GFN	_IOW(S2MMUIO, 0x9b, struct s2mmu_view_change_gfn)
 
 /*
  * ======================================================================
