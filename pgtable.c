@@ -17,6 +17,14 @@
  */
 #define S2_WALK_OFFLINE		BIT(30)
 
+/*
+ * Internal walk flag: the visitor adds and removes no entries (it only
+ * changes leaves in place), so the walk keeps no per-table reference
+ * count.  A constant in each inlined copy: a single-page relax or
+ * mkyoung then does no bookkeeping on its way down or back up.
+ */
+#define S2_WALK_NO_REFS		BIT(29)
+
 #define S2_LEAF_ATTRS		(~(S2_PTE_ADDR_MASK | S2_PTE_TYPE))
 
 static s2_pte_t *s2_pte_table(struct s2_pgtable *pgt, s2_pte_t pte)
@@ -180,21 +188,25 @@ struct s2_walk_how {
 };
 
 static __always_inline void s2_walk_enter(struct s2_walk_state *ws, s8 level,
-					  s2_pte_t *table, u32 mask)
+					  s2_pte_t *table, u32 mask,
+					  struct s2_walk_how how)
 {
 	struct s2_walk_frame *f = &ws->frame[level];
 
 	f->table = table;
 	f->mask = mask;
-	f->refs = 0;
+	if (!(how.flags & S2_WALK_NO_REFS))
+		f->refs = 0;
 }
 
 /* Leave @level's table; a root (@counted false) needs no count. */
 static __always_inline void s2_walk_leave(struct s2_walk_state *ws, s8 level,
-					  bool counted)
+					  bool counted, struct s2_walk_how how)
 {
 	struct s2_walk_frame *f = &ws->frame[level];
 
+	if (how.flags & S2_WALK_NO_REFS)
+		return;
 	if (counted && f->refs)
 		s2_ref_add(ws->ctx.pgt, f->table, f->refs);
 }
@@ -220,7 +232,7 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 	int ret;
 
 	ws->ctx.level = level;
-	ws->ctx.refs = &f->refs;
+	ws->ctx.refs = how.flags & S2_WALK_NO_REFS ? NULL : &f->refs;
 	for (;; ptep++, addr += size) {
 		old = READ_ONCE(*ptep);
 		table = s2_desc_table(old, level);
@@ -261,7 +273,7 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		f->addr = addr;
 	}
 	s2_walk_enter(ws, level + 1, s2_pte_table(ws->ctx.pgt, old),
-		      S2_PTRS_PER_TABLE - 1);
+		      S2_PTRS_PER_TABLE - 1, how);
 	return 1;
 }
 
@@ -276,14 +288,14 @@ static __always_inline int s2_walk_up(struct s2_walk_state *ws, s8 level,
 	s8 parent = level - 1;
 	int ret;
 
-	s2_walk_leave(ws, level, level != how.top || !how.root);
+	s2_walk_leave(ws, level, level != how.top || !how.root, how);
 	if (!(how.flags & S2_WALK_TABLE_POST))
 		return 0;
 	ws->ctx.ptep = up->ptep;
 	ws->ctx.old = up->old;
 	ws->ctx.addr = up->addr;
 	ws->ctx.level = parent;
-	ws->ctx.refs = &up->refs;
+	ws->ctx.refs = how.flags & S2_WALK_NO_REFS ? NULL : &up->refs;
 	ret = how.cb(&ws->ctx, S2_WALK_TABLE_POST);
 	return ret < 0 ? ret : 0;
 }
@@ -340,12 +352,12 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 			goto stop;
 		}
 	}
-	s2_walk_leave(ws, level, level != how.top || !how.root);
+	s2_walk_leave(ws, level, level != how.top || !how.root, how);
 	return 0;
 stop:
 	/* Stopped: the tables on the path still get their counts. */
 	for (; level >= how.top; level--)
-		s2_walk_leave(ws, level, level != how.top || !how.root);
+		s2_walk_leave(ws, level, level != how.top || !how.root, how);
 	return ret;
 }
 
@@ -369,11 +381,11 @@ static __always_inline int s2_walk_from(struct s2_pgtable *pgt,
 	ws.ctx.flags = flags;
 	ws.ctx.arg = arg;
 	ws.next = start;
-	s2_walk_enter(&ws, level, table, mask);
 	how.cb = cb;
 	how.flags = flags;
 	how.top = level;
 	how.root = root;
+	s2_walk_enter(&ws, level, table, mask, how);
 	return s2_walk_loop(&ws, how);
 }
 
@@ -398,12 +410,16 @@ static __always_inline int s2_walk_root(struct s2_pgtable *pgt, u64 addr,
 			    addr, addr + size, cb, arg, flags);
 }
 
-/* The shared out-of-line copy, for walks that are not on a fast path. */
+/*
+ * The shared out-of-line copy, for walks that are not on a fast path.  It
+ * always keeps the reference counts: a visitor given to s2_walk() may add
+ * or remove entries.
+ */
 static noinline int __s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
 			      const struct s2_walker *walker)
 {
 	return s2_walk_root(pgt, addr, size, walker->cb, walker->arg,
-			    walker->flags);
+			    walker->flags & ~S2_WALK_NO_REFS);
 }
 
 static int s2_walk_rcu(struct s2_pgtable *pgt, u64 addr, u64 size,
@@ -1002,7 +1018,7 @@ int s2_get_leaf(struct s2_pgtable *pgt, u64 ipa, s2_pte_t *ptep, s8 *level)
 	rcu_read_lock();
 	ret = s2_walk_root(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
 			   s2_get_leaf_walker, &d,
-			   S2_WALK_LEAF | S2_WALK_SHARED);
+			   S2_WALK_LEAF | S2_WALK_SHARED | S2_WALK_NO_REFS);
 	rcu_read_unlock();
 	*ptep = ret ? 0 : d.pte;
 	*level = ret ? 0 : d.level;
@@ -1468,7 +1484,7 @@ int s2_unmap(struct s2_pgtable *pgt, u64 ipa, u64 size)
  */
 static __always_inline int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa,
 					   u64 size, struct s2_memcache *mc,
-					   s2_visitor_fn cb)
+					   s2_visitor_fn cb, u32 flags)
 {
 	struct s2_op op;
 	int ret;
@@ -1479,7 +1495,7 @@ static __always_inline int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa,
 		return ret;
 	s2_op_init(&op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, ipa, size, cb, &op, S2_WALK_LEAF);
+	ret = s2_walk_root(pgt, ipa, size, cb, &op, S2_WALK_LEAF | flags);
 	s2_op_finish(&op);
 	rcu_read_unlock();
 	return ret;
@@ -1505,7 +1521,9 @@ static int s2_wrprotect_walker(const struct s2_visit_ctx *ctx, u32 visit)
 
 int s2_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size)
 {
-	return s2_exclusive_op(pgt, ipa, size, NULL, s2_wrprotect_walker);
+	/* It only lowers permissions in place: no entry comes or goes. */
+	return s2_exclusive_op(pgt, ipa, size, NULL, s2_wrprotect_walker,
+			       S2_WALK_NO_REFS);
 }
 
 struct s2_relax_data {
@@ -1549,7 +1567,8 @@ static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
 	rcu_read_lock();
 	ret = s2_walk_root(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
 			   s2_relax_walker, d,
-			   S2_WALK_LEAF | (flags & S2_WALK_SHARED));
+			   S2_WALK_LEAF | S2_WALK_NO_REFS |
+			   (flags & S2_WALK_SHARED));
 	rcu_read_unlock();
 	if (ret == -EAGAIN)
 		s2_stat_add(pgt, retries, 1);
@@ -1636,7 +1655,7 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	s2_op_init(&d.op, pgt, NULL);
 	rcu_read_lock();
 	s2_walk_root(pgt, ipa, size, s2_young_walker, &d,
-		     S2_WALK_LEAF | S2_WALK_SHARED);
+		     S2_WALK_LEAF | S2_WALK_SHARED | S2_WALK_NO_REFS);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	return d.young;
@@ -1677,7 +1696,7 @@ static int s2_split_walker(const struct s2_visit_ctx *ctx, u32 visit)
 int s2_split(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	     struct s2_memcache *mc)
 {
-	return s2_exclusive_op(pgt, ipa, size, mc, s2_split_walker);
+	return s2_exclusive_op(pgt, ipa, size, mc, s2_split_walker, 0);
 }
 
 /*
@@ -1705,7 +1724,8 @@ static int s2_split_wrprotect_walker(const struct s2_visit_ctx *ctx,
 int s2_split_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size,
 		       struct s2_memcache *mc)
 {
-	return s2_exclusive_op(pgt, ipa, size, mc, s2_split_wrprotect_walker);
+	return s2_exclusive_op(pgt, ipa, size, mc, s2_split_wrprotect_walker,
+			       0);
 }
 
 struct s2_wp_mask_data {
