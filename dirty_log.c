@@ -5,6 +5,7 @@
  * S2MMU_CLEAR_DIRTY_LOG and the manual-protect capability.
  * See Documentation/dirty-logging.rst.
  */
+#include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
@@ -230,6 +231,13 @@ static void s2mmu_log_split_done(struct s2mmu_log_split *ls)
 	kfree(ls->mc);
 }
 
+/* One write-side hold of mmu_lock that reads @words words of a log. */
+static void s2mmu_log_count(struct s2mmu_vm *vm, unsigned long words)
+{
+	atomic64_inc(s2mmu_vm_stat(vm, dirty_log_lock_holds));
+	atomic64_add(words, s2mmu_vm_stat(vm, dirty_log_words));
+}
+
 /*
  * Write-protect exactly the pages of @slot whose bits are set in @mask, @n
  * words from word @w0 of the slot's bitmap: one walk from the first to
@@ -285,6 +293,7 @@ static int s2mmu_log_take(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 
 	for (;;) {
 		s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+		s2mmu_log_count(vm, n);
 		for (i = 0; i < n; i++)
 			t[i] = mask ? mask[i] & log[i] : log[i];
 		ret = s2mmu_wrprotect_mask(vm, slot, w0, t, n, ls, &ipa, &size);
@@ -305,74 +314,89 @@ static int s2mmu_log_take(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
  * caller: put its bits back for the next GET.  Its pages stay
  * write-protected, which only costs them a fault: the log then holds
  * them twice over, never a page less.  (Without manual protect; with it,
- * nothing was taken.)
+ * nothing is taken.)
  */
 static void s2mmu_harvest_undo(struct s2mmu_vm *vm, unsigned long *log,
 			       const unsigned long *buf, unsigned long n)
 {
 	unsigned long i;
-
-	if (vm->manual_dirty_protect)
-		return;
 	/* Faults set bits under the read side: none races with the ORs. */
 	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_log_count(vm, n);
 	for (i = 0; i < n; i++)
 		log[i] |= buf[i];
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 }
 
 /*
- * Copy @slot's dirty log out.  Without manual protect, each chunk of the
- * bitmap is taken out of the log and its pages write-protected
- * (s2mmu_log_take()).  A write that completed before the call is always
- * reported: it went through a mapping whose fault has marked the page by
- * the time the write side is ours (or made before a log that started
- * with every page set).
+ * Copy @slot's dirty log out, taking each chunk out of the log and
+ * write-protecting its pages (s2mmu_log_take()).  A write that completed
+ * before the call is always reported: it went through a mapping whose
+ * fault has marked the page by the time the write side is ours (or made
+ * before a log that started with every page set).
  */
 static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			 u8 __user *ubuf, unsigned long *buf)
 {
-	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n, i;
-	unsigned long *bitmap = slot->dirty_bitmap;
+	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n;
 	struct s2mmu_log_split ls = { };
 	int ret = 0;
 
 	lockdep_assert_held(&vm->slots_lock);
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
-		if (vm->manual_dirty_protect) {
-			/*
-			 * Read-only, but under the write side too: a fault
-			 * makes a page writable and marks it in one read-side
-			 * section, and another vCPU may write through the new
-			 * mapping in between; waiting for that section to end
-			 * is what lets this GET report every completed write.
-			 */
-			s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-			for (i = 0; i < n; i++)
-				buf[i] = bitmap[w + i];
-			s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-		} else {
-			ret = s2mmu_log_take(vm, slot, w, n, NULL, buf, &ls);
-			if (ret)
-				break;
-		}
+		ret = s2mmu_log_take(vm, slot, w, n, NULL, buf, &ls);
+		if (ret)
+			break;
 		if (copy_to_user(ubuf + w * sizeof(long), buf, n * sizeof(long))) {
-			s2mmu_harvest_undo(vm, bitmap + w, buf, n);
+			s2mmu_harvest_undo(vm, slot->dirty_bitmap + w, buf, n);
 			ret = -EFAULT;
 			break;
 		}
+		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
 		cond_resched();
 	}
 	s2mmu_log_split_done(&ls);
 	return ret;
 }
 
+/*
+ * With manual protect a GET only reads the log, and copies it out as it
+ * is, without a buffer.  It must still report every write that completed
+ * before the call: a fault makes a page writable and marks it in one
+ * read-side section of mmu_lock, and another vCPU may write through the
+ * new mapping in between; taking and dropping the write side waits for
+ * every such section, after which their bits are in the log.  Bits that
+ * faults set during the copy are of pages written during the call: right
+ * now or next time.  Nothing else changes the log under us: CLEAR and
+ * stopping the log hold slots_lock, as we do.  Counted only if it
+ * succeeds: a call refused for its bitmap leaves the VM as it was.
+ */
+static int s2mmu_harvest_manual(struct s2mmu_vm *vm,
+				struct s2mmu_memslot *slot, u8 __user *ubuf)
+{
+	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n, copies = 0;
+
+	lockdep_assert_held(&vm->slots_lock);
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	for (w = 0; w < nlongs; w += n, copies++) {
+		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
+		if (copy_to_user(ubuf + w * sizeof(long), slot->dirty_bitmap + w,
+				 n * sizeof(long)))
+			return -EFAULT;
+		cond_resched();
+	}
+	s2mmu_log_count(vm, nlongs);
+	atomic64_add(copies, s2mmu_vm_stat(vm, dirty_log_user_copies));
+	return 0;
+}
+
 int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 {
 	struct s2mmu_dirty_log log;
 	struct s2mmu_memslot *slot;
-	unsigned long *buf;
+	unsigned long *buf = NULL;
 	u8 __user *ubuf;
 	int ret;
 
@@ -381,18 +405,24 @@ int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 	if (log.padding || log.slot >= S2MMU_MEMSLOT_ID_LIMIT)
 		return -EINVAL;
 	ubuf = u64_to_user_ptr(log.dirty_bitmap);
-	buf = (unsigned long *)__get_free_page(GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
 
 	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	slot = s2mmu_slot_by_id(vm, log.slot);
 	ret = !slot ? -EINVAL : !slot->dirty_bitmap ? -ENOENT : 0;
+	if (!ret && vm->manual_dirty_protect) {
+		ret = s2mmu_harvest_manual(vm, slot, ubuf);
+		goto out;
+	}
 	/* Fail before anything is cleared: a harvest must not lose pages. */
 	if (!ret && clear_user(ubuf, BITS_TO_LONGS(slot->npages) * sizeof(long)))
 		ret = -EFAULT;
-	if (!ret)
-		ret = s2mmu_harvest(vm, slot, ubuf, buf);
+	else if (!ret)
+		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
+	if (!ret) {
+		buf = (unsigned long *)__get_free_page(GFP_KERNEL);
+		ret = buf ? s2mmu_harvest(vm, slot, ubuf, buf) : -ENOMEM;
+	}
+out:
 	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	free_page((unsigned long)buf);
 	return ret;
@@ -454,6 +484,7 @@ static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			ret = -EFAULT;
 			break;
 		}
+		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
 		if (w + n == nlongs && log->num_pages % BITS_PER_LONG)
 			buf[n - 1] &= BIT(log->num_pages % BITS_PER_LONG) - 1;
 		ret = s2mmu_log_take(vm, slot, w0 + w, n, buf, NULL, &ls);

@@ -1731,11 +1731,65 @@ int s2_split_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size,
 struct s2_wp_mask_data {
 	struct s2_op		op;
 	struct s2_split_clear	clr;
+	u64			leaves;
+	u64			protected;
 };
+
+/* Bits set in [@i, @end) of @mask. */
+static u64 s2_mask_weight(const unsigned long *mask, u64 i, u64 end)
+{
+	u64 n = 0;
+
+	for (; i < end; i++)
+		n += s2_mask_test(mask, i);
+	return n;
+}
+
+/*
+ * The last-level table @ptes, mapping from @addr: only the entries whose
+ * bits are set are looked at, found a mask word at a time (a word of
+ * zeroes costs one load), and those with write permission lose it in
+ * place.  The walker would visit all 512 entries, each through a call.
+ */
+static void s2_wp_mask_ptes(struct s2_wp_mask_data *d, s2_pte_t *ptes,
+			    u64 addr)
+{
+	const struct s2_split_clear *clr = &d->clr;
+	u64 lo = max(addr, clr->start);
+	u64 hi = min(addr + S2_LEVEL_SIZE(S2_MAX_LEVEL - 1), clr->end);
+	u64 i = (lo - clr->base) >> S2_PAGE_SHIFT;
+	u64 end = (hi - clr->base) >> S2_PAGE_SHIFT;
+	unsigned long word;
+	u64 n, ipa;
+	s2_pte_t *ptep, old;
+
+	for (; i < end; i += n) {
+		n = min(S2_MASK_BITS - i % S2_MASK_BITS, end - i);
+		word = clr->mask[i / S2_MASK_BITS] >> (i % S2_MASK_BITS);
+		if (n < S2_MASK_BITS)
+			word &= (1UL << n) - 1;
+		for (; word; word &= word - 1) {
+			ipa = clr->base + ((i + __builtin_ctzl(word)) << S2_PAGE_SHIFT);
+			ptep = &ptes[(ipa - addr) >> S2_PAGE_SHIFT];
+			old = READ_ONCE(*ptep);
+			d->leaves++;
+			if ((old & (S2_PTE_VALID | S2_PTE_S2AP_W)) !=
+			    (S2_PTE_VALID | S2_PTE_S2AP_W))
+				continue;
+			/* Lowering permissions: no BBM, the invalidation. */
+			WRITE_ONCE(*ptep, old & ~S2_PTE_S2AP_W);
+			d->protected++;
+			d->op.written = true;
+			s2_tlb_add(&d->op.tlb, ipa, S2_MAX_LEVEL);
+		}
+	}
+}
 
 /*
  * Only leaves mapping a page whose bit is set change: a page loses W in
- * place, a block is split and only those of its pages lose W.
+ * place, a block is split and only those of its pages lose W.  A table
+ * mapping no such page is not entered; a last-level table is done by
+ * s2_wp_mask_ptes() from its parent entry.
  */
 static int s2_wrprotect_mask_walker(const struct s2_visit_ctx *ctx, u32 visit)
 {
@@ -1743,11 +1797,20 @@ static int s2_wrprotect_mask_walker(const struct s2_visit_ctx *ctx, u32 visit)
 	const struct s2_split_clear *clr = &d->clr;
 	u64 lo = max(ctx->addr, clr->start);
 	u64 hi = min(ctx->addr + S2_LEVEL_SIZE(ctx->level), clr->end);
+	u64 i = (lo - clr->base) >> S2_PAGE_SHIFT;
+	u64 end = (hi - clr->base) >> S2_PAGE_SHIFT;
 
-	if (!s2_desc_valid(ctx->old) ||
-	    !s2_mask_any(clr->mask, (lo - clr->base) >> S2_PAGE_SHIFT,
-			 (hi - clr->base) >> S2_PAGE_SHIFT))
+	if (visit == S2_WALK_TABLE_PRE && ctx->level == S2_MAX_LEVEL - 1) {
+		s2_wp_mask_ptes(d, s2_pte_table(ctx->pgt, ctx->old), ctx->addr);
+		return S2_WALK_SKIP;
+	}
+	if (visit == S2_WALK_TABLE_PRE)
+		return s2_mask_any(clr->mask, i, end) ? 0 : S2_WALK_SKIP;
+	d->leaves++;
+	if (!s2_desc_valid(ctx->old) || !s2_mask_any(clr->mask, i, end))
 		return 0;
+	if (ctx->old & S2_PTE_S2AP_W)
+		d->protected += s2_mask_weight(clr->mask, i, end);
 	if (ctx->level == S2_MAX_LEVEL)
 		return s2_wrprotect_leaf(ctx, &d->op);
 	return s2_split_block(ctx, &d->op, clr);
@@ -1790,9 +1853,13 @@ int s2_wrprotect_mask(struct s2_pgtable *pgt, u64 base, u64 nbits,
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
 	ret = s2_walk_root(pgt, d.clr.start, d.clr.end - d.clr.start,
-			   s2_wrprotect_mask_walker, &d, S2_WALK_LEAF);
+			   s2_wrprotect_mask_walker, &d,
+			   S2_WALK_LEAF | S2_WALK_TABLE_PRE);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
+	s2_stat_add(pgt, wp_mask_walks, 1);
+	s2_stat_add(pgt, wp_mask_leaves, d.leaves);
+	s2_stat_add(pgt, wp_mask_protected, d.protected);
 	return ret;
 }
 

@@ -187,6 +187,11 @@ struct s2_tlb_ops {
  * @mapped: leaves installed, indexed by level (1 GiB, 2 MiB, 4K)
  * @table_pages: table pages currently live, root pages included
  * @retries: shared-mode operations that backed off with -EAGAIN
+ * @wp_mask_walks: s2_wrprotect_mask() calls that walked the table
+ * @wp_mask_leaves: leaves those walks looked at (checked against the
+ *	bitmap; a page whose bit is clear may be skipped unseen)
+ * @wp_mask_protected: leaves those walks took write permission from
+ *	(blocks split count their pages made read-only)
  *
  * The engine keeps one per CPU (a table page allocated on one CPU and
  * freed on another leaves one copy's @table_pages negative); this is also
@@ -203,6 +208,9 @@ struct s2_stats {
 	u64	mapped[S2_MAX_LEVEL + 1];
 	s64	table_pages;
 	u64	retries;
+	u64	wp_mask_walks;
+	u64	wp_mask_leaves;
+	u64	wp_mask_protected;
 };
 
 /**
@@ -559,7 +567,9 @@ int s2_split_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size,
  * lose write permission, in one walk from the first to the last with one
  * batched invalidation.  A block mapping any of them is split into pages
  * (one BBM); its other pages keep their permissions.  Leaves mapping no
- * such page are left alone.
+ * such page are left alone, and not looked at: a table mapping none is
+ * not entered, and a last-level table is read only at the set bits, one
+ * mask word at a time, so the cost follows the bits set, not the span.
  *
  * Return: 0 (also for an empty @mask), -ENOMEM when @mc ran out (what was
  * done stays done: call again with a fuller memcache), -EINVAL, -ERANGE.

@@ -2,12 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mkinitramfs.sh OUT BUSYBOX MODULE TESTDIR [EXTRA_TESTDIR] [VMM] [KVMST]
+#	[BASE_MODULE]
 # Packs busybox, s2mmu.ko, the test programs (every executable of TESTDIR
 # and EXTRA_TESTDIR, listed in /tests/list in that order), the example
 # VMM and KVM's selftests (KVMST/bin in /kvm, run by KVMST/kvm_selftests,
-# the last test) into a gzipped cpio archive.
+# the last test) into a gzipped cpio archive.  BASE_MODULE, another build
+# of the module, becomes /s2mmu-base.ko: benchmarks then run with both.
 set -euo pipefail
 out=$1 busybox=$2 module=$3 testdir=$4 extra=${5:-} vmm=${6:-} kvmst=${7:-}
+base_module=${8:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -15,6 +18,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,usr/bin,proc,sys,dev,tmp,tests,tools,bench,kvm}
 cp "$busybox" "$stage/bin/busybox"
 cp "$module" "$stage/s2mmu.ko"
+[ -z "$base_module" ] || cp "$base_module" "$stage/s2mmu-base.ko"
 install -m 0755 "$top/scripts/vm-init.sh" "$stage/init"
 
 add_tests() {

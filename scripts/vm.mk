@@ -35,10 +35,23 @@ _tools:
 	done
 	@python3 $(top)/scripts/check-guest-code.py $(VMM_OUT)/*
 
-_initramfs: _module _selftests _tools _kvm-selftests
+# VM_BENCH_REV=REV: REV's module is built too (from `git archive REV`) and
+# `make vm-bench` runs each benchmark with both modules, alternating.
+VM_BENCH_REV ?=
+AB_DIR = $(O_DIR)/ab-module
+AB_KO = $(if $(VM_BENCH_REV),$(AB_DIR)/s2mmu.ko)
+
+.PHONY: _ab-module
+_ab-module:
+	@rm -rf $(AB_DIR) && mkdir -p $(AB_DIR)
+	@git -C $(top) archive $(VM_BENCH_REV) | tar -x -C $(AB_DIR)
+	@$(MAKE) -s -C $(KBUILD_DIR) M=$(AB_DIR) $(KBUILD_ARGS) modules >/dev/null
+	@echo "ab-module: $(VM_BENCH_REV) ($$(git -C $(top) rev-parse --short $(VM_BENCH_REV))) as /s2mmu-base.ko"
+
+_initramfs: _module _selftests _tools _kvm-selftests $(if $(VM_BENCH_REV),_ab-module)
 	@bash $(top)/scripts/mkinitramfs.sh $(O_DIR)/initramfs.cpio.gz \
 		$(S2MMU_BUSYBOX) $(top)/s2mmu.ko $(KSFT_OUT)/s2mmu "$(EXTRA_TESTS)" \
-		"$$(ls $(VMM_OUT)/* 2>/dev/null)" $(KVMST_OUT)
+		"$$(ls $(VMM_OUT)/* 2>/dev/null)" $(KVMST_OUT) $(AB_KO)
 
 #> initramfs: the VM's initramfs (module, tests, VMM, busybox)
 initramfs: $(DEPS)
@@ -53,7 +66,7 @@ VM_RUN = python3 $(top)/scripts/vm-run.py --kernel $(S2MMU_VMLINUZ) \
 #> vm-kvm-test: the same with KVM initialised alongside
 #> vm-shell: interactive arm64 VM with the module loaded
 #> demo: boot the arm64 VM, load the module, run the example VMM
-#> vm-bench: benchmarks in the arm64 VM (VM_BENCH=NAME runs only that one of /bench, e.g. kvm_selftests_bench)
+#> vm-bench: benchmarks in the arm64 VM (VM_BENCH=NAME runs only that one of /bench, e.g. kvm_selftests_bench; VM_BENCH_REV=REV measures REV's module beside the tree's in the same boot)
 vm-test vm-kvm-test vm-shell demo vm-bench: $(DEPS)
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _initramfs
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _$@

@@ -100,9 +100,17 @@ static void print_phase(const char *mode, const char *phase, __u64 ns,
 	printf(" tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu",
 	       b->tlbi_ipa - a->tlbi_ipa, b->tlbi_range - a->tlbi_range,
 	       b->tlbi_vmid - a->tlbi_vmid);
-	printf(" mapped_l2=%llu mapped_l3=%llu pages_dirtied=%llu table_pages=%llu\n",
+	printf(" mapped_l2=%llu mapped_l3=%llu pages_dirtied=%llu table_pages=%llu",
 	       b->mapped_l2 - a->mapped_l2, b->mapped_l3 - a->mapped_l3,
 	       b->dirty_marked - a->dirty_marked, b->table_pages);
+	printf(" walks=%llu leaves=%llu protected=%llu",
+	       b->dirty_log_walks - a->dirty_log_walks,
+	       b->dirty_log_leaves - a->dirty_log_leaves,
+	       b->dirty_log_protected - a->dirty_log_protected);
+	printf(" lock_holds=%llu words=%llu user_copies=%llu\n",
+	       b->dirty_log_lock_holds - a->dirty_log_lock_holds,
+	       b->dirty_log_words - a->dirty_log_words,
+	       b->dirty_log_user_copies - a->dirty_log_user_copies);
 }
 
 static int run(int dev, int manual)

@@ -7,7 +7,8 @@
  * The median of N runs is printed, one line per workload:
  *
  *   bench <name> ns_per_page=<x> pages=<n> tlbi_ipa=<n> tlbi_range=<n>
- *	tlbi_vmid=<n> bbm=<n> table_pages=<n>
+ *	tlbi_vmid=<n> bbm=<n> table_pages=<n> wp_walks=<n> wp_leaves=<n>
+ *	wp_protected=<n>
  *
  * "pgtable_bench [RUNS [NAME]]": RUNS (default 5, at most 63) runs of every
  * workload, or of NAME only.  scripts/bench-ab.py runs single runs of two
@@ -279,6 +280,79 @@ static void run_unmap_4k_bulk_64g(struct s2h_vm *vm)
 		die("unmap_4k_bulk_64g", ret);
 }
 
+/*
+ * A dirty-log CLEAR (or GET) as the module makes it: one call of
+ * s2_wrprotect_mask() per page of bitmap (32768 pages), over 1 GiB of 4K
+ * pages, with every bit set, one bit per 64-bit word, one bit per 16 MiB,
+ * or every other bit.
+ */
+#define MASK_CHUNK_PAGES	(8 * 4096ULL)
+#define MASK_BITS		(8 * sizeof(unsigned long))
+
+static unsigned long wp_mask[PAGES_1G / MASK_BITS];
+
+static void run_wp_mask(struct s2h_vm *vm, const char *name)
+{
+	u64 p;
+	int ret;
+
+	for (p = 0; p < PAGES_1G; p += MASK_CHUNK_PAGES) {
+		ret = s2_wrprotect_mask(&vm->pgt, p * SZ_4K, MASK_CHUNK_PAGES,
+					wp_mask + p / MASK_BITS, &vm->mc);
+		if (ret)
+			die(name, ret);
+	}
+}
+
+static void setup_wp_mask(struct s2h_vm *vm, unsigned long word, u64 every)
+{
+	u64 w;
+
+	setup_4k(vm);
+	for (w = 0; w < ARRAY_SIZE(wp_mask); w++)
+		wp_mask[w] = w % every ? 0 : word;
+}
+
+static void setup_wp_mask_all(struct s2h_vm *vm)
+{
+	setup_wp_mask(vm, ~0UL, 1);
+}
+
+static void setup_wp_mask_word(struct s2h_vm *vm)
+{
+	setup_wp_mask(vm, 1UL << 17, 1);
+}
+
+static void setup_wp_mask_16m(struct s2h_vm *vm)
+{
+	setup_wp_mask(vm, 1UL << 17, 16 * SZ_2M / SZ_4K / MASK_BITS);
+}
+
+static void setup_wp_mask_odd(struct s2h_vm *vm)
+{
+	setup_wp_mask(vm, 0x5555555555555555UL, 1);
+}
+
+static void run_wp_mask_all(struct s2h_vm *vm)
+{
+	run_wp_mask(vm, "wp_mask_all");
+}
+
+static void run_wp_mask_word(struct s2h_vm *vm)
+{
+	run_wp_mask(vm, "wp_mask_word");
+}
+
+static void run_wp_mask_16m(struct s2h_vm *vm)
+{
+	run_wp_mask(vm, "wp_mask_16m");
+}
+
+static void run_wp_mask_odd(struct s2h_vm *vm)
+{
+	run_wp_mask(vm, "wp_mask_odd");
+}
+
 static const struct bench benches[] = {
 	{ "map_4k_bulk", setup_none, run_map_4k_bulk, PAGES_1G },
 	{ "map_4k_each", setup_none, run_map_4k_each, PAGES_1G },
@@ -298,6 +372,10 @@ static const struct bench benches[] = {
 	{ "map_4k_bulk_64g", setup_none, run_map_4k_bulk_64g, 64 * PAGES_1G },
 	{ "unmap_4k_bulk_64g", setup_4k_64g, run_unmap_4k_bulk_64g,
 	  64 * PAGES_1G },
+	{ "wp_mask_all", setup_wp_mask_all, run_wp_mask_all, PAGES_1G },
+	{ "wp_mask_word", setup_wp_mask_word, run_wp_mask_word, PAGES_1G },
+	{ "wp_mask_16m", setup_wp_mask_16m, run_wp_mask_16m, PAGES_1G },
+	{ "wp_mask_odd", setup_wp_mask_odd, run_wp_mask_odd, PAGES_1G },
 };
 
 static double now_ns(void)
@@ -343,11 +421,15 @@ static void run_bench(const struct bench *b, int runs)
 	qsort(ns, runs, sizeof(ns[0]), cmp_double);
 	printf("bench %s ns_per_page=%.2f pages=%llu ", b->name,
 	       ns[runs / 2] / b->pages, b->pages);
-	printf("tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu bbm=%llu table_pages=%lld\n",
+	printf("tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu bbm=%llu table_pages=%lld",
 	       after.tlbi_ipa - before.tlbi_ipa,
 	       after.tlbi_range - before.tlbi_range,
 	       after.tlbi_vmid - before.tlbi_vmid,
 	       after.bbm - before.bbm, tables);
+	printf(" wp_walks=%llu wp_leaves=%llu wp_protected=%llu\n",
+	       after.wp_mask_walks - before.wp_mask_walks,
+	       after.wp_mask_leaves - before.wp_mask_leaves,
+	       after.wp_mask_protected - before.wp_mask_protected);
 	fflush(stdout);
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Differential fuzzer of the engine.  Random map / unmap / wrprotect /
- * relax / mkyoung / test_clear_young / split over a 4 MiB window that
- * straddles a 1 GiB boundary (for some runs one where the root table's
+ * relax / mkyoung / test_clear_young / split / wrprotect_mask over a 4 MiB
+ * window that straddles a 1 GiB boundary (for some runs one where the root table's
  * concatenated pages or level-0 entries meet: struct geometry); after
  * every operation each IPA of the window is translated and compared with
  * a flat reference model, s2_get_leaf()'s lookup with the walk's (a
@@ -645,6 +645,80 @@ static bool op_split(struct fuzz *f, bool wrprotect)
 			  blocks || owed);
 }
 
+#define MASK_BITS	(8 * sizeof(unsigned long))
+
+/*
+ * Bits of a dirty-log GET or CLEAR, [0, @n) of @mask: every bit, runs of
+ * up to 70 pages with gaps of up to 129, or single pages up to 200 apart.
+ */
+static void pick_mask(struct fuzz *f, unsigned long *mask, int n)
+{
+	int style = take(f, 3), p = 0, run;
+
+	while (p < n) {
+		if (style) {
+			p += style == 1 ? take(f, 130) : 1 + take(f, 200);
+			run = style == 1 ? 1 + take(f, 70) : 1;
+		} else {
+			run = n;
+		}
+		for (; run && p < n; run--, p++)
+			mask[p / MASK_BITS] |= 1UL << (p % MASK_BITS);
+	}
+}
+
+/*
+ * A dirty-log GET or CLEAR: s2_wrprotect_mask() from a random page (bit 0
+ * is not aligned to anything).  Exactly the pages whose bits are set lose
+ * W; a block mapping one of them is split (one BBM each), its other pages
+ * keep their permissions; the pages it protected are counted.
+ */
+static bool op_wrprotect_mask(struct fuzz *f)
+{
+	unsigned long mask[WPAGES / MASK_BITS + 1] = { 0 };
+	u64 tlbi = broadcast(&f->vm.pgt), protected, last_base = ~0ULL;
+	struct s2_stats before = s2h_stats(&f->vm.pgt), after;
+	int first = take(f, WPAGES), n = 1 + take(f, WPAGES - first), i, p;
+	u64 blocks = 0, want = 0;
+	int ret;
+
+	/* As op_split(): the memcache holds one 1 GiB block's split. */
+	if (is_1g_block(f, first) && is_1g_block(f, first + n - 1) &&
+	    first < 512 && first + n > 512)
+		n = 512 - first;
+	pick_mask(f, mask, n);
+	for (i = 0; i < n; i++) {
+		p = first + i;
+		if (!(mask[i / MASK_BITS] >> (i % MASK_BITS) & 1) ||
+		    !f->model[p].valid)
+			continue;
+		if (f->seen[p].level != S2_MAX_LEVEL &&
+		    f->seen[p].base != last_base) {
+			last_base = f->seen[p].base;
+			blocks++;
+		}
+		if (f->model[p].prot & S2_PROT_W)
+			want++;
+		f->model[p].prot &= ~S2_PROT_W;
+	}
+	lock_vm(f, 0);
+	ret = s2_wrprotect_mask(&f->vm.pgt, WBASE + first * SZ_4K, n, mask,
+				&f->vm.mc);
+	unlock_vm(f, 0);
+	if (ret)
+		return fail(f, "wrprotect_mask %d+%d: %d", first, n, ret);
+	after = s2h_stats(&f->vm.pgt);
+	if (after.bbm - before.bbm != blocks)
+		return fail(f, "wrprotect_mask: %llu BBM for %llu blocks",
+			    after.bbm - before.bbm, blocks);
+	protected = after.wp_mask_protected - before.wp_mask_protected;
+	if (protected != want)
+		return fail(f, "wrprotect_mask: %llu pages protected, model %llu",
+			    protected, want);
+	return check_tlbi(f, "wrprotect_mask", broadcast(&f->vm.pgt) - tlbi,
+			  blocks || want);
+}
+
 /* Everything outside the window too, now and then. */
 static bool op_reset(struct fuzz *f)
 {
@@ -721,7 +795,17 @@ static bool fuzz_step(struct fuzz *f)
 		ok = op_split(f, !take(f, 2));
 		break;
 	default:
-		ok = take(f, 16) ? op_map(f) : op_reset(f);
+		switch (take(f, 16)) {
+		case 0:
+			ok = op_reset(f);
+			break;
+		case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+			ok = op_wrprotect_mask(f);
+			break;
+		default:
+			ok = op_map(f);
+			break;
+		}
 		break;
 	}
 	if (!ok)

@@ -710,6 +710,57 @@ TEST_F(log, manual_get_reads_clear_protects)
 	EXPECT_EQ(-1, got[2]);
 }
 
+/*
+ * CLEAR write-protects exactly the pages of its bitmap, wherever they
+ * fall: every third page of the first 2 MiB, a 100-page run across mask
+ * words, one page near the end.  Each cleared page takes one permission
+ * fault at its next write and no other page does; the log keeps the
+ * pages not cleared.  The walk looked only at the cleared pages' leaves
+ * (it used to visit every leaf from the first bit to the last).
+ */
+TEST_F(log, clear_protects_exactly_its_pages)
+{
+	__u64 *clr = calloc(1, tst_bitmap_bytes(LOG_PAGES));
+	struct s2mmu_vcpu_access res;
+	struct s2mmu_stats st0, st1;
+	__u64 p, cleared = 0;
+
+	ASSERT_NE(NULL, clr);
+	ASSERT_EQ(0, tst_enable_manual_protect(self->vm));
+	ASSERT_EQ(0, tst_set_region(self->vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, LOG_SIZE, self->mem));
+	for (p = 0; p < LOG_PAGES; p++)
+		ASSERT_EQ(0, write_page(&self->vcpu, p, NULL));
+	for (p = 0; p < 512; p += 3)
+		tst_set_bit(clr, p);
+	for (p = 600; p < 700; p++)
+		tst_set_bit(clr, p);
+	tst_set_bit(clr, 1000);
+	for (p = 0; p < LOG_PAGES; p++)
+		cleared += tst_test_bit(clr, p);
+
+	ASSERT_EQ(0, tst_stats(self->vm, &st0));
+	ASSERT_EQ(0, tst_clear_dirty_log(self->vm, SLOT, 0, LOG_PAGES, clr));
+	ASSERT_EQ(0, tst_stats(self->vm, &st1));
+	EXPECT_EQ(cleared, st1.dirty_log_protected - st0.dirty_log_protected);
+	EXPECT_EQ(cleared, st1.dirty_log_leaves - st0.dirty_log_leaves);
+	EXPECT_EQ(1ULL, st1.dirty_log_walks - st0.dirty_log_walks);
+
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	for (p = 0; p < LOG_PAGES; p++)
+		ASSERT_EQ(!tst_test_bit(clr, p), tst_test_bit(self->bm, p))
+			TH_LOG("page %llu after the CLEAR", (unsigned long long)p);
+	for (p = 0; p < LOG_PAGES; p++) {
+		ASSERT_EQ(0, write_page(&self->vcpu, p, &res));
+		ASSERT_EQ((__u64)tst_test_bit(clr, p), (__u64)res.faults_permission)
+			TH_LOG("page %llu: permission faults", (unsigned long long)p);
+	}
+	ASSERT_EQ(0, tst_get_dirty_log(self->vm, SLOT, self->bm));
+	for (p = 0; p < LOG_PAGES; p++)
+		ASSERT_EQ(1, tst_test_bit(self->bm, p));
+	free(clr);
+}
+
 /* A fault that failed marks nothing (the fault handler's last step). */
 TEST_F(log, failed_fault_marks_nothing)
 {

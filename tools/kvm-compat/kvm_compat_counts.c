@@ -7,11 +7,16 @@
  * ioctl, and prints one line per ioctl at exit:
  *
  *   kvm-compat counts IOCTL calls=N bbm=N tlbi=N table_pages=N relax=N
+ *     walks=N leaves=N protected=N lock_holds=N words=N user_copies=N
  *
  * (tlbi: by IPA, range and VMID; table_pages: pages gained, a split adds
- * one per 2 MiB block).  A timed phase of a KVM selftest then comes with
- * the work s2mmu did in it; the two extra ioctls per call cost
- * microseconds against phases of milliseconds.
+ * one per 2 MiB block; walks, leaves and protected: the stage-2 walks of
+ * the dirty-log ioctls, the leaves they looked at and write-protected;
+ * lock_holds: write-side holds of mmu_lock; words: words of dirty log
+ * read; user_copies: copies to or from the caller's bitmap).  A timed
+ * phase of a KVM selftest then comes with the work s2mmu did in it; the
+ * two extra ioctls per call cost microseconds against phases of
+ * milliseconds.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -27,6 +32,7 @@ static const char *const kc_count_names[KC_COUNT_NR] = {
 
 struct kc_count {
 	uint64_t calls, bbm, tlbi, table_pages, relax;
+	uint64_t walks, leaves, protected, lock_holds, words, user_copies;
 };
 
 static struct kc_count kc_counts[KC_COUNT_NR];
@@ -42,10 +48,18 @@ static void kc_counts_print(void)
 		if (!c->calls)
 			continue;
 		fprintf(stderr,
-			"kvm-compat counts %s calls=%llu bbm=%llu tlbi=%llu table_pages=%lld relax=%llu\n",
+			"kvm-compat counts %s calls=%llu bbm=%llu tlbi=%llu table_pages=%lld relax=%llu",
 			kc_count_names[i], (unsigned long long)c->calls,
 			(unsigned long long)c->bbm, (unsigned long long)c->tlbi,
 			(long long)c->table_pages, (unsigned long long)c->relax);
+		fprintf(stderr,
+			" walks=%llu leaves=%llu protected=%llu lock_holds=%llu words=%llu user_copies=%llu\n",
+			(unsigned long long)c->walks,
+			(unsigned long long)c->leaves,
+			(unsigned long long)c->protected,
+			(unsigned long long)c->lock_holds,
+			(unsigned long long)c->words,
+			(unsigned long long)c->user_copies);
 	}
 }
 
@@ -83,5 +97,11 @@ int kc_counted_ioctl(struct kc_vm *vm, enum kc_count_id id,
 	c->tlbi += kc_tlbi(&b) - kc_tlbi(&a);
 	c->table_pages += b.table_pages - a.table_pages;
 	c->relax += b.relax_perms - a.relax_perms;
+	c->walks += b.dirty_log_walks - a.dirty_log_walks;
+	c->leaves += b.dirty_log_leaves - a.dirty_log_leaves;
+	c->protected += b.dirty_log_protected - a.dirty_log_protected;
+	c->lock_holds += b.dirty_log_lock_holds - a.dirty_log_lock_holds;
+	c->words += b.dirty_log_words - a.dirty_log_words;
+	c->user_copies += b.dirty_log_user_copies - a.dirty_log_user_copies;
 	return ret;
 }

@@ -37,9 +37,9 @@ figures() {	# figures NAME LOG
 }
 
 if [ $mode = bench ]; then
-	echo "# kvm selftests benchmarks on $backend"
-	# s2mmu's counters per dirty-log ioctl (kvm_compat_counts.c).
-	export KVM_COMPAT_COUNTS=1
+	# Which module measures (scripts/vm-init.sh, VM_BENCH_REV): NAME@TAG.
+	tag=${S2MMU_BENCH_TAG:+@$S2MMU_BENCH_TAG}
+	echo "# kvm selftests benchmarks on $backend$tag"
 	echo 'dirty_log_perf_test|dirty_log_perf_test -m 5 -i 3 -b 64M -v 2
 dirty_log_perf_test.get-log|dirty_log_perf_test -m 5 -g -i 3 -b 64M -v 2
 memslot_perf_test|memslot_perf_test -s 32 -e 4 -l 2 -r 1
@@ -47,9 +47,16 @@ kvm_page_table_test|kvm_page_table_test -m 5 -b 128M -v 2' |
 	while IFS='|' read -r name cmd; do
 		# shellcheck disable=SC2086
 		(cd "$dir" && timeout "$per_test_timeout" ./$cmd) > /tmp/kvmst.log 2>&1
-		echo "# $name on $backend: exit $?"
-		figures "$name" /tmp/kvmst.log
-		sed -n "s/^kvm-compat counts /# counts $name /p" /tmp/kvmst.log
+		echo "# $name$tag on $backend: exit $?"
+		figures "$name$tag" /tmp/kvmst.log
+		# s2mmu's counters per dirty-log ioctl (kvm_compat_counts.c),
+		# from a second run: read around every call, they would sit
+		# inside the timed sections that KVM's figures are set against.
+		case $backend:$name in s2mmu:dirty_log_perf_test*) ;; *) continue ;; esac
+		# shellcheck disable=SC2086
+		(cd "$dir" && KVM_COMPAT_COUNTS=1 timeout "$per_test_timeout" ./$cmd) \
+			> /tmp/kvmst-counts.log 2>&1
+		sed -n "s/^kvm-compat counts /# counts $name$tag /p" /tmp/kvmst-counts.log
 	done
 	exit 0
 fi

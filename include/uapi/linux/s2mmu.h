@@ -309,6 +309,16 @@ struct s2mmu_userspace_memory_region {
  *	reverse map and removed or write-protected
  * @view_rmap_mismatches: of those found, entries that did not map the
  *	page view 0 has for the frame, left untouched (a bug: logged)
+ * @dirty_log_walks: stage-2 walks %S2MMU_GET_DIRTY_LOG and
+ *	%S2MMU_CLEAR_DIRTY_LOG made to write-protect the pages they took
+ * @dirty_log_leaves: leaves those walks looked at
+ * @dirty_log_protected: leaves those walks write-protected (pages of a
+ *	block split for it included)
+ * @dirty_log_lock_holds: write-side holds of the VM's MMU lock taken by
+ *	%S2MMU_GET_DIRTY_LOG and %S2MMU_CLEAR_DIRTY_LOG
+ * @dirty_log_words: 64-bit words of dirty log those ioctls read
+ * @dirty_log_user_copies: copies to or from their callers' bitmaps that
+ *	succeeded (a call refused for its bitmap counts nothing here)
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots,
@@ -361,6 +371,12 @@ struct s2mmu_stats {
 	__u64 view_fallbacks;
 	__u64 view_rmap_hits;
 	__u64 view_rmap_mismatches;
+	__u64 dirty_log_walks;
+	__u64 dirty_log_leaves;
+	__u64 dirty_log_protected;
+	__u64 dirty_log_lock_holds;
+	__u64 dirty_log_words;
+	__u64 dirty_log_user_copies;
 	__u64 reserved[2];
 };
 
@@ -469,7 +485,8 @@ struct s2mmu_enable_cap {
  * clears the log and write-protects the pages it reported, so that their
  * next write is logged again; log and protection change together,
  * 32768 pages at a time, each chunk with one batched TLB invalidation.
- * With %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT it only reads the log.
+ * With %S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT it only reads the log (and
+ * copies it out straight, as KVM does).
  *
  * The bitmap is whole 64-bit words: (npages + 63) / 64 * 8 bytes.  It is
  * checked writable before anything is cleared; a chunk that still cannot
