@@ -167,6 +167,7 @@ const struct s2_mm_ops s2mmu_table_mm_ops = {
 	.page_count		= s2mmu_table_page_count,
 	.phys_to_virt		= s2mmu_phys_to_virt,
 	.virt_to_phys		= s2mmu_virt_to_phys,
+	.icache_sync		= s2mmu_cache_icache_sync,
 };
 
 /* ---- the software TLB backend ---- */
@@ -426,7 +427,8 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
  * 1. sample the invalidate sequence (invalidate.c);
  * 2. find the slot, under SRCU; wait if the host is changing the page;
  * 3. an access-flag or permission fault: fix the leaf in place;
- * 4. otherwise pin the host page, a whole 2 MiB block when it can;
+ * 4. otherwise pin the host page, a whole 2 MiB block when it can, and,
+ *    without FWB, clean what the guest has not seen yet (cache.c);
  * 5. under mmu_lock, unless an invalidation raced with steps 1-4
  *    (s2mmu_fault_stale()), map it through the engine;
  * 6. once the mapping is writable, mark the page dirty.
@@ -1053,6 +1055,9 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		s2mmu_drop_fault_pins(vcpu, f);
 		return ret;
 	}
+	/* Without FWB: the pages the guest may access uncached, now clean. */
+	s2mmu_cache_clean_pages(vm, f->slot, s2mmu_fault_first_index(f),
+				vcpu->pages, f->nr_pages);
 	/* Step 5 (and 6 inside). */
 	if (f->zero)
 		return s2mmu_map_zero(vcpu, f);

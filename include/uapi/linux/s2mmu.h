@@ -294,6 +294,12 @@ struct s2mmu_userspace_memory_region {
  * @info_page_mismatches: removals of the info page that found the
  *	stage-2 table not mapping it where its back-pointer said, and left
  *	the table untouched (%S2MMU_UNMAP_INFO_PAGE); a bug
+ * @dcache_clean_pages: pages cleaned and invalidated to the point of
+ *	coherency before they were first mapped, for a guest that runs with
+ *	its MMU off; 0 on a VM whose table uses FWB
+ * @icache_sync_pages: pages made coherent for instruction fetches (D-cache
+ *	clean unless CTR_EL0.IDC, I-cache invalidation unless CTR_EL0.DIC)
+ *	before a stage-2 mapping let the guest execute them
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots and
@@ -338,6 +344,8 @@ struct s2mmu_stats {
 	__u64 mem_access_walk;
 	__u64 mem_access_converted;
 	__u64 info_page_mismatches;
+	__u64 dcache_clean_pages;
+	__u64 icache_sync_pages;
 	__u64 reserved[2];
 };
 
