@@ -889,7 +889,9 @@ struct s2mmu_irq_level {
  * @s1_attr: out: the stage-1 memory attribute, a MAIR_EL1 byte (0x00,
  *	Device-nGnRnE, with the stage-1 MMU off) (%S2MMU_GVA_R_S1_ATTR)
  * @s2_memattr: out: the stage-2 descriptor's MemAttr[3:0]
- *	(%S2MMU_GVA_R_S2_MEMATTR)
+ *	(%S2MMU_GVA_R_S2_MEMATTR), in the VM's encoding: Normal write-back
+ *	is 0xf, or 0x6 (forced write-back) when the VM's table uses FWB
+ *	(Documentation/vcpu.rst, "Memory attributes and caches")
  * @par_attr: out: PAR_EL1.ATTR of the two-stage AT: both stages'
  *	attributes combined (%S2MMU_GVA_R_PAR_ATTR, hardware answers)
  * @perms: out: ``S2MMU_GVA_PERM_*``: the accesses at @el that translate
