@@ -965,7 +965,7 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	u64 ipa = ALIGN_DOWN(f->ipa, size);
 	u64 first = s2mmu_fault_first_index(f);
 	unsigned long start, end;
-	bool changed = false;
+	bool changed = false, whole;
 	int ret;
 
 	s2mmu_fault_hva_range(f, size, &start, &end);
@@ -976,8 +976,16 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	}
 	ret = s2_map(&vm->pgt, ipa, size, page_to_phys(vcpu->pages[0]),
 		     f->prot, &vcpu->mc, S2_WALK_SHARED);
-	if (ret == S2_PERMS_DIFFER)
+	/*
+	 * Mapped (or found) as asked, the whole range: no need to walk it
+	 * again to see which pages are writable.  Likewise a single page
+	 * whose leaf the relax raised.
+	 */
+	whole = ret != S2_PERMS_DIFFER;
+	if (ret == S2_PERMS_DIFFER) {
 		ret = s2mmu_raise_perms(vm, f, size);
+		whole = f->nr_pages == 1;
+	}
 	if (ret < 0) {
 		if (f->nr_pages > 1)
 			s2mmu_keep_partial_map(vcpu, f, ipa, first);
@@ -985,7 +993,9 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	}
 	changed = ret == 0;
 	s2mmu_record_pins(vcpu, f);
-	if (f->prot & S2_PROT_W)
+	if ((f->prot & S2_PROT_W) && whole)
+		s2mmu_mark_dirty(vm, f, first, size >> PAGE_SHIFT);
+	else if (f->prot & S2_PROT_W)
 		s2mmu_mark_dirty_writable(vm, f, ipa, first, size >> PAGE_SHIFT);
 	if (!changed)
 		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));

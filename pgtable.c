@@ -408,6 +408,7 @@ static __always_inline int s2_walk_root(struct s2_pgtable *pgt, u64 addr,
 {
 	if (!s2_range_ok(pgt, addr, size))
 		return -ERANGE;
+	s2_stat_add(pgt, walks, 1);
 	return s2_walk_from(pgt, pgt->pgd, pgt->start_level, U32_MAX, true,
 			    addr, addr + size, cb, arg, flags);
 }

@@ -196,6 +196,9 @@ struct s2_tlb_ops {
  * @retries: shared-mode operations that backed off with -EAGAIN
  * @icache_pages: pages handed to &s2_mm_ops.icache_sync before a leaf
  *	mapping them became executable
+ * @walks: walks from the root: one per operation, s2_get_leaf() included
+ *	(subtree walks inside an operation are not counted); what a
+ *	caller's sequence of calls costs
  *
  * The engine keeps one per CPU (a table page allocated on one CPU and
  * freed on another leaves one copy's @table_pages negative); this is also
@@ -213,6 +216,7 @@ struct s2_stats {
 	s64	table_pages;
 	u64	retries;
 	u64	icache_pages;
+	u64	walks;
 };
 
 /**

@@ -17,7 +17,8 @@
  *    executable, or execute permission added), none for data pages or
  *    added write permission, unless IDC and DIC (and no force) make it
  *    unnecessary;
- * and S2MMU_TRANSLATE_GVA must see the encoding in use: MemAttr 0b0110
+ * and a first-touch fault walks the table once (table_walks).
+ * S2MMU_TRANSLATE_GVA must see the encoding in use: MemAttr 0b0110
  * (forced write-back) with FWB, 0b1111 without, and, from the hardware
  * (AT with the VM's HCR_EL2), a Normal write-back result for the guest's
  * Device stage 1 with FWB, Device without.
@@ -173,10 +174,12 @@ TEST_F(gc, first_touch_relax_and_exec)
 	if (!self->ready)
 		SKIP(return, "no guest: S2MMU_RUN not supported here");
 	d = run_counted(_metadata, &self->g, guest_cache_touch_start, 4, args, 1);
-	TH_LOG("first touch of %llu pages: %llu faults, %llu D-cache cleans, %llu I-cache syncs",
-	       (unsigned long long)first, d.faults_translation, d.dcache_clean_pages,
-	       d.icache_sync_pages);
+	TH_LOG("first touch of %llu pages: %llu faults, %llu walks, %llu D-clean, %llu I-sync",
+	       (unsigned long long)first, d.faults_translation, d.table_walks,
+	       d.dcache_clean_pages, d.icache_sync_pages);
 	ASSERT_EQ(first, d.faults_translation);
+	/* A first-touch fault, read, write or fetch, walks once: its map. */
+	ASSERT_EQ(first, d.table_walks);
 	ASSERT_EQ(first, d.mapped_l3);
 	ASSERT_EQ(self->clean ? first : 0ULL, d.dcache_clean_pages);
 	ASSERT_EQ(self->sync ? NR_EXEC : 0ULL, d.icache_sync_pages);
@@ -188,8 +191,9 @@ TEST_F(gc, first_touch_relax_and_exec)
 	args[0] = SLOT_GPA;
 	args[1] = exec_w;
 	d = run_counted(_metadata, &self->g, guest_cache_again_start, 2, args, 2);
-	TH_LOG("relaxes: %llu permission faults, %llu D-cache cleans, %llu I-cache syncs",
-	       d.faults_permission, d.dcache_clean_pages, d.icache_sync_pages);
+	TH_LOG("relaxes: %llu permission faults, %llu walks, %llu D-clean, %llu I-sync",
+	       d.faults_permission, d.table_walks, d.dcache_clean_pages,
+	       d.icache_sync_pages);
 	ASSERT_EQ(3ULL, d.faults_permission);
 	ASSERT_EQ(0ULL, d.faults_translation);
 	ASSERT_EQ(3ULL, d.relax_perms);
@@ -202,6 +206,7 @@ TEST_F(gc, first_touch_relax_and_exec)
 	args[1] = NR_READ;
 	d = run_counted(_metadata, &self->g, guest_cache_touch_start, 4, args, 1);
 	ASSERT_EQ(0ULL, d.faults_translation + d.faults_permission);
+	ASSERT_EQ(0ULL, d.table_walks);
 	ASSERT_EQ(0ULL, d.dcache_clean_pages + d.icache_sync_pages);
 }
 

@@ -300,6 +300,8 @@ struct s2mmu_userspace_memory_region {
  * @icache_sync_pages: pages made coherent for instruction fetches (D-cache
  *	clean unless CTR_EL0.IDC, I-cache invalidation unless CTR_EL0.DIC)
  *	before a stage-2 mapping let the guest execute them
+ * @table_walks: walks of the stage-2 table from its root (maps, relaxes,
+ *	lookups, ...): divided by the faults, what a fault costs
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots and
@@ -346,6 +348,7 @@ struct s2mmu_stats {
 	__u64 info_page_mismatches;
 	__u64 dcache_clean_pages;
 	__u64 icache_sync_pages;
+	__u64 table_walks;
 	__u64 reserved[2];
 };
 
