@@ -182,6 +182,13 @@ int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
 	if (!access_ok(buf, acc.len) ||
 	    s2mmu_access_probe_buf(buf, acc.len, acc.kind != S2MMU_ACCESS_WRITE))
 		return -EFAULT;
+	/*
+	 * The run page is the pending exit's until S2MMU_RUN completes it:
+	 * an access reporting its own exit there would overwrite the data
+	 * of an MMIO read or a hypercall's results.
+	 */
+	if (s2mmu_exit_pending(vcpu->ctx))
+		return -EBUSY;
 	acc.done = 0;
 	acc.exit_reason = S2MMU_EXIT_NONE;
 	acc.faults_translation = 0;

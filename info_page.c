@@ -42,19 +42,14 @@ module_param(test_hooks, bool, 0644);
 MODULE_PARM_DESC(test_hooks, "accept the test-only flags of ioctls (S2MMU_INFO_UNMAP_TEST_STALE)");
 
 /*
- * Rewrite the page with the VM's counters now.  Under info.lock, so that
- * two vCPUs publishing at once cannot leave an older snapshot last; the
+ * Rewrite @page with the VM's counters now.  Under info.lock, so that two
+ * vCPUs rewriting at once cannot leave an older snapshot last; the
  * sequence count lets the guest tell a torn read.
  */
-void s2mmu_info_publish(struct s2mmu_vm *vm)
+static void s2mmu_info_write(struct s2mmu_vm *vm, struct page *page)
 {
-	/* Pairs with the cmpxchg that installed it: its zeroes first. */
-	struct page *page = smp_load_acquire(&vm->info.page);
-	struct s2mmu_info_page *ip;
+	struct s2mmu_info_page *ip = page_address(page);
 
-	if (!page)
-		return;
-	ip = page_address(page);
 	s2mmu_mutex_lock(&vm->info.lock, S2MMU_RANK_INFO_LOCK);
 	WRITE_ONCE(ip->seq, ip->seq + 1);
 	/* The odd count before the counters change: the guest retries. */
@@ -65,6 +60,26 @@ void s2mmu_info_publish(struct s2mmu_vm *vm)
 	smp_wmb();
 	WRITE_ONCE(ip->seq, ip->seq + 1);
 	s2mmu_mutex_unlock(&vm->info.lock, S2MMU_RANK_INFO_LOCK);
+}
+
+/**
+ * s2mmu_info_publish() - rewrite the info page, if it is mapped
+ * @vm: the VM
+ *
+ * Called after every stage-2 fault.  With no page mapped (never mapped,
+ * or removed) it costs one load: nothing reads the page then, and the
+ * next S2MMU_MAP_INFO_PAGE rewrites it before and after placing it.
+ */
+void s2mmu_info_publish(struct s2mmu_vm *vm)
+{
+	struct page *page;
+
+	if (!READ_ONCE(vm->info.mapped))
+		return;
+	/* Pairs with the cmpxchg that installed it: its zeroes first. */
+	page = smp_load_acquire(&vm->info.page);
+	if (page)
+		s2mmu_info_write(vm, page);
 }
 
 /* Does [@gfn, @gfn + @npages) cover the mapped info page? */
@@ -128,7 +143,7 @@ static int s2mmu_info_place(struct s2mmu_vm *vm, u64 ipa, struct page *page)
 			     S2_PROT_R, mc, 0);
 		if (!ret) {
 			vm->info.ipa = ipa;
-			vm->info.mapped = true;
+			WRITE_ONCE(vm->info.mapped, true);
 		}
 		s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	}
@@ -170,10 +185,16 @@ int s2mmu_map_info_page(struct s2mmu_vm *vm, void __user *argp)
 	if (!page)
 		return -ENOMEM;
 	/* Filled before the guest can see it. */
-	s2mmu_info_publish(vm);
+	s2mmu_info_write(vm, page);
 	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	ret = s2mmu_info_place(vm, m.guest_phys_addr, page);
 	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
+	/*
+	 * Faults that ran while it was being placed found it unmapped and
+	 * left it alone: the counters once more, now that it is in place.
+	 */
+	if (!ret)
+		s2mmu_info_publish(vm);
 	return ret;
 }
 
@@ -193,7 +214,7 @@ static int s2mmu_info_remove(struct s2mmu_vm *vm, bool stale)
 	ok = s2mmu_maps_page(vm, ipa, stale ? page + 1 : page);
 	if (ok) {
 		s2mmu_unmap_range_locked(vm, ipa, PAGE_SIZE);
-		vm->info.mapped = false;
+		WRITE_ONCE(vm->info.mapped, false);
 	}
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	if (ok)

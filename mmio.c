@@ -127,6 +127,21 @@ void s2mmu_complete_pending(struct s2mmu_vcpu_ctx *ctx)
 }
 
 /**
+ * s2mmu_exit_pending() - does the last exit of S2MMU_RUN await completion?
+ * @ctx: the vCPU; its mutex held
+ *
+ * Between an MMIO or hypercall exit and the S2MMU_RUN that finishes it
+ * (or the PC write that cancels it), the run page holds what that run
+ * reads back: the data of an MMIO read, the results of a hypercall.
+ *
+ * Return: true while such an exit is pending.
+ */
+bool s2mmu_exit_pending(const struct s2mmu_vcpu_ctx *ctx)
+{
+	return ctx->pending != S2MMU_PENDING_NONE;
+}
+
+/**
  * s2mmu_hypercall_exit() - report an HVC or a trapped SMC to the VMM
  * @ctx: the vCPU that made the call
  * @smc: it was an SMC

@@ -588,15 +588,35 @@ static int run_loop(struct s2mmu_vcpu_ctx *ctx)
 	}
 }
 
+/*
+ * What the VMM writes on the run page and the kernel reads before it
+ * does anything: padding1 zero (room for later inputs), immediate_exit a
+ * flag.  Read once: another thread of the VMM may write the page.
+ * Return: immediate_exit, or -EINVAL.
+ */
+static int run_page_inputs(const struct s2mmu_run *run)
+{
+	u8 immediate_exit = READ_ONCE(run->immediate_exit);
+	unsigned int i;
+
+	for (i = 0; i < sizeof(run->padding1); i++)
+		if (READ_ONCE(run->padding1[i]))
+			return -EINVAL;
+	return immediate_exit > 1 ? -EINVAL : immediate_exit;
+}
+
 static long run_vcpu(struct s2mmu_vcpu_ctx *ctx)
 {
 	struct s2mmu_run *run = ctx->run;
+	int immediate_exit = run_page_inputs(run);
 
+	if (immediate_exit < 0)
+		return immediate_exit;
 	if (!s2mmu_el2_can_run())
 		return -EOPNOTSUPP;
 	s2mmu_complete_pending(ctx);
 	run->exit_reason = S2MMU_EXIT_NONE;
-	if (READ_ONCE(run->immediate_exit)) {
+	if (immediate_exit) {
 		run->exit_reason = S2MMU_EXIT_INTR;
 		return -EINTR;
 	}

@@ -219,6 +219,9 @@ long s2mmu_run_ioctl(struct s2mmu_vcpu_ctx *ctx, unsigned int cmd,
 		     unsigned long arg);
 long s2mmu_run_irq_line(struct s2mmu_vcpu_ctx *ctx, void __user *argp);
 
+/* mmio.c */
+bool s2mmu_exit_pending(const struct s2mmu_vcpu_ctx *ctx);
+
 /* cache.c: line sizes of every CPU, probed at load */
 void s2mmu_cache_init(void);
 

@@ -155,7 +155,10 @@ struct s2mmu_hva_range {
  *
  * @ipa and @mapped change under slots_lock and mmu_lock (write), so
  * either lock is enough to read them: slot changes (slots_lock) check a
- * new slot against them.
+ * new slot against them.  s2mmu_info_publish() reads @mapped with no
+ * lock (READ_ONCE; it is written with WRITE_ONCE), the one test a fault
+ * makes when no page is mapped: a stale answer only rewrites a page
+ * nobody reads, or skips a rewrite the map makes again once in place.
  */
 struct s2mmu_info {
 	struct mutex	lock;	/* see above */

@@ -139,6 +139,26 @@ FIXTURE_VARIANT_ADD(dl, manual_initially_set) {
 };
 
 /*
+ * Starts the slot's log (@size bytes at SLOT_GPA, backed by @mem) in
+ * initially-set mode: no BBM, no invalidation, no table page.
+ */
+static void start_log_initially_set(struct __test_metadata *_metadata,
+				    int vm, __u64 size, void *mem)
+{
+	struct s2mmu_stats st0, st1;
+
+	ASSERT_EQ(0, tst_stats(vm, &st0));
+	ASSERT_EQ(0, tst_enable_dirty_log_caps(vm, TST_MANUAL_INITIALLY_SET));
+	ASSERT_EQ(0, tst_set_region(vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, size, mem));
+	ASSERT_EQ(0, tst_stats(vm, &st1));
+	EXPECT_EQ(st0.bbm, st1.bbm);
+	EXPECT_EQ(st0.tlbi_ipa + st0.tlbi_range + st0.tlbi_vmid,
+		  st1.tlbi_ipa + st1.tlbi_range + st1.tlbi_vmid);
+	EXPECT_EQ(st0.table_pages, st1.table_pages);
+}
+
+/*
  * Map the slot with blocks where the host has huge pages (a write of zero
  * to each 2 MiB region: the contents stay as they were), then start its
  * log in initially-set mode: no BBM, no invalidation, no table page.
@@ -146,7 +166,7 @@ FIXTURE_VARIANT_ADD(dl, manual_initially_set) {
 static void start_log_over_blocks(struct __test_metadata *_metadata,
 				  struct _test_data_dl *self)
 {
-	struct s2mmu_stats st0, st1;
+	struct s2mmu_stats st0;
 	__u64 zero = 0, off;
 
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, SLOT_SIZE,
@@ -156,15 +176,7 @@ static void start_log_over_blocks(struct __test_metadata *_metadata,
 					sizeof(zero), S2MMU_ACCESS_WRITE, NULL));
 	ASSERT_EQ(0, tst_stats(self->g.vm, &st0));
 	TH_LOG("%llu blocks mapped before the log starts", st0.mapped_l2);
-	ASSERT_EQ(0, tst_enable_dirty_log_caps(self->g.vm,
-					       TST_MANUAL_INITIALLY_SET));
-	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
-				    SLOT_GPA, SLOT_SIZE, self->mem));
-	ASSERT_EQ(0, tst_stats(self->g.vm, &st1));
-	EXPECT_EQ(st0.bbm, st1.bbm);
-	EXPECT_EQ(st0.tlbi_ipa + st0.tlbi_range + st0.tlbi_vmid,
-		  st1.tlbi_ipa + st1.tlbi_range + st1.tlbi_vmid);
-	EXPECT_EQ(st0.table_pages, st1.table_pages);
+	start_log_initially_set(_metadata, self->g.vm, SLOT_SIZE, self->mem);
 }
 
 FIXTURE_SETUP(dl)
@@ -455,18 +467,16 @@ FIXTURE_VARIANT_ADD(blk, hugetlb) {
 FIXTURE_SETUP(blk)
 {
 	__u64 args[2] = { SLOT_GPA, GUEST_DATA_IPA + LIST_DOFF };
+	const char *skip = NULL;
 	char why[256];
 	int ret;
 
-	self->mem = NULL;
-	ret = guest_vm_create(&self->g, 1);
-	if (ret == -EOPNOTSUPP)
-		SKIP(return, "S2MMU_RUN not supported here");
+	ret = guest_vm_create_with_mem(&self->g, 1, variant->backing, BLK_SIZE,
+				       &self->mem, &skip);
+	if (ret > 0)
+		SKIP(return, "%s", skip);
 	ASSERT_EQ(0, ret);
 	self->v = &self->g.vcpu[0];
-	self->mem = tst_alloc(variant->backing, BLK_SIZE);
-	if (!self->mem)
-		SKIP(return, "no %s memory", tst_backing_name(variant->backing));
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, BLK_SIZE,
 				    self->mem));
 	ASSERT_EQ(0, guest_start(self->v, guest_page_writer, 2, args));
@@ -559,15 +569,8 @@ TEST_F(blk, initially_set_clear_part_of_blocks)
 		     st0.mapped_l2);
 
 	/* Starting the log splits, protects and invalidates nothing. */
-	ASSERT_EQ(0, tst_enable_dirty_log_caps(self->g.vm,
-					       TST_MANUAL_INITIALLY_SET));
-	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
-				    SLOT_GPA, BLK_SIZE, self->mem));
+	start_log_initially_set(_metadata, self->g.vm, BLK_SIZE, self->mem);
 	ASSERT_EQ(0, tst_stats(self->g.vm, &st1));
-	EXPECT_EQ(st0.bbm, st1.bbm);
-	EXPECT_EQ(st0.tlbi_ipa + st0.tlbi_range + st0.tlbi_vmid,
-		  st1.tlbi_ipa + st1.tlbi_range + st1.tlbi_vmid);
-	EXPECT_EQ(st0.table_pages, st1.table_pages);
 	memset(self->want, 0xff, sizeof(self->want));
 	expect_log(_metadata, self, "first GET");
 

@@ -19,8 +19,7 @@
  * read the tables: the tables map read-only even in a read-only slot and
  * are never marked dirty.
  */
-#include "guest_vm.h"
-#include "../kselftest_harness.h"
+#include "guest_test.h"
 
 #define SLOT		0
 #define SLOT_GPA	0x40000000ULL
@@ -101,8 +100,7 @@ FIXTURE(gf) {
 	int huge;	/* the host backs the slot with 2M pages */
 	int block;	/* and so stage 2 maps blocks */
 	__u64 tables;	/* stage-2 mappings the guest's S1 tables need */
-	__u64 mmio_exits;
-	struct s2mmu_run last_mmio;	/* the last MMIO exit, as it was */
+	struct guest_mmio_log mmio;
 	struct s2mmu_stats before;
 };
 
@@ -390,46 +388,24 @@ static int s1_enable(struct _test_data_gf *self)
 static __u64 cmd(struct __test_metadata *_metadata,
 		 struct _test_data_gf *self, __u64 op, __u64 addr, __u64 val)
 {
-	struct s2mmu_run *run = self->v->run;
-	char why[256];
-	int ret;
-
-	run->hypercall.ret[0] = op;
-	run->hypercall.ret[1] = addr;
-	run->hypercall.ret[2] = val;
-	for (;;) {
-		ret = guest_run(self->v);
-		if (ret == 0 && guest_arg(self->v, 0) == GUEST_SYNC)
-			return guest_arg(self->v, 1);
-		if (ret != S2MMU_EXIT_MMIO)
-			break;
-		self->mmio_exits++;
-		self->last_mmio = *run;
-		if (!run->mmio.is_write)
-			memcpy(run->mmio.data, &(__u64){ MMIO_READ_VAL }, 8);
-	}
-	TH_LOG("command %llu at 0x%llx: %s", op, addr,
-	       guest_exit_str(self->v, ret, why, sizeof(why)));
-	ASSERT_TRUE(0);
-	return 0;
+	return guest_cmd_or_fail(_metadata, self->v, &self->mmio, op, addr, val);
 }
 
 FIXTURE_SETUP(gf)
 {
+	const char *why = NULL;
 	__u32 flags = 0;
 	unsigned long huge;
 	__u64 off;
 	int ret;
 
-	self->mem = NULL;
-	ret = guest_vm_create(&self->g, 1);
-	if (ret == -EOPNOTSUPP)
-		SKIP(return, "S2MMU_RUN not supported here");
+	ret = guest_vm_create_with_mem(&self->g, 1, variant->backing, SLOT_SIZE,
+				       &self->mem, &why);
+	if (ret > 0)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ret);
 	self->v = &self->g.vcpu[0];
-	self->mem = tst_alloc(variant->backing, SLOT_SIZE);
-	if (!self->mem)
-		SKIP(return, "no %s memory", tst_backing_name(variant->backing));
+	self->mmio.read_val = MMIO_READ_VAL;
 	/*
 	 * Populated by the host (no zero pages): a word in every page, and
 	 * the whole of the pages the guest reads (data, pair, MMIO side).
@@ -460,7 +436,7 @@ FIXTURE_SETUP(gf)
 	ASSERT_EQ(0, guest_map_code(&self->g));
 	/* The first GUEST_SYNC: code, stack and code-slot tables mapped. */
 	cmd(_metadata, self, 0, 0, 0);
-	self->mmio_exits = 0;
+	self->mmio.exits = 0;
 	ASSERT_EQ(0, tst_stats(self->g.vm, &self->before));
 }
 
@@ -499,7 +475,7 @@ static void check_first_map(struct __test_metadata *_metadata,
 static void snapshot(struct _test_data_gf *self)
 {
 	tst_stats(self->g.vm, &self->before);
-	self->mmio_exits = 0;
+	self->mmio.exits = 0;
 }
 
 #define NO_PAGE		(~0ULL)
@@ -536,7 +512,7 @@ TEST_F(gf, read)
 	check_first_map(_metadata, self, &d);
 	EXPECT_EQ(0ULL, d.dirty_marked);
 	EXPECT_EQ(0ULL, d.mmio_exits);
-	EXPECT_EQ(0ULL, self->mmio_exits);
+	EXPECT_EQ(0ULL, self->mmio.exits);
 	if (variant->logging)
 		check_log(_metadata, self, NO_PAGE);
 
@@ -551,14 +527,14 @@ TEST_F(gf, read)
 TEST_F(gf, write)
 {
 	__u64 w = 0x1122334455667788ULL, val;
-	struct s2mmu_run *run = &self->last_mmio;
+	struct s2mmu_run *run = &self->mmio.last;
 	struct s2mmu_stats d;
 
 	cmd(_metadata, self, CMD_WRITE, SLOT_GPA + TEST_OFF, w);
 	d = tst_stats_since(self->g.vm, &self->before);
 	if (variant->readonly) {
 		/* A store to a read-only slot is the VMM's to emulate. */
-		EXPECT_EQ(1ULL, self->mmio_exits);
+		EXPECT_EQ(1ULL, self->mmio.exits);
 		EXPECT_EQ(SLOT_GPA + TEST_OFF, run->mmio.phys_addr);
 		EXPECT_EQ(8U, run->mmio.len);
 		EXPECT_EQ(1, run->mmio.is_write);
@@ -574,7 +550,7 @@ TEST_F(gf, write)
 			check_log(_metadata, self, NO_PAGE);
 		return;
 	}
-	EXPECT_EQ(0ULL, self->mmio_exits);
+	EXPECT_EQ(0ULL, self->mmio.exits);
 	/* The data went to the host's page. */
 	EXPECT_EQ(w, *(__u64 *)(self->mem + TEST_OFF));
 	check_first_map(_metadata, self, &d);
@@ -647,11 +623,11 @@ TEST_F(gf, read_write_exec)
 	EXPECT_EQ(first_maps(self), d.faults_translation);
 	EXPECT_EQ(1ULL, d.faults_permission);
 	if (variant->readonly) {
-		EXPECT_EQ(1ULL, self->mmio_exits);
+		EXPECT_EQ(1ULL, self->mmio.exits);
 		EXPECT_EQ(0ULL, d.relax_perms);
 		EXPECT_EQ(0ULL, d.dirty_marked);
 	} else {
-		EXPECT_EQ(0ULL, self->mmio_exits);
+		EXPECT_EQ(0ULL, self->mmio.exits);
 		EXPECT_EQ(w, *(__u64 *)(self->mem + TEST_OFF));
 		EXPECT_EQ(1ULL, d.relax_perms);
 		EXPECT_EQ(self->block ? 512ULL : 1ULL, d.dirty_marked);
@@ -721,19 +697,19 @@ TEST_F(gf, pair_across_pages)
  */
 TEST_F(gf, no_slot_mmio)
 {
-	struct s2mmu_run *run = &self->last_mmio;
+	struct s2mmu_run *run = &self->mmio.last;
 	__u64 w = 0x42, val;
 	struct s2mmu_stats d;
 
 	val = cmd(_metadata, self, CMD_READ, MMIO_GPA, 0);
 	EXPECT_EQ(MMIO_READ_VAL, val);
-	EXPECT_EQ(1ULL, self->mmio_exits);
+	EXPECT_EQ(1ULL, self->mmio.exits);
 	EXPECT_EQ(MMIO_GPA, run->mmio.phys_addr);
 	EXPECT_EQ(8U, run->mmio.len);
 	EXPECT_EQ(0, run->mmio.is_write);
 
 	cmd(_metadata, self, CMD_WRITE, MMIO_GPA, w);
-	EXPECT_EQ(2ULL, self->mmio_exits);
+	EXPECT_EQ(2ULL, self->mmio.exits);
 	EXPECT_EQ(MMIO_GPA, run->mmio.phys_addr);
 	EXPECT_EQ(1, run->mmio.is_write);
 	EXPECT_EQ(0, memcmp(&w, run->mmio.data, 8));

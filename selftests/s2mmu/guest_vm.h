@@ -233,6 +233,41 @@ static inline void guest_vm_destroy(struct guest_vm *g)
 }
 
 /*
+ * The start of a guest test's fixture: guest_vm_create() and @size bytes
+ * of @backing for the test's own slot in *@mem (NULL until allocated;
+ * guest_vm_destroy() and munmap() clean up).  Return: 0; > 0 when the
+ * test cannot run here, with the reason for its SKIP in *@why (no
+ * S2MMU_FEAT_RUN, or no huge-page memory of that backing); else -errno
+ * (plain anonymous memory missing is a failure, not a SKIP).
+ */
+static inline int guest_vm_create_with_mem(struct guest_vm *g, int nr_vcpus,
+					   enum tst_backing backing,
+					   size_t size, __u8 **mem,
+					   const char **why)
+{
+	static char reason[64];
+	int ret;
+
+	*mem = NULL;
+	ret = guest_vm_create(g, nr_vcpus);
+	if (ret == -EOPNOTSUPP) {
+		*why = "S2MMU_RUN not supported here";
+		return 1;
+	}
+	if (ret)
+		return ret;
+	*mem = tst_alloc(backing, size);
+	if (*mem)
+		return 0;
+	if (backing == TST_ANON)
+		return -ENOMEM;
+	snprintf(reason, sizeof(reason), "no %s memory",
+		 tst_backing_name(backing));
+	*why = reason;
+	return 1;
+}
+
+/*
  * Maps every page of the guest code for execution now, through vCPU 0.
  * A test that counts stage-2 faults calls it first: where a function
  * crosses a page boundary depends on the link, and the first fetch from
@@ -386,6 +421,52 @@ static inline int guest_expect_hvc(struct tst_vcpu *v, __u64 want, char *why,
 		return 0;
 	guest_exit_str(v, ret, why, len);
 	return -1;
+}
+
+/**
+ * struct guest_mmio_log - the MMIO exits guest_cmd() answered
+ * @read_val: in: the data every MMIO read gets
+ * @exits: how many
+ * @last: the run page at the last one, as the exit left it
+ */
+struct guest_mmio_log {
+	__u64 read_val;
+	__u64 exits;
+	struct s2mmu_run last;
+};
+
+/*
+ * For a guest in a command loop (its GUEST_SYNC HVC returns a command in
+ * x0, an address in x1, a value in x2; its next GUEST_SYNC reports the
+ * result in x1): hands it @op, @addr, @val and runs it to that next
+ * GUEST_SYNC, whose result goes to *@res.  MMIO exits on the way are
+ * logged in @log, and a read gets @log->read_val.  Return: 0, or the last
+ * guest_run() value of anything else (guest_exit_str() describes it;
+ * S2MMU_EXIT_HYPERCALL for an HVC that is not GUEST_SYNC).
+ */
+static inline int guest_cmd(struct tst_vcpu *v, __u64 op, __u64 addr,
+			    __u64 val, struct guest_mmio_log *log, __u64 *res)
+{
+	struct s2mmu_run *run = v->run;
+	int ret;
+
+	run->hypercall.ret[0] = op;
+	run->hypercall.ret[1] = addr;
+	run->hypercall.ret[2] = val;
+	for (;;) {
+		ret = guest_run(v);
+		if (ret == 0 && guest_arg(v, 0) == GUEST_SYNC) {
+			*res = guest_arg(v, 1);
+			return 0;
+		}
+		if (ret != S2MMU_EXIT_MMIO)
+			return ret ? ret : S2MMU_EXIT_HYPERCALL;
+		log->exits++;
+		log->last = *run;
+		if (!run->mmio.is_write)
+			memcpy(run->mmio.data, &log->read_val,
+			       sizeof(log->read_val));
+	}
 }
 
 #endif /* S2MMU_GUEST_VM_H */

@@ -583,22 +583,6 @@ static void *host_of(struct gvm *m, __u64 ipa)
 	return NULL;
 }
 
-/* Physical address of a byte of ours, from /proc/self/pagemap (root). */
-static __u64 host_pa(void *p)
-{
-	__u64 ent = 0, vpn = (uintptr_t)p / TST_PAGE;
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &ent, sizeof(ent), vpn * sizeof(ent)) != sizeof(ent))
-		ent = 0;
-	close(fd);
-	if (!(ent & (1ULL << 63)) || !(ent & ((1ULL << 55) - 1)))
-		return 0;
-	return (ent & ((1ULL << 55) - 1)) * TST_PAGE + ((uintptr_t)p % TST_PAGE);
-}
-
 static void fill_values(__u8 *mem, __u64 ipa, __u64 size)
 {
 	__u64 off;
@@ -858,7 +842,7 @@ static bool matches_model(struct gvm *m, const struct expect *e,
 	if (e->stage)
 		return true;
 	host = host_of(m, e->ipa);
-	pa = host ? host_pa(host) : 0;
+	pa = host ? tst_host_pa(host) : 0;
 	return (t->result & S2MMU_GVA_R_PA) && (!pa || t->pa == pa);
 }
 
@@ -1153,7 +1137,7 @@ static void stress_one(struct stress *s, __u64 va, struct counts *c,
 	struct gvm *m = s->m;
 	struct s2mmu_translate_gva t;
 	struct expect e = model(&m->g, va, S2MMU_GVA_READ, 1);
-	__u64 p0, p1, pa = host_pa(host_of(m, e.ipa));
+	__u64 p0, p1, pa = tst_host_pa(host_of(m, e.ipa));
 	bool right, unmapped;
 
 	p0 = __atomic_load_n(&s->phase, __ATOMIC_ACQUIRE);
@@ -1258,17 +1242,6 @@ static __u64 stress_run(struct __test_metadata *_metadata, struct gvm *m,
 	return wrong;
 }
 
-static int set_knob(const char *val)
-{
-	int fd = open(KNOB, O_WRONLY | O_CLOEXEC), ok;
-
-	if (fd < 0)
-		return -errno;
-	ok = write(fd, val, 1) == 1;
-	close(fd);
-	return ok ? 0 : -EIO;
-}
-
 FIXTURE(st) {
 	struct gvm *m;
 };
@@ -1283,7 +1256,7 @@ FIXTURE_SETUP(st)
 FIXTURE_TEARDOWN(st)
 {
 	/* The knob back on whatever happened (no effect if never changed). */
-	set_knob("Y");
+	tst_write_file(KNOB, "Y");
 	gvm_destroy(self->m);
 	free(self->m);
 }
@@ -1310,10 +1283,10 @@ TEST_F_TIMEOUT(st, stress_without_fallback_fails, 120)
 
 	if (_metadata->skip)
 		return;
-	if (set_knob("N"))
+	if (tst_write_file(KNOB, "N"))
 		SKIP(return, "cannot write " KNOB);
 	wrong = stress_run(_metadata, self->m, 0);
-	ASSERT_EQ(0, set_knob("Y"));
+	ASSERT_EQ(0, tst_write_file(KNOB, "Y"));
 	TH_LOG("fallback off: %llu wrong answers (must be > 0)",
 	       (unsigned long long)wrong);
 	EXPECT_LT(0ULL, wrong);

@@ -569,22 +569,6 @@ TEST_F(oracle, no_flush_changes)
 	EXPECT_LT(a.tlbi, b.tlbi);
 }
 
-/* Physical address of a page of ours, from /proc/self/pagemap (root). */
-static __u64 host_pa(void *p)
-{
-	__u64 ent = 0, vpn = (uintptr_t)p / TST_PAGE;
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &ent, sizeof(ent), vpn * sizeof(ent)) != sizeof(ent))
-		ent = 0;
-	close(fd);
-	if (!(ent & (1ULL << 63)))
-		return 0;
-	return (ent & ((1ULL << 55) - 1)) * TST_PAGE + ((uintptr_t)p % TST_PAGE);
-}
-
 /*
  * The VM's own table, changed by the fault path: read faults, write
  * faults, a read-only slot, dirty logging (write-protection), slot
@@ -625,7 +609,7 @@ TEST_F(oracle, vm_faults)
 	ASSERT_EQ(0, translate(self->vm, 0, e, npages, NULL));
 	for (i = 0; i < npages; i++) {
 		bool ok = !(e[i].flags & (S2MMU_HWT_F_FAULT | S2MMU_HWT_F_MISMATCH)) &&
-			  e[i].hw_pa == host_pa(mem + i * TST_PAGE) && e[i].hw_pa &&
+			  e[i].hw_pa == tst_host_pa(mem + i * TST_PAGE) && e[i].hw_pa &&
 			  e[i].hw_attr == ATTR_WB;
 
 		/* A page only read may be the shared zero page: R only. */
@@ -640,7 +624,7 @@ TEST_F(oracle, vm_faults)
 	for (i = 0; i < 16; i++)
 		EXPECT_EQ(0, check(self->vm, 0, gpa + TST_1G + i * TST_PAGE, 1,
 				   TST_PAGE, S2MMU_HWT_READ,
-				   mapped(host_pa(ro + i * TST_PAGE), ATTR_WB,
+				   mapped(tst_host_pa(ro + i * TST_PAGE), ATTR_WB,
 					  SH_INNER)));
 	EXPECT_EQ(0, check(self->vm, 0, gpa + TST_1G, 16, TST_PAGE,
 			   S2MMU_HWT_WRITE, fault(FSC_PERM, 3)));
@@ -651,11 +635,11 @@ TEST_F(oracle, vm_faults)
 	EXPECT_EQ(0, check(self->vm, 0, gpa, npages / 2, 2 * TST_PAGE,
 			   S2MMU_HWT_WRITE, fault(FSC_PERM, 3)));
 	EXPECT_EQ(0, check(self->vm, 0, gpa, 1, TST_PAGE, S2MMU_HWT_READ,
-			   mapped(host_pa(mem), ATTR_WB, SH_INNER)));
+			   mapped(tst_host_pa(mem), ATTR_WB, SH_INNER)));
 	/* A logged write fault makes that one page writable again. */
 	ASSERT_EQ(0, tst_access(&v, gpa, &val, 8, S2MMU_ACCESS_WRITE, NULL));
 	EXPECT_EQ(0, check(self->vm, 0, gpa, 1, TST_PAGE, S2MMU_HWT_WRITE,
-			   mapped(host_pa(mem), ATTR_WB, SH_INNER)));
+			   mapped(tst_host_pa(mem), ATTR_WB, SH_INNER)));
 
 	/* Deleting the slot unmaps it and frees its now empty tables. */
 	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, gpa, 0, mem));

@@ -9,8 +9,7 @@
  * removal refusing to unmap when the table does not hold the page where
  * the page says it is (provoked through the test_hooks parameter).
  */
-#include "guest_vm.h"
-#include "../kselftest_harness.h"
+#include "guest_test.h"
 
 #define SLOT		0
 #define SLOT_GPA	0x40000000ULL
@@ -82,8 +81,7 @@ FIXTURE(ip) {
 	int ready;	/* setup completed: a guest to run */
 	struct tst_vcpu *v;
 	__u8 *mem;
-	__u64 mmio_exits;
-	struct s2mmu_run last_mmio;
+	struct guest_mmio_log mmio;
 };
 
 static int map_info(int vm, __u64 gpa, __u32 flags, __u32 padding)
@@ -110,49 +108,28 @@ static int unmap_info(int vm, unsigned long arg)
 static __u64 cmd(struct __test_metadata *_metadata,
 		 struct _test_data_ip *self, __u64 op, __u64 addr, __u64 val)
 {
-	struct s2mmu_run *run = self->v->run;
-	char why[256];
-	int ret;
-
-	run->hypercall.ret[0] = op;
-	run->hypercall.ret[1] = addr;
-	run->hypercall.ret[2] = val;
-	for (;;) {
-		ret = guest_run(self->v);
-		if (ret == 0 && guest_arg(self->v, 0) == GUEST_SYNC)
-			return guest_arg(self->v, 1);
-		if (ret != S2MMU_EXIT_MMIO)
-			break;
-		self->mmio_exits++;
-		self->last_mmio = *run;
-		if (!run->mmio.is_write)
-			memcpy(run->mmio.data, &(__u64){ MMIO_READ_VAL }, 8);
-	}
-	TH_LOG("command %llu at 0x%llx: %s", op, addr,
-	       guest_exit_str(self->v, ret, why, sizeof(why)));
-	ASSERT_TRUE(0);
-	return 0;
+	return guest_cmd_or_fail(_metadata, self->v, &self->mmio, op, addr, val);
 }
 
 FIXTURE_SETUP(ip)
 {
+	const char *why = NULL;
 	int ret;
 
-	self->mem = NULL;
 	self->ready = 0;
-	ret = guest_vm_create(&self->g, 1);
-	if (ret == -EOPNOTSUPP)
-		SKIP(return, "S2MMU_RUN not supported here");
+	ret = guest_vm_create_with_mem(&self->g, 1, TST_ANON, SLOT_SIZE,
+				       &self->mem, &why);
+	if (ret > 0)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ret);
 	self->v = &self->g.vcpu[0];
-	self->mem = tst_alloc(TST_ANON, SLOT_SIZE);
-	ASSERT_NE(NULL, self->mem);
+	self->mmio.read_val = MMIO_READ_VAL;
 	memset(self->mem, 0x5a, SLOT_SIZE);	/* no zero pages */
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, SLOT_SIZE,
 				    self->mem));
 	ASSERT_EQ(0, guest_start(self->v, guest_info_loop, 0, NULL));
 	cmd(_metadata, self, 0, 0, 0);	/* code and stack mapped */
-	self->mmio_exits = 0;
+	self->mmio.exits = 0;
 	self->ready = 1;
 }
 
@@ -200,7 +177,7 @@ TEST_F(ip, guest_reads_its_own_fault_count)
 	ASSERT_EQ(st.faults_translation, f1);
 	/* Reading the page itself never faults: it is mapped. */
 	ASSERT_EQ(f1, guest_info(_metadata, self, INFO_GPA, OFF_FAULTS));
-	ASSERT_EQ(0ULL, self->mmio_exits);
+	ASSERT_EQ(0ULL, self->mmio.exits);
 }
 
 TEST_F(ip, guest_write_exits_as_mmio_and_changes_nothing)
@@ -212,10 +189,10 @@ TEST_F(ip, guest_write_exits_as_mmio_and_changes_nothing)
 	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA, 0, 0));
 	perm0 = guest_info(_metadata, self, INFO_GPA, OFF_PERM);
 	cmd(_metadata, self, CMD_WRITE, INFO_GPA + OFF_FAULTS, 0xdead);
-	ASSERT_EQ(1ULL, self->mmio_exits);
-	ASSERT_TRUE(self->last_mmio.mmio.is_write);
-	ASSERT_EQ(INFO_GPA + OFF_FAULTS, self->last_mmio.mmio.phys_addr);
-	ASSERT_EQ(8U, self->last_mmio.mmio.len);
+	ASSERT_EQ(1ULL, self->mmio.exits);
+	ASSERT_TRUE(self->mmio.last.mmio.is_write);
+	ASSERT_EQ(INFO_GPA + OFF_FAULTS, self->mmio.last.mmio.phys_addr);
+	ASSERT_EQ(8U, self->mmio.last.mmio.len);
 	/* A permission fault, counted on the page; the write went nowhere. */
 	perm1 = guest_info(_metadata, self, INFO_GPA, OFF_PERM);
 	ASSERT_EQ(perm0 + 1, perm1);
@@ -233,16 +210,63 @@ TEST_F(ip, unmapped_page_reads_exit_as_mmio)
 		  guest_info(_metadata, self, INFO_GPA, OFF_VERSION));
 	ASSERT_EQ(0, unmap_info(self->g.vm, 0));
 	ASSERT_EQ(MMIO_READ_VAL, cmd(_metadata, self, CMD_READ, INFO_GPA, 0));
-	ASSERT_EQ(1ULL, self->mmio_exits);
-	ASSERT_FALSE(self->last_mmio.mmio.is_write);
-	ASSERT_EQ(INFO_GPA, self->last_mmio.mmio.phys_addr);
+	ASSERT_EQ(1ULL, self->mmio.exits);
+	ASSERT_FALSE(self->mmio.last.mmio.is_write);
+	ASSERT_EQ(INFO_GPA, self->mmio.last.mmio.phys_addr);
 	ASSERT_EQ(-ENOENT, unmap_info(self->g.vm, 0));
 	/* Mappable again, elsewhere, and the old place stays MMIO. */
 	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA2, 0, 0));
 	ASSERT_EQ((__u64)S2MMU_INFO_PAGE_VERSION,
 		  guest_info(_metadata, self, INFO_GPA2, OFF_VERSION));
 	ASSERT_EQ(MMIO_READ_VAL, cmd(_metadata, self, CMD_READ, INFO_GPA, 0));
-	ASSERT_EQ(2ULL, self->mmio_exits);
+	ASSERT_EQ(2ULL, self->mmio.exits);
+}
+
+/*
+ * The page is rewritten after a fault only while it is mapped: a page
+ * that was mapped once and removed costs a fault nothing.  Counted on
+ * the page's own sequence count (two a rewrite): a map and unmap with no
+ * fault in between moves it by what one map writes, and so must one
+ * with faults taken while the page was unmapped.
+ */
+TEST_F(ip, not_rewritten_while_unmapped)
+{
+	const __u64 gpa = 0x60000000ULL, size = 4 * TST_PAGE;
+	__u64 seq0, seq1, seq2, off;
+	struct s2mmu_stats a, b;
+	__u8 *mem;
+
+	if (!self->ready)
+		SKIP(return, "no guest: S2MMU_RUN not supported here");
+	/* A slot of 4 pages: every read below is a translation fault. */
+	mem = tst_alloc(TST_ANON, size);
+	ASSERT_NE(NULL, mem);
+	memset(mem, 0x5a, size);
+	ASSERT_EQ(0, tst_set_region(self->g.vm, 3, 0, gpa, size, mem));
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA, 0, 0));
+	/* Twice: the first read may fault the reader's code in. */
+	guest_info(_metadata, self, INFO_GPA, OFF_SEQ);
+	seq0 = guest_info(_metadata, self, INFO_GPA, OFF_SEQ);
+	/* One map's worth: moved without a fault. */
+	ASSERT_EQ(0, unmap_info(self->g.vm, 0));
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA2, 0, 0));
+	seq1 = guest_info(_metadata, self, INFO_GPA2, OFF_SEQ);
+	ASSERT_LT(seq0, seq1);
+
+	ASSERT_EQ(0, unmap_info(self->g.vm, 0));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &a));
+	for (off = 0; off < size; off += TST_PAGE)
+		ASSERT_EQ(0x5a5a5a5a5a5a5a5aULL,
+			  cmd(_metadata, self, CMD_READ, gpa + off, 0));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &b));
+	ASSERT_LE(a.faults_translation + 4, b.faults_translation);
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA, 0, 0));
+	seq2 = guest_info(_metadata, self, INFO_GPA, OFF_SEQ);
+	EXPECT_EQ(seq1 - seq0, seq2 - seq1);
+	/* And it counts them all. */
+	EXPECT_EQ(b.faults_translation,
+		  guest_info(_metadata, self, INFO_GPA, OFF_FAULTS));
+	munmap(mem, size);
 }
 
 TEST_F(ip, once_only_and_never_over_a_slot)
@@ -295,18 +319,6 @@ TEST_F(ip, bad_arguments)
 		  guest_info(_metadata, self, INFO_GPA, OFF_VERSION));
 }
 
-static int write_param(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /*
  * The checked removal: told (test hook) that the page is another frame,
  * it must find the table disagree, leave it alone, count and fail.
@@ -320,22 +332,22 @@ TEST_F(ip, checked_removal_refuses_a_stale_back_pointer)
 		SKIP(return, "no guest: S2MMU_RUN not supported here");
 	ASSERT_EQ(0, map_info(vm, INFO_GPA, 0, 0));
 	/* Without the parameter the flag is refused like any unknown bit. */
-	ret = write_param(TEST_HOOKS, "N");
+	ret = tst_write_file(TEST_HOOKS, "N");
 	if (ret)
 		SKIP(return, "cannot write %s: %s", TEST_HOOKS, strerror(-ret));
 	ASSERT_EQ(-EINVAL, unmap_info(vm, S2MMU_INFO_UNMAP_TEST_STALE));
 
-	ASSERT_EQ(0, write_param(TEST_HOOKS, "Y"));
+	ASSERT_EQ(0, tst_write_file(TEST_HOOKS, "Y"));
 	ASSERT_EQ(0, tst_stats(vm, &a));
 	ret = unmap_info(vm, S2MMU_INFO_UNMAP_TEST_STALE);
-	ASSERT_EQ(0, write_param(TEST_HOOKS, "N"));
+	ASSERT_EQ(0, tst_write_file(TEST_HOOKS, "N"));
 	ASSERT_EQ(-EIO, ret);
 	ASSERT_EQ(0, tst_stats(vm, &b));
 	ASSERT_EQ(a.info_page_mismatches + 1, b.info_page_mismatches);
 	/* The table is untouched: the guest still reads the page. */
 	ASSERT_EQ((__u64)S2MMU_INFO_PAGE_VERSION,
 		  guest_info(_metadata, self, INFO_GPA, OFF_VERSION));
-	ASSERT_EQ(0ULL, self->mmio_exits);
+	ASSERT_EQ(0ULL, self->mmio.exits);
 	ASSERT_EQ(-EBUSY, map_info(vm, INFO_GPA2, 0, 0));
 	/* The true removal still works, and counts nothing. */
 	ASSERT_EQ(0, unmap_info(vm, 0));

@@ -1872,6 +1872,40 @@ TEST_F(fz, irq_line)
 	EXPECT_EQ(0, xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l));
 }
 
+/*
+ * The run page's inputs with a pending MMIO read: a bad immediate_exit or
+ * padding1 byte refuses the run, and the software access path refuses
+ * to write the page while the read waits.  Each changes nothing (the
+ * poked byte is part of the baseline, then put back).
+ */
+static void run_page_inputs(struct __test_metadata *_metadata,
+			    struct _test_data_fz *self)
+{
+	static const __u8 bad_exit[] = { 2, 3, 0x10, 0x80, 0xff };
+	struct s2mmu_vcpu_access acc = {
+		.ipa = MMIO_IPA + TST_PAGE, .buf = (uintptr_t)self->big, .len = 8,
+	};
+	struct s2mmu_run *run = self->vcpu.run;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_exit); i++) {
+		run->immediate_exit = bad_exit[i];
+		take_snap(self, &self->base);
+		REJECT(self->vcpu.fd, S2MMU_RUN, NULL, EINVAL, "immediate_exit");
+	}
+	run->immediate_exit = 0;
+	for (i = 0; i < sizeof(run->padding1); i++) {
+		run->padding1[i] = 0x80 >> i;
+		take_snap(self, &self->base);
+		REJECT(self->vcpu.fd, S2MMU_RUN, NULL, EINVAL, "padding1");
+		run->padding1[i] = 0;
+	}
+	take_snap(self, &self->base);
+	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc, EBUSY, "ACCESS, MMIO pending");
+	acc.ipa = GPA_A;
+	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc, EBUSY, "ACCESS RAM, MMIO pending");
+}
+
 TEST_F(fz, run)
 {
 	static const unsigned long bad_args[] = {
@@ -1899,6 +1933,7 @@ TEST_F(fz, run)
 	ASSERT_EQ(0, run->mmio.is_write);
 	take_snap(self, &self->base);
 	refuse_all_vcpu_ioctls(_metadata, self);
+	run_page_inputs(_metadata, self);
 	memcpy(run->mmio.data, &data, sizeof(data));
 	EXPECT_EQ(data, run_to_done(_metadata, self));
 }

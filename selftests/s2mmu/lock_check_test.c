@@ -29,18 +29,6 @@ static int checker_on(int dev)
 	return !!(f.flags & S2MMU_FEAT_LOCK_CHECK);
 }
 
-static int write_param(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /* The kernel log from now on: /dev/kmsg positioned at its end. */
 static int kmsg_open_at_end(void)
 {
@@ -99,7 +87,7 @@ TEST_F(lc, provoked_inversions_are_seen)
 	kmsg = kmsg_open_at_end();
 	ASSERT_LE(0, kmsg);
 	ASSERT_EQ(0, tst_module_stats(self->dev, &a));
-	ASSERT_EQ(0, write_param(SELFTEST_PARAM, "1"));
+	ASSERT_EQ(0, tst_write_file(SELFTEST_PARAM, "1"));
 	ASSERT_EQ(0, tst_module_stats(self->dev, &b));
 	/* One spinning and one sleeping inversion, and no more. */
 	EXPECT_EQ(a.lock_inversions + 2, b.lock_inversions);

@@ -212,18 +212,17 @@ static void check_done(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(ma)
 {
+	const char *why = NULL;
 	int ret;
 
-	self->mem = NULL;
 	self->move_mem = NULL;
-	ret = guest_vm_create(&self->g, 1);
-	if (ret == -EOPNOTSUPP)
-		SKIP(return, "S2MMU_RUN not supported here");
+	ret = guest_vm_create_with_mem(&self->g, 1, TST_ANON, SLOT_SIZE,
+				       &self->mem, &why);
+	if (ret > 0)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ret);
 	self->v = &self->g.vcpu[0];
-	self->mem = tst_alloc(TST_ANON, SLOT_SIZE);
 	self->move_mem = tst_alloc(TST_ANON, MOVE_SIZE);
-	ASSERT_NE(NULL, self->mem);
 	ASSERT_NE(NULL, self->move_mem);
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, SLOT_SIZE,
 				    self->mem));

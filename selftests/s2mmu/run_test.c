@@ -303,6 +303,107 @@ TEST_F(run, immediate_exit_completes_mmio_only)
 	EXPECT_EQ(GUEST_MMIO_IPA + 2, r->mmio.phys_addr);
 }
 
+/*
+ * The run page's inputs are checked before S2MMU_RUN does anything:
+ * padding1 must stay zero and immediate_exit be 0 or 1.  A refused run
+ * leaves the pending MMIO read (its data, target register, PC) for the
+ * next good one, and the page as the VMM left it.
+ */
+TEST_F(run, run_page_inputs_checked_before_anything)
+{
+	struct tst_vcpu *v = self->v;
+	struct s2mmu_run *r = v->run, page;
+	static const __u8 bad_exit[] = { 2, 0x80, 0xff };
+	__u64 pat = 0x42, pc;
+	unsigned int i;
+
+	START(mmio);
+	ASSERT_EQ(0, tst_set_reg(v, GUEST_X(1), 0xdeadbeefULL));
+	ASSERT_EQ(0, tst_set_reg(v, GUEST_X(20), GUEST_MMIO_IPA));
+	ASSERT_EQ(0, tst_run(v));
+	ASSERT_EQ(S2MMU_EXIT_MMIO, r->exit_reason);
+	pc = tst_reg(v, GUEST_PC);
+	memcpy(r->mmio.data, &pat, 8);
+	for (i = 0; i < sizeof(r->padding1) + ARRAY_SIZE(bad_exit); i++) {
+		if (i < sizeof(r->padding1))
+			r->padding1[i] = 1;
+		else
+			r->immediate_exit = bad_exit[i - sizeof(r->padding1)];
+		page = *r;
+		EXPECT_EQ(-EINVAL, tst_run(v)) TH_LOG("case %u", i);
+		EXPECT_EQ(0, memcmp(&page, r, sizeof(page))) TH_LOG("case %u", i);
+		EXPECT_EQ(pc, tst_reg(v, GUEST_PC)) TH_LOG("case %u", i);
+		EXPECT_EQ(0xdeadbeefULL, tst_reg(v, GUEST_X(1))) TH_LOG("case %u", i);
+		memset(r->padding1, 0, sizeof(r->padding1));
+		r->immediate_exit = 0;
+	}
+	/* The read still completes, once, with the VMM's data. */
+	ASSERT_EQ(0, tst_run(v));
+	EXPECT_EQ(S2MMU_EXIT_MMIO, r->exit_reason);
+	EXPECT_EQ(GUEST_MMIO_IPA + 2, r->mmio.phys_addr);
+	EXPECT_EQ(0x42, tst_reg(v, GUEST_X(1)));
+	EXPECT_EQ(pc + 4, tst_reg(v, GUEST_PC));
+}
+
+/* S2MMU_VCPU_ACCESS at @ipa (8 bytes, a read). */
+static int sw_read(struct tst_vcpu *v, __u64 ipa)
+{
+	__u64 buf;
+
+	return tst_access(v, ipa, &buf, sizeof(buf), S2MMU_ACCESS_READ, NULL);
+}
+
+/*
+ * S2MMU_VCPU_ACCESS between an exit and the next S2MMU_RUN: the run page
+ * holds what the next run reads back (MMIO data, hypercall results), so
+ * the software path refuses with EBUSY and changes nothing, whether its
+ * access would exit (no slot) or not (guest RAM).
+ */
+TEST_F(run, vcpu_access_refused_while_an_exit_awaits_completion)
+{
+	struct tst_vcpu *v = self->v;
+	struct s2mmu_run *r = v->run, page;
+	__u64 pat = 0x5a;
+
+	START(mmio);
+	ASSERT_EQ(0, tst_set_reg(v, GUEST_X(20), GUEST_MMIO_IPA));
+	ASSERT_EQ(0, tst_run(v));
+	ASSERT_EQ(S2MMU_EXIT_MMIO, r->exit_reason);
+	memcpy(r->mmio.data, &pat, 8);
+	page = *r;
+	EXPECT_EQ(-EBUSY, sw_read(v, GUEST_MMIO_IPA + 0x1000));
+	EXPECT_EQ(-EBUSY, sw_read(v, GUEST_DATA_IPA));
+	EXPECT_EQ(0, memcmp(&page, r, sizeof(page)));
+	ASSERT_EQ(0, tst_run(v));
+	EXPECT_EQ(0x5a, tst_reg(v, GUEST_X(1)));
+	EXPECT_EQ(GUEST_MMIO_IPA + 2, r->mmio.phys_addr);
+}
+
+TEST_F(run, vcpu_access_after_a_hypercall_waits_for_its_completion)
+{
+	struct tst_vcpu *v = self->v;
+	struct s2mmu_run *r = v->run, page;
+	int i;
+
+	START(hvc);
+	ASSERT_EQ(0x1234, guest_run_until_hvc(v));
+	for (i = 0; i < 4; i++)
+		r->hypercall.ret[i] = 0xb0 + i;
+	page = *r;
+	EXPECT_EQ(-EBUSY, sw_read(v, GUEST_MMIO_IPA));
+	EXPECT_EQ(0, memcmp(&page, r, sizeof(page)));
+	/* Completed (immediate_exit), the software path is free again. */
+	r->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, tst_run(v));
+	r->immediate_exit = 0;
+	EXPECT_EQ(0, sw_read(v, GUEST_MMIO_IPA));
+	EXPECT_EQ(S2MMU_EXIT_MMIO, r->exit_reason);
+	EXPECT_EQ(GUEST_MMIO_IPA, r->mmio.phys_addr);
+	ASSERT_EQ(2, guest_run_until_hvc(v));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0xb0ULL + i, r->hypercall.args[i]);
+}
+
 static void on_usr1(int sig)
 {
 }

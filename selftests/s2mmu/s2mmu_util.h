@@ -225,6 +225,41 @@ static inline unsigned long tst_host_huge_bytes(void *p)
 	return huge;
 }
 
+/*
+ * Physical address of the byte at @p, from /proc/self/pagemap: 0 when it
+ * is unknown (the page is not present, or the PFN is hidden: not root).
+ */
+static inline __u64 tst_host_pa(void *p)
+{
+	const __u64 pfn_mask = (1ULL << 55) - 1;
+	__u64 ent = 0, vpn = (uintptr_t)p / TST_PAGE;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent), vpn * sizeof(ent)) != sizeof(ent))
+		ent = 0;
+	close(fd);
+	if (!(ent & (1ULL << 63)) || !(ent & pfn_mask))
+		return 0;
+	return (ent & pfn_mask) * TST_PAGE + ((uintptr_t)p % TST_PAGE);
+}
+
+/* Writes @val to the file @path (a module parameter).  Return: 0 or -errno. */
+static inline int tst_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == strlen(val) ? 0 : -EIO;
+}
+
 /* Stats delta helper: b - a, field by field (all u64 after the header). */
 static inline void tst_stats_delta(const struct s2mmu_stats *a,
 				   const struct s2mmu_stats *b,

@@ -125,7 +125,8 @@ int kc_vcpu_run(struct kc_vcpu *vcpu)
 		memcpy(srun->mmio.data, krun->mmio.data, sizeof(srun->mmio.data));
 	vcpu->pending_mmio_read = false;
 	for (;;) {
-		srun->immediate_exit = krun->immediate_exit;
+		/* KVM takes any non-zero value; s2mmu's flag is 0 or 1. */
+		srun->immediate_exit = !!krun->immediate_exit;
 		ret = kc_run_once(vcpu);
 		if (ret == -EOPNOTSUPP)
 			kc_skip_no_run();

@@ -513,11 +513,12 @@ struct s2mmu_enable_cap {
  * struct s2mmu_run - a vCPU's shared page, mmap()ed from its fd
  * @exit_reason: why the last S2MMU_RUN (or S2MMU_VCPU_ACCESS) returned to
  *	the VMM: one of ``S2MMU_EXIT_*``
- * @immediate_exit: in: when non-zero, S2MMU_RUN completes a pending MMIO
- *	read or hypercall (register write-back, PC advance) and returns
- *	-EINTR with %S2MMU_EXIT_INTR without entering the guest, like KVM's
+ * @immediate_exit: in: 0 or 1 (S2MMU_RUN fails with -EINVAL otherwise);
+ *	when 1, S2MMU_RUN completes a pending MMIO read or hypercall
+ *	(register write-back, PC advance) and returns -EINTR with
+ *	%S2MMU_EXIT_INTR without entering the guest, like KVM's
  *	immediate_exit
- * @padding1: zero
+ * @padding1: zero (S2MMU_RUN fails with -EINVAL otherwise)
  * @mmio: valid for %S2MMU_EXIT_MMIO: the access hit an IPA with no memory
  *	slot, or wrote to a read-only slot; the VMM emulates it
  * @mmio.phys_addr: the IPA accessed
@@ -565,7 +566,10 @@ struct s2mmu_enable_cap {
  * @padding: room for later exits
  *
  * The layout up to @mmio is that of %S2MMU_API_VERSION 1; new exits only
- * add members to the union.
+ * add members to the union.  The kernel reads @immediate_exit and
+ * @padding1 on every S2MMU_RUN, and to complete the last exit the first
+ * @mmio.len bytes of @mmio.data (MMIO read) or @hypercall.ret; every
+ * other field is output only, ignored on input.
  */
 struct s2mmu_run {
 	__u32 exit_reason;
@@ -657,7 +661,10 @@ struct s2mmu_vcpu_access {
  * Errors found before the access starts change nothing: -EINVAL bad kind,
  * flags, reserved or length, or a range beyond the VM's IPA size; -EFAULT
  * the argument, or @buf is not readable (a write) or writable (a read)
- * for all of @len; -EIO called from another process.  Errors met during
+ * for all of @len; -EBUSY an MMIO or hypercall exit of S2MMU_RUN awaits
+ * completion (the run page holds its inputs; S2MMU_RUN with
+ * &s2mmu_run.immediate_exit completes it); -EIO called from another
+ * process.  Errors met during
  * the access stop it where it is, and the structure is still written
  * back: @done bytes were accessed (written to guest memory, or read into
  * @buf), and the fault counters count the faults taken: -EFAULT the
@@ -680,10 +687,12 @@ struct s2mmu_vcpu_access {
  * to its target register, &s2mmu_run.hypercall.ret to x0-x3, and the PC
  * moves past the instruction.  See Documentation/vcpu.rst.
  *
- * Errors: -EINVAL a non-zero argument (checked first, like KVM_RUN's);
- * -EOPNOTSUPP %S2MMU_FEAT_RUN is clear (the kernel does not run at
- * EL2 with VHE); -EINTR a signal is pending or &s2mmu_run.immediate_exit
- * was set (exit_reason %S2MMU_EXIT_INTR); -EIO called from another process;
+ * Errors: -EINVAL a non-zero argument (checked first, like KVM_RUN's),
+ * then &s2mmu_run.immediate_exit above 1 or &s2mmu_run.padding1 not
+ * zero (nothing done: a pending exit stays pending); -EOPNOTSUPP
+ * %S2MMU_FEAT_RUN is clear (the kernel does not run at EL2 with VHE);
+ * -EINTR a signal is pending or &s2mmu_run.immediate_exit was set
+ * (exit_reason %S2MMU_EXIT_INTR); -EIO called from another process;
  * -EBUSY the vCPU runs in another thread; -EFAULT the backing memory of a
  * slot the guest accessed is not accessible; -ENOMEM.
  */
