@@ -37,10 +37,17 @@
  * so that the EL1&0 regime and its stage 2 exist at all (with TGE set an AT
  * S12E1 is taken as an EL2 translation), RW for an AArch64 EL1, VM to
  * enable stage 2, DC so that with stage 1 off PAR_EL1 reports the stage-2
- * memory type rather than Device.  FWB clear: the tables use the
- * classic MemAttr encoding.
+ * memory type rather than Device.  FWB as the table's encoding says
+ * (el2_hcr_fwb()): the same descriptor means another memory type with and
+ * without it.
  */
 #define EL2_HCR_WINDOW		(HCR_E2H | HCR_RW | HCR_VM | HCR_DC)
+
+/* HCR_EL2.FWB for a window on @pgt: its MemAttr encoding (s2_desc.h). */
+static u64 el2_hcr_fwb(const struct s2_pgtable *pgt)
+{
+	return pgt->fwb ? HCR_FWB : 0;
+}
 
 /* VTCR_EL2.PS: 48 bits at most, 52 needs LPA2 descriptors. */
 #define EL2_PS_48		5ULL
@@ -101,7 +108,8 @@ struct el2_saved {
  * kernel keeps for errata 1165522 / 1319367 / 1530923 (speculative AT);
  * CPUs with those errata are refused anyway (s2mmu_el2_init()).
  */
-static __always_inline void el2_enter(struct el2_saved *s, u64 vtcr, u64 vttbr)
+static __always_inline void el2_enter(struct el2_saved *s, u64 hcr, u64 vtcr,
+				      u64 vttbr)
 {
 	s->hcr = read_sysreg(hcr_el2);
 	s->vttbr = read_sysreg(vttbr_el2);
@@ -113,7 +121,7 @@ static __always_inline void el2_enter(struct el2_saved *s, u64 vtcr, u64 vttbr)
 	write_sysreg(vtcr, vtcr_el2);
 	write_sysreg(vttbr, vttbr_el2);
 	isb();
-	write_sysreg(EL2_HCR_WINDOW, hcr_el2);
+	write_sysreg(hcr, hcr_el2);
 	isb();
 }
 
@@ -245,12 +253,12 @@ static __always_inline void el2_tlbi_range(u64 page, u64 pages)
  * combined stage-1+2 entries (VMALLE1IS), which it does not reach, and
  * the DSB waits for every PE of the shareability domain.
  */
-static notrace void el2_tlbi_window(u64 vtcr, u64 vttbr,
+static notrace void el2_tlbi_window(u64 hcr, u64 vtcr, u64 vttbr,
 				    const struct el2_tlbi_req *r)
 {
 	struct el2_saved s;
 
-	el2_enter(&s, vtcr, vttbr);
+	el2_enter(&s, hcr, vtcr, vttbr);
 	switch (r->kind) {
 	case EL2_TLBI_IPA:
 		dsb(ishst);
@@ -299,6 +307,7 @@ static void el2_tlbi(struct s2_pgtable *pgt, struct el2_tlbi_req *r)
 {
 	const struct s2mmu_el2_tlb *tlb =
 		container_of(pgt->tlb_ops, struct s2mmu_el2_tlb, ops);
+	u64 hcr = EL2_HCR_WINDOW | el2_hcr_fwb(pgt);
 	u64 vtcr = el2_vtcr(pgt);
 	u64 vttbr = el2_vttbr(pgt->pgd_phys, tlb->vmid);
 	unsigned long flags;
@@ -307,7 +316,7 @@ static void el2_tlbi(struct s2_pgtable *pgt, struct el2_tlbi_req *r)
 	if (!READ_ONCE(tlb->live))
 		return;
 	flags = el2_lock();
-	el2_tlbi_window(vtcr, vttbr, r);
+	el2_tlbi_window(hcr, vtcr, vttbr, r);
 	el2_unlock(flags);
 }
 
@@ -366,7 +375,7 @@ void s2mmu_el2_flush_bare_vmid(u16 vmid)
 	unsigned long flags;
 
 	flags = el2_lock();
-	el2_tlbi_window(el2_vtcr(&bare),
+	el2_tlbi_window(EL2_HCR_WINDOW, el2_vtcr(&bare),
 			el2_vttbr(virt_to_phys(el2_empty_root), vmid), &r);
 	el2_unlock(flags);
 }
@@ -459,14 +468,14 @@ void s2mmu_el2_vm_destroy(struct s2mmu_el2_vm *ev)
  * VMID holds nothing once the window closes (VMID 0, shared when KVM is
  * active, must not carry one table's entries into another's window).
  */
-static notrace void el2_at_window(u64 vtcr, u64 vttbr, struct s2mmu_hw_xlate *e,
-				  unsigned int n, bool flush_before,
-				  bool flush_after)
+static notrace void el2_at_window(u64 hcr, u64 vtcr, u64 vttbr,
+				  struct s2mmu_hw_xlate *e, unsigned int n,
+				  bool flush_before, bool flush_after)
 {
 	struct el2_saved s;
 	unsigned int i;
 
-	el2_enter(&s, vtcr, vttbr);
+	el2_enter(&s, hcr, vtcr, vttbr);
 	if (flush_before)
 		el2_tlbi_vmid_is();
 	for (i = 0; i < n; i++) {
@@ -493,7 +502,8 @@ void s2mmu_el2_translate(const struct s2_pgtable *pgt, u16 vmid,
 	unsigned long flags;
 
 	flags = el2_lock();
-	el2_at_window(vtcr, vttbr, e, n, flush, flush);
+	el2_at_window(EL2_HCR_WINDOW | el2_hcr_fwb(pgt), vtcr, vttbr, e, n,
+		      flush, flush);
 	el2_unlock(flags);
 }
 
@@ -567,7 +577,7 @@ static __always_inline void el2_gva_ats(struct s2mmu_el2_gva_at *at)
  * it.  On the way out HCR_EL2 goes first: with TGE back, the EL1&0
  * registers are inert again and can be restored in any order.
  */
-static notrace void el2_gva_window(u64 vtcr, u64 vttbr,
+static notrace void el2_gva_window(u64 hcr, u64 vtcr, u64 vttbr,
 				   const struct s2mmu_el2_s1_regs *guest,
 				   struct s2mmu_el2_gva_at *at, bool flush)
 {
@@ -584,7 +594,7 @@ static notrace void el2_gva_window(u64 vtcr, u64 vttbr,
 	write_sysreg(vtcr, vtcr_el2);
 	write_sysreg(vttbr, vttbr_el2);
 	isb();
-	write_sysreg(EL2_HCR_GVA, hcr_el2);
+	write_sysreg(hcr, hcr_el2);
 	isb();
 	if (flush)
 		el2_tlbi_vmid_is();
@@ -626,7 +636,8 @@ void s2mmu_el2_translate_gva(struct s2mmu_el2_vm *ev, const struct s2_pgtable *p
 	unsigned long flags;
 
 	flags = el2_lock();
-	el2_gva_window(vtcr, vttbr, s1, at, flush);
+	el2_gva_window(EL2_HCR_GVA | el2_hcr_fwb(pgt), vtcr, vttbr, s1, at,
+		       flush);
 	el2_unlock(flags);
 }
 

@@ -101,6 +101,8 @@ static struct s2mmu_el2_dbg *oracle_dbg_get(struct s2mmu_el2_vm *ev, u32 ia_bits
 	if (ret)
 		goto err_vmid;
 	d->pgt.assert_locked = oracle_dbg_assert_locked;
+	/* The VM's encoding: its windows set HCR_EL2.FWB for both tables. */
+	d->pgt.fwb = ev->fwb;
 	ev->dbg = d;
 	goto out;
 
@@ -458,6 +460,7 @@ static int oracle_dbg_reset(struct s2mmu_el2_vm *ev)
 	ret = s2_pgtable_init(&d->pgt, d->ia_bits, &s2mmu_table_mm_ops,
 			      &d->tlb.ops, d);
 	d->pgt.assert_locked = oracle_dbg_assert_locked;
+	d->pgt.fwb = ev->fwb;
 	d->dead = ret != 0;
 	s2mmu_up_write(&d->lock, S2MMU_RANK_EL2_DBG_TABLE);
 	return ret == -ENOMEM ? -ENOSPC : ret;
@@ -578,15 +581,18 @@ static void oracle_hw_view(u64 ipa, u64 par, struct oracle_view *v)
  * The PAR_EL1 memory type of a stage-2 MemAttr, combined with the
  * Normal write-back stage 1 that HCR_EL2.DC gives (Arm ARM D8.6,
  * combining stage 1 and stage 2 attributes): Device and non-cacheable
- * memory are reported outer shareable.
+ * memory are reported outer shareable.  A table using FWB (@fwb) says
+ * Normal write-back with another value (forced: the same result here);
+ * the other types have the same values in both encodings.
  */
-static bool oracle_attr(s2_pte_t pte, u8 *attr, u8 *sh)
+static bool oracle_attr(s2_pte_t pte, bool fwb, u8 *attr, u8 *sh)
 {
-	switch (s2_desc_memattr(pte)) {
-	case S2_MEMATTR_NORMAL_WB:
+	if (s2_desc_normal_wb(pte, fwb)) {
 		*attr = 0xff;
 		*sh = s2_desc_sh(pte);
 		return true;
+	}
+	switch (s2_desc_memattr(pte)) {
 	case S2_MEMATTR_NORMAL_NC:
 		*attr = 0x44;
 		*sh = 2;
@@ -595,7 +601,7 @@ static bool oracle_attr(s2_pte_t pte, u8 *attr, u8 *sh)
 		*attr = 0x04;
 		*sh = 2;
 		return true;
-	case 0:
+	case S2_MEMATTR_DEVICE_nGnRnE:
 		*attr = 0x00;
 		*sh = 2;
 		return true;
@@ -608,7 +614,7 @@ static bool oracle_attr(s2_pte_t pte, u8 *attr, u8 *sh)
  * (D8.16.1): translation, then access flag, then permission.
  */
 static void oracle_sw_view(u64 ipa, bool write, int ret, s2_pte_t pte, s8 level,
-			   struct oracle_view *v)
+			   bool fwb, struct oracle_view *v)
 {
 	u32 prot;
 
@@ -631,7 +637,7 @@ static void oracle_sw_view(u64 ipa, bool write, int ret, s2_pte_t pte, s8 level,
 		return;
 	}
 	v->pa = s2_desc_leaf_pa(pte, level, ipa);
-	v->attr_known = oracle_attr(pte, &v->attr, &v->sh);
+	v->attr_known = oracle_attr(pte, fwb, &v->attr, &v->sh);
 }
 
 static u32 oracle_diff(const struct oracle_view *hw, const struct oracle_view *sw)
@@ -763,7 +769,7 @@ static bool oracle_judge(struct s2_pgtable *pgt, struct s2mmu_hw_xlate *e,
 		ret = s2_get_leaf(pgt, e->ipa, &pte, &level);
 	}
 	oracle_hw_view(e->ipa, e->par, &hw);
-	oracle_sw_view(e->ipa, write, ret, pte, level, &sw);
+	oracle_sw_view(e->ipa, write, ret, pte, level, pgt->fwb, &sw);
 	oracle_report(e, &hw, &sw, pte, level);
 
 	changed |= b->pte != pte || b->level != level || b->ret != ret ||

@@ -125,6 +125,7 @@ static int __init s2mmu_init(void)
 		f->flags & S2MMU_FEAT_TTL ? "yes" : "no",
 		f->flags & S2MMU_FEAT_FWB ? "yes" : "no");
 	s2mmu_el2_init();
+	s2mmu_cache_init();
 
 	ret = s2mmu_stats_init();
 	if (ret)

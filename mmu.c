@@ -167,6 +167,7 @@ const struct s2_mm_ops s2mmu_table_mm_ops = {
 	.page_count		= s2mmu_table_page_count,
 	.phys_to_virt		= s2mmu_phys_to_virt,
 	.virt_to_phys		= s2mmu_virt_to_phys,
+	.icache_sync		= s2mmu_cache_icache_sync,
 };
 
 /* ---- the software TLB backend ---- */
@@ -431,7 +432,8 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
  * 1. sample the invalidate sequence (invalidate.c);
  * 2. find the slot, under SRCU; wait if the host is changing the page;
  * 3. an access-flag or permission fault: fix the leaf in place;
- * 4. otherwise pin the host page, a whole 2 MiB block when it can;
+ * 4. otherwise pin the host page, a whole 2 MiB block when it can, and,
+ *    without FWB, clean what the guest has not seen yet (cache.c);
  * 5. under mmu_lock, unless an invalidation raced with steps 1-4
  *    (s2mmu_fault_stale()), map it through the engine;
  * 6. once the mapping is writable, mark the page dirty.
@@ -988,7 +990,7 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	u64 ipa = ALIGN_DOWN(f->ipa, size);
 	u64 first = s2mmu_fault_first_index(f);
 	unsigned long start, end;
-	bool changed = false;
+	bool changed = false, whole;
 	int ret;
 
 	s2mmu_fault_hva_range(f, size, &start, &end);
@@ -999,8 +1001,16 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	}
 	ret = s2_map(&vm->pgt, ipa, size, page_to_phys(vcpu->pages[0]),
 		     f->prot, &vcpu->mc, S2_WALK_SHARED);
-	if (ret == S2_PERMS_DIFFER)
+	/*
+	 * Mapped (or found) as asked, the whole range: no need to walk it
+	 * again to see which pages are writable.  Likewise a single page
+	 * whose leaf the relax raised.
+	 */
+	whole = ret != S2_PERMS_DIFFER;
+	if (ret == S2_PERMS_DIFFER) {
 		ret = s2mmu_raise_perms(vm, f, size);
+		whole = f->nr_pages == 1;
+	}
 	if (ret < 0) {
 		if (f->nr_pages > 1)
 			s2mmu_keep_partial_map(vcpu, f, ipa, first);
@@ -1008,7 +1018,9 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	}
 	changed = ret == 0;
 	s2mmu_record_pins(vcpu, f);
-	if (f->prot & S2_PROT_W)
+	if ((f->prot & S2_PROT_W) && whole)
+		s2mmu_mark_dirty(vm, f, first, size >> PAGE_SHIFT);
+	else if (f->prot & S2_PROT_W)
 		s2mmu_mark_dirty_writable(vm, f, ipa, first, size >> PAGE_SHIFT);
 	if (!changed)
 		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
@@ -1078,6 +1090,9 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		s2mmu_drop_fault_pins(vcpu, f);
 		return ret;
 	}
+	/* Without FWB: the pages the guest may access uncached, now clean. */
+	s2mmu_cache_clean_pages(vm, f->slot, s2mmu_fault_first_index(f),
+				vcpu->pages, f->nr_pages);
 	/* Step 5 (and 6 inside). */
 	if (f->zero)
 		return s2mmu_map_zero(vcpu, f);

@@ -46,11 +46,14 @@ static s2_pte_t s2_leaf_at(s2_pte_t attrs, u64 pa, s8 level)
 	return level == S2_MAX_LEVEL ? pte | S2_PTE_TYPE : pte;
 }
 
-/* The attributes of a leaf for @prot: a block's, output address aside. */
-static __always_inline s2_pte_t s2_leaf_attrs(u32 prot)
+/*
+ * The attributes of a leaf for @prot: a block's, output address aside, in
+ * the MemAttr encoding of a table with (@fwb) or without FWB.
+ */
+static __always_inline s2_pte_t s2_leaf_attrs(u32 prot, bool fwb)
 {
 	s2_pte_t pte = S2_PTE_VALID | S2_PTE_SH_INNER;
-	u64 attr = S2_MEMATTR_NORMAL_WB;
+	u64 attr = s2_memattr_normal_wb(fwb);
 
 	if (prot & S2_PROT_DEVICE)
 		attr = S2_MEMATTR_DEVICE;
@@ -70,9 +73,20 @@ static __always_inline s2_pte_t s2_leaf_attrs(u32 prot)
 
 s2_pte_t s2_make_leaf(phys_addr_t pa, u32 prot, s8 level)
 {
-	return s2_leaf_at(s2_leaf_attrs(prot), pa, level);
+	return s2_leaf_at(s2_leaf_attrs(prot, false), pa, level);
 }
 
+s2_pte_t s2_pgt_make_leaf(const struct s2_pgtable *pgt, phys_addr_t pa,
+			  u32 prot, s8 level)
+{
+	return s2_leaf_at(s2_leaf_attrs(prot, pgt->fwb), pa, level);
+}
+
+/*
+ * Device and non-cacheable memory have the same MemAttr with and without
+ * FWB; anything else s2_leaf_attrs() writes is Normal write-back in one
+ * encoding or the other.
+ */
 u32 s2_leaf_prot(s2_pte_t pte)
 {
 	u64 attr = (pte & S2_PTE_MEMATTR_MASK) >> S2_PTE_MEMATTR_SHIFT;
@@ -406,6 +420,7 @@ static __always_inline int s2_walk_root(struct s2_pgtable *pgt, u64 addr,
 {
 	if (!s2_range_ok(pgt, addr, size))
 		return -ERANGE;
+	s2_stat_add(pgt, walks, 1);
 	return s2_walk_from(pgt, pgt->pgd, pgt->start_level, U32_MAX, true,
 			    addr, addr + size, cb, arg, flags);
 }
@@ -1036,6 +1051,7 @@ struct s2_map_data {
 	s2_pte_t	attrs;
 	u32		flags;
 	bool		perms_differ;
+	bool		sync_icache;
 };
 
 static int s2_map_walker(const struct s2_visit_ctx *ctx, u32 visit);
@@ -1179,10 +1195,38 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 	return S2_WALK_SKIP;
 }
 
+/*
+ * The leaf @leaf at @level is about to let the guest execute from memory
+ * it did not execute from through this entry before: the owner makes that
+ * memory coherent for instruction fetches first (D-cache clean to the
+ * point of unification, I-cache invalidation: the Arm ARM's rules for
+ * instruction-cache coherency, which CTR_EL0.IDC/DIC relax), as nothing
+ * stops the guest fetching the moment the entry is visible.
+ */
+static noinline void s2_sync_icache(struct s2_pgtable *pgt, s2_pte_t leaf,
+				    s8 level)
+{
+	u64 size = S2_LEVEL_SIZE(level);
+	u64 pa = s2_desc_pa(leaf) & ~(size - 1);
+
+	pgt->mm_ops->icache_sync(pgt, pgt->mm_ops->phys_to_virt(pa), size);
+	s2_stat_add(pgt, icache_pages, size >> S2_PAGE_SHIFT);
+}
+
+/* A map is about to write the leaf @new: sync it if executable. */
+static __always_inline void s2_map_sync(const struct s2_visit_ctx *ctx,
+					const struct s2_map_data *d,
+					s2_pte_t new)
+{
+	if (d->sync_icache)
+		s2_sync_icache(ctx->pgt, new, ctx->level);
+}
+
 /* invalid -> valid needs no BBM (D8.14.1). */
 static __always_inline int s2_map_install(const struct s2_visit_ctx *ctx,
 					  struct s2_map_data *d, s2_pte_t new)
 {
+	s2_map_sync(ctx, d, new);
 	if (ctx->flags & S2_WALK_SHARED) {
 		if (cmpxchg(ctx->ptep, ctx->old, new) != ctx->old)
 			return -EAGAIN;
@@ -1206,6 +1250,7 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 		/* TABLE_PRE broke the table this block replaces. */
 		d->op.broken = NULL;
 		d->op.mapped[ctx->level]++;
+		s2_map_sync(ctx, d, new);
 		s2_make(ctx, &d->op, new);
 		return 0;
 	}
@@ -1220,6 +1265,7 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 	}
 	if (ctx->flags & S2_WALK_OFFLINE) {
 		d->op.mapped[ctx->level]++;
+		s2_map_sync(ctx, d, new);
 		WRITE_ONCE(*ctx->ptep, new);
 		return 0;
 	}
@@ -1228,6 +1274,7 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 		return -EAGAIN;
 	d->op.mapped[ctx->level]++;
 	s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
+	s2_map_sync(ctx, d, new);
 	s2_make(ctx, &d->op, new);
 	return 0;
 }
@@ -1321,7 +1368,8 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	/* Field by field: a designated initialiser would clear the batch. */
 	d.ipa = ipa;
 	d.pa = pa;
-	d.attrs = s2_leaf_attrs(prot | S2_PROT_AF);
+	d.attrs = s2_leaf_attrs(prot | S2_PROT_AF, pgt->fwb);
+	d.sync_icache = pgt->sync_icache && (prot & S2_PROT_X);
 	d.flags = flags;
 	d.perms_differ = false;
 	s2_op_init(&d.op, pgt, mc);
@@ -1531,6 +1579,7 @@ struct s2_relax_data {
 	s2_pte_t	clear;
 	s8		level;
 	bool		changed;
+	bool		sync_icache;
 };
 
 static __always_inline int s2_relax_walker(const struct s2_visit_ctx *ctx,
@@ -1546,6 +1595,8 @@ static __always_inline int s2_relax_walker(const struct s2_visit_ctx *ctx,
 	d->level = ctx->level;
 	if (new == ctx->old)
 		return 0;
+	if (d->sync_icache && (ctx->old & S2_PTE_XN) && !(new & S2_PTE_XN))
+		s2_sync_icache(ctx->pgt, ctx->old, ctx->level);
 	/* Raising permissions or setting AF needs no BBM (D8.14.1). */
 	if (ctx->flags & S2_WALK_SHARED) {
 		if (cmpxchg(ctx->ptep, ctx->old, new) != ctx->old)
@@ -1589,8 +1640,10 @@ int s2_relax_perms(struct s2_pgtable *pgt, u64 ipa, u32 prot, u32 flags)
 		d.set |= S2_PTE_S2AP_R;
 	if (prot & S2_PROT_W)
 		d.set |= S2_PTE_S2AP_W;
-	if (prot & S2_PROT_X)
+	if (prot & S2_PROT_X) {
 		d.clear |= S2_PTE_XN;
+		d.sync_icache = pgt->sync_icache;
+	}
 	ret = s2_relax(pgt, ipa, &d, flags);
 	if (ret || !d.changed)
 		return ret;

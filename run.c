@@ -562,6 +562,14 @@ static void run_cfg_init(struct s2mmu_vcpu_ctx *ctx, struct run_guest_cfg *cfg)
 	u64 pfr1 = read_sysreg(id_aa64pfr1_el1);
 
 	cfg->hcr_base = RUN_HCR_GUEST;
+	/*
+	 * The table's MemAttr encoding (cache.c): with FWB its Normal memory
+	 * is write-back whatever the guest's stage 1 says, so a guest with
+	 * its MMU off stays coherent with the host's caches.  Only for this
+	 * guest: the host's HCR_EL2 comes back at every exit.
+	 */
+	if (ctx->pgt->fwb)
+		cfg->hcr_base |= HCR_FWB;
 	if ((pfr0 >> RUN_PFR0_RAS_SHIFT) & 0xf)
 		cfg->hcr_base |= HCR_TERR | HCR_TEA;
 	cfg->cptr_base = RUN_CPTR_TTA;

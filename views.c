@@ -54,6 +54,14 @@ static struct s2mmu_view *s2mmu_view_alloc(struct s2mmu_vm *vm)
 		return NULL;
 	}
 	view->pgt.assert_locked = s2mmu_assert_mmu_lock;
+	/*
+	 * The guest runs a view with the VM's HCR_EL2.FWB, so its leaves use
+	 * view 0's MemAttr encoding.  No I-cache sync of its own: a view leaf
+	 * is executable only if view 0's leaf for the page is, and view 0
+	 * synced the page before that leaf became executable (cache.c).
+	 */
+	view->pgt.fwb = vm->pgt.fwb;
+	view->pgt.sync_icache = false;
 	view->vm = vm;
 	refcount_set(&view->refs, 1);
 	xa_init(&view->mem_access);

@@ -621,6 +621,7 @@ static struct s2mmu_vm *s2mmu_vm_alloc(u32 ipa_bits)
 	if (s2_pgtable_init(&vm->pgt, ipa_bits, &s2mmu_table_mm_ops,
 			    s2mmu_vm_tlb_ops(el2_ops), vm))
 		goto err_el2;
+	s2mmu_cache_vm_init(vm);
 
 	refcount_set(&vm->refs, 1);
 	vm->ipa_bits = ipa_bits;

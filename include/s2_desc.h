@@ -31,6 +31,8 @@ typedef u64 s2_pte_t;
 #define S2_MEMATTR_NORMAL_NC	0x5ULL
 #define S2_MEMATTR_DEVICE_nGnRE	0x1ULL
 #define S2_MEMATTR_DEVICE	S2_MEMATTR_DEVICE_nGnRE
+#define S2_MEMATTR_DEVICE_nGnRnE 0x0ULL
+
 #define S2_PTE_S2AP_R		BIT_ULL(6)
 #define S2_PTE_S2AP_W		BIT_ULL(7)
 #define S2_PTE_SH_MASK		GENMASK_ULL(9, 8)
@@ -51,6 +53,25 @@ typedef u64 s2_pte_t;
 /* Attributes that may change without break-before-make. */
 #define S2_PTE_PERM_MASK	(S2_PTE_S2AP_R | S2_PTE_S2AP_W | S2_PTE_XN | \
 				 S2_PTE_AF)
+
+/*
+ * MemAttr[3:0] of a table live with HCR_EL2.FWB set (FEAT_S2FWB; the Arm
+ * ARM's "Stage 2 memory type and Cacheability attributes when FEAT_S2FWB
+ * is enabled"): MemAttr[2] = 0 is Device of type MemAttr[1:0], the same
+ * values as without FWB; MemAttr[2:0] = 0b101 Normal non-cacheable (Device
+ * if stage 1 says so), also the same value; 0b110 Normal write-back
+ * *forced*, whatever stage 1 says -- a guest with its MMU off (stage 1
+ * Device) accesses cacheable memory, coherent with the host's view.  Only
+ * Normal write-back differs between the two encodings.  0b111 ("stage 1
+ * decides") and MemAttr[3] = 1 are not used.
+ */
+#define S2_MEMATTR_FWB_NORMAL_WB	0x6ULL
+
+/* The MemAttr of Normal write-back memory in the table's encoding. */
+static inline u64 s2_memattr_normal_wb(bool fwb)
+{
+	return fwb ? S2_MEMATTR_FWB_NORMAL_WB : S2_MEMATTR_NORMAL_WB;
+}
 
 /*
  * Decoding, for the engine and every other user: static inline, so that
@@ -109,10 +130,19 @@ static inline u64 s2_desc_leaf_pa(s2_pte_t pte, s8 level, u64 addr)
 	return (pte & S2_PTE_ADDR_MASK & ~mask) | (addr & mask);
 }
 
-/* MemAttr[3:0] of a leaf: S2_MEMATTR_*. */
+/* MemAttr[3:0] of a leaf: S2_MEMATTR_*, raw (FWB or not). */
 static inline u64 s2_desc_memattr(s2_pte_t pte)
 {
 	return (pte & S2_PTE_MEMATTR_MASK) >> S2_PTE_MEMATTR_SHIFT;
+}
+
+/*
+ * Is the leaf @pte Normal write-back, in the encoding of a table with
+ * (@fwb) or without FWB?
+ */
+static inline bool s2_desc_normal_wb(s2_pte_t pte, bool fwb)
+{
+	return s2_desc_memattr(pte) == s2_memattr_normal_wb(fwb);
 }
 
 /* SH[1:0] of a leaf: 0 non-shareable, 2 outer, 3 inner. */

@@ -114,6 +114,8 @@ enum s2_walk_flags {
  */
 #define S2_WALK_SKIP		1
 
+struct s2_pgtable;
+
 /**
  * struct s2_mm_ops - memory management callbacks
  * @zalloc_page: allocate one zeroed 4K page, or NULL; may sleep, so it is
@@ -136,6 +138,11 @@ enum s2_walk_flags {
  *	reference of its own plus one per valid entry
  * @phys_to_virt: table PA to a pointer the engine can dereference
  * @virt_to_phys: the reverse
+ * @icache_sync: make @size bytes of guest memory at @va (its @phys_to_virt
+ *	address) coherent for instruction fetches through @pgt; called, only
+ *	for a table
+ *	with &s2_pgtable.sync_icache set, before a leaf mapping them is made
+ *	executable (mapped with X, or X added by s2_relax_perms())
  */
 struct s2_mm_ops {
 	void		*(*zalloc_page)(void *arg);
@@ -149,9 +156,9 @@ struct s2_mm_ops {
 	int		(*page_count)(void *addr);
 	void		*(*phys_to_virt)(phys_addr_t phys);
 	phys_addr_t	(*virt_to_phys)(void *addr);
+	void		(*icache_sync)(struct s2_pgtable *pgt, void *va,
+				       u64 size);
 };
-
-struct s2_pgtable;
 
 /**
  * struct s2_tlb_ops - TLB maintenance for one VMID
@@ -192,6 +199,11 @@ struct s2_tlb_ops {
  *	bitmap; a page whose bit is clear may be skipped unseen)
  * @wp_mask_protected: leaves those walks took write permission from
  *	(blocks split count their pages made read-only)
+ * @icache_pages: pages handed to &s2_mm_ops.icache_sync before a leaf
+ *	mapping them became executable
+ * @walks: walks from the root: one per operation, s2_get_leaf() included
+ *	(subtree walks inside an operation are not counted); what a
+ *	caller's sequence of calls costs
  *
  * The engine keeps one per CPU (a table page allocated on one CPU and
  * freed on another leaves one copy's @table_pages negative); this is also
@@ -211,6 +223,8 @@ struct s2_stats {
 	u64	wp_mask_walks;
 	u64	wp_mask_leaves;
 	u64	wp_mask_protected;
+	u64	icache_pages;
+	u64	walks;
 };
 
 /**
@@ -237,6 +251,11 @@ struct s2_stats {
  *	owner's choice (a lockdep splat, an abort in the hosted tests).
  *	s2_get_leaf() needs no lock and does not call it.
  * @stats: counters, one copy per CPU: read them with s2_stats_read()
+ * @fwb: leaves use the MemAttr encoding of HCR_EL2.FWB (FEAT_S2FWB), which
+ *	the owner sets wherever the table is live; clear: the classic one.
+ *	Set by the owner after s2_pgtable_init(), before the first map.
+ * @sync_icache: call &s2_mm_ops.icache_sync before a leaf becomes
+ *	executable.  Set like @fwb.
  */
 struct s2_pgtable {
 	u32			ia_bits;
@@ -251,6 +270,8 @@ struct s2_pgtable {
 	void			(*assert_locked)(struct s2_pgtable *pgt,
 						 bool exclusive);
 	struct s2_stats __percpu *stats;
+	bool			fwb;
+	bool			sync_icache;
 };
 
 /**
@@ -397,9 +418,22 @@ int s2_get_leaf(struct s2_pgtable *pgt, u64 ipa, s2_pte_t *ptep, s8 *level);
  * @prot: permissions and memory type; %S2_PROT_AF sets the access flag
  * @level: 1, 2 (blocks) or 3 (page)
  *
- * Return: the descriptor.
+ * Return: the descriptor, in the MemAttr encoding of a table without FWB.
  */
 s2_pte_t s2_make_leaf(phys_addr_t pa, u32 prot, s8 level);
+
+/**
+ * s2_pgt_make_leaf() - encode a leaf descriptor as @pgt's maps write it
+ * @pgt: the table, whose &s2_pgtable.fwb says the MemAttr encoding
+ * @pa: output address, aligned to the level's block size
+ * @prot: permissions and memory type; %S2_PROT_AF sets the access flag
+ * @level: 1, 2 (blocks) or 3 (page)
+ *
+ * Return: the descriptor; s2_make_leaf() is the same for a table without
+ * FWB.
+ */
+s2_pte_t s2_pgt_make_leaf(const struct s2_pgtable *pgt, phys_addr_t pa,
+			  u32 prot, s8 level);
 
 /**
  * s2_leaf_prot() - decode the permissions, memory type and AF of a leaf

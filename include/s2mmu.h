@@ -120,6 +120,8 @@ struct s2mmu_hwt_counts {
  * @counts: what translations on the VM's table found
  * @dbg_lock: serialises the creation and reset of @dbg
  * @dbg: the debug table of %S2MMU_DEBUG_TABLE_OP, NULL until used
+ * @fwb: the VM's tables use the FWB MemAttr encoding (cache.c): every
+ *	window and guest entry on them sets HCR_EL2.FWB
  */
 struct s2mmu_el2_vm {
 	struct s2mmu_el2_tlb	tlb;
@@ -127,6 +129,7 @@ struct s2mmu_el2_vm {
 	struct s2mmu_hwt_counts	counts;
 	struct mutex		dbg_lock;	/* creation/reset of @dbg */
 	struct s2mmu_el2_dbg	*dbg;
+	bool			fwb;
 };
 
 void s2mmu_el2_init(void);
@@ -218,6 +221,9 @@ long s2mmu_run_irq_line(struct s2mmu_vcpu_ctx *ctx, void __user *argp);
 
 /* mmio.c */
 bool s2mmu_exit_pending(const struct s2mmu_vcpu_ctx *ctx);
+
+/* cache.c: line sizes of every CPU, probed at load */
+void s2mmu_cache_init(void);
 
 /* gva.c */
 long s2mmu_gva_translate(struct s2mmu_vcpu *vcpu, void __user *argp);

@@ -232,6 +232,10 @@ enum s2mmu_vm_stat_id {
  *	set and nothing is split or protected until CLEAR; under @slots_lock
  * @el2: the EL2 backend's state: VMID, TLB ops, debug table
  * @info: the info page
+ * @clean_poc: pages are cleaned to the point of coherency before they are
+ *	first mapped (the table does not use FWB; cache.c)
+ * @cache_force: made with force_cmo: every maintenance is done, whatever
+ *	CTR_EL0.IDC and DIC say
  * @mem_access: the S2MMU_SET_MEM_ACCESS restrictions, by guest frame,
  *	only those other than %S2MMU_MEM_ACCESS_RWX (xa_mk_value()); set
  *	under @slots_lock, converted by faults with xa_cmpxchg(), read
@@ -274,6 +278,8 @@ struct s2mmu_vm {
 	bool			dirty_log_initially_set;
 	struct s2mmu_el2_vm	el2;
 	struct s2mmu_info	info;
+	bool			clean_poc;
+	bool			cache_force;
 	struct xarray		mem_access;
 	struct mutex		views_lock;	/* see above */
 	struct s2mmu_view	*views[S2MMU_MAX_VIEWS];
@@ -360,6 +366,12 @@ static inline unsigned long s2mmu_pin_of(const struct s2mmu_memslot *slot,
 
 	return rec ? READ_ONCE(*rec) : 0;
 }
+
+/* cache.c */
+void s2mmu_cache_icache_sync(struct s2_pgtable *pgt, void *va, u64 size);
+void s2mmu_cache_vm_init(struct s2mmu_vm *vm);
+void s2mmu_cache_clean_pages(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
+			     u64 first, struct page **pages, int nr);
 
 /* mmu.c */
 extern atomic64_t s2mmu_table_pages;

@@ -144,6 +144,98 @@ TEST(leaf_encoding)
 	}
 }
 
+/* A table using FWB writes Normal write-back as 0b0110; nothing else moves. */
+TEST(fwb_encoding)
+{
+	struct s2h_vm vm;
+	s2_pte_t pte;
+	s8 level;
+	u32 prot;
+
+	VM_SETUP(&vm, 40, true);
+	vm.pgt.fwb = true;
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_RW, &vm.mc, 0));
+	s2_get_leaf(&vm.pgt, 0, &pte, &level);
+	EXPECT_EQ(6, (pte >> 2) & 0xf);
+	EXPECT_EQ(s2_pgt_make_leaf(&vm.pgt, PA_BASE, S2_PROT_RW | S2_PROT_AF, 3),
+		  pte);
+	EXPECT_EQ(S2_PROT_RW | S2_PROT_AF, s2_leaf_prot(pte));
+	EXPECT_TRUE(s2_desc_normal_wb(pte, true));
+	EXPECT_FALSE(s2_desc_normal_wb(pte, false));
+	/* Device and non-cacheable: the same values in both encodings. */
+	for (prot = 0; prot < 64; prot++)
+		EXPECT_EQ(s2_make_leaf(PA_BASE, prot, 3) & ~S2_PTE_MEMATTR_MASK,
+			  s2_pgt_make_leaf(&vm.pgt, PA_BASE, prot, 3) &
+			  ~S2_PTE_MEMATTR_MASK);
+	EXPECT_EQ(s2_make_leaf(PA_BASE, S2_PROT_DEVICE, 3),
+		  s2_pgt_make_leaf(&vm.pgt, PA_BASE, S2_PROT_DEVICE, 3));
+	EXPECT_EQ(s2_make_leaf(PA_BASE, S2_PROT_NC, 3),
+		  s2_pgt_make_leaf(&vm.pgt, PA_BASE, S2_PROT_NC, 3));
+	VM_TEARDOWN(&vm);
+}
+
+static u64 icache_calls, icache_bytes;
+static void *icache_last;
+
+static void icache_record(struct s2_pgtable *pgt, void *va, u64 size)
+{
+	icache_calls++;
+	icache_bytes += size;
+	icache_last = va;
+}
+
+/*
+ * With sync_icache, exactly the leaves that become executable are handed
+ * to icache_sync, once, whole: a map with X, a relax adding X; not a map
+ * or relax without X, not a relax of what is already executable.
+ */
+TEST(icache_sync_when_a_leaf_becomes_executable)
+{
+	struct s2_mm_ops ops = s2h_mm_ops;
+	struct s2h_vm vm;
+
+	ops.icache_sync = icache_record;
+	VM_SETUP(&vm, 40, true);
+	vm.pgt.mm_ops = &ops;
+	vm.pgt.sync_icache = true;
+	icache_calls = 0;
+	icache_bytes = 0;
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_RW, &vm.mc, 0));
+	EXPECT_EQ(0, icache_calls);
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_4K, SZ_4K, PA_BASE + SZ_4K,
+			    S2_PROT_R | S2_PROT_X, &vm.mc, S2_WALK_SHARED));
+	EXPECT_EQ(1, icache_calls);
+	EXPECT_EQ(SZ_4K, icache_bytes);
+	EXPECT_EQ((void *)(uintptr_t)(PA_BASE + SZ_4K), icache_last);
+	/* Write permission added: no fetch changes. */
+	ASSERT_EQ(0, s2_relax_perms(&vm.pgt, SZ_4K, S2_PROT_W, S2_WALK_SHARED));
+	EXPECT_EQ(1, icache_calls);
+	/* X added to the data page: its turn, once. */
+	ASSERT_EQ(0, s2_relax_perms(&vm.pgt, 0, S2_PROT_X, S2_WALK_SHARED));
+	EXPECT_EQ(2, icache_calls);
+	EXPECT_EQ((void *)(uintptr_t)PA_BASE, icache_last);
+	ASSERT_EQ(S2_UNCHANGED, s2_relax_perms(&vm.pgt, 0, S2_PROT_X, 0));
+	EXPECT_EQ(2, icache_calls);
+	/* A 2 MiB executable block: one call for all of it. */
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_2M, SZ_2M, PA_BASE + SZ_2M,
+			    S2_PROT_RWX, &vm.mc, 0));
+	EXPECT_EQ(3, icache_calls);
+	EXPECT_EQ(2 * SZ_4K + SZ_2M, icache_bytes);
+	EXPECT_EQ((2 * SZ_4K + SZ_2M) / SZ_4K, s2h_stats(&vm.pgt).icache_pages);
+	/* BBM to a new executable page: the new page. */
+	ASSERT_EQ(0, s2_map(&vm.pgt, SZ_4K, SZ_4K, PA_BASE + 2 * SZ_4K,
+			    S2_PROT_R | S2_PROT_X, &vm.mc, 0));
+	EXPECT_EQ(4, icache_calls);
+	EXPECT_EQ((void *)(uintptr_t)(PA_BASE + 2 * SZ_4K), icache_last);
+	/* Without sync_icache: never called. */
+	vm.pgt.sync_icache = false;
+	ASSERT_EQ(0, s2_map(&vm.pgt, 16 * SZ_4K, SZ_4K, PA_BASE + 16 * SZ_4K,
+			    S2_PROT_RWX, &vm.mc, 0));
+	EXPECT_EQ(4, icache_calls);
+	vm.pgt.mm_ops = &s2h_mm_ops;
+	VM_TEARDOWN(&vm);
+}
+
 TEST(first_last_and_beyond_every_ia_size)
 {
 	static const u32 bits[] = { 32, 36, 40, 42, 44, 48 };

@@ -319,6 +319,14 @@ struct s2mmu_userspace_memory_region {
  * @dirty_log_words: 64-bit words of dirty log those ioctls read
  * @dirty_log_user_copies: copies to or from their callers' bitmaps that
  *	succeeded (a call refused for its bitmap counts nothing here)
+ * @dcache_clean_pages: pages cleaned and invalidated to the point of
+ *	coherency before they were first mapped, for a guest that runs with
+ *	its MMU off; 0 on a VM whose table uses FWB
+ * @icache_sync_pages: pages made coherent for instruction fetches (D-cache
+ *	clean unless CTR_EL0.IDC, I-cache invalidation unless CTR_EL0.DIC)
+ *	before a stage-2 mapping let the guest execute them
+ * @table_walks: walks of the stage-2 table from its root (maps, relaxes,
+ *	lookups, ...): divided by the faults, what a fault costs
  * @reserved: zero
  *
  * Counters only grow, except @table_pages, @pages_pinned, @memslots,
@@ -377,6 +385,9 @@ struct s2mmu_stats {
 	__u64 dirty_log_lock_holds;
 	__u64 dirty_log_words;
 	__u64 dirty_log_user_copies;
+	__u64 dcache_clean_pages;
+	__u64 icache_sync_pages;
+	__u64 table_walks;
 	__u64 reserved[2];
 };
 
@@ -930,7 +941,9 @@ struct s2mmu_irq_level {
  * @s1_attr: out: the stage-1 memory attribute, a MAIR_EL1 byte (0x00,
  *	Device-nGnRnE, with the stage-1 MMU off) (%S2MMU_GVA_R_S1_ATTR)
  * @s2_memattr: out: the stage-2 descriptor's MemAttr[3:0]
- *	(%S2MMU_GVA_R_S2_MEMATTR)
+ *	(%S2MMU_GVA_R_S2_MEMATTR), in the VM's encoding: Normal write-back
+ *	is 0xf, or 0x6 (forced write-back) when the VM's table uses FWB
+ *	(Documentation/vcpu.rst, "Memory attributes and caches")
  * @par_attr: out: PAR_EL1.ATTR of the two-stage AT: both stages'
  *	attributes combined (%S2MMU_GVA_R_PAR_ATTR, hardware answers)
  * @perms: out: ``S2MMU_GVA_PERM_*``: the accesses at @el that translate
