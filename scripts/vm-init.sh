@@ -42,7 +42,9 @@ test)
 	done
 	# The lock checker's verdict on the whole run, judged by vm-run.py.
 	ms=/sys/kernel/debug/s2mmu/module_stats
-	say "lock inversions: $(sed -n 's/^lock_inversions //p' $ms) provoked $(sed -n 's/^lock_inversions_provoked //p' $ms)"
+	seen=$(sed -n 's/^lock_inversions //p' $ms)
+	provoked=$(sed -n 's/^lock_inversions_provoked //p' $ms)
+	say "lock inversions: $seen provoked $provoked"
 	;;
 demo)
 	say "begin demo"
