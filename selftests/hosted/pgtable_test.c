@@ -633,6 +633,20 @@ TEST(split_1g_of_2m_blocks_one_invalidation)
  *   [0, 4M)   two 2M blocks, RW   -> 1024 read-only pages, 2 BBMs
  *   [4M, 4M+64K) 16 pages, RW     -> same pages, read-only, in place
  */
+/*
+ * The layout the split-and-protect tests start from: two writable 2 MiB
+ * blocks at 0, then 16 writable pages right after them.
+ */
+static int map_two_blocks_and_ptes(struct s2h_vm *vm)
+{
+	int ret = s2_map(&vm->pgt, 0, 2 * SZ_2M, PA_BASE, S2_PROT_RW,
+			 &vm->mc, 0);
+
+	return ret ?: s2_map(&vm->pgt, 2 * SZ_2M, 16 * SZ_4K,
+			     PA_BASE + 2 * SZ_2M, S2_PROT_RW, &vm->mc,
+			     S2_MAP_FORCE_PTE);
+}
+
 TEST(split_wrprotect_one_invalidation)
 {
 	struct s2h_vm vm;
@@ -643,10 +657,7 @@ TEST(split_wrprotect_one_invalidation)
 	s8 level;
 
 	VM_SETUP(&vm, 40, true);
-	ASSERT_EQ(0, s2_map(&vm.pgt, 0, 2 * SZ_2M, PA_BASE, S2_PROT_RW,
-			    &vm.mc, 0));
-	ASSERT_EQ(0, s2_map(&vm.pgt, 2 * SZ_2M, 16 * SZ_4K, PA_BASE + 2 * SZ_2M,
-			    S2_PROT_RW, &vm.mc, S2_MAP_FORCE_PTE));
+	ASSERT_EQ(0, map_two_blocks_and_ptes(&vm));
 	EXPECT_EQ(2, s2h_stats(&vm.pgt).mapped[2]);
 	before = s2h_stats(&vm.pgt);
 	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_SPLIT_1G));
@@ -730,10 +741,7 @@ TEST(wrprotect_mask_exact)
 	s8 level;
 
 	VM_SETUP(&vm, 40, true);
-	ASSERT_EQ(0, s2_map(&vm.pgt, 0, 2 * SZ_2M, PA_BASE, S2_PROT_RW,
-			    &vm.mc, 0));
-	ASSERT_EQ(0, s2_map(&vm.pgt, 2 * SZ_2M, 16 * SZ_4K, PA_BASE + 2 * SZ_2M,
-			    S2_PROT_RW, &vm.mc, S2_MAP_FORCE_PTE));
+	ASSERT_EQ(0, map_two_blocks_and_ptes(&vm));
 	before = s2h_stats(&vm.pgt);
 	ASSERT_EQ(0, s2h_topup(&vm, S2_MEMCACHE_SPLIT_1G));
 	mask[0] = 1UL << 3;
