@@ -370,6 +370,7 @@ static inline unsigned long s2mmu_pin_of(const struct s2mmu_memslot *slot,
 /* cache.c */
 void s2mmu_cache_icache_sync(struct s2_pgtable *pgt, void *va, u64 size);
 void s2mmu_cache_vm_init(struct s2mmu_vm *vm);
+bool s2mmu_cache_clean_host_write(struct s2mmu_vm *vm, void *va, u64 size);
 void s2mmu_cache_clean_pages(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			     u64 first, struct page **pages, int nr);
 

@@ -321,7 +321,8 @@ struct s2mmu_userspace_memory_region {
  *	succeeded (a call refused for its bitmap counts nothing here)
  * @dcache_clean_pages: pages cleaned and invalidated to the point of
  *	coherency before they were first mapped, for a guest that runs with
- *	its MMU off; 0 on a VM whose table uses FWB
+ *	its MMU off, and rewrites of the info page cleaned for it (one each);
+ *	0 on a VM whose table uses FWB
  * @icache_sync_pages: pages made coherent for instruction fetches (D-cache
  *	clean unless CTR_EL0.IDC, I-cache invalidation unless CTR_EL0.DIC)
  *	before a stage-2 mapping let the guest execute them
