@@ -669,7 +669,9 @@ struct s2mmu_run {
  * @flags: zero
  * @done: out: bytes accessed; less than @len after an MMIO exit or an
  *	error met during the access
- * @exit_reason: out: copy of &s2mmu_run.exit_reason
+ * @exit_reason: out: the exit this call reported in &s2mmu_run.exit_reason
+ *	(%S2MMU_EXIT_NONE, %S2MMU_EXIT_MMIO, %S2MMU_EXIT_MEM_ACCESS), from the
+ *	kernel's own record: not read back from the shared page
  * @faults_translation: out: translation faults this access took
  * @faults_access: out: access-flag faults this access took
  * @faults_permission: out: permission faults this access took
