@@ -271,7 +271,8 @@ struct s2mmu_userspace_memory_region {
  *	invalidated that overlapped a memory slot (munmap, madvise,
  *	mprotect, migration, COW, ...); each removed stage-2 mappings
  * @young_found: stage-2 leaves the MMU notifier's aging callbacks found
- *	accessed by the guest (reclaim asking whether a page is in use)
+ *	accessed by the guest (reclaim asking whether a page is in use), in
+ *	view 0 and in the alternate views (one per table that has it young)
  * @hwt_translated: IPAs %S2MMU_HW_TRANSLATE translated, on the VM's table
  *	and on its debug table (0 when %S2MMU_FEAT_HW_AT is clear)
  * @hwt_fallbacks: of those, hardware faults that the software walk
