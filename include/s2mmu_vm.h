@@ -438,6 +438,8 @@ void s2mmu_mem_access_exit(struct s2mmu_vcpu *vcpu, u64 gva, bool gva_valid,
 
 /* stats.c */
 void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st);
+bool s2mmu_is_get_stats(unsigned int cmd);
+int s2mmu_get_stats(struct s2mmu_vm *vm, void __user *argp, unsigned int cmd);
 void s2mmu_vm_debugfs_init(struct s2mmu_vm *vm);
 void s2mmu_module_stats(struct s2mmu_module_stats *st);
 

@@ -241,7 +241,10 @@ struct s2mmu_userspace_memory_region {
 /**
  * struct s2mmu_stats - what a VM's stage-2 MMU did
  * @version: %S2MMU_STATS_VERSION
- * @size: bytes of this structure
+ * @size: bytes of counters filled in: the size of the caller's structure
+ *	(in the ioctl number) or the kernel's, whichever is smaller; after
+ *	it the caller's structure reads zero.  On the info page, the
+ *	kernel's size.
  * @faults_translation: stage-2 translation faults taken
  * @faults_access: access-flag faults taken
  * @faults_permission: permission faults taken
@@ -393,12 +396,26 @@ struct s2mmu_stats {
 	__u64 reserved[2];
 };
 
+/*
+ * The structure only grows: a counter, once published, keeps its offset
+ * and meaning; new ones go after the last counter (where @reserved
+ * begins, which moves along).  @version would change only if that ever
+ * had to be broken.  @size tells how many bytes are counters.
+ */
 #define S2MMU_STATS_VERSION	1
+/* The size of the structure as first published: the smallest accepted. */
+#define S2MMU_STATS_SIZE_VER1	248
 
 /**
  * DOC: S2MMU_GET_STATS
  *
- * Fills a &struct s2mmu_stats for the VM.  Errors: -EFAULT, -EIO.
+ * Fills a &struct s2mmu_stats for the VM.  The structure's size is in the
+ * ioctl number, so a program built with an older (shorter) or newer
+ * (longer) header sends another number: every size from
+ * %S2MMU_STATS_SIZE_VER1 up, in multiples of 8, is S2MMU_GET_STATS.  The
+ * kernel fills the counters that both it and the caller know, zeroes the
+ * rest of the caller's structure and says in @size how many bytes it
+ * filled.  Any other size is -ENOTTY.  Errors: -EFAULT, -EIO.
  */
 #define S2MMU_GET_STATS		_IOR(S2MMUIO, 0x50, struct s2mmu_stats)
 
