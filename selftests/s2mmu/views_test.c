@@ -37,33 +37,17 @@
 #define DATA_OFF	64
 #define NR_VCPUS	4
 
-#define CMD_READ	S2MMU_MEM_ACCESS_KIND_READ
-#define CMD_WRITE	S2MMU_MEM_ACCESS_KIND_WRITE
-#define CMD_NONE	99
-
-/* HVC GUEST_SYNC with the last result; the VMM answers op, addr, value. */
-GUEST_CODE void guest_view_loop(void)
-{
-	__u64 op, addr = 0, val = 0, res = 0;
-
-	for (;;) {
-		op = guest_hvc(GUEST_SYNC, res, 0, 0, &addr, &val, NULL);
-		res = 0;
-		if (op == CMD_READ)
-			res = guest_read64(addr);
-		else if (op == CMD_WRITE)
-			guest_write64(addr, val);
-	}
-}
+/* guest_cmd_loop()'s: numbered as the S2MMU_MEM_ACCESS_KIND_* they make. */
+#define CMD_READ	GUEST_CMD_READ
+#define CMD_WRITE	GUEST_CMD_WRITE
+#define CMD_NONE	GUEST_CMD_NONE
 
 /* Result of one command: 0 done (*res), 1 a mem_access event, -1 else. */
 static int cmd(struct tst_vcpu *v, int op, __u64 addr, __u64 val, __u64 *res)
 {
 	int ret;
 
-	v->run->hypercall.ret[0] = op;
-	v->run->hypercall.ret[1] = addr;
-	v->run->hypercall.ret[2] = val;
+	guest_cmd_put(v, op, addr, val);
 	ret = guest_run(v);
 	if (ret == 0 && guest_arg(v, 0) == GUEST_SYNC) {
 		if (res)
@@ -111,18 +95,6 @@ static int change_gfn(int vm, __u32 view, __u64 gpa, __u64 new_gpa,
 
 #define TEST_HOOKS	"/sys/module/s2mmu/parameters/test_hooks"
 
-static int write_param(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 FIXTURE(views) {
 	struct guest_vm g;
 	__u8 *mem;
@@ -163,8 +135,7 @@ FIXTURE_SETUP(views)
 	ASSERT_EQ(1, self->v1);
 	ASSERT_EQ(2, self->v2);
 	for (i = 0; i < NR_VCPUS; i++) {
-		ASSERT_EQ(0, guest_start(&self->g.vcpu[i], guest_view_loop, 0,
-					 NULL));
+		ASSERT_EQ(0, guest_cmd_start(&self->g.vcpu[i], NULL));
 		ASSERT_EQ(0, cmd(&self->g.vcpu[i], CMD_NONE, 0, 0, NULL));
 	}
 }
@@ -559,15 +530,15 @@ TEST_F(views, checked_removal_refuses_stale_rmap)
 	struct s2mmu_stats before, after;
 	int ret;
 
-	ret = write_param(TEST_HOOKS, "N");
+	ret = tst_write_file(TEST_HOOKS, "N");
 	if (ret)
 		SKIP(return, "cannot write %s: %s", TEST_HOOKS, strerror(-ret));
 	EXPECT_EQ(-EINVAL, change_gfn(self->g.vm, self->v1, fa, fb,
 				      S2MMU_VIEW_CHANGE_GFN_TEST_STALE));
-	ASSERT_EQ(0, write_param(TEST_HOOKS, "Y"));
+	ASSERT_EQ(0, tst_write_file(TEST_HOOKS, "Y"));
 	ret = change_gfn(self->g.vm, self->v1, fa, fb,
 			 S2MMU_VIEW_CHANGE_GFN_TEST_STALE);
-	ASSERT_EQ(0, write_param(TEST_HOOKS, "N"));
+	ASSERT_EQ(0, tst_write_file(TEST_HOOKS, "N"));
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, switch_view(a1, self->v1));
 	EXPECT_EQ(db, rd(_metadata, a1, fa + DATA_OFF));
