@@ -28,6 +28,9 @@
 				   used))
 #define GUEST_INLINE __attribute__((always_inline, \
 				     unused))
+/* GUEST_CODE for a function in a header: emitted only where it is used. */
+#define GUEST_CODE_IF_USED __attribute__((section("s2guest"), noinline, \
+					   unused))
 
 extern char __start_s2guest[], __stop_s2guest[];
 
@@ -156,11 +159,9 @@ typedef __u64 (*guest_cmd_hook_t)(__u64 op, __u64 addr, __u64 val);
 
 /*
  * The command loop.  @hook: the guest address of a GUEST_CODE function
- * of type guest_cmd_hook_t, or 0 (guest_cmd_start() gives it).  Static
- * and not "used": only the programs that start it carry it.
+ * of type guest_cmd_hook_t, or 0 (guest_cmd_start() gives it).
  */
-static __attribute__((section("s2guest"), noinline, unused))
-void guest_cmd_loop(__u64 hook)
+static GUEST_CODE_IF_USED void guest_cmd_loop(__u64 hook)
 {
 	__u64 op, addr = 0, val = 0, res = 0;
 
