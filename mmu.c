@@ -529,7 +529,7 @@ static void s2mmu_mark_dirty(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 			     u64 first, u64 nr)
 {
 	unsigned long *bitmap = READ_ONCE(f->slot->dirty_bitmap);
-	u64 i;
+	u64 i, t0 = s2mmu_prof_start();
 
 	lockdep_assert_held(&vm->mmu_lock);
 	for (i = first; i < first + nr; i++) {
@@ -543,6 +543,7 @@ static void s2mmu_mark_dirty(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 			set_bit(i, bitmap);
 	}
 	atomic64_add(nr, s2mmu_vm_stat(vm, dirty_marked));
+	s2mmu_prof_end(S2MMU_PROF_MARK_DIRTY, t0);
 }
 
 /*
@@ -717,6 +718,7 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	u64 first = (ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(f->level)) >> PAGE_SHIFT) -
 		    f->slot->base_gfn;
 	unsigned long start, end;
+	u64 t0, t1;
 	int ret;
 
 	/* Faults map 4K pages and 2 MiB blocks only; anything else: look. */
@@ -727,7 +729,9 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 
 	/* The syndrome's level is the level of the leaf to fix. */
 	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
+	t0 = s2mmu_prof_start();
 	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_prof_end(S2MMU_PROF_FAULT_LOCK, t0);
 	if (s2mmu_fault_stale(vm, f, start, end)) {
 		ret = -EAGAIN;
 	} else if (f->fsc == S2_FSC_ACCESS) {
@@ -737,7 +741,9 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	} else if (f->write && !s2mmu_pinned_for_write(f->slot, first, nr)) {
 		ret = -ENOENT;
 	} else {
+		t1 = s2mmu_prof_start();
 		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+		s2mmu_prof_end(S2MMU_PROF_RELAX, t1);
 		if (ret >= 0 && f->write)
 			s2mmu_mark_dirty(vm, f, first, nr);
 	}
@@ -991,10 +997,13 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	u64 first = s2mmu_fault_first_index(f);
 	unsigned long start, end;
 	bool changed = false, whole;
+	u64 t0;
 	int ret;
 
 	s2mmu_fault_hva_range(f, size, &start, &end);
+	t0 = s2mmu_prof_start();
 	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_prof_end(S2MMU_PROF_FAULT_LOCK, t0);
 	if (s2mmu_fault_stale(vm, f, start, end)) {
 		ret = -EAGAIN;
 		goto out;
@@ -1043,6 +1052,7 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	unsigned long start, end;
+	u64 t0 = s2mmu_prof_start();
 	int ret;
 
 	/*
@@ -1072,16 +1082,21 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		f->busy_end = end;
 		return -EAGAIN;
 	}
+	s2mmu_prof_end(S2MMU_PROF_FAULT_LOOKUP, t0);
 
 	/* Step 3: fix the leaf in place. */
 	if (f->fsc != S2_FSC_TRANSLATION) {
+		t0 = s2mmu_prof_start();
 		ret = s2mmu_fix_in_place(vcpu, f);
+		s2mmu_prof_end(S2MMU_PROF_FIX_IN_PLACE, t0);
 		if (ret != -ENOENT)
 			return ret;
 	}
 
 	/* Step 4: pin the page. */
+	t0 = s2mmu_prof_start();
 	ret = s2mmu_resolve_page(vcpu, f);
+	s2mmu_prof_end(S2MMU_PROF_RESOLVE, t0);
 	if (ret)
 		return ret;
 	ret = s2mmu_pins_prepare(f->slot, s2mmu_fault_first_index(f),
@@ -1096,7 +1111,10 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	/* Step 5 (and 6 inside). */
 	if (f->zero)
 		return s2mmu_map_zero(vcpu, f);
-	return s2mmu_map_fault(vcpu, f);
+	t0 = s2mmu_prof_start();
+	ret = s2mmu_map_fault(vcpu, f);
+	s2mmu_prof_end(S2MMU_PROF_MAP, t0);
+	return ret;
 }
 
 /*
@@ -1196,6 +1214,15 @@ int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	return S2MMU_FAULT_RETRY;
 }
 
+/* A guest reading its counters sees the fault once it resumes. */
+static void s2mmu_guest_fault_publish(struct s2mmu_vm *vm)
+{
+	u64 t0 = s2mmu_prof_start();
+
+	s2mmu_info_publish(vm);
+	s2mmu_prof_end(S2MMU_PROF_INFO_PUBLISH, t0);
+}
+
 /**
  * s2mmu_handle_fault() - handle one stage-2 fault of @vcpu
  * @vcpu: the faulting vCPU; its mutex held
@@ -1213,8 +1240,7 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 {
 	int ret = s2mmu_resolve_fault(vcpu, ipa, esr);
 
-	/* A guest reading its counters sees this fault once it resumes. */
-	s2mmu_info_publish(vcpu->vm);
+	s2mmu_guest_fault_publish(vcpu->vm);
 	return ret;
 }
 
@@ -1230,11 +1256,14 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
  */
 int s2mmu_handle_guest_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 {
+	u64 t0 = s2mmu_prof_start();
 	int ret;
 
 	if (!vcpu->view)
-		return s2mmu_handle_fault(vcpu, ipa, esr);
-	ret = s2mmu_view_fault(vcpu, ipa, esr);
-	s2mmu_info_publish(vcpu->vm);
+		ret = s2mmu_resolve_fault(vcpu, ipa, esr);
+	else
+		ret = s2mmu_view_fault(vcpu, ipa, esr);
+	s2mmu_guest_fault_publish(vcpu->vm);
+	s2mmu_prof_end(S2MMU_PROF_GUEST_FAULT, t0);
 	return ret;
 }

@@ -83,7 +83,7 @@ GUEST_CODE void guest_write_passes(__u64 base, __u64 npages, __u64 iters,
 
 enum hypervisor { HV_S2MMU, HV_KVM };
 
-static const char * const hv_names[] = { "s2mmu", "kvm" };
+static const char *hv_names[] = { "s2mmu", "kvm" };
 
 struct bvm {
 	enum hypervisor hv;
@@ -434,6 +434,94 @@ static __u64 dirty_run(enum hypervisor hv, int manual, void *mem)
 	return (dirty_ns + harvest_ns) / harvested;
 }
 
+/* ---- the phase profile (s2mmu's debugfs s2mmu/profile) ---- */
+
+#define PROF_FILE	"/sys/kernel/debug/s2mmu/profile"
+#define PROF_PARAM	"/sys/module/s2mmu/parameters/profile"
+#define PROF_MAX	32
+
+struct prof {
+	int nr;
+	char name[PROF_MAX][32];
+	__u64 count[PROF_MAX], ns[PROF_MAX];
+};
+
+static int write_file(const char *path, const char *what)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(what, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+static int prof_read(struct prof *p)
+{
+	FILE *f = fopen(PROF_FILE, "r");
+	char line[128];
+
+	p->nr = 0;
+	if (!f)
+		return -1;
+	while (p->nr < PROF_MAX && fgets(line, sizeof(line), f))
+		if (line[0] != '#' &&
+		    sscanf(line, "%31s %llu %llu", p->name[p->nr],
+			   &p->count[p->nr], &p->ns[p->nr]) == 3)
+			p->nr++;
+	fclose(f);
+	return 0;
+}
+
+/* The phases of one test, per occurrence and per page handled. */
+static void prof_print(const char *test, __u64 pages)
+{
+	struct prof p;
+	int i;
+
+	if (prof_read(&p))
+		return;
+	for (i = 0; i < p.nr; i++) {
+		if (!p.count[i])
+			continue;
+		printf("bench guest_bench profile test=%s phase=%s count=%llu ns_avg=%llu ns_per_page=%llu\n",
+		       test, p.name[i], p.count[i], p.ns[i] / p.count[i],
+		       p.ns[i] / pages);
+	}
+}
+
+/*
+ * Where the time of the fault and dirty-log tests goes, in a pass of its
+ * own (the timed figures above are never profiled): each test once more
+ * with the module's profile on, its phases printed.
+ */
+static void run_profiled(void *mem)
+{
+	static const int threads[] = { 1, 2, 4 };
+	char test[32];
+	int i;
+
+	if (write_file(PROF_PARAM, "1"))
+		return;
+	hv_names[HV_S2MMU] = "s2mmu-profiled";
+	for (i = 0; i < 3; i++) {
+		write_file(PROF_FILE, "0");
+		fault_run(HV_S2MMU, threads[i], mem);
+		snprintf(test, sizeof(test), "fault_4k_%dvcpu", threads[i]);
+		prof_print(test, RUNS * FAULT_SIZE / TST_PAGE);
+	}
+	for (i = 0; i < 2; i++) {
+		write_file(PROF_FILE, "0");
+		dirty_run(HV_S2MMU, i, mem);
+		prof_print(i ? "dirty_log_manual" : "dirty_log_get",
+			   DIRTY_ITERS * DIRTY_SIZE / TST_PAGE);
+	}
+	write_file(PROF_PARAM, "0");
+	hv_names[HV_S2MMU] = "s2mmu";
+	fflush(stdout);
+}
+
 /* ---- side by side ---- */
 
 static void print_ratio(const char *test, __u64 s2, __u64 kvm)
@@ -496,6 +584,8 @@ int main(void)
 		return 1;
 	if (has_s2)
 		run_all(HV_S2MMU, mem, s2);
+	if (has_s2 && !has_kvm)
+		run_profiled(mem);
 	if (has_kvm)
 		run_all(HV_KVM, mem, kvm);
 	for (i = 0; i < NR_RESULTS; i++) {
