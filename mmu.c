@@ -457,6 +457,8 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
  * @busy_start: with @busy_end, the host range of the fault that an
  *	invalidation in progress covered when the fault gave up; 0, 0: none
  * @busy_end: see @busy_start
+ * @guest: a running guest's abort: the vCPU's next entry invalidates the
+ *	IPA of a permission fault on its CPU (run.c), so a relax need not
  */
 struct s2mmu_fault {
 	u64			ipa;
@@ -474,7 +476,21 @@ struct s2mmu_fault {
 	bool			zero;
 	unsigned long		busy_start;
 	unsigned long		busy_end;
+	bool			guest;
 };
+
+/*
+ * The engine flags of a relax for @f.  A guest's permission fault leaves
+ * the local invalidation to the vCPU's next entry, which does it before
+ * the guest runs again on whatever CPU (run.c): one invalidation, made in
+ * the guest's context, instead of a second one in an EL2 window now.
+ */
+static u32 s2mmu_relax_flags(const struct s2mmu_fault *f)
+{
+	if (f->guest && f->fsc == S2_FSC_PERM)
+		return S2_WALK_SHARED | S2_RELAX_LOCAL_BY_CALLER;
+	return S2_WALK_SHARED;
+}
 
 /* Slot index of the first page the fault maps (the block's first). */
 static u64 s2mmu_fault_first_index(const struct s2mmu_fault *f)
@@ -742,7 +758,8 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		ret = -ENOENT;
 	} else {
 		t1 = s2mmu_prof_start();
-		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot,
+				     s2mmu_relax_flags(f));
 		s2mmu_prof_end(S2MMU_PROF_RELAX, t1);
 		if (ret >= 0 && f->write)
 			s2mmu_mark_dirty(vm, f, first, nr);
@@ -961,7 +978,7 @@ static int s2mmu_raise_perms(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 	    !s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
 	    (pte & S2_PTE_VALID) && S2_LEVEL_SIZE(level) > size)
 		return -E2BIG;
-	ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+	ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, s2mmu_relax_flags(f));
 	return ret == -ENOENT ? -EAGAIN : ret;
 }
 
@@ -1158,23 +1175,19 @@ void s2mmu_abort_need(u64 esr, u32 *kind, u32 *need)
 	*need = f.write ? S2_PROT_W : f.exec ? S2_PROT_X : S2_PROT_R;
 }
 
-/**
- * s2mmu_resolve_fault() - one stage-2 fault on view 0
- * @vcpu: the faulting vCPU; its mutex held
- * @ipa: the faulting IPA
- * @esr: the syndrome
- *
- * views.c calls it for the page a view's fault needs.
- *
- * Return: as s2mmu_handle_fault().
+/*
+ * One stage-2 fault on view 0; @guest: of a running guest, which
+ * re-enters after it (see &struct s2mmu_fault).
  */
-int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+static int s2mmu_resolve(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr,
+			 bool guest)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	struct s2mmu_fault f = {
 		.ipa	= ipa,
 		.fsc	= esr & S2_FSC_TYPE_MASK,
 		.level	= esr & S2_FSC_LEVEL_MASK,
+		.guest	= guest,
 	};
 	int idx, ret;
 
@@ -1212,6 +1225,21 @@ int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 				!s2mmu_hva_busy(vm, f.busy_start, f.busy_end)))
 		return -EINTR;
 	return S2MMU_FAULT_RETRY;
+}
+
+/**
+ * s2mmu_resolve_fault() - one stage-2 fault on view 0
+ * @vcpu: the faulting vCPU; its mutex held
+ * @ipa: the faulting IPA
+ * @esr: the syndrome
+ *
+ * views.c calls it for the page a view's fault needs.
+ *
+ * Return: as s2mmu_handle_fault().
+ */
+int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+{
+	return s2mmu_resolve(vcpu, ipa, esr, false);
 }
 
 /* A guest reading its counters sees the fault once it resumes. */
@@ -1260,7 +1288,7 @@ int s2mmu_handle_guest_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	int ret;
 
 	if (!vcpu->view)
-		ret = s2mmu_resolve_fault(vcpu, ipa, esr);
+		ret = s2mmu_resolve(vcpu, ipa, esr, true);
 	else
 		ret = s2mmu_view_fault(vcpu, ipa, esr);
 	s2mmu_guest_fault_publish(vcpu->vm);
