@@ -310,7 +310,8 @@ static int s2mmu_prof_show(struct seq_file *m, void *v)
 
 	seq_puts(m, "# phase count ns\n");
 	for (id = 0; id < S2MMU_PROF_NR; id++) {
-		count = ns = 0;
+		count = 0;
+		ns = 0;
 		for_each_possible_cpu(cpu) {
 			count += per_cpu(s2mmu_prof, cpu)[id].count;
 			ns += per_cpu(s2mmu_prof, cpu)[id].ns;

@@ -121,6 +121,7 @@ static inline void s2mmu_prof_end(enum s2mmu_prof_id id, u64 t0)
 	if (unlikely(t0))
 		s2mmu_prof_add(id, t0);
 }
+
 /* vm.c: the VM-related ioctls of /dev/s2mmu */
 long s2mmu_vm_dev_ioctl(unsigned int cmd, unsigned long arg);
 
