@@ -212,8 +212,8 @@ static void print_counts(const struct s2mmu_stats *d)
 	       d->mapped_l2, d->bbm);
 	printf(" tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu tlbi_local=%llu",
 	       d->tlbi_ipa, d->tlbi_range, d->tlbi_vmid, d->tlbi_local);
-	printf(" dirty_marked=%llu mmio_exits=%llu\n", d->dirty_marked,
-	       d->mmio_exits);
+	printf(" dirty_marked=%llu mmio_exits=%llu table_walks=%llu\n",
+	       d->dirty_marked, d->mmio_exits, d->table_walks);
 }
 
 static int cmp_u64(const void *a, const void *b)
