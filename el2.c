@@ -65,6 +65,9 @@ static u64 el2_hcr_fwb(const struct s2_pgtable *pgt)
 /* One range TLBI covers (NUM + 1) << (5 * SCALE + 1) pages. */
 #define TLBI_R_PAGES(num, scale) (((u64)(num) + 1) << (5 * (scale) + 1))
 
+/* Above this many range instructions a whole-VMID invalidation is used. */
+#define TLBI_R_MAX_OPS		16
+
 bool s2mmu_el2_hw_tlbi = true;
 module_param_named(hw_tlbi, s2mmu_el2_hw_tlbi, bool, 0444);
 MODULE_PARM_DESC(hw_tlbi, "At EL2, invalidate VM TLBs with real TLBIs (default: yes)");
@@ -345,17 +348,6 @@ static void el2_flush_vmid(struct s2_pgtable *pgt)
 	el2_tlbi(pgt, &r);
 }
 
-/*
- * A range invalidation is two broadcasts: the RIPAS2E1IS of the range
- * and the VMALLE1IS after it, which drops every combined stage-1+2 entry
- * of the VMID whatever the range.  All that the range form keeps, next
- * to one VMALLS12E1IS, are the stage-2-only entries (the guest's own
- * table walks) outside the range.  Above a 2 MiB block's worth of pages
- * -- a dirty-log harvest, a slot's unmap -- those are not worth a second
- * broadcast: the whole VMID goes in one, as KVM does after a harvest.
- */
-#define EL2_TLBI_RANGE_MAX_PAGES	512
-
 static void el2_flush_range(struct s2_pgtable *pgt, u64 ipa, u64 size)
 {
 	u64 end = ALIGN(ipa + size, S2_PAGE_SIZE);
@@ -363,7 +355,8 @@ static void el2_flush_range(struct s2_pgtable *pgt, u64 ipa, u64 size)
 
 	r.ipa = ALIGN_DOWN(ipa, S2_PAGE_SIZE);
 	r.size = end - r.ipa;
-	if ((r.size >> S2_PAGE_SHIFT) > EL2_TLBI_RANGE_MAX_PAGES)
+	/* Beyond TLBI_R_MAX_OPS chunks of 8 GiB, one VMALLS12E1IS is cheaper. */
+	if ((r.size >> S2_PAGE_SHIFT) > TLBI_R_MAX_OPS * TLBI_R_PAGES(31, 3))
 		r.kind = EL2_TLBI_VMID;
 	el2_tlbi(pgt, &r);
 }
