@@ -23,6 +23,14 @@
 #define REGS_RESET_SCTLR	0x30d00800ULL
 
 /*
+ * MPIDR_EL1 (Arm ARM D19.2.101): bit 31 is RES1; Aff3, U, MT and Aff2-Aff0
+ * are the fields a VMM may set (through VMPIDR_EL2), the rest is RES0.
+ */
+#define REGS_MPIDR_RES1		BIT_ULL(31)
+#define REGS_MPIDR_OK		(GENMASK_ULL(39, 32) | BIT_ULL(31) | BIT_ULL(30) | \
+				 BIT_ULL(24) | GENMASK_ULL(23, 0))
+
+/*
  * What a VMM may put in PSTATE: condition flags, the exception masks,
  * PAN, UAO, DIT, SSBS, BTYPE, and an AArch64 EL0t/EL1t/EL1h mode.  An EL2
  * mode would make ERET run the guest at EL2: never accepted.
@@ -40,6 +48,7 @@ static const struct {
 	u64			id;
 	enum s2mmu_sysreg	reg;
 } regs_sys[] = {
+	{ S2MMU_REG_MPIDR_EL1,		S2_MPIDR },
 	{ S2MMU_REG_SCTLR_EL1,		S2_SCTLR },
 	{ S2MMU_REG_CPACR_EL1,		S2_CPACR },
 	{ S2MMU_REG_TTBR0_EL1,		S2_TTBR0 },
@@ -67,19 +76,28 @@ static const struct {
 #define REGS_NR_CORE		(31 + 6 + 32 + 2)
 #define REGS_NR			(REGS_NR_CORE + ARRAY_SIZE(regs_sys))
 
+static u64 regs_reset_mpidr(u32 id)
+{
+	return REGS_MPIDR_RES1 | (id & 0xf) | ((u64)(id >> 4) & 0xff) << 8 |
+	       ((u64)(id >> 12) & 0xff) << 16;
+}
+
 /**
  * s2mmu_regs_reset() - the state of a vCPU after S2MMU_CREATE_VCPU
  * @ctx: the vCPU
+ * @vcpu_id: its id (S2MMU_CREATE_VCPU's argument)
  *
- * Every register zero (PC 0: the VMM sets it) except PSTATE and SCTLR.
+ * Every register zero (PC 0: the VMM sets it) except PSTATE, SCTLR and
+ * MPIDR, which is KVM's for the vCPU id: 16 vCPUs per Aff1 cluster.
  */
-void s2mmu_regs_reset(struct s2mmu_vcpu_ctx *ctx)
+void s2mmu_regs_reset(struct s2mmu_vcpu_ctx *ctx, u32 vcpu_id)
 {
 	memset(&ctx->gp, 0, sizeof(ctx->gp));
 	memset(&ctx->fp, 0, sizeof(ctx->fp));
 	memset(ctx->sys, 0, sizeof(ctx->sys));
 	ctx->gp.pstate = REGS_RESET_PSTATE;
 	ctx->sys[S2_SCTLR] = REGS_RESET_SCTLR;
+	ctx->sys[S2_MPIDR] = regs_reset_mpidr(vcpu_id);
 	ctx->pending = S2MMU_PENDING_NONE;
 }
 
@@ -186,6 +204,11 @@ static bool regs_pstate_ok(u64 val)
 	       mode == PSR_MODE_EL1h;
 }
 
+static bool regs_mpidr_ok(u64 val)
+{
+	return (val & REGS_MPIDR_RES1) && !(val & ~REGS_MPIDR_OK);
+}
+
 static long regs_one(struct s2mmu_vcpu_ctx *ctx, unsigned int cmd,
 		     void __user *argp)
 {
@@ -211,6 +234,8 @@ static long regs_one(struct s2mmu_vcpu_ctx *ctx, unsigned int cmd,
 	if (copy_from_user(buf, uval, size))
 		return -EFAULT;
 	if (p == &ctx->gp.pstate && !regs_pstate_ok(*(u64 *)buf))
+		return -EINVAL;
+	if (p == &ctx->sys[S2_MPIDR] && !regs_mpidr_ok(*(u64 *)buf))
 		return -EINVAL;
 	if (size == 4)
 		*(u64 *)p = *(u32 *)buf;

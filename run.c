@@ -42,6 +42,7 @@
 #define SYS_CNTVOFF_EL2_S2	sys_reg(3, 4, 14, 0, 3)
 #define SYS_VTTBR_EL2_S2	sys_reg(3, 4, 2, 1, 0)
 #define SYS_VTCR_EL2_S2		sys_reg(3, 4, 2, 1, 2)
+#define SYS_VMPIDR_EL2_S2	sys_reg(3, 4, 0, 0, 5)
 
 /*
  * HCR_EL2 while the guest runs (Arm ARM D19.2.48): stage 2 on (VM), the
@@ -186,6 +187,11 @@ static __always_inline void run_sysregs_load(const u64 *r)
 	run_set_s(CNTKCTL_EL12, r[S2_CNTKCTL]);
 	run_set_s(ELR_EL12, r[S2_ELR_EL1]);
 	run_set_s(SPSR_EL12, r[S2_SPSR_EL1]);
+	/*
+	 * What the guest's MPIDR_EL1 reads return.  Not the guest's to write,
+	 * so never read back; the VHE host reads the real MPIDR_EL1 at EL2.
+	 */
+	run_set_s(VMPIDR_EL2_S2, r[S2_MPIDR]);
 	/* Named alike at EL1 and EL2, but only EL1&0 uses them under VHE. */
 	run_set_s(TPIDR_EL1, r[S2_TPIDR_EL1]);
 	run_set_s(CSSELR_EL1, r[S2_CSSELR]);
@@ -765,7 +771,7 @@ struct s2mmu_vcpu_ctx *s2mmu_run_ctx_alloc(struct s2mmu_vcpu *vcpu,
 	/* Never 0: the per-CPU "last context" starts at 0. */
 	ctx->id = atomic64_inc_return(&run_next_ctx_id);
 	init_waitqueue_head(&ctx->wfi_wq);
-	s2mmu_regs_reset(ctx);
+	s2mmu_regs_reset(ctx, vcpu->id);
 	return ctx;
 }
 

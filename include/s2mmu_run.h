@@ -63,7 +63,7 @@ enum s2mmu_sysreg {
 	S2_SCTLR, S2_CPACR, S2_TTBR0, S2_TTBR1, S2_TCR, S2_AFSR0, S2_AFSR1,
 	S2_ESR, S2_FAR, S2_PAR, S2_MAIR, S2_AMAIR, S2_VBAR, S2_CONTEXTIDR,
 	S2_TPIDR_EL1, S2_CNTKCTL, S2_CSSELR, S2_TPIDR_EL0, S2_TPIDRRO_EL0,
-	S2_CNTV_CTL, S2_CNTV_CVAL, S2_ELR_EL1, S2_SPSR_EL1,
+	S2_CNTV_CTL, S2_CNTV_CVAL, S2_ELR_EL1, S2_SPSR_EL1, S2_MPIDR,
 	S2_NR_SYSREGS
 };
 
@@ -147,7 +147,7 @@ void s2mmu_fp_save(struct s2mmu_fp_regs *fp);
 void s2mmu_fp_load(const struct s2mmu_fp_regs *fp);
 
 /* regs.c */
-void s2mmu_regs_reset(struct s2mmu_vcpu_ctx *ctx);
+void s2mmu_regs_reset(struct s2mmu_vcpu_ctx *ctx, u32 vcpu_id);
 long s2mmu_regs_ioctl(struct s2mmu_vcpu_ctx *ctx, unsigned int cmd,
 		      void __user *argp);
 

@@ -61,6 +61,9 @@ GUEST_ASM(bad_sysreg, "mrs x0, pmcr_el0\n hvc #9\n b .\n");
 GUEST_ASM(bad_ldp, "ldp x0, x1, [x20]\n hvc #9\n b .\n");
 GUEST_ASM(smc, "smc #0x55\n hvc #7\n b .\n");
 
+/* Report MPIDR_EL1 as the guest reads it. */
+GUEST_ASM(mpidr, "mrs x0, mpidr_el1\n hvc #10\n b .\n");
+
 /* Spin forever. */
 GUEST_ASM(spin, "1: b 1b\n");
 
@@ -474,6 +477,8 @@ TEST_F(run, one_reg_round_trip_every_register)
 			val[0] &= 0xffffffff;
 		if (id == GUEST_PSTATE)
 			val[0] = 0xf0000004ULL;	/* NZCV, EL1t */
+		if (id == S2MMU_REG_MPIDR_EL1)	/* RES1 bit 31, fields only */
+			val[0] = 0x80000000ULL | (val[0] & 0xff41ffffffULL);
 		one.id = id;
 		one.addr = (uintptr_t)val;
 		ASSERT_EQ(0, tst_ioctl(v->fd, S2MMU_SET_ONE_REG,
@@ -493,6 +498,31 @@ TEST_F(run, one_reg_round_trip_every_register)
 	EXPECT_EQ(-EINVAL, tst_set_reg(v, GUEST_PSTATE, 0x3c9));	/* EL2h */
 	EXPECT_EQ(-EINVAL, tst_set_reg(v, GUEST_PSTATE, 0x3d5));	/* AArch32 */
 	free(list);
+}
+
+/*
+ * The guest reads its own MPIDR_EL1 (VMPIDR_EL2): KVM's value for the
+ * vCPU id after reset, the VMM's after SET_ONE_REG; never the CPU's or
+ * another guest's.
+ */
+TEST_F(run, mpidr_is_the_vcpus_own)
+{
+	struct tst_vcpu *v = self->v;
+	const __u64 mine = 0x80000000ULL | 3ULL << 16 | 0x12 << 8 | 0x5;
+
+	EXPECT_EQ(0x80000000ULL, tst_reg(v, S2MMU_REG_MPIDR_EL1));
+	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_MPIDR_EL1, mine));
+	START(mpidr);
+	ASSERT_EQ(10, guest_run_until_hvc(v));
+	EXPECT_EQ(mine, v->run->hypercall.args[0]);
+	EXPECT_EQ(mine, tst_reg(v, S2MMU_REG_MPIDR_EL1));
+	/* Bit 31 is RES1; bits 29:25 and 63:40 are RES0. */
+	EXPECT_EQ(-EINVAL, tst_set_reg(v, S2MMU_REG_MPIDR_EL1, 0x5));
+	EXPECT_EQ(-EINVAL, tst_set_reg(v, S2MMU_REG_MPIDR_EL1,
+				       0x80000000ULL | 1ULL << 25));
+	EXPECT_EQ(-EINVAL, tst_set_reg(v, S2MMU_REG_MPIDR_EL1,
+				       0x80000000ULL | 1ULL << 40));
+	EXPECT_EQ(mine, tst_reg(v, S2MMU_REG_MPIDR_EL1));
 }
 
 /* Registers survive an entry and exit, and the guest sees them. */

@@ -836,6 +836,13 @@ struct s2mmu_core_regs {
 	 ((__u64)(crm) << 3) | (__u64)(op2))
 
 /* Every system register S2MMU_GET_REG_LIST lists. */
+/*
+ * MPIDR_EL1 as the guest reads it (VMPIDR_EL2): bit 31 (RES1) set, and only
+ * Aff3 (39:32), U (30), MT (24), Aff2-Aff0 (23:0) besides; after
+ * S2MMU_CREATE_VCPU it holds KVM's value for the vCPU id (Aff0 = id bits
+ * 3:0, Aff1 = id bits 11:4, Aff2 = id bits 19:12).  Anything else: -EINVAL.
+ */
+#define S2MMU_REG_MPIDR_EL1		S2MMU_REG_SYS(3, 0, 0, 0, 5)
 #define S2MMU_REG_SCTLR_EL1		S2MMU_REG_SYS(3, 0, 1, 0, 0)
 #define S2MMU_REG_CPACR_EL1		S2MMU_REG_SYS(3, 0, 1, 0, 2)
 #define S2MMU_REG_TTBR0_EL1		S2MMU_REG_SYS(3, 0, 2, 0, 0)
