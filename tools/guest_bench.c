@@ -7,7 +7,13 @@
  *  - exit: guest -> VMM -> guest round trips.  "mmio": a store outside
  *    every slot, emulated by the VMM, on both.  "hvc": an HVC; s2mmu hands
  *    it to the VMM, KVM 6.1 answers it in the kernel (PSCI/SMCCC) and
- *    never reaches the VMM, so the two are different paths.
+ *    never reaches the VMM, so the two are different paths.  The parts
+ *    of one round trip: "immediate" is the run ioctl with immediate_exit
+ *    set (the system call and the ioctl's checks, no guest entry, on
+ *    both); "kernel" is an exit handled in the kernel and re-entered at
+ *    once on both: a set/way cache operation (DC CISW), which both trap
+ *    (HCR_EL2.TSW) and complete without the VMM: one world switch out and
+ *    in.  (QEMU never traps WFE, nor WFI while an interrupt is pending.)
  *  - fault: 1, 2 and 4 vCPUs write one word of every 4K page of their
  *    share of fresh guest memory (the host side populated first): stage-2
  *    first-touch faults per second.
@@ -35,6 +41,7 @@
 #define DIRTY_ITERS	3
 #define EXITS		5000
 #define RUNS		3
+#define EXIT_RUNS	5	/* exit round trips: cheap, and the noisiest */
 #define MAX_THREADS	4
 #define PSCI_0_2_VERSION_ID	0x84000000ULL
 
@@ -46,6 +53,16 @@ GUEST_CODE void guest_mmio_loop(__u64 n, __u64 mmio)
 
 	for (i = 0; i < n; i++)
 		guest_mmio_write64(mmio, i);
+	for (;;)
+		guest_mmio_write64(mmio + 8, n);
+}
+
+GUEST_CODE void guest_setway_loop(__u64 n, __u64 mmio)
+{
+	__u64 i;
+
+	for (i = 0; i < n; i++)
+		asm volatile("dc cisw, xzr" : : : "memory");
 	for (;;)
 		guest_mmio_write64(mmio + 8, n);
 }
@@ -223,15 +240,15 @@ static __u64 median(__u64 *v, int n)
 
 /* ---- exit round trips ---- */
 
-/* ns per round trip of @fn's exits (median of RUNS), 0 on error. */
+/* ns per round trip of @fn's exits (median of EXIT_RUNS), 0 on error. */
 static __u64 exit_run(enum hypervisor hv, const void *fn, const char *what)
 {
-	__u64 ns[RUNS], addr, data, t0, args[2] = { EXITS, MMIO_IPA };
+	__u64 ns[EXIT_RUNS], addr, data, t0, args[2] = { EXITS, MMIO_IPA };
 	unsigned long exits;
 	struct bvm b;
 	int r, ret = 0;
 
-	for (r = 0; r < RUNS; r++) {
+	for (r = 0; r < EXIT_RUNS; r++) {
 		if (bvm_create(&b, hv, 1) || bvm_start(&b, 0, fn, 2, args)) {
 			bvm_destroy(&b);
 			return 0;
@@ -256,9 +273,50 @@ static __u64 exit_run(enum hypervisor hv, const void *fn, const char *what)
 	}
 	printf("bench guest_bench hv=%s test=exit_%s exits_to_vmm=%lu guest_calls=%d",
 	       hv_names[hv], what, exits, EXITS);
-	printf(" ns_per_call=%llu calls_per_sec=%llu\n", median(ns, RUNS) / EXITS,
-	       EXITS * 1000000000ULL / median(ns, RUNS));
-	return median(ns, RUNS) / EXITS;
+	printf(" ns_per_call=%llu calls_per_sec=%llu\n", median(ns, EXIT_RUNS) / EXITS,
+	       EXITS * 1000000000ULL / median(ns, EXIT_RUNS));
+	return median(ns, EXIT_RUNS) / EXITS;
+}
+
+/*
+ * ns per run ioctl with immediate_exit set (median of EXIT_RUNS): what every
+ * round trip to the VMM pays before any guest state is touched.
+ */
+static __u64 immediate_run(enum hypervisor hv)
+{
+	__u64 ns[EXIT_RUNS], t0;
+	struct bvm b;
+	int r, i, ret = 0;
+
+	for (r = 0; r < EXIT_RUNS; r++) {
+		if (bvm_create(&b, hv, 1)) {
+			bvm_destroy(&b);
+			return 0;
+		}
+		if (hv == HV_S2MMU)
+			b.s2.vcpu[0].run->immediate_exit = 1;
+		else
+			b.kvm.vcpu[0].run->immediate_exit = 1;
+		t0 = tst_now_ns();
+		for (i = 0; i < EXITS; i++) {
+			ret = hv == HV_S2MMU ? tst_run(&b.s2.vcpu[0]) :
+			      kvm_guest_run(&b.kvm.vcpu[0]);
+			if (ret != -EINTR)
+				break;
+		}
+		ns[r] = tst_now_ns() - t0;
+		bvm_destroy(&b);
+		if (ret != -EINTR) {
+			fprintf(stderr, "guest_bench: %s immediate: run gave %d\n",
+				hv_names[hv], ret);
+			return 0;
+		}
+	}
+	printf("bench guest_bench hv=%s test=exit_immediate run_calls=%d",
+	       hv_names[hv], EXITS);
+	printf(" ns_per_call=%llu calls_per_sec=%llu\n", median(ns, EXIT_RUNS) / EXITS,
+	       EXITS * 1000000000ULL / median(ns, EXIT_RUNS));
+	return median(ns, EXIT_RUNS) / EXITS;
 }
 
 /* ---- guest first-touch faults and dirty-log passes ---- */
@@ -389,7 +447,7 @@ static __u64 fault_run(enum hypervisor hv, int threads, void *mem)
 }
 
 /* ns per page per iteration (dirty pass + harvest); 0 on error. */
-static __u64 dirty_run(enum hypervisor hv, int manual, void *mem)
+static __u64 dirty_run(enum hypervisor hv, int manual, int threads, void *mem)
 {
 	__u64 pages = DIRTY_SIZE / TST_PAGE, dirty_ns = 0, harvest_ns = 0;
 	__u64 *bitmap = calloc(pages / 64, 8), t0, harvested = 0;
@@ -398,7 +456,7 @@ static __u64 dirty_run(enum hypervisor hv, int manual, void *mem)
 	struct pass_bench pb;
 	int it, i, err = 0;
 
-	if (!bitmap || pass_setup(&pb, pv, hv, MAX_THREADS, mem, DIRTY_SIZE,
+	if (!bitmap || pass_setup(&pb, pv, hv, threads, mem, DIRTY_SIZE,
 				  DIRTY_ITERS))
 		return 0;
 	pass_once(&pb);		/* populate: first touch, logging off */
@@ -425,7 +483,7 @@ static __u64 dirty_run(enum hypervisor hv, int manual, void *mem)
 		return 0;
 	}
 	printf("bench guest_bench hv=%s test=dirty_log mode=%s vcpus=%d pages=%llu iterations=%d",
-	       hv_names[hv], manual ? "manual" : "get", MAX_THREADS, pages,
+	       hv_names[hv], manual ? "manual" : "get", threads, pages,
 	       DIRTY_ITERS);
 	printf(" dirty_ms_avg=%llu harvest_ms_avg=%llu pages_harvested=%llu ns_per_page_iter=%llu",
 	       dirty_ns / DIRTY_ITERS / 1000000, harvest_ns / DIRTY_ITERS / 1000000,
@@ -466,19 +524,24 @@ static void run_all(enum hypervisor hv, void *mem, __u64 *out)
 	out[1] = exit_run(hv, guest_hvc_loop, "hvc");
 	for (i = 0; i < 3; i++)
 		out[2 + i] = fault_run(hv, threads[i], mem);
-	out[5] = dirty_run(hv, 0, mem);
-	out[6] = dirty_run(hv, 1, mem);
+	out[5] = dirty_run(hv, 0, MAX_THREADS, mem);
+	out[6] = dirty_run(hv, 1, MAX_THREADS, mem);
+	out[7] = immediate_run(hv);
+	out[8] = exit_run(hv, guest_setway_loop, "kernel");
+	/* One vCPU: the write-protect fault's own cost, without contention. */
+	out[9] = dirty_run(hv, 0, 1, mem);
 	fflush(stdout);
 }
 
-#define NR_RESULTS	7
+#define NR_RESULTS	10
 
 int main(void)
 {
 	static const char * const names[NR_RESULTS] = {
 		"exit_mmio", "exit_hvc(kvm:in-kernel)", "fault_4k_1vcpu",
 		"fault_4k_2vcpu", "fault_4k_4vcpu", "dirty_log_get",
-		"dirty_log_manual",
+		"dirty_log_manual", "exit_immediate", "exit_kernel(dc_cisw)",
+		"dirty_log_get_1vcpu",
 	};
 	__u64 s2[NR_RESULTS] = { 0 }, kvm[NR_RESULTS] = { 0 };
 	int dev = tst_open_dev(), has_s2, has_kvm, i, bad = 0;
