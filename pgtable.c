@@ -1652,11 +1652,12 @@ int s2_relax_perms(struct s2_pgtable *pgt, u64 ipa, u32 prot, u32 flags)
 	 * Other CPUs may keep the old, weaker entry and fault once more;
 	 * this one must not loop on its stale TLB entry.
 	 */
-	if (pgt->tlb_ops->flush_ipa_local) {
+	if (!pgt->tlb_ops->flush_ipa_local)
+		return 0;
+	if (!(flags & S2_RELAX_LOCAL_BY_CALLER))
 		pgt->tlb_ops->flush_ipa_local(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE),
 					      d.level);
-		s2_stat_add(pgt, tlbi_local, 1);
-	}
+	s2_stat_add(pgt, tlbi_local, 1);
 	return 0;
 }
 

@@ -100,7 +100,15 @@ GUEST_CODE void guest_write_passes(__u64 base, __u64 npages, __u64 iters,
 
 enum hypervisor { HV_S2MMU, HV_KVM };
 
-static const char * const hv_names[] = { "s2mmu", "kvm" };
+static const char * const hv_names[] = { "s2mmu", "kvm", "s2mmu-profiled" };
+
+/* The profiled pass prints its s2mmu lines under their own name. */
+static int profiling;
+
+static const char *hv_name(enum hypervisor hv)
+{
+	return hv_names[hv == HV_S2MMU && profiling ? 2 : hv];
+}
 
 struct bvm {
 	enum hypervisor hv;
@@ -221,8 +229,8 @@ static void print_counts(const struct s2mmu_stats *d)
 	       d->mapped_l2, d->bbm);
 	printf(" tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu tlbi_local=%llu",
 	       d->tlbi_ipa, d->tlbi_range, d->tlbi_vmid, d->tlbi_local);
-	printf(" dirty_marked=%llu mmio_exits=%llu\n", d->dirty_marked,
-	       d->mmio_exits);
+	printf(" dirty_marked=%llu mmio_exits=%llu table_walks=%llu\n",
+	       d->dirty_marked, d->mmio_exits, d->table_walks);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -267,12 +275,12 @@ static __u64 exit_run(enum hypervisor hv, const void *fn, const char *what)
 		bvm_destroy(&b);
 		if (ret != B_MMIO_WRITE) {
 			fprintf(stderr, "guest_bench: %s %s: run ended with %d\n",
-				hv_names[hv], what, ret);
+				hv_name(hv), what, ret);
 			return 0;
 		}
 	}
 	printf("bench guest_bench hv=%s test=exit_%s exits_to_vmm=%lu guest_calls=%d",
-	       hv_names[hv], what, exits, EXITS);
+	       hv_name(hv), what, exits, EXITS);
 	printf(" ns_per_call=%llu calls_per_sec=%llu\n", median(ns, EXIT_RUNS) / EXITS,
 	       EXITS * 1000000000ULL / median(ns, EXIT_RUNS));
 	return median(ns, EXIT_RUNS) / EXITS;
@@ -308,12 +316,12 @@ static __u64 immediate_run(enum hypervisor hv)
 		bvm_destroy(&b);
 		if (ret != -EINTR) {
 			fprintf(stderr, "guest_bench: %s immediate: run gave %d\n",
-				hv_names[hv], ret);
+				hv_name(hv), ret);
 			return 0;
 		}
 	}
 	printf("bench guest_bench hv=%s test=exit_immediate run_calls=%d",
-	       hv_names[hv], EXITS);
+	       hv_name(hv), EXITS);
 	printf(" ns_per_call=%llu calls_per_sec=%llu\n", median(ns, EXIT_RUNS) / EXITS,
 	       EXITS * 1000000000ULL / median(ns, EXIT_RUNS));
 	return median(ns, EXIT_RUNS) / EXITS;
@@ -439,7 +447,7 @@ static __u64 fault_run(enum hypervisor hv, int threads, void *mem)
 			return 0;
 	}
 	printf("bench guest_bench hv=%s test=fault_4k threads=%d pages=%llu",
-	       hv_names[hv], threads, pages);
+	       hv_name(hv), threads, pages);
 	printf(" ns_per_page=%llu pages_per_sec=%llu", median(ns, RUNS) / pages,
 	       pages * 1000000000ULL / median(ns, RUNS));
 	print_counts(&d);
@@ -479,17 +487,106 @@ static __u64 dirty_run(enum hypervisor hv, int manual, int threads, void *mem)
 	free(bitmap);
 	if (err || pb.errors || harvested != pages * DIRTY_ITERS) {
 		fprintf(stderr, "guest_bench: %s dirty: error %d, %llu pages harvested of %llu\n",
-			hv_names[hv], err, harvested, pages * DIRTY_ITERS);
+			hv_name(hv), err, harvested, pages * DIRTY_ITERS);
 		return 0;
 	}
 	printf("bench guest_bench hv=%s test=dirty_log mode=%s vcpus=%d pages=%llu iterations=%d",
-	       hv_names[hv], manual ? "manual" : "get", threads, pages,
+	       hv_name(hv), manual ? "manual" : "get", threads, pages,
 	       DIRTY_ITERS);
 	printf(" dirty_ms_avg=%llu harvest_ms_avg=%llu pages_harvested=%llu ns_per_page_iter=%llu",
 	       dirty_ns / DIRTY_ITERS / 1000000, harvest_ns / DIRTY_ITERS / 1000000,
 	       harvested, (dirty_ns + harvest_ns) / harvested);
 	print_counts(&d);
 	return (dirty_ns + harvest_ns) / harvested;
+}
+
+/* ---- the phase profile (s2mmu's debugfs s2mmu/profile) ---- */
+
+#define PROF_FILE	"/sys/kernel/debug/s2mmu/profile"
+#define PROF_PARAM	"/sys/module/s2mmu/parameters/profile"
+#define PROF_MAX	32
+
+struct prof {
+	int nr;
+	char name[PROF_MAX][32];
+	__u64 count[PROF_MAX], ns[PROF_MAX];
+};
+
+static int write_file(const char *path, const char *what)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(what, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+static int prof_read(struct prof *p)
+{
+	FILE *f = fopen(PROF_FILE, "r");
+	char line[128];
+
+	p->nr = 0;
+	if (!f)
+		return -1;
+	while (p->nr < PROF_MAX && fgets(line, sizeof(line), f))
+		if (line[0] != '#' &&
+		    sscanf(line, "%31s %llu %llu", p->name[p->nr],
+			   &p->count[p->nr], &p->ns[p->nr]) == 3)
+			p->nr++;
+	fclose(f);
+	return 0;
+}
+
+/* The phases of one test, per occurrence and per page handled. */
+static void prof_print(const char *test, __u64 pages)
+{
+	struct prof p;
+	int i;
+
+	if (prof_read(&p))
+		return;
+	for (i = 0; i < p.nr; i++) {
+		if (!p.count[i])
+			continue;
+		printf("bench guest_bench profile test=%s phase=%s", test,
+		       p.name[i]);
+		printf(" count=%llu ns_avg=%llu ns_per_page=%llu\n", p.count[i],
+		       p.ns[i] / p.count[i], p.ns[i] / pages);
+	}
+}
+
+/*
+ * Where the time of the fault and dirty-log tests goes, in a pass of its
+ * own (the timed figures above are never profiled): each test once more
+ * with the module's profile on, its phases printed.
+ */
+static void run_profiled(void *mem)
+{
+	static const int threads[] = { 1, 2, 4 };
+	char test[32];
+	int i;
+
+	if (write_file(PROF_PARAM, "1"))
+		return;
+	profiling = 1;
+	for (i = 0; i < 3; i++) {
+		write_file(PROF_FILE, "0");
+		fault_run(HV_S2MMU, threads[i], mem);
+		snprintf(test, sizeof(test), "fault_4k_%dvcpu", threads[i]);
+		prof_print(test, RUNS * FAULT_SIZE / TST_PAGE);
+	}
+	for (i = 0; i < 2; i++) {
+		write_file(PROF_FILE, "0");
+		dirty_run(HV_S2MMU, i, MAX_THREADS, mem);
+		prof_print(i ? "dirty_log_manual" : "dirty_log_get",
+			   DIRTY_ITERS * DIRTY_SIZE / TST_PAGE);
+	}
+	write_file(PROF_PARAM, "0");
+	profiling = 0;
+	fflush(stdout);
 }
 
 /* ---- side by side ---- */
@@ -559,6 +656,8 @@ int main(void)
 		return 1;
 	if (has_s2)
 		run_all(HV_S2MMU, mem, s2);
+	if (has_s2 && !has_kvm)
+		run_profiled(mem);
 	if (has_kvm)
 		run_all(HV_KVM, mem, kvm);
 	for (i = 0; i < NR_RESULTS; i++) {
