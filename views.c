@@ -847,6 +847,28 @@ static u64 s2mmu_view_esr0(struct s2mmu_vm *vm, u64 ipa, u64 esr)
 	return esr | S2_FSC_TRANSLATION | S2_MAX_LEVEL;
 }
 
+/*
+ * An access-flag fault on a view: aging cleared the flag of a leaf the
+ * view has.  Set it in place, as view 0's fault path does: the leaf keeps
+ * its page and permissions (whatever removes or narrows them removes the
+ * leaf, under the write side), so no break-before-make and no TLBI (an
+ * entry without the flag is never in a TLB).
+ * Return: 0 set (or set by another vCPU meanwhile); else the full path.
+ */
+static int s2mmu_view_mkyoung(struct s2mmu_vm *vm, struct s2mmu_view *view,
+			      u64 ipa)
+{
+	int ret = -EAGAIN;
+
+	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	if (!READ_ONCE(view->dead))
+		ret = s2_mkyoung(&view->pgt, ipa & PAGE_MASK, S2_WALK_SHARED);
+	s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	if (!ret)
+		atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
+	return ret < 0 ? ret : 0;
+}
+
 /**
  * s2mmu_view_fault() - a stage-2 fault of a vCPU running on a view
  * @vcpu: the vCPU; its mutex held, @vcpu->view set
@@ -870,6 +892,9 @@ int s2mmu_view_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 	atomic64_inc(s2mmu_vm_stat(vcpu->vm, view_faults));
 	/* Being destroyed: the run loop moves the vCPU to view 0. */
 	if (READ_ONCE(view->dead))
+		return S2MMU_FAULT_RETRY;
+	if ((esr & S2_FSC_TYPE_MASK) == S2_FSC_ACCESS &&
+	    !s2mmu_view_mkyoung(vcpu->vm, view, ipa))
 		return S2MMU_FAULT_RETRY;
 	ret = s2_memcache_topup(&vcpu->mc, S2_MEMCACHE_MIN_MAP,
 				&s2mmu_table_mm_ops, NULL);
