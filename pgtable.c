@@ -817,6 +817,29 @@ static bool s2_split_clears(const struct s2_split_clear *clr, u64 addr,
 }
 
 /*
+ * Fill @table, at @level, with the leaves mapping like @first and the
+ * next pages or blocks: each entry is the one before plus one step of
+ * output address, which never carries out of the address field (a block
+ * is aligned to its size).  Then, with @clr, the leaves inside its range
+ * lose its bits.
+ */
+static void s2_fill_leaves(s2_pte_t *table, s2_pte_t first, s8 level,
+			   u64 addr, const struct s2_split_clear *clr)
+{
+	u64 step = S2_LEVEL_SIZE(level), a;
+	int i;
+
+	for (i = 0; i < S2_PTRS_PER_TABLE; i++)
+		WRITE_ONCE(table[i], first + i * step);
+	if (!clr || addr + S2_LEVEL_SIZE(level - 1) <= clr->start ||
+	    addr >= clr->end)
+		return;
+	for (i = 0, a = addr; i < S2_PTRS_PER_TABLE; i++, a += step)
+		if (s2_split_clears(clr, a, step))
+			WRITE_ONCE(table[i], table[i] & ~clr->bits);
+}
+
+/*
  * A table at @level + 1 translating exactly like the block @block at
  * @level, which maps from @addr; with @to_pages, all the way down to 4K
  * pages; with @clr, its leaves inside @clr's range lack @clr's bits.
@@ -829,7 +852,8 @@ static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
 {
 	struct s2_pgtable *pgt = op->pgt;
 	s8 child = level + 1;
-	u64 step = S2_LEVEL_SIZE(child), a;
+	u64 step = S2_LEVEL_SIZE(child);
+	s2_pte_t first = s2_leaf_at(block, s2_desc_pa(block), child);
 	s2_pte_t *table, *sub;
 	int i;
 
@@ -839,17 +863,14 @@ static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
 	table = s2_mc_pop(op);
 	if (!table)
 		return NULL;
-	for (i = 0, a = addr; i < S2_PTRS_PER_TABLE; i++, a += step) {
-		u64 pa = s2_desc_pa(block) + i * step;
-		s2_pte_t pte = s2_leaf_at(block, pa, child);
-
-		if (to_pages && child < S2_MAX_LEVEL) {
-			sub = s2_replicate_block(op, pte, child, a, true, clr);
-			pte = s2_make_table(pgt, sub);
-		} else if (s2_split_clears(clr, a, step)) {
-			pte &= ~clr->bits;
+	if (to_pages && child < S2_MAX_LEVEL) {
+		for (i = 0; i < S2_PTRS_PER_TABLE; i++) {
+			sub = s2_replicate_block(op, first + i * step, child,
+						 addr + i * step, true, clr);
+			WRITE_ONCE(table[i], s2_make_table(pgt, sub));
 		}
-		WRITE_ONCE(table[i], pte);
+	} else {
+		s2_fill_leaves(table, first, child, addr, clr);
 	}
 	s2_ref_add(pgt, table, S2_PTRS_PER_TABLE);
 	return table;
