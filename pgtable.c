@@ -115,6 +115,16 @@ u32 s2_leaf_prot(s2_pte_t pte)
 #define s2_stat_add(pgt, field, n) \
 	this_cpu_add((*(pgt)->stats).field, (n))
 
+/*
+ * An operation that ends with several counts finds this CPU's copy once,
+ * between s2_stats_get() and s2_stats_put() (preemption off: the copy
+ * stays this CPU's), where each this_cpu_add() would find it again.
+ */
+#define s2_stats_get(pgt)	get_cpu_ptr((pgt)->stats)
+#define s2_stats_put(pgt)	put_cpu_ptr((pgt)->stats)
+#define s2_stat_bump(s, field, n) \
+	WRITE_ONCE((s)->field, (s)->field + (n))
+
 /* Every field is a 64-bit count: the copies add up word by word. */
 static_assert(sizeof(struct s2_stats) % sizeof(u64) == 0,
 	      "struct s2_stats holds 64-bit counts only");
@@ -411,9 +421,19 @@ static bool s2_range_ok(struct s2_pgtable *pgt, u64 addr, u64 size)
 }
 
 /*
- * Walk [@addr, @addr + @size) from the root, for callers already inside
- * an RCU read-side section.  Inlined: each operation's own copy.
+ * Walk [@addr, @addr + @size), a range already checked, from the root,
+ * for callers already inside an RCU read-side section that count the walk
+ * themselves.  Inlined: each operation's own copy.
  */
+static __always_inline int s2_walk_pgd(struct s2_pgtable *pgt, u64 addr,
+				       u64 size, s2_visitor_fn cb, void *arg,
+				       u32 flags)
+{
+	return s2_walk_from(pgt, pgt->pgd, pgt->start_level, U32_MAX, true,
+			    addr, addr + size, cb, arg, flags);
+}
+
+/* s2_walk_pgd(), the range checked and the walk counted here. */
 static __always_inline int s2_walk_root(struct s2_pgtable *pgt, u64 addr,
 					u64 size, s2_visitor_fn cb, void *arg,
 					u32 flags)
@@ -421,8 +441,7 @@ static __always_inline int s2_walk_root(struct s2_pgtable *pgt, u64 addr,
 	if (!s2_range_ok(pgt, addr, size))
 		return -ERANGE;
 	s2_stat_add(pgt, walks, 1);
-	return s2_walk_from(pgt, pgt->pgd, pgt->start_level, U32_MAX, true,
-			    addr, addr + size, cb, arg, flags);
+	return s2_walk_pgd(pgt, addr, size, cb, arg, flags);
 }
 
 /*
@@ -517,6 +536,9 @@ struct s2_op {
 	u64			bbm;
 	u64			mapped[S2_MAX_LEVEL + 1];
 	s64			table_pages;
+	/* The walk gave up for a retry; it changed nothing (the stats). */
+	bool			retry;
+	bool			unchanged;
 };
 
 static void s2_tlb_reset(struct s2_tlb_batch *b)
@@ -542,6 +564,8 @@ static void s2_op_init(struct s2_op *op, struct s2_pgtable *pgt,
 	op->written = false;
 	op->bbm = 0;
 	op->table_pages = 0;
+	op->retry = false;
+	op->unchanged = false;
 	for (level = 0; level <= S2_MAX_LEVEL; level++)
 		op->mapped[level] = 0;
 }
@@ -888,10 +912,14 @@ static void s2_op_commit(struct s2_op *op)
 		  &commit);
 }
 
+/*
+ * End the operation whose walk (s2_walk_pgd(), counted here) is done:
+ * invalidate, make valid what it parked, count.
+ */
 static __always_inline void s2_op_finish(struct s2_op *op)
 {
 	struct s2_pgtable *pgt = op->pgt;
-	int level;
+	struct s2_stats *s;
 
 	if (op->tlb.nr)
 		s2_tlb_flush(pgt, &op->tlb);
@@ -903,13 +931,24 @@ static __always_inline void s2_op_finish(struct s2_op *op)
 	 */
 	if (op->written)
 		dsb(ishst);
+	s = s2_stats_get(pgt);
+	s2_stat_bump(s, walks, 1);
 	if (op->bbm)
-		s2_stat_add(pgt, bbm, op->bbm);
+		s2_stat_bump(s, bbm, op->bbm);
 	if (op->table_pages)
-		s2_stat_add(pgt, table_pages, op->table_pages);
-	for (level = 1; level <= S2_MAX_LEVEL; level++)
-		if (op->mapped[level])
-			s2_stat_add(pgt, mapped[level], op->mapped[level]);
+		s2_stat_bump(s, table_pages, op->table_pages);
+	if (op->retry)
+		s2_stat_bump(s, retries, 1);
+	if (op->unchanged)
+		s2_stat_bump(s, unchanged, 1);
+	/* Level 0 has no leaves: nothing to count there. */
+	if (op->mapped[1])
+		s2_stat_bump(s, mapped[1], op->mapped[1]);
+	if (op->mapped[2])
+		s2_stat_bump(s, mapped[2], op->mapped[2]);
+	if (op->mapped[S2_MAX_LEVEL])
+		s2_stat_bump(s, mapped[S2_MAX_LEVEL], op->mapped[S2_MAX_LEVEL]);
+	s2_stats_put(pgt);
 }
 
 static int s2_check_range(struct s2_pgtable *pgt, u64 ipa, u64 size)
@@ -1395,22 +1434,19 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	d.perms_differ = false;
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, ipa, size, s2_map_visit, &d,
-			   S2_WALK_LEAF | S2_WALK_TABLE_PRE |
-			   (flags & S2_WALK_SHARED));
+	ret = s2_walk_pgd(pgt, ipa, size, s2_map_visit, &d,
+			  S2_WALK_LEAF | S2_WALK_TABLE_PRE |
+			  (flags & S2_WALK_SHARED));
+	d.op.retry = ret == -EAGAIN;
+	d.op.unchanged = ret >= 0 && !d.perms_differ && !d.op.written;
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
-	if (ret == -EAGAIN)
-		s2_stat_add(pgt, retries, 1);
 	if (ret < 0)
 		return ret;
 	/* Said even when others were written: those entries lack @prot. */
 	if (d.perms_differ)
 		return S2_PERMS_DIFFER;
-	if (d.op.written)
-		return 0;
-	s2_stat_add(pgt, unchanged, 1);
-	return S2_UNCHANGED;
+	return d.op.unchanged ? S2_UNCHANGED : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1532,8 +1568,8 @@ int s2_unmap_mc(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	 * before this read-side section, so after the invalidation below.
 	 */
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, ipa, size, s2_unmap_visit, &d,
-			   S2_WALK_LEAF | S2_WALK_TABLE_POST);
+	ret = s2_walk_pgd(pgt, ipa, size, s2_unmap_visit, &d,
+			  S2_WALK_LEAF | S2_WALK_TABLE_POST);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	return ret;
@@ -1564,7 +1600,7 @@ static __always_inline int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa,
 		return ret;
 	s2_op_init(&op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, ipa, size, cb, &op, S2_WALK_LEAF | flags);
+	ret = s2_walk_pgd(pgt, ipa, size, cb, &op, S2_WALK_LEAF | flags);
 	s2_op_finish(&op);
 	rcu_read_unlock();
 	return ret;
@@ -1629,33 +1665,61 @@ static __always_inline int s2_relax_walker(const struct s2_visit_ctx *ctx,
 	return 0;
 }
 
-/* Inlined: s2_relax_perms() and s2_mkyoung() each get their own walk. */
-static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
-				    struct s2_relax_data *d, u32 flags)
+/*
+ * After a relax_perms that changed the entry: other CPUs may keep the
+ * old, weaker entry and fault once more, but this one must not loop on
+ * its stale TLB entry.  Returns whether it invalidated.
+ */
+static bool s2_relax_flush_local(struct s2_pgtable *pgt, u64 page, s8 level)
 {
+	if (!pgt->tlb_ops->flush_ipa_local)
+		return false;
+	pgt->tlb_ops->flush_ipa_local(pgt, page, level);
+	return true;
+}
+
+/*
+ * Inlined: s2_relax_perms() (@perms) and s2_mkyoung() each get their own
+ * walk.  The counts go in together at the end.
+ */
+static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
+				    struct s2_relax_data *d, u32 flags,
+				    bool perms)
+{
+	u64 page = ALIGN_DOWN(ipa, S2_PAGE_SIZE);
+	bool flushed = false;
+	struct s2_stats *s;
 	int ret;
 
 	s2_assert_locked_for(pgt, flags);
+	if (!s2_range_ok(pgt, page, S2_PAGE_SIZE))
+		return -ERANGE;
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
-			   s2_relax_walker, d,
-			   S2_WALK_LEAF | S2_WALK_NO_REFS |
-			   (flags & S2_WALK_SHARED));
+	ret = s2_walk_pgd(pgt, page, S2_PAGE_SIZE, s2_relax_walker, d,
+			  S2_WALK_LEAF | S2_WALK_NO_REFS |
+			  (flags & S2_WALK_SHARED));
 	rcu_read_unlock();
+	if (perms && !ret && d->changed)
+		flushed = s2_relax_flush_local(pgt, page, d->level);
+	s = s2_stats_get(pgt);
+	s2_stat_bump(s, walks, 1);
 	if (ret == -EAGAIN)
-		s2_stat_add(pgt, retries, 1);
+		s2_stat_bump(s, retries, 1);
+	if (!ret && !d->changed)
+		s2_stat_bump(s, unchanged, 1);
+	if (perms && !ret && d->changed)
+		s2_stat_bump(s, relax_perms, 1);
+	if (flushed)
+		s2_stat_bump(s, tlbi_local, 1);
+	s2_stats_put(pgt);
 	if (ret)
 		return ret;
-	if (d->changed)
-		return 0;
-	s2_stat_add(pgt, unchanged, 1);
-	return S2_UNCHANGED;
+	return d->changed ? 0 : S2_UNCHANGED;
 }
 
 int s2_relax_perms(struct s2_pgtable *pgt, u64 ipa, u32 prot, u32 flags)
 {
 	struct s2_relax_data d = { .set = S2_PTE_AF };
-	int ret;
 
 	if (prot & S2_PROT_R)
 		d.set |= S2_PTE_S2AP_R;
@@ -1665,20 +1729,7 @@ int s2_relax_perms(struct s2_pgtable *pgt, u64 ipa, u32 prot, u32 flags)
 		d.clear |= S2_PTE_XN;
 		d.sync_icache = pgt->sync_icache;
 	}
-	ret = s2_relax(pgt, ipa, &d, flags);
-	if (ret || !d.changed)
-		return ret;
-	s2_stat_add(pgt, relax_perms, 1);
-	/*
-	 * Other CPUs may keep the old, weaker entry and fault once more;
-	 * this one must not loop on its stale TLB entry.
-	 */
-	if (pgt->tlb_ops->flush_ipa_local) {
-		pgt->tlb_ops->flush_ipa_local(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE),
-					      d.level);
-		s2_stat_add(pgt, tlbi_local, 1);
-	}
-	return 0;
+	return s2_relax(pgt, ipa, &d, flags, true);
 }
 
 int s2_mkyoung(struct s2_pgtable *pgt, u64 ipa, u32 flags)
@@ -1686,7 +1737,7 @@ int s2_mkyoung(struct s2_pgtable *pgt, u64 ipa, u32 flags)
 	struct s2_relax_data d = { .set = S2_PTE_AF };
 
 	/* An entry with AF clear is never cached in a TLB: no TLBI. */
-	return s2_relax(pgt, ipa, &d, flags);
+	return s2_relax(pgt, ipa, &d, flags, false);
 }
 
 struct s2_young_data {
@@ -1728,8 +1779,8 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	d.young = 0;
 	s2_op_init(&d.op, pgt, NULL);
 	rcu_read_lock();
-	s2_walk_root(pgt, ipa, size, s2_young_walker, &d,
-		     S2_WALK_LEAF | S2_WALK_SHARED | S2_WALK_NO_REFS);
+	s2_walk_pgd(pgt, ipa, size, s2_young_walker, &d,
+		    S2_WALK_LEAF | S2_WALK_SHARED | S2_WALK_NO_REFS);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	return d.young;
@@ -1926,9 +1977,9 @@ int s2_wrprotect_mask(struct s2_pgtable *pgt, u64 base, u64 nbits,
 		return ret;
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, d.clr.start, d.clr.end - d.clr.start,
-			   s2_wrprotect_mask_walker, &d,
-			   S2_WALK_LEAF | S2_WALK_TABLE_PRE);
+	ret = s2_walk_pgd(pgt, d.clr.start, d.clr.end - d.clr.start,
+			  s2_wrprotect_mask_walker, &d,
+			  S2_WALK_LEAF | S2_WALK_TABLE_PRE);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	s2_stat_add(pgt, wp_mask_walks, 1);
