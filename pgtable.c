@@ -27,9 +27,15 @@
 
 #define S2_LEAF_ATTRS		(~(S2_PTE_ADDR_MASK | S2_PTE_TYPE))
 
+/* The table @pte names: an add for a linear map, where a call would be. */
 static s2_pte_t *s2_pte_table(struct s2_pgtable *pgt, s2_pte_t pte)
 {
-	return pgt->mm_ops->phys_to_virt(s2_desc_pa(pte));
+	const struct s2_mm_ops *mm = pgt->mm_ops;
+
+	if (likely(mm->linear))
+		return (s2_pte_t *)(uintptr_t)(s2_desc_pa(pte) +
+					       pgt->table_va_offset);
+	return mm->phys_to_virt(s2_desc_pa(pte));
 }
 
 static s2_pte_t s2_make_table(struct s2_pgtable *pgt, void *page)
@@ -997,6 +1003,7 @@ int s2_pgtable_init(struct s2_pgtable *pgt, u32 ia_bits,
 		return -ENOMEM;
 	}
 	pgt->pgd_phys = mm_ops->virt_to_phys(pgt->pgd);
+	pgt->table_va_offset = (uintptr_t)pgt->pgd - pgt->pgd_phys;
 	pgt->vtcr = S2_VTCR_T0SZ(ia_bits) |
 		    (u64)(2 - level) << S2_VTCR_SL0_SHIFT |
 		    S2_VTCR_IRGN0_WBWA | S2_VTCR_ORGN0_WBWA |
