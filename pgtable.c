@@ -281,8 +281,12 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		}
 		if (!ret && !table && (how.flags & S2_WALK_LEAF)) {
 			ret = how.cb(&ws->ctx, S2_WALK_LEAF);
-			/* Did it install a table?  None at the last level. */
-			if (level < S2_MAX_LEVEL) {
+			/*
+			 * Did it install a table?  None at the last level,
+			 * nor by a visitor that adds no entries.
+			 */
+			if (level < S2_MAX_LEVEL &&
+			    !(how.flags & S2_WALK_NO_REFS)) {
 				ws->ctx.old = READ_ONCE(*ptep);
 				table = s2_desc_table(ws->ctx.old, level);
 			}
@@ -357,13 +361,11 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 	int ret = 0;
 
 	while (ws->next < ws->ctx.end) {
-		ret = s2_walk_entries_at(ws, level, how);
+		/* Down the tables on the way to @next: nothing left behind. */
+		while ((ret = s2_walk_entries_at(ws, level, how)) > 0)
+			level++;
 		if (ret < 0)
 			goto stop;
-		if (ret) {
-			level++;
-			continue;
-		}
 		if (ws->next >= ws->ctx.end)
 			break;
 		/* Past the last entry of a table: back up to its parent. */
