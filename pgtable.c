@@ -128,8 +128,12 @@ u32 s2_leaf_prot(s2_pte_t pte)
  */
 #define s2_stats_get(pgt)	get_cpu_ptr((pgt)->stats)
 #define s2_stats_put(pgt)	put_cpu_ptr((pgt)->stats)
-#define s2_stat_bump(s, field, n) \
-	WRITE_ONCE((s)->field, (s)->field + (n))
+
+/* Add @n to the count @c of this CPU's copy, between get and put. */
+static __always_inline void s2_stat_bump(u64 *c, u64 n)
+{
+	WRITE_ONCE(*c, *c + n);
+}
 
 /* Every field is a 64-bit count: the copies add up word by word. */
 static_assert(sizeof(struct s2_stats) % sizeof(u64) == 0,
@@ -940,22 +944,22 @@ static __always_inline void s2_op_finish(struct s2_op *op)
 	if (op->written)
 		dsb(ishst);
 	s = s2_stats_get(pgt);
-	s2_stat_bump(s, walks, 1);
+	s2_stat_bump(&s->walks, 1);
 	if (op->bbm)
-		s2_stat_bump(s, bbm, op->bbm);
+		s2_stat_bump(&s->bbm, op->bbm);
 	if (op->table_pages)
-		s2_stat_bump(s, table_pages, op->table_pages);
+		WRITE_ONCE(s->table_pages, s->table_pages + op->table_pages);
 	if (op->retry)
-		s2_stat_bump(s, retries, 1);
+		s2_stat_bump(&s->retries, 1);
 	if (op->unchanged)
-		s2_stat_bump(s, unchanged, 1);
+		s2_stat_bump(&s->unchanged, 1);
 	/* Level 0 has no leaves: nothing to count there. */
 	if (op->mapped[1])
-		s2_stat_bump(s, mapped[1], op->mapped[1]);
+		s2_stat_bump(&s->mapped[1], op->mapped[1]);
 	if (op->mapped[2])
-		s2_stat_bump(s, mapped[2], op->mapped[2]);
+		s2_stat_bump(&s->mapped[2], op->mapped[2]);
 	if (op->mapped[S2_MAX_LEVEL])
-		s2_stat_bump(s, mapped[S2_MAX_LEVEL], op->mapped[S2_MAX_LEVEL]);
+		s2_stat_bump(&s->mapped[S2_MAX_LEVEL], op->mapped[S2_MAX_LEVEL]);
 	s2_stats_put(pgt);
 }
 
@@ -1711,15 +1715,15 @@ static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
 	if (perms && !ret && d->changed)
 		flushed = s2_relax_flush_local(pgt, page, d->level);
 	s = s2_stats_get(pgt);
-	s2_stat_bump(s, walks, 1);
+	s2_stat_bump(&s->walks, 1);
 	if (ret == -EAGAIN)
-		s2_stat_bump(s, retries, 1);
+		s2_stat_bump(&s->retries, 1);
 	if (!ret && !d->changed)
-		s2_stat_bump(s, unchanged, 1);
+		s2_stat_bump(&s->unchanged, 1);
 	if (perms && !ret && d->changed)
-		s2_stat_bump(s, relax_perms, 1);
+		s2_stat_bump(&s->relax_perms, 1);
 	if (flushed)
-		s2_stat_bump(s, tlbi_local, 1);
+		s2_stat_bump(&s->tlbi_local, 1);
 	s2_stats_put(pgt);
 	if (ret)
 		return ret;

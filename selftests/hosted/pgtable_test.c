@@ -237,7 +237,7 @@ TEST(icache_sync_when_a_leaf_becomes_executable)
 }
 
 /* Table PAs 16 TiB above their addresses, for the test below. */
-#define SHIFTED_PA	(1ULL << 44)
+#define SHIFTED_PA	BIT_ULL(44)
 
 static void *shifted_phys_to_virt(phys_addr_t phys)
 {
