@@ -67,24 +67,32 @@ static int s2mmu_translate(struct s2mmu_vm *vm, u64 ipa, u32 kind,
 	return 1;
 }
 
+/*
+ * Report an MMIO exit on the run page.  Written only: another thread of
+ * the VMM may change the page at any time, so nothing written here is
+ * read back (a length read back would size the copy).
+ */
 static void s2mmu_mmio_exit(struct s2mmu_vcpu *vcpu, u64 ipa, u32 kind,
 			    const void *data, u32 len)
 {
 	struct s2mmu_run *run = vcpu->run;
+	bool is_write = kind == S2MMU_ACCESS_WRITE;
 
+	len = min_t(u32, len, sizeof(run->mmio.data));
 	run->exit_reason = S2MMU_EXIT_MMIO;
 	run->mmio.phys_addr = ipa;
-	run->mmio.len = min_t(u32, len, sizeof(run->mmio.data));
-	run->mmio.is_write = kind == S2MMU_ACCESS_WRITE;
+	run->mmio.len = len;
+	run->mmio.is_write = is_write;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (run->mmio.is_write)
-		memcpy(run->mmio.data, data, run->mmio.len);
+	if (is_write)
+		memcpy(run->mmio.data, data, len);
 }
 
 /*
  * One access within one page: translate, and on a fault run the handler
  * and try again, as the guest would re-execute the instruction.
- * Return: 0 done, 1 MMIO exit, negative errno.
+ * Return: 0 done, the exit reported on the run page (%S2MMU_EXIT_MMIO,
+ * %S2MMU_EXIT_MEM_ACCESS), or a negative errno.
  */
 static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
 			     struct s2mmu_vcpu_access *acc, u64 ipa, u32 len)
@@ -123,12 +131,12 @@ static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
 			return ret;
 		if (ret == S2MMU_FAULT_MMIO) {
 			s2mmu_mmio_exit(vcpu, ipa, acc->kind, vcpu->bounce, len);
-			return 1;
+			return S2MMU_EXIT_MMIO;
 		}
 		if (ret == S2MMU_FAULT_MEM_ACCESS) {
 			/* No guest VA or PC: the access came from the VMM. */
 			s2mmu_mem_access_exit(vcpu, 0, false, 0, false);
-			return 1;
+			return S2MMU_EXIT_MEM_ACCESS;
 		}
 		if (signal_pending(current))
 			return -EINTR;
@@ -216,8 +224,13 @@ int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
 		}
 		acc.done += len;
 	}
-	/* Once the access started, what it did is reported, error or not. */
-	acc.exit_reason = vcpu->run->exit_reason;
+	/*
+	 * Once the access started, what it did is reported, error or not.
+	 * The exit is the one this call reported, never read back from the
+	 * run page, which another thread of the VMM may have written since.
+	 */
+	if (ret > 0)
+		acc.exit_reason = ret;
 	if (copy_to_user(argp, &acc, sizeof(acc)))
 		return -EFAULT;
 	return ret < 0 ? ret : 0;

@@ -118,6 +118,28 @@ void s2mmu_cache_icache_sync(struct s2_pgtable *pgt, void *va, u64 size)
 }
 
 /**
+ * s2mmu_cache_clean_host_write() - make what the host just wrote at @va
+ *	visible to the VM's guest when its MMU is off
+ * @vm: the VM
+ * @va: the host's (cacheable) address of what it wrote
+ * @size: bytes
+ *
+ * For memory the module itself keeps writing while the guest may read it
+ * (the info page): without FWB a guest with its MMU off reads past the
+ * caches, so the lines are cleaned to the point of coherency now, in the
+ * order the caller needs them there (the DSB completes each call).
+ *
+ * Return: true if the VM needs it and the lines were cleaned.
+ */
+bool s2mmu_cache_clean_host_write(struct s2mmu_vm *vm, void *va, u64 size)
+{
+	if (!vm->clean_poc)
+		return false;
+	cache_clean_inval_poc(va, size);
+	return true;
+}
+
+/**
  * s2mmu_cache_vm_init() - choose a new VM's encoding and maintenance
  * @vm: the VM, its table initialised but not yet used
  *

@@ -45,21 +45,34 @@ MODULE_PARM_DESC(test_hooks, "accept the test-only flags of ioctls (S2MMU_INFO_U
  * Rewrite @page with the VM's counters now.  Under info.lock, so that two
  * vCPUs rewriting at once cannot leave an older snapshot last; the
  * sequence count lets the guest tell a torn read.
+ *
+ * A guest with its MMU off reads the page past the caches.  Without FWB
+ * each step is cleaned to the point of coherency before the next one is
+ * written, so that memory sees the odd count before any counter changes
+ * and every counter before the even count: a line leaving the cache on
+ * its own only brings memory forward within a step.  With FWB the
+ * guest's reads are cacheable and the barriers suffice.
  */
 static void s2mmu_info_write(struct s2mmu_vm *vm, struct page *page)
 {
 	struct s2mmu_info_page *ip = page_address(page);
+	bool cleaned;
 
 	s2mmu_mutex_lock(&vm->info.lock, S2MMU_RANK_INFO_LOCK);
 	WRITE_ONCE(ip->seq, ip->seq + 1);
+	s2mmu_cache_clean_host_write(vm, &ip->seq, sizeof(ip->seq));
 	/* The odd count before the counters change: the guest retries. */
 	smp_wmb();
 	s2mmu_vm_stats(vm, &ip->stats);
 	WRITE_ONCE(ip->version, S2MMU_INFO_PAGE_VERSION);
+	s2mmu_cache_clean_host_write(vm, ip, sizeof(*ip));
 	/* The counters before the even count that says they are whole. */
 	smp_wmb();
 	WRITE_ONCE(ip->seq, ip->seq + 1);
+	cleaned = s2mmu_cache_clean_host_write(vm, &ip->seq, sizeof(ip->seq));
 	s2mmu_mutex_unlock(&vm->info.lock, S2MMU_RANK_INFO_LOCK);
+	if (cleaned)
+		atomic64_inc(s2mmu_vm_stat(vm, dcache_clean_pages));
 }
 
 /**

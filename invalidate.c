@@ -356,8 +356,9 @@ static void s2mmu_mn_invalidate_range_end(struct mmu_notifier *mn,
 
 /*
  * Reclaim asks whether the guest used the pages of [start, end): report
- * the stage-2 access flags found set, clearing them when @clear so that
- * the next guest access faults and sets them again.  The engine updates
+ * the stage-2 access flags found set, in view 0 and in every view,
+ * clearing them when @clear so that the next guest access faults and
+ * sets them again.  The engine updates
  * them with compare-and-exchange: the read side of mmu_lock suffices.
  */
 static u64 s2mmu_mn_age(struct s2mmu_vm *vm, unsigned long start,
@@ -375,6 +376,7 @@ static u64 s2mmu_mn_age(struct s2mmu_vm *vm, unsigned long start,
 			continue;
 		s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		young += s2_test_clear_young(&vm->pgt, ipa, size, clear);
+		young += s2mmu_views_age(vm, ipa, size, clear);
 		s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	}
 	s2mmu_srcu_read_unlock(&vm->srcu, idx);

@@ -61,7 +61,8 @@ int s2mmu_mmio_abort(struct s2mmu_vcpu_ctx *ctx, u64 ipa)
 	run->mmio.is_write = !!(esr & ESR_ELx_WNR);
 	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (run->mmio.is_write) {
+	/* The syndrome, not the page the VMM may have changed meanwhile. */
+	if (esr & ESR_ELx_WNR) {
 		/* Little-endian data: the guest's EL1 runs little-endian. */
 		val = mmio_read_reg(ctx, ctx->mmio_rt);
 		memcpy(run->mmio.data, &val, ctx->mmio_len);

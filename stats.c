@@ -12,6 +12,7 @@
 #include <linux/srcu.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include <uapi/linux/s2mmu.h>
@@ -100,6 +101,55 @@ void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st)
 			*s2mmu_stat_field(st, d) = *(u64 *)((u8 *)&es + d->in);
 	}
 	s2mmu_vm_stats_now(vm, st, &es);
+}
+
+/**
+ * s2mmu_is_get_stats() - is @cmd S2MMU_GET_STATS, of any size?
+ * @cmd: an ioctl command
+ *
+ * The structure's size is part of the command (_IOR): a caller built
+ * with an older, shorter &struct s2mmu_stats sends another number than
+ * one built with today's.  Every size from the first published one
+ * (%S2MMU_STATS_SIZE_VER1) up, in whole counters, is the same call.
+ *
+ * Return: true if s2mmu_get_stats() serves it.
+ */
+bool s2mmu_is_get_stats(unsigned int cmd)
+{
+	unsigned int size = _IOC_SIZE(cmd);
+
+	return _IOC_TYPE(cmd) == _IOC_TYPE(S2MMU_GET_STATS) &&
+	       _IOC_NR(cmd) == _IOC_NR(S2MMU_GET_STATS) &&
+	       _IOC_DIR(cmd) == _IOC_READ &&
+	       size >= S2MMU_STATS_SIZE_VER1 && IS_ALIGNED(size, sizeof(u64));
+}
+
+/**
+ * s2mmu_get_stats() - S2MMU_GET_STATS, for a caller's structure of any
+ *	size s2mmu_is_get_stats() accepts
+ * @vm: the VM
+ * @argp: the caller's &struct s2mmu_stats
+ * @cmd: the command, which carries the caller's size
+ *
+ * The caller gets the counters its structure has room for: all of ours
+ * if it is larger (the rest of it zeroed), the ones it knows if it is
+ * smaller.  @size says how many bytes are counters: the smaller size.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int s2mmu_get_stats(struct s2mmu_vm *vm, void __user *argp, unsigned int cmd)
+{
+	unsigned int usize = _IOC_SIZE(cmd);
+	unsigned int n = min_t(unsigned int, usize, sizeof(struct s2mmu_stats));
+	struct s2mmu_stats st;
+
+	s2mmu_vm_stats(vm, &st);
+	st.size = n;
+	if (copy_to_user(argp, &st, n))
+		return -EFAULT;
+	if (usize > n && clear_user(argp + n, usize - n))
+		return -EFAULT;
+	return 0;
 }
 
 static int s2mmu_stats_show(struct seq_file *m, void *v)

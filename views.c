@@ -698,6 +698,88 @@ void s2mmu_view_revoke(struct s2mmu_view *view, u64 start, u64 end)
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 }
 
+/* ---- aging ---- */
+
+/*
+ * The view's own entries of [@ipa, @end): each frame showing its own page,
+ * so a remapped frame (which shows another frame's page) is skipped.
+ */
+static u64 s2mmu_view_age_own(struct s2mmu_view *view, u64 ipa, u64 end,
+			      bool clear)
+{
+	u64 young = 0, at;
+	unsigned long a;
+	void *e;
+
+	xa_for_each_range(&view->remap, a, e, ipa >> PAGE_SHIFT,
+			  (end >> PAGE_SHIFT) - 1) {
+		at = (u64)a << PAGE_SHIFT;
+		if (at > ipa)
+			young += s2_test_clear_young(&view->pgt, ipa, at - ipa,
+						     clear);
+		ipa = at + PAGE_SIZE;
+	}
+	if (ipa < end)
+		young += s2_test_clear_young(&view->pgt, ipa, end - ipa, clear);
+	return young;
+}
+
+/* The view's entries at the frames that show a frame of [@ipa, @end). */
+static u64 s2mmu_view_age_remapped(struct s2mmu_view *view, u64 ipa, u64 end,
+				   bool clear)
+{
+	struct s2mmu_rmap_set *set;
+	unsigned long b;
+	u64 young = 0;
+	u32 i;
+
+	xa_for_each_range(&view->rmap, b, set, ipa >> PAGE_SHIFT,
+			  (end >> PAGE_SHIFT) - 1)
+		for (i = 0; i < set->nr; i++)
+			young += s2_test_clear_young(&view->pgt,
+						     set->gfn[i] << PAGE_SHIFT,
+						     PAGE_SIZE, clear);
+	return young;
+}
+
+/**
+ * s2mmu_views_age() - the access flags of the views' leaves that map the
+ *	pages of view 0's frames [@ipa, @ipa + @size)
+ * @vm: the VM; mmu_lock held, the read side is enough: the flags change
+ *	by compare-and-exchange, and the view list, the remaps and the
+ *	reverse maps change only under the write side
+ * @ipa: first IPA, page aligned
+ * @size: bytes, page aligned
+ * @clear: clear the flags found set, so that the next access through the
+ *	view faults and sets it again
+ *
+ * A guest on a view touches the view's leaves only, which copy view 0's
+ * leaf as it was when they were made: reclaim asking about a page must
+ * look at them too, or a page used only through a view looks idle.  The
+ * page of a frame B is mapped in a view at B (unless B is remapped
+ * there) and at every frame the reverse map says shows B.
+ *
+ * Return: the leaves found young, every view's.
+ */
+u64 s2mmu_views_age(struct s2mmu_vm *vm, u64 ipa, u64 size, bool clear)
+{
+	u64 young = 0;
+	int id;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!vm->nr_views)
+		return 0;
+	for (id = 1; id < S2MMU_MAX_VIEWS; id++) {
+		struct s2mmu_view *view = vm->views[id];
+
+		if (!view)
+			continue;
+		young += s2mmu_view_age_own(view, ipa, ipa + size, clear);
+		young += s2mmu_view_age_remapped(view, ipa, ipa + size, clear);
+	}
+	return young;
+}
+
 /* ---- faults on a view ---- */
 
 /*

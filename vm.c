@@ -547,18 +547,16 @@ static long s2mmu_vm_ioctl(struct file *file, unsigned int cmd,
 {
 	struct s2mmu_vm *vm = file->private_data;
 	void __user *argp = (void __user *)arg;
-	struct s2mmu_stats st;
 
 	if (vm->mm != current->mm)
 		return -EIO;
+	if (s2mmu_is_get_stats(cmd))
+		return s2mmu_get_stats(vm, argp, cmd);
 	switch (cmd) {
 	case S2MMU_SET_USER_MEMORY_REGION:
 		return s2mmu_set_memory_region(vm, argp);
 	case S2MMU_CREATE_VCPU:
 		return s2mmu_create_vcpu(vm, arg);
-	case S2MMU_GET_STATS:
-		s2mmu_vm_stats(vm, &st);
-		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 	case S2MMU_ENABLE_CAP:
 		return s2mmu_enable_cap(vm, argp);
 	case S2MMU_GET_DIRTY_LOG:

@@ -81,5 +81,6 @@ struct s2_pgtable *s2mmu_vcpu_table(struct s2mmu_vcpu *vcpu);
 void s2mmu_vcpu_views_release(struct s2mmu_vcpu *vcpu);
 void s2mmu_views_free(struct s2mmu_vm *vm);
 u64 s2mmu_views_tlbi(struct s2mmu_vm *vm, u64 *nr);
+u64 s2mmu_views_age(struct s2mmu_vm *vm, u64 ipa, u64 size, bool clear);
 
 #endif /* S2MMU_VIEWS_H */

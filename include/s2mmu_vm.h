@@ -370,6 +370,7 @@ static inline unsigned long s2mmu_pin_of(const struct s2mmu_memslot *slot,
 /* cache.c */
 void s2mmu_cache_icache_sync(struct s2_pgtable *pgt, void *va, u64 size);
 void s2mmu_cache_vm_init(struct s2mmu_vm *vm);
+bool s2mmu_cache_clean_host_write(struct s2mmu_vm *vm, void *va, u64 size);
 void s2mmu_cache_clean_pages(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			     u64 first, struct page **pages, int nr);
 
@@ -437,6 +438,8 @@ void s2mmu_mem_access_exit(struct s2mmu_vcpu *vcpu, u64 gva, bool gva_valid,
 
 /* stats.c */
 void s2mmu_vm_stats(struct s2mmu_vm *vm, struct s2mmu_stats *st);
+bool s2mmu_is_get_stats(unsigned int cmd);
+int s2mmu_get_stats(struct s2mmu_vm *vm, void __user *argp, unsigned int cmd);
 void s2mmu_vm_debugfs_init(struct s2mmu_vm *vm);
 void s2mmu_module_stats(struct s2mmu_module_stats *st);
 

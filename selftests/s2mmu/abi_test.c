@@ -6,7 +6,7 @@
  * stopped part-way, moving a slot while changing its logging, logging a
  * read-only slot, clearing zero pages), and the hardware-translation
  * oracle's answers for IPAs that are not page aligned and its debug table
- * budget.
+ * budget; S2MMU_GET_STATS for a structure of another size than today's.
  */
 #include "s2mmu_util.h"
 
@@ -320,6 +320,74 @@ TEST_F(abi, debug_budget_per_vm)
 	EXPECT_EQ(0, dbg(self->vm, S2MMU_DBG_RESET, 0, 0, 0, 0, 0));
 	EXPECT_EQ(0, dbg(self->vm, S2MMU_DBG_MAP, 0, TST_PAGE, 0, r, 0));
 	close(vm2);
+}
+
+/* S2MMU_GET_STATS as a program built with a @size-byte structure calls it. */
+static long stats_of_size(int vm, void *buf, unsigned int size)
+{
+	return tst_ioctl(vm, _IOC(_IOC_READ, S2MMUIO, 0x50, size),
+			 (unsigned long)buf);
+}
+
+#define STATS_SLACK	64
+
+/*
+ * struct s2mmu_stats grew from its first layout (S2MMU_STATS_SIZE_VER1)
+ * with its version left at 1; the size is in the ioctl number.  A caller
+ * with the first layout gets the counters it knows and nothing beyond; a
+ * caller with a longer structure gets ours and zeroes after; @size says
+ * which.  Other sizes are no ioctl.  (The first-layout call failed with
+ * ENOTTY before the kernel took any size.)
+ */
+TEST_F(abi, stats_size_in_ioctl_number)
+{
+	const unsigned int full = sizeof(struct s2mmu_stats);
+	const unsigned int v1 = S2MMU_STATS_SIZE_VER1;
+	__u8 ref[sizeof(struct s2mmu_stats)];
+	__u8 buf[sizeof(struct s2mmu_stats) + STATS_SLACK];
+	struct s2mmu_stats *st = (struct s2mmu_stats *)buf;
+	__u64 v = 0;
+	unsigned int i;
+
+	/* The first layout's counters never moved: vcpus was its last. */
+	ASSERT_EQ(176U, (unsigned int)offsetof(struct s2mmu_stats, vcpus));
+	ASSERT_LE(v1, full);
+	ASSERT_EQ(0U, full % 8);
+	/* Some counters that are not zero. */
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, GPA, SIZE, self->mem));
+	ASSERT_EQ(0, tst_access(&self->vcpu, GPA, &v, sizeof(v),
+				S2MMU_ACCESS_READ, NULL));
+	ASSERT_EQ(0, tst_stats(self->vm, (struct s2mmu_stats *)ref));
+	ASSERT_NE(0ULL, ((struct s2mmu_stats *)ref)->faults_translation);
+	EXPECT_EQ(full, ((struct s2mmu_stats *)ref)->size);
+
+	/* The first layout: its 248 bytes, nothing after them. */
+	memset(buf, 0xee, sizeof(buf));
+	ASSERT_EQ(0, stats_of_size(self->vm, buf, v1));
+	EXPECT_EQ((__u32)S2MMU_STATS_VERSION, st->version);
+	EXPECT_EQ(v1, st->size);
+	EXPECT_EQ(0, memcmp(buf + 8, ref + 8, v1 - 8));
+	for (i = v1; i < sizeof(buf); i++)
+		ASSERT_EQ(0xee, buf[i]) TH_LOG("byte %u written", i);
+
+	/* A longer structure (a newer header): ours, then zeroes. */
+	memset(buf, 0xee, sizeof(buf));
+	ASSERT_EQ(0, stats_of_size(self->vm, buf, full + STATS_SLACK));
+	EXPECT_EQ(full, st->size);
+	EXPECT_EQ(0, memcmp(buf + 8, ref + 8, full - 8));
+	for (i = full; i < sizeof(buf); i++)
+		ASSERT_EQ(0, buf[i]) TH_LOG("byte %u not zeroed", i);
+
+	/* Sizes that are no structure of any version, other directions. */
+	EXPECT_EQ(-ENOTTY, stats_of_size(self->vm, buf, v1 - 8));
+	EXPECT_EQ(-ENOTTY, stats_of_size(self->vm, buf, v1 + 4));
+	EXPECT_EQ(-ENOTTY, tst_ioctl(self->vm, _IOC(_IOC_WRITE, S2MMUIO, 0x50, full),
+				     (unsigned long)buf));
+	EXPECT_EQ(-ENOTTY, tst_ioctl(self->vm, _IOC(_IOC_READ | _IOC_WRITE, S2MMUIO,
+						    0x50, full),
+				     (unsigned long)buf));
+	/* The structure is checked after the number: a bad pointer faults. */
+	EXPECT_EQ(-EFAULT, stats_of_size(self->vm, NULL, v1));
 }
 
 TEST_HARNESS_MAIN

@@ -28,6 +28,9 @@
 				   used))
 #define GUEST_INLINE __attribute__((always_inline, \
 				     unused))
+/* GUEST_CODE for a function in a header: emitted only where it is used. */
+#define GUEST_CODE_IF_USED __attribute__((section("s2guest"), noinline, \
+					   unused))
 
 extern char __start_s2guest[], __stop_s2guest[];
 
@@ -132,6 +135,50 @@ static inline GUEST_INLINE __u64 guest_xorshift(__u64 *s)
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return *s;
+}
+
+/* ---- a guest that runs the VMM's commands ---- */
+
+/*
+ * guest_cmd_loop() reports with HVC GUEST_SYNC, the last command's result
+ * in x1; the VMM answers with a command in x0, an address in x1 and a
+ * value in x2 (guest_cmd() and guest_cmd_put() in guest_vm.h).  The
+ * accesses have the numbers of S2MMU_MEM_ACCESS_KIND_* of the access they
+ * make.  Commands from GUEST_CMD_TEST up are the test's own: they go to
+ * the hook the loop was started with, if any; any other command does
+ * nothing and reports 0.
+ */
+#define GUEST_CMD_READ		0	/* result: the 64 bits at addr */
+#define GUEST_CMD_WRITE		1	/* the 64 bits at addr := value */
+#define GUEST_CMD_EXEC		2	/* result: what the function at addr returns */
+#define GUEST_CMD_NONE		3	/* nothing: the guest reports again */
+#define GUEST_CMD_TEST		16	/* and up: the hook's */
+
+/* A test's commands: its result, from the command, address and value. */
+typedef __u64 (*guest_cmd_hook_t)(__u64 op, __u64 addr, __u64 val);
+
+/*
+ * The command loop.  @hook: the guest address of a GUEST_CODE function
+ * of type guest_cmd_hook_t, or 0 (guest_cmd_start() gives it).
+ */
+static GUEST_CODE_IF_USED void guest_cmd_loop(__u64 hook)
+{
+	__u64 op, addr = 0, val = 0, res = 0;
+
+	/* Touch the stack now, so no command's counts include its fault. */
+	asm volatile("stp xzr, xzr, [sp, #-16]" : : : "memory");
+	for (;;) {
+		op = guest_hvc(GUEST_SYNC, res, 0, 0, &addr, &val, NULL);
+		res = 0;
+		if (op == GUEST_CMD_READ)
+			res = guest_read64(addr);
+		else if (op == GUEST_CMD_WRITE)
+			guest_write64(addr, val);
+		else if (op == GUEST_CMD_EXEC)
+			res = ((__u64 (*)(void))(uintptr_t)addr)();
+		else if (op >= GUEST_CMD_TEST && hook)
+			res = ((guest_cmd_hook_t)(uintptr_t)hook)(op, addr, val);
+	}
 }
 
 /*

@@ -40,11 +40,11 @@
 #define S1_CODE_L2_DOFF	TST_PAGE
 #define S1_CODE_L3_DOFF	(2 * TST_PAGE)
 
-/* Commands of guest_cmd_loop(). */
-#define CMD_READ	1
-#define CMD_WRITE	2
-#define CMD_EXEC	3
-#define CMD_READ_PAIR	4
+/* guest_cmd_loop()'s commands, and this test's own. */
+#define CMD_READ	GUEST_CMD_READ
+#define CMD_WRITE	GUEST_CMD_WRITE
+#define CMD_EXEC	GUEST_CMD_EXEC
+#define CMD_READ_PAIR	GUEST_CMD_TEST
 
 /* Stage-1 (EL1&0, 4K granule, 39-bit VA) encodings. */
 #define S1_TABLE	0x3ULL
@@ -61,31 +61,15 @@
 /* SCTLR_EL1: M (0), C (2), I (12). */
 #define SCTLR_MMU_ON	(GUEST_SCTLR_RESET | 0x1005ULL)
 
-/*
- * The guest: HVC GUEST_SYNC with the last result in x1; the VMM answers
- * with a command in x0 and its address and value in x1 and x2.
- */
-GUEST_CODE void guest_cmd_loop(void)
+/* guest_cmd_loop()'s hook: CMD_READ_PAIR, one LDP at @addr. */
+GUEST_CODE __u64 guest_fault_cmd(__u64 op, __u64 addr, __u64 val)
 {
-	__u64 op, addr = 0, val = 0, res = 0, a, b;
+	__u64 a, b;
 
-	/* Touch the stack now, so no command's counts include its fault. */
-	asm volatile("stp xzr, xzr, [sp, #-16]" : : : "memory");
-	for (;;) {
-		op = guest_hvc(GUEST_SYNC, res, 0, 0, &addr, &val, NULL);
-		res = 0;
-		if (op == CMD_READ) {
-			res = guest_read64(addr);
-		} else if (op == CMD_WRITE) {
-			guest_write64(addr, val);
-		} else if (op == CMD_EXEC) {
-			res = ((__u64 (*)(void))(uintptr_t)addr)();
-		} else if (op == CMD_READ_PAIR) {
-			asm volatile("ldp %0, %1, [%2]"
-				     : "=&r"(a), "=&r"(b) : "r"(addr) : "memory");
-			res = a ^ b;
-		}
-	}
+	if (op != CMD_READ_PAIR)
+		return 0;
+	asm volatile("ldp %0, %1, [%2]" : "=&r"(a), "=&r"(b) : "r"(addr) : "memory");
+	return a ^ b;
 }
 
 static __u64 pattern(__u64 off)
@@ -432,10 +416,10 @@ FIXTURE_SETUP(gf)
 				    self->mem));
 	if (variant->mmu)
 		ASSERT_EQ(0, s1_enable(self));
-	ASSERT_EQ(0, guest_start(self->v, guest_cmd_loop, 0, NULL));
+	ASSERT_EQ(0, guest_cmd_start(self->v, guest_fault_cmd));
 	ASSERT_EQ(0, guest_map_code(&self->g));
 	/* The first GUEST_SYNC: code, stack and code-slot tables mapped. */
-	cmd(_metadata, self, 0, 0, 0);
+	cmd(_metadata, self, GUEST_CMD_NONE, 0, 0);
 	self->mmio.exits = 0;
 	ASSERT_EQ(0, tst_stats(self->g.vm, &self->before));
 }

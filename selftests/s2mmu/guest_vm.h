@@ -322,6 +322,26 @@ static inline int guest_start(struct tst_vcpu *v, const void *fn, int nargs,
 }
 
 /*
+ * Starts @v in guest_cmd_loop() (guest_code.h), with @hook (a GUEST_CODE
+ * guest_cmd_hook_t, or NULL) for the test's own commands.
+ */
+static inline int guest_cmd_start(struct tst_vcpu *v, const void *hook)
+{
+	__u64 arg = hook ? guest_entry(GUEST_CODE_IPA, hook) : 0;
+
+	return guest_start(v, guest_cmd_loop, 1, &arg);
+}
+
+/* The command guest_cmd_loop() runs when the vCPU next runs. */
+static inline void guest_cmd_put(struct tst_vcpu *v, __u64 op, __u64 addr,
+				 __u64 val)
+{
+	v->run->hypercall.ret[0] = op;
+	v->run->hypercall.ret[1] = addr;
+	v->run->hypercall.ret[2] = val;
+}
+
+/*
  * S2MMU_RUN until the guest's next HVC.  Return: 0 at an HVC (see
  * run->hypercall); the exit reason (> 0) of any other exit the VMM must
  * handle (MMIO, internal error); -errno when S2MMU_RUN failed (-EINTR for
@@ -436,7 +456,7 @@ struct guest_mmio_log {
 };
 
 /*
- * For a guest in a command loop (its GUEST_SYNC HVC returns a command in
+ * For a guest in guest_cmd_loop() (its GUEST_SYNC HVC returns a command in
  * x0, an address in x1, a value in x2; its next GUEST_SYNC reports the
  * result in x1): hands it @op, @addr, @val and runs it to that next
  * GUEST_SYNC, whose result goes to *@res.  MMIO exits on the way are
@@ -450,9 +470,7 @@ static inline int guest_cmd(struct tst_vcpu *v, __u64 op, __u64 addr,
 	struct s2mmu_run *run = v->run;
 	int ret;
 
-	run->hypercall.ret[0] = op;
-	run->hypercall.ret[1] = addr;
-	run->hypercall.ret[2] = val;
+	guest_cmd_put(v, op, addr, val);
 	for (;;) {
 		ret = guest_run(v);
 		if (ret == 0 && guest_arg(v, 0) == GUEST_SYNC) {

@@ -6,7 +6,8 @@
  * slot costs the host nothing until the guest touches it; a page that
  * keeps faulting is an error, not a kernel warning; a dirty log whose
  * copy-out fails keeps its bits; a 2 MiB block is only ever made of one
- * host folio.
+ * host folio; what another thread writes on the run page meanwhile never
+ * changes what S2MMU_VCPU_ACCESS reports.
  *
  * The console is part of the verdict: scripts/vm-run.py fails the run on
  * any WARNING, soft lockup or RCU stall these tests provoke.
@@ -606,6 +607,92 @@ TEST_F(hard, block_needs_one_folio)
 	write_long(HP64_SYSFS, 0);
 	if (!contiguous)
 		SKIP(return, "the pool gave no contiguous 2 MiB: nothing shown");
+}
+
+/* ---- the run page is written by the kernel, never read back ---- */
+
+#define SCRIBBLE_GPA	0x40000000ULL
+#define SCRIBBLE_ROUNDS	2000
+#define SCRIBBLE_MMIO	0x20000000ULL	/* no slot */
+
+struct scribbler {
+	struct s2mmu_run *run;
+	int stop;
+	__u64 writes;
+};
+
+/* What a careless VMM thread does: write the run page all the time. */
+static void *scribble_fn(void *arg)
+{
+	struct scribbler *sc = arg;
+
+	while (!__atomic_load_n(&sc->stop, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&sc->run->exit_reason, 0x5a5a5a5a,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&sc->run->mmio.len, ~0U, __ATOMIC_RELAXED);
+		__atomic_store_n(&sc->run->mmio.is_write, 0, __ATOMIC_RELAXED);
+		sc->writes++;
+	}
+	return NULL;
+}
+
+/*
+ * S2MMU_VCPU_ACCESS reports the exit it made (none, MMIO, a restriction)
+ * from its own record: a thread writing exit_reason and mmio.len on the
+ * run page all along changes nothing it reports or does.  (Failed before
+ * the kernel kept its own copy: exit_reason came back as the scribbled
+ * value.)
+ */
+TEST_F(hard, run_page_scribbled_during_access)
+{
+	struct s2mmu_mem_access ma = {
+		.gfn = (SCRIBBLE_GPA >> 12) + 1, .nr_pages = 1,
+		.access = S2MMU_MEM_ACCESS_N,
+	};
+	struct scribbler sc = { .run = self->vcpu.run };
+	struct s2mmu_vcpu_access a;
+	__u64 bad[3] = { 0 }, v = 0;
+	pthread_t th;
+	__u8 *mem;
+	int i;
+
+	mem = tst_alloc(TST_ANON, 2 * TST_PAGE);
+	ASSERT_NE(NULL, mem);
+	memset(mem, 0x33, 2 * TST_PAGE);
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, SCRIBBLE_GPA,
+				    2 * TST_PAGE, mem));
+	ASSERT_EQ(0, tst_ioctl(self->vm, S2MMU_SET_MEM_ACCESS,
+			       (unsigned long)&ma));
+	ASSERT_EQ(0, pthread_create(&th, NULL, scribble_fn, &sc));
+	for (i = 0; i < SCRIBBLE_ROUNDS; i++) {
+		/* Memory: no exit. */
+		if (tst_access(&self->vcpu, SCRIBBLE_GPA, &v, sizeof(v),
+			       S2MMU_ACCESS_READ, &a) || a.done != sizeof(v) ||
+		    a.exit_reason != S2MMU_EXIT_NONE)
+			bad[0]++;
+		/* No slot: an MMIO exit, nothing written. */
+		if (tst_access(&self->vcpu, SCRIBBLE_MMIO, &v, sizeof(v),
+			       S2MMU_ACCESS_WRITE, &a) || a.done ||
+		    a.exit_reason != S2MMU_EXIT_MMIO)
+			bad[1]++;
+		/* A frame the guest may not touch: the restriction's exit. */
+		if (tst_access(&self->vcpu, SCRIBBLE_GPA + TST_PAGE, &v,
+			       sizeof(v), S2MMU_ACCESS_READ, &a) || a.done ||
+		    a.exit_reason != S2MMU_EXIT_MEM_ACCESS)
+			bad[2]++;
+	}
+	__atomic_store_n(&sc.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	TH_LOG("%d rounds, %llu page writes meanwhile", SCRIBBLE_ROUNDS,
+	       sc.writes);
+	TH_LOG("wrong reports: %llu (none), %llu (mmio), %llu (mem_access)",
+	       bad[0], bad[1], bad[2]);
+	EXPECT_EQ(0x3333333333333333ULL, v);
+	EXPECT_EQ(0ULL, bad[0]);
+	EXPECT_EQ(0ULL, bad[1]);
+	EXPECT_EQ(0ULL, bad[2]);
+	ASSERT_EQ(0, tst_set_region(self->vm, 0, 0, SCRIBBLE_GPA, 0, mem));
+	munmap(mem, 2 * TST_PAGE);
 }
 
 TEST_HARNESS_MAIN

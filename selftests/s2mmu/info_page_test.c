@@ -19,10 +19,10 @@
 #define MMIO_READ_VAL	0x0123456789abcdefULL
 #define TEST_HOOKS	"/sys/module/s2mmu/parameters/test_hooks"
 
-/* Commands of guest_info_loop(). */
-#define CMD_READ	1
-#define CMD_WRITE	2
-#define CMD_INFO	3	/* a consistent read of the info page's @val */
+/* guest_cmd_loop()'s commands, and this test's own. */
+#define CMD_READ	GUEST_CMD_READ
+#define CMD_WRITE	GUEST_CMD_WRITE
+#define CMD_INFO	GUEST_CMD_TEST	/* a consistent read of the info page's @val */
 
 /* Offsets on the page, as the guest reads them. */
 #define OFF_VERSION	offsetof(struct s2mmu_info_page, version)
@@ -59,21 +59,10 @@ static inline GUEST_INLINE __u64 guest_info_read(__u64 page, __u64 off)
 	return v;
 }
 
-GUEST_CODE void guest_info_loop(void)
+/* guest_cmd_loop()'s hook: CMD_INFO, the page at @addr, field @val. */
+GUEST_CODE __u64 guest_info_cmd(__u64 op, __u64 addr, __u64 val)
 {
-	__u64 op, addr = 0, val = 0, res = 0;
-
-	asm volatile("stp xzr, xzr, [sp, #-16]" : : : "memory");
-	for (;;) {
-		op = guest_hvc(GUEST_SYNC, res, 0, 0, &addr, &val, NULL);
-		res = 0;
-		if (op == CMD_READ)
-			res = guest_read64(addr);
-		else if (op == CMD_WRITE)
-			guest_write64(addr, val);
-		else if (op == CMD_INFO)
-			res = guest_info_read(addr, val);
-	}
+	return op == CMD_INFO ? guest_info_read(addr, val) : 0;
 }
 
 FIXTURE(ip) {
@@ -127,8 +116,8 @@ FIXTURE_SETUP(ip)
 	memset(self->mem, 0x5a, SLOT_SIZE);	/* no zero pages */
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, SLOT_SIZE,
 				    self->mem));
-	ASSERT_EQ(0, guest_start(self->v, guest_info_loop, 0, NULL));
-	cmd(_metadata, self, 0, 0, 0);	/* code and stack mapped */
+	ASSERT_EQ(0, guest_cmd_start(self->v, guest_info_cmd));
+	cmd(_metadata, self, GUEST_CMD_NONE, 0, 0);	/* code and stack mapped */
 	self->mmio.exits = 0;
 	self->ready = 1;
 }

@@ -30,10 +30,11 @@
 /* Data the guest reads and writes: offset 64 of a page; code at 0. */
 #define DATA_OFF	64
 
-#define CMD_READ	S2MMU_MEM_ACCESS_KIND_READ
-#define CMD_WRITE	S2MMU_MEM_ACCESS_KIND_WRITE
-#define CMD_EXEC	S2MMU_MEM_ACCESS_KIND_EXEC
-#define CMD_NONE	99
+/* guest_cmd_loop()'s: numbered as the S2MMU_MEM_ACCESS_KIND_* they make. */
+#define CMD_READ	GUEST_CMD_READ
+#define CMD_WRITE	GUEST_CMD_WRITE
+#define CMD_EXEC	GUEST_CMD_EXEC
+#define CMD_NONE	GUEST_CMD_NONE
 
 /* movz x0, #0x77; ret -- what an executable test page holds. */
 #define INSN_MOVZ_X0	0xd2800ee0U
@@ -64,27 +65,6 @@ static __u32 converted(__u32 access, int cmd)
 	if (access == S2MMU_MEM_ACCESS_RX2RW && cmd == CMD_WRITE)
 		return S2MMU_MEM_ACCESS_RW;
 	return access;
-}
-
-/*
- * The guest: HVC GUEST_SYNC with the last result in x1; the VMM answers
- * with a command in x0, its address in x1 and value in x2.
- */
-GUEST_CODE void guest_cmd_loop(void)
-{
-	__u64 op, addr = 0, val = 0, res = 0;
-
-	asm volatile("stp xzr, xzr, [sp, #-16]" : : : "memory");
-	for (;;) {
-		op = guest_hvc(GUEST_SYNC, res, 0, 0, &addr, &val, NULL);
-		res = 0;
-		if (op == CMD_READ)
-			res = guest_read64(addr);
-		else if (op == CMD_WRITE)
-			guest_write64(addr, val);
-		else if (op == CMD_EXEC)
-			res = ((__u64 (*)(void))(uintptr_t)addr)();
-	}
 }
 
 static int set_access(int vm, __u64 gpa, __u64 nr, __u32 access)
@@ -160,9 +140,7 @@ static int resume(struct __test_metadata *_metadata, struct _test_data_ma *self)
 static int start(struct __test_metadata *_metadata, struct _test_data_ma *self,
 		 int op, __u64 addr, __u64 val)
 {
-	self->v->run->hypercall.ret[0] = op;
-	self->v->run->hypercall.ret[1] = addr;
-	self->v->run->hypercall.ret[2] = val;
+	guest_cmd_put(self->v, op, addr, val);
 	return resume(_metadata, self);
 }
 
@@ -228,7 +206,7 @@ FIXTURE_SETUP(ma)
 				    self->mem));
 	ASSERT_EQ(0, tst_set_region(self->g.vm, MOVE_SLOT, 0, MOVE_GPA,
 				    MOVE_SIZE, self->move_mem));
-	ASSERT_EQ(0, guest_start(self->v, guest_cmd_loop, 0, NULL));
+	ASSERT_EQ(0, guest_cmd_start(self->v, NULL));
 	ASSERT_EQ(0, start(_metadata, self, CMD_NONE, 0, 0));
 	ASSERT_EQ(0, tst_stats(self->g.vm, &self->before));
 }

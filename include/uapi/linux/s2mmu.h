@@ -241,7 +241,10 @@ struct s2mmu_userspace_memory_region {
 /**
  * struct s2mmu_stats - what a VM's stage-2 MMU did
  * @version: %S2MMU_STATS_VERSION
- * @size: bytes of this structure
+ * @size: bytes of counters filled in: the size of the caller's structure
+ *	(in the ioctl number) or the kernel's, whichever is smaller; after
+ *	it the caller's structure reads zero.  On the info page, the
+ *	kernel's size.
  * @faults_translation: stage-2 translation faults taken
  * @faults_access: access-flag faults taken
  * @faults_permission: permission faults taken
@@ -271,7 +274,8 @@ struct s2mmu_userspace_memory_region {
  *	invalidated that overlapped a memory slot (munmap, madvise,
  *	mprotect, migration, COW, ...); each removed stage-2 mappings
  * @young_found: stage-2 leaves the MMU notifier's aging callbacks found
- *	accessed by the guest (reclaim asking whether a page is in use)
+ *	accessed by the guest (reclaim asking whether a page is in use), in
+ *	view 0 and in the alternate views (one per table that has it young)
  * @hwt_translated: IPAs %S2MMU_HW_TRANSLATE translated, on the VM's table
  *	and on its debug table (0 when %S2MMU_FEAT_HW_AT is clear)
  * @hwt_fallbacks: of those, hardware faults that the software walk
@@ -321,7 +325,8 @@ struct s2mmu_userspace_memory_region {
  *	succeeded (a call refused for its bitmap counts nothing here)
  * @dcache_clean_pages: pages cleaned and invalidated to the point of
  *	coherency before they were first mapped, for a guest that runs with
- *	its MMU off; 0 on a VM whose table uses FWB
+ *	its MMU off, and rewrites of the info page cleaned for it (one each);
+ *	0 on a VM whose table uses FWB
  * @icache_sync_pages: pages made coherent for instruction fetches (D-cache
  *	clean unless CTR_EL0.IDC, I-cache invalidation unless CTR_EL0.DIC)
  *	before a stage-2 mapping let the guest execute them
@@ -391,12 +396,26 @@ struct s2mmu_stats {
 	__u64 reserved[2];
 };
 
+/*
+ * The structure only grows: a counter, once published, keeps its offset
+ * and meaning; new ones go after the last counter (where @reserved
+ * begins, which moves along).  @version would change only if that ever
+ * had to be broken.  @size tells how many bytes are counters.
+ */
 #define S2MMU_STATS_VERSION	1
+/* The size of the structure as first published: the smallest accepted. */
+#define S2MMU_STATS_SIZE_VER1	248
 
 /**
  * DOC: S2MMU_GET_STATS
  *
- * Fills a &struct s2mmu_stats for the VM.  Errors: -EFAULT, -EIO.
+ * Fills a &struct s2mmu_stats for the VM.  The structure's size is in the
+ * ioctl number, so a program built with an older (shorter) or newer
+ * (longer) header sends another number: every size from
+ * %S2MMU_STATS_SIZE_VER1 up, in multiples of 8, is S2MMU_GET_STATS.  The
+ * kernel fills the counters that both it and the caller know, zeroes the
+ * rest of the caller's structure and says in @size how many bytes it
+ * filled.  Any other size is -ENOTTY.  Errors: -EFAULT, -EIO.
  */
 #define S2MMU_GET_STATS		_IOR(S2MMUIO, 0x50, struct s2mmu_stats)
 
@@ -668,7 +687,9 @@ struct s2mmu_run {
  * @flags: zero
  * @done: out: bytes accessed; less than @len after an MMIO exit or an
  *	error met during the access
- * @exit_reason: out: copy of &s2mmu_run.exit_reason
+ * @exit_reason: out: the exit this call reported in &s2mmu_run.exit_reason
+ *	(%S2MMU_EXIT_NONE, %S2MMU_EXIT_MMIO, %S2MMU_EXIT_MEM_ACCESS), from the
+ *	kernel's own record: not read back from the shared page
  * @faults_translation: out: translation faults this access took
  * @faults_access: out: access-flag faults this access took
  * @faults_permission: out: permission faults this access took
