@@ -255,6 +255,7 @@ static int s2mmu_wrprotect_mask(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	unsigned long bits = n * BITS_PER_LONG;
 	unsigned long first = find_first_bit(mask, bits), last;
 	u64 base = s2mmu_slot_base(slot) + ((w0 * BITS_PER_LONG) << PAGE_SHIFT);
+	u64 t0;
 	int ret;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
@@ -263,7 +264,9 @@ static int s2mmu_wrprotect_mask(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 	last = find_last_bit(mask, bits);
 	*ipa = base + ((u64)first << PAGE_SHIFT);
 	*size = (u64)(last - first + 1) << PAGE_SHIFT;
+	t0 = s2mmu_prof_start();
 	ret = s2_wrprotect_mask(&vm->pgt, base, bits, mask, ls->mc);
+	s2mmu_prof_end(S2MMU_PROF_LOG_WALK, t0);
 	WARN_ON_ONCE(ret && ret != -ENOMEM);
 	/* Views hold 4K leaves: the span of the mask, no split, one pass. */
 	s2mmu_views_follow(vm, S2MMU_VIEW_WRPROTECT, *ipa, *size);
@@ -287,12 +290,14 @@ static int s2mmu_log_take(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 			  unsigned long *taken, struct s2mmu_log_split *ls)
 {
 	unsigned long *log = slot->dirty_bitmap + w0, *t = mask ?: taken;
-	u64 ipa = 0, size = 0;
+	u64 ipa = 0, size = 0, t0;
 	unsigned long i;
 	int ret;
 
 	for (;;) {
+		t0 = s2mmu_prof_start();
 		s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+		s2mmu_prof_end(S2MMU_PROF_LOG_LOCK, t0);
 		s2mmu_log_count(vm, n);
 		for (i = 0; i < n; i++)
 			t[i] = mask ? mask[i] & log[i] : log[i];
@@ -340,6 +345,7 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 {
 	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n;
 	struct s2mmu_log_split ls = { };
+	u64 t0;
 	int ret = 0;
 
 	lockdep_assert_held(&vm->slots_lock);
@@ -348,9 +354,12 @@ static int s2mmu_harvest(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 		ret = s2mmu_log_take(vm, slot, w, n, NULL, buf, &ls);
 		if (ret)
 			break;
-		if (copy_to_user(ubuf + w * sizeof(long), buf, n * sizeof(long))) {
+		t0 = s2mmu_prof_start();
+		ret = copy_to_user(ubuf + w * sizeof(long), buf,
+				   n * sizeof(long)) ? -EFAULT : 0;
+		s2mmu_prof_end(S2MMU_PROF_LOG_COPY, t0);
+		if (ret) {
 			s2mmu_harvest_undo(vm, slot->dirty_bitmap + w, buf, n);
-			ret = -EFAULT;
 			break;
 		}
 		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
@@ -376,14 +385,20 @@ static int s2mmu_harvest_manual(struct s2mmu_vm *vm,
 				struct s2mmu_memslot *slot, u8 __user *ubuf)
 {
 	unsigned long nlongs = BITS_TO_LONGS(slot->npages), w, n, copies = 0;
+	u64 t0 = s2mmu_prof_start();
+	unsigned long left;
 
 	lockdep_assert_held(&vm->slots_lock);
 	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_prof_end(S2MMU_PROF_LOG_LOCK, t0);
 	for (w = 0; w < nlongs; w += n, copies++) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
-		if (copy_to_user(ubuf + w * sizeof(long), slot->dirty_bitmap + w,
-				 n * sizeof(long)))
+		t0 = s2mmu_prof_start();
+		left = copy_to_user(ubuf + w * sizeof(long),
+				    slot->dirty_bitmap + w, n * sizeof(long));
+		s2mmu_prof_end(S2MMU_PROF_LOG_COPY, t0);
+		if (left)
 			return -EFAULT;
 		cond_resched();
 	}
@@ -398,12 +413,14 @@ int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 	struct s2mmu_memslot *slot;
 	unsigned long *buf = NULL;
 	u8 __user *ubuf;
+	u64 t0;
 	int ret;
 
 	if (copy_from_user(&log, argp, sizeof(log)))
 		return -EFAULT;
 	if (log.padding || log.slot >= S2MMU_MEMSLOT_ID_LIMIT)
 		return -EINVAL;
+	t0 = s2mmu_prof_start();
 	ubuf = u64_to_user_ptr(log.dirty_bitmap);
 
 	s2mmu_mutex_lock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
@@ -425,6 +442,7 @@ int s2mmu_get_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 out:
 	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	free_page((unsigned long)buf);
+	s2mmu_prof_end(S2MMU_PROF_LOG_CALL, t0);
 	return ret;
 }
 
@@ -471,7 +489,7 @@ static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 {
 	u8 __user *ubuf = u64_to_user_ptr(log->dirty_bitmap);
 	unsigned long nlongs = BITS_TO_LONGS(log->num_pages), w, n;
-	u64 w0 = log->first_page / BITS_PER_LONG;
+	u64 w0 = log->first_page / BITS_PER_LONG, t0;
 	struct s2mmu_log_split ls = { };
 	int ret = 0;
 
@@ -480,10 +498,12 @@ static int s2mmu_clear_log(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
 		return -EFAULT;
 	for (w = 0; w < nlongs; w += n) {
 		n = min(nlongs - w, S2MMU_LOG_CHUNK_LONGS);
-		if (copy_from_user(buf, ubuf + w * sizeof(long), n * sizeof(long))) {
-			ret = -EFAULT;
+		t0 = s2mmu_prof_start();
+		ret = copy_from_user(buf, ubuf + w * sizeof(long),
+				     n * sizeof(long)) ? -EFAULT : 0;
+		s2mmu_prof_end(S2MMU_PROF_LOG_COPY, t0);
+		if (ret)
 			break;
-		}
 		atomic64_inc(s2mmu_vm_stat(vm, dirty_log_user_copies));
 		if (w + n == nlongs && log->num_pages % BITS_PER_LONG)
 			buf[n - 1] &= BIT(log->num_pages % BITS_PER_LONG) - 1;
@@ -501,12 +521,14 @@ int s2mmu_clear_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 	struct s2mmu_clear_dirty_log log;
 	struct s2mmu_memslot *slot;
 	unsigned long *buf;
+	u64 t0;
 	int ret;
 
 	if (copy_from_user(&log, argp, sizeof(log)))
 		return -EFAULT;
 	if (log.slot >= S2MMU_MEMSLOT_ID_LIMIT)
 		return -EINVAL;
+	t0 = s2mmu_prof_start();
 	buf = (unsigned long *)__get_free_page(GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
@@ -523,6 +545,7 @@ int s2mmu_clear_dirty_log(struct s2mmu_vm *vm, void __user *argp)
 		ret = s2mmu_clear_log(vm, slot, &log, buf);
 	s2mmu_mutex_unlock(&vm->slots_lock, S2MMU_RANK_SLOTS_LOCK);
 	free_page((unsigned long)buf);
+	s2mmu_prof_end(S2MMU_PROF_LOG_CALL, t0);
 	return ret;
 }
 

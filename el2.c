@@ -312,12 +312,19 @@ static void el2_tlbi(struct s2_pgtable *pgt, struct el2_tlbi_req *r)
 	u64 vttbr = el2_vttbr(pgt->pgd_phys, tlb->vmid);
 	unsigned long flags;
 
+	u64 t0, t1;
+
 	smp_mb();	/* descriptor writes before the read of @live */
 	if (!READ_ONCE(tlb->live))
 		return;
+	t0 = s2mmu_prof_start();
 	flags = el2_lock();
+	t1 = s2mmu_prof_start();
+	s2mmu_prof_end(S2MMU_PROF_EL2_LOCK, t0);
 	el2_tlbi_window(hcr, vtcr, vttbr, r);
 	el2_unlock(flags);
+	s2mmu_prof_end(r->kind == EL2_TLBI_IPA_LOCAL ? S2MMU_PROF_TLBI_LOCAL :
+		       S2MMU_PROF_TLBI_BCAST, t1);
 }
 
 static void el2_flush_ipa(struct s2_pgtable *pgt, u64 ipa, int level)

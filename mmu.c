@@ -459,6 +459,8 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
  * @busy_start: with @busy_end, the host range of the fault that an
  *	invalidation in progress covered when the fault gave up; 0, 0: none
  * @busy_end: see @busy_start
+ * @guest: a running guest's abort: the vCPU's next entry invalidates the
+ *	IPA of a permission fault on its CPU (run.c), so a relax need not
  */
 struct s2mmu_fault {
 	u64			ipa;
@@ -476,7 +478,21 @@ struct s2mmu_fault {
 	bool			zero;
 	unsigned long		busy_start;
 	unsigned long		busy_end;
+	bool			guest;
 };
+
+/*
+ * The engine flags of a relax for @f.  A guest's permission fault leaves
+ * the local invalidation to the vCPU's next entry, which does it before
+ * the guest runs again on whatever CPU (run.c): one invalidation, made in
+ * the guest's context, instead of a second one in an EL2 window now.
+ */
+static u32 s2mmu_relax_flags(const struct s2mmu_fault *f)
+{
+	if (f->guest && f->fsc == S2_FSC_PERM)
+		return S2_WALK_SHARED | S2_RELAX_LOCAL_BY_CALLER;
+	return S2_WALK_SHARED;
+}
 
 /* Slot index of the first page the fault maps (the block's first). */
 static u64 s2mmu_fault_first_index(const struct s2mmu_fault *f)
@@ -531,7 +547,7 @@ static void s2mmu_mark_dirty(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 			     u64 first, u64 nr)
 {
 	unsigned long *bitmap = READ_ONCE(f->slot->dirty_bitmap);
-	u64 i;
+	u64 i, t0 = s2mmu_prof_start();
 
 	lockdep_assert_held(&vm->mmu_lock);
 	for (i = first; i < first + nr; i++) {
@@ -545,6 +561,7 @@ static void s2mmu_mark_dirty(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 			set_bit(i, bitmap);
 	}
 	atomic64_add(nr, s2mmu_vm_stat(vm, dirty_marked));
+	s2mmu_prof_end(S2MMU_PROF_MARK_DIRTY, t0);
 }
 
 /*
@@ -719,6 +736,7 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	u64 first = (ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(f->level)) >> PAGE_SHIFT) -
 		    f->slot->base_gfn;
 	unsigned long start, end;
+	u64 t0, t1;
 	int ret;
 
 	/* Faults map 4K pages and 2 MiB blocks only; anything else: look. */
@@ -729,7 +747,9 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 
 	/* The syndrome's level is the level of the leaf to fix. */
 	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
+	t0 = s2mmu_prof_start();
 	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_prof_end(S2MMU_PROF_FAULT_LOCK, t0);
 	if (s2mmu_fault_stale(vm, f, start, end)) {
 		ret = -EAGAIN;
 	} else if (f->fsc == S2_FSC_ACCESS) {
@@ -739,7 +759,10 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	} else if (f->write && !s2mmu_pinned_for_write(f->slot, first, nr)) {
 		ret = -ENOENT;
 	} else {
-		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+		t1 = s2mmu_prof_start();
+		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot,
+				     s2mmu_relax_flags(f));
+		s2mmu_prof_end(S2MMU_PROF_RELAX, t1);
 		if (ret >= 0 && f->write)
 			s2mmu_mark_dirty(vm, f, first, nr);
 	}
@@ -957,7 +980,7 @@ static int s2mmu_raise_perms(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 	    !s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
 	    (pte & S2_PTE_VALID) && S2_LEVEL_SIZE(level) > size)
 		return -E2BIG;
-	ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, S2_WALK_SHARED);
+	ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, s2mmu_relax_flags(f));
 	return ret == -ENOENT ? -EAGAIN : ret;
 }
 
@@ -993,10 +1016,13 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	u64 first = s2mmu_fault_first_index(f);
 	unsigned long start, end;
 	bool changed = false, whole;
+	u64 t0;
 	int ret;
 
 	s2mmu_fault_hva_range(f, size, &start, &end);
+	t0 = s2mmu_prof_start();
 	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_prof_end(S2MMU_PROF_FAULT_LOCK, t0);
 	if (s2mmu_fault_stale(vm, f, start, end)) {
 		ret = -EAGAIN;
 		goto out;
@@ -1045,6 +1071,7 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	unsigned long start, end;
+	u64 t0 = s2mmu_prof_start();
 	int ret;
 
 	/*
@@ -1074,16 +1101,21 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		f->busy_end = end;
 		return -EAGAIN;
 	}
+	s2mmu_prof_end(S2MMU_PROF_FAULT_LOOKUP, t0);
 
 	/* Step 3: fix the leaf in place. */
 	if (f->fsc != S2_FSC_TRANSLATION) {
+		t0 = s2mmu_prof_start();
 		ret = s2mmu_fix_in_place(vcpu, f);
+		s2mmu_prof_end(S2MMU_PROF_FIX_IN_PLACE, t0);
 		if (ret != -ENOENT)
 			return ret;
 	}
 
 	/* Step 4: pin the page. */
+	t0 = s2mmu_prof_start();
 	ret = s2mmu_resolve_page(vcpu, f);
+	s2mmu_prof_end(S2MMU_PROF_RESOLVE, t0);
 	if (ret)
 		return ret;
 	ret = s2mmu_pins_prepare(f->slot, s2mmu_fault_first_index(f),
@@ -1098,7 +1130,10 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	/* Step 5 (and 6 inside). */
 	if (f->zero)
 		return s2mmu_map_zero(vcpu, f);
-	return s2mmu_map_fault(vcpu, f);
+	t0 = s2mmu_prof_start();
+	ret = s2mmu_map_fault(vcpu, f);
+	s2mmu_prof_end(S2MMU_PROF_MAP, t0);
+	return ret;
 }
 
 /*
@@ -1142,23 +1177,19 @@ void s2mmu_abort_need(u64 esr, u32 *kind, u32 *need)
 	*need = f.write ? S2_PROT_W : f.exec ? S2_PROT_X : S2_PROT_R;
 }
 
-/**
- * s2mmu_resolve_fault() - one stage-2 fault on view 0
- * @vcpu: the faulting vCPU; its mutex held
- * @ipa: the faulting IPA
- * @esr: the syndrome
- *
- * views.c calls it for the page a view's fault needs.
- *
- * Return: as s2mmu_handle_fault().
+/*
+ * One stage-2 fault on view 0; @guest: of a running guest, which
+ * re-enters after it (see &struct s2mmu_fault).
  */
-int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+static int s2mmu_resolve(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr,
+			 bool guest)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	struct s2mmu_fault f = {
 		.ipa	= ipa,
 		.fsc	= esr & S2_FSC_TYPE_MASK,
 		.level	= esr & S2_FSC_LEVEL_MASK,
+		.guest	= guest,
 	};
 	int idx, ret;
 
@@ -1199,6 +1230,30 @@ int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 }
 
 /**
+ * s2mmu_resolve_fault() - one stage-2 fault on view 0
+ * @vcpu: the faulting vCPU; its mutex held
+ * @ipa: the faulting IPA
+ * @esr: the syndrome
+ *
+ * views.c calls it for the page a view's fault needs.
+ *
+ * Return: as s2mmu_handle_fault().
+ */
+int s2mmu_resolve_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
+{
+	return s2mmu_resolve(vcpu, ipa, esr, false);
+}
+
+/* A guest reading its counters sees the fault once it resumes. */
+static void s2mmu_guest_fault_publish(struct s2mmu_vm *vm)
+{
+	u64 t0 = s2mmu_prof_start();
+
+	s2mmu_info_publish(vm);
+	s2mmu_prof_end(S2MMU_PROF_INFO_PUBLISH, t0);
+}
+
+/**
  * s2mmu_handle_fault() - handle one stage-2 fault of @vcpu
  * @vcpu: the faulting vCPU; its mutex held
  * @ipa: the faulting IPA (HPFAR_EL2 and FAR_EL2 combined)
@@ -1215,8 +1270,7 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 {
 	int ret = s2mmu_resolve_fault(vcpu, ipa, esr);
 
-	/* A guest reading its counters sees this fault once it resumes. */
-	s2mmu_info_publish(vcpu->vm);
+	s2mmu_guest_fault_publish(vcpu->vm);
 	return ret;
 }
 
@@ -1232,11 +1286,14 @@ int s2mmu_handle_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
  */
 int s2mmu_handle_guest_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u64 esr)
 {
+	u64 t0 = s2mmu_prof_start();
 	int ret;
 
 	if (!vcpu->view)
-		return s2mmu_handle_fault(vcpu, ipa, esr);
-	ret = s2mmu_view_fault(vcpu, ipa, esr);
-	s2mmu_info_publish(vcpu->vm);
+		ret = s2mmu_resolve(vcpu, ipa, esr, true);
+	else
+		ret = s2mmu_view_fault(vcpu, ipa, esr);
+	s2mmu_guest_fault_publish(vcpu->vm);
+	s2mmu_prof_end(S2MMU_PROF_GUEST_FAULT, t0);
 	return ret;
 }

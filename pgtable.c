@@ -1681,13 +1681,17 @@ static __always_inline int s2_relax_walker(const struct s2_visit_ctx *ctx,
 /*
  * After a relax_perms that changed the entry: other CPUs may keep the
  * old, weaker entry and fault once more, but this one must not loop on
- * its stale TLB entry.  Returns whether it invalidated.
+ * its stale TLB entry.  Invalidated here, or by the caller (@flags has
+ * %S2_RELAX_LOCAL_BY_CALLER); returns whether the backend has a local
+ * invalidation, counted either way.
  */
-static bool s2_relax_flush_local(struct s2_pgtable *pgt, u64 page, s8 level)
+static bool s2_relax_flush_local(struct s2_pgtable *pgt, u64 page, s8 level,
+				 u32 flags)
 {
 	if (!pgt->tlb_ops->flush_ipa_local)
 		return false;
-	pgt->tlb_ops->flush_ipa_local(pgt, page, level);
+	if (!(flags & S2_RELAX_LOCAL_BY_CALLER))
+		pgt->tlb_ops->flush_ipa_local(pgt, page, level);
 	return true;
 }
 
@@ -1713,7 +1717,7 @@ static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
 			  (flags & S2_WALK_SHARED));
 	rcu_read_unlock();
 	if (perms && !ret && d->changed)
-		flushed = s2_relax_flush_local(pgt, page, d->level);
+		flushed = s2_relax_flush_local(pgt, page, d->level, flags);
 	s = s2_stats_get(pgt);
 	s2_stat_bump(&s->walks, 1);
 	if (ret == -EAGAIN)

@@ -31,6 +31,7 @@
 #include <asm/neon.h>
 #include <asm/sysreg.h>
 #include <asm/tlbflush.h>
+#include <clocksource/arm_arch_timer.h>
 
 #include <uapi/linux/s2mmu.h>
 #include "s2mmu.h"
@@ -39,6 +40,8 @@
 
 #define SYS_CONTEXTIDR_EL12	sys_reg(3, 5, 13, 0, 1)
 #define SYS_CNTVOFF_EL2_S2	sys_reg(3, 4, 14, 0, 3)
+#define SYS_VTTBR_EL2_S2	sys_reg(3, 4, 2, 1, 0)
+#define SYS_VTCR_EL2_S2		sys_reg(3, 4, 2, 1, 2)
 
 /*
  * HCR_EL2 while the guest runs (Arm ARM D19.2.48): stage 2 on (VM), the
@@ -95,39 +98,28 @@ static DEFINE_PER_CPU(u64, run_last_vttbr);
 static atomic64_t run_next_ctx_id = ATOMIC64_INIT(0);
 
 /**
- * struct run_host - what one entry saves of the host and gives back
+ * struct run_host - the host registers one entry changes and gives back
  * @hcr: HCR_EL2
- * @vttbr: VTTBR_EL2
- * @vtcr: VTCR_EL2
  * @cptr: CPTR_EL2 (as CPACR_EL1)
  * @mdcr: MDCR_EL2
  * @cnthctl: CNTHCTL_EL2
- * @cntvoff: CNTVOFF_EL2
- * @sp_el1: SP_EL1
- * @tpidr2_el0: TPIDR2_EL0 (with SME)
+ * @cntvoff: CNTVOFF_EL2, given back only when it was not 0 already
  * @tpidr_el0: TPIDR_EL0: the host task's thread pointer
  * @tpidrro_el0: TPIDRRO_EL0
- * @tpidr_el1: TPIDR_EL1
- * @par: PAR_EL1
- * @csselr: CSSELR_EL1
- * @el1: the EL1 registers the guest's replace, restored as found
+ * @tpidr2_el0: TPIDR2_EL0 (with SME)
+ *
+ * Nothing else of the host is saved: the EL1 registers the guest owns are
+ * not the VHE host's (see run_load_guest()).
  */
 struct run_host {
 	u64	hcr;
-	u64	vttbr;
-	u64	vtcr;
 	u64	cptr;
 	u64	mdcr;
 	u64	cnthctl;
 	u64	cntvoff;
-	u64	sp_el1;
-	u64	tpidr2_el0;
 	u64	tpidr_el0;
 	u64	tpidrro_el0;
-	u64	tpidr_el1;
-	u64	par;
-	u64	csselr;
-	u64	el1[S2_NR_SYSREGS];
+	u64	tpidr2_el0;
 };
 
 /**
@@ -159,8 +151,49 @@ struct run_guest_cfg {
 	bool	flush_one;
 };
 
-/* The EL1/EL0 registers a guest owns, by their EL2 (E2H) access names. */
-static __always_inline void run_sysregs_read(u64 *r)
+/*
+ * Write @val to SYS_@name unless the CPU holds it already.  The
+ * comparison is with the live register, never with a remembered idea of
+ * it, so after this the register holds @val whoever ran on the CPU last:
+ * another vCPU, a KVM guest, an EL2 window of el2.c.  What it saves is
+ * the write, which is self-synchronising on hardware but, under
+ * emulation, may flush the whole TLB (SCTLR, TCR, TTBR, VTTBR).
+ */
+#define run_set_s(name, val)					\
+	do {							\
+		u64 run_new = (val);				\
+								\
+		if (read_sysreg_s(SYS_##name) != run_new)	\
+			write_sysreg_s(run_new, SYS_##name);	\
+	} while (0)
+
+/* The guest's EL1 registers, by their EL2 (E2H) access names. */
+static __always_inline void run_sysregs_load(const u64 *r)
+{
+	run_set_s(SCTLR_EL12, r[S2_SCTLR]);
+	run_set_s(CPACR_EL12, r[S2_CPACR]);
+	run_set_s(TTBR0_EL12, r[S2_TTBR0]);
+	run_set_s(TTBR1_EL12, r[S2_TTBR1]);
+	run_set_s(TCR_EL12, r[S2_TCR]);
+	run_set_s(AFSR0_EL12, r[S2_AFSR0]);
+	run_set_s(AFSR1_EL12, r[S2_AFSR1]);
+	run_set_s(ESR_EL12, r[S2_ESR]);
+	run_set_s(FAR_EL12, r[S2_FAR]);
+	run_set_s(MAIR_EL12, r[S2_MAIR]);
+	run_set_s(AMAIR_EL12, r[S2_AMAIR]);
+	run_set_s(VBAR_EL12, r[S2_VBAR]);
+	run_set_s(CONTEXTIDR_EL12, r[S2_CONTEXTIDR]);
+	run_set_s(CNTKCTL_EL12, r[S2_CNTKCTL]);
+	run_set_s(ELR_EL12, r[S2_ELR_EL1]);
+	run_set_s(SPSR_EL12, r[S2_SPSR_EL1]);
+	/* Named alike at EL1 and EL2, but only EL1&0 uses them under VHE. */
+	run_set_s(TPIDR_EL1, r[S2_TPIDR_EL1]);
+	run_set_s(CSSELR_EL1, r[S2_CSSELR]);
+	if (read_sysreg_par() != r[S2_PAR])
+		write_sysreg(r[S2_PAR], par_el1);
+}
+
+static __always_inline void run_sysregs_save(u64 *r)
 {
 	r[S2_SCTLR] = read_sysreg_s(SYS_SCTLR_EL12);
 	r[S2_CPACR] = read_sysreg_s(SYS_CPACR_EL12);
@@ -178,103 +211,84 @@ static __always_inline void run_sysregs_read(u64 *r)
 	r[S2_CNTKCTL] = read_sysreg_s(SYS_CNTKCTL_EL12);
 	r[S2_ELR_EL1] = read_sysreg_s(SYS_ELR_EL12);
 	r[S2_SPSR_EL1] = read_sysreg_s(SYS_SPSR_EL12);
-}
-
-static __always_inline void run_sysregs_write(const u64 *r)
-{
-	write_sysreg_s(r[S2_SCTLR], SYS_SCTLR_EL12);
-	write_sysreg_s(r[S2_CPACR], SYS_CPACR_EL12);
-	write_sysreg_s(r[S2_TTBR0], SYS_TTBR0_EL12);
-	write_sysreg_s(r[S2_TTBR1], SYS_TTBR1_EL12);
-	write_sysreg_s(r[S2_TCR], SYS_TCR_EL12);
-	write_sysreg_s(r[S2_AFSR0], SYS_AFSR0_EL12);
-	write_sysreg_s(r[S2_AFSR1], SYS_AFSR1_EL12);
-	write_sysreg_s(r[S2_ESR], SYS_ESR_EL12);
-	write_sysreg_s(r[S2_FAR], SYS_FAR_EL12);
-	write_sysreg_s(r[S2_MAIR], SYS_MAIR_EL12);
-	write_sysreg_s(r[S2_AMAIR], SYS_AMAIR_EL12);
-	write_sysreg_s(r[S2_VBAR], SYS_VBAR_EL12);
-	write_sysreg_s(r[S2_CONTEXTIDR], SYS_CONTEXTIDR_EL12);
-	write_sysreg_s(r[S2_CNTKCTL], SYS_CNTKCTL_EL12);
-	write_sysreg_s(r[S2_ELR_EL1], SYS_ELR_EL12);
-	write_sysreg_s(r[S2_SPSR_EL1], SYS_SPSR_EL12);
-}
-
-/* Registers shared by name between the host and the guest. */
-static __always_inline void run_shared_save(struct run_host *h, bool sme)
-{
-	h->sp_el1 = read_sysreg(sp_el1);
-	if (sme)
-		h->tpidr2_el0 = read_sysreg_s(SYS_TPIDR2_EL0);
-	h->tpidr_el0 = read_sysreg(tpidr_el0);
-	h->tpidrro_el0 = read_sysreg(tpidrro_el0);
-	h->tpidr_el1 = read_sysreg(tpidr_el1);
-	h->par = read_sysreg_par();
-	h->csselr = read_sysreg(csselr_el1);
-}
-
-static __always_inline void run_shared_restore(const struct run_host *h,
-					       bool sme)
-{
-	write_sysreg(h->sp_el1, sp_el1);
-	if (sme)
-		write_sysreg_s(h->tpidr2_el0, SYS_TPIDR2_EL0);
-	write_sysreg(h->tpidr_el0, tpidr_el0);
-	write_sysreg(h->tpidrro_el0, tpidrro_el0);
-	write_sysreg(h->tpidr_el1, tpidr_el1);
-	write_sysreg(h->par, par_el1);
-	write_sysreg(h->csselr, csselr_el1);
-}
-
-static __always_inline void run_guest_shared_load(const u64 *r)
-{
-	write_sysreg(r[S2_TPIDR_EL0], tpidr_el0);
-	write_sysreg(r[S2_TPIDRRO_EL0], tpidrro_el0);
-	write_sysreg(r[S2_TPIDR_EL1], tpidr_el1);
-	write_sysreg(r[S2_PAR], par_el1);
-	write_sysreg(r[S2_CSSELR], csselr_el1);
-}
-
-static __always_inline void run_guest_shared_save(u64 *r)
-{
-	r[S2_TPIDR_EL0] = read_sysreg(tpidr_el0);
-	r[S2_TPIDRRO_EL0] = read_sysreg(tpidrro_el0);
 	r[S2_TPIDR_EL1] = read_sysreg(tpidr_el1);
-	r[S2_PAR] = read_sysreg_par();
 	r[S2_CSSELR] = read_sysreg(csselr_el1);
+	r[S2_PAR] = read_sysreg_par();
 }
 
 /*
- * The host's EL2 controls, then the guest's context.  The order is the
- * one the kernel's handling of errata 1165522/1530923 relies on: the
- * stage-1 and stage-2 context of EL1&0 is written and synchronised while
- * TGE is still set, and only then does HCR_EL2 make it live.
+ * The EL0 thread registers are the host task's too: its user space reads
+ * them, and the context switch saves whatever they hold into the task.
+ * They go back at every exit, before anything can schedule.
+ */
+static __always_inline void run_el0_load(struct run_host *h, const u64 *r,
+					 bool sme)
+{
+	h->tpidr_el0 = read_sysreg(tpidr_el0);
+	h->tpidrro_el0 = read_sysreg(tpidrro_el0);
+	if (h->tpidr_el0 != r[S2_TPIDR_EL0])
+		write_sysreg(r[S2_TPIDR_EL0], tpidr_el0);
+	if (h->tpidrro_el0 != r[S2_TPIDRRO_EL0])
+		write_sysreg(r[S2_TPIDRRO_EL0], tpidrro_el0);
+	if (sme)
+		h->tpidr2_el0 = read_sysreg_s(SYS_TPIDR2_EL0);
+}
+
+static __always_inline void run_el0_put(const struct run_host *h, u64 *r,
+					bool sme)
+{
+	r[S2_TPIDR_EL0] = read_sysreg(tpidr_el0);
+	r[S2_TPIDRRO_EL0] = read_sysreg(tpidrro_el0);
+	if (r[S2_TPIDR_EL0] != h->tpidr_el0)
+		write_sysreg(h->tpidr_el0, tpidr_el0);
+	if (r[S2_TPIDRRO_EL0] != h->tpidrro_el0)
+		write_sysreg(h->tpidrro_el0, tpidrro_el0);
+	/* Not a register of the guest's: only what it may have written. */
+	if (sme)
+		run_set_s(TPIDR2_EL0, h->tpidr2_el0);
+}
+
+/*
+ * The guest's context, then the EL2 controls.  The order is the one the
+ * kernel's handling of errata 1165522/1530923 relies on: the stage-1 and
+ * stage-2 context of EL1&0 is written and synchronised while TGE is
+ * still set, and only then does HCR_EL2 make it live.
+ *
+ * What is not given back at the exit: VTCR/VTTBR_EL2 and the guest's EL1
+ * registers stay loaded while the host runs, as KVM's VHE switch leaves
+ * its guest's.  A VHE host runs on the EL2 registers (TGE set: the EL1&0
+ * regime and stage 2 are out of use, its per-CPU offset is TPIDR_EL2,
+ * its stack SP_EL2) and never reads them; the next guest on the CPU gets
+ * each of its own values written here wherever the CPU holds another,
+ * and KVM writes every one of them when it loads a vCPU.  PAR_EL1 and
+ * CSSELR_EL1 are scratch registers the kernel writes before each use.
  */
 static __always_inline void run_load_guest(struct s2mmu_vcpu_ctx *ctx,
 					   const struct run_guest_cfg *cfg,
 					   struct run_host *h)
 {
-	h->hcr = read_sysreg(hcr_el2);
-	h->vttbr = read_sysreg(vttbr_el2);
-	h->vtcr = read_sysreg(vtcr_el2);
-	h->cptr = read_sysreg(cpacr_el1);
-	h->mdcr = read_sysreg(mdcr_el2);
-	h->cnthctl = read_sysreg(cnthctl_el2);
-	h->cntvoff = read_sysreg_s(SYS_CNTVOFF_EL2_S2);
-	run_sysregs_read(h->el1);
-	run_shared_save(h, cfg->sme);
+	u64 cnthctl;
 
-	write_sysreg(cfg->vtcr, vtcr_el2);
-	write_sysreg(cfg->vttbr, vttbr_el2);
-	run_sysregs_write(ctx->sys);
-	run_guest_shared_load(ctx->sys);
+	h->hcr = read_sysreg(hcr_el2);
+	run_set_s(VTCR_EL2_S2, cfg->vtcr);
+	run_set_s(VTTBR_EL2_S2, cfg->vttbr);
+	run_sysregs_load(ctx->sys);
+	run_el0_load(h, ctx->sys, cfg->sme);
 	isb();
-	write_sysreg(cfg->cptr, cpacr_el1);
-	write_sysreg(h->mdcr | RUN_MDCR_TRAPS, mdcr_el2);
-	write_sysreg((h->cnthctl & ~RUN_CNTHCTL_EL1PTEN) | RUN_CNTHCTL_EL1PCTEN,
-		     cnthctl_el2);
+	h->cptr = read_sysreg(cpacr_el1);
+	if (h->cptr != cfg->cptr)
+		write_sysreg(cfg->cptr, cpacr_el1);
+	h->mdcr = read_sysreg(mdcr_el2);
+	if ((h->mdcr | RUN_MDCR_TRAPS) != h->mdcr)
+		write_sysreg(h->mdcr | RUN_MDCR_TRAPS, mdcr_el2);
+	h->cnthctl = read_sysreg(cnthctl_el2);
+	cnthctl = (h->cnthctl & ~RUN_CNTHCTL_EL1PTEN) | RUN_CNTHCTL_EL1PCTEN;
+	if (cnthctl != h->cnthctl)
+		write_sysreg(cnthctl, cnthctl_el2);
 	/* The guest's virtual counter is the physical one. */
-	write_sysreg_s(0, SYS_CNTVOFF_EL2_S2);
+	h->cntvoff = read_sysreg_s(SYS_CNTVOFF_EL2_S2);
+	if (h->cntvoff)
+		write_sysreg_s(0, SYS_CNTVOFF_EL2_S2);
 	write_sysreg(cfg->hcr, hcr_el2);
 	isb();
 }
@@ -282,38 +296,53 @@ static __always_inline void run_load_guest(struct s2mmu_vcpu_ctx *ctx,
 /*
  * The guest's virtual timer (PPI 27) cannot be trapped: it runs only
  * while the guest does, and is stopped before the host's interrupts are
- * unmasked again, so that it never fires into the host.
+ * unmasked again, so that it never fires into the host.  CVAL before
+ * CTL, so that an enabled timer never compares against another's CVAL;
+ * ISTATUS (bit 2) is the hardware's, not compared.
  */
+#define RUN_TIMER_CTL_RW	(ARCH_TIMER_CTRL_ENABLE | ARCH_TIMER_CTRL_IT_MASK)
+
 static __always_inline void run_timer_load(const u64 *r)
 {
-	write_sysreg_s(r[S2_CNTV_CVAL], SYS_CNTV_CVAL_EL02);
-	write_sysreg_s(r[S2_CNTV_CTL], SYS_CNTV_CTL_EL02);
+	u64 ctl = read_sysreg_s(SYS_CNTV_CTL_EL02);
+
+	run_set_s(CNTV_CVAL_EL02, r[S2_CNTV_CVAL]);
+	if ((ctl ^ r[S2_CNTV_CTL]) & RUN_TIMER_CTL_RW)
+		write_sysreg_s(r[S2_CNTV_CTL], SYS_CNTV_CTL_EL02);
 }
 
 static __always_inline void run_timer_save(u64 *r)
 {
 	r[S2_CNTV_CTL] = read_sysreg_s(SYS_CNTV_CTL_EL02);
 	r[S2_CNTV_CVAL] = read_sysreg_s(SYS_CNTV_CVAL_EL02);
-	write_sysreg_s(0, SYS_CNTV_CTL_EL02);
+	/* A disabled timer cannot fire: nothing to stop. */
+	if (r[S2_CNTV_CTL] & ARCH_TIMER_CTRL_ENABLE)
+		write_sysreg_s(0, SYS_CNTV_CTL_EL02);
 }
 
-/* HCR_EL2 first: with TGE back the EL1&0 registers are inert again. */
+/*
+ * HCR_EL2 first: with TGE back the EL1&0 registers are inert again.  The
+ * EL2 controls go back only where the guest's differ (their live values
+ * are the ones run_load_guest() left).
+ */
 static __always_inline void run_put_guest(struct s2mmu_vcpu_ctx *ctx,
 					  const struct run_guest_cfg *cfg,
 					  const struct run_host *h)
 {
+	u64 cnthctl = (h->cnthctl & ~RUN_CNTHCTL_EL1PTEN) | RUN_CNTHCTL_EL1PCTEN;
+
 	write_sysreg(h->hcr, hcr_el2);
 	isb();
-	run_sysregs_read(ctx->sys);
-	run_guest_shared_save(ctx->sys);
-	run_sysregs_write(h->el1);
-	run_shared_restore(h, cfg->sme);
-	write_sysreg(h->cptr, cpacr_el1);
-	write_sysreg(h->mdcr, mdcr_el2);
-	write_sysreg(h->cnthctl, cnthctl_el2);
-	write_sysreg_s(h->cntvoff, SYS_CNTVOFF_EL2_S2);
-	write_sysreg(h->vttbr, vttbr_el2);
-	write_sysreg(h->vtcr, vtcr_el2);
+	run_sysregs_save(ctx->sys);
+	run_el0_put(h, ctx->sys, cfg->sme);
+	if (h->cptr != cfg->cptr)
+		write_sysreg(h->cptr, cpacr_el1);
+	if ((h->mdcr | RUN_MDCR_TRAPS) != h->mdcr)
+		write_sysreg(h->mdcr, mdcr_el2);
+	if (cnthctl != h->cnthctl)
+		write_sysreg(h->cnthctl, cnthctl_el2);
+	if (h->cntvoff)
+		write_sysreg_s(h->cntvoff, SYS_CNTVOFF_EL2_S2);
 	isb();
 	/* The guest's PSTATE.PAN carried over the exception (TGE was 0). */
 	asm volatile(ALTERNATIVE("nop", SET_PSTATE_PAN(1), ARM64_HAS_PAN,

@@ -6,6 +6,9 @@
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
@@ -299,6 +302,100 @@ void s2mmu_vm_debugfs_init(struct s2mmu_vm *vm)
 			    &s2mmu_ptdump_fops);
 }
 
+/* ---- the phase profile ---- */
+
+bool s2mmu_profile;
+module_param_named(profile, s2mmu_profile, bool, 0644);
+MODULE_PARM_DESC(profile, "Time the phases of faults and harvests (debugfs s2mmu/profile)");
+
+/**
+ * struct s2mmu_prof_phase - one phase's figures on one CPU
+ * @count: times it ran
+ * @ns: time spent in it
+ */
+struct s2mmu_prof_phase {
+	u64	count;
+	u64	ns;
+};
+
+static DEFINE_PER_CPU(struct s2mmu_prof_phase [S2MMU_PROF_NR], s2mmu_prof);
+
+static const char * const s2mmu_prof_names[S2MMU_PROF_NR] = {
+	[S2MMU_PROF_GUEST_FAULT]	= "guest_fault",
+	[S2MMU_PROF_FAULT_LOOKUP]	= "fault_lookup",
+	[S2MMU_PROF_FIX_IN_PLACE]	= "fix_in_place",
+	[S2MMU_PROF_FAULT_LOCK]		= "fault_lock_wait",
+	[S2MMU_PROF_RELAX]		= "relax",
+	[S2MMU_PROF_MARK_DIRTY]		= "mark_dirty",
+	[S2MMU_PROF_RESOLVE]		= "resolve_page",
+	[S2MMU_PROF_MAP]		= "map_fault",
+	[S2MMU_PROF_INFO_PUBLISH]	= "info_publish",
+	[S2MMU_PROF_EL2_LOCK]		= "el2_lock_wait",
+	[S2MMU_PROF_TLBI_LOCAL]		= "tlbi_local_window",
+	[S2MMU_PROF_TLBI_BCAST]		= "tlbi_broadcast_window",
+	[S2MMU_PROF_LOG_CALL]		= "log_ioctl",
+	[S2MMU_PROF_LOG_LOCK]		= "log_lock_wait",
+	[S2MMU_PROF_LOG_WALK]		= "log_wrprotect",
+	[S2MMU_PROF_LOG_COPY]		= "log_copy",
+};
+
+u64 s2mmu_prof_now(void)
+{
+	return ktime_get_ns();
+}
+
+void s2mmu_prof_add(enum s2mmu_prof_id id, u64 t0)
+{
+	u64 ns = ktime_get_ns() - t0;
+
+	/* Preemption-safe per-CPU adds: a phase may end on another CPU. */
+	this_cpu_inc(s2mmu_prof[id].count);
+	this_cpu_add(s2mmu_prof[id].ns, ns);
+}
+
+static int s2mmu_prof_show(struct seq_file *m, void *v)
+{
+	u64 count, ns;
+	int id, cpu;
+
+	seq_puts(m, "# phase count ns\n");
+	for (id = 0; id < S2MMU_PROF_NR; id++) {
+		count = 0;
+		ns = 0;
+		for_each_possible_cpu(cpu) {
+			count += per_cpu(s2mmu_prof, cpu)[id].count;
+			ns += per_cpu(s2mmu_prof, cpu)[id].ns;
+		}
+		seq_printf(m, "%s %llu %llu\n", s2mmu_prof_names[id], count, ns);
+	}
+	return 0;
+}
+
+static int s2mmu_prof_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, s2mmu_prof_show, NULL);
+}
+
+/* Any write resets the figures (phases in progress may land after). */
+static ssize_t s2mmu_prof_write(struct file *file, const char __user *buf,
+				size_t len, loff_t *ppos)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu(s2mmu_prof, cpu), 0, sizeof(s2mmu_prof));
+	return len;
+}
+
+static const struct file_operations s2mmu_prof_fops = {
+	.owner		= THIS_MODULE,
+	.open		= s2mmu_prof_open,
+	.read		= seq_read,
+	.write		= s2mmu_prof_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
 /* ---- module-wide ---- */
 
 void s2mmu_module_stats(struct s2mmu_module_stats *st)
@@ -338,6 +435,8 @@ int s2mmu_stats_init(void)
 	s2mmu_debugfs_root = debugfs_create_dir("s2mmu", NULL);
 	debugfs_create_file("module_stats", 0444, s2mmu_debugfs_root, NULL,
 			    &s2mmu_module_stats_fops);
+	debugfs_create_file("profile", 0644, s2mmu_debugfs_root, NULL,
+			    &s2mmu_prof_fops);
 	return 0;
 }
 

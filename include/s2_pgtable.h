@@ -70,6 +70,10 @@ enum s2_prot {
  *	compare-and-exchange and entries locked for BBM make the walk back off
  *	with -EAGAIN
  * @S2_MAP_FORCE_PTE: s2_map() only: never use block mappings
+ * @S2_RELAX_LOCAL_BY_CALLER: s2_relax_perms() only: the caller has the
+ *	IPA invalidated on the faulting CPU itself before that CPU can use
+ *	the entry again (a vCPU's next entry into its guest does it), so the
+ *	backend is not called; the invalidation is counted all the same
  */
 enum s2_walk_flags {
 	S2_WALK_LEAF		= BIT(0),
@@ -77,6 +81,7 @@ enum s2_walk_flags {
 	S2_WALK_TABLE_POST	= BIT(2),
 	S2_WALK_SHARED		= BIT(3),
 	S2_MAP_FORCE_PTE	= BIT(4),
+	S2_RELAX_LOCAL_BY_CALLER = BIT(5),
 };
 
 /*
@@ -524,10 +529,11 @@ int s2_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size);
  * @pgt: the table
  * @ipa: the faulting IPA
  * @prot: permissions to add (R/W/X); the access flag is set too
- * @flags: %S2_WALK_SHARED when the caller holds the lock for read
+ * @flags: %S2_WALK_SHARED when the caller holds the lock for read;
+ *	%S2_RELAX_LOCAL_BY_CALLER when it invalidates the IPA locally itself
  *
  * Only ever adds permissions; no BBM.  Invalidates the IPA on this CPU
- * only.
+ * only (or leaves that to the caller).
  *
  * Return: 0, %S2_UNCHANGED when nothing was missing, -ENOENT when no
  * valid leaf maps @ipa, -EAGAIN (shared: raced, retry).

@@ -77,6 +77,51 @@ extern const struct s2_tlb_ops s2mmu_sw_tlb_ops;
 /* stats.c: the debugfs root and the module-wide leak checks */
 int s2mmu_stats_init(void);
 void s2mmu_stats_exit(void);
+
+/*
+ * stats.c: the phase profile (module parameter "profile", debugfs
+ * s2mmu/profile): how often each phase of the fault and harvest paths
+ * ran and the time spent in it, summed per CPU.  Off by default, when a
+ * phase costs one load; benchmarks turn it on for a separate pass, so the
+ * figures they time are never profiled.
+ */
+enum s2mmu_prof_id {
+	S2MMU_PROF_GUEST_FAULT,		/* s2mmu_handle_guest_fault(), whole */
+	S2MMU_PROF_FAULT_LOOKUP,	/* restriction, slot, busy range */
+	S2MMU_PROF_FIX_IN_PLACE,	/* step 3, whole */
+	S2MMU_PROF_FAULT_LOCK,		/* waiting for mmu_lock (read) */
+	S2MMU_PROF_RELAX,		/* s2_relax_perms(), its local TLBI in */
+	S2MMU_PROF_MARK_DIRTY,		/* pin tag, log bit, counter */
+	S2MMU_PROF_RESOLVE,		/* step 4: pin the host page(s) */
+	S2MMU_PROF_MAP,			/* step 5: s2mmu_map_fault(), whole */
+	S2MMU_PROF_INFO_PUBLISH,	/* s2mmu_info_publish() */
+	S2MMU_PROF_EL2_LOCK,		/* waiting for an EL2 window */
+	S2MMU_PROF_TLBI_LOCAL,		/* a local-invalidation window */
+	S2MMU_PROF_TLBI_BCAST,		/* a broadcast-invalidation window */
+	S2MMU_PROF_LOG_CALL,		/* a GET or CLEAR ioctl, whole */
+	S2MMU_PROF_LOG_LOCK,		/* waiting for mmu_lock (write) */
+	S2MMU_PROF_LOG_WALK,		/* s2_wrprotect_mask(), flush in */
+	S2MMU_PROF_LOG_COPY,		/* bitmap copies to/from the caller */
+	S2MMU_PROF_NR,
+};
+
+extern bool s2mmu_profile;
+u64 s2mmu_prof_now(void);
+void s2mmu_prof_add(enum s2mmu_prof_id id, u64 t0);
+
+/* The start of a phase: 0 when profiling is off. */
+static inline u64 s2mmu_prof_start(void)
+{
+	return unlikely(READ_ONCE(s2mmu_profile)) ? s2mmu_prof_now() : 0;
+}
+
+/* The end of a phase started at @t0 (from s2mmu_prof_start()). */
+static inline void s2mmu_prof_end(enum s2mmu_prof_id id, u64 t0)
+{
+	if (unlikely(t0))
+		s2mmu_prof_add(id, t0);
+}
+
 /* vm.c: the VM-related ioctls of /dev/s2mmu */
 long s2mmu_vm_dev_ioctl(unsigned int cmd, unsigned long arg);
 

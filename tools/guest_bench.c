@@ -7,7 +7,13 @@
  *  - exit: guest -> VMM -> guest round trips.  "mmio": a store outside
  *    every slot, emulated by the VMM, on both.  "hvc": an HVC; s2mmu hands
  *    it to the VMM, KVM 6.1 answers it in the kernel (PSCI/SMCCC) and
- *    never reaches the VMM, so the two are different paths.
+ *    never reaches the VMM, so the two are different paths.  The parts
+ *    of one round trip: "immediate" is the run ioctl with immediate_exit
+ *    set (the system call and the ioctl's checks, no guest entry, on
+ *    both); "kernel" is an exit handled in the kernel and re-entered at
+ *    once on both: a set/way cache operation (DC CISW), which both trap
+ *    (HCR_EL2.TSW) and complete without the VMM: one world switch out and
+ *    in.  (QEMU never traps WFE, nor WFI while an interrupt is pending.)
  *  - fault: 1, 2 and 4 vCPUs write one word of every 4K page of their
  *    share of fresh guest memory (the host side populated first): stage-2
  *    first-touch faults per second.
@@ -35,6 +41,7 @@
 #define DIRTY_ITERS	3
 #define EXITS		5000
 #define RUNS		3
+#define EXIT_RUNS	5	/* exit round trips: cheap, and the noisiest */
 #define MAX_THREADS	4
 #define PSCI_0_2_VERSION_ID	0x84000000ULL
 
@@ -46,6 +53,16 @@ GUEST_CODE void guest_mmio_loop(__u64 n, __u64 mmio)
 
 	for (i = 0; i < n; i++)
 		guest_mmio_write64(mmio, i);
+	for (;;)
+		guest_mmio_write64(mmio + 8, n);
+}
+
+GUEST_CODE void guest_setway_loop(__u64 n, __u64 mmio)
+{
+	__u64 i;
+
+	for (i = 0; i < n; i++)
+		asm volatile("dc cisw, xzr" : : : "memory");
 	for (;;)
 		guest_mmio_write64(mmio + 8, n);
 }
@@ -83,7 +100,15 @@ GUEST_CODE void guest_write_passes(__u64 base, __u64 npages, __u64 iters,
 
 enum hypervisor { HV_S2MMU, HV_KVM };
 
-static const char * const hv_names[] = { "s2mmu", "kvm" };
+static const char * const hv_names[] = { "s2mmu", "kvm", "s2mmu-profiled" };
+
+/* The profiled pass prints its s2mmu lines under their own name. */
+static int profiling;
+
+static const char *hv_name(enum hypervisor hv)
+{
+	return hv_names[hv == HV_S2MMU && profiling ? 2 : hv];
+}
 
 struct bvm {
 	enum hypervisor hv;
@@ -204,8 +229,8 @@ static void print_counts(const struct s2mmu_stats *d)
 	       d->mapped_l2, d->bbm);
 	printf(" tlbi_ipa=%llu tlbi_range=%llu tlbi_vmid=%llu tlbi_local=%llu",
 	       d->tlbi_ipa, d->tlbi_range, d->tlbi_vmid, d->tlbi_local);
-	printf(" dirty_marked=%llu mmio_exits=%llu\n", d->dirty_marked,
-	       d->mmio_exits);
+	printf(" dirty_marked=%llu mmio_exits=%llu table_walks=%llu\n",
+	       d->dirty_marked, d->mmio_exits, d->table_walks);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -223,15 +248,15 @@ static __u64 median(__u64 *v, int n)
 
 /* ---- exit round trips ---- */
 
-/* ns per round trip of @fn's exits (median of RUNS), 0 on error. */
+/* ns per round trip of @fn's exits (median of EXIT_RUNS), 0 on error. */
 static __u64 exit_run(enum hypervisor hv, const void *fn, const char *what)
 {
-	__u64 ns[RUNS], addr, data, t0, args[2] = { EXITS, MMIO_IPA };
+	__u64 ns[EXIT_RUNS], addr, data, t0, args[2] = { EXITS, MMIO_IPA };
 	unsigned long exits;
 	struct bvm b;
 	int r, ret = 0;
 
-	for (r = 0; r < RUNS; r++) {
+	for (r = 0; r < EXIT_RUNS; r++) {
 		if (bvm_create(&b, hv, 1) || bvm_start(&b, 0, fn, 2, args)) {
 			bvm_destroy(&b);
 			return 0;
@@ -250,15 +275,56 @@ static __u64 exit_run(enum hypervisor hv, const void *fn, const char *what)
 		bvm_destroy(&b);
 		if (ret != B_MMIO_WRITE) {
 			fprintf(stderr, "guest_bench: %s %s: run ended with %d\n",
-				hv_names[hv], what, ret);
+				hv_name(hv), what, ret);
 			return 0;
 		}
 	}
 	printf("bench guest_bench hv=%s test=exit_%s exits_to_vmm=%lu guest_calls=%d",
-	       hv_names[hv], what, exits, EXITS);
-	printf(" ns_per_call=%llu calls_per_sec=%llu\n", median(ns, RUNS) / EXITS,
-	       EXITS * 1000000000ULL / median(ns, RUNS));
-	return median(ns, RUNS) / EXITS;
+	       hv_name(hv), what, exits, EXITS);
+	printf(" ns_per_call=%llu calls_per_sec=%llu\n", median(ns, EXIT_RUNS) / EXITS,
+	       EXITS * 1000000000ULL / median(ns, EXIT_RUNS));
+	return median(ns, EXIT_RUNS) / EXITS;
+}
+
+/*
+ * ns per run ioctl with immediate_exit set (median of EXIT_RUNS): what every
+ * round trip to the VMM pays before any guest state is touched.
+ */
+static __u64 immediate_run(enum hypervisor hv)
+{
+	__u64 ns[EXIT_RUNS], t0;
+	struct bvm b;
+	int r, i, ret = 0;
+
+	for (r = 0; r < EXIT_RUNS; r++) {
+		if (bvm_create(&b, hv, 1)) {
+			bvm_destroy(&b);
+			return 0;
+		}
+		if (hv == HV_S2MMU)
+			b.s2.vcpu[0].run->immediate_exit = 1;
+		else
+			b.kvm.vcpu[0].run->immediate_exit = 1;
+		t0 = tst_now_ns();
+		for (i = 0; i < EXITS; i++) {
+			ret = hv == HV_S2MMU ? tst_run(&b.s2.vcpu[0]) :
+			      kvm_guest_run(&b.kvm.vcpu[0]);
+			if (ret != -EINTR)
+				break;
+		}
+		ns[r] = tst_now_ns() - t0;
+		bvm_destroy(&b);
+		if (ret != -EINTR) {
+			fprintf(stderr, "guest_bench: %s immediate: run gave %d\n",
+				hv_name(hv), ret);
+			return 0;
+		}
+	}
+	printf("bench guest_bench hv=%s test=exit_immediate run_calls=%d",
+	       hv_name(hv), EXITS);
+	printf(" ns_per_call=%llu calls_per_sec=%llu\n", median(ns, EXIT_RUNS) / EXITS,
+	       EXITS * 1000000000ULL / median(ns, EXIT_RUNS));
+	return median(ns, EXIT_RUNS) / EXITS;
 }
 
 /* ---- guest first-touch faults and dirty-log passes ---- */
@@ -381,7 +447,7 @@ static __u64 fault_run(enum hypervisor hv, int threads, void *mem)
 			return 0;
 	}
 	printf("bench guest_bench hv=%s test=fault_4k threads=%d pages=%llu",
-	       hv_names[hv], threads, pages);
+	       hv_name(hv), threads, pages);
 	printf(" ns_per_page=%llu pages_per_sec=%llu", median(ns, RUNS) / pages,
 	       pages * 1000000000ULL / median(ns, RUNS));
 	print_counts(&d);
@@ -389,7 +455,7 @@ static __u64 fault_run(enum hypervisor hv, int threads, void *mem)
 }
 
 /* ns per page per iteration (dirty pass + harvest); 0 on error. */
-static __u64 dirty_run(enum hypervisor hv, int manual, void *mem)
+static __u64 dirty_run(enum hypervisor hv, int manual, int threads, void *mem)
 {
 	__u64 pages = DIRTY_SIZE / TST_PAGE, dirty_ns = 0, harvest_ns = 0;
 	__u64 *bitmap = calloc(pages / 64, 8), t0, harvested = 0;
@@ -398,7 +464,7 @@ static __u64 dirty_run(enum hypervisor hv, int manual, void *mem)
 	struct pass_bench pb;
 	int it, i, err = 0;
 
-	if (!bitmap || pass_setup(&pb, pv, hv, MAX_THREADS, mem, DIRTY_SIZE,
+	if (!bitmap || pass_setup(&pb, pv, hv, threads, mem, DIRTY_SIZE,
 				  DIRTY_ITERS))
 		return 0;
 	pass_once(&pb);		/* populate: first touch, logging off */
@@ -421,17 +487,106 @@ static __u64 dirty_run(enum hypervisor hv, int manual, void *mem)
 	free(bitmap);
 	if (err || pb.errors || harvested != pages * DIRTY_ITERS) {
 		fprintf(stderr, "guest_bench: %s dirty: error %d, %llu pages harvested of %llu\n",
-			hv_names[hv], err, harvested, pages * DIRTY_ITERS);
+			hv_name(hv), err, harvested, pages * DIRTY_ITERS);
 		return 0;
 	}
 	printf("bench guest_bench hv=%s test=dirty_log mode=%s vcpus=%d pages=%llu iterations=%d",
-	       hv_names[hv], manual ? "manual" : "get", MAX_THREADS, pages,
+	       hv_name(hv), manual ? "manual" : "get", threads, pages,
 	       DIRTY_ITERS);
 	printf(" dirty_ms_avg=%llu harvest_ms_avg=%llu pages_harvested=%llu ns_per_page_iter=%llu",
 	       dirty_ns / DIRTY_ITERS / 1000000, harvest_ns / DIRTY_ITERS / 1000000,
 	       harvested, (dirty_ns + harvest_ns) / harvested);
 	print_counts(&d);
 	return (dirty_ns + harvest_ns) / harvested;
+}
+
+/* ---- the phase profile (s2mmu's debugfs s2mmu/profile) ---- */
+
+#define PROF_FILE	"/sys/kernel/debug/s2mmu/profile"
+#define PROF_PARAM	"/sys/module/s2mmu/parameters/profile"
+#define PROF_MAX	32
+
+struct prof {
+	int nr;
+	char name[PROF_MAX][32];
+	__u64 count[PROF_MAX], ns[PROF_MAX];
+};
+
+static int write_file(const char *path, const char *what)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(what, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+static int prof_read(struct prof *p)
+{
+	FILE *f = fopen(PROF_FILE, "r");
+	char line[128];
+
+	p->nr = 0;
+	if (!f)
+		return -1;
+	while (p->nr < PROF_MAX && fgets(line, sizeof(line), f))
+		if (line[0] != '#' &&
+		    sscanf(line, "%31s %llu %llu", p->name[p->nr],
+			   &p->count[p->nr], &p->ns[p->nr]) == 3)
+			p->nr++;
+	fclose(f);
+	return 0;
+}
+
+/* The phases of one test, per occurrence and per page handled. */
+static void prof_print(const char *test, __u64 pages)
+{
+	struct prof p;
+	int i;
+
+	if (prof_read(&p))
+		return;
+	for (i = 0; i < p.nr; i++) {
+		if (!p.count[i])
+			continue;
+		printf("bench guest_bench profile test=%s phase=%s", test,
+		       p.name[i]);
+		printf(" count=%llu ns_avg=%llu ns_per_page=%llu\n", p.count[i],
+		       p.ns[i] / p.count[i], p.ns[i] / pages);
+	}
+}
+
+/*
+ * Where the time of the fault and dirty-log tests goes, in a pass of its
+ * own (the timed figures above are never profiled): each test once more
+ * with the module's profile on, its phases printed.
+ */
+static void run_profiled(void *mem)
+{
+	static const int threads[] = { 1, 2, 4 };
+	char test[32];
+	int i;
+
+	if (write_file(PROF_PARAM, "1"))
+		return;
+	profiling = 1;
+	for (i = 0; i < 3; i++) {
+		write_file(PROF_FILE, "0");
+		fault_run(HV_S2MMU, threads[i], mem);
+		snprintf(test, sizeof(test), "fault_4k_%dvcpu", threads[i]);
+		prof_print(test, RUNS * FAULT_SIZE / TST_PAGE);
+	}
+	for (i = 0; i < 2; i++) {
+		write_file(PROF_FILE, "0");
+		dirty_run(HV_S2MMU, i, MAX_THREADS, mem);
+		prof_print(i ? "dirty_log_manual" : "dirty_log_get",
+			   DIRTY_ITERS * DIRTY_SIZE / TST_PAGE);
+	}
+	write_file(PROF_PARAM, "0");
+	profiling = 0;
+	fflush(stdout);
 }
 
 /* ---- side by side ---- */
@@ -466,19 +621,24 @@ static void run_all(enum hypervisor hv, void *mem, __u64 *out)
 	out[1] = exit_run(hv, guest_hvc_loop, "hvc");
 	for (i = 0; i < 3; i++)
 		out[2 + i] = fault_run(hv, threads[i], mem);
-	out[5] = dirty_run(hv, 0, mem);
-	out[6] = dirty_run(hv, 1, mem);
+	out[5] = dirty_run(hv, 0, MAX_THREADS, mem);
+	out[6] = dirty_run(hv, 1, MAX_THREADS, mem);
+	out[7] = immediate_run(hv);
+	out[8] = exit_run(hv, guest_setway_loop, "kernel");
+	/* One vCPU: the write-protect fault's own cost, without contention. */
+	out[9] = dirty_run(hv, 0, 1, mem);
 	fflush(stdout);
 }
 
-#define NR_RESULTS	7
+#define NR_RESULTS	10
 
 int main(void)
 {
 	static const char * const names[NR_RESULTS] = {
 		"exit_mmio", "exit_hvc(kvm:in-kernel)", "fault_4k_1vcpu",
 		"fault_4k_2vcpu", "fault_4k_4vcpu", "dirty_log_get",
-		"dirty_log_manual",
+		"dirty_log_manual", "exit_immediate", "exit_kernel(dc_cisw)",
+		"dirty_log_get_1vcpu",
 	};
 	__u64 s2[NR_RESULTS] = { 0 }, kvm[NR_RESULTS] = { 0 };
 	int dev = tst_open_dev(), has_s2, has_kvm, i, bad = 0;
@@ -496,6 +656,8 @@ int main(void)
 		return 1;
 	if (has_s2)
 		run_all(HV_S2MMU, mem, s2);
+	if (has_s2 && !has_kvm)
+		run_profiled(mem);
 	if (has_kvm)
 		run_all(HV_KVM, mem, kvm);
 	for (i = 0; i < NR_RESULTS; i++) {

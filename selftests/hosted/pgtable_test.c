@@ -454,6 +454,40 @@ TEST(perms_only_difference_no_bbm_never_lowered)
 	VM_TEARDOWN(&vm);
 }
 
+/*
+ * A caller that invalidates the IPA locally itself (a vCPU's next entry)
+ * gets the relax without a backend call, counted all the same; nothing
+ * changed, nothing counted.
+ */
+TEST(relax_local_by_caller_no_backend_call)
+{
+	struct s2h_vm vm;
+	u64 nr_log;
+	s2_pte_t pte;
+	s8 level;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R, &vm.mc, 0));
+	nr_log = vm.nr_log;
+	ASSERT_EQ(0, s2_relax_perms(&vm.pgt, 0, S2_PROT_W,
+				    S2_WALK_SHARED | S2_RELAX_LOCAL_BY_CALLER));
+	s2_get_leaf(&vm.pgt, 0, &pte, &level);
+	EXPECT_EQ(S2_PROT_RW | S2_PROT_AF, s2_leaf_prot(pte));
+	EXPECT_EQ(nr_log, vm.nr_log);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_local);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).relax_perms);
+	ASSERT_EQ(S2_UNCHANGED, s2_relax_perms(&vm.pgt, 0, S2_PROT_W,
+					       S2_RELAX_LOCAL_BY_CALLER));
+	EXPECT_EQ(nr_log, vm.nr_log);
+	EXPECT_EQ(1, s2h_stats(&vm.pgt).tlbi_local);
+	/* Without the flag the backend is called, as before. */
+	ASSERT_EQ(0, s2_relax_perms(&vm.pgt, 0, S2_PROT_X, 0));
+	EXPECT_EQ(nr_log + 1, vm.nr_log);
+	EXPECT_EQ(S2H_TLBI_LOCAL, s2h_tlbi_last(&vm, 0)->kind);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).tlbi_local);
+	VM_TEARDOWN(&vm);
+}
+
 TEST(bbm_for_new_output_address_or_memory_type)
 {
 	struct s2h_vm vm;

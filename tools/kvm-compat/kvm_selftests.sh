@@ -53,10 +53,19 @@ kvm_page_table_test|kvm_page_table_test -m 5 -b 128M -v 2' |
 		# from a second run: read around every call, they would sit
 		# inside the timed sections that KVM's figures are set against.
 		case $backend:$name in s2mmu:dirty_log_perf_test*) ;; *) continue ;; esac
+		# The same run times s2mmu's phases (debugfs s2mmu/profile), when
+		# the module has the profile: "# profile NAME PHASE COUNT NS".
+		prof=/sys/module/s2mmu/parameters/profile
+		pfile=/sys/kernel/debug/s2mmu/profile
+		[ ! -w $prof ] || { echo 1 > $prof; echo 0 > $pfile; }
 		# shellcheck disable=SC2086
 		(cd "$dir" && KVM_COMPAT_COUNTS=1 timeout "$per_test_timeout" ./$cmd) \
 			> /tmp/kvmst-counts.log 2>&1
 		sed -n "s/^kvm-compat counts /# counts $name$tag /p" /tmp/kvmst-counts.log
+		[ ! -w $prof ] || {
+			echo 0 > $prof
+			awk -v n="$name$tag" '!/^#/ && $2 > 0 { print "# profile " n " " $0 }' $pfile
+		}
 	done
 	exit 0
 fi
