@@ -168,6 +168,8 @@ const struct s2_mm_ops s2mmu_table_mm_ops = {
 	.phys_to_virt		= s2mmu_phys_to_virt,
 	.virt_to_phys		= s2mmu_virt_to_phys,
 	.icache_sync		= s2mmu_cache_icache_sync,
+	/* Table pages come from the page allocator: all in the linear map. */
+	.linear			= true,
 };
 
 /* ---- the software TLB backend ---- */

@@ -27,9 +27,15 @@
 
 #define S2_LEAF_ATTRS		(~(S2_PTE_ADDR_MASK | S2_PTE_TYPE))
 
+/* The table @pte names: an add for a linear map, where a call would be. */
 static s2_pte_t *s2_pte_table(struct s2_pgtable *pgt, s2_pte_t pte)
 {
-	return pgt->mm_ops->phys_to_virt(s2_desc_pa(pte));
+	const struct s2_mm_ops *mm = pgt->mm_ops;
+
+	if (likely(mm->linear))
+		return (s2_pte_t *)(uintptr_t)(s2_desc_pa(pte) +
+					       pgt->table_va_offset);
+	return mm->phys_to_virt(s2_desc_pa(pte));
 }
 
 static s2_pte_t s2_make_table(struct s2_pgtable *pgt, void *page)
@@ -114,6 +120,20 @@ u32 s2_leaf_prot(s2_pte_t pte)
  */
 #define s2_stat_add(pgt, field, n) \
 	this_cpu_add((*(pgt)->stats).field, (n))
+
+/*
+ * An operation that ends with several counts finds this CPU's copy once,
+ * between s2_stats_get() and s2_stats_put() (preemption off: the copy
+ * stays this CPU's), where each this_cpu_add() would find it again.
+ */
+#define s2_stats_get(pgt)	get_cpu_ptr((pgt)->stats)
+#define s2_stats_put(pgt)	put_cpu_ptr((pgt)->stats)
+
+/* Add @n to the count @c of this CPU's copy, between get and put. */
+static __always_inline void s2_stat_bump(u64 *c, u64 n)
+{
+	WRITE_ONCE(*c, *c + n);
+}
 
 /* Every field is a 64-bit count: the copies add up word by word. */
 static_assert(sizeof(struct s2_stats) % sizeof(u64) == 0,
@@ -265,8 +285,12 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		}
 		if (!ret && !table && (how.flags & S2_WALK_LEAF)) {
 			ret = how.cb(&ws->ctx, S2_WALK_LEAF);
-			/* Did it install a table?  None at the last level. */
-			if (level < S2_MAX_LEVEL) {
+			/*
+			 * Did it install a table?  None at the last level,
+			 * nor by a visitor that adds no entries.
+			 */
+			if (level < S2_MAX_LEVEL &&
+			    !(how.flags & S2_WALK_NO_REFS)) {
 				ws->ctx.old = READ_ONCE(*ptep);
 				table = s2_desc_table(ws->ctx.old, level);
 			}
@@ -341,13 +365,11 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 	int ret = 0;
 
 	while (ws->next < ws->ctx.end) {
-		ret = s2_walk_entries_at(ws, level, how);
+		/* Down the tables on the way to @next: nothing left behind. */
+		while ((ret = s2_walk_entries_at(ws, level, how)) > 0)
+			level++;
 		if (ret < 0)
 			goto stop;
-		if (ret) {
-			level++;
-			continue;
-		}
 		if (ws->next >= ws->ctx.end)
 			break;
 		/* Past the last entry of a table: back up to its parent. */
@@ -411,9 +433,19 @@ static bool s2_range_ok(struct s2_pgtable *pgt, u64 addr, u64 size)
 }
 
 /*
- * Walk [@addr, @addr + @size) from the root, for callers already inside
- * an RCU read-side section.  Inlined: each operation's own copy.
+ * Walk [@addr, @addr + @size), a range already checked, from the root,
+ * for callers already inside an RCU read-side section that count the walk
+ * themselves.  Inlined: each operation's own copy.
  */
+static __always_inline int s2_walk_pgd(struct s2_pgtable *pgt, u64 addr,
+				       u64 size, s2_visitor_fn cb, void *arg,
+				       u32 flags)
+{
+	return s2_walk_from(pgt, pgt->pgd, pgt->start_level, U32_MAX, true,
+			    addr, addr + size, cb, arg, flags);
+}
+
+/* s2_walk_pgd(), the range checked and the walk counted here. */
 static __always_inline int s2_walk_root(struct s2_pgtable *pgt, u64 addr,
 					u64 size, s2_visitor_fn cb, void *arg,
 					u32 flags)
@@ -421,8 +453,7 @@ static __always_inline int s2_walk_root(struct s2_pgtable *pgt, u64 addr,
 	if (!s2_range_ok(pgt, addr, size))
 		return -ERANGE;
 	s2_stat_add(pgt, walks, 1);
-	return s2_walk_from(pgt, pgt->pgd, pgt->start_level, U32_MAX, true,
-			    addr, addr + size, cb, arg, flags);
+	return s2_walk_pgd(pgt, addr, size, cb, arg, flags);
 }
 
 /*
@@ -517,6 +548,9 @@ struct s2_op {
 	u64			bbm;
 	u64			mapped[S2_MAX_LEVEL + 1];
 	s64			table_pages;
+	/* The walk gave up for a retry; it changed nothing (the stats). */
+	bool			retry;
+	bool			unchanged;
 };
 
 static void s2_tlb_reset(struct s2_tlb_batch *b)
@@ -542,6 +576,8 @@ static void s2_op_init(struct s2_op *op, struct s2_pgtable *pgt,
 	op->written = false;
 	op->bbm = 0;
 	op->table_pages = 0;
+	op->retry = false;
+	op->unchanged = false;
 	for (level = 0; level <= S2_MAX_LEVEL; level++)
 		op->mapped[level] = 0;
 }
@@ -817,6 +853,29 @@ static bool s2_split_clears(const struct s2_split_clear *clr, u64 addr,
 }
 
 /*
+ * Fill @table, at @level, with the leaves mapping like @first and the
+ * next pages or blocks: each entry is the one before plus one step of
+ * output address, which never carries out of the address field (a block
+ * is aligned to its size).  Then, with @clr, the leaves inside its range
+ * lose its bits.
+ */
+static void s2_fill_leaves(s2_pte_t *table, s2_pte_t first, s8 level,
+			   u64 addr, const struct s2_split_clear *clr)
+{
+	u64 step = S2_LEVEL_SIZE(level), a;
+	int i;
+
+	for (i = 0; i < S2_PTRS_PER_TABLE; i++)
+		WRITE_ONCE(table[i], first + i * step);
+	if (!clr || addr + S2_LEVEL_SIZE(level - 1) <= clr->start ||
+	    addr >= clr->end)
+		return;
+	for (i = 0, a = addr; i < S2_PTRS_PER_TABLE; i++, a += step)
+		if (s2_split_clears(clr, a, step))
+			WRITE_ONCE(table[i], table[i] & ~clr->bits);
+}
+
+/*
  * A table at @level + 1 translating exactly like the block @block at
  * @level, which maps from @addr; with @to_pages, all the way down to 4K
  * pages; with @clr, its leaves inside @clr's range lack @clr's bits.
@@ -829,7 +888,8 @@ static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
 {
 	struct s2_pgtable *pgt = op->pgt;
 	s8 child = level + 1;
-	u64 step = S2_LEVEL_SIZE(child), a;
+	u64 step = S2_LEVEL_SIZE(child);
+	s2_pte_t first = s2_leaf_at(block, s2_desc_pa(block), child);
 	s2_pte_t *table, *sub;
 	int i;
 
@@ -839,17 +899,14 @@ static s2_pte_t *s2_replicate_block(struct s2_op *op, s2_pte_t block,
 	table = s2_mc_pop(op);
 	if (!table)
 		return NULL;
-	for (i = 0, a = addr; i < S2_PTRS_PER_TABLE; i++, a += step) {
-		u64 pa = s2_desc_pa(block) + i * step;
-		s2_pte_t pte = s2_leaf_at(block, pa, child);
-
-		if (to_pages && child < S2_MAX_LEVEL) {
-			sub = s2_replicate_block(op, pte, child, a, true, clr);
-			pte = s2_make_table(pgt, sub);
-		} else if (s2_split_clears(clr, a, step)) {
-			pte &= ~clr->bits;
+	if (to_pages && child < S2_MAX_LEVEL) {
+		for (i = 0; i < S2_PTRS_PER_TABLE; i++) {
+			sub = s2_replicate_block(op, first + i * step, child,
+						 addr + i * step, true, clr);
+			WRITE_ONCE(table[i], s2_make_table(pgt, sub));
 		}
-		WRITE_ONCE(table[i], pte);
+	} else {
+		s2_fill_leaves(table, first, child, addr, clr);
 	}
 	s2_ref_add(pgt, table, S2_PTRS_PER_TABLE);
 	return table;
@@ -867,10 +924,14 @@ static void s2_op_commit(struct s2_op *op)
 		  &commit);
 }
 
+/*
+ * End the operation whose walk (s2_walk_pgd(), counted here) is done:
+ * invalidate, make valid what it parked, count.
+ */
 static __always_inline void s2_op_finish(struct s2_op *op)
 {
 	struct s2_pgtable *pgt = op->pgt;
-	int level;
+	struct s2_stats *s;
 
 	if (op->tlb.nr)
 		s2_tlb_flush(pgt, &op->tlb);
@@ -882,13 +943,24 @@ static __always_inline void s2_op_finish(struct s2_op *op)
 	 */
 	if (op->written)
 		dsb(ishst);
+	s = s2_stats_get(pgt);
+	s2_stat_bump(&s->walks, 1);
 	if (op->bbm)
-		s2_stat_add(pgt, bbm, op->bbm);
+		s2_stat_bump(&s->bbm, op->bbm);
 	if (op->table_pages)
-		s2_stat_add(pgt, table_pages, op->table_pages);
-	for (level = 1; level <= S2_MAX_LEVEL; level++)
-		if (op->mapped[level])
-			s2_stat_add(pgt, mapped[level], op->mapped[level]);
+		WRITE_ONCE(s->table_pages, s->table_pages + op->table_pages);
+	if (op->retry)
+		s2_stat_bump(&s->retries, 1);
+	if (op->unchanged)
+		s2_stat_bump(&s->unchanged, 1);
+	/* Level 0 has no leaves: nothing to count there. */
+	if (op->mapped[1])
+		s2_stat_bump(&s->mapped[1], op->mapped[1]);
+	if (op->mapped[2])
+		s2_stat_bump(&s->mapped[2], op->mapped[2]);
+	if (op->mapped[S2_MAX_LEVEL])
+		s2_stat_bump(&s->mapped[S2_MAX_LEVEL], op->mapped[S2_MAX_LEVEL]);
+	s2_stats_put(pgt);
 }
 
 static int s2_check_range(struct s2_pgtable *pgt, u64 ipa, u64 size)
@@ -937,6 +1009,7 @@ int s2_pgtable_init(struct s2_pgtable *pgt, u32 ia_bits,
 		return -ENOMEM;
 	}
 	pgt->pgd_phys = mm_ops->virt_to_phys(pgt->pgd);
+	pgt->table_va_offset = (uintptr_t)pgt->pgd - pgt->pgd_phys;
 	pgt->vtcr = S2_VTCR_T0SZ(ia_bits) |
 		    (u64)(2 - level) << S2_VTCR_SL0_SHIFT |
 		    S2_VTCR_IRGN0_WBWA | S2_VTCR_ORGN0_WBWA |
@@ -1374,22 +1447,19 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	d.perms_differ = false;
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, ipa, size, s2_map_visit, &d,
-			   S2_WALK_LEAF | S2_WALK_TABLE_PRE |
-			   (flags & S2_WALK_SHARED));
+	ret = s2_walk_pgd(pgt, ipa, size, s2_map_visit, &d,
+			  S2_WALK_LEAF | S2_WALK_TABLE_PRE |
+			  (flags & S2_WALK_SHARED));
+	d.op.retry = ret == -EAGAIN;
+	d.op.unchanged = ret >= 0 && !d.perms_differ && !d.op.written;
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
-	if (ret == -EAGAIN)
-		s2_stat_add(pgt, retries, 1);
 	if (ret < 0)
 		return ret;
 	/* Said even when others were written: those entries lack @prot. */
 	if (d.perms_differ)
 		return S2_PERMS_DIFFER;
-	if (d.op.written)
-		return 0;
-	s2_stat_add(pgt, unchanged, 1);
-	return S2_UNCHANGED;
+	return d.op.unchanged ? S2_UNCHANGED : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1511,8 +1581,8 @@ int s2_unmap_mc(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	 * before this read-side section, so after the invalidation below.
 	 */
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, ipa, size, s2_unmap_visit, &d,
-			   S2_WALK_LEAF | S2_WALK_TABLE_POST);
+	ret = s2_walk_pgd(pgt, ipa, size, s2_unmap_visit, &d,
+			  S2_WALK_LEAF | S2_WALK_TABLE_POST);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	return ret;
@@ -1543,7 +1613,7 @@ static __always_inline int s2_exclusive_op(struct s2_pgtable *pgt, u64 ipa,
 		return ret;
 	s2_op_init(&op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, ipa, size, cb, &op, S2_WALK_LEAF | flags);
+	ret = s2_walk_pgd(pgt, ipa, size, cb, &op, S2_WALK_LEAF | flags);
 	s2_op_finish(&op);
 	rcu_read_unlock();
 	return ret;
@@ -1608,33 +1678,65 @@ static __always_inline int s2_relax_walker(const struct s2_visit_ctx *ctx,
 	return 0;
 }
 
-/* Inlined: s2_relax_perms() and s2_mkyoung() each get their own walk. */
-static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
-				    struct s2_relax_data *d, u32 flags)
+/*
+ * After a relax_perms that changed the entry: other CPUs may keep the
+ * old, weaker entry and fault once more, but this one must not loop on
+ * its stale TLB entry.  Invalidated here, or by the caller (@flags has
+ * %S2_RELAX_LOCAL_BY_CALLER); returns whether the backend has a local
+ * invalidation, counted either way.
+ */
+static bool s2_relax_flush_local(struct s2_pgtable *pgt, u64 page, s8 level,
+				 u32 flags)
 {
+	if (!pgt->tlb_ops->flush_ipa_local)
+		return false;
+	if (!(flags & S2_RELAX_LOCAL_BY_CALLER))
+		pgt->tlb_ops->flush_ipa_local(pgt, page, level);
+	return true;
+}
+
+/*
+ * Inlined: s2_relax_perms() (@perms) and s2_mkyoung() each get their own
+ * walk.  The counts go in together at the end.
+ */
+static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
+				    struct s2_relax_data *d, u32 flags,
+				    bool perms)
+{
+	u64 page = ALIGN_DOWN(ipa, S2_PAGE_SIZE);
+	bool flushed = false;
+	struct s2_stats *s;
 	int ret;
 
 	s2_assert_locked_for(pgt, flags);
+	if (!s2_range_ok(pgt, page, S2_PAGE_SIZE))
+		return -ERANGE;
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
-			   s2_relax_walker, d,
-			   S2_WALK_LEAF | S2_WALK_NO_REFS |
-			   (flags & S2_WALK_SHARED));
+	ret = s2_walk_pgd(pgt, page, S2_PAGE_SIZE, s2_relax_walker, d,
+			  S2_WALK_LEAF | S2_WALK_NO_REFS |
+			  (flags & S2_WALK_SHARED));
 	rcu_read_unlock();
+	if (perms && !ret && d->changed)
+		flushed = s2_relax_flush_local(pgt, page, d->level, flags);
+	s = s2_stats_get(pgt);
+	s2_stat_bump(&s->walks, 1);
 	if (ret == -EAGAIN)
-		s2_stat_add(pgt, retries, 1);
+		s2_stat_bump(&s->retries, 1);
+	if (!ret && !d->changed)
+		s2_stat_bump(&s->unchanged, 1);
+	if (perms && !ret && d->changed)
+		s2_stat_bump(&s->relax_perms, 1);
+	if (flushed)
+		s2_stat_bump(&s->tlbi_local, 1);
+	s2_stats_put(pgt);
 	if (ret)
 		return ret;
-	if (d->changed)
-		return 0;
-	s2_stat_add(pgt, unchanged, 1);
-	return S2_UNCHANGED;
+	return d->changed ? 0 : S2_UNCHANGED;
 }
 
 int s2_relax_perms(struct s2_pgtable *pgt, u64 ipa, u32 prot, u32 flags)
 {
 	struct s2_relax_data d = { .set = S2_PTE_AF };
-	int ret;
 
 	if (prot & S2_PROT_R)
 		d.set |= S2_PTE_S2AP_R;
@@ -1644,21 +1746,7 @@ int s2_relax_perms(struct s2_pgtable *pgt, u64 ipa, u32 prot, u32 flags)
 		d.clear |= S2_PTE_XN;
 		d.sync_icache = pgt->sync_icache;
 	}
-	ret = s2_relax(pgt, ipa, &d, flags);
-	if (ret || !d.changed)
-		return ret;
-	s2_stat_add(pgt, relax_perms, 1);
-	/*
-	 * Other CPUs may keep the old, weaker entry and fault once more;
-	 * this one must not loop on its stale TLB entry.
-	 */
-	if (!pgt->tlb_ops->flush_ipa_local)
-		return 0;
-	if (!(flags & S2_RELAX_LOCAL_BY_CALLER))
-		pgt->tlb_ops->flush_ipa_local(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE),
-					      d.level);
-	s2_stat_add(pgt, tlbi_local, 1);
-	return 0;
+	return s2_relax(pgt, ipa, &d, flags, true);
 }
 
 int s2_mkyoung(struct s2_pgtable *pgt, u64 ipa, u32 flags)
@@ -1666,7 +1754,7 @@ int s2_mkyoung(struct s2_pgtable *pgt, u64 ipa, u32 flags)
 	struct s2_relax_data d = { .set = S2_PTE_AF };
 
 	/* An entry with AF clear is never cached in a TLB: no TLBI. */
-	return s2_relax(pgt, ipa, &d, flags);
+	return s2_relax(pgt, ipa, &d, flags, false);
 }
 
 struct s2_young_data {
@@ -1708,8 +1796,8 @@ u64 s2_test_clear_young(struct s2_pgtable *pgt, u64 ipa, u64 size,
 	d.young = 0;
 	s2_op_init(&d.op, pgt, NULL);
 	rcu_read_lock();
-	s2_walk_root(pgt, ipa, size, s2_young_walker, &d,
-		     S2_WALK_LEAF | S2_WALK_SHARED | S2_WALK_NO_REFS);
+	s2_walk_pgd(pgt, ipa, size, s2_young_walker, &d,
+		    S2_WALK_LEAF | S2_WALK_SHARED | S2_WALK_NO_REFS);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	return d.young;
@@ -1906,9 +1994,9 @@ int s2_wrprotect_mask(struct s2_pgtable *pgt, u64 base, u64 nbits,
 		return ret;
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk_root(pgt, d.clr.start, d.clr.end - d.clr.start,
-			   s2_wrprotect_mask_walker, &d,
-			   S2_WALK_LEAF | S2_WALK_TABLE_PRE);
+	ret = s2_walk_pgd(pgt, d.clr.start, d.clr.end - d.clr.start,
+			  s2_wrprotect_mask_walker, &d,
+			  S2_WALK_LEAF | S2_WALK_TABLE_PRE);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	s2_stat_add(pgt, wp_mask_walks, 1);

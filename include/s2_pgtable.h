@@ -143,6 +143,9 @@ struct s2_pgtable;
  *	reference of its own plus one per valid entry
  * @phys_to_virt: table PA to a pointer the engine can dereference
  * @virt_to_phys: the reverse
+ * @linear: @phys_to_virt of any table page is its PA plus one constant
+ *	(the kernel's linear map): walks add that, found once from the root,
+ *	instead of calling @phys_to_virt at every level
  * @icache_sync: make @size bytes of guest memory at @va (its @phys_to_virt
  *	address) coherent for instruction fetches through @pgt; called, only
  *	for a table
@@ -163,6 +166,7 @@ struct s2_mm_ops {
 	phys_addr_t	(*virt_to_phys)(void *addr);
 	void		(*icache_sync)(struct s2_pgtable *pgt, void *va,
 				       u64 size);
+	bool		linear;
 };
 
 /**
@@ -261,6 +265,8 @@ struct s2_stats {
  *	Set by the owner after s2_pgtable_init(), before the first map.
  * @sync_icache: call &s2_mm_ops.icache_sync before a leaf becomes
  *	executable.  Set like @fwb.
+ * @table_va_offset: with &s2_mm_ops.linear, a table's address minus its
+ *	PA; s2_pgtable_init() sets it
  */
 struct s2_pgtable {
 	u32			ia_bits;
@@ -277,6 +283,7 @@ struct s2_pgtable {
 	struct s2_stats __percpu *stats;
 	bool			fwb;
 	bool			sync_icache;
+	u64			table_va_offset;
 };
 
 /**

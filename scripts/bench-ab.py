@@ -61,14 +61,21 @@ def build_rev(args):
         os.rename(src + ".tmp", src)
     exe = os.path.join(base, "pgtable_bench")
     own = os.path.join(src, "selftests", "hosted", "pgtable_bench.c")
-    res = build(args, src, exe, args.driver)
+    driver = args.driver
+    res = build(args, src, exe, driver)
     if res.returncode:
         sys.stderr.write("bench-ab: %s's engine does not build with this "
                          "driver, using its own:\n%s" % (args.rev, res.stderr))
-        res = build(args, src, exe, own)
+        driver = own
+        res = build(args, src, exe, driver)
     if res.returncode:
         sys.exit("bench-ab: cannot build %s:\n%s" % (args.rev, res.stderr))
-    return sha, exe
+    return sha, exe, workloads(driver)
+
+
+def workloads(driver):
+    """The names of the workloads @driver's table lists, in order."""
+    return re.findall(r'\{ "([a-z0-9_]+)",', open(driver).read())
 
 
 def parse(line):
@@ -128,14 +135,14 @@ def main():
                                "pgtable_bench.c")
     os.makedirs(args.out, exist_ok=True)
 
-    sha, exe_a = build_rev(args)
+    sha, exe_a, names_a = build_rev(args)
     exe_b = os.path.join(args.out, "tree", "pgtable_bench")
     os.makedirs(os.path.dirname(exe_b), exist_ok=True)
     res = build(args, args.top, exe_b, args.driver)
     if res.returncode:
         sys.exit("bench-ab: cannot build the working tree:\n" + res.stderr)
 
-    names = re.findall(r'\{ "([a-z0-9_]+)",', open(args.driver).read())
+    names = workloads(args.driver)
     if args.only:
         names = [n for n in names if n in args.only.split()]
     if args.instr == "none" or not shutil.which("valgrind"):
@@ -151,14 +158,16 @@ def main():
     ns = {n: ([], []) for n in names}
     first = {}
     # ROUNDS=0: instructions and counters only (one run each for those).
+    # A workload A's own driver lacks is run on B only (no ratio).
+    sides = {n: ((0, exe_a), (1, exe_b)) if n in names_a else ((1, exe_b),)
+             for n in names}
     if args.rounds == 0:
         for n in names:
-            first[(n, 0)] = run_one(exe_a, n, 1)
-            first[(n, 1)] = run_one(exe_b, n, 1)
+            for side, exe in sides[n]:
+                first[(n, side)] = run_one(exe, n, 1)
     for r in range(args.rounds):
         for n in names:
-            order = ((0, exe_a), (1, exe_b)) if r % 2 == 0 else \
-                    ((1, exe_b), (0, exe_a))
+            order = sides[n] if r % 2 == 0 else sides[n][::-1]
             for side, exe in order:
                 rec = run_one(exe, n, args.runs)
                 ns[n][side].append(rec["ns_per_page"])
@@ -169,7 +178,8 @@ def main():
     ins = {}
     for n in names:
         if n in do_instr:
-            ins[n] = (instr(exe_a, n), instr(exe_b, n))
+            ins[n] = (instr(exe_a, n) if n in names_a else None,
+                      instr(exe_b, n))
 
     hdr = ("%-22s %9s %9s  %-19s %9s %9s %6s  %s" %
            ("workload", "A ns/pg", "B ns/pg", "B/A time (IQR)",
@@ -180,22 +190,28 @@ def main():
         a, b = ns[n]
         ratios = sorted(y / x for x, y in zip(a, b) if x > 0)
         tcol = "%9s %9s  %-19s" % ("-", "-", "-")
+        if b and not a:
+            tcol = "%9s %9.2f  %-19s" % ("-", statistics.median(b),
+                                         "(not in A)")
         if ratios:
             q1, q3 = quartiles(ratios)
             tcol = "%9.2f %9.2f  %5.2f (%4.2f-%4.2f)" % (
                 statistics.median(a), statistics.median(b),
                 statistics.median(ratios), q1, q3)
-        ra, rb = first[(n, 0)], first[(n, 1)]
+        ra, rb = first.get((n, 0)), first[(n, 1)]
         pages = rb["pages"]
         diff = ["%s %d->%d" % (c, ra.get(c, -1), rb.get(c, -1))
-                for c in COUNTERS if ra.get(c) != rb.get(c)]
+                for c in COUNTERS if ra and ra.get(c) != rb.get(c)]
         ia, ib = ins.get(n, (None, None))
         icol = "%9s %9s %6s" % ("-", "-", "-")
         if ia and ib:
             icol = "%9.1f %9.1f %6.2f" % (ia / pages, ib / pages, ib / ia)
+        elif ib:
+            icol = "%9s %9.1f %6s" % ("-", ib / pages, "-")
         print("%-22s %s  %s  %s" %
               (n, tcol, icol,
-               "same" if not diff else "DIFFER: " + ", ".join(diff)))
+               "-" if not ra else "same" if not diff else
+               "DIFFER: " + ", ".join(diff)))
     print("ns/pg: median over rounds; B/A time: median of the per-round "
           "ratios (interquartile range); ins/pg: callgrind instructions "
           "in run_NAME() per page")

@@ -236,6 +236,67 @@ TEST(icache_sync_when_a_leaf_becomes_executable)
 	VM_TEARDOWN(&vm);
 }
 
+/* Table PAs 16 TiB above their addresses, for the test below. */
+#define SHIFTED_PA	BIT_ULL(44)
+
+static void *shifted_phys_to_virt(phys_addr_t phys)
+{
+	return (void *)(uintptr_t)(phys - SHIFTED_PA);
+}
+
+static phys_addr_t shifted_virt_to_phys(void *addr)
+{
+	return (uintptr_t)addr + SHIFTED_PA;
+}
+
+/*
+ * An owner whose table PAs are not their addresses: walks find every
+ * table through the linear offset (&s2_mm_ops.linear set) or through
+ * phys_to_virt (clear), and map, split, protect, relax, unmap and free
+ * as usual.  A walk that took a table's PA for its address would fault.
+ */
+TEST(tables_found_by_the_linear_offset_or_phys_to_virt)
+{
+	struct s2_mm_ops ops = s2h_mm_ops;
+	struct s2h_vm vm;
+	s2_pte_t pte;
+	s8 level;
+	int linear;
+
+	ops.phys_to_virt = shifted_phys_to_virt;
+	ops.virt_to_phys = shifted_virt_to_phys;
+	for (linear = 0; linear < 2; linear++) {
+		ops.linear = linear;
+		VM_SETUP(&vm, 40, true);
+		ASSERT_EQ(vm.pgt.nr_roots, s2_pgtable_destroy(&vm.pgt));
+		ASSERT_EQ(0, s2_pgtable_init(&vm.pgt, 40, &ops, &s2h_tlb_range,
+					     &vm));
+		EXPECT_EQ((uintptr_t)vm.pgt.pgd + SHIFTED_PA, vm.pgt.pgd_phys);
+		EXPECT_EQ(-SHIFTED_PA, vm.pgt.table_va_offset);
+		ASSERT_EQ(0, s2_map(&vm.pgt, SZ_1G, SZ_2M, PA_BASE,
+				    S2_PROT_RW, &vm.mc, S2_MAP_FORCE_PTE));
+		ASSERT_EQ(0, s2_map(&vm.pgt, 2 * SZ_1G, SZ_2M, PA_BASE,
+				    S2_PROT_RW, &vm.mc, 0));
+		ASSERT_EQ(0, s2_get_leaf(&vm.pgt, SZ_1G + 5 * SZ_4K, &pte,
+					 &level));
+		EXPECT_EQ(S2_MAX_LEVEL, level);
+		EXPECT_EQ(PA_BASE + 5 * SZ_4K, pte & S2_PTE_ADDR_MASK);
+		ASSERT_EQ(0, s2_split(&vm.pgt, 2 * SZ_1G, SZ_2M, &vm.mc));
+		ASSERT_EQ(0, s2_get_leaf(&vm.pgt, 2 * SZ_1G + 7 * SZ_4K, &pte,
+					 &level));
+		EXPECT_EQ(S2_MAX_LEVEL, level);
+		EXPECT_EQ(PA_BASE + 7 * SZ_4K, pte & S2_PTE_ADDR_MASK);
+		ASSERT_EQ(0, s2_wrprotect(&vm.pgt, SZ_1G, SZ_2M));
+		ASSERT_EQ(0, s2_relax_perms(&vm.pgt, SZ_1G + SZ_4K, S2_PROT_W,
+					    0));
+		ASSERT_EQ(S2_UNCHANGED, s2_mkyoung(&vm.pgt, SZ_1G, 0));
+		ASSERT_EQ(0, s2_unmap(&vm.pgt, SZ_1G, SZ_2M));
+		ASSERT_EQ(-ENOENT, s2_relax_perms(&vm.pgt, SZ_1G, S2_PROT_W,
+						  0));
+		VM_TEARDOWN(&vm);
+	}
+}
+
 TEST(first_last_and_beyond_every_ia_size)
 {
 	static const u32 bits[] = { 32, 36, 40, 42, 44, 48 };

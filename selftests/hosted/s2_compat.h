@@ -117,6 +117,10 @@ static inline unsigned int s2h_this_cpu(void)
 			 __ATOMIC_RELAXED);				\
 } while (0)
 
+/* A hosted thread keeps its CPU: preemption needs no disabling. */
+#define get_cpu_ptr(p)		per_cpu_ptr((p), s2h_this_cpu())
+#define put_cpu_ptr(p)		((void)(p))
+
 /* Provided by the hosted backend, which also implements the grace period. */
 void s2h_rcu_read_lock(void);
 void s2h_rcu_read_unlock(void);

@@ -359,6 +359,8 @@ const struct s2_mm_ops s2h_mm_ops = {
 	.page_count		= s2h_page_count,
 	.phys_to_virt		= s2h_phys_to_virt,
 	.virt_to_phys		= s2h_virt_to_phys,
+	/* PA = address: every table is found by the (zero) linear offset. */
+	.linear			= true,
 };
 
 static void s2h_log(struct s2_pgtable *pgt, enum s2h_tlbi_kind kind,
