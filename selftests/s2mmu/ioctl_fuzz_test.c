@@ -376,8 +376,8 @@ static __u64 rnd(struct _test_data_fz *self)
 /*
  * A value of register @i that no reset, and no other register, holds: a
  * refused call that wrote, reset or swapped a register shows in the next
- * check.  PSTATE gets a valid one (EL1h, DAIF masked, Z and C set); FPSR
- * and FPCR only bits they have.
+ * check.  PSTATE gets a valid one (EL1h, DAIF masked, Z and C set); MPIDR,
+ * FPSR and FPCR only bits they have.
  */
 static void reg_pattern(__u64 id, unsigned int i, __u64 v[2])
 {
@@ -385,6 +385,8 @@ static void reg_pattern(__u64 id, unsigned int i, __u64 v[2])
 	v[1] = reg_bytes(id) == 16 ? ~v[0] : 0;
 	if (id == S2MMU_REG_CORE(pstate))
 		v[0] = 0x600003c5ULL;
+	else if (id == S2MMU_REG_MPIDR_EL1)	/* RES1 bit 31, Aff3, Aff2-0 */
+		v[0] = 0x80000000ULL | (__u64)(i & 0xff) << 32 | (0x1000 + 8 * i);
 	else if (id == S2MMU_REG_CORE(fpsr))
 		v[0] = 0x0800001fULL;
 	else if (id == S2MMU_REG_CORE(fpcr))
@@ -1614,6 +1616,32 @@ TEST_F(fz, one_reg_pstate)
 	}
 	EXPECT_EQ(0, tst_set_reg_from(&self->vcpu, id, self->base.regs[reg_index(self, id)]));
 	EXPECT_TRUE(same_as_base(_metadata, self, "PSTATE put back", __LINE__));
+}
+
+/*
+ * MPIDR_EL1 values a VMPIDR_EL2 cannot hold: bit 31 (RES1) clear, or any
+ * RES0 bit (29:25, 63:40) set.
+ */
+TEST_F(fz, one_reg_mpidr)
+{
+	static const unsigned int bad_bits[] = {
+		25, 26, 27, 28, 29, 40, 41, 48, 56, 62, 63,
+	};
+	__u64 id = S2MMU_REG_MPIDR_EL1, v;
+	unsigned int i;
+
+	v = 0x1;
+	REJECT_REG(S2MMU_SET_ONE_REG, id, &v, EINVAL, "MPIDR bit 31 clear");
+	for (i = 0; i < ARRAY_SIZE(bad_bits); i++) {
+		v = 0x80000000ULL | 1ULL << bad_bits[i];
+		REJECT_REG(S2MMU_SET_ONE_REG, id, &v, EINVAL, "MPIDR RES0 bit");
+	}
+	v = ~0ULL;
+	REJECT_REG(S2MMU_SET_ONE_REG, id, &v, EINVAL, "MPIDR ~0");
+	v = 0xffc1ffffffULL;	/* every field: accepted, then put back */
+	EXPECT_EQ(0, tst_set_reg_from(&self->vcpu, id, &v));
+	EXPECT_EQ(0, tst_set_reg_from(&self->vcpu, id, self->base.regs[reg_index(self, id)]));
+	EXPECT_TRUE(same_as_base(_metadata, self, "MPIDR put back", __LINE__));
 }
 
 /*
