@@ -64,7 +64,8 @@ kvm_page_table_test|kvm_page_table_test -m 5 -b 128M -v 2' |
 		sed -n "s/^kvm-compat counts /# counts $name$tag /p" /tmp/kvmst-counts.log
 		[ ! -w $prof ] || {
 			echo 0 > $prof
-			awk -v n="$name$tag" '!/^#/ && $2 > 0 { print "# profile " n " " $0 }' $pfile
+			awk -v n="$name$tag" \
+				'!/^#/ && $2 > 0 { print "# profile " n " " $0 }' $pfile
 		}
 	done
 	exit 0
