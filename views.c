@@ -137,19 +137,18 @@ int s2mmu_create_view(struct s2mmu_vm *vm, unsigned long arg)
 }
 
 /*
- * Empty a dead view, one chunk per mmu_lock hold.  It stays published
- * meanwhile, so every view-0 removal still reaches what is left of it:
- * no pin can be released while it maps the page.  Faults install nothing
- * in a dead view.
+ * Unmap [@start, @end) of @view with the write side of view 0's mmu_lock
+ * held, one chunk per hold: the lock is dropped between chunks so that
+ * a whole-IPA-space unmap never holds the CPU or the lock for long.
  */
-static void s2mmu_view_empty(struct s2mmu_view *view)
+static void s2mmu_view_unmap_chunked(struct s2mmu_view *view, u64 start,
+				     u64 end)
 {
 	struct s2mmu_vm *vm = view->vm;
-	u64 end = BIT_ULL(vm->ipa_bits), start, next;
+	u64 next;
 
-	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	WRITE_ONCE(view->dead, true);
-	for (start = 0; start < end; start = next) {
+	lockdep_assert_held_write(&vm->mmu_lock);
+	for (; start < end; start = next) {
 		next = s2mmu_chunk_end(start, end);
 		WARN_ON_ONCE(s2_unmap(&view->pgt, start, next - start));
 		if (next < end) {
@@ -158,6 +157,21 @@ static void s2mmu_view_empty(struct s2mmu_view *view)
 			s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		}
 	}
+}
+
+/*
+ * Empty a dead view, one chunk per mmu_lock hold.  It stays published
+ * meanwhile, so every view-0 removal still reaches what is left of it:
+ * no pin can be released while it maps the page.  Faults install nothing
+ * in a dead view.
+ */
+static void s2mmu_view_empty(struct s2mmu_view *view)
+{
+	struct s2mmu_vm *vm = view->vm;
+
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	WRITE_ONCE(view->dead, true);
+	s2mmu_view_unmap_chunked(view, 0, BIT_ULL(vm->ipa_bits));
 	vm->views[view->id] = NULL;
 	vm->nr_views--;
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
@@ -681,20 +695,11 @@ void s2mmu_views_forget_page(struct s2mmu_vm *vm, u64 ipa, phys_addr_t pa)
 void s2mmu_view_revoke(struct s2mmu_view *view, u64 start, u64 end)
 {
 	struct s2mmu_vm *vm = view->vm;
-	u64 next;
 
 	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	/* The caller's store before the move: pairs with the fault's. */
 	smp_store_release(&view->ma_seq, view->ma_seq + 1);
-	for (; start < end; start = next) {
-		next = s2mmu_chunk_end(start, end);
-		WARN_ON_ONCE(s2_unmap(&view->pgt, start, next - start));
-		if (next < end) {
-			s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-			cond_resched();
-			s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-		}
-	}
+	s2mmu_view_unmap_chunked(view, start, end);
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 }
 
