@@ -5,6 +5,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -15,6 +16,7 @@
 #include <linux/srcu.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
@@ -304,8 +306,38 @@ void s2mmu_vm_debugfs_init(struct s2mmu_vm *vm)
 
 /* ---- the phase profile ---- */
 
-bool s2mmu_profile;
-module_param_named(profile, s2mmu_profile, bool, 0644);
+/*
+ * A static key, not a flag: with the profile off, the fault path and the
+ * harvest pay nothing for its hooks, not even a load per phase.
+ */
+DEFINE_STATIC_KEY_FALSE(s2mmu_profile_on);
+
+static int s2mmu_profile_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int ret = kstrtobool(val, &on);
+
+	if (ret)
+		return ret;
+	if (on)
+		static_branch_enable(&s2mmu_profile_on);
+	else
+		static_branch_disable(&s2mmu_profile_on);
+	return 0;
+}
+
+static int s2mmu_profile_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%c\n",
+			  static_key_enabled(&s2mmu_profile_on) ? 'Y' : 'N');
+}
+
+static const struct kernel_param_ops s2mmu_profile_ops = {
+	.set	= s2mmu_profile_set,
+	.get	= s2mmu_profile_get,
+};
+module_param_cb(profile, &s2mmu_profile_ops, NULL, 0644);
+__MODULE_PARM_TYPE(profile, "bool");
 MODULE_PARM_DESC(profile, "Time the phases of faults and harvests (debugfs s2mmu/profile)");
 
 /**

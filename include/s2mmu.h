@@ -8,6 +8,7 @@
 #define S2MMU_H
 
 #include <linux/atomic.h>
+#include <linux/jump_label.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
@@ -82,8 +83,8 @@ void s2mmu_stats_exit(void);
  * stats.c: the phase profile (module parameter "profile", debugfs
  * s2mmu/profile): how often each phase of the fault and harvest paths
  * ran and the time spent in it, summed per CPU.  Off by default, when a
- * phase costs one load; benchmarks turn it on for a separate pass, so the
- * figures they time are never profiled.
+ * phase costs nothing (a static key); benchmarks turn it on for a
+ * separate pass, so the figures they time are never profiled.
  */
 enum s2mmu_prof_id {
 	S2MMU_PROF_GUEST_FAULT,		/* s2mmu_handle_guest_fault(), whole */
@@ -105,14 +106,14 @@ enum s2mmu_prof_id {
 	S2MMU_PROF_NR,
 };
 
-extern bool s2mmu_profile;
+DECLARE_STATIC_KEY_FALSE(s2mmu_profile_on);
 u64 s2mmu_prof_now(void);
 void s2mmu_prof_add(enum s2mmu_prof_id id, u64 t0);
 
 /* The start of a phase: 0 when profiling is off. */
 static inline u64 s2mmu_prof_start(void)
 {
-	return unlikely(READ_ONCE(s2mmu_profile)) ? s2mmu_prof_now() : 0;
+	return static_branch_unlikely(&s2mmu_profile_on) ? s2mmu_prof_now() : 0;
 }
 
 /* The end of a phase started at @t0 (from s2mmu_prof_start()). */
