@@ -294,6 +294,23 @@ static notrace void el2_tlbi_window(u64 hcr, u64 vtcr, u64 vttbr,
 
 NOKPROBE_SYMBOL(el2_tlbi_window);
 
+#ifdef S2MMU_TEST_SKIP_TLBI
+/*
+ * The test-only build of Kbuild's S2MMU_TEST_SKIP_TLBI: invalidations of
+ * one kind are dropped, so that a test of TLB maintenance can be seen to
+ * fail without them.  The engine still counts them.
+ */
+static bool el2_test_skip(const struct el2_tlbi_req *r)
+{
+	return r->kind == S2MMU_TEST_SKIP_TLBI;
+}
+#else
+static bool el2_test_skip(const struct el2_tlbi_req *r)
+{
+	return false;
+}
+#endif
+
 /*
  * TLB entries of a VMID can only be made while it is loaded with TGE
  * clear: inside a window, as no guest runs.  A window that invalidates the
@@ -315,7 +332,7 @@ static void el2_tlbi(struct s2_pgtable *pgt, struct el2_tlbi_req *r)
 	u64 t0, t1;
 
 	smp_mb();	/* descriptor writes before the read of @live */
-	if (!READ_ONCE(tlb->live))
+	if (!READ_ONCE(tlb->live) || el2_test_skip(r))
 		return;
 	t0 = s2mmu_prof_start();
 	flags = el2_lock();
@@ -776,6 +793,10 @@ void s2mmu_el2_init(void)
 	if (s2mmu_el2_kvm)
 		f->flags |= S2MMU_FEAT_KVM_ACTIVE;
 report:
+#ifdef S2MMU_TEST_SKIP_TLBI
+	pr_warn("TEST-ONLY BUILD: invalidations of kind %d are not issued\n",
+		S2MMU_TEST_SKIP_TLBI);
+#endif
 	pr_info("EL2 backend: %s%s\n",
 		!s2mmu_el2_hw ? "software only" : s2mmu_el2_hw_tlbi ?
 		"AT S12E1 oracle and TLBI at EL2" : "AT S12E1 oracle, software TLB",

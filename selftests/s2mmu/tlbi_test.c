@@ -292,6 +292,44 @@ TEST_F(tlbi, madv_dontneed_in_block)
 	madv_dontneed(_metadata, &self->t, true);
 }
 
+/*
+ * Another page moved over the checked one (mremap with MREMAP_FIXED
+ * unmaps the destination first): the guest must read the moved-in page.
+ */
+static void mremap_in(struct __test_metadata *_metadata, struct tlbi *t,
+		      bool thp)
+{
+	unsigned char *spare, *dst = t->target + TARGET_PAGE;
+	void *p;
+	int i;
+
+	ASSERT_EQ(0, spin_setup(t, guest_reader_start, thp, 0));
+	ASSERT_EQ(0, wait_checked(t));
+	for (i = 0; i < CHANGES; i++) {
+		spare = mmap(NULL, TST_PAGE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, spare);
+		*(__u64 *)spare = 0x300 + i;
+		change_begin(t);
+		p = mremap(spare, TST_PAGE, TST_PAGE,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+		ASSERT_EQ((void *)dst, p);
+		change_end(t, 0x300 + i);
+		assert_checked(_metadata, t, i);
+	}
+}
+
+TEST_F(tlbi, mremap_page_in)
+{
+	mremap_in(_metadata, &self->t, false);
+}
+
+/* The same into a THP: the 2 MiB stage-2 block over it must go. */
+TEST_F(tlbi, mremap_page_into_block)
+{
+	mremap_in(_metadata, &self->t, true);
+}
+
 /* The slot deleted (reads become MMIO) and created again. */
 TEST_F(tlbi, slot_delete_and_move)
 {
