@@ -46,6 +46,7 @@ GUEST_ASM(mmio,
 	  "str w10, [x20, #36]\n"
 	  "str x10, [x20, #40]\n"
 	  "str xzr, [x20, #48]\n"
+	  "ldr xzr, [x20, #56]\n"
 	  "hvc #3\n"
 	  "b .\n");
 
@@ -67,11 +68,34 @@ GUEST_ASM(mpidr, "mrs x0, mpidr_el1\n hvc #10\n b .\n");
 /* Spin forever. */
 GUEST_ASM(spin, "1: b 1b\n");
 
+/*
+ * Registers of the host's debug, PMU, timer and implementation-defined
+ * state, each followed by "hvc #11" (8 bytes a pair): the access must
+ * trap to EL2 (and exit: the module does not emulate them) or be
+ * UNDEFINED at EL1 where the CPU lacks the register, never complete.
+ */
+GUEST_ASM(host_regs,
+	  "mrs x0, mdscr_el1\n hvc #11\n"
+	  "mrs x0, dbgbvr0_el1\n hvc #11\n"
+	  "msr oslar_el1, xzr\n hvc #11\n"
+	  "mrs x0, pmcr_el0\n hvc #11\n"
+	  "mrs x0, pmccntr_el0\n hvc #11\n"
+	  "mrs x0, cntp_ctl_el0\n hvc #11\n"
+	  "mrs x0, actlr_el1\n hvc #11\n"
+	  "mrs x0, s3_0_c15_c0_0\n hvc #11\n");
+
+/* Set/way maintenance completes in the kernel; WFE yields and goes on. */
+GUEST_ASM(setway_wfe,
+	  "dc isw, xzr\n dc csw, xzr\n dc cisw, xzr\n"
+	  "sevl\n wfe\n wfe\n wfe\n"
+	  "hvc #12\n b .\n");
+
 /* Read the switched registers, use FP, report. */
 GUEST_ASM(regs,
 	  "mov v1.16b, v1.16b\n"
 	  "mrs x0, tpidr_el0\n mrs x1, tpidrro_el0\n mrs x2, tpidr_el1\n"
 	  "mrs x3, vbar_el1\n"
+	  "mrs x4, tcr_el1\n mrs x5, fpcr\n mrs x6, fpsr\n mrs x7, esr_el1\n"
 	  "hvc #5\n"
 	  "b .\n");
 
@@ -163,6 +187,7 @@ TEST_F(run, mmio_widths_sign_extension_write_back)
 		{ 28, 1, 0, 0x7f },
 		{ 32, 1, 1, 0x88 }, { 34, 2, 1, 0x7788 },
 		{ 36, 4, 1, 0x55667788 }, { 40, 8, 1, st }, { 48, 8, 1, 0 },
+		{ 56, 8, 0, pat },
 	};
 	const struct { int reg; __u64 val; } want[] = {
 		{ 1, 0xff }, { 2, 0xeeff }, { 3, 0xccddeeff }, { 4, pat },
@@ -182,6 +207,8 @@ TEST_F(run, mmio_widths_sign_extension_write_back)
 		ASSERT_EQ(0, tst_set_reg(v, GUEST_X(i), 0xdeadbeefdeadbeefULL));
 	ASSERT_EQ(0, tst_set_reg(v, GUEST_X(10), st));
 	ASSERT_EQ(0, tst_set_reg(v, GUEST_X(20), GUEST_MMIO_IPA));
+	/* After x30 in the context: a load into XZR (Rt 31) must not reach it. */
+	ASSERT_EQ(0, tst_set_reg(v, GUEST_SP_EL0, 0x5e05e0ULL));
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		ret = tst_run(v);
 		ASSERT_EQ(0, ret);
@@ -207,6 +234,7 @@ TEST_F(run, mmio_widths_sign_extension_write_back)
 
 		EXPECT_EQ(want[i].val, tst_reg(v, GUEST_X(reg))) TH_LOG("x%d", reg);
 	}
+	EXPECT_EQ(0x5e05e0ULL, tst_reg(v, GUEST_SP_EL0));
 }
 
 TEST_F(run, ro_slot_write_is_mmio)
@@ -444,6 +472,37 @@ TEST_F(run, signal_interrupts_run)
 	EXPECT_EQ(PROG_IPA(spin), tst_reg(self->v, GUEST_PC));
 }
 
+/* Every register issue 10's ABI names, as GET_REG_LIST must list it. */
+static void required_reg_ids(__u64 *ids, int *n)
+{
+	static const __u64 sys[] = {
+		S2MMU_REG_SCTLR_EL1, S2MMU_REG_CPACR_EL1, S2MMU_REG_TTBR0_EL1,
+		S2MMU_REG_TTBR1_EL1, S2MMU_REG_TCR_EL1, S2MMU_REG_AFSR0_EL1,
+		S2MMU_REG_AFSR1_EL1, S2MMU_REG_ESR_EL1, S2MMU_REG_FAR_EL1,
+		S2MMU_REG_PAR_EL1, S2MMU_REG_MAIR_EL1, S2MMU_REG_AMAIR_EL1,
+		S2MMU_REG_VBAR_EL1, S2MMU_REG_CONTEXTIDR_EL1,
+		S2MMU_REG_TPIDR_EL1, S2MMU_REG_CNTKCTL_EL1,
+		S2MMU_REG_TPIDR_EL0, S2MMU_REG_TPIDRRO_EL0,
+	};
+	int i;
+
+	*n = 0;
+	for (i = 0; i < 31; i++)
+		ids[(*n)++] = GUEST_X(i);
+	ids[(*n)++] = GUEST_SP_EL0;
+	ids[(*n)++] = GUEST_PC;
+	ids[(*n)++] = GUEST_PSTATE;
+	ids[(*n)++] = GUEST_SP_EL1;
+	ids[(*n)++] = S2MMU_REG_CORE(elr_el1);
+	ids[(*n)++] = S2MMU_REG_CORE(spsr[0]);
+	for (i = 0; i < 32; i++)
+		ids[(*n)++] = S2MMU_REG_CORE(vregs[i]);
+	ids[(*n)++] = S2MMU_REG_CORE(fpsr);
+	ids[(*n)++] = S2MMU_REG_CORE(fpcr);
+	for (i = 0; i < (int)ARRAY_SIZE(sys); i++)
+		ids[(*n)++] = sys[i];
+}
+
 static __u64 reg_pattern(__u64 id, int i)
 {
 	return 0x0123456789abcdefULL ^ (id * 0x9e3779b97f4a7c15ULL) ^ i;
@@ -454,8 +513,9 @@ TEST_F(run, one_reg_round_trip_every_register)
 	struct tst_vcpu *v = self->v;
 	struct s2mmu_reg_list *list;
 	struct s2mmu_one_reg one;
-	__u64 n = 0, val[2], got[2];
+	__u64 n = 0, val[2], got[2], req[128];
 	unsigned int size;
+	int r, nreq;
 	__u64 i;
 
 	list = calloc(1, sizeof(*list) + 512 * sizeof(__u64));
@@ -467,6 +527,13 @@ TEST_F(run, one_reg_round_trip_every_register)
 	ASSERT_GE(n, 31 + 6 + 32 + 2 + 21ULL);
 	ASSERT_LE(n, 512);
 	ASSERT_EQ(0, tst_ioctl(v->fd, S2MMU_GET_REG_LIST, (unsigned long)list));
+	/* Each register the ABI names is listed, with its size. */
+	required_reg_ids(req, &nreq);
+	for (r = 0; r < nreq; r++) {
+		for (i = 0; i < n && list->reg[i] != req[r]; i++)
+			;
+		EXPECT_LT(i, n) TH_LOG("id %#llx not listed", req[r]);
+	}
 	for (i = 0; i < n; i++) {
 		__u64 id = list->reg[i];
 
@@ -525,6 +592,66 @@ TEST_F(run, mpidr_is_the_vcpus_own)
 	EXPECT_EQ(mine, tst_reg(v, S2MMU_REG_MPIDR_EL1));
 }
 
+/* ESR ISS of a trapped MRS/MSR (EC 0x18): op0, op2, op1, CRn, CRm, read. */
+#define SYS_ISS(op0, op1, crn, crm, op2, rd) \
+	((__u64)(op0) << 20 | (op2) << 17 | (op1) << 14 | (crn) << 10 | \
+	 (crm) << 1 | (rd))
+#define SYS_ISS_MASK	(0x3ffc00ULL | 0x1f)	/* all but Rt */
+
+TEST_F(run, host_registers_trap)
+{
+	static const struct {
+		const char *name;
+		__u64 iss;
+		int must_trap;	/* architected with the PMU/debug/timer */
+	} regs[] = {
+		{ "MDSCR_EL1", SYS_ISS(2, 0, 0, 2, 2, 1), 1 },
+		{ "DBGBVR0_EL1", SYS_ISS(2, 0, 0, 0, 4, 1), 1 },
+		{ "OSLAR_EL1", SYS_ISS(2, 0, 1, 0, 4, 0), 1 },
+		{ "PMCR_EL0", SYS_ISS(3, 3, 9, 12, 0, 1), 1 },
+		{ "PMCCNTR_EL0", SYS_ISS(3, 3, 9, 13, 0, 1), 1 },
+		{ "CNTP_CTL_EL0", SYS_ISS(3, 3, 14, 2, 1, 1), 1 },
+		{ "ACTLR_EL1", SYS_ISS(3, 0, 1, 0, 1, 1), 0 },
+		{ "S3_0_C15_C0_0", SYS_ISS(3, 0, 15, 0, 0, 1), 0 },
+	};
+	struct tst_vcpu *v = self->v;
+	struct s2mmu_run *r = v->run;
+	__u64 pc, esr;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(regs); i++) {
+		pc = PROG_IPA(host_regs) + 8 * i;
+		ASSERT_EQ(0, tst_set_reg(v, GUEST_PC, pc));
+		ASSERT_EQ(0, tst_run(v));
+		if (r->exit_reason == S2MMU_EXIT_INTERNAL_ERROR) {
+			esr = r->internal.esr;
+			TH_LOG("%s: trapped to EL2, ESR %#llx", regs[i].name,
+			       (unsigned long long)esr);
+			EXPECT_EQ(S2MMU_INTERNAL_ERROR_SYSREG, r->internal.suberror);
+			EXPECT_EQ(0x18, esr >> 26);
+			EXPECT_EQ(regs[i].iss, esr & SYS_ISS_MASK);
+			EXPECT_EQ(pc, r->internal.pc);
+			continue;
+		}
+		/* Not the CPU's: UNDEFINED, taken by the guest's own vector. */
+		ASSERT_EQ(GUEST_VEC_EL1H_SYNC, guest_exc_vector(v))
+			TH_LOG("%s: neither trapped nor UNDEFINED", regs[i].name);
+		TH_LOG("%s: UNDEFINED at EL1, ESR_EL1 %#llx", regs[i].name,
+		       (unsigned long long)r->hypercall.args[1]);
+		EXPECT_EQ(0, regs[i].must_trap) TH_LOG("%s", regs[i].name);
+		EXPECT_EQ(0, r->hypercall.args[1] >> 26);	/* EC: unknown */
+		EXPECT_EQ(pc, r->hypercall.args[2]);		/* ELR_EL1 */
+	}
+}
+
+TEST_F(run, set_way_and_wfe_complete_in_the_kernel)
+{
+	START(setway_wfe);
+	ASSERT_EQ(12, guest_run_until_hvc(self->v));
+	/* Past the eighth instruction, the HVC. */
+	EXPECT_EQ(PROG_IPA(setway_wfe) + 8 * 4, tst_reg(self->v, GUEST_PC));
+}
+
 /* Registers survive an entry and exit, and the guest sees them. */
 TEST_F(run, registers_survive_the_world_switch)
 {
@@ -541,6 +668,21 @@ TEST_F(run, registers_survive_the_world_switch)
 		{ S2MMU_REG_CORE(elr_el1), 0xe1e1 },
 		{ S2MMU_REG_CORE(spsr[0]), 0x3c5 },
 		{ GUEST_SP_EL0, 0x5e0 },
+		/* Caches on, MMU still off; a TCR as Linux sets it. */
+		{ S2MMU_REG_SCTLR_EL1, GUEST_SCTLR_RESET | 1 << 12 | 1 << 2 },
+		{ S2MMU_REG_TCR_EL1, 0x2b5193519ULL },
+		{ S2MMU_REG_ESR_EL1, 0x96000045 },
+		{ S2MMU_REG_PAR_EL1, 0x12345000 },
+		{ S2MMU_REG_CNTKCTL_EL1, 0x3 },
+		{ S2MMU_REG_CSSELR_EL1, 0x1 },
+		{ S2MMU_REG_CNTV_CTL_EL0, 0x2 },	/* disabled, masked */
+		{ GUEST_SP_EL1, 0x5e1 },
+		{ S2MMU_REG_CORE(fpsr), 0x08000001 },	/* QC, IOC */
+		{ S2MMU_REG_CORE(fpcr), 0x03000000 },	/* DN, FZ */
+		/*
+		 * Not here: AFSR0/1_EL1 and AMAIR_EL1 are IMPLEMENTATION
+		 * DEFINED, RAZ/WI on the emulated CPU; CPACR is set below.
+		 */
 	};
 	static __thread int tls_canary = 0x7157;
 	/* A callee-saved FP register of the VMM: the guest must not touch it. */
@@ -551,7 +693,7 @@ TEST_F(run, registers_survive_the_world_switch)
 	START(regs);
 	/* FP/SIMD enabled at EL1 (CPACR_EL1.FPEN), so it reaches EL2's trap. */
 	ASSERT_EQ(0, tst_set_reg(v, S2MMU_REG_CPACR_EL1, 3 << 20));
-	for (j = 4; j < 31; j++)
+	for (j = 8; j < 31; j++)
 		ASSERT_EQ(0, tst_set_reg(v, GUEST_X(j), 0x1000ULL + j));
 	for (i = 0; i < ARRAY_SIZE(sys); i++)
 		ASSERT_EQ(0, tst_set_reg(v, sys[i].id, sys[i].val));
@@ -572,13 +714,18 @@ TEST_F(run, registers_survive_the_world_switch)
 	EXPECT_EQ(0x2222, v->run->hypercall.args[1]);
 	EXPECT_EQ(0x3333, v->run->hypercall.args[2]);
 	EXPECT_EQ(0x40000800, v->run->hypercall.args[3]);
+	EXPECT_EQ(0x2b5193519ULL, v->run->hypercall.args[4]);
+	EXPECT_EQ(0x03000000, v->run->hypercall.args[5]);
+	EXPECT_EQ(0x08000001, v->run->hypercall.args[6]);
+	EXPECT_EQ(0x96000045, v->run->hypercall.args[7]);
 	/* What came back. */
-	for (j = 4; j < 31; j++)
+	for (j = 8; j < 31; j++)
 		EXPECT_EQ(0x1000ULL + j, tst_reg(v, GUEST_X(j)));
 	for (i = 0; i < ARRAY_SIZE(sys); i++) {
-		__u64 id = sys[i].id;
+		__u64 id = sys[i].id, val = 0;	/* FPSR/FPCR: 32 bits */
 
-		EXPECT_EQ(sys[i].val, tst_reg(v, id)) TH_LOG("id %#llx", id);
+		EXPECT_EQ(0, tst_get_reg(v, id, &val));
+		EXPECT_EQ(sys[i].val, val) TH_LOG("id %#llx", id);
 	}
 	one.addr = (uintptr_t)got;
 	for (j = 0; j < 32; j++) {
