@@ -1007,6 +1007,49 @@ static int s2mmu_zap_leaf(struct s2mmu_vm *vm, struct s2mmu_fault *f)
 	return -EAGAIN;
 }
 
+/*
+ * A permission fault that could not be fixed in place (its pin lacked
+ * write intent) has pinned the page again.  Where the leaf it hit still
+ * maps that page and has the size pinned, one walk raises it: no map to
+ * find it first, no second walk to check its size.  Return: as
+ * s2_relax_perms_of().
+ */
+static int s2mmu_raise_pinned(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
+			      u64 ipa, u64 size)
+{
+	u64 page = ALIGN_DOWN(f->ipa, PAGE_SIZE);
+
+	if (f->fsc != S2_FSC_PERM)
+		return -ENOENT;
+	return s2_relax_perms_of(&vcpu->vm->pgt, f->ipa,
+				 page_to_phys(vcpu->pages[0]) + (page - ipa),
+				 size, f->prot, s2mmu_relax_flags(f));
+}
+
+/*
+ * Map [@ipa, @ipa + @size) as @f pinned it, or raise the leaf already
+ * there.  @whole: every page of the range is mapped with @f->prot now
+ * (no walk needed to find the writable ones).
+ */
+static int s2mmu_map_or_raise(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
+			      u64 ipa, u64 size, bool *whole)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	int ret;
+
+	*whole = true;
+	ret = s2mmu_raise_pinned(vcpu, f, ipa, size);
+	if (ret >= 0)
+		return ret;
+	ret = s2_map(&vm->pgt, ipa, size, page_to_phys(vcpu->pages[0]),
+		     f->prot, &vcpu->mc, S2_WALK_SHARED);
+	if (ret != S2_PERMS_DIFFER)
+		return ret;
+	/* Only a single page's leaf is known to be all of the range. */
+	*whole = f->nr_pages == 1;
+	return s2mmu_raise_perms(vm, f, size);
+}
+
 /* Step 5: map through the engine, in shared mode. */
 static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
@@ -1027,18 +1070,7 @@ static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		ret = -EAGAIN;
 		goto out;
 	}
-	ret = s2_map(&vm->pgt, ipa, size, page_to_phys(vcpu->pages[0]),
-		     f->prot, &vcpu->mc, S2_WALK_SHARED);
-	/*
-	 * Mapped (or found) as asked, the whole range: no need to walk it
-	 * again to see which pages are writable.  Likewise a single page
-	 * whose leaf the relax raised.
-	 */
-	whole = ret != S2_PERMS_DIFFER;
-	if (ret == S2_PERMS_DIFFER) {
-		ret = s2mmu_raise_perms(vm, f, size);
-		whole = f->nr_pages == 1;
-	}
+	ret = s2mmu_map_or_raise(vcpu, f, ipa, size, &whole);
 	if (ret < 0) {
 		if (f->nr_pages > 1)
 			s2mmu_keep_partial_map(vcpu, f, ipa, first);

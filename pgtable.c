@@ -1650,6 +1650,9 @@ struct s2_relax_data {
 	s8		level;
 	bool		changed;
 	bool		sync_icache;
+	u64		leaf_size;	/* 0, or the only leaf size relaxed */
+	u64		page;		/* with @leaf_size: the page, and */
+	phys_addr_t	page_pa;	/* what the leaf must map it to */
 };
 
 static __always_inline int s2_relax_walker(const struct s2_visit_ctx *ctx,
@@ -1663,6 +1666,11 @@ static __always_inline int s2_relax_walker(const struct s2_visit_ctx *ctx,
 	if (!s2_desc_valid(ctx->old))
 		return -ENOENT;
 	d->level = ctx->level;
+	if (d->leaf_size && S2_LEVEL_SIZE(ctx->level) != d->leaf_size)
+		return -E2BIG;
+	if (d->leaf_size &&
+	    s2_desc_leaf_pa(ctx->old, ctx->level, d->page) != d->page_pa)
+		return -ESTALE;
 	if (new == ctx->old)
 		return 0;
 	if (d->sync_icache && (ctx->old & S2_PTE_XN) && !(new & S2_PTE_XN))
@@ -1734,18 +1742,41 @@ static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
 	return d->changed ? 0 : S2_UNCHANGED;
 }
 
+static __always_inline void s2_relax_prot(struct s2_pgtable *pgt,
+					  struct s2_relax_data *d, u32 prot)
+{
+	d->set = S2_PTE_AF;
+	if (prot & S2_PROT_R)
+		d->set |= S2_PTE_S2AP_R;
+	if (prot & S2_PROT_W)
+		d->set |= S2_PTE_S2AP_W;
+	if (prot & S2_PROT_X) {
+		d->clear |= S2_PTE_XN;
+		d->sync_icache = pgt->sync_icache;
+	}
+}
+
 int s2_relax_perms(struct s2_pgtable *pgt, u64 ipa, u32 prot, u32 flags)
 {
-	struct s2_relax_data d = { .set = S2_PTE_AF };
+	struct s2_relax_data d = { 0 };
 
-	if (prot & S2_PROT_R)
-		d.set |= S2_PTE_S2AP_R;
-	if (prot & S2_PROT_W)
-		d.set |= S2_PTE_S2AP_W;
-	if (prot & S2_PROT_X) {
-		d.clear |= S2_PTE_XN;
-		d.sync_icache = pgt->sync_icache;
-	}
+	s2_relax_prot(pgt, &d, prot);
+	return s2_relax(pgt, ipa, &d, flags, true);
+}
+
+int s2_relax_perms_of(struct s2_pgtable *pgt, u64 ipa, phys_addr_t pa,
+		      u64 size, u32 prot, u32 flags)
+{
+	struct s2_relax_data d = { 0 };
+
+	if ((size != S2_LEVEL_SIZE(S2_MAX_LEVEL) &&
+	     size != S2_LEVEL_SIZE(S2_MAX_LEVEL - 1)) ||
+	    !IS_ALIGNED(pa, S2_PAGE_SIZE))
+		return -EINVAL;
+	s2_relax_prot(pgt, &d, prot);
+	d.leaf_size = size;
+	d.page = ALIGN_DOWN(ipa, S2_PAGE_SIZE);
+	d.page_pa = pa;
 	return s2_relax(pgt, ipa, &d, flags, true);
 }
 

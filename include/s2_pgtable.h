@@ -541,6 +541,26 @@ int s2_wrprotect(struct s2_pgtable *pgt, u64 ipa, u64 size);
 int s2_relax_perms(struct s2_pgtable *pgt, u64 ipa, u32 prot, u32 flags);
 
 /**
+ * s2_relax_perms_of() - s2_relax_perms(), only of the leaf a fault expects
+ * @pgt: the table
+ * @ipa: the faulting IPA
+ * @pa: the PA the leaf must map @ipa's page to
+ * @size: the size the leaf must have: a page or a level-2 block
+ * @prot: permissions to add (R/W/X); the access flag is set too
+ * @flags: as s2_relax_perms()
+ *
+ * A fault that pinned @size bytes around @ipa raises the permissions of
+ * the leaf mapping them in the same walk that checks it is that leaf,
+ * instead of a map that finds it and a relax that walks again.
+ *
+ * Return: as s2_relax_perms(); also -E2BIG when the leaf has another
+ * size, -ESTALE when it maps another page (nothing changed either way),
+ * -EINVAL for a @size or @pa this cannot be.
+ */
+int s2_relax_perms_of(struct s2_pgtable *pgt, u64 ipa, phys_addr_t pa,
+		      u64 size, u32 prot, u32 flags);
+
+/**
  * s2_mkyoung() - set the access flag of the leaf mapping @ipa
  * @pgt: the table
  * @ipa: the address

@@ -455,6 +455,62 @@ TEST(perms_only_difference_no_bbm_never_lowered)
 }
 
 /*
+ * s2_relax_perms_of() raises only the leaf of the size and page a fault
+ * pinned, in one walk; any other leaf is left exactly as it was.
+ */
+TEST(relax_perms_of_only_the_expected_leaf)
+{
+	const u64 blk = SZ_2M, pg = blk + 5 * SZ_4K;
+	struct s2h_vm vm;
+	u64 walks;
+	s2_pte_t pte;
+	s8 level;
+
+	VM_SETUP(&vm, 40, true);
+	ASSERT_EQ(0, s2_map(&vm.pgt, 0, SZ_4K, PA_BASE, S2_PROT_R, &vm.mc, 0));
+	ASSERT_EQ(0, s2_map(&vm.pgt, blk, SZ_2M, PA_BASE + SZ_2M, S2_PROT_R,
+			    &vm.mc, 0));
+	walks = s2h_stats(&vm.pgt).walks;
+	/* Another page, another size, no leaf: nothing changes. */
+	EXPECT_EQ(-ESTALE, s2_relax_perms_of(&vm.pgt, 0x10, PA_BASE + SZ_4K,
+					     SZ_4K, S2_PROT_W, S2_WALK_SHARED));
+	EXPECT_EQ(-E2BIG, s2_relax_perms_of(&vm.pgt, 0x10, PA_BASE, SZ_2M,
+					    S2_PROT_W, S2_WALK_SHARED));
+	EXPECT_EQ(-E2BIG, s2_relax_perms_of(&vm.pgt, pg, PA_BASE + SZ_2M +
+					    5 * SZ_4K, SZ_4K, S2_PROT_W, 0));
+	EXPECT_EQ(-ENOENT, s2_relax_perms_of(&vm.pgt, SZ_4K, PA_BASE + SZ_4K,
+					     SZ_4K, S2_PROT_W, 0));
+	EXPECT_EQ(walks + 4, s2h_stats(&vm.pgt).walks);
+	s2_get_leaf(&vm.pgt, 0, &pte, &level);
+	EXPECT_EQ(S2_PROT_R | S2_PROT_AF, s2_leaf_prot(pte));
+	s2_get_leaf(&vm.pgt, pg, &pte, &level);
+	EXPECT_EQ(S2_PROT_R | S2_PROT_AF, s2_leaf_prot(pte));
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).relax_perms);
+	/* Neither a page size nor a page-aligned PA. */
+	EXPECT_EQ(-EINVAL, s2_relax_perms_of(&vm.pgt, 0, PA_BASE, 16 * SZ_4K,
+					     S2_PROT_W, 0));
+	EXPECT_EQ(-EINVAL, s2_relax_perms_of(&vm.pgt, 0, PA_BASE + 8, SZ_4K,
+					     S2_PROT_W, 0));
+	/* The expected leaves: raised in place, one walk each. */
+	walks = s2h_stats(&vm.pgt).walks;
+	ASSERT_EQ(0, s2_relax_perms_of(&vm.pgt, 0x10, PA_BASE, SZ_4K,
+				       S2_PROT_W, S2_WALK_SHARED));
+	ASSERT_EQ(0, s2_relax_perms_of(&vm.pgt, pg, PA_BASE + SZ_2M + 5 * SZ_4K,
+				       SZ_2M, S2_PROT_W, S2_WALK_SHARED));
+	EXPECT_EQ(walks + 2, s2h_stats(&vm.pgt).walks);
+	EXPECT_EQ(2, s2h_stats(&vm.pgt).relax_perms);
+	s2_get_leaf(&vm.pgt, 0, &pte, &level);
+	EXPECT_EQ(S2_PROT_RW | S2_PROT_AF, s2_leaf_prot(pte));
+	s2_get_leaf(&vm.pgt, blk, &pte, &level);
+	EXPECT_EQ(S2_PROT_RW | S2_PROT_AF, s2_leaf_prot(pte));
+	EXPECT_EQ(2, level);
+	EXPECT_EQ(0, s2h_stats(&vm.pgt).bbm);
+	ASSERT_EQ(S2_UNCHANGED, s2_relax_perms_of(&vm.pgt, 0, PA_BASE, SZ_4K,
+						  S2_PROT_W, 0));
+	VM_TEARDOWN(&vm);
+}
+
+/*
  * A caller that invalidates the IPA locally itself (a vCPU's next entry)
  * gets the relax without a backend call, counted all the same; nothing
  * changed, nothing counted.
