@@ -407,6 +407,30 @@ static __always_inline void run_test_unknown_hpfar(struct s2mmu_exit_info *e)
 #endif
 
 /*
+ * The IPA of an abort whose HPFAR_EL2 is UNKNOWN, from the guest's own
+ * stage 1, still loaded: AT S1E1R of FAR_EL2.  The access got through
+ * stage 1, so this translation does too, unless the guest changed its
+ * tables meanwhile: then false, and the guest retries the access.  PAR_EL1
+ * is the guest's: given back.  KVM does the same (__get_fault_info()).
+ */
+static __always_inline bool run_far_to_hpfar(struct s2mmu_exit_info *e)
+{
+	u64 par_guest = read_sysreg_par(), par;
+
+	if (e->esr & ESR_ELx_FnV)
+		return false;
+	asm volatile("at s1e1r, %0" : : "r" (e->far));
+	isb();
+	par = read_sysreg_par();
+	write_sysreg(par_guest, par_el1);
+	if (par & SYS_PAR_EL1_F)
+		return false;
+	/* PAR_EL1.PA is IPA bits 51:12 in place; FIPA holds them at 43:4. */
+	e->hpfar = (par & GENMASK_ULL(51, 12)) >> 8;
+	return true;
+}
+
+/*
  * One entry and exit, every exception masked by the caller.  Nothing in
  * here may be traced or probed: with TGE clear, a trace hook would run
  * host code on the guest's EL1&0 context.
@@ -424,6 +448,8 @@ static notrace void run_world_switch(struct s2mmu_vcpu_ctx *ctx,
 	ctx->exit.far = read_sysreg(far_el2);
 	ctx->exit.hpfar = read_sysreg(hpfar_el2);
 	run_test_unknown_hpfar(&ctx->exit);
+	ctx->exit.ipa_known = !run_hpfar_unknown(&ctx->exit) ||
+			      run_far_to_hpfar(&ctx->exit);
 	run_timer_save(ctx->sys);
 	run_put_guest(ctx, cfg, &h);
 }
@@ -539,6 +565,9 @@ static int run_abort(struct s2mmu_vcpu_ctx *ctx)
 		s2mmu_internal_error(ctx, S2MMU_INTERNAL_ERROR_EXCEPTION);
 		return 0;
 	}
+	/* The IPA could not be found: the access faults again. */
+	if (!ctx->exit.ipa_known)
+		return 1;
 	/*
 	 * HPFAR_EL2.FIPA holds IPA bits 51:12 in its bits 43:4.  FAR_EL2 is
 	 * the VA, whose page offset is the IPA's, except on the guest's

@@ -72,13 +72,15 @@ enum s2mmu_sysreg {
  * @exc: S2MMU_EXC_* vector the guest left through
  * @esr: ESR_EL2
  * @far: FAR_EL2
- * @hpfar: HPFAR_EL2
+ * @hpfar: HPFAR_EL2, or what AT found where it is UNKNOWN
+ * @ipa_known: @hpfar holds the faulting IPA's page if it is an abort
  */
 struct s2mmu_exit_info {
 	u32	exc;
 	u64	esr;
 	u64	far;
 	u64	hpfar;
+	bool	ipa_known;
 };
 
 /* What the next S2MMU_RUN must finish before the guest runs again. */
