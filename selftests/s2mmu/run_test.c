@@ -84,6 +84,19 @@ GUEST_ASM(host_regs,
 	  "mrs x0, actlr_el1\n hvc #11\n"
 	  "mrs x0, s3_0_c15_c0_0\n hvc #11\n");
 
+/*
+ * The guest's virtual timer armed to fire at once, interrupt unmasked in
+ * the timer: the guest still makes progress (a million iterations), and
+ * reads its timer back as it left it, fired.
+ */
+GUEST_ASM(vtimer_fire,
+	  "msr cntv_cval_el0, xzr\n"
+	  "mov x0, #1\n msr cntv_ctl_el0, x0\n isb\n"
+	  "movz x2, #0x10, lsl #16\n"
+	  "1: subs x2, x2, #1\n b.ne 1b\n"
+	  "mrs x0, cntv_ctl_el0\n"
+	  "hvc #13\n b .\n");
+
 /* Set/way maintenance completes in the kernel; WFE yields and goes on. */
 GUEST_ASM(setway_wfe,
 	  "dc isw, xzr\n dc csw, xzr\n dc cisw, xzr\n"
@@ -650,6 +663,55 @@ TEST_F(run, set_way_and_wfe_complete_in_the_kernel)
 	ASSERT_EQ(12, guest_run_until_hvc(self->v));
 	/* Past the eighth instruction, the HVC. */
 	EXPECT_EQ(PROG_IPA(setway_wfe) + 8 * 4, tst_reg(self->v, GUEST_PC));
+}
+
+/* The total of /proc/interrupts' line ending in @name; -1 if none. */
+static long long irq_count(const char *name)
+{
+	char line[4096], *p, *end;
+	long long total = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = strchr(line, ':');
+		if (!strstr(line, name) || !p)
+			continue;
+		for (total = 0, p++; ; p = end) {
+			long long n = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			total += n;
+		}
+		break;
+	}
+	fclose(f);
+	return total;
+}
+
+/*
+ * The guest's virtual timer fires while the guest runs: the guest goes
+ * on, sees its timer fired and enabled, and once it is out nothing fires
+ * into the host (with KVM initialised, KVM's handler owns the line).
+ */
+TEST_F(run, guest_timer_fires_without_disturbing)
+{
+	struct tst_vcpu *v = self->v;
+	long long before, after;
+
+	START(vtimer_fire);
+	ASSERT_EQ(13, guest_run_until_hvc(v));
+	/* ENABLE and ISTATUS, IMASK clear: as the guest left it. */
+	EXPECT_EQ(5, v->run->hypercall.args[0] & 7);
+	EXPECT_EQ(1, tst_reg(v, S2MMU_REG_CNTV_CTL_EL0) & 3);
+	before = irq_count("kvm guest vtimer");
+	usleep(200000);
+	after = irq_count("kvm guest vtimer");
+	TH_LOG("\"kvm guest vtimer\" interrupts in 200 ms out of the guest: %lld",
+	       before < 0 ? -1 : after - before);
+	EXPECT_LE(after - before, 2);
 }
 
 /* Registers survive an entry and exit, and the guest sees them. */
