@@ -292,42 +292,87 @@ TEST_F(tlbi, madv_dontneed_in_block)
 	madv_dontneed(_metadata, &self->t, true);
 }
 
-/*
- * Another page moved over the checked one (mremap with MREMAP_FIXED
- * unmaps the destination first): the guest must read the moved-in page.
- */
-static void mremap_in(struct __test_metadata *_metadata, struct tlbi *t,
-		      bool thp)
+/* What the VM did for change @i, when the guest saw the old page. */
+static void log_change(struct __test_metadata *_metadata, struct tlbi *t,
+		       int i, const struct s2mmu_stats *before)
 {
-	unsigned char *spare, *dst = t->target + TARGET_PAGE;
+	struct s2mmu_stats d = tst_stats_since(t->g.vm, before);
+
+	TH_LOG("change %d: guest read %#llx under control %#llx; host reads %#llx; notifier %llu, faults %llu+%llu, retries %llu, TLBI ipa %llu range %llu vmid %llu",
+	       i, (unsigned long long)t->stale_seen,
+	       (unsigned long long)t->stale_ctrl,
+	       (unsigned long long)*target_word(t),
+	       d.notifier_invalidations, d.faults_translation,
+	       d.faults_permission, d.fault_retries, d.tlbi_ipa,
+	       d.tlbi_range, d.tlbi_vmid);
+}
+
+/*
+ * mremap under the guest: @away moves the checked page out of the slot's
+ * host range and maps a fresh one there; otherwise another page is moved
+ * over it (MREMAP_FIXED unmaps the destination first).  Either way the
+ * guest must read the page now at the slot's address.
+ */
+static void mremap_page(struct __test_metadata *_metadata, struct tlbi *t,
+			bool thp, bool away)
+{
+	unsigned char *other, *dst = t->target + TARGET_PAGE;
+	struct s2mmu_stats before;
+	__u64 value;
 	void *p;
 	int i;
 
 	ASSERT_EQ(0, spin_setup(t, guest_reader_start, thp, 0));
 	ASSERT_EQ(0, wait_checked(t));
 	for (i = 0; i < CHANGES; i++) {
-		spare = mmap(NULL, TST_PAGE, PROT_READ | PROT_WRITE,
+		value = 0x300 + i;
+		other = mmap(NULL, TST_PAGE, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		ASSERT_NE(MAP_FAILED, spare);
-		*(__u64 *)spare = 0x300 + i;
+		ASSERT_NE(MAP_FAILED, other);
+		if (!away)
+			*(__u64 *)other = value;
+		ASSERT_EQ(0, tst_stats(t->g.vm, &before));
 		change_begin(t);
-		p = mremap(spare, TST_PAGE, TST_PAGE,
-			   MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-		ASSERT_EQ((void *)dst, p);
-		change_end(t, 0x300 + i);
-		assert_checked(_metadata, t, i);
+		if (away) {
+			p = mremap(dst, TST_PAGE, TST_PAGE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, other);
+			ASSERT_EQ((void *)other, p);
+			p = mmap(dst, TST_PAGE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			ASSERT_EQ((void *)dst, p);
+			*target_word(t) = value;
+			munmap(other, TST_PAGE);
+		} else {
+			p = mremap(other, TST_PAGE, TST_PAGE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+			ASSERT_EQ((void *)dst, p);
+		}
+		change_end(t, value);
+		ASSERT_EQ(0, wait_checked(t)) {
+			log_change(_metadata, t, i, &before);
+		}
 	}
+}
+
+TEST_F(tlbi, mremap_page_away)
+{
+	mremap_page(_metadata, &self->t, false, true);
+}
+
+/* The same out of a THP: the 2 MiB stage-2 block over it must go. */
+TEST_F(tlbi, mremap_page_away_from_block)
+{
+	mremap_page(_metadata, &self->t, true, true);
 }
 
 TEST_F(tlbi, mremap_page_in)
 {
-	mremap_in(_metadata, &self->t, false);
+	mremap_page(_metadata, &self->t, false, false);
 }
 
-/* The same into a THP: the 2 MiB stage-2 block over it must go. */
 TEST_F(tlbi, mremap_page_into_block)
 {
-	mremap_in(_metadata, &self->t, true);
+	mremap_page(_metadata, &self->t, true, false);
 }
 
 /* The slot deleted (reads become MMIO) and created again. */
