@@ -62,7 +62,7 @@ VM_RUN = python3 $(top)/scripts/vm-run.py --kernel $(S2MMU_VMLINUZ) \
 	--only "$(VM_TESTS)" --bench-only "$(VM_BENCH)"
 
 .PHONY: _vm-test _vm-kvm-test _vm-shell _demo _vm-bench
-#> vm-test: the kselftests in the arm64 VM (EXTRA_TESTS=DIR adds DIR's static arm64 TAP programs; VM_TESTS="a b" runs only those; S2MMU_TEST_SKIP_TLBI=IPA|RANGE|VMID: a test-only module without those invalidations, which tlbi_test must catch)
+#> vm-test: the kselftests in the arm64 VM (EXTRA_TESTS=DIR adds DIR's static arm64 TAP programs; VM_TESTS="a b" runs only those; S2MMU_TEST_SKIP_TLBI=IPA|RANGE|VMID: a test-only module without those invalidations, which tlbi_test must catch; S2MMU_TEST_UNKNOWN_HPFAR=1: a test-only module given a wrong HPFAR_EL2 where the architecture leaves it UNKNOWN)
 #> vm-kvm-test: the same with KVM initialised alongside
 #> vm-shell: interactive arm64 VM with the module loaded
 #> demo: boot the arm64 VM, load the module, run the example VMM
