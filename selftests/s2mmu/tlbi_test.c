@@ -316,13 +316,14 @@ static void log_change(struct __test_metadata *_metadata, struct tlbi *t,
 static void mremap_page(struct __test_metadata *_metadata, struct tlbi *t,
 			bool thp, bool away)
 {
-	unsigned char *other, *dst = t->target + TARGET_PAGE;
+	unsigned char *other, *dst;
 	struct s2mmu_stats before;
 	__u64 value;
 	void *p;
 	int i;
 
 	ASSERT_EQ(0, spin_setup(t, guest_reader_start, thp, 0));
+	dst = t->target + TARGET_PAGE;	/* mapped by spin_setup() */
 	ASSERT_EQ(0, wait_checked(t));
 	for (i = 0; i < CHANGES; i++) {
 		value = 0x300 + i;
