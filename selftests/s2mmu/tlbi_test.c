@@ -298,10 +298,11 @@ static void log_change(struct __test_metadata *_metadata, struct tlbi *t,
 {
 	struct s2mmu_stats d = tst_stats_since(t->g.vm, before);
 
-	TH_LOG("change %d: guest read %#llx under control %#llx; host reads %#llx; notifier %llu, faults %llu+%llu, retries %llu, TLBI ipa %llu range %llu vmid %llu",
+	TH_LOG("change %d: guest read %#llx under control %#llx; host reads %#llx",
 	       i, (unsigned long long)t->stale_seen,
 	       (unsigned long long)t->stale_ctrl,
-	       (unsigned long long)*target_word(t),
+	       (unsigned long long)*target_word(t));
+	TH_LOG("notifier %llu, faults %llu+%llu, retries %llu, TLBI ipa %llu range %llu vmid %llu",
 	       d.notifier_invalidations, d.faults_translation,
 	       d.faults_permission, d.fault_retries, d.tlbi_ipa,
 	       d.tlbi_range, d.tlbi_vmid);
