@@ -6,8 +6,10 @@
  * errno the uapi header documents.  After every rejected call the test
  * proves that the call changed nothing: the VM's counters, the module's
  * counters, which slots exist and whether they log, the dirty logs, the
- * manual-protect mode, (on EL2 hosts) what the VM's table and its debug
- * table translate a sample of IPAs to, and the vCPU: every register
+ * manual-protect mode, which views exist and what each restricts (a
+ * few frames read in every view id), (on EL2 hosts) what the VM's table
+ * and its debug table translate a sample of IPAs to (the info page's
+ * address among them), and the vCPU: every register
  * S2MMU_GET_REG_LIST lists (each set to a value of its own first) and its
  * run page.  On hosts that run guests, a pending MMIO read must survive
  * refused calls, a refused S2MMU_IRQ_LINE must raise no line (the guest
@@ -16,7 +18,10 @@
  * Two phases per ioctl: a systematic one (each field, each kind of bad
  * value, the exact errno) and a seeded random one (1 to 3 fields of a good
  * argument replaced by boundary values and random bits; any documented
- * errno is accepted, an accepted call becomes the new baseline).
+ * errno is accepted, an accepted call becomes the new baseline).  The
+ * views' ioctls are refused both with no view and against existing ones.
+ * Not observable through the ABI, so not checked: a view's remaps and
+ * which view a vCPU is switched to (no call reads them back).
  *
  * Written against include/uapi/linux/s2mmu.h and Documentation/abi.rst
  * only.
@@ -2794,6 +2799,18 @@ TEST_F(fz, views_present)
 	}
 	REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)3UL, ENOENT, "destroy absent");
 	REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)3UL, ENOENT, "switch absent");
+	/*
+	 * The check sees what it must: a restriction in view 2 alone, and
+	 * view 2 replaced by a new one (same number of views) without it.
+	 */
+	m.view = 2;
+	m.gfn = GPA_A >> 12;
+	m.access = S2MMU_MEM_ACCESS_N;
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_SET_MEM_ACCESS, &m));
+	EXPECT_FALSE(same_as_base(_metadata, self, "view 2 restricted", __LINE__));
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_DESTROY_VIEW, (void *)2UL));
+	ASSERT_EQ(2, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	EXPECT_FALSE(same_as_base(_metadata, self, "view 2 replaced", __LINE__));
 	/* Full: the next CREATE_VIEW is refused and creates nothing. */
 	for (i = 3; i < S2MMU_MAX_VIEWS; i++)
 		ASSERT_EQ((int)i, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));

@@ -1401,12 +1401,13 @@ struct s2mmu_hw_translate {
 /* &struct s2mmu_debug_table_op.flags */
 /* MAP/RELAX/MKYOUNG only (else -EINVAL): a shared walk, as a fault's */
 #define S2MMU_DBG_SHARED	(1U << 0)
-#define S2MMU_DBG_FORCE_PTE	(1U << 1)	/* MAP: no blocks */
+#define S2MMU_DBG_FORCE_PTE	(1U << 1)	/* MAP: no blocks; others ignore it */
 
 /**
  * struct s2mmu_debug_table_op - argument of %S2MMU_DEBUG_TABLE_OP
  * @op: in: ``S2MMU_DBG_*``
- * @prot: in: ``S2MMU_DBG_PROT_*`` for MAP and RELAX
+ * @prot: in: ``S2MMU_DBG_PROT_*`` for MAP and RELAX; the other operations
+ *	ignore it (an unknown bit, or DEVICE with NC, is -EINVAL for all)
  * @ipa: in: first IPA, page aligned, below 2^(the VM's IPA size)
  * @size: in: bytes, page aligned; not 0 for MAP, UNMAP, WRPROTECT,
  *	CLEAR_YOUNG and SPLIT, whose range must end within the IPA size;
