@@ -20,8 +20,8 @@
  * argument replaced by boundary values and random bits; any documented
  * errno is accepted, an accepted call becomes the new baseline).  The
  * views' ioctls are refused both with no view and against existing ones.
- * Not observable through the ABI, so not checked: a view's remaps and
- * which view a vCPU is switched to (no call reads them back).
+ * No call reads back a view's remaps or which view a vCPU runs on: the
+ * views test checks the latter by running the guest after its refusals.
  *
  * Written against include/uapi/linux/s2mmu.h and Documentation/abi.rst
  * only.
@@ -2771,6 +2771,7 @@ TEST_F(fz, views_present)
 	static const unsigned long bad[] = {
 		0, S2MMU_MAX_VIEWS, 255, 1UL << 31, 1UL << 32, ~0UL,
 	};
+	const __u64 mark = 0x7e57ab1e0000f00dULL;
 	unsigned int i;
 
 	if (!(self->feat.flags & S2MMU_FEAT_VIEWS))
@@ -2778,6 +2779,12 @@ TEST_F(fz, views_present)
 	ASSERT_EQ(1, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
 	ASSERT_EQ(2, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
 	ASSERT_EQ(0, xioctl(self->vm, S2MMU_SET_MEM_ACCESS, &m));
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg));
+	/* View 2 shows frame 4's page at frame 3: the vCPU's view is seen. */
+	memcpy(self->mem + 4 * TST_PAGE, &mark, sizeof(mark));
+	cg.view = 2;
+	cg.gfn = (GPA_A >> 12) + 3;
+	cg.new_gfn = (GPA_A >> 12) + 4;
 	ASSERT_EQ(0, xioctl(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg));
 	ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)2UL));
 	take_snap(self, &self->base);
@@ -2799,6 +2806,13 @@ TEST_F(fz, views_present)
 	}
 	REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)3UL, ENOENT, "destroy absent");
 	REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)3UL, ENOENT, "switch absent");
+	/* No refused call moved the vCPU off view 2 (no ioctl reads it). */
+	if (can_run(self)) {
+		ASSERT_EQ(0, guest_setup(self, fz_guest_mmio_read,
+					 GPA_A + 3 * TST_PAGE));
+		EXPECT_EQ(mark, run_to_done(_metadata, self));
+		take_snap(self, &self->base);
+	}
 	/*
 	 * The check sees what it must: a restriction in view 2 alone, and
 	 * view 2 replaced by a new one (same number of views) without it.
