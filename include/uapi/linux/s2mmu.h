@@ -730,9 +730,10 @@ struct s2mmu_vcpu_access {
  * back: @done bytes were accessed (written to guest memory, or read into
  * @buf), and the fault counters count the faults taken: -EFAULT the
  * slot's backing memory, or @buf (unmapped by another thread meanwhile),
- * is not accessible; -EINTR a signal is pending; -EAGAIN one page took 1000 faults (the VMM
- * or the host kept changing it as fast as it was mapped): the call may
- * be repeated; -ENOMEM.
+ * is not accessible; -EINTR a signal is pending; -EAGAIN one page took
+ * 1000 faults (the module parameter max_access_faults) in this access
+ * (the VMM or the host kept changing it as fast as it was mapped): the
+ * call may be repeated; -ENOMEM.
  */
 #define S2MMU_VCPU_ACCESS	_IOWR(S2MMUIO, 0x80, struct s2mmu_vcpu_access)
 
