@@ -1961,6 +1961,16 @@ static void run_page_inputs(struct __test_metadata *_metadata,
 		REJECT(self->vcpu.fd, S2MMU_RUN, NULL, EINVAL, "padding1");
 		run->padding1[i] = 0;
 	}
+	/* Random bad bytes: immediate_exit above 1, or any padding byte set. */
+	for (i = 0; i < RANDOM_ROUNDS / 4; i++) {
+		__u64 r = rnd(self);
+		__u8 *b = r % 4 ? &run->padding1[r % 4 - 1] : &run->immediate_exit;
+
+		*b = r % 4 ? 1 + (r >> 8) % 255 : 2 + (r >> 8) % 254;
+		take_snap(self, &self->base);
+		REJECT(self->vcpu.fd, S2MMU_RUN, NULL, EINVAL, "random run page byte");
+		*b = 0;
+	}
 	take_snap(self, &self->base);
 	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc, EBUSY, "ACCESS, MMIO pending");
 	acc.ipa = GPA_A;
