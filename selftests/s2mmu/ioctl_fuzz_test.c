@@ -1799,6 +1799,55 @@ static void busy_calls(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l));
 }
 
+/*
+ * In a child process: every VM ioctl, well formed, each of which would
+ * change the VM if it ran.  Return: how many were not EIO.
+ */
+static int other_process_vm_calls(struct _test_data_fz *self)
+{
+	struct s2mmu_userspace_memory_region del = { .slot = 0 };
+	struct s2mmu_dirty_log log = {
+		.slot = 1, .dirty_bitmap = (uintptr_t)self->bitmap,
+	};
+	struct s2mmu_clear_dirty_log clr = {
+		.slot = 1, .num_pages = 64, .dirty_bitmap = (uintptr_t)self->big,
+	};
+	struct s2mmu_enable_cap cap = {
+		.cap = S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT, .args = { 1 },
+	};
+	struct s2mmu_mem_access ma = {
+		.gfn = GPA_A >> 12, .nr_pages = 1, .access = S2MMU_MEM_ACCESS_N,
+	};
+	struct s2mmu_info_page_map info = { .guest_phys_addr = GPA_FREE };
+	struct s2mmu_view_change_gfn cg = {
+		.view = 1, .gfn = GPA_A >> 12, .new_gfn = (GPA_A >> 12) + 1,
+	};
+	struct s2mmu_debug_table_op dbg = {
+		.op = S2MMU_DBG_UNMAP, .ipa = DBG_IPA, .size = TST_2M,
+	};
+	struct s2mmu_hw_xlate e = { .ipa = GPA_A };
+	struct s2mmu_hw_translate xl = { .nr = 1, .entries = (uintptr_t)&e };
+	struct s2mmu_stats st;
+	int bad = 0;
+
+	bad += xioctl(self->vm, S2MMU_SET_USER_MEMORY_REGION, &del) != -EIO;
+	bad += xioctl(self->vm, S2MMU_CREATE_VCPU, (void *)5UL) != -EIO;
+	bad += xioctl(self->vm, S2MMU_GET_STATS, &st) != -EIO;
+	bad += xioctl(self->vm, S2MMU_ENABLE_CAP, &cap) != -EIO;
+	bad += xioctl(self->vm, S2MMU_GET_DIRTY_LOG, &log) != -EIO;
+	bad += xioctl(self->vm, S2MMU_CLEAR_DIRTY_LOG, &clr) != -EIO;
+	bad += xioctl(self->vm, S2MMU_SET_MEM_ACCESS, &ma) != -EIO;
+	bad += xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &ma) != -EIO;
+	bad += xioctl(self->vm, S2MMU_MAP_INFO_PAGE, &info) != -EIO;
+	bad += xioctl(self->vm, S2MMU_UNMAP_INFO_PAGE, (void *)0UL) != -EIO;
+	bad += xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL) != -EIO;
+	bad += xioctl(self->vm, S2MMU_DESTROY_VIEW, (void *)1UL) != -EIO;
+	bad += xioctl(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg) != -EIO;
+	bad += xioctl(self->vm, S2MMU_HW_TRANSLATE, &xl) != -EIO;
+	bad += xioctl(self->vm, S2MMU_DEBUG_TABLE_OP, &dbg) != -EIO;
+	return bad;
+}
+
 /* In a child process: every vCPU ioctl, well formed.  Return: not EIO. */
 static int other_process_calls(struct _test_data_fz *self)
 {
@@ -1806,6 +1855,9 @@ static int other_process_calls(struct _test_data_fz *self)
 		.ipa = GPA_A, .buf = (uintptr_t)self->big, .len = 8,
 	};
 	struct s2mmu_irq_level l = { .line = S2MMU_IRQ_LINE_IRQ, .level = 1 };
+	struct s2mmu_translate_gva gva = {
+		.gva = GPA_A, .access = S2MMU_GVA_READ, .el = 1,
+	};
 	struct {
 		__u64 n;
 		__u64 reg[REG_MAX];
@@ -1819,7 +1871,9 @@ static int other_process_calls(struct _test_data_fz *self)
 	bad += xioctl(self->vcpu.fd, S2MMU_GET_REG_LIST, &list) != -EIO;
 	bad += xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l) != -EIO;
 	bad += xioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc) != -EIO;
-	return bad;
+	bad += xioctl(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)0UL) != -EIO;
+	bad += xioctl(self->vcpu.fd, S2MMU_TRANSLATE_GVA, &gva) != -EIO;
+	return bad + other_process_vm_calls(self);
 }
 
 /* ---- guest execution ------------------------------------------------- */
@@ -2058,7 +2112,7 @@ TEST_F(fz, busy)
 	}
 }
 
-/* Every vCPU ioctl from another process: EIO, and the vCPU unchanged. */
+/* Every VM and vCPU ioctl from another process: EIO, nothing changed. */
 TEST_F(fz, other_process)
 {
 	struct snap *now = malloc(sizeof(*now));
@@ -2078,6 +2132,8 @@ TEST_F(fz, other_process)
 	take_snap(self, now);
 	EXPECT_TRUE(vcpu_same(_metadata, self, now, "other process", __LINE__));
 	free(now);
+	/* And the VM: no VM ioctl of the child ran either. */
+	EXPECT_TRUE(same_as_base(_metadata, self, "other process", __LINE__));
 }
 
 /* ---- random phase -------------------------------------------------- */
