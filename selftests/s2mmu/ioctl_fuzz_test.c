@@ -2471,6 +2471,50 @@ static void random_target(struct __test_metadata *_metadata,
 	random_phase(_metadata, self, &targets[which]);
 }
 
+/*
+ * The entries' input fields (ipa, access, reserved, pad) of the second
+ * of two entries from boundary values and random bits: a refusal is
+ * EINVAL and changes nothing -- the first, good entry not translated or
+ * counted either; an accepted batch is the new baseline.
+ */
+TEST_F(fz, random_hw_translate_entries)
+{
+	const struct s2mmu_hw_xlate good[2] = {
+		{ .ipa = GPA_A, .access = S2MMU_HWT_READ },
+		{ .ipa = GPA_B, .access = S2MMU_HWT_WRITE },
+	};
+	static const struct field ent_f[] = {
+		FLD(struct s2mmu_hw_xlate, ipa, 8, F_NUM),
+		FLD(struct s2mmu_hw_xlate, access, 4, F_NUM),
+		FLD(struct s2mmu_hw_xlate, reserved, 4, F_NUM),
+		FLD(struct s2mmu_hw_xlate, pad[0], 1, F_NUM),
+		FLD(struct s2mmu_hw_xlate, pad[6], 1, F_NUM),
+	};
+	struct s2mmu_hw_xlate e[2];
+	struct s2mmu_hw_translate t = { .nr = 2, .entries = (uintptr_t)e };
+	unsigned int round, rejected = 0;
+
+	if (!hw_at(self))
+		SKIP(return, "no EL2 hardware translation");
+	for (round = 0; round < RANDOM_ROUNDS; round++) {
+		const struct field *f = &ent_f[rnd(self) % ARRAY_SIZE(ent_f)];
+		__u64 v = boundary(self, f->size);
+		long r;
+
+		memcpy(e, good, sizeof(e));
+		memcpy((__u8 *)&e[1] + f->off, &v, f->size);
+		r = xioctl(self->vm, S2MMU_HW_TRANSLATE, &t);
+		if (!r) {
+			take_snap(self, &self->base);
+			continue;
+		}
+		rejected++;
+		EXPECT_EQ(-EINVAL, r);
+		EXPECT_TRUE(same_as_base(_metadata, self, "random entry", __LINE__));
+	}
+	TH_LOG("HW_TRANSLATE entries: %u random refused and checked", rejected);
+}
+
 /* One fresh VM per ioctl: what one accepted call did stays in its test. */
 TEST_F(fz, random_set_user_memory_region)
 {
