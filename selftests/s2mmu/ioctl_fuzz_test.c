@@ -2115,11 +2115,9 @@ TEST_F(fz, busy)
 /* Every VM and vCPU ioctl from another process: EIO, nothing changed. */
 TEST_F(fz, other_process)
 {
-	struct snap *now = malloc(sizeof(*now));
 	int status;
 	pid_t pid;
 
-	ASSERT_NE(NULL, now);
 	/* The child need not share slot memory (no copy-on-write marking). */
 	ASSERT_EQ(0, madvise(self->mem, 4 * SLOT_SIZE, MADV_DONTFORK));
 	pid = fork();
@@ -2129,10 +2127,7 @@ TEST_F(fz, other_process)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	take_snap(self, now);
-	EXPECT_TRUE(vcpu_same(_metadata, self, now, "other process", __LINE__));
-	free(now);
-	/* And the VM: no VM ioctl of the child ran either. */
+	/* The vCPU and the VM: none of the child's calls ran. */
 	EXPECT_TRUE(same_as_base(_metadata, self, "other process", __LINE__));
 }
 
