@@ -618,9 +618,10 @@ TEST_F(ma, loosen_in_place)
 				   op_addr(c[i].then, page), 0x99));
 		check_done(_metadata, self, c[i].then, page, 0x99);
 		d = tst_stats_since(self->g.vm, &before);
-		TH_LOG("%u -> %u: relax %llu, bbm %llu, tlbi ipa/range/vmid/local %llu/%llu/%llu/%llu",
-		       c[i].from, c[i].to, d.relax_perms, d.bbm, d.tlbi_ipa,
-		       d.tlbi_range, d.tlbi_vmid, d.tlbi_local);
+		TH_LOG("%u -> %u: relax %llu, bbm %llu", c[i].from, c[i].to,
+		       d.relax_perms, d.bbm);
+		TH_LOG("tlbi ipa/range/vmid/local %llu/%llu/%llu/%llu",
+		       d.tlbi_ipa, d.tlbi_range, d.tlbi_vmid, d.tlbi_local);
 		EXPECT_EQ(1ULL, d.faults_permission) TH_LOG("case %u", i);
 		EXPECT_EQ(1ULL, d.relax_perms) TH_LOG("case %u", i);
 		EXPECT_EQ(0ULL, d.bbm) TH_LOG("case %u", i);
