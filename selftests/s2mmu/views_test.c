@@ -560,7 +560,7 @@ static int counter_moves(__u64 *counter, __u64 n)
 
 /*
  * A view destroyed while a vCPU runs guest code on it, with no exit in
- * between: the vCPU finds the view's table empty, faults, and carries on
+ * between: the vCPU finds the view's table empty, faults, and continues
  * on view 0 without the VMM seeing anything; a view-0 restriction then
  * stops it.
  */
