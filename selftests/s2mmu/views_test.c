@@ -682,6 +682,33 @@ TEST_F(views, change_gfn)
 	EXPECT_EQ(0xd0d0ULL, rd(_metadata, a1, fa + DATA_OFF));
 }
 
+/*
+ * One vCPU switching between views that show frame A differently reads,
+ * at each entry, what its current view shows: the views share a VMID, so
+ * the switch must not let the previous view's translation of A be used.
+ * (Under QEMU every VTTBR_EL2 write flushes its TLB, so only real
+ * hardware can fail this for a missing invalidation; it also catches a
+ * switch that enters the wrong table.)
+ */
+TEST_F(views, switch_same_vcpu)
+{
+	struct tst_vcpu *v = &self->g.vcpu[1];
+	__u64 fa = SLOT_GPA + 36 * TST_PAGE, fb = SLOT_GPA + 37 * TST_PAGE;
+	__u64 da = *host64(self, fa + DATA_OFF), db = *host64(self, fb + DATA_OFF);
+	int round;
+
+	ASSERT_NE(da, db);
+	ASSERT_EQ(0, change_gfn(self->g.vm, self->v1, fa, fb, 0));
+	for (round = 0; round < 8; round++) {
+		ASSERT_EQ(0, switch_view(v, self->v1));
+		EXPECT_EQ(db, rd(_metadata, v, fa + DATA_OFF)) TH_LOG("round %d", round);
+		ASSERT_EQ(0, switch_view(v, 0));
+		EXPECT_EQ(da, rd(_metadata, v, fa + DATA_OFF)) TH_LOG("round %d", round);
+		ASSERT_EQ(0, switch_view(v, self->v2));
+		EXPECT_EQ(da, rd(_metadata, v, fa + DATA_OFF)) TH_LOG("round %d", round);
+	}
+}
+
 /* MADV_PAGEOUT: reclaim's reference check asks the notifier (aging). */
 static __u64 age(struct __test_metadata *_metadata,
 		 struct _test_data_views *self, __u64 gpa, int pages)
