@@ -345,6 +345,9 @@ TEST_F(views, propagate_slot_move)
 	EXPECT_EQ(-1, cmd(b, CMD_READ, x, 0, NULL));
 	EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, b->run->exit_reason);
 	EXPECT_EQ(x, b->run->mmio.phys_addr);
+	/* The MMIO read completes (with whatever the VMM gives): the command ends. */
+	ASSERT_EQ(0, guest_run(b));
+	ASSERT_EQ((__u64)GUEST_SYNC, guest_arg(b, 0));
 	*host64(self, x) = 0x5252;
 	EXPECT_EQ(0x5252ULL, rd(_metadata, b, x - LOG_GPA + moved));
 }
