@@ -306,17 +306,26 @@ TEST_F(views, propagate_slot_delete)
 	EXPECT_EQ(x, b->run->mmio.phys_addr);
 }
 
-/* Writes on a view are logged, also the one after GET_DIRTY_LOG. */
+/*
+ * Writes on a view are logged, also the one after GET_DIRTY_LOG, and
+ * marked once per round however often the guest writes.
+ */
 TEST_F(views, propagate_dirty_log)
 {
 	struct tst_vcpu *b = &self->g.vcpu[1];
 	__u64 bitmap[1], p3 = LOG_GPA + 3 * TST_PAGE + DATA_OFF;
+	struct s2mmu_stats before;
 	int round;
 
 	ASSERT_EQ(0, switch_view(b, self->v1));
 	ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, LOG_SLOT, bitmap));
 	for (round = 0; round < 4; round++) {
+		/* Two writes through the view: the page is marked once. */
+		ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+		EXPECT_EQ(0, cmd(b, CMD_WRITE, p3, 0x77, NULL));
 		EXPECT_EQ(0, cmd(b, CMD_WRITE, p3, round, NULL));
+		EXPECT_EQ(1ULL, tst_stats_since(self->g.vm, &before).dirty_marked)
+			TH_LOG("round %d", round);
 		/* a read elsewhere: mapped, not dirty */
 		rd(_metadata, b, LOG_GPA + 5 * TST_PAGE);
 		ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, LOG_SLOT, bitmap));
