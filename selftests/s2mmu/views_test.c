@@ -466,7 +466,8 @@ static void one_per_view(struct __test_metadata *_metadata,
  * each view one range operation and (with FEAT_TLBIRANGE) one
  * invalidation, not one per page: the MMU notifier, a view-0
  * restriction, dirty logging turned on (split and protect), the harvest's
- * write-protect and a slot move.
+ * write-protect and a slot move.  A view's own restriction costs that
+ * view one invalidation and the others nothing.
  */
 TEST_F(views, one_invalidation_per_view)
 {
@@ -476,7 +477,7 @@ TEST_F(views, one_invalidation_per_view)
 		.access = S2MMU_MEM_ACCESS_R,
 	};
 	struct s2mmu_features f;
-	struct s2mmu_stats before;
+	struct s2mmu_stats before, d;
 	bool range;
 
 	ASSERT_EQ(0, tst_ioctl(self->g.dev, S2MMU_GET_FEATURES, (unsigned long)&f));
@@ -494,6 +495,20 @@ TEST_F(views, one_invalidation_per_view)
 	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
 	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_SET_MEM_ACCESS, (unsigned long)&ma));
 	one_per_view(_metadata, self, &before, range, "view-0 restriction");
+	ma.access = S2MMU_MEM_ACCESS_RWX;
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_SET_MEM_ACCESS, (unsigned long)&ma));
+
+	/* A view's own restriction: that view only, one invalidation. */
+	fill_views(_metadata, self, gpa, PV_PAGES);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ma.view = self->v1;
+	ma.access = S2MMU_MEM_ACCESS_R;
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_SET_MEM_ACCESS, (unsigned long)&ma));
+	d = tst_stats_since(self->g.vm, &before);
+	TH_LOG("view-1 restriction: %llu propagations, %llu view TLBIs",
+	       d.view_propagations, d.view_tlbi);
+	EXPECT_EQ(0ULL, d.view_propagations);
+	EXPECT_TRUE(range ? d.view_tlbi == 1 : d.view_tlbi && d.view_tlbi <= PV_PAGES);
 	ma.access = S2MMU_MEM_ACCESS_RWX;
 	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_SET_MEM_ACCESS, (unsigned long)&ma));
 
