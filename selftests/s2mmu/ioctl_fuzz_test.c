@@ -2170,10 +2170,6 @@ static void random_phase(struct __test_metadata *_metadata,
 			if (t->cmd == S2MMU_ENABLE_CAP)
 				self->manual_on =
 					((struct s2mmu_enable_cap *)arg)->args[0];
-			/* Unmapped again, or every later call is -EBUSY. */
-			if (t->cmd == S2MMU_MAP_INFO_PAGE)
-				EXPECT_EQ(0, xioctl(self->vm, S2MMU_UNMAP_INFO_PAGE,
-						    (void *)0UL));
 			take_snap(self, &self->base);
 			continue;
 		}
@@ -2205,34 +2201,6 @@ static void random_target(struct __test_metadata *_metadata,
 	static const int reg_errs[] = { ENOENT, EINVAL, EFAULT, 0 };
 	static const int list_errs[] = { E2BIG, EFAULT, 0 };
 	static const int irq_errs[] = { EINVAL, EFAULT, 0 };
-	static const int set_ma_errs[] = { EINVAL, E2BIG, ENOENT, EFAULT, ENOMEM, 0 };
-	static const int get_ma_errs[] = { EINVAL, ENOENT, EFAULT, 0 };
-	static const int cg_errs[] = { EINVAL, ENOENT, EFAULT, ENOMEM, 0 };
-	static const int info_errs[] = {
-		EINVAL, EEXIST, EBUSY, EFAULT, ENOMEM, 0,
-	};
-	static const struct field ma_f[] = {
-		FLD(struct s2mmu_mem_access, gfn, 8, F_NUM),
-		FLD(struct s2mmu_mem_access, nr_pages, 8, F_NUM),
-		FLD(struct s2mmu_mem_access, access, 4, F_NUM),
-		FLD(struct s2mmu_mem_access, flags, 4, F_NUM),
-		FLD(struct s2mmu_mem_access, view, 4, F_NUM),
-		FLD(struct s2mmu_mem_access, pad, 4, F_NUM),
-		FLD(struct s2mmu_mem_access, reserved, 8, F_NUM),
-	};
-	static const struct field cg_f[] = {
-		FLD(struct s2mmu_view_change_gfn, view, 4, F_NUM),
-		FLD(struct s2mmu_view_change_gfn, flags, 4, F_NUM),
-		FLD(struct s2mmu_view_change_gfn, gfn, 8, F_NUM),
-		FLD(struct s2mmu_view_change_gfn, new_gfn, 8, F_NUM),
-		FLD(struct s2mmu_view_change_gfn, reserved[0], 8, F_NUM),
-		FLD(struct s2mmu_view_change_gfn, reserved[1], 8, F_NUM),
-	};
-	static const struct field info_f[] = {
-		FLD(struct s2mmu_info_page_map, guest_phys_addr, 8, F_NUM),
-		FLD(struct s2mmu_info_page_map, flags, 4, F_NUM),
-		FLD(struct s2mmu_info_page_map, padding, 4, F_NUM),
-	};
 	static const struct field reg_f[] = {
 		FLD(struct s2mmu_one_reg, id, 8, F_REGID),
 		FLD(struct s2mmu_one_reg, addr, 8, F_PTR),
@@ -2338,17 +2306,6 @@ static void random_target(struct __test_metadata *_metadata,
 	struct s2mmu_translate_gva gva_g = {
 		.gva = GPA_A, .access = S2MMU_GVA_READ, .el = 1,
 	};
-	/* Lifting an unrestricted frame; reading one; A showing itself. */
-	struct s2mmu_mem_access ma_g = {
-		.gfn = (GPA_A >> 12) + 1, .nr_pages = 1,
-		.access = S2MMU_MEM_ACCESS_RWX,
-	};
-	struct s2mmu_mem_access get_ma_g = { .gfn = GPA_A >> 12, .nr_pages = 1 };
-	struct s2mmu_view_change_gfn cg_g = {
-		.view = 1, .gfn = GPA_A >> 12, .new_gfn = GPA_A >> 12,
-	};
-	/* Accepted, it maps the page; random_phase() unmaps it again. */
-	struct s2mmu_info_page_map info_g = { .guest_phys_addr = GPA_FREE };
 	const struct target targets[] = {
 		{ "SET_USER_MEMORY_REGION", 0, S2MMU_SET_USER_MEMORY_REGION,
 		  &region_g, sizeof(region_g), region_f, ARRAY_SIZE(region_f),
@@ -2375,14 +2332,6 @@ static void random_target(struct __test_metadata *_metadata,
 		  irq_f, ARRAY_SIZE(irq_f), irq_errs },
 		{ "TRANSLATE_GVA", 1, S2MMU_TRANSLATE_GVA, &gva_g, sizeof(gva_g),
 		  gva_f, ARRAY_SIZE(gva_f), gva_errs },
-		{ "SET_MEM_ACCESS", 0, S2MMU_SET_MEM_ACCESS, &ma_g, sizeof(ma_g),
-		  ma_f, ARRAY_SIZE(ma_f), set_ma_errs },
-		{ "GET_MEM_ACCESS", 0, S2MMU_GET_MEM_ACCESS, &get_ma_g,
-		  sizeof(get_ma_g), ma_f, ARRAY_SIZE(ma_f), get_ma_errs },
-		{ "VIEW_CHANGE_GFN", 0, S2MMU_VIEW_CHANGE_GFN, &cg_g, sizeof(cg_g),
-		  cg_f, ARRAY_SIZE(cg_f), cg_errs },
-		{ "MAP_INFO_PAGE", 0, S2MMU_MAP_INFO_PAGE, &info_g, sizeof(info_g),
-		  info_f, ARRAY_SIZE(info_f), info_errs },
 	};
 
 	self->xl[0].ipa = GPA_A;
@@ -2450,33 +2399,6 @@ TEST_F(fz, random_irq_line)
 TEST_F(fz, random_translate_gva)
 {
 	random_target(_metadata, self, 11);
-}
-
-TEST_F(fz, random_set_mem_access)
-{
-	random_target(_metadata, self, 12);
-}
-
-TEST_F(fz, random_get_mem_access)
-{
-	random_target(_metadata, self, 13);
-}
-
-/* With view 1 there: else every call is -ENOENT or -EINVAL. */
-TEST_F(fz, random_view_change_gfn)
-{
-	if (!(self->feat.flags & S2MMU_FEAT_VIEWS))
-		SKIP(return, "no S2MMU_FEAT_VIEWS");
-	ASSERT_EQ(1, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
-	take_snap(self, &self->base);
-	random_target(_metadata, self, 14);
-}
-
-TEST_F(fz, random_map_info_page)
-{
-	if (!(self->feat.flags & S2MMU_FEAT_INFO_PAGE))
-		SKIP(return, "no S2MMU_FEAT_INFO_PAGE");
-	random_target(_metadata, self, 15);
 }
 
 /*
