@@ -21,7 +21,7 @@
  * errno is accepted, an accepted call becomes the new baseline).  The
  * views' ioctls are refused both with no view and against existing ones.
  * No call reads back a view's remaps or which view a vCPU runs on: the
- * views test checks the latter by running the guest after its refusals.
+ * views test checks both by running the guest after its refusals.
  *
  * Written against include/uapi/linux/s2mmu.h and Documentation/abi.rst
  * only.
@@ -2876,7 +2876,7 @@ TEST_F(fz, views_present)
 	static const unsigned long bad[] = {
 		0, S2MMU_MAX_VIEWS, 255, 1UL << 31, 1UL << 32, ~0UL,
 	};
-	const __u64 mark = 0x7e57ab1e0000f00dULL;
+	const __u64 mark = 0x7e57ab1e0000f00dULL, mark1 = 0x7e57ab1e0001f00dULL;
 	unsigned int i;
 
 	if (!(self->feat.flags & S2MMU_FEAT_VIEWS))
@@ -2885,7 +2885,12 @@ TEST_F(fz, views_present)
 	ASSERT_EQ(2, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
 	ASSERT_EQ(0, xioctl(self->vm, S2MMU_SET_MEM_ACCESS, &m));
 	ASSERT_EQ(0, xioctl(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg));
-	/* View 2 shows frame 4's page at frame 3: the vCPU's view is seen. */
+	/*
+	 * View 1 shows frame 1's page at frame 0, view 2 frame 4's at frame
+	 * 3, each page marked: a guest read sees the view it runs on, and
+	 * the remap in force.
+	 */
+	memcpy(self->mem + TST_PAGE + 8, &mark1, sizeof(mark1));
 	memcpy(self->mem + 4 * TST_PAGE, &mark, sizeof(mark));
 	cg.view = 2;
 	cg.gfn = (GPA_A >> 12) + 3;
@@ -2911,11 +2916,17 @@ TEST_F(fz, views_present)
 	}
 	REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)3UL, ENOENT, "destroy absent");
 	REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)3UL, ENOENT, "switch absent");
-	/* No refused call moved the vCPU off view 2 (no ioctl reads it). */
+	/*
+	 * No refused call moved the vCPU off view 2, nor changed view 1's
+	 * remap (no ioctl reads either back).
+	 */
 	if (can_run(self)) {
 		ASSERT_EQ(0, guest_setup(self, fz_guest_mmio_read,
 					 GPA_A + 3 * TST_PAGE));
 		EXPECT_EQ(mark, run_to_done(_metadata, self));
+		ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)1UL));
+		ASSERT_EQ(0, guest_setup(self, fz_guest_mmio_read, GPA_A + 8));
+		EXPECT_EQ(mark1, run_to_done(_metadata, self));
 		take_snap(self, &self->base);
 	}
 	/*
