@@ -181,7 +181,7 @@ static u64 el2_vtcr(const struct s2_pgtable *pgt)
 
 static u64 el2_vttbr(phys_addr_t root, u16 vmid)
 {
-	return (root & S2_PTE_ADDR_MASK) | ((u64)vmid << 48);
+	return (root & S2_VTTBR_BADDR_MASK) | ((u64)vmid << S2_VTTBR_VMID_SHIFT);
 }
 
 /* ---- TLB backend --------------------------------------------- */
@@ -712,11 +712,9 @@ static bool el2_self_check(void)
 		ok = false;
 		goto out;
 	}
-	l3[1] = pa | S2_PTE_VALID | S2_PTE_TYPE | S2_PTE_AF | S2_PTE_SH_INNER |
-		S2_PTE_S2AP_R | S2_PTE_S2AP_W |
-		(S2_MEMATTR_NORMAL_WB << S2_PTE_MEMATTR_SHIFT);
-	l2[1] = virt_to_phys(l3) | S2_PTE_VALID | S2_PTE_TYPE;
-	l1[1] = virt_to_phys(l2) | S2_PTE_VALID | S2_PTE_TYPE;
+	l3[1] = s2_make_leaf(pa, S2_PROT_RWX | S2_PROT_AF, S2_MAX_LEVEL);
+	l2[1] = s2_desc_make_table(virt_to_phys(l3));
+	l1[1] = s2_desc_make_table(virt_to_phys(l2));
 	dsb(ishst);
 
 	/*

@@ -573,12 +573,12 @@ static bool s2mmu_mapped_writable(struct s2mmu_vm *vm, u64 ipa, u64 *leaf_end)
 	s2_pte_t pte;
 	s8 level;
 
-	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !(pte & S2_PTE_VALID)) {
+	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !s2_desc_valid(pte)) {
 		*leaf_end = ipa + PAGE_SIZE;
 		return false;
 	}
 	*leaf_end = ALIGN_DOWN(ipa, S2_LEVEL_SIZE(level)) + S2_LEVEL_SIZE(level);
-	return pte & S2_PTE_S2AP_W;
+	return s2_desc_writable(pte);
 }
 
 /*
@@ -978,7 +978,7 @@ static int s2mmu_raise_perms(struct s2mmu_vm *vm, struct s2mmu_fault *f,
 
 	if ((f->prot & S2_PROT_W) &&
 	    !s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
-	    (pte & S2_PTE_VALID) && S2_LEVEL_SIZE(level) > size)
+	    s2_desc_valid(pte) && S2_LEVEL_SIZE(level) > size)
 		return -E2BIG;
 	ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, s2mmu_relax_flags(f));
 	return ret == -ENOENT ? -EAGAIN : ret;
@@ -997,7 +997,7 @@ static int s2mmu_zap_leaf(struct s2mmu_vm *vm, struct s2mmu_fault *f)
 
 	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	if (!s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
-	    (pte & S2_PTE_VALID)) {
+	    s2_desc_valid(pte)) {
 		lo = max(ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(level)),
 			 s2mmu_slot_base(f->slot));
 		hi = min(lo + S2_LEVEL_SIZE(level), s2mmu_slot_end(f->slot));
