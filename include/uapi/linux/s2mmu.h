@@ -78,7 +78,8 @@ struct s2mmu_features {
  *   0x70-0x7f  VM fd: test interface (EL2 oracle), the header's last section
  *   0x80-0x8f  vCPU fd
  *   0x90-0x9f  introspection: VM fd mem_access 0x90-0x91; vCPU fd
- *              S2MMU_TRANSLATE_GVA 0x92; views 0x98-0x9f
+ *              S2MMU_TRANSLATE_GVA 0x92; VM fd info page 0x93-0x94;
+ *              views 0x98-0x9f
  */
 
 /* ---- /dev/s2mmu: VMs ---- */
