@@ -1063,15 +1063,15 @@ out:
 }
 
 /*
- * Steps 2 to 6, for a fault whose invalidation state was sampled, under
- * the SRCU read side that keeps @f->slot alive.
- * Return: as s2mmu_handle_fault(), 0 for done, or -EAGAIN to start over.
+ * Step 2, under the SRCU read side that keeps @f->slot alive: the
+ * frame's restriction, the slot, and whether the host is changing the
+ * page.  Return: 0 to go on, %S2MMU_FAULT_MEM_ACCESS,
+ * %S2MMU_FAULT_MMIO, or -EAGAIN to start over.
  */
-static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+static int s2mmu_fault_lookup(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	unsigned long start, end;
-	u64 t0 = s2mmu_prof_start();
 	int ret;
 
 	/*
@@ -1084,7 +1084,6 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	if (ret)
 		return ret;
 
-	/* Step 2: the slot, and whether the host is changing the page. */
 	f->slot = s2mmu_find_slot(srcu_dereference(vm->slots, &vm->srcu),
 				  f->ipa);
 	if (!f->slot || (f->write && f->slot->flags & S2MMU_MEM_READONLY))
@@ -1101,6 +1100,24 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		f->busy_end = end;
 		return -EAGAIN;
 	}
+	return 0;
+}
+
+/*
+ * Steps 2 to 6, for a fault whose invalidation state was sampled, under
+ * the SRCU read side that keeps @f->slot alive.
+ * Return: as s2mmu_handle_fault(), 0 for done, or -EAGAIN to start over.
+ */
+static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	u64 t0 = s2mmu_prof_start();
+	int ret;
+
+	/* Step 2: the restriction, the slot, the host's changes. */
+	ret = s2mmu_fault_lookup(vcpu, f);
+	if (ret)
+		return ret;
 	s2mmu_prof_end(S2MMU_PROF_FAULT_LOOKUP, t0);
 
 	/* Step 3: fix the leaf in place. */
