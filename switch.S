@@ -162,51 +162,48 @@ SYM_CODE_START(s2mmu_vectors)
 	el2_vector
 SYM_CODE_END(s2mmu_vectors)
 
+/*
+ * The 32 V registers at x0, in the layout of struct s2mmu_fp_regs (FPSR
+ * and FPCR follow them): one list for the save (\op stp) and the load
+ * (\op ldp).
+ */
+#define FP_FPSR		512
+#define FP_FPCR		520
+
+.macro fp_vregs op
+	\op	q0, q1, [x0, #0]
+	\op	q2, q3, [x0, #32]
+	\op	q4, q5, [x0, #64]
+	\op	q6, q7, [x0, #96]
+	\op	q8, q9, [x0, #128]
+	\op	q10, q11, [x0, #160]
+	\op	q12, q13, [x0, #192]
+	\op	q14, q15, [x0, #224]
+	\op	q16, q17, [x0, #256]
+	\op	q18, q19, [x0, #288]
+	\op	q20, q21, [x0, #320]
+	\op	q22, q23, [x0, #352]
+	\op	q24, q25, [x0, #384]
+	\op	q26, q27, [x0, #416]
+	\op	q28, q29, [x0, #448]
+	\op	q30, q31, [x0, #480]
+.endm
+
 /* void s2mmu_fp_save(struct s2mmu_fp_regs *fp) */
 SYM_FUNC_START(s2mmu_fp_save)
-	stp	q0, q1, [x0, #0]
-	stp	q2, q3, [x0, #32]
-	stp	q4, q5, [x0, #64]
-	stp	q6, q7, [x0, #96]
-	stp	q8, q9, [x0, #128]
-	stp	q10, q11, [x0, #160]
-	stp	q12, q13, [x0, #192]
-	stp	q14, q15, [x0, #224]
-	stp	q16, q17, [x0, #256]
-	stp	q18, q19, [x0, #288]
-	stp	q20, q21, [x0, #320]
-	stp	q22, q23, [x0, #352]
-	stp	q24, q25, [x0, #384]
-	stp	q26, q27, [x0, #416]
-	stp	q28, q29, [x0, #448]
-	stp	q30, q31, [x0, #480]
+	fp_vregs stp
 	mrs	x1, fpsr
 	mrs	x2, fpcr
-	str	x1, [x0, #512]
-	str	x2, [x0, #520]
+	str	x1, [x0, #FP_FPSR]
+	str	x2, [x0, #FP_FPCR]
 	ret
 SYM_FUNC_END(s2mmu_fp_save)
 
 /* void s2mmu_fp_load(const struct s2mmu_fp_regs *fp) */
 SYM_FUNC_START(s2mmu_fp_load)
-	ldp	q0, q1, [x0, #0]
-	ldp	q2, q3, [x0, #32]
-	ldp	q4, q5, [x0, #64]
-	ldp	q6, q7, [x0, #96]
-	ldp	q8, q9, [x0, #128]
-	ldp	q10, q11, [x0, #160]
-	ldp	q12, q13, [x0, #192]
-	ldp	q14, q15, [x0, #224]
-	ldp	q16, q17, [x0, #256]
-	ldp	q18, q19, [x0, #288]
-	ldp	q20, q21, [x0, #320]
-	ldp	q22, q23, [x0, #352]
-	ldp	q24, q25, [x0, #384]
-	ldp	q26, q27, [x0, #416]
-	ldp	q28, q29, [x0, #448]
-	ldp	q30, q31, [x0, #480]
-	ldr	x1, [x0, #512]
-	ldr	x2, [x0, #520]
+	fp_vregs ldp
+	ldr	x1, [x0, #FP_FPSR]
+	ldr	x2, [x0, #FP_FPCR]
 	msr	fpsr, x1
 	msr	fpcr, x2
 	ret
