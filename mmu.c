@@ -708,193 +708,6 @@ void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu)
 }
 
 /*
- * Were all the slot's pages [@first, @first + @nr) -- a leaf about to be
- * made writable -- pinned for write?
- */
-static bool s2mmu_pinned_for_write(const struct s2mmu_memslot *slot,
-				   u64 first, u64 nr)
-{
-	u64 i;
-
-	for (i = first; i < first + nr; i++)
-		if (!(s2mmu_pin_of(slot, i) & S2MMU_PIN_WRITE))
-			return false;
-	return true;
-}
-
-/*
- * Step 3: an access-flag fault, or a permission fault on a mapping of the
- * right size all of whose pages were pinned with the intent the access
- * needs, is fixed in place: no page to resolve, no break-before-make.
- * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
- */
-static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
-{
-	struct s2mmu_vm *vm = vcpu->vm;
-	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
-	u64 nr = S2_LEVEL_SIZE(f->level) >> PAGE_SHIFT;
-	u64 first = (ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(f->level)) >> PAGE_SHIFT) -
-		    f->slot->base_gfn;
-	unsigned long start, end;
-	u64 t0, t1;
-	int ret;
-
-	/* Faults map 4K pages and 2 MiB blocks only; anything else: look. */
-	if (f->level < 2)
-		return -ENOENT;
-	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
-		return -ENOENT;	/* a block stays read-only while logging */
-
-	/* The syndrome's level is the level of the leaf to fix. */
-	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
-	t0 = s2mmu_prof_start();
-	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	s2mmu_prof_end(S2MMU_PROF_FAULT_LOCK, t0);
-	if (s2mmu_fault_stale(vm, f, start, end)) {
-		ret = -EAGAIN;
-	} else if (f->fsc == S2_FSC_ACCESS) {
-		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
-		if (!ret)
-			atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
-	} else if (f->write && !s2mmu_pinned_for_write(f->slot, first, nr)) {
-		ret = -ENOENT;
-	} else {
-		t1 = s2mmu_prof_start();
-		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot,
-				     s2mmu_relax_flags(f));
-		s2mmu_prof_end(S2MMU_PROF_RELAX, t1);
-		if (ret >= 0 && f->write)
-			s2mmu_mark_dirty(vm, f, first, nr);
-	}
-	if (ret == S2_UNCHANGED)
-		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
-	s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	return ret > 0 ? 0 : ret;
-}
-
-/*
- * The shared zero pages (4K, and the huge one THP maps for reads) are the
- * only pages a pin returns with no mapping at all; a truncated file page
- * looks the same, and is treated as carefully.
- */
-static bool s2mmu_is_zero_like(struct page *page)
-{
-	return is_zero_pfn(page_to_pfn(page)) ||
-	       (PageCompound(page) && !READ_ONCE(page_folio(page)->mapping));
-}
-
-/*
- * Try to pin the whole 2 MiB block around the fault: the host backs it
- * with one physically contiguous, aligned huge folio (THP or hugetlbfs),
- * the block lies inside the slot with the same offset in the host
- * mapping, and dirty logging does not want 4K granularity.
- */
-static void s2mmu_try_block(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
-			    unsigned int gup)
-{
-	struct s2mmu_memslot *slot = f->slot;
-	u64 ipa_base = ALIGN_DOWN(f->ipa, SZ_2M);
-	unsigned long hva_base = ALIGN_DOWN(f->hva, SZ_2M);
-	unsigned long pfn;
-	int i, got;
-
-	if (READ_ONCE(slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES || f->zero ||
-	    !PageCompound(vcpu->pages[0]) ||
-	    s2mmu_mem_access_any(vcpu->vm, ipa_base >> PAGE_SHIFT,
-				 S2MMU_BLOCK_PAGES) ||
-	    (f->ipa & (SZ_2M - 1)) != (f->hva & (SZ_2M - 1)) ||
-	    ipa_base < s2mmu_slot_base(slot) ||
-	    ipa_base + SZ_2M > s2mmu_slot_end(slot))
-		return;
-
-	s2mmu_rank_might_take_mmap_lock();
-	got = pin_user_pages_fast(hva_base, S2MMU_BLOCK_PAGES, gup,
-				  vcpu->pages + 1);
-	if (got > 0)
-		s2mmu_pins_add(vcpu->vm, got);
-	pfn = got > 0 ? page_to_pfn(vcpu->pages[1]) : 0;
-	for (i = 1; got == S2MMU_BLOCK_PAGES && i <= got; i++)
-		if (page_to_pfn(vcpu->pages[i]) != pfn + i - 1)
-			break;
-	/*
-	 * One folio must hold the whole block: contiguous smaller folios
-	 * (64K hugetlb, large page-cache folios) are separate objects to the
-	 * host, which may write back, reclaim or migrate each on its own.
-	 */
-	if (got == S2MMU_BLOCK_PAGES && i > got &&
-	    IS_ALIGNED(pfn, S2MMU_BLOCK_PAGES) &&
-	    page_folio(vcpu->pages[1]) ==
-	    page_folio(vcpu->pages[S2MMU_BLOCK_PAGES]) &&
-	    vcpu->pages[1 + ((f->hva - hva_base) >> PAGE_SHIFT)] ==
-	    vcpu->pages[0]) {
-		/* The single pin is one of the block's: drop it. */
-		s2mmu_unpin_clean(vcpu->vm, vcpu->pages[0]);
-		memmove(vcpu->pages, vcpu->pages + 1,
-			sizeof(*vcpu->pages) * S2MMU_BLOCK_PAGES);
-		f->nr_pages = S2MMU_BLOCK_PAGES;
-		return;
-	}
-	for (i = 1; i <= got; i++)
-		s2mmu_unpin_clean(vcpu->vm, vcpu->pages[i]);
-}
-
-/*
- * Fault the host page in the way a user access would, with retry allowed.
- * The FOLL_LONGTERM slow path of GUP (6.1) faults without
- * FAULT_FLAG_ALLOW_RETRY, so a page handled by userfaultfd (a VMM doing
- * post-copy migration or demand paging) would get SIGBUS there instead of
- * waiting for the VMM to supply it.  Here the fault may wait, killably;
- * the pin that follows finds the page present.
- */
-static int s2mmu_fault_in_host(struct s2mmu_fault *f)
-{
-	struct mm_struct *mm = current->mm;
-	bool unlocked = false;
-	int ret;
-
-	s2mmu_mmap_read_lock(mm);
-	ret = fixup_user_fault(mm, f->hva, f->write ? FAULT_FLAG_WRITE : 0,
-			       &unlocked);
-	s2mmu_mmap_read_unlock(mm);
-	return ret;
-}
-
-/*
- * Step 4: pin the host page(s) backing the fault.  Write intent only for
- * write faults, so that reads never break COW or dirty a file.
- */
-static int s2mmu_resolve_page(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
-{
-	unsigned int gup = FOLL_LONGTERM | (f->write ? FOLL_WRITE : 0);
-	int ret;
-
-	/* GUP may take mmap_lock: nothing ranked above it may be held. */
-	s2mmu_rank_might_take_mmap_lock();
-	ret = pin_user_pages_fast_only(f->hva, 1, gup, vcpu->pages);
-	if (ret != 1) {
-		/* Not present (or userfaultfd's to supply): fault, then pin. */
-		ret = s2mmu_fault_in_host(f);
-		if (!ret)
-			ret = pin_user_pages_fast(f->hva, 1, gup, vcpu->pages);
-	}
-	if (ret != 1)
-		return ret < 0 ? ret : -EFAULT;
-	s2mmu_pins_add(vcpu->vm, 1);
-	f->nr_pages = 1;
-	f->zero = !f->write && s2mmu_is_zero_like(vcpu->pages[0]);
-	s2mmu_try_block(vcpu, f, gup);
-
-	f->prot = S2_PROT_R;
-	if (f->write)
-		f->prot |= S2_PROT_W;
-	if (f->exec)
-		f->prot |= S2_PROT_X;
-	/* Never more than the frame's restriction; the access is in it. */
-	f->prot &= f->allowed;
-	return 0;
-}
-
-/*
  * A zero page is mapped read-only where nothing is mapped yet, and never
  * over a mapping: a concurrent write fault may just have installed the
  * real page, and replacing it by the zero page would lose the write.  The
@@ -1060,6 +873,193 @@ out:
 	if (ret == -E2BIG)
 		ret = s2mmu_zap_leaf(vm, f);
 	return ret;
+}
+
+/*
+ * The shared zero pages (4K, and the huge one THP maps for reads) are the
+ * only pages a pin returns with no mapping at all; a truncated file page
+ * looks the same, and is treated as carefully.
+ */
+static bool s2mmu_is_zero_like(struct page *page)
+{
+	return is_zero_pfn(page_to_pfn(page)) ||
+	       (PageCompound(page) && !READ_ONCE(page_folio(page)->mapping));
+}
+
+/*
+ * Try to pin the whole 2 MiB block around the fault: the host backs it
+ * with one physically contiguous, aligned huge folio (THP or hugetlbfs),
+ * the block lies inside the slot with the same offset in the host
+ * mapping, and dirty logging does not want 4K granularity.
+ */
+static void s2mmu_try_block(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f,
+			    unsigned int gup)
+{
+	struct s2mmu_memslot *slot = f->slot;
+	u64 ipa_base = ALIGN_DOWN(f->ipa, SZ_2M);
+	unsigned long hva_base = ALIGN_DOWN(f->hva, SZ_2M);
+	unsigned long pfn;
+	int i, got;
+
+	if (READ_ONCE(slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES || f->zero ||
+	    !PageCompound(vcpu->pages[0]) ||
+	    s2mmu_mem_access_any(vcpu->vm, ipa_base >> PAGE_SHIFT,
+				 S2MMU_BLOCK_PAGES) ||
+	    (f->ipa & (SZ_2M - 1)) != (f->hva & (SZ_2M - 1)) ||
+	    ipa_base < s2mmu_slot_base(slot) ||
+	    ipa_base + SZ_2M > s2mmu_slot_end(slot))
+		return;
+
+	s2mmu_rank_might_take_mmap_lock();
+	got = pin_user_pages_fast(hva_base, S2MMU_BLOCK_PAGES, gup,
+				  vcpu->pages + 1);
+	if (got > 0)
+		s2mmu_pins_add(vcpu->vm, got);
+	pfn = got > 0 ? page_to_pfn(vcpu->pages[1]) : 0;
+	for (i = 1; got == S2MMU_BLOCK_PAGES && i <= got; i++)
+		if (page_to_pfn(vcpu->pages[i]) != pfn + i - 1)
+			break;
+	/*
+	 * One folio must hold the whole block: contiguous smaller folios
+	 * (64K hugetlb, large page-cache folios) are separate objects to the
+	 * host, which may write back, reclaim or migrate each on its own.
+	 */
+	if (got == S2MMU_BLOCK_PAGES && i > got &&
+	    IS_ALIGNED(pfn, S2MMU_BLOCK_PAGES) &&
+	    page_folio(vcpu->pages[1]) ==
+	    page_folio(vcpu->pages[S2MMU_BLOCK_PAGES]) &&
+	    vcpu->pages[1 + ((f->hva - hva_base) >> PAGE_SHIFT)] ==
+	    vcpu->pages[0]) {
+		/* The single pin is one of the block's: drop it. */
+		s2mmu_unpin_clean(vcpu->vm, vcpu->pages[0]);
+		memmove(vcpu->pages, vcpu->pages + 1,
+			sizeof(*vcpu->pages) * S2MMU_BLOCK_PAGES);
+		f->nr_pages = S2MMU_BLOCK_PAGES;
+		return;
+	}
+	for (i = 1; i <= got; i++)
+		s2mmu_unpin_clean(vcpu->vm, vcpu->pages[i]);
+}
+
+/*
+ * Fault the host page in the way a user access would, with retry allowed.
+ * The FOLL_LONGTERM slow path of GUP (6.1) faults without
+ * FAULT_FLAG_ALLOW_RETRY, so a page handled by userfaultfd (a VMM doing
+ * post-copy migration or demand paging) would get SIGBUS there instead of
+ * waiting for the VMM to supply it.  Here the fault may wait, killably;
+ * the pin that follows finds the page present.
+ */
+static int s2mmu_fault_in_host(struct s2mmu_fault *f)
+{
+	struct mm_struct *mm = current->mm;
+	bool unlocked = false;
+	int ret;
+
+	s2mmu_mmap_read_lock(mm);
+	ret = fixup_user_fault(mm, f->hva, f->write ? FAULT_FLAG_WRITE : 0,
+			       &unlocked);
+	s2mmu_mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
+ * Step 4: pin the host page(s) backing the fault.  Write intent only for
+ * write faults, so that reads never break COW or dirty a file.
+ */
+static int s2mmu_resolve_page(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	unsigned int gup = FOLL_LONGTERM | (f->write ? FOLL_WRITE : 0);
+	int ret;
+
+	/* GUP may take mmap_lock: nothing ranked above it may be held. */
+	s2mmu_rank_might_take_mmap_lock();
+	ret = pin_user_pages_fast_only(f->hva, 1, gup, vcpu->pages);
+	if (ret != 1) {
+		/* Not present (or userfaultfd's to supply): fault, then pin. */
+		ret = s2mmu_fault_in_host(f);
+		if (!ret)
+			ret = pin_user_pages_fast(f->hva, 1, gup, vcpu->pages);
+	}
+	if (ret != 1)
+		return ret < 0 ? ret : -EFAULT;
+	s2mmu_pins_add(vcpu->vm, 1);
+	f->nr_pages = 1;
+	f->zero = !f->write && s2mmu_is_zero_like(vcpu->pages[0]);
+	s2mmu_try_block(vcpu, f, gup);
+
+	f->prot = S2_PROT_R;
+	if (f->write)
+		f->prot |= S2_PROT_W;
+	if (f->exec)
+		f->prot |= S2_PROT_X;
+	/* Never more than the frame's restriction; the access is in it. */
+	f->prot &= f->allowed;
+	return 0;
+}
+
+/*
+ * Were all the slot's pages [@first, @first + @nr) -- a leaf about to be
+ * made writable -- pinned for write?
+ */
+static bool s2mmu_pinned_for_write(const struct s2mmu_memslot *slot,
+				   u64 first, u64 nr)
+{
+	u64 i;
+
+	for (i = first; i < first + nr; i++)
+		if (!(s2mmu_pin_of(slot, i) & S2MMU_PIN_WRITE))
+			return false;
+	return true;
+}
+
+/*
+ * Step 3: an access-flag fault, or a permission fault on a mapping of the
+ * right size all of whose pages were pinned with the intent the access
+ * needs, is fixed in place: no page to resolve, no break-before-make.
+ * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
+ */
+static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
+	u64 nr = S2_LEVEL_SIZE(f->level) >> PAGE_SHIFT;
+	u64 first = (ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(f->level)) >> PAGE_SHIFT) -
+		    f->slot->base_gfn;
+	unsigned long start, end;
+	u64 t0, t1;
+	int ret;
+
+	/* Faults map 4K pages and 2 MiB blocks only; anything else: look. */
+	if (f->level < 2)
+		return -ENOENT;
+	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
+		return -ENOENT;	/* a block stays read-only while logging */
+
+	/* The syndrome's level is the level of the leaf to fix. */
+	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
+	t0 = s2mmu_prof_start();
+	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_prof_end(S2MMU_PROF_FAULT_LOCK, t0);
+	if (s2mmu_fault_stale(vm, f, start, end)) {
+		ret = -EAGAIN;
+	} else if (f->fsc == S2_FSC_ACCESS) {
+		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
+		if (!ret)
+			atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
+	} else if (f->write && !s2mmu_pinned_for_write(f->slot, first, nr)) {
+		ret = -ENOENT;
+	} else {
+		t1 = s2mmu_prof_start();
+		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot,
+				     s2mmu_relax_flags(f));
+		s2mmu_prof_end(S2MMU_PROF_RELAX, t1);
+		if (ret >= 0 && f->write)
+			s2mmu_mark_dirty(vm, f, first, nr);
+	}
+	if (ret == S2_UNCHANGED)
+		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
+	s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	return ret > 0 ? 0 : ret;
 }
 
 /*
