@@ -439,6 +439,10 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
  * 5. under mmu_lock, unless an invalidation raced with steps 1-4
  *    (s2mmu_fault_stale()), map it through the engine;
  * 6. once the mapping is writable, mark the page dirty.
+ *
+ * Each function stands above its caller, so the steps read upwards from
+ * s2mmu_handle_fault(), at the end of the file: 1 and 2, then 3, 4, 5 and
+ * 6 at the top, after the helpers the steps share.
  */
 
 /**
