@@ -21,7 +21,6 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/percpu.h>
 #include <linux/smp.h>
 #include <asm/barrier.h>
 #include <asm/cache.h>
@@ -46,16 +45,18 @@ MODULE_PARM_DESC(force_cmo,
 /* The smallest line sizes of any CPU, in bytes, and whether any is VIPT. */
 static unsigned int cache_dline = 4 << 15, cache_iline = 4 << 15;
 static bool cache_ic_vipt;
-
-/*
- * Each CPU's CTR_EL0, written by that CPU alone (no lock in the IPI);
- * 0, which CTR_EL0 never is (bit 31 is RES1), for a CPU not probed.
- */
-static DEFINE_PER_CPU(u64, cache_ctr);
+static DEFINE_SPINLOCK(cache_probe_lock);
 
 static void cache_probe_cpu(void *unused)
 {
-	this_cpu_write(cache_ctr, read_sysreg(ctr_el0));
+	u64 ctr = read_sysreg(ctr_el0);
+
+	spin_lock(&cache_probe_lock);
+	cache_dline = min(cache_dline, 4U << CACHE_CTR_DMINLINE(ctr));
+	cache_iline = min(cache_iline, 4U << CACHE_CTR_IMINLINE(ctr));
+	if (CACHE_CTR_L1IP(ctr) == CACHE_CTR_L1IP_VIPT)
+		cache_ic_vipt = true;
+	spin_unlock(&cache_probe_lock);
 }
 
 /*
@@ -64,19 +65,7 @@ static void cache_probe_cpu(void *unused)
  */
 void s2mmu_cache_init(void)
 {
-	unsigned int cpu;
-	u64 ctr;
-
 	on_each_cpu(cache_probe_cpu, NULL, 1);
-	for_each_possible_cpu(cpu) {
-		ctr = per_cpu(cache_ctr, cpu);
-		if (!ctr)
-			continue;
-		cache_dline = min(cache_dline, 4U << CACHE_CTR_DMINLINE(ctr));
-		cache_iline = min(cache_iline, 4U << CACHE_CTR_IMINLINE(ctr));
-		if (CACHE_CTR_L1IP(ctr) == CACHE_CTR_L1IP_VIPT)
-			cache_ic_vipt = true;
-	}
 	pr_info("caches: D line %u, I line %u%s; FWB %s, IDC %s, DIC %s\n",
 		cache_dline, cache_iline, cache_ic_vipt ? " (VIPT I-cache)" : "",
 		cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) ? "yes" : "no",
