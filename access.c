@@ -178,24 +178,22 @@ static int s2mmu_access_probe_buf(u8 __user *buf, u32 len, bool dst)
 	return 0;
 }
 
-int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
+/* Every field of @acc and its buffer, before anything is done. */
+static int s2mmu_access_check(struct s2mmu_vcpu *vcpu,
+			      const struct s2mmu_vcpu_access *acc)
 {
-	struct s2mmu_vcpu_access acc;
-	u8 __user *buf;
+	u8 __user *buf = u64_to_user_ptr(acc->buf);
 	u64 end;
-	int ret = 0;
 
-	lockdep_assert_held(&vcpu->mutex);
-	if (copy_from_user(&acc, argp, sizeof(acc)))
-		return -EFAULT;
-	if (acc.kind > S2MMU_ACCESS_EXEC || acc.flags ||
-	    acc.reserved[0] || acc.reserved[1] || !acc.len || acc.len > S2MMU_ACCESS_MAX_LEN ||
-	    check_add_overflow(acc.ipa, (u64)acc.len, &end) ||
+	if (acc->kind > S2MMU_ACCESS_EXEC || acc->flags ||
+	    acc->reserved[0] || acc->reserved[1] || !acc->len ||
+	    acc->len > S2MMU_ACCESS_MAX_LEN ||
+	    check_add_overflow(acc->ipa, (u64)acc->len, &end) ||
 	    end > BIT_ULL(vcpu->vm->ipa_bits))
 		return -EINVAL;
-	buf = u64_to_user_ptr(acc.buf);
-	if (!access_ok(buf, acc.len) ||
-	    s2mmu_access_probe_buf(buf, acc.len, acc.kind != S2MMU_ACCESS_WRITE))
+	if (!access_ok(buf, acc->len) ||
+	    s2mmu_access_probe_buf(buf, acc->len,
+				   acc->kind != S2MMU_ACCESS_WRITE))
 		return -EFAULT;
 	/*
 	 * The run page is the pending exit's until S2MMU_RUN completes it:
@@ -204,6 +202,22 @@ int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
 	 */
 	if (s2mmu_exit_pending(vcpu->ctx))
 		return -EBUSY;
+	return 0;
+}
+
+int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
+{
+	struct s2mmu_vcpu_access acc;
+	u8 __user *buf;
+	int ret;
+
+	lockdep_assert_held(&vcpu->mutex);
+	if (copy_from_user(&acc, argp, sizeof(acc)))
+		return -EFAULT;
+	ret = s2mmu_access_check(vcpu, &acc);
+	if (ret)
+		return ret;
+	buf = u64_to_user_ptr(acc.buf);
 	acc.done = 0;
 	acc.exit_reason = S2MMU_EXIT_NONE;
 	acc.faults_translation = 0;
