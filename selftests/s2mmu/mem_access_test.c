@@ -14,8 +14,7 @@
  * change repeats the event, and once the restriction is lifted the
  * retried access must succeed.
  */
-#include "guest_vm.h"
-#include "../kselftest_harness.h"
+#include "guest_test.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -190,16 +189,10 @@ static void check_done(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(ma)
 {
-	const char *why = NULL;
-	int ret;
-
 	self->move_mem = NULL;
-	ret = guest_vm_create_with_mem(&self->g, 1, TST_ANON, SLOT_SIZE,
-				       &self->mem, &why);
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret);
-	self->v = &self->g.vcpu[0];
+	if (!guest_fixture_vm(_metadata, &self->g, TST_ANON, SLOT_SIZE,
+			      &self->mem, &self->v))
+		return;
 	self->move_mem = tst_alloc(TST_ANON, MOVE_SIZE);
 	ASSERT_NE(NULL, self->move_mem);
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, SLOT_SIZE,
@@ -545,6 +538,97 @@ TEST_F(ma, slot_move_and_logging)
 	EXPECT_EQ(4ULL, *host);
 	d = tst_stats_since(self->g.vm, &self->before);
 	EXPECT_EQ(4ULL, d.mem_access_write);
+}
+
+/*
+ * rx2rw on a logging slot: the first write is the event (and converts
+ * the page to rw), nothing is logged until the retried write is done.
+ */
+TEST_F(ma, rx2rw_logging)
+{
+	__u64 page = MOVE_GPA + 2 * TST_PAGE;
+	__u64 *host = (__u64 *)(self->move_mem + 2 * TST_PAGE + DATA_OFF);
+	struct s2mmu_stats d;
+
+	*host = 1;
+	ASSERT_EQ(0, tst_set_region(self->g.vm, MOVE_SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    MOVE_GPA, MOVE_SIZE, self->move_mem));
+	EXPECT_EQ(0, logged(self, 2));
+	ASSERT_EQ(0, set_access(self->g.vm, page, 1, S2MMU_MEM_ACCESS_RX2RW));
+	ASSERT_EQ(0, start(_metadata, self, CMD_READ, page + DATA_OFF, 0));
+	EXPECT_EQ(1ULL, self->res);
+	EXPECT_EQ(0, logged(self, 2));
+	ASSERT_EQ(1, start(_metadata, self, CMD_WRITE, page + DATA_OFF, 2));
+	EXPECT_EQ((__u32)S2MMU_EXIT_MEM_ACCESS, self->ev.exit_reason);
+	EXPECT_EQ(page + DATA_OFF, self->ev.mem_access.gpa);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_RX2RW, self->ev.mem_access.access);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_RW, self->ev.mem_access.new_access);
+	EXPECT_NE(0U, self->ev.mem_access.flags & S2MMU_MEM_ACCESS_F_CONVERTED);
+	EXPECT_EQ(0, logged(self, 2));
+	EXPECT_EQ(1ULL, *host);
+	ASSERT_EQ(0, resume(_metadata, self));
+	EXPECT_EQ(2ULL, *host);
+	EXPECT_EQ(1, logged(self, 2));
+	/* rw from now on: the next write is logged, no event. */
+	ASSERT_EQ(0, start(_metadata, self, CMD_WRITE, page + DATA_OFF, 3));
+	EXPECT_EQ(1, logged(self, 2));
+	d = tst_stats_since(self->g.vm, &self->before);
+	EXPECT_EQ(1ULL, d.mem_access_write);
+	EXPECT_EQ(1ULL, d.mem_access_converted);
+	EXPECT_EQ(0ULL, d.mem_access_read);
+}
+
+/*
+ * Loosening changes no table; the guest's next access that needs the new
+ * permission takes a permission fault that raises the leaf in place: no
+ * new leaf, no break-before-make, no broadcast invalidation.
+ */
+TEST_F(ma, loosen_in_place)
+{
+	static const struct {
+		__u32 from, to;
+		int first, then;	/* the command that maps, the one that relaxes */
+	} c[] = {
+		{ S2MMU_MEM_ACCESS_R, S2MMU_MEM_ACCESS_RW, CMD_READ, CMD_WRITE },
+		{ S2MMU_MEM_ACCESS_X, S2MMU_MEM_ACCESS_RX, CMD_EXEC, CMD_READ },
+		{ S2MMU_MEM_ACCESS_RX, S2MMU_MEM_ACCESS_RWX, CMD_READ, CMD_WRITE },
+	};
+	struct s2mmu_stats before, d;
+	__u64 page = SLOT_GPA + 469 * TST_PAGE;
+	unsigned int i;
+	int op;
+
+	/* Every command once first: the guest's code for each is mapped. */
+	fill_page(self, page);
+	for (op = CMD_READ; op <= CMD_EXEC; op++)
+		ASSERT_EQ(0, start(_metadata, self, op, op_addr(op, page), 0));
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		page = SLOT_GPA + (470 + i) * TST_PAGE;	/* inside the slot */
+		fill_page(self, page);
+		ASSERT_EQ(0, set_access(self->g.vm, page, 1, c[i].from));
+		ASSERT_EQ(0, start(_metadata, self, c[i].first,
+				   op_addr(c[i].first, page), 0));
+		ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+		ASSERT_EQ(0, set_access(self->g.vm, page, 1, c[i].to));
+		d = tst_stats_since(self->g.vm, &before);
+		EXPECT_EQ(0ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid + d.bbm);
+		ASSERT_EQ(0, start(_metadata, self, c[i].then,
+				   op_addr(c[i].then, page), 0x99));
+		check_done(_metadata, self, c[i].then, page, 0x99);
+		d = tst_stats_since(self->g.vm, &before);
+		TH_LOG("%u -> %u: relax %llu, bbm %llu", c[i].from, c[i].to,
+		       d.relax_perms, d.bbm);
+		TH_LOG("tlbi ipa/range/vmid/local %llu/%llu/%llu/%llu",
+		       d.tlbi_ipa, d.tlbi_range, d.tlbi_vmid, d.tlbi_local);
+		EXPECT_EQ(1ULL, d.faults_permission) TH_LOG("case %u", i);
+		EXPECT_EQ(1ULL, d.relax_perms) TH_LOG("case %u", i);
+		EXPECT_EQ(0ULL, d.bbm) TH_LOG("case %u", i);
+		EXPECT_EQ(0ULL, d.mapped_l3 + d.mapped_l2) TH_LOG("case %u", i);
+		EXPECT_EQ(0ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid)
+			TH_LOG("case %u", i);
+		EXPECT_EQ(0ULL, d.mem_access_read + d.mem_access_write +
+			  d.mem_access_exec);
+	}
 }
 
 /* ---- the guest's own stage-1 walk ---- */
