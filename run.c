@@ -308,18 +308,33 @@ static __always_inline void run_load_guest(struct s2mmu_vcpu_ctx *ctx,
  */
 #define RUN_TIMER_CTL_RW	(ARCH_TIMER_CTRL_ENABLE | ARCH_TIMER_CTRL_IT_MASK)
 
-static __always_inline void run_timer_load(const u64 *r)
+/*
+ * An enabled, unmasked timer whose compare value has passed asserts its
+ * interrupt at once.  Nothing delivers it to the guest, but with KVM
+ * initialised the host has the PPI enabled: every entry would exit at
+ * once and the guest never progress.  Such a timer runs with IMASK set
+ * (the guest reads it so while the timer stays expired), and the saved
+ * state keeps the guest's own IMASK clear.  Returns whether it masked.
+ */
+static __always_inline bool run_timer_load(const u64 *r)
 {
-	u64 ctl = read_sysreg_s(SYS_CNTV_CTL_EL02);
+	u64 ctl = read_sysreg_s(SYS_CNTV_CTL_EL02), want = r[S2_CNTV_CTL];
+	bool mask = (want & RUN_TIMER_CTL_RW) == ARCH_TIMER_CTRL_ENABLE &&
+		    r[S2_CNTV_CVAL] <= __arch_counter_get_cntvct();
 
+	if (mask)
+		want |= ARCH_TIMER_CTRL_IT_MASK;
 	run_set_s(CNTV_CVAL_EL02, r[S2_CNTV_CVAL]);
-	if ((ctl ^ r[S2_CNTV_CTL]) & RUN_TIMER_CTL_RW)
-		write_sysreg_s(r[S2_CNTV_CTL], SYS_CNTV_CTL_EL02);
+	if ((ctl ^ want) & RUN_TIMER_CTL_RW)
+		write_sysreg_s(want, SYS_CNTV_CTL_EL02);
+	return mask;
 }
 
-static __always_inline void run_timer_save(u64 *r)
+static __always_inline void run_timer_save(u64 *r, bool masked)
 {
 	r[S2_CNTV_CTL] = read_sysreg_s(SYS_CNTV_CTL_EL02);
+	if (masked)
+		r[S2_CNTV_CTL] &= ~ARCH_TIMER_CTRL_IT_MASK;
 	r[S2_CNTV_CVAL] = read_sysreg_s(SYS_CNTV_CVAL_EL02);
 	/* A disabled timer cannot fire: nothing to stop. */
 	if (r[S2_CNTV_CTL] & ARCH_TIMER_CTRL_ENABLE)
@@ -439,10 +454,11 @@ static notrace void run_world_switch(struct s2mmu_vcpu_ctx *ctx,
 				     const struct run_guest_cfg *cfg)
 {
 	struct run_host h;
+	bool timer_masked;
 
 	run_load_guest(ctx, cfg, &h);
 	run_local_flush(cfg);
-	run_timer_load(ctx->sys);
+	timer_masked = run_timer_load(ctx->sys);
 	ctx->exit.exc = s2mmu_guest_enter(&ctx->gp);
 	ctx->exit.esr = read_sysreg(esr_el2);
 	ctx->exit.far = read_sysreg(far_el2);
@@ -450,7 +466,7 @@ static notrace void run_world_switch(struct s2mmu_vcpu_ctx *ctx,
 	run_test_unknown_hpfar(&ctx->exit);
 	ctx->exit.ipa_known = !run_hpfar_unknown(&ctx->exit) ||
 			      run_far_to_hpfar(&ctx->exit);
-	run_timer_save(ctx->sys);
+	run_timer_save(ctx->sys, timer_masked);
 	run_put_guest(ctx, cfg, &h);
 }
 

@@ -702,9 +702,14 @@ TEST_F(run, guest_timer_fires_without_disturbing)
 	long long before, after;
 
 	START(vtimer_fire);
+	/*
+	 * Stuck here before run.c masked an expired timer: with KVM
+	 * initialised, the PPI is enabled and every entry exited at once.
+	 */
 	ASSERT_EQ(13, guest_run_until_hvc(v));
-	/* ENABLE and ISTATUS, IMASK clear: as the guest left it. */
-	EXPECT_EQ(5, v->run->hypercall.args[0] & 7);
+	/* ENABLE and ISTATUS (IMASK is the kernel's while it stays expired). */
+	EXPECT_EQ(5, v->run->hypercall.args[0] & 5);
+	/* The saved state is the guest's: enabled, unmasked. */
 	EXPECT_EQ(1, tst_reg(v, S2MMU_REG_CNTV_CTL_EL0) & 3);
 	before = irq_count("kvm guest vtimer");
 	usleep(200000);
