@@ -25,6 +25,15 @@
  */
 #define S2_WALK_NO_REFS		BIT(29)
 
+/*
+ * Internal walk flag: the range is one page, @start page-aligned.  Every
+ * table on its path is entered once, each entry visited is the last one
+ * the walk visits in its table, so the walk is a straight descent and
+ * back: what a fault's map, a relax, a mkyoung and a lookup walk.  A
+ * constant in each inlined copy, like the visits.
+ */
+#define S2_WALK_ONE		BIT(28)
+
 #define S2_LEAF_ATTRS		(~(S2_PTE_ADDR_MASK | S2_PTE_TYPE))
 
 /* The table @pte names: an add for a linear map, where a call would be. */
@@ -302,7 +311,9 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 			break;
 		}
 		ws->next = addr + size;
-		if (ws->next >= ws->ctx.end || IS_ALIGNED(ws->next, span))
+		/* One page: this entry covers all of it. */
+		if ((how.flags & S2_WALK_ONE) || ws->next >= ws->ctx.end ||
+		    IS_ALIGNED(ws->next, span))
 			return 0;
 	}
 	if (how.flags & S2_WALK_TABLE_POST) {
@@ -358,12 +369,53 @@ static __always_inline int s2_walk_entries_at(struct s2_walk_state *ws,
 	}
 }
 
+/*
+ * The descent of a one-page walk (%S2_WALK_ONE) from @how.top: each level
+ * a copy of its own, entered at the top one, so no level is dispatched on
+ * the way down.  Returns the level it stopped at in @level.
+ */
+static __always_inline int s2_walk_descend_one(struct s2_walk_state *ws,
+					       s8 *level,
+					       struct s2_walk_how how)
+{
+	int ret;
+
+	switch (how.top) {
+	case 0:
+		ret = s2_walk_entries(ws, 0, how);
+		if (ret <= 0)
+			return ret;
+		*level = 1;
+		fallthrough;
+	case 1:
+		ret = s2_walk_entries(ws, 1, how);
+		if (ret <= 0)
+			return ret;
+		*level = 2;
+		fallthrough;
+	case 2:
+		ret = s2_walk_entries(ws, 2, how);
+		if (ret <= 0)
+			return ret;
+		*level = S2_MAX_LEVEL;
+		fallthrough;
+	default:
+		return s2_walk_entries(ws, S2_MAX_LEVEL, how);
+	}
+}
+
 static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 					struct s2_walk_how how)
 {
 	s8 level = how.top;
 	int ret = 0;
 
+	if (how.flags & S2_WALK_ONE) {
+		ret = s2_walk_descend_one(ws, &level, how);
+		if (ret < 0)
+			goto stop;
+		goto done;
+	}
 	while (ws->next < ws->ctx.end) {
 		/* Down the tables on the way to @next: nothing left behind. */
 		while ((ret = s2_walk_entries_at(ws, level, how)) > 0)
@@ -380,6 +432,7 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 				goto stop;
 		}
 	}
+done:
 	/* The range ends inside these tables. */
 	for (; level > how.top; level--) {
 		ret = s2_walk_up(ws, level, how);
@@ -465,7 +518,7 @@ static noinline int __s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
 			      const struct s2_walker *walker)
 {
 	return s2_walk_root(pgt, addr, size, walker->cb, walker->arg,
-			    walker->flags & ~S2_WALK_NO_REFS);
+			    walker->flags & ~(S2_WALK_NO_REFS | S2_WALK_ONE));
 }
 
 static int s2_walk_rcu(struct s2_pgtable *pgt, u64 addr, u64 size,
@@ -1106,7 +1159,8 @@ int s2_get_leaf(struct s2_pgtable *pgt, u64 ipa, s2_pte_t *ptep, s8 *level)
 	rcu_read_lock();
 	ret = s2_walk_root(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
 			   s2_get_leaf_walker, &d,
-			   S2_WALK_LEAF | S2_WALK_SHARED | S2_WALK_NO_REFS);
+			   S2_WALK_LEAF | S2_WALK_SHARED | S2_WALK_NO_REFS |
+			   S2_WALK_ONE);
 	rcu_read_unlock();
 	*ptep = ret ? 0 : d.pte;
 	*level = ret ? 0 : d.level;
@@ -1447,9 +1501,18 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	d.perms_differ = false;
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk_pgd(pgt, ipa, size, s2_map_visit, &d,
-			  S2_WALK_LEAF | S2_WALK_TABLE_PRE |
-			  (flags & S2_WALK_SHARED));
+	/*
+	 * A page never replaces a table (no block is that small): its walk
+	 * makes no TABLE_PRE visits.
+	 */
+	if (size == S2_PAGE_SIZE)
+		ret = s2_walk_pgd(pgt, ipa, S2_PAGE_SIZE, s2_map_visit, &d,
+				  S2_WALK_LEAF | S2_WALK_ONE |
+				  (flags & S2_WALK_SHARED));
+	else
+		ret = s2_walk_pgd(pgt, ipa, size, s2_map_visit, &d,
+				  S2_WALK_LEAF | S2_WALK_TABLE_PRE |
+				  (flags & S2_WALK_SHARED));
 	d.op.retry = ret == -EAGAIN;
 	d.op.unchanged = ret >= 0 && !d.perms_differ && !d.op.written;
 	s2_op_finish(&d.op);
@@ -1713,7 +1776,7 @@ static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
 		return -ERANGE;
 	rcu_read_lock();
 	ret = s2_walk_pgd(pgt, page, S2_PAGE_SIZE, s2_relax_walker, d,
-			  S2_WALK_LEAF | S2_WALK_NO_REFS |
+			  S2_WALK_LEAF | S2_WALK_NO_REFS | S2_WALK_ONE |
 			  (flags & S2_WALK_SHARED));
 	rcu_read_unlock();
 	if (perms && !ret && d->changed)
