@@ -131,9 +131,11 @@ u32 s2_leaf_prot(s2_pte_t pte)
 	this_cpu_add((*(pgt)->stats).field, (n))
 
 /*
- * An operation that ends with several counts finds this CPU's copy once,
- * between s2_stats_get() and s2_stats_put() (preemption off: the copy
- * stays this CPU's), where each this_cpu_add() would find it again.
+ * An operation that makes several counts finds this CPU's copy once, and
+ * counts into it between s2_stats_get() and s2_stats_put() (preemption
+ * off: the copy stays this CPU's), where each this_cpu_add() would find
+ * it again.  An operation (struct s2_op) holds it from start to finish:
+ * its walk never sleeps.
  */
 #define s2_stats_get(pgt)	get_cpu_ptr((pgt)->stats)
 #define s2_stats_put(pgt)	put_cpu_ptr((pgt)->stats)
@@ -142,6 +144,12 @@ u32 s2_leaf_prot(s2_pte_t pte)
 static __always_inline void s2_stat_bump(u64 *c, u64 n)
 {
 	WRITE_ONCE(*c, *c + n);
+}
+
+/* The same for the one signed count, table pages added (or freed). */
+static __always_inline void s2_stat_tables(struct s2_stats *s, s64 n)
+{
+	WRITE_ONCE(s->table_pages, s->table_pages + n);
 }
 
 /* Every field is a 64-bit count: the copies add up word by word. */
@@ -274,7 +282,6 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 	bool table;
 	int ret;
 
-	ws->ctx.level = level;
 	ws->ctx.refs = how.flags & S2_WALK_NO_REFS ? NULL : &f->refs;
 	for (;; ptep++, addr += size) {
 		old = READ_ONCE(*ptep);
@@ -283,6 +290,12 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		if (table &&
 		    !(how.flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST)))
 			break;
+		/*
+		 * Stored after the load, whose ordering makes the compiler
+		 * forget what it stored before: the inlined visitor then
+		 * sees the level as the constant it is.
+		 */
+		ws->ctx.level = level;
 		ws->ctx.ptep = ptep;
 		ws->ctx.old = old;
 		ws->ctx.addr = addr;
@@ -598,12 +611,18 @@ struct s2_op {
 	/* Entry a TABLE_PRE visit broke, for the LEAF visit that follows. */
 	s2_pte_t		*broken;
 	bool			written;
-	u64			bbm;
-	u64			mapped[S2_MAX_LEVEL + 1];
-	s64			table_pages;
-	/* The walk gave up for a retry; it changed nothing (the stats). */
-	bool			retry;
-	bool			unchanged;
+	/*
+	 * This CPU's counters, held from s2_op_init() to s2_op_finish():
+	 * BBMs, blocks mapped and table pages are counted as they happen.
+	 */
+	struct s2_stats		*stats;
+	/*
+	 * Pages (level-3 leaves) mapped, counted here and added once at
+	 * the end: a bulk map makes one per entry, and a count through
+	 * @stats (which may alias a descriptor, to the compiler) would
+	 * reload the walk's state after each.
+	 */
+	u64			mapped_pages;
 };
 
 static void s2_tlb_reset(struct s2_tlb_batch *b)
@@ -614,11 +633,10 @@ static void s2_tlb_reset(struct s2_tlb_batch *b)
 	b->overflow = false;
 }
 
-static void s2_op_init(struct s2_op *op, struct s2_pgtable *pgt,
-		       struct s2_memcache *mc)
+static __always_inline void s2_op_init(struct s2_op *op,
+				       struct s2_pgtable *pgt,
+				       struct s2_memcache *mc)
 {
-	int level;
-
 	/* Field by field: the batch's entries need no clearing. */
 	op->pgt = pgt;
 	op->mc = mc;
@@ -627,12 +645,17 @@ static void s2_op_init(struct s2_op *op, struct s2_pgtable *pgt,
 	op->commit_end = 0;
 	op->broken = NULL;
 	op->written = false;
-	op->bbm = 0;
-	op->table_pages = 0;
-	op->retry = false;
-	op->unchanged = false;
-	for (level = 0; level <= S2_MAX_LEVEL; level++)
-		op->mapped[level] = 0;
+	op->stats = s2_stats_get(pgt);
+	op->mapped_pages = 0;
+}
+
+/* A leaf was mapped at @level (a constant where it matters). */
+static __always_inline void s2_op_mapped(struct s2_op *op, s8 level)
+{
+	if (level == S2_MAX_LEVEL)
+		op->mapped_pages++;
+	else
+		s2_stat_bump(&op->stats->mapped[level], 1);
 }
 
 static void *s2_mc_pop(struct s2_op *op)
@@ -641,14 +664,20 @@ static void *s2_mc_pop(struct s2_op *op)
 
 	if (!mc || !mc->nr)
 		return NULL;
-	op->table_pages++;
+	s2_stat_tables(op->stats, 1);
 	return mc->pages[--mc->nr];
+}
+
+/* @n table pages the operation had (or made) are freed. */
+static void s2_op_tables_freed(struct s2_op *op, unsigned long n)
+{
+	s2_stat_tables(op->stats, -(s64)n);
 }
 
 static void s2_mc_push(struct s2_op *op, void *page)
 {
 	op->mc->pages[op->mc->nr++] = page;
-	op->table_pages--;
+	s2_stat_tables(op->stats, -1);
 }
 
 /* The TLB entry of the leaf that mapped @addr at @level is stale. */
@@ -766,7 +795,7 @@ static void s2_make(const struct s2_visit_ctx *ctx, struct s2_op *op,
 {
 	u64 end = ctx->addr + S2_LEVEL_SIZE(ctx->level);
 
-	op->bbm++;
+	s2_stat_bump(&op->stats->bbm, 1);
 	op->written = true;
 	if (ctx->flags & S2_WALK_SHARED) {
 		s2_tlb_flush(op->pgt, &op->tlb);
@@ -984,7 +1013,6 @@ static void s2_op_commit(struct s2_op *op)
 static __always_inline void s2_op_finish(struct s2_op *op)
 {
 	struct s2_pgtable *pgt = op->pgt;
-	struct s2_stats *s;
 
 	if (op->tlb.nr)
 		s2_tlb_flush(pgt, &op->tlb);
@@ -996,23 +1024,10 @@ static __always_inline void s2_op_finish(struct s2_op *op)
 	 */
 	if (op->written)
 		dsb(ishst);
-	s = s2_stats_get(pgt);
-	s2_stat_bump(&s->walks, 1);
-	if (op->bbm)
-		s2_stat_bump(&s->bbm, op->bbm);
-	if (op->table_pages)
-		WRITE_ONCE(s->table_pages, s->table_pages + op->table_pages);
-	if (op->retry)
-		s2_stat_bump(&s->retries, 1);
-	if (op->unchanged)
-		s2_stat_bump(&s->unchanged, 1);
-	/* Level 0 has no leaves: nothing to count there. */
-	if (op->mapped[1])
-		s2_stat_bump(&s->mapped[1], op->mapped[1]);
-	if (op->mapped[2])
-		s2_stat_bump(&s->mapped[2], op->mapped[2]);
-	if (op->mapped[S2_MAX_LEVEL])
-		s2_stat_bump(&s->mapped[S2_MAX_LEVEL], op->mapped[S2_MAX_LEVEL]);
+	s2_stat_bump(&op->stats->walks, 1);
+	if (op->mapped_pages)
+		s2_stat_bump(&op->stats->mapped[S2_MAX_LEVEL],
+			     op->mapped_pages);
 	s2_stats_put(pgt);
 }
 
@@ -1278,7 +1293,7 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 		.arg	= d,
 		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_PRE | S2_WALK_OFFLINE,
 	};
-	u64 mapped[S2_MAX_LEVEL + 1];
+	u64 mapped[S2_MAX_LEVEL], pages = d->op.mapped_pages;
 	s2_pte_t *table;
 	int ret, level;
 
@@ -1291,8 +1306,8 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 	if (!offline && !s2_break(ctx))
 		return -EAGAIN;
 	/* Leaves of a subtree that is thrown away were never mapped. */
-	for (level = 0; level <= S2_MAX_LEVEL; level++)
-		mapped[level] = d->op.mapped[level];
+	for (level = 0; level < S2_MAX_LEVEL; level++)
+		mapped[level] = d->op.stats->mapped[level];
 	table = s2_replicate_block(&d->op, ctx->old, ctx->level, ctx->addr,
 				   false, NULL);
 	ret = table ? 0 : -ENOMEM;
@@ -1302,13 +1317,15 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 				      min(ctx->addr + S2_LEVEL_SIZE(ctx->level),
 					  ctx->end), &w);
 	if (ret) {
-		for (level = 0; level <= S2_MAX_LEVEL; level++)
-			d->op.mapped[level] = mapped[level];
+		for (level = 0; level < S2_MAX_LEVEL; level++)
+			WRITE_ONCE(d->op.stats->mapped[level],
+				   mapped[level]);
+		d->op.mapped_pages = pages;
 		if (table)
-			d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL,
-							     table,
-							     ctx->level + 1,
-							     ctx->addr);
+			s2_op_tables_freed(&d->op,
+					   s2_free_subtree(ctx->pgt, NULL, table,
+							   ctx->level + 1,
+							   ctx->addr));
 		if (!offline)
 			s2_unbreak(ctx);
 		return ret;
@@ -1361,7 +1378,7 @@ static __always_inline int s2_map_install(const struct s2_visit_ctx *ctx,
 		WRITE_ONCE(*ctx->ptep, new);
 	}
 	(*ctx->refs)++;
-	d->op.mapped[ctx->level]++;
+	s2_op_mapped(&d->op, ctx->level);
 	d->op.written = true;
 	return 0;
 }
@@ -1376,7 +1393,7 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 	if (ctx->ptep == d->op.broken) {
 		/* TABLE_PRE broke the table this block replaces. */
 		d->op.broken = NULL;
-		d->op.mapped[ctx->level]++;
+		s2_op_mapped(&d->op, ctx->level);
 		s2_map_sync(ctx, d, new);
 		s2_make(ctx, &d->op, new);
 		return 0;
@@ -1391,7 +1408,7 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 		return 0;
 	}
 	if (ctx->flags & S2_WALK_OFFLINE) {
-		d->op.mapped[ctx->level]++;
+		s2_op_mapped(&d->op, ctx->level);
 		s2_map_sync(ctx, d, new);
 		WRITE_ONCE(*ctx->ptep, new);
 		return 0;
@@ -1399,7 +1416,7 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 	/* Different output or memory type: BBM (D8.14.1). */
 	if (!s2_break(ctx))
 		return -EAGAIN;
-	d->op.mapped[ctx->level]++;
+	s2_op_mapped(&d->op, ctx->level);
 	s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
 	s2_map_sync(ctx, d, new);
 	s2_make(ctx, &d->op, new);
@@ -1421,13 +1438,15 @@ static int s2_map_table_pre(const struct s2_visit_ctx *ctx,
 	if (ctx->flags & S2_WALK_OFFLINE) {
 		WRITE_ONCE(*ctx->ptep, 0);
 		(*ctx->refs)--;
-		d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL, child,
-						     ctx->level + 1, ctx->addr);
+		s2_op_tables_freed(&d->op,
+				   s2_free_subtree(ctx->pgt, NULL, child,
+						   ctx->level + 1, ctx->addr));
 		return 0;
 	}
 	s2_break(ctx);
-	d->op.table_pages -= s2_free_subtree(ctx->pgt, &d->op, child,
-					     ctx->level + 1, ctx->addr);
+	s2_op_tables_freed(&d->op,
+			   s2_free_subtree(ctx->pgt, &d->op, child,
+					   ctx->level + 1, ctx->addr));
 	s2_tlb_add_table(&d->op.tlb, ctx);
 	d->op.broken = ctx->ptep;
 	return 0;
@@ -1483,6 +1502,7 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	   u32 prot, struct s2_memcache *mc, u32 flags)
 {
 	struct s2_map_data d;
+	bool unchanged;
 	int ret;
 
 	s2_assert_locked_for(pgt, flags);
@@ -1513,8 +1533,11 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 		ret = s2_walk_pgd(pgt, ipa, size, s2_map_visit, &d,
 				  S2_WALK_LEAF | S2_WALK_TABLE_PRE |
 				  (flags & S2_WALK_SHARED));
-	d.op.retry = ret == -EAGAIN;
-	d.op.unchanged = ret >= 0 && !d.perms_differ && !d.op.written;
+	unchanged = ret >= 0 && !d.perms_differ && !d.op.written;
+	if (ret == -EAGAIN)
+		s2_stat_bump(&d.op.stats->retries, 1);
+	if (unchanged)
+		s2_stat_bump(&d.op.stats->unchanged, 1);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	if (ret < 0)
@@ -1522,7 +1545,7 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	/* Said even when others were written: those entries lack @prot. */
 	if (d.perms_differ)
 		return S2_PERMS_DIFFER;
-	return d.op.unchanged ? S2_UNCHANGED : 0;
+	return unchanged ? S2_UNCHANGED : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1554,9 +1577,9 @@ static int s2_unmap_shatter(const struct s2_visit_ctx *ctx,
 			    max(ctx->addr, ctx->start),
 			    min(ctx->addr + S2_LEVEL_SIZE(ctx->level),
 				ctx->end), &w)) {
-		d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL, table,
-						     ctx->level + 1,
-						     ctx->addr);
+		s2_op_tables_freed(&d->op,
+				   s2_free_subtree(ctx->pgt, NULL, table,
+						   ctx->level + 1, ctx->addr));
 		return -ENOMEM;
 	}
 	if (offline) {
@@ -1585,7 +1608,7 @@ static int s2_unmap_walker(const struct s2_visit_ctx *ctx, u32 visit)
 		if (!offline)
 			s2_tlb_add_table(&d->op.tlb, ctx);
 		s2_put_table(ctx->pgt, child, !offline);
-		d->op.table_pages--;
+		s2_stat_tables(d->op.stats, -1);
 		return 0;
 	}
 	if (WARN_ON(s2_desc_locked(ctx->old)))
