@@ -173,18 +173,26 @@ void s2_stats_read(const struct s2_pgtable *pgt, struct s2_stats *out)
 	}
 }
 
-static void s2_ref_add(struct s2_pgtable *pgt, void *page, int nr)
+/* An owner without &s2_mm_ops.page_ref_add: one call per reference. */
+static noinline void s2_ref_add_each(const struct s2_mm_ops *mm, void *page,
+				     int nr)
 {
-	const struct s2_mm_ops *mm = pgt->mm_ops;
-
-	if (mm->page_ref_add) {
-		mm->page_ref_add(page, nr);
-		return;
-	}
 	for (; nr > 0; nr--)
 		mm->get_page(page);
 	for (; nr < 0; nr++)
 		mm->put_page(page);
+}
+
+/* Inlined: a walk leaving a table it added to calls the owner directly. */
+static __always_inline void s2_ref_add(struct s2_pgtable *pgt, void *page,
+				       int nr)
+{
+	const struct s2_mm_ops *mm = pgt->mm_ops;
+
+	if (likely(mm->page_ref_add))
+		mm->page_ref_add(page, nr);
+	else
+		s2_ref_add_each(mm, page, nr);
 }
 
 /* ------------------------------------------------------------------ */
@@ -229,14 +237,29 @@ struct s2_walk_state {
  * than read back from its state, so that each inlined copy folds what its
  * caller fixed: @cb the visitor, @flags the visits, @top the level of the
  * table the walk started in, @root whether that is a root (root pages
- * need no reference count).
+ * need no reference count).  @linear and @va_offset: the owner's
+ * &s2_mm_ops.linear and the table's &s2_pgtable.table_va_offset, read
+ * once, where each level would read them again after the entry's load.
  */
 struct s2_walk_how {
 	s2_visitor_fn	cb;
 	u32		flags;
 	s8		top;
 	bool		root;
+	bool		linear;
+	u64		va_offset;
 };
+
+/* The table the table entry @pte names, as s2_pte_table() finds it. */
+static __always_inline s2_pte_t *s2_walk_table(struct s2_walk_state *ws,
+					       s2_pte_t pte,
+					       struct s2_walk_how how)
+{
+	if (likely(how.linear))
+		return (s2_pte_t *)(uintptr_t)(s2_desc_pa(pte) +
+					       how.va_offset);
+	return ws->ctx.pgt->mm_ops->phys_to_virt(s2_desc_pa(pte));
+}
 
 static __always_inline void s2_walk_enter(struct s2_walk_state *ws, s8 level,
 					  s2_pte_t *table, u32 mask,
@@ -334,7 +357,7 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		f->old = old;
 		f->addr = addr;
 	}
-	s2_walk_enter(ws, level + 1, s2_pte_table(ws->ctx.pgt, old),
+	s2_walk_enter(ws, level + 1, s2_walk_table(ws, old, how),
 		      S2_PTRS_PER_TABLE - 1, how);
 	return 1;
 }
@@ -417,6 +440,47 @@ static __always_inline int s2_walk_descend_one(struct s2_walk_state *ws,
 	}
 }
 
+/*
+ * The way back up of a one-page walk, from *@level to @how.top, as the
+ * descent: a copy per level.  Stopped by a visitor, it returns its error
+ * with *@level the deepest table still to leave.
+ */
+static __always_inline int s2_walk_ascend_one(struct s2_walk_state *ws,
+					      s8 *level,
+					      struct s2_walk_how how)
+{
+	int ret;
+
+	switch (*level) {
+	default:
+		if (how.top == S2_MAX_LEVEL)
+			return 0;
+		*level = 2;
+		ret = s2_walk_up(ws, S2_MAX_LEVEL, how);
+		if (ret < 0)
+			return ret;
+		fallthrough;
+	case 2:
+		if (how.top == 2)
+			return 0;
+		*level = 1;
+		ret = s2_walk_up(ws, 2, how);
+		if (ret < 0)
+			return ret;
+		fallthrough;
+	case 1:
+		if (how.top == 1)
+			return 0;
+		*level = 0;
+		ret = s2_walk_up(ws, 1, how);
+		if (ret < 0)
+			return ret;
+		fallthrough;
+	case 0:
+		return 0;
+	}
+}
+
 static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 					struct s2_walk_how how)
 {
@@ -425,9 +489,11 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 
 	if (how.flags & S2_WALK_ONE) {
 		ret = s2_walk_descend_one(ws, &level, how);
+		if (ret >= 0)
+			ret = s2_walk_ascend_one(ws, &level, how);
 		if (ret < 0)
 			goto stop;
-		goto done;
+		goto top;
 	}
 	while (ws->next < ws->ctx.end) {
 		/* Down the tables on the way to @next: nothing left behind. */
@@ -445,7 +511,6 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 				goto stop;
 		}
 	}
-done:
 	/* The range ends inside these tables. */
 	for (; level > how.top; level--) {
 		ret = s2_walk_up(ws, level, how);
@@ -454,6 +519,7 @@ done:
 			goto stop;
 		}
 	}
+top:
 	s2_walk_leave(ws, level, level != how.top || !how.root, how);
 	return 0;
 stop:
@@ -487,6 +553,8 @@ static __always_inline int s2_walk_from(struct s2_pgtable *pgt,
 	how.flags = flags;
 	how.top = level;
 	how.root = root;
+	how.linear = pgt->mm_ops->linear;
+	how.va_offset = pgt->table_va_offset;
 	s2_walk_enter(&ws, level, table, mask, how);
 	return s2_walk_loop(&ws, how);
 }
@@ -1370,6 +1438,9 @@ static __always_inline void s2_map_sync(const struct s2_visit_ctx *ctx,
 static __always_inline int s2_map_install(const struct s2_visit_ctx *ctx,
 					  struct s2_map_data *d, s2_pte_t new)
 {
+	/* Read before the store, after which it would be read again. */
+	s8 level = ctx->level;
+
 	s2_map_sync(ctx, d, new);
 	if (ctx->flags & S2_WALK_SHARED) {
 		if (cmpxchg(ctx->ptep, ctx->old, new) != ctx->old)
@@ -1378,7 +1449,7 @@ static __always_inline int s2_map_install(const struct s2_visit_ctx *ctx,
 		WRITE_ONCE(*ctx->ptep, new);
 	}
 	(*ctx->refs)++;
-	s2_op_mapped(&d->op, ctx->level);
+	s2_op_mapped(&d->op, level);
 	d->op.written = true;
 	return 0;
 }
