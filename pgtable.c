@@ -305,7 +305,9 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 	bool table;
 	int ret;
 
-	ws->ctx.refs = how.flags & S2_WALK_NO_REFS ? NULL : &f->refs;
+	/* A one-page walk visits at most one entry here: set it then. */
+	if (!(how.flags & S2_WALK_ONE))
+		ws->ctx.refs = how.flags & S2_WALK_NO_REFS ? NULL : &f->refs;
 	for (;; ptep++, addr += size) {
 		old = READ_ONCE(*ptep);
 		table = s2_desc_table(old, level);
@@ -319,6 +321,9 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		 * sees the level as the constant it is.
 		 */
 		ws->ctx.level = level;
+		if (how.flags & S2_WALK_ONE)
+			ws->ctx.refs = how.flags & S2_WALK_NO_REFS ? NULL :
+				       &f->refs;
 		ws->ctx.ptep = ptep;
 		ws->ctx.old = old;
 		ws->ctx.addr = addr;
@@ -1084,7 +1089,8 @@ static __always_inline void s2_op_finish(struct s2_op *op)
 
 	if (op->tlb.nr)
 		s2_tlb_flush(pgt, &op->tlb);
-	if (op->commit_end > op->commit_start)
+	/* Something parked ends past IPA 0. */
+	if (op->commit_end)
 		s2_op_commit(op);
 	/*
 	 * dsb: the new descriptors are visible to the hardware walker
@@ -1580,8 +1586,11 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	ret = s2_check_range(pgt, ipa, size);
 	if (ret)
 		return ret;
-	if (!IS_ALIGNED(pa, S2_PAGE_SIZE) ||
-	    pa + size > BIT_ULL(48) || pa + size < pa)
+	/*
+	 * The output must end within 48 bits.  @size is at most 2^48 (the
+	 * range is), so one comparison says so, wrap-around included.
+	 */
+	if (!IS_ALIGNED(pa, S2_PAGE_SIZE) || pa > BIT_ULL(48) - size)
 		return -EINVAL;
 	/* Field by field: a designated initialiser would clear the batch. */
 	d.ipa = ipa;
