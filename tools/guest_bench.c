@@ -23,10 +23,11 @@
  *
  * Lines:
  *   bench guest_bench hv=<s2mmu|kvm> test=<...> key=value...
- *   bench guest_bench ratio test=<...> s2mmu_ns=N kvm_ns=N ratio=R
- * where ratio is s2mmu's time per operation over KVM's: <= 1.0 means s2mmu
- * is as fast as KVM.  Under emulation the times only mean something as
- * ratios; the counts are exact.
+ *   bench guest_bench ratio test=<...> s2mmu_ns=N kvm_ns=N ratio=R iqr=A-B rounds=N
+ * where ratio is s2mmu's time per operation over KVM's, the median of the
+ * per-round ratios of interleaved rounds (see run_side_by_side()): <= 1.0
+ * means s2mmu is as fast as KVM.  Under emulation the times only mean
+ * something as ratios; the counts are exact.
  */
 #include "../selftests/s2mmu/kvm_vm.h"
 
@@ -591,15 +592,53 @@ static void run_profiled(void *mem)
 
 /* ---- side by side ---- */
 
-static void print_ratio(const char *test, __u64 s2, __u64 kvm)
+/*
+ * With both hypervisors in the machine the two run interleaved: ROUNDS
+ * rounds, each running every test on both, the order swapped every round,
+ * so that a slow period of the emulator weighs on both sides alike.  Each
+ * round gives one ratio per test; the line reports their median and
+ * interquartile range (and the median times of each side).
+ */
+#define ROUNDS		5
+#define NR_RESULTS	10
+
+static const char * const names[NR_RESULTS] = {
+	"exit_mmio", "exit_hvc(kvm:in-kernel)", "fault_4k_1vcpu",
+	"fault_4k_2vcpu", "fault_4k_4vcpu", "dirty_log_get",
+	"dirty_log_manual", "exit_immediate", "exit_kernel(dc_cisw)",
+	"dirty_log_get_1vcpu",
+};
+
+static int cmp_double(const void *a, const void *b)
 {
-	if (!s2 || !kvm) {
-		printf("bench guest_bench ratio test=%s s2mmu_ns=%llu kvm_ns=%llu ratio=n/a\n",
-		       test, s2, kvm);
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median and interquartile range of test @i's per-round ratios. */
+static void print_ratio(int i, __u64 (*s2)[NR_RESULTS],
+			__u64 (*kvm)[NR_RESULTS], int rounds)
+{
+	__u64 s2_ns[ROUNDS], kvm_ns[ROUNDS];
+	double ratio[ROUNDS];
+	int r, n = 0;
+
+	for (r = 0; r < rounds; r++) {
+		s2_ns[r] = s2[r][i];
+		kvm_ns[r] = kvm[r][i];
+		if (s2_ns[r] && kvm_ns[r])
+			ratio[n++] = (double)s2_ns[r] / kvm_ns[r];
+	}
+	printf("bench guest_bench ratio test=%s s2mmu_ns=%llu kvm_ns=%llu",
+	       names[i], median(s2_ns, rounds), median(kvm_ns, rounds));
+	if (n < rounds) {
+		printf(" ratio=n/a\n");
 		return;
 	}
-	printf("bench guest_bench ratio test=%s s2mmu_ns=%llu kvm_ns=%llu ratio=%.2f\n",
-	       test, s2, kvm, (double)s2 / kvm);
+	qsort(ratio, n, sizeof(*ratio), cmp_double);
+	printf(" ratio=%.2f iqr=%.2f-%.2f rounds=%d\n", ratio[n / 2],
+	       ratio[n / 4], ratio[(3 * n) / 4], n);
 }
 
 static void *populated(__u64 size)
@@ -630,18 +669,42 @@ static void run_all(enum hypervisor hv, void *mem, __u64 *out)
 	fflush(stdout);
 }
 
-#define NR_RESULTS	10
+/* 1 when some test of @out failed (a zero time). */
+static int any_failed(const __u64 *out)
+{
+	int i;
+
+	for (i = 0; i < NR_RESULTS; i++)
+		if (!out[i])
+			return 1;
+	return 0;
+}
+
+/* Both hypervisors, ROUNDS interleaved rounds, then the ratios. */
+static int run_side_by_side(void *mem)
+{
+	static __u64 s2[ROUNDS][NR_RESULTS], kvm[ROUNDS][NR_RESULTS];
+	int r, i, bad = 0;
+
+	for (r = 0; r < ROUNDS; r++) {
+		printf("bench guest_bench round=%d of %d: %s first\n", r + 1,
+		       ROUNDS, r % 2 ? "kvm" : "s2mmu");
+		if (r % 2)
+			run_all(HV_KVM, mem, kvm[r]);
+		run_all(HV_S2MMU, mem, s2[r]);
+		if (!(r % 2))
+			run_all(HV_KVM, mem, kvm[r]);
+		bad |= any_failed(s2[r]) | any_failed(kvm[r]);
+	}
+	for (i = 0; i < NR_RESULTS; i++)
+		print_ratio(i, s2, kvm, ROUNDS);
+	return bad;
+}
 
 int main(void)
 {
-	static const char * const names[NR_RESULTS] = {
-		"exit_mmio", "exit_hvc(kvm:in-kernel)", "fault_4k_1vcpu",
-		"fault_4k_2vcpu", "fault_4k_4vcpu", "dirty_log_get",
-		"dirty_log_manual", "exit_immediate", "exit_kernel(dc_cisw)",
-		"dirty_log_get_1vcpu",
-	};
-	__u64 s2[NR_RESULTS] = { 0 }, kvm[NR_RESULTS] = { 0 };
-	int dev = tst_open_dev(), has_s2, has_kvm, i, bad = 0;
+	__u64 one[NR_RESULTS] = { 0 };
+	int dev = tst_open_dev(), has_s2, has_kvm;
 	void *mem;
 
 	has_s2 = dev >= 0 && guest_run_supported(dev);
@@ -654,16 +717,13 @@ int main(void)
 	mem = populated(FAULT_SIZE);
 	if (!mem)
 		return 1;
-	if (has_s2)
-		run_all(HV_S2MMU, mem, s2);
-	if (has_s2 && !has_kvm)
+	if (has_s2 && has_kvm)
+		return run_side_by_side(mem);
+	if (has_s2) {
+		run_all(HV_S2MMU, mem, one);
 		run_profiled(mem);
-	if (has_kvm)
-		run_all(HV_KVM, mem, kvm);
-	for (i = 0; i < NR_RESULTS; i++) {
-		bad |= (has_s2 && !s2[i]) || (has_kvm && !kvm[i]);
-		if (has_s2 && has_kvm)
-			print_ratio(names[i], s2[i], kvm[i]);
+	} else if (has_kvm) {
+		run_all(HV_KVM, mem, one);
 	}
-	return bad;
+	return any_failed(one);
 }
