@@ -763,10 +763,14 @@ static void s2_tlb_add(struct s2_tlb_batch *b, u64 addr, s8 level)
 		b->start = addr;
 	if (end > b->end)
 		b->end = end;
-	if (b->nr < S2_TLBI_IPA_MAX)
-		b->ent[b->nr++] = addr | level;
-	else
+	/*
+	 * A bulk walk fills the batch in its first entries and then only
+	 * says it overflowed: that is the path laid out in line.
+	 */
+	if (likely(b->nr >= S2_TLBI_IPA_MAX))
 		b->overflow = true;
+	else
+		b->ent[b->nr++] = addr | level;
 }
 
 /*
