@@ -1063,6 +1063,20 @@ out:
 }
 
 /*
+ * No slot at @f->ipa: an MMIO exit, unless it is a read of the info page
+ * that a restriction had withheld from the table and allows again.
+ */
+static int s2mmu_fault_no_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	int ret;
+
+	if (f->prot != S2_PROT_R)
+		return S2MMU_FAULT_MMIO;
+	ret = s2mmu_info_fault(vcpu, f->ipa, f->allowed, f->seq);
+	return ret == -ENOENT ? S2MMU_FAULT_MMIO : ret;
+}
+
+/*
  * Steps 2 to 6, for a fault whose invalidation state was sampled, under
  * the SRCU read side that keeps @f->slot alive.
  * Return: as s2mmu_handle_fault(), 0 for done, or -EAGAIN to start over.
@@ -1087,7 +1101,9 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	/* Step 2: the slot, and whether the host is changing the page. */
 	f->slot = s2mmu_find_slot(srcu_dereference(vm->slots, &vm->srcu),
 				  f->ipa);
-	if (!f->slot || (f->write && f->slot->flags & S2MMU_MEM_READONLY))
+	if (!f->slot)
+		return s2mmu_fault_no_slot(vcpu, f);
+	if (f->write && f->slot->flags & S2MMU_MEM_READONLY)
 		return S2MMU_FAULT_MMIO;
 	f->hva = f->slot->userspace_addr + (f->ipa - s2mmu_slot_base(f->slot));
 
