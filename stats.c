@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * s2mmu statistics: S2MMU_GET_STATS and S2MMU_GET_MODULE_STATS, and the
- * debugfs files that show them and dump a VM's stage-2 table.
+ * s2mmu statistics: S2MMU_GET_STATS and S2MMU_GET_MODULE_STATS, the
+ * debugfs files that show them and dump a VM's stage-2 table, and the
+ * phase profile (the time the fault and harvest paths spend per phase).
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>

@@ -14,8 +14,7 @@
  * change repeats the event, and once the restriction is lifted the
  * retried access must succeed.
  */
-#include "guest_vm.h"
-#include "../kselftest_harness.h"
+#include "guest_test.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -190,16 +189,10 @@ static void check_done(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(ma)
 {
-	const char *why = NULL;
-	int ret;
-
 	self->move_mem = NULL;
-	ret = guest_vm_create_with_mem(&self->g, 1, TST_ANON, SLOT_SIZE,
-				       &self->mem, &why);
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret);
-	self->v = &self->g.vcpu[0];
+	if (!guest_fixture_vm(_metadata, &self->g, TST_ANON, SLOT_SIZE,
+			      &self->mem, &self->v))
+		return;
 	self->move_mem = tst_alloc(TST_ANON, MOVE_SIZE);
 	ASSERT_NE(NULL, self->move_mem);
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, SLOT_SIZE,
