@@ -8,7 +8,9 @@
  */
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
@@ -25,9 +27,13 @@
 
 /*
  * Faults one page may take in one access before the access gives up with
- * -EAGAIN: a guest page the VMM keeps changing, not a kernel bug.
+ * -EAGAIN: a guest page the VMM keeps changing, not a kernel bug.  A
+ * parameter so that a test can reach the limit without winning a race
+ * a thousand times in a row (hardening_test).
  */
-#define S2MMU_MAX_FAULTS_PER_PAGE	1000
+static unsigned int s2mmu_max_access_faults = 1000;
+module_param_named(max_access_faults, s2mmu_max_access_faults, uint, 0644);
+MODULE_PARM_DESC(max_access_faults, "faults one page may take in one S2MMU_VCPU_ACCESS before -EAGAIN (default 1000)");
 
 /*
  * Translate @ipa as the MMU would for an access of @kind.  On success
@@ -97,12 +103,13 @@ static void s2mmu_mmio_exit(struct s2mmu_vcpu *vcpu, u64 ipa, u32 kind,
 static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
 			     struct s2mmu_vcpu_access *acc, u64 ipa, u32 len)
 {
+	unsigned int faults, limit = max(READ_ONCE(s2mmu_max_access_faults), 1U);
 	struct s2mmu_vm *vm = vcpu->vm;
-	int faults, ret;
 	void *va;
 	u64 esr;
+	int ret;
 
-	for (faults = 0; faults < S2MMU_MAX_FAULTS_PER_PAGE; faults++) {
+	for (faults = 0; faults < limit; faults++) {
 		s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 		ret = s2mmu_translate(vm, ipa, acc->kind, &va, &esr);
 		if (!ret) {
@@ -147,8 +154,8 @@ static int s2mmu_access_page(struct s2mmu_vcpu *vcpu,
 	 * thread unmapping it, harvesting the dirty log) as fast as this
 	 * maps it.  Say so, rarely, and let the VMM decide.
 	 */
-	pr_warn_ratelimited("s2mmu: vm%u: access at 0x%llx still faulting after %d faults, -EAGAIN\n",
-			    vm->id, ipa, S2MMU_MAX_FAULTS_PER_PAGE);
+	pr_warn_ratelimited("s2mmu: vm%u: access at 0x%llx still faulting after %u faults, -EAGAIN\n",
+			    vm->id, ipa, limit);
 	return -EAGAIN;
 }
 
@@ -171,24 +178,22 @@ static int s2mmu_access_probe_buf(u8 __user *buf, u32 len, bool dst)
 	return 0;
 }
 
-int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
+/* Every field of @acc and its buffer, before anything is done. */
+static int s2mmu_access_check(struct s2mmu_vcpu *vcpu,
+			      const struct s2mmu_vcpu_access *acc)
 {
-	struct s2mmu_vcpu_access acc;
-	u8 __user *buf;
+	u8 __user *buf = u64_to_user_ptr(acc->buf);
 	u64 end;
-	int ret = 0;
 
-	lockdep_assert_held(&vcpu->mutex);
-	if (copy_from_user(&acc, argp, sizeof(acc)))
-		return -EFAULT;
-	if (acc.kind > S2MMU_ACCESS_EXEC || acc.flags ||
-	    acc.reserved[0] || acc.reserved[1] || !acc.len || acc.len > S2MMU_ACCESS_MAX_LEN ||
-	    check_add_overflow(acc.ipa, (u64)acc.len, &end) ||
+	if (acc->kind > S2MMU_ACCESS_EXEC || acc->flags ||
+	    acc->reserved[0] || acc->reserved[1] || !acc->len ||
+	    acc->len > S2MMU_ACCESS_MAX_LEN ||
+	    check_add_overflow(acc->ipa, (u64)acc->len, &end) ||
 	    end > BIT_ULL(vcpu->vm->ipa_bits))
 		return -EINVAL;
-	buf = u64_to_user_ptr(acc.buf);
-	if (!access_ok(buf, acc.len) ||
-	    s2mmu_access_probe_buf(buf, acc.len, acc.kind != S2MMU_ACCESS_WRITE))
+	if (!access_ok(buf, acc->len) ||
+	    s2mmu_access_probe_buf(buf, acc->len,
+				   acc->kind != S2MMU_ACCESS_WRITE))
 		return -EFAULT;
 	/*
 	 * The run page is the pending exit's until S2MMU_RUN completes it:
@@ -197,6 +202,22 @@ int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
 	 */
 	if (s2mmu_exit_pending(vcpu->ctx))
 		return -EBUSY;
+	return 0;
+}
+
+int s2mmu_vcpu_access(struct s2mmu_vcpu *vcpu, void __user *argp)
+{
+	struct s2mmu_vcpu_access acc;
+	u8 __user *buf;
+	int ret;
+
+	lockdep_assert_held(&vcpu->mutex);
+	if (copy_from_user(&acc, argp, sizeof(acc)))
+		return -EFAULT;
+	ret = s2mmu_access_check(vcpu, &acc);
+	if (ret)
+		return ret;
+	buf = u64_to_user_ptr(acc.buf);
 	acc.done = 0;
 	acc.exit_reason = S2MMU_EXIT_NONE;
 	acc.faults_translation = 0;

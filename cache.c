@@ -21,7 +21,6 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/smp.h>
 #include <asm/barrier.h>
 #include <asm/cache.h>
 #include <asm/cpufeature.h>
@@ -43,29 +42,23 @@ MODULE_PARM_DESC(force_cmo,
 #define CACHE_CTR_L1IP_VIPT		2
 
 /* The smallest line sizes of any CPU, in bytes, and whether any is VIPT. */
-static unsigned int cache_dline = 4 << 15, cache_iline = 4 << 15;
+static unsigned int cache_dline, cache_iline;
 static bool cache_ic_vipt;
-static DEFINE_SPINLOCK(cache_probe_lock);
-
-static void cache_probe_cpu(void *unused)
-{
-	u64 ctr = read_sysreg(ctr_el0);
-
-	spin_lock(&cache_probe_lock);
-	cache_dline = min(cache_dline, 4U << CACHE_CTR_DMINLINE(ctr));
-	cache_iline = min(cache_iline, 4U << CACHE_CTR_IMINLINE(ctr));
-	if (CACHE_CTR_L1IP(ctr) == CACHE_CTR_L1IP_VIPT)
-		cache_ic_vipt = true;
-	spin_unlock(&cache_probe_lock);
-}
 
 /*
- * Line sizes of every online CPU: a loop by the lines of one CPU would
- * skip lines on a CPU whose lines are smaller.
+ * The kernel's sanitised CTR_EL0 is already the value safe on every CPU,
+ * late ones included: the smallest line sizes of all, and a VIPT
+ * I-cache policy if the CPUs differ.  Reading it takes no lock and sends
+ * no IPI, so no module lock is ever taken in interrupt context
+ * (locking.rst, "Lock ranks and the checker").
  */
 void s2mmu_cache_init(void)
 {
-	on_each_cpu(cache_probe_cpu, NULL, 1);
+	u64 ctr = read_sanitised_ftr_reg(SYS_CTR_EL0);
+
+	cache_dline = 4U << CACHE_CTR_DMINLINE(ctr);
+	cache_iline = 4U << CACHE_CTR_IMINLINE(ctr);
+	cache_ic_vipt = CACHE_CTR_L1IP(ctr) == CACHE_CTR_L1IP_VIPT;
 	pr_info("caches: D line %u, I line %u%s; FWB %s, IDC %s, DIC %s\n",
 		cache_dline, cache_iline, cache_ic_vipt ? " (VIPT I-cache)" : "",
 		cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) ? "yes" : "no",

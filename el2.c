@@ -181,7 +181,7 @@ static u64 el2_vtcr(const struct s2_pgtable *pgt)
 
 static u64 el2_vttbr(phys_addr_t root, u16 vmid)
 {
-	return (root & S2_PTE_ADDR_MASK) | ((u64)vmid << 48);
+	return (root & S2_VTTBR_BADDR_MASK) | ((u64)vmid << S2_VTTBR_VMID_SHIFT);
 }
 
 /* ---- TLB backend --------------------------------------------- */
@@ -468,12 +468,24 @@ void s2mmu_el2_vm_destroy(struct s2mmu_el2_vm *ev)
 /* ---- The AT window ------------------------------------------- */
 
 /*
- * AT S12E1R/W for each entry, PAR_EL1 read after an ISB (the AT result is
- * only guaranteed visible in PAR_EL1 after a context synchronisation, Arm
- * ARM C5.5).  Before the ATs, the VMID is invalidated: on real hardware AT
- * may answer from the TLB.  It is invalidated after as well, so that the
- * VMID holds nothing once the window closes (VMID 0, shared when KVM is
- * active, must not carry one table's entries into another's window).
+ * One AT @op ("s12e1r", ...) on @va, and its answer: PAR_EL1, read after
+ * an ISB, since an AT's result is only guaranteed there after a context
+ * synchronisation (Arm ARM C5.5, "AT").  read_sysreg_par() carries the
+ * barriers of erratum 1508412 (a PAR_EL1 read overtaking a load).  A
+ * macro: the operation is part of the instruction.
+ */
+#define el2_at_par(op, va) ({					\
+	asm volatile("at " op ", %0" : : "r" (va));		\
+	isb();							\
+	read_sysreg_par();					\
+})
+
+/*
+ * AT S12E1R/W for each entry (el2_at_par()).  Before the ATs, the VMID
+ * is invalidated: on real hardware AT may answer from the TLB.  It is
+ * invalidated after as well, so that the VMID holds nothing once the
+ * window closes (VMID 0, shared when KVM is active, must not carry one
+ * table's entries into another's window).
  */
 static notrace void el2_at_window(u64 hcr, u64 vtcr, u64 vttbr,
 				  struct s2mmu_hw_xlate *e, unsigned int n,
@@ -487,11 +499,9 @@ static notrace void el2_at_window(u64 hcr, u64 vtcr, u64 vttbr,
 		el2_tlbi_vmid_is();
 	for (i = 0; i < n; i++) {
 		if (e[i].access == S2MMU_HWT_WRITE)
-			asm volatile("at s12e1w, %0" : : "r" (e[i].ipa));
+			e[i].par = el2_at_par("s12e1w", e[i].ipa);
 		else
-			asm volatile("at s12e1r, %0" : : "r" (e[i].ipa));
-		isb();
-		e[i].par = read_sysreg_par();
+			e[i].par = el2_at_par("s12e1r", e[i].ipa);
 	}
 	if (flush_after)
 		el2_tlbi_vmid_is();
@@ -544,35 +554,21 @@ static __always_inline void el2_s1_write(const struct s2mmu_el2_s1_regs *r)
 }
 
 /*
- * The three ATs, each followed by an ISB before PAR_EL1 is read: an AT's
- * result is only guaranteed in PAR_EL1 after a context synchronisation
- * (Arm ARM C5.5, "AT").  read_sysreg_par() carries the barriers of
- * erratum 1508412 (a PAR_EL1 read overtaking a load).  AT has no execute
- * form: the caller answers execute accesses in software.
+ * The three ATs (el2_at_par()): stage 1 alone, then both stages for a
+ * read and for a write.  AT has no execute form: the caller answers
+ * execute accesses in software.
  */
 static __always_inline void el2_gva_ats(struct s2mmu_el2_gva_at *at)
 {
 	if (at->el0) {
-		asm volatile("at s1e0r, %0" : : "r" (at->va));
-		isb();
-		at->par_s1 = read_sysreg_par();
-		asm volatile("at s12e0r, %0" : : "r" (at->va));
-		isb();
-		at->par_r = read_sysreg_par();
-		asm volatile("at s12e0w, %0" : : "r" (at->va));
-		isb();
-		at->par_w = read_sysreg_par();
+		at->par_s1 = el2_at_par("s1e0r", at->va);
+		at->par_r = el2_at_par("s12e0r", at->va);
+		at->par_w = el2_at_par("s12e0w", at->va);
 		return;
 	}
-	asm volatile("at s1e1r, %0" : : "r" (at->va));
-	isb();
-	at->par_s1 = read_sysreg_par();
-	asm volatile("at s12e1r, %0" : : "r" (at->va));
-	isb();
-	at->par_r = read_sysreg_par();
-	asm volatile("at s12e1w, %0" : : "r" (at->va));
-	isb();
-	at->par_w = read_sysreg_par();
+	at->par_s1 = el2_at_par("s1e1r", at->va);
+	at->par_r = el2_at_par("s12e1r", at->va);
+	at->par_w = el2_at_par("s12e1w", at->va);
 }
 
 /*
@@ -712,11 +708,9 @@ static bool el2_self_check(void)
 		ok = false;
 		goto out;
 	}
-	l3[1] = pa | S2_PTE_VALID | S2_PTE_TYPE | S2_PTE_AF | S2_PTE_SH_INNER |
-		S2_PTE_S2AP_R | S2_PTE_S2AP_W |
-		(S2_MEMATTR_NORMAL_WB << S2_PTE_MEMATTR_SHIFT);
-	l2[1] = virt_to_phys(l3) | S2_PTE_VALID | S2_PTE_TYPE;
-	l1[1] = virt_to_phys(l2) | S2_PTE_VALID | S2_PTE_TYPE;
+	l3[1] = s2_make_leaf(pa, S2_PROT_RWX | S2_PROT_AF, S2_MAX_LEVEL);
+	l2[1] = s2_desc_make_table(virt_to_phys(l3));
+	l1[1] = s2_desc_make_table(virt_to_phys(l2));
 	dsb(ishst);
 
 	/*

@@ -182,6 +182,25 @@ void s2mmu_lockrank_check(enum s2mmu_lock_rank rank, unsigned long ip)
 		s2mmu_lockrank_complain(rank, held, ip);
 }
 
+/*
+ * A spinning rank is noted in this CPU's mask (its holder stays on the
+ * CPU from lock to unlock): set there if @held, else cleared.  Return:
+ * false for a sleeping rank, which the task's own entry notes instead.
+ */
+static bool s2mmu_rank_note_spinning(enum s2mmu_lock_rank rank, bool held)
+{
+	u64 *mask;
+
+	if (!s2mmu_rank_spins(rank))
+		return false;
+	mask = this_cpu_ptr(&s2mmu_rank_spinning);
+	if (held)
+		*mask |= BIT_ULL(rank);
+	else
+		*mask &= ~BIT_ULL(rank);
+	return true;
+}
+
 /**
  * s2mmu_lockrank_record() - note that the current task holds @rank
  * @rank: the rank of the lock just taken
@@ -190,12 +209,8 @@ void s2mmu_lockrank_record(enum s2mmu_lock_rank rank)
 {
 	struct s2mmu_rank_task *t;
 
-	if (!in_task())
+	if (!in_task() || s2mmu_rank_note_spinning(rank, true))
 		return;
-	if (s2mmu_rank_spins(rank)) {
-		*this_cpu_ptr(&s2mmu_rank_spinning) |= BIT_ULL(rank);
-		return;
-	}
 	t = s2mmu_rank_task_find();
 	if (!t)
 		t = s2mmu_rank_task_claim();
@@ -214,12 +229,8 @@ void s2mmu_lockrank_release(enum s2mmu_lock_rank rank)
 {
 	struct s2mmu_rank_task *t;
 
-	if (!in_task())
+	if (!in_task() || s2mmu_rank_note_spinning(rank, false))
 		return;
-	if (s2mmu_rank_spins(rank)) {
-		*this_cpu_ptr(&s2mmu_rank_spinning) &= ~BIT_ULL(rank);
-		return;
-	}
 	t = s2mmu_rank_task_find();
 	if (!t)
 		return;

@@ -22,7 +22,8 @@
 
 struct s2mmu_cpu_features s2mmu_cpu;
 
-static unsigned int field(u64 reg, unsigned int shift)
+/* The 4-bit field at @shift of the ID register value @reg. */
+static unsigned int id_field(u64 reg, unsigned int shift)
 {
 	return (reg >> shift) & 0xf;
 }
@@ -40,22 +41,22 @@ static void s2mmu_probe_cpu(struct s2mmu_cpu_features *f)
 	f->mmfr2 = read_sysreg(id_aa64mmfr2_el1);
 	f->isar0 = read_sysreg(id_aa64isar0_el1);
 
-	parange = field(f->mmfr0, 0);
+	parange = id_field(f->mmfr0, 0);
 	if (parange >= ARRAY_SIZE(parange_bits))
 		parange = ARRAY_SIZE(parange_bits) - 1;
 	f->pa_range = parange;
 	f->pa_bits = parange_bits[parange];
 	/* 52-bit output needs LPA2 descriptors, which s2mmu does not use. */
 	f->max_ipa_bits = min_t(u32, f->pa_bits, 48);
-	f->vmid_bits = field(f->mmfr1, 4) == 2 ? 16 : 8;
+	f->vmid_bits = id_field(f->mmfr1, 4) == 2 ? 16 : 8;
 
 	/* Restrictions work on every host: the software path checks them too. */
 	f->flags = S2MMU_FEAT_MEM_ACCESS;
-	if (field(f->isar0, 56) >= 2)
+	if (id_field(f->isar0, 56) >= 2)
 		f->flags |= S2MMU_FEAT_TLBIRANGE;
-	if (field(f->mmfr2, 48) >= 1)
+	if (id_field(f->mmfr2, 48) >= 1)
 		f->flags |= S2MMU_FEAT_TTL;
-	if (field(f->mmfr2, 40) >= 1)
+	if (id_field(f->mmfr2, 40) >= 1)
 		f->flags |= S2MMU_FEAT_FWB;
 	if (f->current_el == 2)
 		f->flags |= S2MMU_FEAT_VHE;

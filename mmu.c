@@ -439,6 +439,10 @@ void s2mmu_slot_zap(struct s2mmu_vm *vm, struct s2mmu_memslot *slot,
  * 5. under mmu_lock, unless an invalidation raced with steps 1-4
  *    (s2mmu_fault_stale()), map it through the engine;
  * 6. once the mapping is writable, mark the page dirty.
+ *
+ * Each function stands above its caller, so the steps read upwards from
+ * s2mmu_handle_fault(), at the end of the file: 1 and 2, then 3, 4, 5 and
+ * 6 at the top, after the helpers the steps share.
  */
 
 /**
@@ -573,12 +577,12 @@ static bool s2mmu_mapped_writable(struct s2mmu_vm *vm, u64 ipa, u64 *leaf_end)
 	s2_pte_t pte;
 	s8 level;
 
-	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !(pte & S2_PTE_VALID)) {
+	if (s2_get_leaf(&vm->pgt, ipa, &pte, &level) || !s2_desc_valid(pte)) {
 		*leaf_end = ipa + PAGE_SIZE;
 		return false;
 	}
 	*leaf_end = ALIGN_DOWN(ipa, S2_LEVEL_SIZE(level)) + S2_LEVEL_SIZE(level);
-	return pte & S2_PTE_S2AP_W;
+	return s2_desc_writable(pte);
 }
 
 /*
@@ -708,68 +712,171 @@ void s2mmu_release_replaced(struct s2mmu_vcpu *vcpu)
 }
 
 /*
- * Were all the slot's pages [@first, @first + @nr) -- a leaf about to be
- * made writable -- pinned for write?
+ * A zero page is mapped read-only where nothing is mapped yet, and never
+ * over a mapping: a concurrent write fault may just have installed the
+ * real page, and replacing it by the zero page would lose the write.  The
+ * check and the map must be one step, so this takes mmu_lock for write.
  */
-static bool s2mmu_pinned_for_write(const struct s2mmu_memslot *slot,
-				   u64 first, u64 nr)
+static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
-	u64 i;
+	struct s2mmu_vm *vm = vcpu->vm;
+	struct page *page = vcpu->pages[0];
+	u64 ipa = f->ipa & PAGE_MASK;
+	unsigned long start, end;
+	s2_pte_t pte;
+	s8 level;
+	int ret = -EAGAIN;
 
-	for (i = first; i < first + nr; i++)
-		if (!(s2mmu_pin_of(slot, i) & S2MMU_PIN_WRITE))
-			return false;
-	return true;
+	s2mmu_fault_hva_range(f, PAGE_SIZE, &start, &end);
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	if (!s2mmu_fault_stale(vm, f, start, end) &&
+	    !s2_get_leaf(&vm->pgt, ipa, &pte, &level) &&
+	    !s2_desc_valid(pte)) {
+		ret = s2_map(&vm->pgt, ipa, PAGE_SIZE, page_to_phys(page),
+			     f->prot, &vcpu->mc, 0);
+		if (!ret) {
+			atomic64_inc(s2mmu_vm_stat(vm, zero_page_maps));
+			/* The 4K zero page is never freed: no pin to keep. */
+			if (!is_zero_pfn(page_to_pfn(page)))
+				s2mmu_record_pins(vcpu, f);
+		}
+	}
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	s2mmu_drop_fault_pins(vcpu, f);
+	s2mmu_release_replaced(vcpu);
+	return ret;
 }
 
 /*
- * Step 3: an access-flag fault, or a permission fault on a mapping of the
- * right size all of whose pages were pinned with the intent the access
- * needs, is fixed in place: no page to resolve, no break-before-make.
- * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
+ * A shared-mode map of a whole block that backs off half way (-EAGAIN: an
+ * entry under BBM, a lost compare-and-exchange) where the block's range
+ * is already a table has installed some of its pages.  Those are mapped
+ * now, and writable ones may be written without another fault: keep their
+ * pins and mark the writable ones dirty as a completed fault would (an
+ * entry left read-only is not: its relax did not happen).  Drop the
+ * others.
  */
-static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+static void s2mmu_keep_partial_map(struct s2mmu_vcpu *vcpu,
+				   struct s2mmu_fault *f, u64 ipa, u64 first)
 {
+	unsigned long tags = f->write ? S2MMU_PIN_WRITE : 0;
 	struct s2mmu_vm *vm = vcpu->vm;
-	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
-	u64 nr = S2_LEVEL_SIZE(f->level) >> PAGE_SHIFT;
-	u64 first = (ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(f->level)) >> PAGE_SHIFT) -
-		    f->slot->base_gfn;
-	unsigned long start, end;
-	u64 t0, t1;
+	int i;
+
+	lockdep_assert_held_read(&vm->mmu_lock);
+	for (i = 0; i < f->nr_pages; i++) {
+		struct page *page = vcpu->pages[i];
+
+		if (!s2mmu_maps_page(vm, ipa + ((u64)i << PAGE_SHIFT), page)) {
+			s2mmu_unpin_clean(vm, page);
+			continue;
+		}
+		s2mmu_record_pin(vcpu, f, first + i, page, tags);
+		if (f->prot & S2_PROT_W)
+			s2mmu_mark_dirty_writable(vm, f, ipa + ((u64)i << PAGE_SHIFT),
+						  first + i, 1);
+	}
+	f->nr_pages = 0;
+}
+
+/*
+ * The page is mapped, with fewer permissions than the fault needs: raise
+ * them in place -- unless a write would make writable a leaf bigger than
+ * what the fault pinned (@size): its other pages were not pinned for
+ * write nor will be marked dirty, and the host could drop what the guest
+ * writes there.  -E2BIG then: the leaf must go (s2mmu_zap_leaf()).
+ */
+static int s2mmu_raise_perms(struct s2mmu_vm *vm, struct s2mmu_fault *f,
+			     u64 size)
+{
+	s2_pte_t pte;
+	s8 level;
 	int ret;
 
-	/* Faults map 4K pages and 2 MiB blocks only; anything else: look. */
-	if (f->level < 2)
-		return -ENOENT;
-	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
-		return -ENOENT;	/* a block stays read-only while logging */
+	if ((f->prot & S2_PROT_W) &&
+	    !s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
+	    s2_desc_valid(pte) && S2_LEVEL_SIZE(level) > size)
+		return -E2BIG;
+	ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, s2mmu_relax_flags(f));
+	return ret == -ENOENT ? -EAGAIN : ret;
+}
 
-	/* The syndrome's level is the level of the leaf to fix. */
-	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
+/*
+ * Unmap the leaf around the fault (and drop its pins), which
+ * s2mmu_raise_perms() refused to make writable; the fault starts over and
+ * maps what it pins.  Leaves lie inside their slot.
+ */
+static int s2mmu_zap_leaf(struct s2mmu_vm *vm, struct s2mmu_fault *f)
+{
+	u64 lo = f->ipa, hi = f->ipa + PAGE_SIZE;
+	s2_pte_t pte;
+	s8 level;
+
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	if (!s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
+	    s2_desc_valid(pte)) {
+		lo = max(ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(level)),
+			 s2mmu_slot_base(f->slot));
+		hi = min(lo + S2_LEVEL_SIZE(level), s2mmu_slot_end(f->slot));
+		s2mmu_zap_locked(vm, f->slot, lo, hi);
+	}
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	return -EAGAIN;
+}
+
+/* Step 5: map through the engine, in shared mode. */
+static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	u64 size = (u64)f->nr_pages << PAGE_SHIFT;
+	u64 ipa = ALIGN_DOWN(f->ipa, size);
+	u64 first = s2mmu_fault_first_index(f);
+	unsigned long start, end;
+	bool changed = false, whole;
+	u64 t0;
+	int ret;
+
+	s2mmu_fault_hva_range(f, size, &start, &end);
 	t0 = s2mmu_prof_start();
 	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	s2mmu_prof_end(S2MMU_PROF_FAULT_LOCK, t0);
 	if (s2mmu_fault_stale(vm, f, start, end)) {
 		ret = -EAGAIN;
-	} else if (f->fsc == S2_FSC_ACCESS) {
-		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
-		if (!ret)
-			atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
-	} else if (f->write && !s2mmu_pinned_for_write(f->slot, first, nr)) {
-		ret = -ENOENT;
-	} else {
-		t1 = s2mmu_prof_start();
-		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot,
-				     s2mmu_relax_flags(f));
-		s2mmu_prof_end(S2MMU_PROF_RELAX, t1);
-		if (ret >= 0 && f->write)
-			s2mmu_mark_dirty(vm, f, first, nr);
+		goto out;
 	}
-	if (ret == S2_UNCHANGED)
+	ret = s2_map(&vm->pgt, ipa, size, page_to_phys(vcpu->pages[0]),
+		     f->prot, &vcpu->mc, S2_WALK_SHARED);
+	/*
+	 * Mapped (or found) as asked, the whole range: no need to walk it
+	 * again to see which pages are writable.  Likewise a single page
+	 * whose leaf the relax raised.
+	 */
+	whole = ret != S2_PERMS_DIFFER;
+	if (ret == S2_PERMS_DIFFER) {
+		ret = s2mmu_raise_perms(vm, f, size);
+		whole = f->nr_pages == 1;
+	}
+	if (ret < 0) {
+		if (f->nr_pages > 1)
+			s2mmu_keep_partial_map(vcpu, f, ipa, first);
+		goto out;
+	}
+	changed = ret == 0;
+	s2mmu_record_pins(vcpu, f);
+	if ((f->prot & S2_PROT_W) && whole)
+		s2mmu_mark_dirty(vm, f, first, size >> PAGE_SHIFT);
+	else if (f->prot & S2_PROT_W)
+		s2mmu_mark_dirty_writable(vm, f, ipa, first, size >> PAGE_SHIFT);
+	if (!changed)
 		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
+	ret = 0;
+out:
 	s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	return ret > 0 ? 0 : ret;
+	s2mmu_drop_fault_pins(vcpu, f);
+	s2mmu_release_replaced(vcpu);
+	if (ret == -E2BIG)
+		ret = s2mmu_zap_leaf(vm, f);
+	return ret;
 }
 
 /*
@@ -895,183 +1002,94 @@ static int s2mmu_resolve_page(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 }
 
 /*
- * A zero page is mapped read-only where nothing is mapped yet, and never
- * over a mapping: a concurrent write fault may just have installed the
- * real page, and replacing it by the zero page would lose the write.  The
- * check and the map must be one step, so this takes mmu_lock for write.
+ * Were all the slot's pages [@first, @first + @nr) -- a leaf about to be
+ * made writable -- pinned for write?
  */
-static int s2mmu_map_zero(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+static bool s2mmu_pinned_for_write(const struct s2mmu_memslot *slot,
+				   u64 first, u64 nr)
+{
+	u64 i;
+
+	for (i = first; i < first + nr; i++)
+		if (!(s2mmu_pin_of(slot, i) & S2MMU_PIN_WRITE))
+			return false;
+	return true;
+}
+
+/*
+ * Step 3: an access-flag fault, or a permission fault on a mapping of the
+ * right size all of whose pages were pinned with the intent the access
+ * needs, is fixed in place: no page to resolve, no break-before-make.
+ * Return: 0 done, -EAGAIN retry, -ENOENT take the full path.
+ */
+static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
-	struct page *page = vcpu->pages[0];
-	u64 ipa = f->ipa & PAGE_MASK;
+	u32 logging = READ_ONCE(f->slot->flags) & S2MMU_MEM_LOG_DIRTY_PAGES;
+	u64 nr = S2_LEVEL_SIZE(f->level) >> PAGE_SHIFT;
+	u64 first = (ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(f->level)) >> PAGE_SHIFT) -
+		    f->slot->base_gfn;
 	unsigned long start, end;
-	s2_pte_t pte;
-	s8 level;
-	int ret = -EAGAIN;
-
-	s2mmu_fault_hva_range(f, PAGE_SIZE, &start, &end);
-	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	if (!s2mmu_fault_stale(vm, f, start, end) &&
-	    !s2_get_leaf(&vm->pgt, ipa, &pte, &level) &&
-	    !s2_desc_valid(pte)) {
-		ret = s2_map(&vm->pgt, ipa, PAGE_SIZE, page_to_phys(page),
-			     f->prot, &vcpu->mc, 0);
-		if (!ret) {
-			atomic64_inc(s2mmu_vm_stat(vm, zero_page_maps));
-			/* The 4K zero page is never freed: no pin to keep. */
-			if (!is_zero_pfn(page_to_pfn(page)))
-				s2mmu_record_pins(vcpu, f);
-		}
-	}
-	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	s2mmu_drop_fault_pins(vcpu, f);
-	s2mmu_release_replaced(vcpu);
-	return ret;
-}
-
-/*
- * A shared-mode map of a whole block that backs off half way (-EAGAIN: an
- * entry under BBM, a lost compare-and-exchange) where the block's range
- * is already a table has installed some of its pages.  Those are mapped
- * now, and writable ones may be written without another fault: keep their
- * pins and mark the writable ones dirty as a completed fault would (an
- * entry left read-only is not: its relax did not happen).  Drop the
- * others.
- */
-static void s2mmu_keep_partial_map(struct s2mmu_vcpu *vcpu,
-				   struct s2mmu_fault *f, u64 ipa, u64 first)
-{
-	unsigned long tags = f->write ? S2MMU_PIN_WRITE : 0;
-	struct s2mmu_vm *vm = vcpu->vm;
-	int i;
-
-	lockdep_assert_held_read(&vm->mmu_lock);
-	for (i = 0; i < f->nr_pages; i++) {
-		struct page *page = vcpu->pages[i];
-
-		if (!s2mmu_maps_page(vm, ipa + ((u64)i << PAGE_SHIFT), page)) {
-			s2mmu_unpin_clean(vm, page);
-			continue;
-		}
-		s2mmu_record_pin(vcpu, f, first + i, page, tags);
-		if (f->prot & S2_PROT_W)
-			s2mmu_mark_dirty_writable(vm, f, ipa + ((u64)i << PAGE_SHIFT),
-						  first + i, 1);
-	}
-	f->nr_pages = 0;
-}
-
-/*
- * The page is mapped, with fewer permissions than the fault needs: raise
- * them in place -- unless a write would make writable a leaf bigger than
- * what the fault pinned (@size): its other pages were not pinned for
- * write nor will be marked dirty, and the host could drop what the guest
- * writes there.  -E2BIG then: the leaf must go (s2mmu_zap_leaf()).
- */
-static int s2mmu_raise_perms(struct s2mmu_vm *vm, struct s2mmu_fault *f,
-			     u64 size)
-{
-	s2_pte_t pte;
-	s8 level;
+	u64 t0, t1;
 	int ret;
 
-	if ((f->prot & S2_PROT_W) &&
-	    !s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
-	    (pte & S2_PTE_VALID) && S2_LEVEL_SIZE(level) > size)
-		return -E2BIG;
-	ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot, s2mmu_relax_flags(f));
-	return ret == -ENOENT ? -EAGAIN : ret;
-}
+	/* Faults map 4K pages and 2 MiB blocks only; anything else: look. */
+	if (f->level < 2)
+		return -ENOENT;
+	if (f->fsc == S2_FSC_PERM && f->write && logging && f->level < 3)
+		return -ENOENT;	/* a block stays read-only while logging */
 
-/*
- * Unmap the leaf around the fault (and drop its pins), which
- * s2mmu_raise_perms() refused to make writable; the fault starts over and
- * maps what it pins.  Leaves lie inside their slot.
- */
-static int s2mmu_zap_leaf(struct s2mmu_vm *vm, struct s2mmu_fault *f)
-{
-	u64 lo = f->ipa, hi = f->ipa + PAGE_SIZE;
-	s2_pte_t pte;
-	s8 level;
-
-	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	if (!s2_get_leaf(&vm->pgt, f->ipa, &pte, &level) &&
-	    (pte & S2_PTE_VALID)) {
-		lo = max(ALIGN_DOWN(f->ipa, S2_LEVEL_SIZE(level)),
-			 s2mmu_slot_base(f->slot));
-		hi = min(lo + S2_LEVEL_SIZE(level), s2mmu_slot_end(f->slot));
-		s2mmu_zap_locked(vm, f->slot, lo, hi);
-	}
-	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	return -EAGAIN;
-}
-
-/* Step 5: map through the engine, in shared mode. */
-static int s2mmu_map_fault(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
-{
-	struct s2mmu_vm *vm = vcpu->vm;
-	u64 size = (u64)f->nr_pages << PAGE_SHIFT;
-	u64 ipa = ALIGN_DOWN(f->ipa, size);
-	u64 first = s2mmu_fault_first_index(f);
-	unsigned long start, end;
-	bool changed = false, whole;
-	u64 t0;
-	int ret;
-
-	s2mmu_fault_hva_range(f, size, &start, &end);
+	/* The syndrome's level is the level of the leaf to fix. */
+	s2mmu_fault_hva_range(f, S2_LEVEL_SIZE(f->level), &start, &end);
 	t0 = s2mmu_prof_start();
 	s2mmu_read_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 	s2mmu_prof_end(S2MMU_PROF_FAULT_LOCK, t0);
 	if (s2mmu_fault_stale(vm, f, start, end)) {
 		ret = -EAGAIN;
-		goto out;
+	} else if (f->fsc == S2_FSC_ACCESS) {
+		ret = s2_mkyoung(&vm->pgt, f->ipa, S2_WALK_SHARED);
+		if (!ret)
+			atomic64_inc(s2mmu_vm_stat(vm, access_flag_set));
+	} else if (f->write && !s2mmu_pinned_for_write(f->slot, first, nr)) {
+		ret = -ENOENT;
+	} else {
+		t1 = s2mmu_prof_start();
+		ret = s2_relax_perms(&vm->pgt, f->ipa, f->prot,
+				     s2mmu_relax_flags(f));
+		s2mmu_prof_end(S2MMU_PROF_RELAX, t1);
+		if (ret >= 0 && f->write)
+			s2mmu_mark_dirty(vm, f, first, nr);
 	}
-	ret = s2_map(&vm->pgt, ipa, size, page_to_phys(vcpu->pages[0]),
-		     f->prot, &vcpu->mc, S2_WALK_SHARED);
-	/*
-	 * Mapped (or found) as asked, the whole range: no need to walk it
-	 * again to see which pages are writable.  Likewise a single page
-	 * whose leaf the relax raised.
-	 */
-	whole = ret != S2_PERMS_DIFFER;
-	if (ret == S2_PERMS_DIFFER) {
-		ret = s2mmu_raise_perms(vm, f, size);
-		whole = f->nr_pages == 1;
-	}
-	if (ret < 0) {
-		if (f->nr_pages > 1)
-			s2mmu_keep_partial_map(vcpu, f, ipa, first);
-		goto out;
-	}
-	changed = ret == 0;
-	s2mmu_record_pins(vcpu, f);
-	if ((f->prot & S2_PROT_W) && whole)
-		s2mmu_mark_dirty(vm, f, first, size >> PAGE_SHIFT);
-	else if (f->prot & S2_PROT_W)
-		s2mmu_mark_dirty_writable(vm, f, ipa, first, size >> PAGE_SHIFT);
-	if (!changed)
+	if (ret == S2_UNCHANGED)
 		atomic64_inc(s2mmu_vm_stat(vm, faults_spurious));
-	ret = 0;
-out:
 	s2mmu_read_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	s2mmu_drop_fault_pins(vcpu, f);
-	s2mmu_release_replaced(vcpu);
-	if (ret == -E2BIG)
-		ret = s2mmu_zap_leaf(vm, f);
-	return ret;
+	return ret > 0 ? 0 : ret;
 }
 
 /*
- * Steps 2 to 6, for a fault whose invalidation state was sampled, under
- * the SRCU read side that keeps @f->slot alive.
- * Return: as s2mmu_handle_fault(), 0 for done, or -EAGAIN to start over.
+ * No slot at @f->ipa: an MMIO exit, unless it is a read of the info page
+ * that a restriction had withheld from the table and allows again: then
+ * it is mapped back and the fault ends as one that starts over (-EAGAIN),
+ * the guest's retried read finding the page.
  */
-static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+static int s2mmu_fault_no_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	if (f->prot != S2_PROT_R ||
+	    s2mmu_info_fault(vcpu, f->ipa, f->allowed, f->seq) == -ENOENT)
+		return S2MMU_FAULT_MMIO;
+	return -EAGAIN;
+}
+
+/*
+ * Step 2, under the SRCU read side that keeps @f->slot alive: the
+ * frame's restriction, the slot, and whether the host is changing the
+ * page.  Return: 0 to go on, %S2MMU_FAULT_MEM_ACCESS,
+ * %S2MMU_FAULT_MMIO, or -EAGAIN to start over.
+ */
+static int s2mmu_fault_lookup(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 {
 	struct s2mmu_vm *vm = vcpu->vm;
 	unsigned long start, end;
-	u64 t0 = s2mmu_prof_start();
 	int ret;
 
 	/*
@@ -1084,10 +1102,11 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 	if (ret)
 		return ret;
 
-	/* Step 2: the slot, and whether the host is changing the page. */
 	f->slot = s2mmu_find_slot(srcu_dereference(vm->slots, &vm->srcu),
 				  f->ipa);
-	if (!f->slot || (f->write && f->slot->flags & S2MMU_MEM_READONLY))
+	if (!f->slot)
+		return s2mmu_fault_no_slot(vcpu, f);
+	if (f->write && f->slot->flags & S2MMU_MEM_READONLY)
 		return S2MMU_FAULT_MMIO;
 	f->hva = f->slot->userspace_addr + (f->ipa - s2mmu_slot_base(f->slot));
 
@@ -1101,6 +1120,24 @@ static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 		f->busy_end = end;
 		return -EAGAIN;
 	}
+	return 0;
+}
+
+/*
+ * Steps 2 to 6, for a fault whose invalidation state was sampled, under
+ * the SRCU read side that keeps @f->slot alive.
+ * Return: as s2mmu_handle_fault(), 0 for done, or -EAGAIN to start over.
+ */
+static int s2mmu_fault_in_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	u64 t0 = s2mmu_prof_start();
+	int ret;
+
+	/* Step 2: the restriction, the slot, the host's changes. */
+	ret = s2mmu_fault_lookup(vcpu, f);
+	if (ret)
+		return ret;
 	s2mmu_prof_end(S2MMU_PROF_FAULT_LOOKUP, t0);
 
 	/* Step 3: fix the leaf in place. */

@@ -49,8 +49,7 @@ static s2_pte_t *s2_pte_table(struct s2_pgtable *pgt, s2_pte_t pte)
 
 static s2_pte_t s2_make_table(struct s2_pgtable *pgt, void *page)
 {
-	return (pgt->mm_ops->virt_to_phys(page) & S2_PTE_ADDR_MASK) |
-	       S2_PTE_TYPE | S2_PTE_VALID;
+	return s2_desc_make_table(pgt->mm_ops->virt_to_phys(page));
 }
 
 /* Same attributes and output, re-encoded for @level (a page needs TYPE). */

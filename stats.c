@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * s2mmu statistics: S2MMU_GET_STATS and S2MMU_GET_MODULE_STATS, and the
- * debugfs files that show them and dump a VM's stage-2 table.
+ * s2mmu statistics: S2MMU_GET_STATS and S2MMU_GET_MODULE_STATS, the
+ * debugfs files that show them and dump a VM's stage-2 table, and the
+ * phase profile (the time the fault and harvest paths spend per phase).
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
@@ -352,23 +353,13 @@ struct s2mmu_prof_phase {
 
 static DEFINE_PER_CPU(struct s2mmu_prof_phase [S2MMU_PROF_NR], s2mmu_prof);
 
-static const char * const s2mmu_prof_names[S2MMU_PROF_NR] = {
-	[S2MMU_PROF_GUEST_FAULT]	= "guest_fault",
-	[S2MMU_PROF_FAULT_LOOKUP]	= "fault_lookup",
-	[S2MMU_PROF_FIX_IN_PLACE]	= "fix_in_place",
-	[S2MMU_PROF_FAULT_LOCK]		= "fault_lock_wait",
-	[S2MMU_PROF_RELAX]		= "relax",
-	[S2MMU_PROF_MARK_DIRTY]		= "mark_dirty",
-	[S2MMU_PROF_RESOLVE]		= "resolve_page",
-	[S2MMU_PROF_MAP]		= "map_fault",
-	[S2MMU_PROF_INFO_PUBLISH]	= "info_publish",
-	[S2MMU_PROF_EL2_LOCK]		= "el2_lock_wait",
-	[S2MMU_PROF_TLBI_LOCAL]		= "tlbi_local_window",
-	[S2MMU_PROF_TLBI_BCAST]		= "tlbi_broadcast_window",
-	[S2MMU_PROF_LOG_CALL]		= "log_ioctl",
-	[S2MMU_PROF_LOG_LOCK]		= "log_lock_wait",
-	[S2MMU_PROF_LOG_WALK]		= "log_wrprotect",
-	[S2MMU_PROF_LOG_COPY]		= "log_copy",
+/* Each phase's name, in the order of enum s2mmu_prof_id: the same list. */
+static const struct {
+	const char *name;
+} s2mmu_prof_phases[S2MMU_PROF_NR] = {
+#define S2MMU_PROF(id, name)	{ #name },
+#include "s2mmu_prof.h"
+#undef S2MMU_PROF
 };
 
 u64 s2mmu_prof_now(void)
@@ -398,7 +389,7 @@ static int s2mmu_prof_show(struct seq_file *m, void *v)
 			count += per_cpu(s2mmu_prof, cpu)[id].count;
 			ns += per_cpu(s2mmu_prof, cpu)[id].ns;
 		}
-		seq_printf(m, "%s %llu %llu\n", s2mmu_prof_names[id], count, ns);
+		seq_printf(m, "%s %llu %llu\n", s2mmu_prof_phases[id].name, count, ns);
 	}
 	return 0;
 }

@@ -21,6 +21,38 @@
 #define HOST_VBAR	112	/* VBAR_EL2, then the &struct s2mmu_gp_regs */
 #define HOST_FRAME	128
 
+/* The host's callee-saved x19-x30 in its frame: \op is stp or ldp. */
+.macro host_callee_saved op
+	\op	x19, x20, [sp, #HOST_X19]
+	\op	x21, x22, [sp, #HOST_X19 + 16]
+	\op	x23, x24, [sp, #HOST_X19 + 32]
+	\op	x25, x26, [sp, #HOST_X19 + 48]
+	\op	x27, x28, [sp, #HOST_X19 + 64]
+	\op	x29, x30, [sp, #HOST_X29]
+.endm
+
+/*
+ * The guest's x2-x30 in &struct s2mmu_gp_regs at \base: \pair and
+ * \single are ldp and ldr, or stp and str.
+ */
+.macro guest_x2_x30 pair, single, base
+	\pair	x2, x3, [\base, #16]
+	\pair	x4, x5, [\base, #32]
+	\pair	x6, x7, [\base, #48]
+	\pair	x8, x9, [\base, #64]
+	\pair	x10, x11, [\base, #80]
+	\pair	x12, x13, [\base, #96]
+	\pair	x14, x15, [\base, #112]
+	\pair	x16, x17, [\base, #128]
+	\pair	x18, x19, [\base, #144]
+	\pair	x20, x21, [\base, #160]
+	\pair	x22, x23, [\base, #176]
+	\pair	x24, x25, [\base, #192]
+	\pair	x26, x27, [\base, #208]
+	\pair	x28, x29, [\base, #224]
+	\single	x30, [\base, #240]
+.endm
+
 	.text
 
 /*
@@ -29,12 +61,7 @@
  */
 SYM_FUNC_START(s2mmu_guest_enter)
 	sub	sp, sp, #HOST_FRAME
-	stp	x19, x20, [sp, #HOST_X19]
-	stp	x21, x22, [sp, #HOST_X19 + 16]
-	stp	x23, x24, [sp, #HOST_X19 + 32]
-	stp	x25, x26, [sp, #HOST_X19 + 48]
-	stp	x27, x28, [sp, #HOST_X19 + 64]
-	stp	x29, x30, [sp, #HOST_X29]
+	host_callee_saved stp
 	mrs	x1, sp_el0
 	stp	x18, x1, [sp, #HOST_X18]
 	mrs	x1, vbar_el2
@@ -52,21 +79,7 @@ SYM_FUNC_START(s2mmu_guest_enter)
 	ldr	x1, [x0, #S2MMU_GP_SP_EL1]
 	msr	sp_el1, x1
 
-	ldp	x2, x3, [x0, #16]
-	ldp	x4, x5, [x0, #32]
-	ldp	x6, x7, [x0, #48]
-	ldp	x8, x9, [x0, #64]
-	ldp	x10, x11, [x0, #80]
-	ldp	x12, x13, [x0, #96]
-	ldp	x14, x15, [x0, #112]
-	ldp	x16, x17, [x0, #128]
-	ldp	x18, x19, [x0, #144]
-	ldp	x20, x21, [x0, #160]
-	ldp	x22, x23, [x0, #176]
-	ldp	x24, x25, [x0, #192]
-	ldp	x26, x27, [x0, #208]
-	ldp	x28, x29, [x0, #224]
-	ldr	x30, [x0, #240]
+	guest_x2_x30 ldp, ldr, x0
 	ldp	x0, x1, [x0, #S2MMU_GP_X0]
 	eret
 	/* No speculation past the ERET into host code. */
@@ -81,21 +94,7 @@ SYM_FUNC_END(s2mmu_guest_enter)
  */
 SYM_CODE_START_LOCAL(s2mmu_guest_exit)
 	ldr	x1, [sp, #16 + HOST_VBAR + 8]	/* &struct s2mmu_gp_regs */
-	stp	x2, x3, [x1, #16]
-	stp	x4, x5, [x1, #32]
-	stp	x6, x7, [x1, #48]
-	stp	x8, x9, [x1, #64]
-	stp	x10, x11, [x1, #80]
-	stp	x12, x13, [x1, #96]
-	stp	x14, x15, [x1, #112]
-	stp	x16, x17, [x1, #128]
-	stp	x18, x19, [x1, #144]
-	stp	x20, x21, [x1, #160]
-	stp	x22, x23, [x1, #176]
-	stp	x24, x25, [x1, #192]
-	stp	x26, x27, [x1, #208]
-	stp	x28, x29, [x1, #224]
-	str	x30, [x1, #240]
+	guest_x2_x30 stp, str, x1
 	ldp	x2, x3, [sp], #16		/* the guest's x0, x1 */
 	stp	x2, x3, [x1, #S2MMU_GP_X0]
 	mrs	x2, elr_el2
@@ -110,12 +109,7 @@ SYM_CODE_START_LOCAL(s2mmu_guest_exit)
 	msr	vbar_el2, x2
 	ldp	x18, x2, [sp, #HOST_X18]
 	msr	sp_el0, x2
-	ldp	x19, x20, [sp, #HOST_X19]
-	ldp	x21, x22, [sp, #HOST_X19 + 16]
-	ldp	x23, x24, [sp, #HOST_X19 + 32]
-	ldp	x25, x26, [sp, #HOST_X19 + 48]
-	ldp	x27, x28, [sp, #HOST_X19 + 64]
-	ldp	x29, x30, [sp, #HOST_X29]
+	host_callee_saved ldp
 	add	sp, sp, #HOST_FRAME
 	isb
 	ret
@@ -162,51 +156,48 @@ SYM_CODE_START(s2mmu_vectors)
 	el2_vector
 SYM_CODE_END(s2mmu_vectors)
 
+/*
+ * The 32 V registers at x0, in the layout of struct s2mmu_fp_regs (FPSR
+ * and FPCR follow them): one list for the save (\op stp) and the load
+ * (\op ldp).
+ */
+#define FP_FPSR		512
+#define FP_FPCR		520
+
+.macro fp_vregs op
+	\op	q0, q1, [x0, #0]
+	\op	q2, q3, [x0, #32]
+	\op	q4, q5, [x0, #64]
+	\op	q6, q7, [x0, #96]
+	\op	q8, q9, [x0, #128]
+	\op	q10, q11, [x0, #160]
+	\op	q12, q13, [x0, #192]
+	\op	q14, q15, [x0, #224]
+	\op	q16, q17, [x0, #256]
+	\op	q18, q19, [x0, #288]
+	\op	q20, q21, [x0, #320]
+	\op	q22, q23, [x0, #352]
+	\op	q24, q25, [x0, #384]
+	\op	q26, q27, [x0, #416]
+	\op	q28, q29, [x0, #448]
+	\op	q30, q31, [x0, #480]
+.endm
+
 /* void s2mmu_fp_save(struct s2mmu_fp_regs *fp) */
 SYM_FUNC_START(s2mmu_fp_save)
-	stp	q0, q1, [x0, #0]
-	stp	q2, q3, [x0, #32]
-	stp	q4, q5, [x0, #64]
-	stp	q6, q7, [x0, #96]
-	stp	q8, q9, [x0, #128]
-	stp	q10, q11, [x0, #160]
-	stp	q12, q13, [x0, #192]
-	stp	q14, q15, [x0, #224]
-	stp	q16, q17, [x0, #256]
-	stp	q18, q19, [x0, #288]
-	stp	q20, q21, [x0, #320]
-	stp	q22, q23, [x0, #352]
-	stp	q24, q25, [x0, #384]
-	stp	q26, q27, [x0, #416]
-	stp	q28, q29, [x0, #448]
-	stp	q30, q31, [x0, #480]
+	fp_vregs stp
 	mrs	x1, fpsr
 	mrs	x2, fpcr
-	str	x1, [x0, #512]
-	str	x2, [x0, #520]
+	str	x1, [x0, #FP_FPSR]
+	str	x2, [x0, #FP_FPCR]
 	ret
 SYM_FUNC_END(s2mmu_fp_save)
 
 /* void s2mmu_fp_load(const struct s2mmu_fp_regs *fp) */
 SYM_FUNC_START(s2mmu_fp_load)
-	ldp	q0, q1, [x0, #0]
-	ldp	q2, q3, [x0, #32]
-	ldp	q4, q5, [x0, #64]
-	ldp	q6, q7, [x0, #96]
-	ldp	q8, q9, [x0, #128]
-	ldp	q10, q11, [x0, #160]
-	ldp	q12, q13, [x0, #192]
-	ldp	q14, q15, [x0, #224]
-	ldp	q16, q17, [x0, #256]
-	ldp	q18, q19, [x0, #288]
-	ldp	q20, q21, [x0, #320]
-	ldp	q22, q23, [x0, #352]
-	ldp	q24, q25, [x0, #384]
-	ldp	q26, q27, [x0, #416]
-	ldp	q28, q29, [x0, #448]
-	ldp	q30, q31, [x0, #480]
-	ldr	x1, [x0, #512]
-	ldr	x2, [x0, #520]
+	fp_vregs ldp
+	ldr	x1, [x0, #FP_FPSR]
+	ldr	x2, [x0, #FP_FPCR]
 	msr	fpsr, x1
 	msr	fpcr, x2
 	ret

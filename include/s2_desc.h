@@ -107,6 +107,12 @@ static inline u64 s2_desc_pa(s2_pte_t pte)
 	return pte & S2_PTE_ADDR_MASK;
 }
 
+/* A table descriptor naming the next-level table at @table_pa. */
+static inline s2_pte_t s2_desc_make_table(u64 table_pa)
+{
+	return (table_pa & S2_PTE_ADDR_MASK) | S2_PTE_TYPE | S2_PTE_VALID;
+}
+
 /*
  * Does the leaf @pte found at @level translate?  At level 3 the type bit
  * must be set: a level-3 entry without it is reserved and faults as an
@@ -128,6 +134,12 @@ static inline u64 s2_desc_leaf_pa(s2_pte_t pte, s8 level, u64 addr)
 	u64 mask = S2_LEVEL_SIZE(level) - 1;
 
 	return (pte & S2_PTE_ADDR_MASK & ~mask) | (addr & mask);
+}
+
+/* Does the leaf @pte let the guest write (S2AP[1])? */
+static inline bool s2_desc_writable(s2_pte_t pte)
+{
+	return pte & S2_PTE_S2AP_W;
 }
 
 /* MemAttr[3:0] of a leaf: S2_MEMATTR_*, raw (FWB or not). */
@@ -212,6 +224,10 @@ static inline u8 s1_desc_attr(u64 desc, u64 mair)
 #define S2_VTCR_PS_SHIFT	16
 #define S2_VTCR_VS		BIT_ULL(19)
 #define S2_VTCR_RES1		BIT_ULL(31)
+
+/* VTTBR_EL2 fields (Arm ARM D19.2): the root table's PA and the VMID. */
+#define S2_VTTBR_BADDR_MASK	GENMASK_ULL(47, 1)
+#define S2_VTTBR_VMID_SHIFT	48
 
 /* Stage-2 fault status codes (ESR_ELx.ISS.DFSC / PAR_EL1.FST), level in 1:0. */
 #define S2_FSC_TRANSLATION	0x04

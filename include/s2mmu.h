@@ -87,22 +87,9 @@ void s2mmu_stats_exit(void);
  * separate pass, so the figures they time are never profiled.
  */
 enum s2mmu_prof_id {
-	S2MMU_PROF_GUEST_FAULT,		/* s2mmu_handle_guest_fault(), whole */
-	S2MMU_PROF_FAULT_LOOKUP,	/* restriction, slot, busy range */
-	S2MMU_PROF_FIX_IN_PLACE,	/* step 3, whole */
-	S2MMU_PROF_FAULT_LOCK,		/* waiting for mmu_lock (read) */
-	S2MMU_PROF_RELAX,		/* s2_relax_perms(), its local TLBI in */
-	S2MMU_PROF_MARK_DIRTY,		/* pin tag, log bit, counter */
-	S2MMU_PROF_RESOLVE,		/* step 4: pin the host page(s) */
-	S2MMU_PROF_MAP,			/* step 5: s2mmu_map_fault(), whole */
-	S2MMU_PROF_INFO_PUBLISH,	/* s2mmu_info_publish() */
-	S2MMU_PROF_EL2_LOCK,		/* waiting for an EL2 window */
-	S2MMU_PROF_TLBI_LOCAL,		/* a local-invalidation window */
-	S2MMU_PROF_TLBI_BCAST,		/* a broadcast-invalidation window */
-	S2MMU_PROF_LOG_CALL,		/* a GET or CLEAR ioctl, whole */
-	S2MMU_PROF_LOG_LOCK,		/* waiting for mmu_lock (write) */
-	S2MMU_PROF_LOG_WALK,		/* s2_wrprotect_mask(), flush in */
-	S2MMU_PROF_LOG_COPY,		/* bitmap copies to/from the caller */
+#define S2MMU_PROF(id, name)	S2MMU_PROF_##id,
+#include "s2mmu_prof.h"
+#undef S2MMU_PROF
 	S2MMU_PROF_NR,
 };
 

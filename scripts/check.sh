@@ -55,21 +55,25 @@ kvm_result() {	# kvm_result LOG NAME
 	case $line in
 	"")		echo "did not run" ;;
 	"not ok"*"# TODO"*) echo "known defect: ${line##*# TODO }" ;;
-	"not ok"*)	echo "FAIL ${line##* on }" ;;
+	"not ok"*)	echo "FAIL: ${line##* on }" ;;
 	*"# SKIP"*)	echo "skip: ${line##*# SKIP }" ;;
 	*)		echo "pass ${line##* on }" ;;
 	esac
 }
 
+# One row per run: the outcome on each backend; under it, the whole
+# reason of every skip, known defect or failure, per backend.
 kvm_table() {
-	local s2=$logs/vm-test.log kvm=$logs/vm-kvm-test.log name
+	local s2=$logs/vm-test.log kvm=$logs/vm-kvm-test.log name r1 r2
 	grep -qE '^(not )?ok [0-9]+ kvm:' "$s2" "$kvm" 2>/dev/null || return 0
 	echo "# KVM selftests: s2mmu (kvm-compat, kvm-arm.mode=none) | KVM"
 	for name in $(grep -ohE '^(not )?ok [0-9]+ kvm:[^ ]+' "$s2" "$kvm" |
 		      sed 's/.*kvm://' | awk '!seen[$0]++'); do
-		printf '#   %-34s | %-44s | %s\n' "$name" \
-			"$(kvm_result "$s2" "$name" | cut -c1-44)" \
-			"$(kvm_result "$kvm" "$name")"
+		r1=$(kvm_result "$s2" "$name")
+		r2=$(kvm_result "$kvm" "$name")
+		printf '#   %-34s | %-20s | %s\n' "$name" "${r1%%:*}" "${r2%%:*}"
+		case $r1 in *:*) echo "#       s2mmu:${r1#*:}" ;; esac
+		case $r2 in *:*) echo "#       KVM:${r2#*:}" ;; esac
 	done
 }
 

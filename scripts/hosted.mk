@@ -54,6 +54,7 @@ $(H_OUT)/pgtable_libfuzzer: $(H_SRC)/pgtable_fuzz.c $(H_DEPS) | $(H_OUT)
 		-Wl,--defsym=LLVMFuzzerTestOneInput=s2_fuzz_one_input -o $@ $< \
 		$(top)/pgtable.c $(H_SRC)/s2_hosted.c $(H_LIBS)
 
+#> hosted-build: build the hosted test and benchmark programs without running them
 hosted-build: $(H_OUT)/pgtable_test $(H_OUT)/pgtable_fuzz \
 	$(H_OUT)/pgtable_race_test $(H_OUT)/pgtable_bench $(H_OUT)/lockrank_test
 

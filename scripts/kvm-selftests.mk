@@ -27,6 +27,7 @@ $(KC_OUT)/%.o: $(KC_SRC)/%.c $(KC_SRC)/kvm_compat.h $(top)/include/uapi/linux/s2
 # The programs are relinked every time: the Makefile of the selftests does
 # not know that they depend on kvm-compat.
 .PHONY: kvm-selftests _kvm-selftests
+#> kvm-selftests: cross-build KVM's own arm64 selftests linked with kvm-compat (Documentation/kvm-compat.rst)
 kvm-selftests: $(DEPS)
 	@$(MAKE) --no-print-directory -f $(top)/Makefile _kvm-selftests
 

@@ -46,9 +46,14 @@ modinfo_fields() {
 		modinfo -F "$f" "$ko" | grep -q . || { echo "no $f"; return 1; }
 	done
 	[ "$(modinfo -F license "$ko")" = GPL ] &&
-		modinfo -F parm "$ko" | grep -q '^hw_tlbi:'
+		modinfo -F parm "$ko" | grep -q '^hw_tlbi:' || return 1
+	# Every parameter is on packaging.rst's modinfo listing.
+	for f in $(modinfo -F parm "$ko" | sed 's/:.*//'); do
+		grep -q "^    parm: *$f:" "$top/Documentation/packaging.rst" ||
+			{ echo "$f: not in Documentation/packaging.rst"; return 1; }
+	done
 }
-check "modinfo shows description, author, license, version, parameters" \
+check "modinfo shows description, author, license, version, parameters (each in packaging.rst)" \
 	"$out/modinfo.log" modinfo_fields
 
 vmm_build() {

@@ -8,7 +8,8 @@ KSFT_TREE = $(O_DIR)/ksft-tree
 KSFT_DIR = $(KSFT_TREE)/tools/testing/selftests
 KSFT_OUT = $(O_DIR)/kselftest
 VMM_OUT = $(O_DIR)/tools
-VM_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -I$(top)/include/uapi
+VM_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -I$(top)/include/uapi \
+	-iquote $(top)/include
 
 # Build the selftests exactly as a kernel tree would: the directory is
 # copied into the extracted selftests tree and built with TARGETS=s2mmu.

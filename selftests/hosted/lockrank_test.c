@@ -47,6 +47,14 @@ static void take(enum s2mmu_lock_rank rank)
 	s2mmu_rank_record(rank);
 }
 
+/* Takes @rank expecting the checker to report it, exactly once. */
+#define take_reported(rank)			\
+	do {					\
+		expected = 1;			\
+		take(rank);			\
+		ASSERT_EQ(0, expected);		\
+	} while (0)
+
 static void drop(enum s2mmu_lock_rank rank)
 {
 	s2mmu_rank_release(rank);
@@ -56,6 +64,23 @@ static long long inversions(void)
 {
 	return atomic64_read(&s2mmu_lock_inversions);
 }
+
+/*
+ * With the checker on, @inner taken under @outer is reported once and
+ * counted once; both are dropped again.
+ */
+#define reported_once(outer, inner)					\
+	do {								\
+		enum s2mmu_lock_rank o_ = (outer), i_ = (inner);	\
+		long long was = inversions();				\
+									\
+		s2mmu_lockrank_enable();				\
+		take(o_);						\
+		take_reported(i_);					\
+		drop(i_);						\
+		drop(o_);						\
+		ASSERT_EQ(was + 1, inversions());			\
+	} while (0)
 
 /* The checker starts off (each TEST runs in a child of its own). */
 TEST(off_until_enabled_sees_nothing)
@@ -103,59 +128,25 @@ TEST(every_documented_nesting_passes)
 
 TEST(spinning_inversion_is_reported)
 {
-	long long before = inversions();
-
-	s2mmu_lockrank_enable();
-	take(S2MMU_RANK_INVALIDATE_LOCK);
-	expected = 1;
-	take(S2MMU_RANK_MMU_LOCK);
-	ASSERT_EQ(0, expected);
-	drop(S2MMU_RANK_MMU_LOCK);
-	drop(S2MMU_RANK_INVALIDATE_LOCK);
-	ASSERT_EQ(before + 1, inversions());
+	reported_once(S2MMU_RANK_INVALIDATE_LOCK, S2MMU_RANK_MMU_LOCK);
 }
 
 TEST(sleeping_inversion_is_reported)
 {
-	long long before = inversions();
-
-	s2mmu_lockrank_enable();
-	take(S2MMU_RANK_SRCU);
-	expected = 1;
-	take(S2MMU_RANK_SLOTS_LOCK);
-	ASSERT_EQ(0, expected);
-	drop(S2MMU_RANK_SLOTS_LOCK);
-	drop(S2MMU_RANK_SRCU);
-	ASSERT_EQ(before + 1, inversions());
+	reported_once(S2MMU_RANK_SRCU, S2MMU_RANK_SLOTS_LOCK);
 }
 
 /* The per-CPU and the per-task masks are one order. */
 TEST(sleeping_lock_under_spinning_one_is_reported)
 {
-	long long before = inversions();
-
-	s2mmu_lockrank_enable();
-	take(S2MMU_RANK_MMU_LOCK);
-	expected = 1;
-	take(S2MMU_RANK_SRCU);
-	ASSERT_EQ(0, expected);
-	drop(S2MMU_RANK_SRCU);
-	drop(S2MMU_RANK_MMU_LOCK);
-	ASSERT_EQ(before + 1, inversions());
+	reported_once(S2MMU_RANK_MMU_LOCK, S2MMU_RANK_SRCU);
 }
 
 TEST(same_rank_twice_is_reported)
 {
 	long long before = inversions();
 
-	s2mmu_lockrank_enable();
-	take(S2MMU_RANK_VCPU_MUTEX);
-	expected = 1;
-	take(S2MMU_RANK_VCPU_MUTEX);
-	ASSERT_EQ(0, expected);
-	drop(S2MMU_RANK_VCPU_MUTEX);
-	drop(S2MMU_RANK_VCPU_MUTEX);
-	ASSERT_EQ(before + 1, inversions());
+	reported_once(S2MMU_RANK_VCPU_MUTEX, S2MMU_RANK_VCPU_MUTEX);
 	/* Everything released: the next nesting starts clean. */
 	take(S2MMU_RANK_VCPU_MUTEX);
 	drop(S2MMU_RANK_VCPU_MUTEX);
@@ -179,9 +170,7 @@ TEST(srcu_nests_and_stays_held_until_the_outer_section_ends)
 	drop(S2MMU_RANK_SRCU);
 	ASSERT_EQ(before, inversions());
 	/* The fault's own section is still open. */
-	expected = 1;
-	take(S2MMU_RANK_SLOTS_LOCK);
-	ASSERT_EQ(0, expected);
+	take_reported(S2MMU_RANK_SLOTS_LOCK);
 	drop(S2MMU_RANK_SLOTS_LOCK);
 	drop(S2MMU_RANK_SRCU);
 	take(S2MMU_RANK_SLOTS_LOCK);
@@ -191,9 +180,7 @@ TEST(srcu_nests_and_stays_held_until_the_outer_section_ends)
 	/* Nesting under a higher rank is still an inversion. */
 	take(S2MMU_RANK_SRCU);
 	take(S2MMU_RANK_MMU_LOCK);
-	expected = 1;
-	take(S2MMU_RANK_SRCU);
-	ASSERT_EQ(0, expected);
+	take_reported(S2MMU_RANK_SRCU);
 	drop(S2MMU_RANK_SRCU);
 	drop(S2MMU_RANK_MMU_LOCK);
 	drop(S2MMU_RANK_SRCU);
@@ -294,9 +281,7 @@ TEST(full_table_counts_untracked)
 	ASSERT_EQ(before, inversions());
 	/* All given back: a new task is tracked again. */
 	take(S2MMU_RANK_SRCU);
-	expected = 1;
-	take(S2MMU_RANK_VCPU_MUTEX);
-	ASSERT_EQ(0, expected);
+	take_reported(S2MMU_RANK_VCPU_MUTEX);
 	drop(S2MMU_RANK_VCPU_MUTEX);
 	drop(S2MMU_RANK_SRCU);
 	ASSERT_EQ(before + 1, inversions());

@@ -144,6 +144,34 @@ TEST(leaf_encoding)
 	}
 }
 
+/*
+ * The decoding helpers of s2_desc.h that code outside the engine uses
+ * instead of bits: they agree with the encoding.
+ */
+TEST(desc_helpers_agree_with_the_encoding)
+{
+	s2_pte_t pte;
+
+	/* A table: valid, type bit, the next table's PA. */
+	pte = s2_desc_make_table(0x1234000);
+	EXPECT_EQ(0x1234000ULL | 3, pte);
+	EXPECT_TRUE(s2_desc_table(pte, 2));
+	EXPECT_EQ(0x1234000ULL, s2_desc_pa(pte));
+	/* A read-write, executable, accessed page: the EL2 self-check's. */
+	pte = s2_make_leaf(0x5000, S2_PROT_RWX | S2_PROT_AF, 3);
+	EXPECT_EQ(0x5000ULL | 3 | (0xf << 2) | (3 << 6) | (3 << 8) | (1 << 10),
+		  pte);
+	for (u32 prot = 0; prot < 64; prot++) {
+		pte = s2_make_leaf(0x40000000, prot, 1);
+		EXPECT_TRUE(s2_desc_valid(pte));
+		EXPECT_EQ(!!(prot & S2_PROT_W), s2_desc_writable(pte));
+		EXPECT_EQ(0x40000000ULL + 0x123456,
+			  s2_desc_leaf_pa(pte, 1, 0x80123456));
+	}
+	EXPECT_FALSE(s2_desc_valid(0));
+	EXPECT_FALSE(s2_desc_writable(0));
+}
+
 /* A table using FWB writes Normal write-back as 0b0110; nothing else moves. */
 TEST(fwb_encoding)
 {

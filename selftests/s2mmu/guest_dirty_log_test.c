@@ -39,10 +39,9 @@
  * cleared ones written.  A CLEAR that left the blocks writable would lose
  * the cleared pages written: the guest writes them without a fault.
  */
-#include "guest_vm.h"
+#include "guest_test.h"
 
 #include <pthread.h>
-#include "../kselftest_harness.h"
 
 #define NR_VCPUS	4
 #define SLOT		0
@@ -467,16 +466,12 @@ FIXTURE_VARIANT_ADD(blk, hugetlb) {
 FIXTURE_SETUP(blk)
 {
 	__u64 args[2] = { SLOT_GPA, GUEST_DATA_IPA + LIST_DOFF };
-	const char *skip = NULL;
 	char why[256];
 	int ret;
 
-	ret = guest_vm_create_with_mem(&self->g, 1, variant->backing, BLK_SIZE,
-				       &self->mem, &skip);
-	if (ret > 0)
-		SKIP(return, "%s", skip);
-	ASSERT_EQ(0, ret);
-	self->v = &self->g.vcpu[0];
+	if (!guest_fixture_vm(_metadata, &self->g, variant->backing, BLK_SIZE,
+			      &self->mem, &self->v))
+		return;
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, BLK_SIZE,
 				    self->mem));
 	ASSERT_EQ(0, guest_start(self->v, guest_page_writer, 2, args));

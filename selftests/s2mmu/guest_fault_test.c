@@ -377,18 +377,13 @@ static __u64 cmd(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(gf)
 {
-	const char *why = NULL;
 	__u32 flags = 0;
 	unsigned long huge;
 	__u64 off;
-	int ret;
 
-	ret = guest_vm_create_with_mem(&self->g, 1, variant->backing, SLOT_SIZE,
-				       &self->mem, &why);
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret);
-	self->v = &self->g.vcpu[0];
+	if (!guest_fixture_vm(_metadata, &self->g, variant->backing, SLOT_SIZE,
+			      &self->mem, &self->v))
+		return;
 	self->mmio.read_val = MMIO_READ_VAL;
 	/*
 	 * Populated by the host (no zero pages): a word in every page, and

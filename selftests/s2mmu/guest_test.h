@@ -31,4 +31,26 @@ static inline __u64 guest_cmd_or_fail(struct __test_metadata *_metadata,
 	return res;
 }
 
+/*
+ * A fixture's usual start: @g with one vCPU, *@v, and @size bytes of
+ * @backing memory at *@mem (for the teardown to unmap).  Return: true to
+ * go on; false when the test cannot run here (guest_vm_create_with_mem()
+ * says why), the test then marked skipped: the fixture returns.  Any
+ * other error fails the test.
+ */
+static inline bool guest_fixture_vm(struct __test_metadata *_metadata,
+				    struct guest_vm *g,
+				    enum tst_backing backing, size_t size,
+				    __u8 **mem, struct tst_vcpu **v)
+{
+	const char *why = NULL;
+	int ret = guest_vm_create_with_mem(g, 1, backing, size, mem, &why);
+
+	if (ret > 0)
+		SKIP(return false, "%s", why);
+	ASSERT_EQ(0, ret);
+	*v = &g->vcpu[0];
+	return true;
+}
+
 #endif /* S2MMU_GUEST_TEST_H */

@@ -102,16 +102,10 @@ static __u64 cmd(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(ip)
 {
-	const char *why = NULL;
-	int ret;
-
 	self->ready = 0;
-	ret = guest_vm_create_with_mem(&self->g, 1, TST_ANON, SLOT_SIZE,
-				       &self->mem, &why);
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret);
-	self->v = &self->g.vcpu[0];
+	if (!guest_fixture_vm(_metadata, &self->g, TST_ANON, SLOT_SIZE,
+			      &self->mem, &self->v))
+		return;
 	self->mmio.read_val = MMIO_READ_VAL;
 	memset(self->mem, 0x5a, SLOT_SIZE);	/* no zero pages */
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, SLOT_SIZE,

@@ -6,8 +6,10 @@
  * errno the uapi header documents.  After every rejected call the test
  * proves that the call changed nothing: the VM's counters, the module's
  * counters, which slots exist and whether they log, the dirty logs, the
- * manual-protect mode, (on EL2 hosts) what the VM's table and its debug
- * table translate a sample of IPAs to, and the vCPU: every register
+ * manual-protect mode, which views exist and what each restricts (a
+ * few frames read in every view id), (on EL2 hosts) what the VM's table
+ * and its debug table translate a sample of IPAs to (the info page's
+ * address among them), and the vCPU: every register
  * S2MMU_GET_REG_LIST lists (each set to a value of its own first) and its
  * run page.  On hosts that run guests, a pending MMIO read must survive
  * refused calls, a refused S2MMU_IRQ_LINE must raise no line (the guest
@@ -16,7 +18,10 @@
  * Two phases per ioctl: a systematic one (each field, each kind of bad
  * value, the exact errno) and a seeded random one (1 to 3 fields of a good
  * argument replaced by boundary values and random bits; any documented
- * errno is accepted, an accepted call becomes the new baseline).
+ * errno is accepted, an accepted call becomes the new baseline).  The
+ * views' ioctls are refused both with no view and against existing ones.
+ * No call reads back a view's remaps or which view a vCPU runs on: the
+ * views test checks both by running the guest after its refusals.
  *
  * Written against include/uapi/linux/s2mmu.h and Documentation/abi.rst
  * only.
@@ -63,6 +68,8 @@ static const __u64 ma_probe_gfns[] = {
 };
 
 #define NPROBE_MA	ARRAY_SIZE(ma_probe_gfns)
+/* A probe's errno, told apart from a restriction. */
+#define MA_ERR		0x80000000U
 
 /* Everything a rejected call must leave as it was. */
 struct snap {
@@ -77,7 +84,8 @@ struct snap {
 	__u64 regs[REG_MAX][2];		/* every listed vCPU register */
 	long regs_ret;			/* first GET_ONE_REG error */
 	struct s2mmu_run run;		/* the vCPU's shared page */
-	__u32 ma[NPROBE_MA];
+	/* Each view's restriction of each probed frame, or the errno. */
+	__u32 ma[S2MMU_MAX_VIEWS][NPROBE_MA];
 };
 
 FIXTURE(fz) {
@@ -205,12 +213,16 @@ static void take_snap(struct _test_data_fz *self, struct snap *s)
 	}
 	if (!self->manual_on)
 		manual_enable(self->vm, 0);
-	for (i = 0; i < NPROBE_MA; i++) {
-		struct s2mmu_mem_access ma = {
-			.gfn = ma_probe_gfns[i], .nr_pages = 1,
-		};
+	for (t = 0; t < S2MMU_MAX_VIEWS; t++) {
+		for (i = 0; i < NPROBE_MA; i++) {
+			struct s2mmu_mem_access ma = {
+				.gfn = ma_probe_gfns[i], .nr_pages = 1, .view = t,
+			};
+			long r = xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &ma);
 
-		s->ma[i] = xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &ma) ? ~0U : ma.access;
+			/* Which views exist, and what each restricts. */
+			s->ma[t][i] = r ? MA_ERR | (__u32)-r : ma.access;
+		}
 	}
 	for (t = 0; t < 2 && hw_at(self); t++) {
 		struct s2mmu_hw_translate tr = {
@@ -313,13 +325,16 @@ static bool same_as_base(struct __test_metadata *_metadata,
 		       self->base.slot_err[i]);
 		ok = false;
 	}
-	for (i = 0; i < NPROBE_MA; i++) {
-		if (now.ma[i] == self->base.ma[i])
-			continue;
-		TH_LOG("line %d %s: restriction of gfn %#llx: %u, was %u", line,
-		       what, (unsigned long long)ma_probe_gfns[i], now.ma[i],
-		       self->base.ma[i]);
-		ok = false;
+	for (t = 0; t < S2MMU_MAX_VIEWS; t++) {
+		for (i = 0; i < NPROBE_MA; i++) {
+			if (now.ma[t][i] == self->base.ma[t][i])
+				continue;
+			TH_LOG("line %d %s: view %u, gfn %#llx: %#x, was %#x",
+			       line, what, t,
+			       (unsigned long long)ma_probe_gfns[i],
+			       now.ma[t][i], self->base.ma[t][i]);
+			ok = false;
+		}
 	}
 	if (memcmp(now.log, self->base.log, sizeof(now.log))) {
 		TH_LOG("line %d %s: dirty log of slot 1 changed", line, what);
@@ -1222,6 +1237,8 @@ TEST_F(fz, debug_table_op)
 		dbg_op(S2MMU_DBG_RELAX, DBG_PTE_IPA, TST_PAGE, 0, rw),
 		dbg_op(S2MMU_DBG_CLEAR_YOUNG, DBG_IPA, TST_2M, 0, 0),
 		dbg_op(S2MMU_DBG_SPLIT, DBG_IPA, TST_2M, 0, 0),
+		dbg_op(S2MMU_DBG_MKYOUNG, DBG_PTE_IPA, 0, 0, 0),
+		dbg_op(S2MMU_DBG_RESET, 0, 0, 0, 0),
 	}, o;
 	__u64 p[5];
 	unsigned int i, k, b;
@@ -1261,8 +1278,14 @@ TEST_F(fz, debug_table_op)
 		}
 		o = ops[k]; o.ipa = -TST_2M; o.size = 2 * TST_2M;
 		REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, EINVAL, "range wraps");
-		if (ops[k].op == S2MMU_DBG_RELAX)
-			continue;	/* one IPA: no range */
+		/* Only the exclusive operations refuse the shared mode. */
+		o = ops[k]; o.flags = S2MMU_DBG_SHARED;
+		if (o.op != S2MMU_DBG_MAP && o.op != S2MMU_DBG_RELAX &&
+		    o.op != S2MMU_DBG_MKYOUNG)
+			REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, EINVAL, "shared");
+		if (ops[k].op == S2MMU_DBG_RELAX || ops[k].op == S2MMU_DBG_MKYOUNG ||
+		    ops[k].op == S2MMU_DBG_RESET)
+			continue;	/* one IPA or none: no range */
 		o = ops[k]; o.ipa = top - TST_2M / 2;
 		REJECT(self->vm, S2MMU_DEBUG_TABLE_OP, &o, ERANGE, "range beyond ipa");
 		o = ops[k]; o.ipa = top;
@@ -1776,6 +1799,55 @@ static void busy_calls(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l));
 }
 
+/*
+ * In a child process: every VM ioctl, well formed, each of which would
+ * change the VM if it ran.  Return: how many were not EIO.
+ */
+static int other_process_vm_calls(struct _test_data_fz *self)
+{
+	struct s2mmu_userspace_memory_region del = { .slot = 0 };
+	struct s2mmu_dirty_log log = {
+		.slot = 1, .dirty_bitmap = (uintptr_t)self->bitmap,
+	};
+	struct s2mmu_clear_dirty_log clr = {
+		.slot = 1, .num_pages = 64, .dirty_bitmap = (uintptr_t)self->big,
+	};
+	struct s2mmu_enable_cap cap = {
+		.cap = S2MMU_CAP_MANUAL_DIRTY_LOG_PROTECT, .args = { 1 },
+	};
+	struct s2mmu_mem_access ma = {
+		.gfn = GPA_A >> 12, .nr_pages = 1, .access = S2MMU_MEM_ACCESS_N,
+	};
+	struct s2mmu_info_page_map info = { .guest_phys_addr = GPA_FREE };
+	struct s2mmu_view_change_gfn cg = {
+		.view = 1, .gfn = GPA_A >> 12, .new_gfn = (GPA_A >> 12) + 1,
+	};
+	struct s2mmu_debug_table_op dbg = {
+		.op = S2MMU_DBG_UNMAP, .ipa = DBG_IPA, .size = TST_2M,
+	};
+	struct s2mmu_hw_xlate e = { .ipa = GPA_A };
+	struct s2mmu_hw_translate xl = { .nr = 1, .entries = (uintptr_t)&e };
+	struct s2mmu_stats st;
+	int bad = 0;
+
+	bad += xioctl(self->vm, S2MMU_SET_USER_MEMORY_REGION, &del) != -EIO;
+	bad += xioctl(self->vm, S2MMU_CREATE_VCPU, (void *)5UL) != -EIO;
+	bad += xioctl(self->vm, S2MMU_GET_STATS, &st) != -EIO;
+	bad += xioctl(self->vm, S2MMU_ENABLE_CAP, &cap) != -EIO;
+	bad += xioctl(self->vm, S2MMU_GET_DIRTY_LOG, &log) != -EIO;
+	bad += xioctl(self->vm, S2MMU_CLEAR_DIRTY_LOG, &clr) != -EIO;
+	bad += xioctl(self->vm, S2MMU_SET_MEM_ACCESS, &ma) != -EIO;
+	bad += xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &ma) != -EIO;
+	bad += xioctl(self->vm, S2MMU_MAP_INFO_PAGE, &info) != -EIO;
+	bad += xioctl(self->vm, S2MMU_UNMAP_INFO_PAGE, (void *)0UL) != -EIO;
+	bad += xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL) != -EIO;
+	bad += xioctl(self->vm, S2MMU_DESTROY_VIEW, (void *)1UL) != -EIO;
+	bad += xioctl(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg) != -EIO;
+	bad += xioctl(self->vm, S2MMU_HW_TRANSLATE, &xl) != -EIO;
+	bad += xioctl(self->vm, S2MMU_DEBUG_TABLE_OP, &dbg) != -EIO;
+	return bad;
+}
+
 /* In a child process: every vCPU ioctl, well formed.  Return: not EIO. */
 static int other_process_calls(struct _test_data_fz *self)
 {
@@ -1783,6 +1855,9 @@ static int other_process_calls(struct _test_data_fz *self)
 		.ipa = GPA_A, .buf = (uintptr_t)self->big, .len = 8,
 	};
 	struct s2mmu_irq_level l = { .line = S2MMU_IRQ_LINE_IRQ, .level = 1 };
+	struct s2mmu_translate_gva gva = {
+		.gva = GPA_A, .access = S2MMU_GVA_READ, .el = 1,
+	};
 	struct {
 		__u64 n;
 		__u64 reg[REG_MAX];
@@ -1796,7 +1871,9 @@ static int other_process_calls(struct _test_data_fz *self)
 	bad += xioctl(self->vcpu.fd, S2MMU_GET_REG_LIST, &list) != -EIO;
 	bad += xioctl(self->vcpu.fd, S2MMU_IRQ_LINE, &l) != -EIO;
 	bad += xioctl(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc) != -EIO;
-	return bad;
+	bad += xioctl(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)0UL) != -EIO;
+	bad += xioctl(self->vcpu.fd, S2MMU_TRANSLATE_GVA, &gva) != -EIO;
+	return bad + other_process_vm_calls(self);
 }
 
 /* ---- guest execution ------------------------------------------------- */
@@ -1938,6 +2015,16 @@ static void run_page_inputs(struct __test_metadata *_metadata,
 		REJECT(self->vcpu.fd, S2MMU_RUN, NULL, EINVAL, "padding1");
 		run->padding1[i] = 0;
 	}
+	/* Random bad bytes: immediate_exit above 1, or any padding byte set. */
+	for (i = 0; i < RANDOM_ROUNDS / 4; i++) {
+		__u64 r = rnd(self);
+		__u8 *b = r % 4 ? &run->padding1[r % 4 - 1] : &run->immediate_exit;
+
+		*b = r % 4 ? 1 + (r >> 8) % 255 : 2 + (r >> 8) % 254;
+		take_snap(self, &self->base);
+		REJECT(self->vcpu.fd, S2MMU_RUN, NULL, EINVAL, "random run page byte");
+		*b = 0;
+	}
 	take_snap(self, &self->base);
 	REJECT(self->vcpu.fd, S2MMU_VCPU_ACCESS, &acc, EBUSY, "ACCESS, MMIO pending");
 	acc.ipa = GPA_A;
@@ -2025,14 +2112,12 @@ TEST_F(fz, busy)
 	}
 }
 
-/* Every vCPU ioctl from another process: EIO, and the vCPU unchanged. */
+/* Every VM and vCPU ioctl from another process: EIO, nothing changed. */
 TEST_F(fz, other_process)
 {
-	struct snap *now = malloc(sizeof(*now));
 	int status;
 	pid_t pid;
 
-	ASSERT_NE(NULL, now);
 	/* The child need not share slot memory (no copy-on-write marking). */
 	ASSERT_EQ(0, madvise(self->mem, 4 * SLOT_SIZE, MADV_DONTFORK));
 	pid = fork();
@@ -2042,9 +2127,8 @@ TEST_F(fz, other_process)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	take_snap(self, now);
-	EXPECT_TRUE(vcpu_same(_metadata, self, now, "other process", __LINE__));
-	free(now);
+	/* The vCPU and the VM: none of the child's calls ran. */
+	EXPECT_TRUE(same_as_base(_metadata, self, "other process", __LINE__));
 }
 
 /* ---- random phase -------------------------------------------------- */
@@ -2258,6 +2342,31 @@ static void random_target(struct __test_metadata *_metadata,
 		FLD(struct s2mmu_debug_table_op, reserved[0], 8, F_NUM),
 		FLD(struct s2mmu_debug_table_op, reserved[1], 8, F_NUM),
 	};
+	static const int ma_errs[] = { EINVAL, E2BIG, ENOENT, EFAULT, ENOMEM, 0 };
+	static const int info_errs[] = { EINVAL, EBUSY, EEXIST, EFAULT, ENOMEM, 0 };
+	static const int cg_errs[] = { EINVAL, ENOENT, EFAULT, ENOMEM, 0 };
+	static const struct field ma_f[] = {
+		FLD(struct s2mmu_mem_access, gfn, 8, F_NUM),
+		FLD(struct s2mmu_mem_access, nr_pages, 8, F_NUM),
+		FLD(struct s2mmu_mem_access, access, 4, F_NUM),
+		FLD(struct s2mmu_mem_access, flags, 4, F_NUM),
+		FLD(struct s2mmu_mem_access, view, 4, F_NUM),
+		FLD(struct s2mmu_mem_access, pad, 4, F_NUM),
+		FLD(struct s2mmu_mem_access, reserved, 8, F_NUM),
+	};
+	static const struct field info_f[] = {
+		FLD(struct s2mmu_info_page_map, guest_phys_addr, 8, F_NUM),
+		FLD(struct s2mmu_info_page_map, flags, 4, F_NUM),
+		FLD(struct s2mmu_info_page_map, padding, 4, F_NUM),
+	};
+	static const struct field cg_f[] = {
+		FLD(struct s2mmu_view_change_gfn, view, 4, F_NUM),
+		FLD(struct s2mmu_view_change_gfn, flags, 4, F_NUM),
+		FLD(struct s2mmu_view_change_gfn, gfn, 8, F_NUM),
+		FLD(struct s2mmu_view_change_gfn, new_gfn, 8, F_NUM),
+		FLD(struct s2mmu_view_change_gfn, reserved[0], 8, F_NUM),
+		FLD(struct s2mmu_view_change_gfn, reserved[1], 8, F_NUM),
+	};
 	static const struct field acc_f[] = {
 		FLD(struct s2mmu_vcpu_access, ipa, 8, F_NUM),
 		FLD(struct s2mmu_vcpu_access, buf, 8, F_PTR),
@@ -2306,6 +2415,15 @@ static void random_target(struct __test_metadata *_metadata,
 	struct s2mmu_translate_gva gva_g = {
 		.gva = GPA_A, .access = S2MMU_GVA_READ, .el = 1,
 	};
+	/* A restriction as it is (none), a read, the info page, a reset. */
+	struct s2mmu_mem_access ma_set_g = {
+		.gfn = GPA_A >> 12, .nr_pages = 1, .access = S2MMU_MEM_ACCESS_RWX,
+	};
+	struct s2mmu_mem_access ma_get_g = { .gfn = GPA_A >> 12, .nr_pages = 1 };
+	struct s2mmu_info_page_map info_g = { .guest_phys_addr = GPA_FREE };
+	struct s2mmu_view_change_gfn cg_g = {
+		.view = 1, .gfn = GPA_A >> 12, .new_gfn = S2MMU_VIEW_GFN_RESET,
+	};
 	const struct target targets[] = {
 		{ "SET_USER_MEMORY_REGION", 0, S2MMU_SET_USER_MEMORY_REGION,
 		  &region_g, sizeof(region_g), region_f, ARRAY_SIZE(region_f),
@@ -2332,12 +2450,64 @@ static void random_target(struct __test_metadata *_metadata,
 		  irq_f, ARRAY_SIZE(irq_f), irq_errs },
 		{ "TRANSLATE_GVA", 1, S2MMU_TRANSLATE_GVA, &gva_g, sizeof(gva_g),
 		  gva_f, ARRAY_SIZE(gva_f), gva_errs },
+		{ "SET_MEM_ACCESS", 0, S2MMU_SET_MEM_ACCESS, &ma_set_g,
+		  sizeof(ma_set_g), ma_f, ARRAY_SIZE(ma_f), ma_errs },
+		{ "GET_MEM_ACCESS", 0, S2MMU_GET_MEM_ACCESS, &ma_get_g,
+		  sizeof(ma_get_g), ma_f, ARRAY_SIZE(ma_f), ma_errs },
+		{ "MAP_INFO_PAGE", 0, S2MMU_MAP_INFO_PAGE, &info_g,
+		  sizeof(info_g), info_f, ARRAY_SIZE(info_f), info_errs },
+		{ "VIEW_CHANGE_GFN", 0, S2MMU_VIEW_CHANGE_GFN, &cg_g,
+		  sizeof(cg_g), cg_f, ARRAY_SIZE(cg_f), cg_errs },
 	};
 
 	self->xl[0].ipa = GPA_A;
 	self->xl[1].ipa = DBG_IPA;
 	self->xl[1].access = S2MMU_HWT_WRITE;
 	random_phase(_metadata, self, &targets[which]);
+}
+
+/*
+ * The entries' input fields (ipa, access, reserved, pad) of the second
+ * of two entries from boundary values and random bits: a refusal is
+ * EINVAL and changes nothing -- the first, good entry not translated or
+ * counted either; an accepted batch is the new baseline.
+ */
+TEST_F(fz, random_hw_translate_entries)
+{
+	const struct s2mmu_hw_xlate good[2] = {
+		{ .ipa = GPA_A, .access = S2MMU_HWT_READ },
+		{ .ipa = GPA_B, .access = S2MMU_HWT_WRITE },
+	};
+	static const struct field ent_f[] = {
+		FLD(struct s2mmu_hw_xlate, ipa, 8, F_NUM),
+		FLD(struct s2mmu_hw_xlate, access, 4, F_NUM),
+		FLD(struct s2mmu_hw_xlate, reserved, 4, F_NUM),
+		FLD(struct s2mmu_hw_xlate, pad[0], 1, F_NUM),
+		FLD(struct s2mmu_hw_xlate, pad[6], 1, F_NUM),
+	};
+	struct s2mmu_hw_xlate e[2];
+	struct s2mmu_hw_translate t = { .nr = 2, .entries = (uintptr_t)e };
+	unsigned int round, rejected = 0;
+
+	if (!hw_at(self))
+		SKIP(return, "no EL2 hardware translation");
+	for (round = 0; round < RANDOM_ROUNDS; round++) {
+		const struct field *f = &ent_f[rnd(self) % ARRAY_SIZE(ent_f)];
+		__u64 v = boundary(self, f->size);
+		long r;
+
+		memcpy(e, good, sizeof(e));
+		memcpy((__u8 *)&e[1] + f->off, &v, f->size);
+		r = xioctl(self->vm, S2MMU_HW_TRANSLATE, &t);
+		if (!r) {
+			take_snap(self, &self->base);
+			continue;
+		}
+		rejected++;
+		EXPECT_EQ(-EINVAL, r);
+		EXPECT_TRUE(same_as_base(_metadata, self, "random entry", __LINE__));
+	}
+	TH_LOG("HW_TRANSLATE entries: %u random refused and checked", rejected);
 }
 
 /* One fresh VM per ioctl: what one accepted call did stays in its test. */
@@ -2399,6 +2569,105 @@ TEST_F(fz, random_irq_line)
 TEST_F(fz, random_translate_gva)
 {
 	random_target(_metadata, self, 11);
+}
+
+TEST_F(fz, random_set_mem_access)
+{
+	random_target(_metadata, self, 12);
+}
+
+TEST_F(fz, random_get_mem_access)
+{
+	random_target(_metadata, self, 13);
+}
+
+TEST_F(fz, random_map_info_page)
+{
+	random_target(_metadata, self, 14);
+}
+
+/* With views 1 and 2, view 1 remapping a frame: the good call resets it. */
+TEST_F(fz, random_view_change_gfn)
+{
+	struct s2mmu_view_change_gfn cg = {
+		.view = 1, .gfn = GPA_A >> 12, .new_gfn = (GPA_A >> 12) + 1,
+	};
+
+	if (!(self->feat.flags & S2MMU_FEAT_VIEWS))
+		SKIP(return, "no S2MMU_FEAT_VIEWS");
+	ASSERT_EQ(1, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	ASSERT_EQ(2, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg));
+	take_snap(self, &self->base);
+	random_target(_metadata, self, 15);
+}
+
+/* An ioctl whose argument is an integer, and the errnos it may give. */
+struct int_target {
+	const char *name;
+	int which;		/* 0 VM fd, 1 vCPU fd */
+	unsigned long cmd;
+	const int *errs;	/* 0-terminated */
+};
+
+/*
+ * Integer arguments from boundary values and random bits: a refusal
+ * must be documented and change nothing; what is accepted (a view
+ * created, destroyed or switched to, a vCPU created) is the new baseline.
+ */
+static void random_int_phase(struct __test_metadata *_metadata,
+			     struct _test_data_fz *self,
+			     const struct int_target *t)
+{
+	int fd = t->which ? self->vcpu.fd : self->vm;
+	unsigned int round, k, rejected = 0, accepted = 0;
+
+	for (round = 0; round < RANDOM_ROUNDS; round++) {
+		unsigned long arg = boundary(self, rnd(self) % 2 ? 8 : 4);
+		bool documented = false;
+		long r = xioctl(fd, t->cmd, (void *)arg);
+
+		if (r >= 0) {
+			accepted++;
+			take_snap(self, &self->base);
+			continue;
+		}
+		rejected++;
+		for (k = 0; t->errs[k]; k++)
+			documented |= r == -t->errs[k];
+		EXPECT_TRUE(documented) {
+			TH_LOG("%s(%#lx): undocumented errno %ld", t->name, arg, r);
+		}
+		EXPECT_TRUE(same_as_base(_metadata, self, t->name, __LINE__));
+	}
+	TH_LOG("%s: %u random arguments refused and checked, %u accepted",
+	       t->name, rejected, accepted);
+}
+
+TEST_F(fz, random_int_args)
+{
+	static const int create_errs[] = { EINVAL, ENOSPC, ENOMEM, 0 };
+	static const int view_errs[] = { EINVAL, ENOENT, 0 };
+	static const int unmap_errs[] = { EINVAL, ENOENT, 0 };
+	static const int vcpu_errs[] = { EINVAL, EEXIST, ENOMEM, 0 };
+	const struct int_target t[] = {
+		{ "CREATE_VIEW", 0, S2MMU_CREATE_VIEW, create_errs },
+		{ "SWITCH_VIEW", 1, S2MMU_SWITCH_VIEW, view_errs },
+		{ "DESTROY_VIEW", 0, S2MMU_DESTROY_VIEW, view_errs },
+		{ "UNMAP_INFO_PAGE", 0, S2MMU_UNMAP_INFO_PAGE, unmap_errs },
+		{ "CREATE_VCPU", 0, S2MMU_CREATE_VCPU, vcpu_errs },
+	};
+	struct s2mmu_info_page_map m = { .guest_phys_addr = GPA_FREE };
+	unsigned int i;
+
+	if (self->feat.flags & S2MMU_FEAT_VIEWS) {
+		ASSERT_EQ(1, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+		ASSERT_EQ(2, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	}
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_MAP_INFO_PAGE, &m));
+	take_snap(self, &self->base);
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		random_int_phase(_metadata, self, &t[i]);
 }
 
 /*
@@ -2490,6 +2759,193 @@ TEST_F(fz, views)
 	m.access = 0;
 	EXPECT_EQ(0, xioctl(self->vm, S2MMU_GET_MEM_ACCESS, &m));
 	EXPECT_NE((__u32)S2MMU_MEM_ACCESS_N, m.access);
+}
+
+static bool test_hooks_on(void)
+{
+	char c = 'N';
+	FILE *f = fopen("/sys/module/s2mmu/parameters/test_hooks", "r");
+
+	if (f) {
+		if (fread(&c, 1, 1, f) != 1)
+			c = 'N';
+		fclose(f);
+	}
+	return c == 'Y' || c == '1';
+}
+
+/* VIEW_CHANGE_GFN refusals of every field, against an existing view. */
+static void views_change_gfn_refused(struct __test_metadata *_metadata,
+				     struct _test_data_fz *self, __u32 view)
+{
+	const __u64 top = 1ULL << (IPA_BITS - 12);
+	const struct s2mmu_view_change_gfn good = {
+		.view = view, .gfn = GPA_A >> 12, .new_gfn = (GPA_A >> 12) + 2,
+	};
+	struct s2mmu_view_change_gfn cg;
+	unsigned int b;
+	__u64 p[5];
+
+	for (b = 0; b < 32; b++) {
+		if (!b && test_hooks_on())
+			continue;	/* the test-only flag is accepted */
+		cg = good; cg.flags = 1U << b;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg flags");
+	}
+	for (b = 0; b < 64; b += 5) {
+		cg = good; cg.reserved[b & 1] = 1ULL << b;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg reserved");
+	}
+	for (b = 0; b < 64 - (IPA_BITS - 12); b += 3) {
+		cg = good; cg.gfn = top << b;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg gfn");
+		cg = good; cg.new_gfn = top << b;
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg new_gfn");
+	}
+	cg = good; cg.gfn = ~0ULL;
+	REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg gfn ~0");
+	cg = good; cg.new_gfn = S2MMU_VIEW_GFN_RESET - 1;
+	REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg new_gfn ~1");
+	cg = good; cg.view = 0;
+	REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg view 0");
+	cg = good; cg.view = S2MMU_MAX_VIEWS;
+	REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, EINVAL, "cg view max");
+	cg = good; cg.view = view + 2;
+	REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg, ENOENT, "cg view absent");
+	bad_ptrs(self, p, false);
+	for (b = 0; b < 5; b++)
+		REJECT(self->vm, S2MMU_VIEW_CHANGE_GFN, (void *)p[b], EFAULT,
+		       "cg ptr");
+}
+
+/* SET/GET_MEM_ACCESS refusals of every field, addressed to @view. */
+static void views_mem_access_refused(struct __test_metadata *_metadata,
+				     struct _test_data_fz *self, __u32 view)
+{
+	const __u64 top = 1ULL << (IPA_BITS - 12);
+	const struct s2mmu_mem_access good = {
+		.gfn = GPA_A >> 12, .nr_pages = 1, .access = S2MMU_MEM_ACCESS_R,
+		.view = view,
+	};
+	struct s2mmu_mem_access m;
+	unsigned int b;
+
+	for (b = 0; b < 32; b += 3) {
+		m = good; m.access = S2MMU_MEM_ACCESS_N2RWX + (1U << b);
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "view access");
+		m = good; m.flags = 1U << b;
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "view flags");
+		m = good; m.pad = 1U << b;
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "view pad");
+		m = good; m.reserved = 1ULL << (2 * b);
+		REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "view reserved");
+		m = good; m.access = 0; m.flags = 1U << b;
+		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "view get flags");
+		m = good; m.access = 0; m.pad = 1U << b;
+		REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "view get pad");
+	}
+	m = good; m.nr_pages = 0;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "view 0 pages");
+	m = good; m.gfn = top - 1; m.nr_pages = 2;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "view end > top");
+	m = good; m.gfn = ~0ULL; m.nr_pages = 2;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, EINVAL, "view range wraps");
+	m = good; m.gfn = 0; m.nr_pages = S2MMU_MEM_ACCESS_MAX_PAGES + 1;
+	REJECT(self->vm, S2MMU_SET_MEM_ACCESS, &m, E2BIG, "view too many pages");
+	m = good; m.access = 0; m.gfn = top;
+	REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "view get gfn = top");
+	m = good; m.access = 0; m.nr_pages = 2;
+	REJECT(self->vm, S2MMU_GET_MEM_ACCESS, &m, EINVAL, "view get 2 pages");
+}
+
+/*
+ * With views 1 and 2 present -- view 1 with a restriction and a remap --
+ * the id checks pass, so every later check must hold on its own: each
+ * refused call leaves every view's restrictions, the set of views and
+ * the VM as they were.
+ */
+TEST_F(fz, views_present)
+{
+	struct s2mmu_mem_access m = {
+		.gfn = (GPA_A >> 12) + 1, .nr_pages = 1,
+		.access = S2MMU_MEM_ACCESS_RX, .view = 1,
+	};
+	struct s2mmu_view_change_gfn cg = {
+		.view = 1, .gfn = GPA_A >> 12, .new_gfn = (GPA_A >> 12) + 1,
+	};
+	static const unsigned long bad[] = {
+		0, S2MMU_MAX_VIEWS, 255, 1UL << 31, 1UL << 32, ~0UL,
+	};
+	const __u64 mark = 0x7e57ab1e0000f00dULL, mark1 = 0x7e57ab1e0001f00dULL;
+	unsigned int i;
+
+	if (!(self->feat.flags & S2MMU_FEAT_VIEWS))
+		SKIP(return, "no S2MMU_FEAT_VIEWS");
+	ASSERT_EQ(1, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	ASSERT_EQ(2, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_SET_MEM_ACCESS, &m));
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg));
+	/*
+	 * View 1 shows frame 1's page at frame 0, view 2 frame 4's at frame
+	 * 3, each page marked: a guest read sees the view it runs on, and
+	 * the remap in force.
+	 */
+	memcpy(self->mem + TST_PAGE + 8, &mark1, sizeof(mark1));
+	memcpy(self->mem + 4 * TST_PAGE, &mark, sizeof(mark));
+	cg.view = 2;
+	cg.gfn = (GPA_A >> 12) + 3;
+	cg.new_gfn = (GPA_A >> 12) + 4;
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_VIEW_CHANGE_GFN, &cg));
+	ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)2UL));
+	take_snap(self, &self->base);
+	ASSERT_EQ((__u32)S2MMU_MEM_ACCESS_RX, self->base.ma[1][1]);
+	ASSERT_EQ(MA_ERR | ENOENT, self->base.ma[3][0]);
+
+	views_change_gfn_refused(_metadata, self, 1);
+	views_mem_access_refused(_metadata, self, 1);
+	views_mem_access_refused(_metadata, self, 2);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)bad[i], EINVAL,
+		       "destroy id");
+		if (bad[i])
+			REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)bad[i],
+			       EINVAL, "switch id");
+		if (bad[i])
+			REJECT(self->vm, S2MMU_CREATE_VIEW, (void *)bad[i],
+			       EINVAL, "create arg");
+	}
+	REJECT(self->vm, S2MMU_DESTROY_VIEW, (void *)3UL, ENOENT, "destroy absent");
+	REJECT(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)3UL, ENOENT, "switch absent");
+	/*
+	 * No refused call moved the vCPU off view 2, nor changed view 1's
+	 * remap (no ioctl reads either back).
+	 */
+	if (can_run(self)) {
+		ASSERT_EQ(0, guest_setup(self, fz_guest_mmio_read,
+					 GPA_A + 3 * TST_PAGE));
+		EXPECT_EQ(mark, run_to_done(_metadata, self));
+		ASSERT_EQ(0, xioctl(self->vcpu.fd, S2MMU_SWITCH_VIEW, (void *)1UL));
+		ASSERT_EQ(0, guest_setup(self, fz_guest_mmio_read, GPA_A + 8));
+		EXPECT_EQ(mark1, run_to_done(_metadata, self));
+		take_snap(self, &self->base);
+	}
+	/*
+	 * The check sees what it must: a restriction in view 2 alone, and
+	 * view 2 replaced by a new one (same number of views) without it.
+	 */
+	m.view = 2;
+	m.gfn = GPA_A >> 12;
+	m.access = S2MMU_MEM_ACCESS_N;
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_SET_MEM_ACCESS, &m));
+	EXPECT_FALSE(same_as_base(_metadata, self, "view 2 restricted", __LINE__));
+	ASSERT_EQ(0, xioctl(self->vm, S2MMU_DESTROY_VIEW, (void *)2UL));
+	ASSERT_EQ(2, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	EXPECT_FALSE(same_as_base(_metadata, self, "view 2 replaced", __LINE__));
+	/* Full: the next CREATE_VIEW is refused and creates nothing. */
+	for (i = 3; i < S2MMU_MAX_VIEWS; i++)
+		ASSERT_EQ((int)i, xioctl(self->vm, S2MMU_CREATE_VIEW, (void *)0UL));
+	take_snap(self, &self->base);
+	REJECT(self->vm, S2MMU_CREATE_VIEW, (void *)0UL, ENOSPC, "create, full");
 }
 
 /* S2MMU_RUN takes no argument: any other is EINVAL, the vCPU untouched. */

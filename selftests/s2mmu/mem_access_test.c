@@ -14,8 +14,7 @@
  * change repeats the event, and once the restriction is lifted the
  * retried access must succeed.
  */
-#include "guest_vm.h"
-#include "../kselftest_harness.h"
+#include "guest_test.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -190,16 +189,10 @@ static void check_done(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(ma)
 {
-	const char *why = NULL;
-	int ret;
-
 	self->move_mem = NULL;
-	ret = guest_vm_create_with_mem(&self->g, 1, TST_ANON, SLOT_SIZE,
-				       &self->mem, &why);
-	if (ret > 0)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret);
-	self->v = &self->g.vcpu[0];
+	if (!guest_fixture_vm(_metadata, &self->g, TST_ANON, SLOT_SIZE,
+			      &self->mem, &self->v))
+		return;
 	self->move_mem = tst_alloc(TST_ANON, MOVE_SIZE);
 	ASSERT_NE(NULL, self->move_mem);
 	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, 0, SLOT_GPA, SLOT_SIZE,
@@ -545,6 +538,155 @@ TEST_F(ma, slot_move_and_logging)
 	EXPECT_EQ(4ULL, *host);
 	d = tst_stats_since(self->g.vm, &self->before);
 	EXPECT_EQ(4ULL, d.mem_access_write);
+}
+
+/*
+ * rx2rw on a logging slot: the first write is the event (and converts
+ * the page to rw), nothing is logged until the retried write is done.
+ */
+TEST_F(ma, rx2rw_logging)
+{
+	__u64 page = MOVE_GPA + 2 * TST_PAGE;
+	__u64 *host = (__u64 *)(self->move_mem + 2 * TST_PAGE + DATA_OFF);
+	struct s2mmu_stats d;
+
+	*host = 1;
+	ASSERT_EQ(0, tst_set_region(self->g.vm, MOVE_SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    MOVE_GPA, MOVE_SIZE, self->move_mem));
+	EXPECT_EQ(0, logged(self, 2));
+	ASSERT_EQ(0, set_access(self->g.vm, page, 1, S2MMU_MEM_ACCESS_RX2RW));
+	ASSERT_EQ(0, start(_metadata, self, CMD_READ, page + DATA_OFF, 0));
+	EXPECT_EQ(1ULL, self->res);
+	EXPECT_EQ(0, logged(self, 2));
+	ASSERT_EQ(1, start(_metadata, self, CMD_WRITE, page + DATA_OFF, 2));
+	EXPECT_EQ((__u32)S2MMU_EXIT_MEM_ACCESS, self->ev.exit_reason);
+	EXPECT_EQ(page + DATA_OFF, self->ev.mem_access.gpa);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_RX2RW, self->ev.mem_access.access);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_RW, self->ev.mem_access.new_access);
+	EXPECT_NE(0U, self->ev.mem_access.flags & S2MMU_MEM_ACCESS_F_CONVERTED);
+	EXPECT_EQ(0, logged(self, 2));
+	EXPECT_EQ(1ULL, *host);
+	ASSERT_EQ(0, resume(_metadata, self));
+	EXPECT_EQ(2ULL, *host);
+	EXPECT_EQ(1, logged(self, 2));
+	/* rw from now on: the next write is logged, no event. */
+	ASSERT_EQ(0, start(_metadata, self, CMD_WRITE, page + DATA_OFF, 3));
+	EXPECT_EQ(1, logged(self, 2));
+	d = tst_stats_since(self->g.vm, &self->before);
+	EXPECT_EQ(1ULL, d.mem_access_write);
+	EXPECT_EQ(1ULL, d.mem_access_converted);
+	EXPECT_EQ(0ULL, d.mem_access_read);
+}
+
+/*
+ * Loosening changes no table; the guest's next access that needs the new
+ * permission takes a permission fault that raises the leaf in place: no
+ * new leaf, no break-before-make, no broadcast invalidation.
+ */
+TEST_F(ma, loosen_in_place)
+{
+	static const struct {
+		__u32 from, to;
+		int first, then;	/* the command that maps, the one that relaxes */
+	} c[] = {
+		{ S2MMU_MEM_ACCESS_R, S2MMU_MEM_ACCESS_RW, CMD_READ, CMD_WRITE },
+		{ S2MMU_MEM_ACCESS_X, S2MMU_MEM_ACCESS_RX, CMD_EXEC, CMD_READ },
+		{ S2MMU_MEM_ACCESS_RX, S2MMU_MEM_ACCESS_RWX, CMD_READ, CMD_WRITE },
+	};
+	struct s2mmu_stats before, d;
+	__u64 page = SLOT_GPA + 469 * TST_PAGE;
+	unsigned int i;
+	int op;
+
+	/* Every command once first: the guest's code for each is mapped. */
+	fill_page(self, page);
+	for (op = CMD_READ; op <= CMD_EXEC; op++)
+		ASSERT_EQ(0, start(_metadata, self, op, op_addr(op, page), 0));
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		page = SLOT_GPA + (470 + i) * TST_PAGE;	/* inside the slot */
+		fill_page(self, page);
+		ASSERT_EQ(0, set_access(self->g.vm, page, 1, c[i].from));
+		ASSERT_EQ(0, start(_metadata, self, c[i].first,
+				   op_addr(c[i].first, page), 0));
+		ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+		ASSERT_EQ(0, set_access(self->g.vm, page, 1, c[i].to));
+		d = tst_stats_since(self->g.vm, &before);
+		EXPECT_EQ(0ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid + d.bbm);
+		ASSERT_EQ(0, start(_metadata, self, c[i].then,
+				   op_addr(c[i].then, page), 0x99));
+		check_done(_metadata, self, c[i].then, page, 0x99);
+		d = tst_stats_since(self->g.vm, &before);
+		TH_LOG("%u -> %u: relax %llu, bbm %llu", c[i].from, c[i].to,
+		       d.relax_perms, d.bbm);
+		TH_LOG("tlbi ipa/range/vmid/local %llu/%llu/%llu/%llu",
+		       d.tlbi_ipa, d.tlbi_range, d.tlbi_vmid, d.tlbi_local);
+		EXPECT_EQ(1ULL, d.faults_permission) TH_LOG("case %u", i);
+		EXPECT_EQ(1ULL, d.relax_perms) TH_LOG("case %u", i);
+		EXPECT_EQ(0ULL, d.bbm) TH_LOG("case %u", i);
+		EXPECT_EQ(0ULL, d.mapped_l3 + d.mapped_l2) TH_LOG("case %u", i);
+		EXPECT_EQ(0ULL, d.tlbi_ipa + d.tlbi_range + d.tlbi_vmid)
+			TH_LOG("case %u", i);
+		EXPECT_EQ(0ULL, d.mem_access_read + d.mem_access_write +
+			  d.mem_access_exec);
+	}
+}
+
+#define INFO_GPA	0x70000000ULL
+
+static int map_info(int vm, __u64 gpa)
+{
+	struct s2mmu_info_page_map m = { .guest_phys_addr = gpa };
+
+	return tst_ioctl(vm, S2MMU_MAP_INFO_PAGE, (unsigned long)&m);
+}
+
+/*
+ * The info page's frame restricted: the guest's reads meet the
+ * restriction as on any frame, whether it came after the page was placed
+ * or before, and come back to the page once it is lifted; removing the
+ * page while a restriction withholds it is no mismatch.  Failed before
+ * the page was withheld: it is mapped read-only outside the fault path,
+ * so reads never faulted and went through a restriction of "n".
+ */
+TEST_F(ma, info_page_frame)
+{
+	struct s2mmu_features f;
+	struct s2mmu_stats before, d;
+
+	ASSERT_EQ(0, tst_ioctl(self->g.dev, S2MMU_GET_FEATURES, (unsigned long)&f));
+	if (!(f.flags & S2MMU_FEAT_INFO_PAGE))
+		SKIP(return, "no S2MMU_FEAT_INFO_PAGE");
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA));
+	ASSERT_EQ(0, start(_metadata, self, CMD_READ, INFO_GPA, 0));
+	EXPECT_EQ((__u64)S2MMU_INFO_PAGE_VERSION, self->res & 0xffffffffULL);
+
+	/* Restricted after it was placed (and read: its leaf was there). */
+	ASSERT_EQ(0, set_access(self->g.vm, INFO_GPA, 1, S2MMU_MEM_ACCESS_N));
+	ASSERT_EQ(1, start(_metadata, self, CMD_READ, INFO_GPA, 0));
+	EXPECT_EQ(INFO_GPA, self->ev.mem_access.gpa);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_KIND_READ, self->ev.mem_access.kind);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_N, self->ev.mem_access.access);
+	ASSERT_EQ(0, set_access(self->g.vm, INFO_GPA, 1, S2MMU_MEM_ACCESS_RWX));
+	ASSERT_EQ(0, resume(_metadata, self));
+	EXPECT_EQ((__u64)S2MMU_INFO_PAGE_VERSION, self->res & 0xffffffffULL);
+
+	/* Restricted before it was placed; removed while withheld. */
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_UNMAP_INFO_PAGE, 0));
+	ASSERT_EQ(0, set_access(self->g.vm, INFO_GPA, 1, S2MMU_MEM_ACCESS_X));
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA));
+	ASSERT_EQ(1, start(_metadata, self, CMD_READ, INFO_GPA, 0));
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_X, self->ev.mem_access.access);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_UNMAP_INFO_PAGE, 0));
+	EXPECT_EQ(0ULL, tst_stats_since(self->g.vm, &before).info_page_mismatches);
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA));
+	ASSERT_EQ(0, set_access(self->g.vm, INFO_GPA, 1, S2MMU_MEM_ACCESS_R));
+	ASSERT_EQ(0, resume(_metadata, self));
+	EXPECT_EQ((__u64)S2MMU_INFO_PAGE_VERSION, self->res & 0xffffffffULL);
+	d = tst_stats_since(self->g.vm, &self->before);
+	EXPECT_EQ(2ULL, d.mem_access_read);
+	EXPECT_EQ(0ULL, d.info_page_mismatches);
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_UNMAP_INFO_PAGE, 0));
 }
 
 /* ---- the guest's own stage-1 walk ---- */

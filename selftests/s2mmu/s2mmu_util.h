@@ -21,6 +21,10 @@
 
 #include <linux/s2mmu.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(arr) (sizeof(arr) / sizeof((arr)[0]))
+#endif
+
 #define TST_PAGE		4096UL
 #define TST_2M		(2UL << 20)
 
@@ -288,33 +292,39 @@ static inline struct s2mmu_stats tst_stats_since(int vm,
 	return d;
 }
 
+/*
+ * Every counter of &struct s2mmu_stats that is not zero, by name, from
+ * the module's one list of them (include/s2mmu_stats.h, found through
+ * -iquote $(S2MMU_SRC)/include).
+ */
 static inline void tst_print_stats(FILE *f, const struct s2mmu_stats *s)
 {
-	fprintf(f, "# stats: faults T/A/P %llu/%llu/%llu spurious %llu retries %llu mmio %llu\n"
-		"# stats: bbm %llu tlbi ipa/range/vmid/local %llu/%llu/%llu/%llu relax %llu af %llu\n"
-		"# stats: mapped L1/L2/L3 %llu/%llu/%llu zero %llu dirty %llu tables %llu pinned %llu slots %llu vcpus %llu\n",
-		(unsigned long long)s->faults_translation,
-		(unsigned long long)s->faults_access,
-		(unsigned long long)s->faults_permission,
-		(unsigned long long)s->faults_spurious,
-		(unsigned long long)s->fault_retries,
-		(unsigned long long)s->mmio_exits,
-		(unsigned long long)s->bbm,
-		(unsigned long long)s->tlbi_ipa,
-		(unsigned long long)s->tlbi_range,
-		(unsigned long long)s->tlbi_vmid,
-		(unsigned long long)s->tlbi_local,
-		(unsigned long long)s->relax_perms,
-		(unsigned long long)s->access_flag_set,
-		(unsigned long long)s->mapped_l1,
-		(unsigned long long)s->mapped_l2,
-		(unsigned long long)s->mapped_l3,
-		(unsigned long long)s->zero_page_maps,
-		(unsigned long long)s->dirty_marked,
-		(unsigned long long)s->table_pages,
-		(unsigned long long)s->pages_pinned,
-		(unsigned long long)s->memslots,
-		(unsigned long long)s->vcpus);
+	static const struct {
+		const char *name;
+		size_t off;
+	} stat[] = {
+#define S2MMU_STAT_VM(name)		{ #name, offsetof(struct s2mmu_stats, name) },
+#define S2MMU_STAT_ENG(name, field)	S2MMU_STAT_VM(name)
+#define S2MMU_STAT_NOW(name)		S2MMU_STAT_VM(name)
+#include "s2mmu_stats.h"
+#undef S2MMU_STAT_VM
+#undef S2MMU_STAT_ENG
+#undef S2MMU_STAT_NOW
+	};
+	int col = fprintf(f, "# stats:");
+	__u64 v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stat); i++) {
+		memcpy(&v, (const char *)s + stat[i].off, sizeof(v));
+		if (!v)
+			continue;
+		if (col > 80)
+			col = fprintf(f, "\n# stats:");
+		col += fprintf(f, " %s=%llu", stat[i].name,
+			       (unsigned long long)v);
+	}
+	fprintf(f, "\n");
 }
 
 /* ---- dirty logging ---- */

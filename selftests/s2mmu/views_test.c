@@ -306,17 +306,26 @@ TEST_F(views, propagate_slot_delete)
 	EXPECT_EQ(x, b->run->mmio.phys_addr);
 }
 
-/* Writes on a view are logged, also the one after GET_DIRTY_LOG. */
+/*
+ * Writes on a view are logged, also the one after GET_DIRTY_LOG, and
+ * marked once per round however often the guest writes.
+ */
 TEST_F(views, propagate_dirty_log)
 {
 	struct tst_vcpu *b = &self->g.vcpu[1];
 	__u64 bitmap[1], p3 = LOG_GPA + 3 * TST_PAGE + DATA_OFF;
+	struct s2mmu_stats before;
 	int round;
 
 	ASSERT_EQ(0, switch_view(b, self->v1));
 	ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, LOG_SLOT, bitmap));
 	for (round = 0; round < 4; round++) {
+		/* Two writes through the view: the page is marked once. */
+		ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+		EXPECT_EQ(0, cmd(b, CMD_WRITE, p3, 0x77, NULL));
 		EXPECT_EQ(0, cmd(b, CMD_WRITE, p3, round, NULL));
+		EXPECT_EQ(1ULL, tst_stats_since(self->g.vm, &before).dirty_marked)
+			TH_LOG("round %d", round);
 		/* a read elsewhere: mapped, not dirty */
 		rd(_metadata, b, LOG_GPA + 5 * TST_PAGE);
 		ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, LOG_SLOT, bitmap));
@@ -325,6 +334,201 @@ TEST_F(views, propagate_dirty_log)
 	}
 	ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, LOG_SLOT, bitmap));
 	EXPECT_EQ(0ULL, bitmap[0]);
+}
+
+/*
+ * A slot moved under a view: the old frames exit as MMIO on the view,
+ * the new ones show the same memory.
+ */
+TEST_F(views, propagate_slot_move)
+{
+	struct tst_vcpu *b = &self->g.vcpu[1];
+	__u64 x = LOG_GPA + 4 * TST_PAGE + DATA_OFF, moved = 0x58000000ULL;
+
+	ASSERT_EQ(0, switch_view(b, self->v1));
+	*host64(self, x) = 0x5151;
+	EXPECT_EQ(0x5151ULL, rd(_metadata, b, x));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, LOG_SLOT,
+				    S2MMU_MEM_LOG_DIRTY_PAGES, moved, LOG_SIZE,
+				    self->log));
+	EXPECT_EQ(-1, cmd(b, CMD_READ, x, 0, NULL));
+	EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, b->run->exit_reason);
+	EXPECT_EQ(x, b->run->mmio.phys_addr);
+	/* The MMIO read completes (with whatever the VMM gives): the command ends. */
+	ASSERT_EQ(0, guest_run(b));
+	ASSERT_EQ((__u64)GUEST_SYNC, guest_arg(b, 0));
+	*host64(self, x) = 0x5252;
+	EXPECT_EQ(0x5252ULL, rd(_metadata, b, x - LOG_GPA + moved));
+}
+
+#define LS_SLOT		2
+#define LS_GPA		0x60000000ULL
+#define LS_PAGES	8
+
+/*
+ * Dirty logging turned on for a slot a view already maps writable (split
+ * and write-protect of view 0, the views following): the next write
+ * through the view is logged, every round.  With the views left out the
+ * view keeps its writable leaves and the writes are lost from the log.
+ */
+TEST_F(views, propagate_log_start)
+{
+	struct tst_vcpu *b = &self->g.vcpu[1];
+	__u8 *mem = tst_alloc(TST_ANON, LS_PAGES * TST_PAGE);
+	__u64 bitmap[1], p;
+	int round;
+
+	ASSERT_NE(NULL, mem);
+	ASSERT_EQ(0, tst_set_region(self->g.vm, LS_SLOT, 0, LS_GPA,
+				    LS_PAGES * TST_PAGE, mem));
+	ASSERT_EQ(0, switch_view(b, self->v1));
+	for (round = 0; round < 3; round++) {
+		/* Writable in view 0 and in the view, logging off. */
+		for (p = 0; p < LS_PAGES; p++)
+			EXPECT_EQ(0, cmd(b, CMD_WRITE, LS_GPA + p * TST_PAGE + DATA_OFF,
+					 p, NULL));
+		ASSERT_EQ(0, tst_set_region(self->g.vm, LS_SLOT,
+					    S2MMU_MEM_LOG_DIRTY_PAGES, LS_GPA,
+					    LS_PAGES * TST_PAGE, mem));
+		/* Nothing written since logging started. */
+		ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, LS_SLOT, bitmap));
+		EXPECT_EQ(0ULL, bitmap[0]) TH_LOG("round %d", round);
+		EXPECT_EQ(0, cmd(b, CMD_WRITE, LS_GPA + 5 * TST_PAGE + DATA_OFF,
+				 0x600 + round, NULL));
+		ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, LS_SLOT, bitmap));
+		EXPECT_EQ(1ULL << 5, bitmap[0]) TH_LOG("round %d", round);
+		EXPECT_EQ(0x600ULL + round,
+			  *(__u64 *)(mem + 5 * TST_PAGE + DATA_OFF));
+		ASSERT_EQ(0, tst_set_region(self->g.vm, LS_SLOT, 0, LS_GPA,
+					    LS_PAGES * TST_PAGE, mem));
+	}
+	munmap(mem, LS_PAGES * TST_PAGE);
+}
+
+#define INFO_GPA	0x70000000ULL
+
+/* The info page unmapped under a vCPU on a view: an MMIO exit there. */
+TEST_F(views, propagate_info_page_unmap)
+{
+	struct tst_vcpu *b = &self->g.vcpu[1];
+	struct s2mmu_info_page_map m = { .guest_phys_addr = INFO_GPA };
+	struct s2mmu_features f;
+
+	ASSERT_EQ(0, tst_ioctl(self->g.dev, S2MMU_GET_FEATURES, (unsigned long)&f));
+	if (!(f.flags & S2MMU_FEAT_INFO_PAGE))
+		SKIP(return, "no S2MMU_FEAT_INFO_PAGE");
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_MAP_INFO_PAGE, (unsigned long)&m));
+	ASSERT_EQ(0, switch_view(b, self->v1));
+	EXPECT_EQ(0, cmd(b, CMD_READ, INFO_GPA, 0, NULL));
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_UNMAP_INFO_PAGE, 0));
+	EXPECT_EQ(-1, cmd(b, CMD_READ, INFO_GPA, 0, NULL));
+	EXPECT_EQ((__u32)S2MMU_EXIT_MMIO, b->run->exit_reason);
+	EXPECT_EQ(INFO_GPA, b->run->mmio.phys_addr);
+}
+
+#define PV_FIRST	40
+#define PV_PAGES	16
+
+/* vCPUs 1 and 2 on views 1 and 2 write every page of [@gpa, +@n pages). */
+static void fill_views(struct __test_metadata *_metadata,
+		       struct _test_data_views *self, __u64 gpa, int n)
+{
+	int i, p;
+
+	for (i = 1; i <= 2; i++)
+		for (p = 0; p < n; p++)
+			EXPECT_EQ(0, cmd(&self->g.vcpu[i], CMD_WRITE,
+					 gpa + p * TST_PAGE + DATA_OFF, p, NULL));
+}
+
+/*
+ * One view-0 operation on a range both views map (writable, 4K leaves):
+ * applied to each view once, with one invalidation per view.
+ */
+static void one_per_view(struct __test_metadata *_metadata,
+			 struct _test_data_views *self,
+			 const struct s2mmu_stats *before, bool range,
+			 const char *what)
+{
+	struct s2mmu_stats d = tst_stats_since(self->g.vm, before);
+
+	TH_LOG("%s: %llu propagations, %llu view TLBIs", what, d.view_propagations,
+	       d.view_tlbi);
+	EXPECT_EQ(2ULL, d.view_propagations) TH_LOG("%s", what);
+	/* By IPA without FEAT_TLBIRANGE: still one batch, never more. */
+	EXPECT_TRUE(range ? d.view_tlbi == 2 : d.view_tlbi <= 2 * PV_PAGES)
+		TH_LOG("%s", what);
+	EXPECT_LT(0ULL, d.view_tlbi) TH_LOG("%s", what);
+}
+
+/*
+ * Every kind of view-0 change on a contiguous range the views map costs
+ * each view one range operation and (with FEAT_TLBIRANGE) one
+ * invalidation, not one per page: the MMU notifier, a view-0
+ * restriction, dirty logging turned on (split and protect), the harvest's
+ * write-protect and a slot move.  A view's own restriction costs that
+ * view one invalidation and the others nothing.
+ */
+TEST_F(views, one_invalidation_per_view)
+{
+	__u64 gpa = SLOT_GPA + PV_FIRST * TST_PAGE, bitmap[1];
+	struct s2mmu_mem_access ma = {
+		.gfn = gpa >> 12, .nr_pages = PV_PAGES,
+		.access = S2MMU_MEM_ACCESS_R,
+	};
+	struct s2mmu_features f;
+	struct s2mmu_stats before, d;
+	bool range;
+
+	ASSERT_EQ(0, tst_ioctl(self->g.dev, S2MMU_GET_FEATURES, (unsigned long)&f));
+	range = f.flags & S2MMU_FEAT_TLBIRANGE;
+	ASSERT_EQ(0, switch_view(&self->g.vcpu[1], self->v1));
+	ASSERT_EQ(0, switch_view(&self->g.vcpu[2], self->v2));
+
+	fill_views(_metadata, self, gpa, PV_PAGES);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ASSERT_EQ(0, madvise(host64(self, gpa), PV_PAGES * TST_PAGE,
+			     MADV_DONTNEED));
+	one_per_view(_metadata, self, &before, range, "MMU notifier");
+
+	fill_views(_metadata, self, gpa, PV_PAGES);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_SET_MEM_ACCESS, (unsigned long)&ma));
+	one_per_view(_metadata, self, &before, range, "view-0 restriction");
+	ma.access = S2MMU_MEM_ACCESS_RWX;
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_SET_MEM_ACCESS, (unsigned long)&ma));
+
+	/* A view's own restriction: that view only, one invalidation. */
+	fill_views(_metadata, self, gpa, PV_PAGES);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ma.view = self->v1;
+	ma.access = S2MMU_MEM_ACCESS_R;
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_SET_MEM_ACCESS, (unsigned long)&ma));
+	d = tst_stats_since(self->g.vm, &before);
+	TH_LOG("view-1 restriction: %llu propagations, %llu view TLBIs",
+	       d.view_propagations, d.view_tlbi);
+	EXPECT_EQ(0ULL, d.view_propagations);
+	EXPECT_TRUE(range ? d.view_tlbi == 1 : d.view_tlbi && d.view_tlbi <= PV_PAGES);
+	ma.access = S2MMU_MEM_ACCESS_RWX;
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_SET_MEM_ACCESS, (unsigned long)&ma));
+
+	fill_views(_metadata, self, gpa, PV_PAGES);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    SLOT_GPA, SLOT_SIZE, self->mem));
+	one_per_view(_metadata, self, &before, range, "logging on");
+	ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, SLOT, bitmap));
+
+	fill_views(_metadata, self, gpa, PV_PAGES);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ASSERT_EQ(0, tst_get_dirty_log(self->g.vm, SLOT, bitmap));
+	one_per_view(_metadata, self, &before, range, "harvest");
+
+	fill_views(_metadata, self, gpa, PV_PAGES);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ASSERT_EQ(0, tst_set_region(self->g.vm, SLOT, S2MMU_MEM_LOG_DIRTY_PAGES,
+				    0x48000000ULL, SLOT_SIZE, self->mem));
+	one_per_view(_metadata, self, &before, range, "slot move");
 }
 
 /* A view destroyed under a vCPU: the vCPU goes on, on view 0. */
@@ -347,6 +551,73 @@ TEST_F(views, destroy_under_vcpu)
 	EXPECT_EQ(-ENOENT, switch_view(b, self->v1));
 	EXPECT_EQ(-ENOENT, tst_ioctl(self->g.vm, S2MMU_DESTROY_VIEW, self->v1));
 	EXPECT_EQ(~0U, get_access(self->g.vm, self->v1, x));
+}
+
+/* The guest increments the word at @addr for ever. */
+GUEST_CODE void guest_views_counter(__u64 addr)
+{
+	for (;;)
+		guest_write64(addr, guest_read64(addr) + 1);
+}
+
+struct runner {
+	struct tst_vcpu *v;
+	int ret;
+};
+
+static void *run_until_exit(void *arg)
+{
+	struct runner *r = arg;
+
+	r->ret = guest_run(r->v);
+	return NULL;
+}
+
+/* Waits (10 s at most) until the guest moved the counter @n times. */
+static int counter_moves(__u64 *counter, __u64 n)
+{
+	__u64 start = __atomic_load_n(counter, __ATOMIC_ACQUIRE);
+	__u64 t0 = tst_now_ns();
+
+	while (__atomic_load_n(counter, __ATOMIC_ACQUIRE) - start < n)
+		if (tst_now_ns() - t0 > 10000000000ULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * A view destroyed while a vCPU runs guest code on it, with no exit in
+ * between: the vCPU finds the view's table empty, faults, and continues
+ * on view 0 without the VMM seeing anything; a view-0 restriction then
+ * stops it.
+ */
+TEST_F(views, destroy_under_running_vcpu)
+{
+	struct tst_vcpu *b = &self->g.vcpu[1];
+	__u64 addr = SLOT_GPA + 12 * TST_PAGE + DATA_OFF;
+	__u64 *counter = host64(self, addr);
+	struct runner r = { .v = b };
+	struct s2mmu_stats before, d;
+	pthread_t th;
+
+	*counter = 0;
+	ASSERT_EQ(0, switch_view(b, self->v1));
+	ASSERT_EQ(0, guest_start(b, guest_views_counter, 1, &addr));
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_until_exit, &r));
+	ASSERT_TRUE(counter_moves(counter, 1000));
+	EXPECT_EQ(-EBUSY, switch_view(b, 0));
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_DESTROY_VIEW, self->v1));
+	EXPECT_TRUE(counter_moves(counter, 1000));
+	ASSERT_EQ(0, set_access(self->g.vm, 0, addr, S2MMU_MEM_ACCESS_R));
+	pthread_join(th, NULL);
+	ASSERT_EQ(S2MMU_EXIT_MEM_ACCESS, r.ret);
+	EXPECT_EQ(addr, b->run->mem_access.gpa);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_KIND_WRITE, b->run->mem_access.kind);
+	d = tst_stats_since(self->g.vm, &before);
+	EXPECT_EQ(1ULL, d.view_fallbacks);
+	EXPECT_EQ(0ULL, d.mmio_exits);
+	EXPECT_EQ(-ENOENT, switch_view(b, self->v1));
 }
 
 /* Bad input: its errno, and nothing changed. */
@@ -436,6 +707,33 @@ TEST_F(views, change_gfn)
 	ASSERT_EQ(0, madvise(host64(self, fb), TST_PAGE, MADV_DONTNEED));
 	*host64(self, fb + DATA_OFF) = 0xd0d0;
 	EXPECT_EQ(0xd0d0ULL, rd(_metadata, a1, fa + DATA_OFF));
+}
+
+/*
+ * One vCPU switching between views that show frame A differently reads,
+ * at each entry, what its current view shows: the views share a VMID, so
+ * the switch must not let the previous view's translation of A be used.
+ * (Under QEMU every VTTBR_EL2 write flushes its TLB, so only real
+ * hardware can fail this for a missing invalidation; it also catches a
+ * switch that enters the wrong table.)
+ */
+TEST_F(views, switch_same_vcpu)
+{
+	struct tst_vcpu *v = &self->g.vcpu[1];
+	__u64 fa = SLOT_GPA + 36 * TST_PAGE, fb = SLOT_GPA + 37 * TST_PAGE;
+	__u64 da = *host64(self, fa + DATA_OFF), db = *host64(self, fb + DATA_OFF);
+	int round;
+
+	ASSERT_NE(da, db);
+	ASSERT_EQ(0, change_gfn(self->g.vm, self->v1, fa, fb, 0));
+	for (round = 0; round < 8; round++) {
+		ASSERT_EQ(0, switch_view(v, self->v1));
+		EXPECT_EQ(db, rd(_metadata, v, fa + DATA_OFF)) TH_LOG("round %d", round);
+		ASSERT_EQ(0, switch_view(v, 0));
+		EXPECT_EQ(da, rd(_metadata, v, fa + DATA_OFF)) TH_LOG("round %d", round);
+		ASSERT_EQ(0, switch_view(v, self->v2));
+		EXPECT_EQ(da, rd(_metadata, v, fa + DATA_OFF)) TH_LOG("round %d", round);
+	}
 }
 
 /* MADV_PAGEOUT: reclaim's reference check asks the notifier (aging). */

@@ -78,7 +78,8 @@ struct s2mmu_features {
  *   0x70-0x7f  VM fd: test interface (EL2 oracle), the header's last section
  *   0x80-0x8f  vCPU fd
  *   0x90-0x9f  introspection: VM fd mem_access 0x90-0x91; vCPU fd
- *              S2MMU_TRANSLATE_GVA 0x92; views 0x98-0x9f
+ *              S2MMU_TRANSLATE_GVA 0x92; VM fd info page 0x93-0x94;
+ *              views 0x98-0x9f
  */
 
 /* ---- /dev/s2mmu: VMs ---- */
@@ -730,9 +731,10 @@ struct s2mmu_vcpu_access {
  * back: @done bytes were accessed (written to guest memory, or read into
  * @buf), and the fault counters count the faults taken: -EFAULT the
  * slot's backing memory, or @buf (unmapped by another thread meanwhile),
- * is not accessible; -EINTR a signal is pending; -EAGAIN one page took 1000 faults (the VMM
- * or the host kept changing it as fast as it was mapped): the call may
- * be repeated; -ENOMEM.
+ * is not accessible; -EINTR a signal is pending; -EAGAIN one page took
+ * 1000 faults (the module parameter max_access_faults) in this access
+ * (the VMM or the host kept changing it as fast as it was mapped): the
+ * call may be repeated; -ENOMEM.
  */
 #define S2MMU_VCPU_ACCESS	_IOWR(S2MMUIO, 0x80, struct s2mmu_vcpu_access)
 
@@ -1244,6 +1246,83 @@ struct s2mmu_view_change_gfn {
  */
 #define S2MMU_VIEW_CHANGE_GFN	_IOW(S2MMUIO, 0x9b, struct s2mmu_view_change_gfn)
 
+/* ---- VM fd: the info page ---- */
+
+/**
+ * struct s2mmu_info_page_map - argument of S2MMU_MAP_INFO_PAGE
+ * @guest_phys_addr: IPA of the page: page-aligned, below the VM's IPA
+ *	size, in no memory slot
+ * @flags: 0
+ * @padding: 0
+ */
+struct s2mmu_info_page_map {
+	__u64 guest_phys_addr;
+	__u32 flags;
+	__u32 padding;
+};
+
+/**
+ * struct s2mmu_info_page - what the guest reads on the info page
+ * @version: %S2MMU_INFO_PAGE_VERSION (0 before the first publication)
+ * @seq: odd while the module rewrites @stats, even otherwise.  A reader
+ *	reads @seq, then @stats, then @seq again, and starts over if the
+ *	two differ or are odd.
+ * @stats: the VM's counters as %S2MMU_GET_STATS gives them, published
+ *	when the page is mapped and after every stage-2 fault the module
+ *	handles (so a guest sees its own fault counted when the faulting
+ *	access completes or exits)
+ *
+ * The rest of the page reads as zero.
+ */
+struct s2mmu_info_page {
+	__u32 version;
+	__u32 seq;
+	struct s2mmu_stats stats;
+};
+
+#define S2MMU_INFO_PAGE_VERSION		1
+
+/*
+ * Test-only flag of S2MMU_UNMAP_INFO_PAGE, refused unless the module
+ * parameter test_hooks is set: the removal checks the table against a
+ * frame the info page does not have, as a stale back-pointer would.
+ */
+#define S2MMU_INFO_UNMAP_TEST_STALE	(1U << 0)
+
+/**
+ * DOC: S2MMU_MAP_INFO_PAGE
+ *
+ * Maps the VM's info page (&struct s2mmu_info_page, a page the module
+ * owns) read-only at @guest_phys_addr.  The guest's reads see the VM's
+ * counters; its writes and instruction fetches there exit to the VMM as
+ * %S2MMU_EXIT_MMIO (as in a read-only slot).  One info page per VM,
+ * mapped at one place at a time; a memory slot cannot overlap it.
+ *
+ * Errors: -EFAULT; -EINVAL flags or padding not 0, address not aligned or
+ * beyond the IPA size; -EBUSY already mapped; -EEXIST a memory slot
+ * covers the address; -ENOMEM.
+ */
+#define S2MMU_MAP_INFO_PAGE	_IOW(S2MMUIO, 0x93, struct s2mmu_info_page_map)
+
+/**
+ * DOC: S2MMU_UNMAP_INFO_PAGE
+ *
+ * Removes the info page from where S2MMU_MAP_INFO_PAGE put it (the page
+ * remembers where).  The argument is 0 (or %S2MMU_INFO_UNMAP_TEST_STALE).
+ * The removal first checks that the stage-2 table still maps that page
+ * there (or nothing: a restriction of the frame that forbids reading
+ * keeps the page out of the table); if it maps another page, it leaves
+ * the table as it is, counts it in
+ * info_page_mismatches of &struct s2mmu_stats, logs it, and fails with
+ * -EIO: the page stays
+ * mapped as far as the module knows, until the VM is destroyed.  A guest
+ * access after a removal exits to the VMM as %S2MMU_EXIT_MMIO.
+ *
+ * Errors: -EINVAL bad argument; -ENOENT not mapped; -EIO the check
+ * failed.
+ */
+#define S2MMU_UNMAP_INFO_PAGE	_IO(S2MMUIO, 0x94)
+
 /*
  * ======================================================================
  * Test interface: the EL2 oracle (VM fd, 0x70-0x7f)
@@ -1401,12 +1480,13 @@ struct s2mmu_hw_translate {
 /* &struct s2mmu_debug_table_op.flags */
 /* MAP/RELAX/MKYOUNG only (else -EINVAL): a shared walk, as a fault's */
 #define S2MMU_DBG_SHARED	(1U << 0)
-#define S2MMU_DBG_FORCE_PTE	(1U << 1)	/* MAP: no blocks */
+#define S2MMU_DBG_FORCE_PTE	(1U << 1)	/* MAP: no blocks; others ignore it */
 
 /**
  * struct s2mmu_debug_table_op - argument of %S2MMU_DEBUG_TABLE_OP
  * @op: in: ``S2MMU_DBG_*``
- * @prot: in: ``S2MMU_DBG_PROT_*`` for MAP and RELAX
+ * @prot: in: ``S2MMU_DBG_PROT_*`` for MAP and RELAX; the other operations
+ *	ignore it (an unknown bit, or DEVICE with NC, is -EINVAL for all)
  * @ipa: in: first IPA, page aligned, below 2^(the VM's IPA size)
  * @size: in: bytes, page aligned; not 0 for MAP, UNMAP, WRPROTECT,
  *	CLEAR_YOUNG and SPLIT, whose range must end within the IPA size;
@@ -1478,80 +1558,5 @@ struct s2mmu_debug_table_op {
  * -EINTR, the steps before done.
  */
 #define S2MMU_DEBUG_TABLE_OP	_IOWR(S2MMUIO, 0x71, struct s2mmu_debug_table_op)
-
-/* ---- VM fd: the info page ---- */
-
-/**
- * struct s2mmu_info_page_map - argument of S2MMU_MAP_INFO_PAGE
- * @guest_phys_addr: IPA of the page: page-aligned, below the VM's IPA
- *	size, in no memory slot
- * @flags: 0
- * @padding: 0
- */
-struct s2mmu_info_page_map {
-	__u64 guest_phys_addr;
-	__u32 flags;
-	__u32 padding;
-};
-
-/**
- * struct s2mmu_info_page - what the guest reads on the info page
- * @version: %S2MMU_INFO_PAGE_VERSION (0 before the first publication)
- * @seq: odd while the module rewrites @stats, even otherwise.  A reader
- *	reads @seq, then @stats, then @seq again, and starts over if the
- *	two differ or are odd.
- * @stats: the VM's counters as %S2MMU_GET_STATS gives them, published
- *	when the page is mapped and after every stage-2 fault the module
- *	handles (so a guest sees its own fault counted when the faulting
- *	access completes or exits)
- *
- * The rest of the page reads as zero.
- */
-struct s2mmu_info_page {
-	__u32 version;
-	__u32 seq;
-	struct s2mmu_stats stats;
-};
-
-#define S2MMU_INFO_PAGE_VERSION		1
-
-/*
- * Test-only flag of S2MMU_UNMAP_INFO_PAGE, refused unless the module
- * parameter test_hooks is set: the removal checks the table against a
- * frame the info page does not have, as a stale back-pointer would.
- */
-#define S2MMU_INFO_UNMAP_TEST_STALE	(1U << 0)
-
-/**
- * DOC: S2MMU_MAP_INFO_PAGE
- *
- * Maps the VM's info page (&struct s2mmu_info_page, a page the module
- * owns) read-only at @guest_phys_addr.  The guest's reads see the VM's
- * counters; its writes and instruction fetches there exit to the VMM as
- * %S2MMU_EXIT_MMIO (as in a read-only slot).  One info page per VM,
- * mapped at one place at a time; a memory slot cannot overlap it.
- *
- * Errors: -EFAULT; -EINVAL flags or padding not 0, address not aligned or
- * beyond the IPA size; -EBUSY already mapped; -EEXIST a memory slot
- * covers the address; -ENOMEM.
- */
-#define S2MMU_MAP_INFO_PAGE	_IOW(S2MMUIO, 0x93, struct s2mmu_info_page_map)
-
-/**
- * DOC: S2MMU_UNMAP_INFO_PAGE
- *
- * Removes the info page from where S2MMU_MAP_INFO_PAGE put it (the page
- * remembers where).  The argument is 0 (or %S2MMU_INFO_UNMAP_TEST_STALE).
- * The removal first checks that the stage-2 table still maps that page
- * there; if not, it leaves the table as it is, counts it in
- * info_page_mismatches of &struct s2mmu_stats, logs it, and fails with
- * -EIO: the page stays
- * mapped as far as the module knows, until the VM is destroyed.  A guest
- * access after a removal exits to the VMM as %S2MMU_EXIT_MMIO.
- *
- * Errors: -EINVAL bad argument; -ENOENT not mapped; -EIO the check
- * failed.
- */
-#define S2MMU_UNMAP_INFO_PAGE	_IO(S2MMUIO, 0x94)
 
 #endif /* _UAPI_LINUX_S2MMU_H */
