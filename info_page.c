@@ -151,11 +151,17 @@ static int s2mmu_info_place(struct s2mmu_vm *vm, u64 ipa, struct page *page)
 				NULL);
 	if (!ret) {
 		s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-		/* Nothing is mapped outside slots: a new leaf, or an error. */
-		ret = s2_map(&vm->pgt, ipa, PAGE_SIZE, page_to_phys(page),
-			     S2_PROT_R, mc, 0);
+		/*
+		 * Nothing is mapped outside slots: a new leaf, or an error.
+		 * A frame whose restriction forbids reading gets no leaf
+		 * yet: the guest's read faults and meets the restriction
+		 * (SET_MEM_ACCESS serialises with this on slots_lock).
+		 */
+		if (s2mmu_mem_access_perms(vm, ipa >> PAGE_SHIFT) & S2_PROT_R)
+			ret = s2_map(&vm->pgt, ipa, PAGE_SIZE,
+				     page_to_phys(page), S2_PROT_R, mc, 0);
 		if (!ret) {
-			vm->info.ipa = ipa;
+			WRITE_ONCE(vm->info.ipa, ipa);
 			WRITE_ONCE(vm->info.mapped, true);
 		}
 		s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
@@ -211,9 +217,83 @@ int s2mmu_map_info_page(struct s2mmu_vm *vm, void __user *argp)
 	return ret;
 }
 
+/* Does the table hold a leaf at @ipa?  mmu_lock held. */
+static bool s2mmu_info_has_leaf(struct s2mmu_vm *vm, u64 ipa)
+{
+	s2_pte_t pte;
+	s8 level;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	return !s2_get_leaf(&vm->pgt, ipa, &pte, &level) && s2_desc_valid(pte);
+}
+
+/**
+ * s2mmu_info_withhold() - a tightening of [@start, @end) may forbid
+ *	reading the info page's frame: then the page leaves the table
+ * @vm: the VM; mmu_lock held for write, the restriction already stored
+ * @start: first IPA of the tightened range
+ * @end: IPA after it
+ *
+ * The page stays placed (&s2mmu_info.mapped): once reading is allowed
+ * again, the guest's next read maps it back (s2mmu_info_fault()).  Only
+ * the very page is removed, and through the views too.
+ */
+void s2mmu_info_withhold(struct s2mmu_vm *vm, u64 start, u64 end)
+{
+	u64 ipa = vm->info.ipa;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+	if (!vm->info.mapped || ipa < start || ipa >= end ||
+	    s2mmu_mem_access_perms(vm, ipa >> PAGE_SHIFT) & S2_PROT_R)
+		return;
+	if (s2mmu_maps_page(vm, ipa, vm->info.page))
+		s2mmu_unmap_range_locked(vm, ipa, PAGE_SIZE);
+}
+
+/**
+ * s2mmu_info_fault() - a guest read found no leaf at @ipa, in no slot
+ * @vcpu: the faulting vCPU; its memory cache topped up
+ * @ipa: the IPA read
+ * @allowed: the ``S2_PROT_*`` the frame's restriction leaves, as the
+ *	fault read it after sampling @seq
+ * @seq: the fault's sample of the invalidate sequence
+ *
+ * The info page withheld while a restriction forbade reading it comes
+ * back here.  A tightening moves the sequence before it withholds the
+ * page, so a fault that read the old restriction starts over.
+ *
+ * Return: 0 mapped (or already), -EAGAIN start over, -ENOENT not the
+ * info page (an MMIO exit).
+ */
+int s2mmu_info_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u32 allowed,
+		     unsigned long seq)
+{
+	struct s2mmu_vm *vm = vcpu->vm;
+	u64 page_ipa = ipa & PAGE_MASK;
+	int ret = -ENOENT;
+
+	/* Every MMIO read comes here: no lock unless it is the page's frame. */
+	if (!READ_ONCE(vm->info.mapped) || READ_ONCE(vm->info.ipa) != page_ipa ||
+	    !(allowed & S2_PROT_R))
+		return -ENOENT;
+	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	if (READ_ONCE(vm->mmu_invalidate_seq) != seq)
+		ret = -EAGAIN;
+	else if (vm->info.mapped && vm->info.ipa == page_ipa &&
+		 !s2mmu_info_has_leaf(vm, page_ipa))
+		ret = s2_map(&vm->pgt, page_ipa, PAGE_SIZE,
+			     page_to_phys(vm->info.page), S2_PROT_R,
+			     &vcpu->mc, 0) ? -EAGAIN : 0;
+	else if (vm->info.mapped && vm->info.ipa == page_ipa)
+		ret = 0;	/* another vCPU mapped it meanwhile */
+	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
+	return ret;
+}
+
 /*
  * The checked removal: unmap the page at its recorded place only if the
- * table maps that very page there.  @stale (a test hook) checks against
+ * table maps that very page there (or nothing: a restriction withheld
+ * it).  @stale (a test hook) checks against
  * the next frame instead, as a back-pointer gone wrong would.
  */
 static int s2mmu_info_remove(struct s2mmu_vm *vm, bool stale)
@@ -224,7 +304,8 @@ static int s2mmu_info_remove(struct s2mmu_vm *vm, bool stale)
 
 	lockdep_assert_held(&vm->slots_lock);
 	s2mmu_write_lock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
-	ok = s2mmu_maps_page(vm, ipa, stale ? page + 1 : page);
+	ok = !s2mmu_info_has_leaf(vm, ipa) ||
+	     s2mmu_maps_page(vm, ipa, stale ? page + 1 : page);
 	if (ok) {
 		s2mmu_unmap_range_locked(vm, ipa, PAGE_SIZE);
 		WRITE_ONCE(vm->info.mapped, false);

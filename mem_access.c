@@ -95,6 +95,20 @@ u32 s2mmu_mem_access_of(struct s2mmu_vm *vm, u64 gfn)
 }
 
 /**
+ * s2mmu_mem_access_perms() - what the restriction of @gfn lets the guest do
+ * @vm: the VM
+ * @gfn: the frame
+ *
+ * Lockless, as s2mmu_mem_access_of().
+ *
+ * Return: ``S2_PROT_*`` bits.
+ */
+u32 s2mmu_mem_access_perms(struct s2mmu_vm *vm, u64 gfn)
+{
+	return s2mmu_ma_perms[s2mmu_mem_access_of(vm, gfn)];
+}
+
+/**
  * s2mmu_mem_access_any() - is any frame of [@gfn, @gfn + @nr) restricted?
  * @vm: the VM
  * @gfn: first frame
@@ -114,10 +128,11 @@ bool s2mmu_mem_access_any(struct s2mmu_vm *vm, u64 gfn, u64 nr)
 /* ---- tightening: unmap, so that faults map again under the new rules ---- */
 
 /*
- * Unmap IPA [@start, @end) wherever a slot maps it, after moving the
- * invalidate sequence: a fault that read a restriction before it changed
- * sampled the sequence before, and starts over instead of mapping.  Each
- * chunk of each slot is one engine unmap with one batched invalidation.
+ * Unmap IPA [@start, @end) wherever a slot maps it (and the info page,
+ * if reading it is now forbidden), after moving the invalidate sequence:
+ * a fault that read a restriction before it changed sampled the sequence
+ * before, and starts over instead of mapping.  Each chunk of each slot
+ * is one engine unmap with one batched invalidation.
  * The caller keeps the slots alive (slots_lock or the SRCU read side).
  */
 static void s2mmu_ma_revoke(struct s2mmu_vm *vm, u64 start, u64 end)
@@ -136,6 +151,7 @@ static void s2mmu_ma_revoke(struct s2mmu_vm *vm, u64 start, u64 end)
 		if (lo < hi)
 			s2mmu_slot_zap(vm, slot, lo, hi - lo, true);
 	}
+	s2mmu_info_withhold(vm, start, end);
 	s2mmu_write_unlock(&vm->mmu_lock, S2MMU_RANK_MMU_LOCK);
 }
 

@@ -1099,6 +1099,20 @@ static int s2mmu_fix_in_place(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 }
 
 /*
+ * No slot at @f->ipa: an MMIO exit, unless it is a read of the info page
+ * that a restriction had withheld from the table and allows again: then
+ * it is mapped back and the fault ends as one that starts over (-EAGAIN),
+ * the guest's retried read finding the page.
+ */
+static int s2mmu_fault_no_slot(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
+{
+	if (f->prot != S2_PROT_R ||
+	    s2mmu_info_fault(vcpu, f->ipa, f->allowed, f->seq) == -ENOENT)
+		return S2MMU_FAULT_MMIO;
+	return -EAGAIN;
+}
+
+/*
  * Step 2, under the SRCU read side that keeps @f->slot alive: the
  * frame's restriction, the slot, and whether the host is changing the
  * page.  Return: 0 to go on, %S2MMU_FAULT_MEM_ACCESS,
@@ -1122,7 +1136,9 @@ static int s2mmu_fault_lookup(struct s2mmu_vcpu *vcpu, struct s2mmu_fault *f)
 
 	f->slot = s2mmu_find_slot(srcu_dereference(vm->slots, &vm->srcu),
 				  f->ipa);
-	if (!f->slot || (f->write && f->slot->flags & S2MMU_MEM_READONLY))
+	if (!f->slot)
+		return s2mmu_fault_no_slot(vcpu, f);
+	if (f->write && f->slot->flags & S2MMU_MEM_READONLY)
 		return S2MMU_FAULT_MMIO;
 	f->hva = f->slot->userspace_addr + (f->ipa - s2mmu_slot_base(f->slot));
 

@@ -25,6 +25,15 @@
  */
 #define S2_WALK_NO_REFS		BIT(29)
 
+/*
+ * Internal walk flag: the range is one page, @start page-aligned.  Every
+ * table on its path is entered once, each entry visited is the last one
+ * the walk visits in its table, so the walk is a straight descent and
+ * back: what a fault's map, a relax, a mkyoung and a lookup walk.  A
+ * constant in each inlined copy, like the visits.
+ */
+#define S2_WALK_ONE		BIT(28)
+
 #define S2_LEAF_ATTRS		(~(S2_PTE_ADDR_MASK | S2_PTE_TYPE))
 
 /* The table @pte names: an add for a linear map, where a call would be. */
@@ -121,9 +130,11 @@ u32 s2_leaf_prot(s2_pte_t pte)
 	this_cpu_add((*(pgt)->stats).field, (n))
 
 /*
- * An operation that ends with several counts finds this CPU's copy once,
- * between s2_stats_get() and s2_stats_put() (preemption off: the copy
- * stays this CPU's), where each this_cpu_add() would find it again.
+ * An operation that makes several counts finds this CPU's copy once, and
+ * counts into it between s2_stats_get() and s2_stats_put() (preemption
+ * off: the copy stays this CPU's), where each this_cpu_add() would find
+ * it again.  An operation (struct s2_op) holds it from start to finish:
+ * its walk never sleeps.
  */
 #define s2_stats_get(pgt)	get_cpu_ptr((pgt)->stats)
 #define s2_stats_put(pgt)	put_cpu_ptr((pgt)->stats)
@@ -132,6 +143,12 @@ u32 s2_leaf_prot(s2_pte_t pte)
 static __always_inline void s2_stat_bump(u64 *c, u64 n)
 {
 	WRITE_ONCE(*c, *c + n);
+}
+
+/* The same for the one signed count, table pages added (or freed). */
+static __always_inline void s2_stat_tables(struct s2_stats *s, s64 n)
+{
+	WRITE_ONCE(s->table_pages, s->table_pages + n);
 }
 
 /* Every field is a 64-bit count: the copies add up word by word. */
@@ -155,18 +172,26 @@ void s2_stats_read(const struct s2_pgtable *pgt, struct s2_stats *out)
 	}
 }
 
-static void s2_ref_add(struct s2_pgtable *pgt, void *page, int nr)
+/* An owner without &s2_mm_ops.page_ref_add: one call per reference. */
+static noinline void s2_ref_add_each(const struct s2_mm_ops *mm, void *page,
+				     int nr)
 {
-	const struct s2_mm_ops *mm = pgt->mm_ops;
-
-	if (mm->page_ref_add) {
-		mm->page_ref_add(page, nr);
-		return;
-	}
 	for (; nr > 0; nr--)
 		mm->get_page(page);
 	for (; nr < 0; nr++)
 		mm->put_page(page);
+}
+
+/* Inlined: a walk leaving a table it added to calls the owner directly. */
+static __always_inline void s2_ref_add(struct s2_pgtable *pgt, void *page,
+				       int nr)
+{
+	const struct s2_mm_ops *mm = pgt->mm_ops;
+
+	if (likely(mm->page_ref_add))
+		mm->page_ref_add(page, nr);
+	else
+		s2_ref_add_each(mm, page, nr);
 }
 
 /* ------------------------------------------------------------------ */
@@ -211,14 +236,29 @@ struct s2_walk_state {
  * than read back from its state, so that each inlined copy folds what its
  * caller fixed: @cb the visitor, @flags the visits, @top the level of the
  * table the walk started in, @root whether that is a root (root pages
- * need no reference count).
+ * need no reference count).  @linear and @va_offset: the owner's
+ * &s2_mm_ops.linear and the table's &s2_pgtable.table_va_offset, read
+ * once, where each level would read them again after the entry's load.
  */
 struct s2_walk_how {
 	s2_visitor_fn	cb;
 	u32		flags;
 	s8		top;
 	bool		root;
+	bool		linear;
+	u64		va_offset;
 };
+
+/* The table the table entry @pte names, as s2_pte_table() finds it. */
+static __always_inline s2_pte_t *s2_walk_table(struct s2_walk_state *ws,
+					       s2_pte_t pte,
+					       struct s2_walk_how how)
+{
+	if (likely(how.linear))
+		return (s2_pte_t *)(uintptr_t)(s2_desc_pa(pte) +
+					       how.va_offset);
+	return ws->ctx.pgt->mm_ops->phys_to_virt(s2_desc_pa(pte));
+}
 
 static __always_inline void s2_walk_enter(struct s2_walk_state *ws, s8 level,
 					  s2_pte_t *table, u32 mask,
@@ -264,8 +304,9 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 	bool table;
 	int ret;
 
-	ws->ctx.level = level;
-	ws->ctx.refs = how.flags & S2_WALK_NO_REFS ? NULL : &f->refs;
+	/* A one-page walk visits at most one entry here: set it then. */
+	if (!(how.flags & S2_WALK_ONE))
+		ws->ctx.refs = how.flags & S2_WALK_NO_REFS ? NULL : &f->refs;
 	for (;; ptep++, addr += size) {
 		old = READ_ONCE(*ptep);
 		table = s2_desc_table(old, level);
@@ -273,6 +314,15 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		if (table &&
 		    !(how.flags & (S2_WALK_TABLE_PRE | S2_WALK_TABLE_POST)))
 			break;
+		/*
+		 * Stored after the load, whose ordering makes the compiler
+		 * forget what it stored before: the inlined visitor then
+		 * sees the level as the constant it is.
+		 */
+		ws->ctx.level = level;
+		if (how.flags & S2_WALK_ONE)
+			ws->ctx.refs = how.flags & S2_WALK_NO_REFS ? NULL :
+				       &f->refs;
 		ws->ctx.ptep = ptep;
 		ws->ctx.old = old;
 		ws->ctx.addr = addr;
@@ -301,7 +351,9 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 			break;
 		}
 		ws->next = addr + size;
-		if (ws->next >= ws->ctx.end || IS_ALIGNED(ws->next, span))
+		/* One page: this entry covers all of it. */
+		if ((how.flags & S2_WALK_ONE) || ws->next >= ws->ctx.end ||
+		    IS_ALIGNED(ws->next, span))
 			return 0;
 	}
 	if (how.flags & S2_WALK_TABLE_POST) {
@@ -309,7 +361,7 @@ static __always_inline int s2_walk_entries(struct s2_walk_state *ws,
 		f->old = old;
 		f->addr = addr;
 	}
-	s2_walk_enter(ws, level + 1, s2_pte_table(ws->ctx.pgt, old),
+	s2_walk_enter(ws, level + 1, s2_walk_table(ws, old, how),
 		      S2_PTRS_PER_TABLE - 1, how);
 	return 1;
 }
@@ -357,12 +409,96 @@ static __always_inline int s2_walk_entries_at(struct s2_walk_state *ws,
 	}
 }
 
+/*
+ * The descent of a one-page walk (%S2_WALK_ONE) from @how.top: each level
+ * a copy of its own, entered at the top one, so no level is dispatched on
+ * the way down.  Returns the level it stopped at in @level.
+ */
+static __always_inline int s2_walk_descend_one(struct s2_walk_state *ws,
+					       s8 *level,
+					       struct s2_walk_how how)
+{
+	int ret;
+
+	switch (how.top) {
+	case 0:
+		ret = s2_walk_entries(ws, 0, how);
+		if (ret <= 0)
+			return ret;
+		*level = 1;
+		fallthrough;
+	case 1:
+		ret = s2_walk_entries(ws, 1, how);
+		if (ret <= 0)
+			return ret;
+		*level = 2;
+		fallthrough;
+	case 2:
+		ret = s2_walk_entries(ws, 2, how);
+		if (ret <= 0)
+			return ret;
+		*level = S2_MAX_LEVEL;
+		fallthrough;
+	default:
+		return s2_walk_entries(ws, S2_MAX_LEVEL, how);
+	}
+}
+
+/*
+ * The way back up of a one-page walk, from *@level to @how.top, as the
+ * descent: a copy per level.  Stopped by a visitor, it returns its error
+ * with *@level the deepest table still to leave.
+ */
+static __always_inline int s2_walk_ascend_one(struct s2_walk_state *ws,
+					      s8 *level,
+					      struct s2_walk_how how)
+{
+	int ret;
+
+	switch (*level) {
+	default:
+		if (how.top == S2_MAX_LEVEL)
+			return 0;
+		*level = 2;
+		ret = s2_walk_up(ws, S2_MAX_LEVEL, how);
+		if (ret < 0)
+			return ret;
+		fallthrough;
+	case 2:
+		if (how.top == 2)
+			return 0;
+		*level = 1;
+		ret = s2_walk_up(ws, 2, how);
+		if (ret < 0)
+			return ret;
+		fallthrough;
+	case 1:
+		if (how.top == 1)
+			return 0;
+		*level = 0;
+		ret = s2_walk_up(ws, 1, how);
+		if (ret < 0)
+			return ret;
+		fallthrough;
+	case 0:
+		return 0;
+	}
+}
+
 static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 					struct s2_walk_how how)
 {
 	s8 level = how.top;
 	int ret = 0;
 
+	if (how.flags & S2_WALK_ONE) {
+		ret = s2_walk_descend_one(ws, &level, how);
+		if (ret >= 0)
+			ret = s2_walk_ascend_one(ws, &level, how);
+		if (ret < 0)
+			goto stop;
+		goto top;
+	}
 	while (ws->next < ws->ctx.end) {
 		/* Down the tables on the way to @next: nothing left behind. */
 		while ((ret = s2_walk_entries_at(ws, level, how)) > 0)
@@ -387,6 +523,7 @@ static __always_inline int s2_walk_loop(struct s2_walk_state *ws,
 			goto stop;
 		}
 	}
+top:
 	s2_walk_leave(ws, level, level != how.top || !how.root, how);
 	return 0;
 stop:
@@ -420,6 +557,8 @@ static __always_inline int s2_walk_from(struct s2_pgtable *pgt,
 	how.flags = flags;
 	how.top = level;
 	how.root = root;
+	how.linear = pgt->mm_ops->linear;
+	how.va_offset = pgt->table_va_offset;
 	s2_walk_enter(&ws, level, table, mask, how);
 	return s2_walk_loop(&ws, how);
 }
@@ -464,7 +603,7 @@ static noinline int __s2_walk(struct s2_pgtable *pgt, u64 addr, u64 size,
 			      const struct s2_walker *walker)
 {
 	return s2_walk_root(pgt, addr, size, walker->cb, walker->arg,
-			    walker->flags & ~S2_WALK_NO_REFS);
+			    walker->flags & ~(S2_WALK_NO_REFS | S2_WALK_ONE));
 }
 
 static int s2_walk_rcu(struct s2_pgtable *pgt, u64 addr, u64 size,
@@ -544,12 +683,18 @@ struct s2_op {
 	/* Entry a TABLE_PRE visit broke, for the LEAF visit that follows. */
 	s2_pte_t		*broken;
 	bool			written;
-	u64			bbm;
-	u64			mapped[S2_MAX_LEVEL + 1];
-	s64			table_pages;
-	/* The walk gave up for a retry; it changed nothing (the stats). */
-	bool			retry;
-	bool			unchanged;
+	/*
+	 * This CPU's counters, held from s2_op_init() to s2_op_finish():
+	 * BBMs, blocks mapped and table pages are counted as they happen.
+	 */
+	struct s2_stats		*stats;
+	/*
+	 * Pages (level-3 leaves) mapped, counted here and added once at
+	 * the end: a bulk map makes one per entry, and a count through
+	 * @stats (which may alias a descriptor, to the compiler) would
+	 * reload the walk's state after each.
+	 */
+	u64			mapped_pages;
 };
 
 static void s2_tlb_reset(struct s2_tlb_batch *b)
@@ -560,11 +705,10 @@ static void s2_tlb_reset(struct s2_tlb_batch *b)
 	b->overflow = false;
 }
 
-static void s2_op_init(struct s2_op *op, struct s2_pgtable *pgt,
-		       struct s2_memcache *mc)
+static __always_inline void s2_op_init(struct s2_op *op,
+				       struct s2_pgtable *pgt,
+				       struct s2_memcache *mc)
 {
-	int level;
-
 	/* Field by field: the batch's entries need no clearing. */
 	op->pgt = pgt;
 	op->mc = mc;
@@ -573,12 +717,17 @@ static void s2_op_init(struct s2_op *op, struct s2_pgtable *pgt,
 	op->commit_end = 0;
 	op->broken = NULL;
 	op->written = false;
-	op->bbm = 0;
-	op->table_pages = 0;
-	op->retry = false;
-	op->unchanged = false;
-	for (level = 0; level <= S2_MAX_LEVEL; level++)
-		op->mapped[level] = 0;
+	op->stats = s2_stats_get(pgt);
+	op->mapped_pages = 0;
+}
+
+/* A leaf was mapped at @level (a constant where it matters). */
+static __always_inline void s2_op_mapped(struct s2_op *op, s8 level)
+{
+	if (level == S2_MAX_LEVEL)
+		op->mapped_pages++;
+	else
+		s2_stat_bump(&op->stats->mapped[level], 1);
 }
 
 static void *s2_mc_pop(struct s2_op *op)
@@ -587,14 +736,20 @@ static void *s2_mc_pop(struct s2_op *op)
 
 	if (!mc || !mc->nr)
 		return NULL;
-	op->table_pages++;
+	s2_stat_tables(op->stats, 1);
 	return mc->pages[--mc->nr];
+}
+
+/* @n table pages the operation had (or made) are freed. */
+static void s2_op_tables_freed(struct s2_op *op, unsigned long n)
+{
+	s2_stat_tables(op->stats, -(s64)n);
 }
 
 static void s2_mc_push(struct s2_op *op, void *page)
 {
 	op->mc->pages[op->mc->nr++] = page;
-	op->table_pages--;
+	s2_stat_tables(op->stats, -1);
 }
 
 /* The TLB entry of the leaf that mapped @addr at @level is stale. */
@@ -607,10 +762,14 @@ static void s2_tlb_add(struct s2_tlb_batch *b, u64 addr, s8 level)
 		b->start = addr;
 	if (end > b->end)
 		b->end = end;
-	if (b->nr < S2_TLBI_IPA_MAX)
-		b->ent[b->nr++] = addr | level;
-	else
+	/*
+	 * A bulk walk fills the batch in its first entries and then only
+	 * says it overflowed: that is the path laid out in line.
+	 */
+	if (likely(b->nr >= S2_TLBI_IPA_MAX))
 		b->overflow = true;
+	else
+		b->ent[b->nr++] = addr | level;
 }
 
 /*
@@ -712,7 +871,7 @@ static void s2_make(const struct s2_visit_ctx *ctx, struct s2_op *op,
 {
 	u64 end = ctx->addr + S2_LEVEL_SIZE(ctx->level);
 
-	op->bbm++;
+	s2_stat_bump(&op->stats->bbm, 1);
 	op->written = true;
 	if (ctx->flags & S2_WALK_SHARED) {
 		s2_tlb_flush(op->pgt, &op->tlb);
@@ -930,11 +1089,11 @@ static void s2_op_commit(struct s2_op *op)
 static __always_inline void s2_op_finish(struct s2_op *op)
 {
 	struct s2_pgtable *pgt = op->pgt;
-	struct s2_stats *s;
 
 	if (op->tlb.nr)
 		s2_tlb_flush(pgt, &op->tlb);
-	if (op->commit_end > op->commit_start)
+	/* Something parked ends past IPA 0. */
+	if (op->commit_end)
 		s2_op_commit(op);
 	/*
 	 * dsb: the new descriptors are visible to the hardware walker
@@ -942,23 +1101,10 @@ static __always_inline void s2_op_finish(struct s2_op *op)
 	 */
 	if (op->written)
 		dsb(ishst);
-	s = s2_stats_get(pgt);
-	s2_stat_bump(&s->walks, 1);
-	if (op->bbm)
-		s2_stat_bump(&s->bbm, op->bbm);
-	if (op->table_pages)
-		WRITE_ONCE(s->table_pages, s->table_pages + op->table_pages);
-	if (op->retry)
-		s2_stat_bump(&s->retries, 1);
-	if (op->unchanged)
-		s2_stat_bump(&s->unchanged, 1);
-	/* Level 0 has no leaves: nothing to count there. */
-	if (op->mapped[1])
-		s2_stat_bump(&s->mapped[1], op->mapped[1]);
-	if (op->mapped[2])
-		s2_stat_bump(&s->mapped[2], op->mapped[2]);
-	if (op->mapped[S2_MAX_LEVEL])
-		s2_stat_bump(&s->mapped[S2_MAX_LEVEL], op->mapped[S2_MAX_LEVEL]);
+	s2_stat_bump(&op->stats->walks, 1);
+	if (op->mapped_pages)
+		s2_stat_bump(&op->stats->mapped[S2_MAX_LEVEL],
+			     op->mapped_pages);
 	s2_stats_put(pgt);
 }
 
@@ -1105,7 +1251,8 @@ int s2_get_leaf(struct s2_pgtable *pgt, u64 ipa, s2_pte_t *ptep, s8 *level)
 	rcu_read_lock();
 	ret = s2_walk_root(pgt, ALIGN_DOWN(ipa, S2_PAGE_SIZE), S2_PAGE_SIZE,
 			   s2_get_leaf_walker, &d,
-			   S2_WALK_LEAF | S2_WALK_SHARED | S2_WALK_NO_REFS);
+			   S2_WALK_LEAF | S2_WALK_SHARED | S2_WALK_NO_REFS |
+			   S2_WALK_ONE);
 	rcu_read_unlock();
 	*ptep = ret ? 0 : d.pte;
 	*level = ret ? 0 : d.level;
@@ -1223,7 +1370,7 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 		.arg	= d,
 		.flags	= S2_WALK_LEAF | S2_WALK_TABLE_PRE | S2_WALK_OFFLINE,
 	};
-	u64 mapped[S2_MAX_LEVEL + 1];
+	u64 mapped[S2_MAX_LEVEL], pages = d->op.mapped_pages;
 	s2_pte_t *table;
 	int ret, level;
 
@@ -1236,8 +1383,8 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 	if (!offline && !s2_break(ctx))
 		return -EAGAIN;
 	/* Leaves of a subtree that is thrown away were never mapped. */
-	for (level = 0; level <= S2_MAX_LEVEL; level++)
-		mapped[level] = d->op.mapped[level];
+	for (level = 0; level < S2_MAX_LEVEL; level++)
+		mapped[level] = d->op.stats->mapped[level];
 	table = s2_replicate_block(&d->op, ctx->old, ctx->level, ctx->addr,
 				   false, NULL);
 	ret = table ? 0 : -ENOMEM;
@@ -1247,13 +1394,15 @@ static int s2_map_shatter(const struct s2_visit_ctx *ctx,
 				      min(ctx->addr + S2_LEVEL_SIZE(ctx->level),
 					  ctx->end), &w);
 	if (ret) {
-		for (level = 0; level <= S2_MAX_LEVEL; level++)
-			d->op.mapped[level] = mapped[level];
+		for (level = 0; level < S2_MAX_LEVEL; level++)
+			WRITE_ONCE(d->op.stats->mapped[level],
+				   mapped[level]);
+		d->op.mapped_pages = pages;
 		if (table)
-			d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL,
-							     table,
-							     ctx->level + 1,
-							     ctx->addr);
+			s2_op_tables_freed(&d->op,
+					   s2_free_subtree(ctx->pgt, NULL, table,
+							   ctx->level + 1,
+							   ctx->addr));
 		if (!offline)
 			s2_unbreak(ctx);
 		return ret;
@@ -1298,6 +1447,9 @@ static __always_inline void s2_map_sync(const struct s2_visit_ctx *ctx,
 static __always_inline int s2_map_install(const struct s2_visit_ctx *ctx,
 					  struct s2_map_data *d, s2_pte_t new)
 {
+	/* Read before the store, after which it would be read again. */
+	s8 level = ctx->level;
+
 	s2_map_sync(ctx, d, new);
 	if (ctx->flags & S2_WALK_SHARED) {
 		if (cmpxchg(ctx->ptep, ctx->old, new) != ctx->old)
@@ -1306,7 +1458,7 @@ static __always_inline int s2_map_install(const struct s2_visit_ctx *ctx,
 		WRITE_ONCE(*ctx->ptep, new);
 	}
 	(*ctx->refs)++;
-	d->op.mapped[ctx->level]++;
+	s2_op_mapped(&d->op, level);
 	d->op.written = true;
 	return 0;
 }
@@ -1321,7 +1473,7 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 	if (ctx->ptep == d->op.broken) {
 		/* TABLE_PRE broke the table this block replaces. */
 		d->op.broken = NULL;
-		d->op.mapped[ctx->level]++;
+		s2_op_mapped(&d->op, ctx->level);
 		s2_map_sync(ctx, d, new);
 		s2_make(ctx, &d->op, new);
 		return 0;
@@ -1336,7 +1488,7 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 		return 0;
 	}
 	if (ctx->flags & S2_WALK_OFFLINE) {
-		d->op.mapped[ctx->level]++;
+		s2_op_mapped(&d->op, ctx->level);
 		s2_map_sync(ctx, d, new);
 		WRITE_ONCE(*ctx->ptep, new);
 		return 0;
@@ -1344,7 +1496,7 @@ static int s2_map_set_leaf(const struct s2_visit_ctx *ctx,
 	/* Different output or memory type: BBM (D8.14.1). */
 	if (!s2_break(ctx))
 		return -EAGAIN;
-	d->op.mapped[ctx->level]++;
+	s2_op_mapped(&d->op, ctx->level);
 	s2_tlb_add(&d->op.tlb, ctx->addr, ctx->level);
 	s2_map_sync(ctx, d, new);
 	s2_make(ctx, &d->op, new);
@@ -1366,13 +1518,15 @@ static int s2_map_table_pre(const struct s2_visit_ctx *ctx,
 	if (ctx->flags & S2_WALK_OFFLINE) {
 		WRITE_ONCE(*ctx->ptep, 0);
 		(*ctx->refs)--;
-		d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL, child,
-						     ctx->level + 1, ctx->addr);
+		s2_op_tables_freed(&d->op,
+				   s2_free_subtree(ctx->pgt, NULL, child,
+						   ctx->level + 1, ctx->addr));
 		return 0;
 	}
 	s2_break(ctx);
-	d->op.table_pages -= s2_free_subtree(ctx->pgt, &d->op, child,
-					     ctx->level + 1, ctx->addr);
+	s2_op_tables_freed(&d->op,
+			   s2_free_subtree(ctx->pgt, &d->op, child,
+					   ctx->level + 1, ctx->addr));
 	s2_tlb_add_table(&d->op.tlb, ctx);
 	d->op.broken = ctx->ptep;
 	return 0;
@@ -1428,14 +1582,18 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	   u32 prot, struct s2_memcache *mc, u32 flags)
 {
 	struct s2_map_data d;
+	bool unchanged;
 	int ret;
 
 	s2_assert_locked_for(pgt, flags);
 	ret = s2_check_range(pgt, ipa, size);
 	if (ret)
 		return ret;
-	if (!IS_ALIGNED(pa, S2_PAGE_SIZE) ||
-	    pa + size > BIT_ULL(48) || pa + size < pa)
+	/*
+	 * The output must end within 48 bits.  @size is at most 2^48 (the
+	 * range is), so one comparison says so, wrap-around included.
+	 */
+	if (!IS_ALIGNED(pa, S2_PAGE_SIZE) || pa > BIT_ULL(48) - size)
 		return -EINVAL;
 	/* Field by field: a designated initialiser would clear the batch. */
 	d.ipa = ipa;
@@ -1446,11 +1604,23 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	d.perms_differ = false;
 	s2_op_init(&d.op, pgt, mc);
 	rcu_read_lock();
-	ret = s2_walk_pgd(pgt, ipa, size, s2_map_visit, &d,
-			  S2_WALK_LEAF | S2_WALK_TABLE_PRE |
-			  (flags & S2_WALK_SHARED));
-	d.op.retry = ret == -EAGAIN;
-	d.op.unchanged = ret >= 0 && !d.perms_differ && !d.op.written;
+	/*
+	 * A page never replaces a table (no block is that small): its walk
+	 * makes no TABLE_PRE visits.
+	 */
+	if (size == S2_PAGE_SIZE)
+		ret = s2_walk_pgd(pgt, ipa, S2_PAGE_SIZE, s2_map_visit, &d,
+				  S2_WALK_LEAF | S2_WALK_ONE |
+				  (flags & S2_WALK_SHARED));
+	else
+		ret = s2_walk_pgd(pgt, ipa, size, s2_map_visit, &d,
+				  S2_WALK_LEAF | S2_WALK_TABLE_PRE |
+				  (flags & S2_WALK_SHARED));
+	unchanged = ret >= 0 && !d.perms_differ && !d.op.written;
+	if (ret == -EAGAIN)
+		s2_stat_bump(&d.op.stats->retries, 1);
+	if (unchanged)
+		s2_stat_bump(&d.op.stats->unchanged, 1);
 	s2_op_finish(&d.op);
 	rcu_read_unlock();
 	if (ret < 0)
@@ -1458,7 +1628,7 @@ int s2_map(struct s2_pgtable *pgt, u64 ipa, u64 size, phys_addr_t pa,
 	/* Said even when others were written: those entries lack @prot. */
 	if (d.perms_differ)
 		return S2_PERMS_DIFFER;
-	return d.op.unchanged ? S2_UNCHANGED : 0;
+	return unchanged ? S2_UNCHANGED : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1490,9 +1660,9 @@ static int s2_unmap_shatter(const struct s2_visit_ctx *ctx,
 			    max(ctx->addr, ctx->start),
 			    min(ctx->addr + S2_LEVEL_SIZE(ctx->level),
 				ctx->end), &w)) {
-		d->op.table_pages -= s2_free_subtree(ctx->pgt, NULL, table,
-						     ctx->level + 1,
-						     ctx->addr);
+		s2_op_tables_freed(&d->op,
+				   s2_free_subtree(ctx->pgt, NULL, table,
+						   ctx->level + 1, ctx->addr));
 		return -ENOMEM;
 	}
 	if (offline) {
@@ -1521,7 +1691,7 @@ static int s2_unmap_walker(const struct s2_visit_ctx *ctx, u32 visit)
 		if (!offline)
 			s2_tlb_add_table(&d->op.tlb, ctx);
 		s2_put_table(ctx->pgt, child, !offline);
-		d->op.table_pages--;
+		s2_stat_tables(d->op.stats, -1);
 		return 0;
 	}
 	if (WARN_ON(s2_desc_locked(ctx->old)))
@@ -1720,7 +1890,7 @@ static __always_inline int s2_relax(struct s2_pgtable *pgt, u64 ipa,
 		return -ERANGE;
 	rcu_read_lock();
 	ret = s2_walk_pgd(pgt, page, S2_PAGE_SIZE, s2_relax_walker, d,
-			  S2_WALK_LEAF | S2_WALK_NO_REFS |
+			  S2_WALK_LEAF | S2_WALK_NO_REFS | S2_WALK_ONE |
 			  (flags & S2_WALK_SHARED));
 	rcu_read_unlock();
 	if (perms && !ret && d->changed)

@@ -400,6 +400,9 @@ extern bool s2mmu_test_hooks;
 extern atomic64_t s2mmu_info_pages;
 void s2mmu_info_publish(struct s2mmu_vm *vm);
 bool s2mmu_info_overlaps(struct s2mmu_vm *vm, u64 gfn, u64 npages);
+void s2mmu_info_withhold(struct s2mmu_vm *vm, u64 start, u64 end);
+int s2mmu_info_fault(struct s2mmu_vcpu *vcpu, u64 ipa, u32 allowed,
+		     unsigned long seq);
 int s2mmu_map_info_page(struct s2mmu_vm *vm, void __user *argp);
 int s2mmu_unmap_info_page(struct s2mmu_vm *vm, unsigned long arg);
 void s2mmu_info_free(struct s2mmu_vm *vm);
@@ -432,6 +435,7 @@ int s2mmu_mem_access_check(struct s2mmu_vcpu *vcpu, struct s2mmu_view *view,
 			   u64 ipa, u32 kind, u32 need, u32 *allowed);
 bool s2mmu_mem_access_any(struct s2mmu_vm *vm, u64 gfn, u64 nr);
 u32 s2mmu_mem_access_of(struct s2mmu_vm *vm, u64 gfn);
+u32 s2mmu_mem_access_perms(struct s2mmu_vm *vm, u64 gfn);
 const char *s2mmu_mem_access_name(u32 access);
 void s2mmu_mem_access_exit(struct s2mmu_vcpu *vcpu, u64 gva, bool gva_valid,
 			   u64 pc, bool pc_valid);

@@ -407,6 +407,9 @@ static bool op_map(struct fuzz *f)
 			ipa = ALIGN_DOWN(ipa, SZ_2M);
 			size = SZ_2M;
 		}
+	} else if (!big && !take(f, 4)) {
+		/* Exclusive, one page: a map's one-page walk. */
+		size = SZ_4K;
 	}
 
 	lock_vm(f, flags);

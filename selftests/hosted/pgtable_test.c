@@ -363,6 +363,19 @@ TEST(first_last_and_beyond_every_ia_size)
 					  S2_PROT_RW, &vm.mc, 0));
 		EXPECT_EQ(-EINVAL, s2_map(&vm.pgt, 0, 0, PA_BASE,
 					  S2_PROT_RW, &vm.mc, 0));
+		/* The output ends within 48 bits, wrapping around or not. */
+		EXPECT_EQ(-EINVAL, s2_map(&vm.pgt, 0, 2 * SZ_4K,
+					  BIT_ULL(48) - SZ_4K, S2_PROT_RW,
+					  &vm.mc, 0));
+		EXPECT_EQ(-EINVAL, s2_map(&vm.pgt, 0, SZ_4K, BIT_ULL(48),
+					  S2_PROT_RW, &vm.mc, 0));
+		EXPECT_EQ(-EINVAL, s2_map(&vm.pgt, 0, 2 * SZ_4K, -SZ_4K,
+					  S2_PROT_RW, &vm.mc, 0));
+		EXPECT_EQ(PA_BASE, s2h_translate(&vm.pgt, 0, &pte, &level));
+		ASSERT_EQ(0, s2_map(&vm.pgt, SZ_4K, SZ_4K, BIT_ULL(48) - SZ_4K,
+				    S2_PROT_RW, &vm.mc, 0));
+		EXPECT_EQ(BIT_ULL(48) - 1,
+			  s2h_translate(&vm.pgt, 2 * SZ_4K - 1, &pte, &level));
 		/* One table per level below the root, per end. */
 		EXPECT_EQ(vm.pgt.nr_roots + 2 * (S2_MAX_LEVEL -
 					      vm.pgt.start_level),

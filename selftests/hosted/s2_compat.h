@@ -39,6 +39,7 @@ typedef long long s64;
 #define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
 /* glibc's <sys/cdefs.h> defines __always_inline, as the kernel does. */
 #define noinline		__attribute_noinline__
+#define fallthrough		__attribute__((__fallthrough__))
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define min(a, b) ({							\

@@ -631,6 +631,64 @@ TEST_F(ma, loosen_in_place)
 	}
 }
 
+#define INFO_GPA	0x70000000ULL
+
+static int map_info(int vm, __u64 gpa)
+{
+	struct s2mmu_info_page_map m = { .guest_phys_addr = gpa };
+
+	return tst_ioctl(vm, S2MMU_MAP_INFO_PAGE, (unsigned long)&m);
+}
+
+/*
+ * The info page's frame restricted: the guest's reads meet the
+ * restriction as on any frame, whether it came after the page was placed
+ * or before, and come back to the page once it is lifted; removing the
+ * page while a restriction withholds it is no mismatch.  Failed before
+ * the page was withheld: it is mapped read-only outside the fault path,
+ * so reads never faulted and went through a restriction of "n".
+ */
+TEST_F(ma, info_page_frame)
+{
+	struct s2mmu_features f;
+	struct s2mmu_stats before, d;
+
+	ASSERT_EQ(0, tst_ioctl(self->g.dev, S2MMU_GET_FEATURES, (unsigned long)&f));
+	if (!(f.flags & S2MMU_FEAT_INFO_PAGE))
+		SKIP(return, "no S2MMU_FEAT_INFO_PAGE");
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA));
+	ASSERT_EQ(0, start(_metadata, self, CMD_READ, INFO_GPA, 0));
+	EXPECT_EQ((__u64)S2MMU_INFO_PAGE_VERSION, self->res & 0xffffffffULL);
+
+	/* Restricted after it was placed (and read: its leaf was there). */
+	ASSERT_EQ(0, set_access(self->g.vm, INFO_GPA, 1, S2MMU_MEM_ACCESS_N));
+	ASSERT_EQ(1, start(_metadata, self, CMD_READ, INFO_GPA, 0));
+	EXPECT_EQ(INFO_GPA, self->ev.mem_access.gpa);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_KIND_READ, self->ev.mem_access.kind);
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_N, self->ev.mem_access.access);
+	ASSERT_EQ(0, set_access(self->g.vm, INFO_GPA, 1, S2MMU_MEM_ACCESS_RWX));
+	ASSERT_EQ(0, resume(_metadata, self));
+	EXPECT_EQ((__u64)S2MMU_INFO_PAGE_VERSION, self->res & 0xffffffffULL);
+
+	/* Restricted before it was placed; removed while withheld. */
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_UNMAP_INFO_PAGE, 0));
+	ASSERT_EQ(0, set_access(self->g.vm, INFO_GPA, 1, S2MMU_MEM_ACCESS_X));
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA));
+	ASSERT_EQ(1, start(_metadata, self, CMD_READ, INFO_GPA, 0));
+	EXPECT_EQ((__u32)S2MMU_MEM_ACCESS_X, self->ev.mem_access.access);
+	ASSERT_EQ(0, tst_stats(self->g.vm, &before));
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_UNMAP_INFO_PAGE, 0));
+	EXPECT_EQ(0ULL, tst_stats_since(self->g.vm, &before).info_page_mismatches);
+	ASSERT_EQ(0, map_info(self->g.vm, INFO_GPA));
+	ASSERT_EQ(0, set_access(self->g.vm, INFO_GPA, 1, S2MMU_MEM_ACCESS_R));
+	ASSERT_EQ(0, resume(_metadata, self));
+	EXPECT_EQ((__u64)S2MMU_INFO_PAGE_VERSION, self->res & 0xffffffffULL);
+	d = tst_stats_since(self->g.vm, &self->before);
+	EXPECT_EQ(2ULL, d.mem_access_read);
+	EXPECT_EQ(0ULL, d.info_page_mismatches);
+	ASSERT_EQ(0, tst_ioctl(self->g.vm, S2MMU_UNMAP_INFO_PAGE, 0));
+}
+
 /* ---- the guest's own stage-1 walk ---- */
 
 /* Stage-1 (EL1&0, 4K granule, 39-bit VA) encodings. */

@@ -1310,7 +1310,9 @@ struct s2mmu_info_page {
  * Removes the info page from where S2MMU_MAP_INFO_PAGE put it (the page
  * remembers where).  The argument is 0 (or %S2MMU_INFO_UNMAP_TEST_STALE).
  * The removal first checks that the stage-2 table still maps that page
- * there; if not, it leaves the table as it is, counts it in
+ * there (or nothing: a restriction of the frame that forbids reading
+ * keeps the page out of the table); if it maps another page, it leaves
+ * the table as it is, counts it in
  * info_page_mismatches of &struct s2mmu_stats, logs it, and fails with
  * -EIO: the page stays
  * mapped as far as the module knows, until the VM is destroyed.  A guest
