@@ -254,26 +254,41 @@ static int setup_vm(struct vmm *m)
 	return 0;
 }
 
+/*
+ * One write(2) for the whole block: the destination VMM prints on the
+ * same terminal at the same time, and must not land inside it.
+ */
 static void report_mmu(const char *what, const struct s2mmu_stats *a,
 		       const struct s2mmu_stats *b)
 {
-	printf("stage-2 MMU %s:\n", what);
-	printf("  guest faults      %llu translation, %llu access-flag, %llu permission\n",
-	       b->faults_translation - a->faults_translation,
-	       b->faults_access - a->faults_access,
-	       b->faults_permission - a->faults_permission);
-	printf("  spurious faults   %llu (nothing to change); %llu retried\n",
-	       b->faults_spurious - a->faults_spurious,
-	       b->fault_retries - a->fault_retries);
-	printf("  break-before-make %llu\n", b->bbm - a->bbm);
-	printf("  TLB invalidations %llu by IPA, %llu by range, %llu whole VMID, %llu local\n",
-	       b->tlbi_ipa - a->tlbi_ipa, b->tlbi_range - a->tlbi_range,
-	       b->tlbi_vmid - a->tlbi_vmid, b->tlbi_local - a->tlbi_local);
-	printf("  mapped            %llu blocks (2 MiB), %llu pages\n",
-	       b->mapped_l2 - a->mapped_l2, b->mapped_l3 - a->mapped_l3);
-	printf("  in place          %llu permissions raised; %llu dirty marks\n",
-	       b->relax_perms - a->relax_perms,
-	       b->dirty_marked - a->dirty_marked);
+	char buf[1024];
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+		     "stage-2 MMU %s:\n"
+		     "  guest faults      %llu translation, %llu access-flag, %llu permission\n"
+		     "  spurious faults   %llu (nothing to change); %llu retried\n"
+		     "  break-before-make %llu\n"
+		     "  TLB invalidations %llu by IPA, %llu by range, %llu whole VMID, %llu local\n"
+		     "  mapped            %llu blocks (2 MiB), %llu pages\n"
+		     "  in place          %llu permissions raised; %llu dirty marks\n",
+		     what,
+		     b->faults_translation - a->faults_translation,
+		     b->faults_access - a->faults_access,
+		     b->faults_permission - a->faults_permission,
+		     b->faults_spurious - a->faults_spurious,
+		     b->fault_retries - a->fault_retries,
+		     b->bbm - a->bbm,
+		     b->tlbi_ipa - a->tlbi_ipa, b->tlbi_range - a->tlbi_range,
+		     b->tlbi_vmid - a->tlbi_vmid, b->tlbi_local - a->tlbi_local,
+		     b->mapped_l2 - a->mapped_l2, b->mapped_l3 - a->mapped_l3,
+		     b->relax_perms - a->relax_perms,
+		     b->dirty_marked - a->dirty_marked);
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	fflush(stdout);
+	if (n > 0 && write(STDOUT_FILENO, buf, n) < 0)
+		perror("report");
 }
 
 /* ---- the migration stream ---- */
