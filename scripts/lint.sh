@@ -65,7 +65,11 @@ report "MODULE_VERSION matches dkms.conf" "$out/version.log" $?
 # in the module's sources is a finding.  Initialisers are not locks.
 mapfile -t mod_src < <(git ls-files --cached --others --exclude-standard \
 	'*.c' 'include/*.h' ':!selftests' ':!tools' ':!include/s2mmu_lockrank.h')
-grep -nE '(^|[^_[:alnum:]])(spin_(try)?lock|raw_spin_(try)?lock|mutex_(try)?lock|read_(try)?lock|write_(try)?lock|down_(read|write)|srcu_read_lock|mmap_(read|write)_lock|cpus_read_lock|percpu_down_(read|write))(_[a-z]+)?[[:space:]]*\(' \
+lock_calls='spin_(try)?lock|raw_spin_(try)?lock|mutex_(try)?lock'
+lock_calls+='|read_(try)?lock|write_(try)?lock|down_(read|write)'
+lock_calls+='|srcu_read_lock|mmap_(read|write)_lock|cpus_read_lock'
+lock_calls+='|percpu_down_(read|write)'
+grep -nE "(^|[^_[:alnum:]])($lock_calls)(_[a-z]+)?[[:space:]]*\\(" \
 	"${mod_src[@]}" | grep -vE '_init[[:space:]]*\(' > "$out/ranked-locks.log"
 report "every lock through the ranked wrappers" "$out/ranked-locks.log" \
 	"$(wc -l < "$out/ranked-locks.log")"
